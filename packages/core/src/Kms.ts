@@ -1,0 +1,67 @@
+/**
+ * The KMS as SNS sees it: the port through which the core asks for data keys and opens them.
+ *
+ * The shell provides it (the broker adapts `@sealcast/kms-sim`); the core only knows these three
+ * calls and the SNS-side errors they may fail with (SEMANTICS.md §2). Mapping a KMS error
+ * (`DisabledException`, …) to the SNS one (`KMSDisabled`, …) is the adapter's job.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect } from "effect"
+import type { KmsFailure } from "./Errors.js"
+import type { EncryptionContext } from "./EncryptionContext.js"
+
+/**
+ * Who is asking KMS: the publishing principal, on whose behalf SNS calls KMS (SEMANTICS.md §1.10).
+ *
+ * @category models
+ */
+export interface KmsCaller {
+  readonly accountId: string
+  readonly principalArn: string
+}
+
+/**
+ * A fresh data key: the plaintext to seal with (kept in memory only) and its KMS-encrypted form to
+ * store beside the message.
+ *
+ * @category models
+ */
+export interface DataKey {
+  readonly keyArn: string
+  readonly plaintext: Uint8Array
+  readonly ciphertextBlob: Uint8Array
+}
+
+/**
+ * @category models
+ */
+export interface KmsService {
+  /**
+   * Resolves `keyId` (id, ARN, alias name or alias ARN, resolved in `caller`'s account) and checks,
+   * without counting a KMS request, that it can protect a topic now: it exists, is enabled, is a
+   * symmetric ENCRYPT_DECRYPT key and `caller` may use it. SEMANTICS.md §1.7: checked on every
+   * Publish, even while a cached data key is fresh. `alias/aws/sns` is created on first use.
+   */
+  readonly checkKeyForUse: (
+    keyId: string,
+    caller: KmsCaller
+  ) => Effect.Effect<{ readonly keyArn: string }, KmsFailure>
+  /** GenerateDataKey with KeySpec AES_256 under `context`. */
+  readonly generateDataKey: (
+    keyId: string,
+    context: EncryptionContext,
+    caller: KmsCaller
+  ) => Effect.Effect<DataKey, KmsFailure>
+  /** Decrypt of a data key's CiphertextBlob under `context`. */
+  readonly decrypt: (
+    ciphertextBlob: Uint8Array,
+    context: EncryptionContext,
+    caller: KmsCaller
+  ) => Effect.Effect<{ readonly keyArn: string; readonly plaintext: Uint8Array }, KmsFailure>
+}
+
+/**
+ * @category services
+ */
+export class Kms extends Context.Tag("@sealcast/core/Kms")<Kms, KmsService>() {}

@@ -1,0 +1,205 @@
+/**
+ * The message store port: where accepted messages and their pending deliveries live.
+ *
+ * One interface, two implementations (as NATS JetStream has a memory and a file store): the memory
+ * one below, and the SQLite one in the broker app. One contract suite (in the `test` workspace) runs
+ * against both.
+ *
+ * Durability rule: `append` resolves only when the messages are committed; a client is told its
+ * MessageId only after that (CONTRACT.md, "At rest").
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import { StoreFailure } from "./Errors.js"
+import type { StoredMessage } from "./Message.js"
+
+/**
+ * A message and the subscriptions due to receive it, decided when it was accepted.
+ *
+ * @category models
+ */
+export interface AppendEntry {
+  readonly message: StoredMessage
+  readonly subscriptionArns: ReadonlyArray<string>
+}
+
+/**
+ * One delivery still owed.
+ *
+ * @category models
+ */
+export interface PendingDelivery {
+  readonly messageId: string
+  readonly subscriptionArn: string
+  /** Attempts made so far. */
+  readonly attempts: number
+  /** Not before this instant (ms since the epoch). */
+  readonly dueAt: number
+}
+
+/**
+ * What became of a delivery attempt.
+ *
+ * @category models
+ */
+export type DeliveryOutcome =
+  | { readonly _tag: "Delivered" }
+  | { readonly _tag: "Retry"; readonly attempts: number; readonly dueAt: number }
+  | { readonly _tag: "Dropped"; readonly attempts: number }
+
+/**
+ * @category models
+ */
+export interface MessageStoreService {
+  /** Commits all entries atomically (all or none), then resolves. */
+  readonly append: (entries: ReadonlyArray<AppendEntry>) => Effect.Effect<void, StoreFailure>
+  readonly get: (messageId: string) => Effect.Effect<StoredMessage | undefined, StoreFailure>
+  /** The topic's stored messages in acceptance order, oldest first, from `since` (ms) on. */
+  readonly listByTopic: (
+    topicArn: string,
+    options: { readonly since?: number; readonly limit: number }
+  ) => Effect.Effect<ReadonlyArray<StoredMessage>, StoreFailure>
+  /** Pending deliveries with `dueAt <= now`, earliest first, at most `limit`. */
+  readonly due: (now: number, limit: number) => Effect.Effect<ReadonlyArray<PendingDelivery>, StoreFailure>
+  /** The earliest `dueAt` of any pending delivery, so the dispatcher knows how long to sleep. */
+  readonly nextDueAt: Effect.Effect<number | undefined, StoreFailure>
+  /** Records an attempt's outcome; Delivered and Dropped end the delivery. */
+  readonly settle: (
+    messageId: string,
+    subscriptionArn: string,
+    outcome: DeliveryOutcome
+  ) => Effect.Effect<void, StoreFailure>
+  readonly pendingCount: Effect.Effect<number, StoreFailure>
+  /** Removes the subscription's pending deliveries (Unsubscribe). */
+  readonly removeSubscription: (subscriptionArn: string) => Effect.Effect<void, StoreFailure>
+  /** Removes the topic's messages and their deliveries (DeleteTopic). */
+  readonly removeTopic: (topicArn: string) => Effect.Effect<void, StoreFailure>
+  /** Deletes messages accepted before `before` (ms) that have no pending delivery; returns how many. */
+  readonly prune: (before: number) => Effect.Effect<number, StoreFailure>
+}
+
+/**
+ * @category services
+ */
+export class MessageStore extends Context.Tag("@sealcast/core/MessageStore")<MessageStore, MessageStoreService>() {}
+
+const key = (messageId: string, subscriptionArn: string) => `${messageId}\u0000${subscriptionArn}`
+
+/**
+ * The memory implementation: `--data-dir :memory:` and the core's own tests. Keeps nothing across a
+ * restart. Messages are kept in acceptance order per topic.
+ *
+ * @category constructors
+ */
+export const makeMemory = (): MessageStoreService => {
+  const messages = new Map<string, StoredMessage>()
+  const byTopic = new Map<string, Array<string>>()
+  const pending = new Map<string, PendingDelivery>()
+  const pendingPerMessage = new Map<string, number>()
+
+  const dropPending = (k: string) => {
+    const d = pending.get(k)
+    if (d === undefined) return
+    pending.delete(k)
+    const left = (pendingPerMessage.get(d.messageId) ?? 1) - 1
+    if (left === 0) pendingPerMessage.delete(d.messageId)
+    else pendingPerMessage.set(d.messageId, left)
+  }
+
+  return {
+    append: (entries) =>
+      Effect.suspend(() => {
+        const seen = new Set<string>()
+        for (const { message } of entries) {
+          if (messages.has(message.messageId) || seen.has(message.messageId)) {
+            return Effect.fail(new StoreFailure({ message: `Message ${message.messageId} is already stored` }))
+          }
+          seen.add(message.messageId)
+        }
+        for (const { message, subscriptionArns } of entries) {
+          messages.set(message.messageId, message)
+          const list = byTopic.get(message.topicArn)
+          if (list === undefined) byTopic.set(message.topicArn, [message.messageId])
+          else list.push(message.messageId)
+          for (const subscriptionArn of new Set(subscriptionArns)) {
+            pending.set(key(message.messageId, subscriptionArn), {
+              messageId: message.messageId,
+              subscriptionArn,
+              attempts: 0,
+              dueAt: message.timestamp
+            })
+            pendingPerMessage.set(message.messageId, (pendingPerMessage.get(message.messageId) ?? 0) + 1)
+          }
+        }
+        return Effect.void
+      }),
+    get: (messageId) => Effect.sync(() => messages.get(messageId)),
+    listByTopic: (topicArn, { since = Number.NEGATIVE_INFINITY, limit }) =>
+      Effect.sync(() => {
+        const out: Array<StoredMessage> = []
+        for (const id of byTopic.get(topicArn) ?? []) {
+          const m = messages.get(id)
+          if (m !== undefined && m.timestamp >= since) out.push(m)
+          if (out.length >= limit) break
+        }
+        return out
+      }),
+    due: (now, limit) =>
+      Effect.sync(() =>
+        [...pending.values()]
+          .filter((d) => d.dueAt <= now)
+          .sort((a, b) => a.dueAt - b.dueAt)
+          .slice(0, limit)
+      ),
+    nextDueAt: Effect.sync(() => {
+      let min: number | undefined
+      for (const d of pending.values()) if (min === undefined || d.dueAt < min) min = d.dueAt
+      return min
+    }),
+    settle: (messageId, subscriptionArn, outcome) =>
+      Effect.sync(() => {
+        const k = key(messageId, subscriptionArn)
+        const d = pending.get(k)
+        if (d === undefined) return
+        if (outcome._tag === "Retry") pending.set(k, { ...d, attempts: outcome.attempts, dueAt: outcome.dueAt })
+        else dropPending(k)
+      }),
+    pendingCount: Effect.sync(() => pending.size),
+    removeSubscription: (subscriptionArn) =>
+      Effect.sync(() => {
+        for (const [k, d] of pending) if (d.subscriptionArn === subscriptionArn) dropPending(k)
+      }),
+    removeTopic: (topicArn) =>
+      Effect.sync(() => {
+        for (const id of byTopic.get(topicArn) ?? []) {
+          messages.delete(id)
+          for (const [k, d] of pending) if (d.messageId === id) dropPending(k)
+        }
+        byTopic.delete(topicArn)
+      }),
+    prune: (before) =>
+      Effect.sync(() => {
+        let removed = 0
+        for (const [topicArn, ids] of byTopic) {
+          const kept = ids.filter((id) => {
+            const m = messages.get(id)
+            if (m === undefined) return false
+            if (m.timestamp < before && !pendingPerMessage.has(id)) {
+              messages.delete(id)
+              removed++
+              return false
+            }
+            return true
+          })
+          byTopic.set(topicArn, kept)
+        }
+        return removed
+      })
+  }
+}
+
+/**
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<MessageStore> = Layer.sync(MessageStore, makeMemory)
