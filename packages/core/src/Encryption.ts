@@ -1,0 +1,111 @@
+/**
+ * The encryption rules of SNS server-side encryption, as pure functions, and the two effects that
+ * apply them to a body (seal at publish, open at delivery).
+ *
+ * Source: sns-encryption-at-rest.txt (cited "seed:" below) and SEMANTICS.md §1.
+ *
+ * @since 0.1.0
+ */
+import { utf8ToBytes } from "@noble/hashes/utils.js"
+import { Effect, Either } from "effect"
+import { Cipher, type CipherOpenError, NONCE_BYTES } from "./Cipher.js"
+import * as EncryptionContext from "./EncryptionContext.js"
+import { InvalidSecurity } from "./Errors.js"
+import { Ids } from "./Ids.js"
+import type { DataKey } from "./Kms.js"
+import type { Envelope, MessageBody } from "./Message.js"
+import type { RequestContext } from "./RequestContext.js"
+import * as Topic from "./Topic.js"
+
+/**
+ * How a body will be stored.
+ *
+ * @category models
+ */
+export type BodyPlan = { readonly _tag: "Plain" } | { readonly _tag: "Seal"; readonly kmsKeyId: string }
+
+/**
+ * Seed: "SSE encrypts messages as soon as Amazon SNS receives them", and "A message is encrypted only
+ * if it is sent after the encryption of a topic is enabled." So the decision reads the topic as it is
+ * at the instant of publish, and nothing else. Nothing ever re-plans a stored message: enabling or
+ * disabling encryption touches no stored message (SEMANTICS.md §1.5).
+ *
+ * @category rules
+ */
+export const planBody = (topic: Topic.Topic): BodyPlan => {
+  const kmsKeyId = Topic.kmsMasterKeyId(topic)
+  return kmsKeyId === undefined ? { _tag: "Plain" } : { _tag: "Seal", kmsKeyId }
+}
+
+/**
+ * Seed: "All requests to topics with SSE enabled must use HTTPS and Signature Version 4." A request
+ * over plain HTTP, signed with SigV2, or unsigned is refused with InvalidSecurity, in AWS's words
+ * (SEMANTICS.md §1.9).
+ *
+ * @category rules
+ */
+export const requireSecureTransport = (
+  topic: Topic.Topic,
+  context: RequestContext
+): Either.Either<void, InvalidSecurity> =>
+  Topic.kmsMasterKeyId(topic) === undefined || (context.transport === "https" && context.auth === "sigv4")
+    ? Either.void
+    : Either.left(
+        new InvalidSecurity({
+          message:
+            "The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4."
+        })
+      )
+
+/**
+ * What the body's ciphertext is bound to: its topic and its message id, canonicalised with length
+ * prefixes. A sealed body moved to another message or topic fails to open (SP 800-38D §7.2).
+ *
+ * @category encoding
+ */
+export const bodyAad = (topicArn: string, messageId: string): Uint8Array =>
+  EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": messageId })
+
+/**
+ * Seals a body under a data key with a fresh nonce. Only the body: seed: "SSE encrypts the body of
+ * the message … SSE doesn't encrypt … message metadata (subject, message ID, timestamp, and
+ * attributes)".
+ *
+ * @category effects
+ */
+export const seal = (
+  body: string,
+  dataKey: DataKey,
+  topicArn: string,
+  messageId: string
+): Effect.Effect<Extract<MessageBody, { _tag: "Sealed" }>, never, Cipher | Ids> =>
+  Effect.gen(function* () {
+    const cipher = yield* Cipher
+    const ids = yield* Ids
+    const nonce = yield* ids.randomBytes(NONCE_BYTES)
+    const envelope: Envelope = {
+      algorithm: "AES_256_GCM",
+      keyArn: dataKey.keyArn,
+      encryptedDataKey: dataKey.ciphertextBlob,
+      nonce,
+      ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAad(topicArn, messageId), utf8ToBytes(body))
+    }
+    return { _tag: "Sealed" as const, envelope }
+  })
+
+/**
+ * Opens a sealed body with its (already decrypted) data key: the last step before delivery.
+ *
+ * @category effects
+ */
+export const open = (
+  envelope: Envelope,
+  dataKeyPlaintext: Uint8Array,
+  topicArn: string,
+  messageId: string
+): Effect.Effect<string, CipherOpenError, Cipher> =>
+  Effect.gen(function* () {
+    const cipher = yield* Cipher
+    const bytes = yield* cipher.open(dataKeyPlaintext, envelope.nonce, bodyAad(topicArn, messageId), envelope.ciphertext)
+    return new TextDecoder("utf-8", { fatal: false }).decode(bytes)
+  })

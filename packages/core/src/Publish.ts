@@ -1,0 +1,219 @@
+/**
+ * The pure checks of Publish and PublishBatch: what a message must look like before the broker
+ * accepts it (SEMANTICS.md §4; SNS API reference, Publish and PublishBatch).
+ *
+ * @since 0.1.0
+ */
+import { Either } from "effect"
+import {
+  BatchEntryIdsNotDistinct,
+  BatchRequestTooLong,
+  EmptyBatchRequest,
+  invalidParameter,
+  type InvalidParameter,
+  InvalidBatchEntryId,
+  type ParameterValueInvalid,
+  TooManyEntriesInBatchRequest
+} from "./Errors.js"
+import * as Fifo from "./Fifo.js"
+import type { MessageAttributes } from "./Message.js"
+import * as MessageAttributesRules from "./MessageAttributes.js"
+import * as Topic from "./Topic.js"
+
+/**
+ * One message as a client sends it, decoded from the wire.
+ *
+ * @category models
+ */
+export interface MessageInput {
+  readonly message: string | undefined
+  readonly subject: string | undefined
+  readonly messageStructure: string | undefined
+  readonly messageAttributes: MessageAttributes
+  readonly messageGroupId: string | undefined
+  readonly messageDeduplicationId: string | undefined
+}
+
+/**
+ * A Publish request: one of TopicArn, TargetArn or PhoneNumber names the destination.
+ *
+ * @category models
+ */
+export interface PublishInput extends MessageInput {
+  readonly topicArn: string | undefined
+  readonly targetArn: string | undefined
+  readonly phoneNumber: string | undefined
+}
+
+/**
+ * @category models
+ */
+export interface BatchEntryInput extends MessageInput {
+  readonly id: string
+}
+
+/**
+ * A message that passed every check, with its FIFO ids settled.
+ *
+ * @category models
+ */
+export interface ValidMessage {
+  readonly body: string
+  readonly subject: string | undefined
+  readonly messageStructure: "json" | undefined
+  readonly attributes: MessageAttributes
+  readonly fifo: { readonly messageGroupId: string; readonly messageDeduplicationId: string } | undefined
+}
+
+/** PublishBatch: at most 10 entries (SEMANTICS.md §4). */
+export const MAX_BATCH_ENTRIES = 10
+
+/** PublishBatch: at most 256 KiB of messages together. */
+export const MAX_BATCH_BYTES = 262_144
+
+/**
+ * Which topic a Publish names. TargetArn is accepted where it names a topic; direct SMS (PhoneNumber)
+ * and mobile endpoints are not addressable here.
+ *
+ * @category rules
+ */
+export const destination = (input: PublishInput): Either.Either<string, InvalidParameter> => {
+  const given = [input.topicArn, input.targetArn, input.phoneNumber].filter((x) => x !== undefined && x !== "")
+  if (given.length === 0) return Either.left(invalidParameter("TopicArn or TargetArn Reason: no value for required parameter"))
+  if (given.length > 1) {
+    return Either.left(invalidParameter("TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified"))
+  }
+  if (input.phoneNumber !== undefined && input.phoneNumber !== "") {
+    return Either.left(invalidParameter("PhoneNumber Reason: publishing directly to a phone number is not supported; subscribe it to a topic"))
+  }
+  return Either.right((input.topicArn ?? input.targetArn)!)
+}
+
+/**
+ * MessageStructure=json: the body is a JSON object with a string `default` and, optionally, a string
+ * message per protocol. Texts are SNS's.
+ *
+ * @category validation
+ */
+export const validateStructure = (
+  body: string,
+  structure: string | undefined
+): Either.Either<"json" | undefined, InvalidParameter> => {
+  if (structure === undefined || structure === "") return Either.right(undefined)
+  if (structure !== "json") return Either.left(invalidParameter("MessageStructure"))
+  let doc: unknown
+  try {
+    doc = JSON.parse(body)
+  } catch {
+    return Either.left(invalidParameter("Message Structure - JSON message body failed to parse"))
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return Either.left(invalidParameter("Message Structure - JSON message body failed to parse"))
+  }
+  const fields = doc as Record<string, unknown>
+  if (typeof fields["default"] !== "string") {
+    return Either.left(invalidParameter("Message Structure - No default entry in JSON message body"))
+  }
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value !== "string") {
+      return Either.left(invalidParameter(`Message Structure - the value of ${key} must be a string`))
+    }
+  }
+  return Either.right("json")
+}
+
+/**
+ * Every check of one message against its topic.
+ *
+ * FIFO (SEMANTICS.md §4): a group id is required; the deduplication id is the explicit one, or the
+ * body's SHA-256 when the topic has content-based deduplication, else the request is refused. A
+ * deduplication id on a standard topic is refused.
+ *
+ * @category validation
+ */
+export const validateMessage = (
+  topic: Topic.Topic,
+  input: MessageInput
+): Either.Either<ValidMessage, InvalidParameter | ParameterValueInvalid> =>
+  Either.gen(function* () {
+    if (input.message === undefined) return yield* Either.left(invalidParameter("Message Reason: no value for required parameter"))
+    if (input.message.length === 0) return yield* Either.left(invalidParameter("Empty message"))
+    const subject = input.subject === undefined ? undefined : yield* MessageAttributesRules.validateSubject(input.subject)
+    const attributes = yield* MessageAttributesRules.validateAll(input.messageAttributes)
+    if (MessageAttributesRules.messageBytes(input.message, attributes) > MessageAttributesRules.MAX_MESSAGE_BYTES) {
+      return yield* Either.left(invalidParameter("Message too long"))
+    }
+    const messageStructure = yield* validateStructure(input.message, input.messageStructure)
+    let fifo: ValidMessage["fifo"]
+    if (topic.fifo) {
+      if (input.messageGroupId === undefined || input.messageGroupId === "") {
+        return yield* Either.left(invalidParameter("The MessageGroupId parameter is required for FIFO topics"))
+      }
+      const messageGroupId = yield* Fifo.validateId("MessageGroupId", input.messageGroupId)
+      let messageDeduplicationId: string
+      if (input.messageDeduplicationId !== undefined) {
+        messageDeduplicationId = yield* Fifo.validateId("MessageDeduplicationId", input.messageDeduplicationId)
+      } else if (Topic.contentBasedDeduplication(topic)) {
+        messageDeduplicationId = Fifo.contentDeduplicationId(input.message)
+      } else {
+        return yield* Either.left(
+          invalidParameter(
+            "The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+          )
+        )
+      }
+      fifo = { messageGroupId, messageDeduplicationId }
+    } else {
+      if (input.messageDeduplicationId !== undefined) {
+        return yield* Either.left(
+          invalidParameter(
+            "MessageDeduplicationId",
+            "The request includes MessageDeduplicationId parameter that is not valid for this topic type"
+          )
+        )
+      }
+      if (input.messageGroupId !== undefined) yield* Fifo.validateId("MessageGroupId", input.messageGroupId)
+    }
+    return { body: input.message, subject, messageStructure, attributes, fifo }
+  })
+
+const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/
+
+/**
+ * The checks on a batch as a whole; each entry is then checked on its own and may fail alone.
+ *
+ * @category validation
+ */
+export const validateBatch = (
+  entries: ReadonlyArray<BatchEntryInput>
+): Either.Either<
+  ReadonlyArray<BatchEntryInput>,
+  EmptyBatchRequest | TooManyEntriesInBatchRequest | BatchEntryIdsNotDistinct | InvalidBatchEntryId | BatchRequestTooLong
+> => {
+  if (entries.length === 0) {
+    return Either.left(new EmptyBatchRequest({ message: "The batch request doesn't contain any entries." }))
+  }
+  if (entries.length > MAX_BATCH_ENTRIES) {
+    return Either.left(new TooManyEntriesInBatchRequest({ message: "The batch request contains more entries than permissible." }))
+  }
+  const ids = new Set<string>()
+  let total = 0
+  for (const entry of entries) {
+    if (!ENTRY_ID.test(entry.id)) {
+      return Either.left(
+        new InvalidBatchEntryId({
+          message: "The Id of a batch entry in a batch request doesn't abide by the specification."
+        })
+      )
+    }
+    if (ids.has(entry.id)) {
+      return Either.left(new BatchEntryIdsNotDistinct({ message: "Two or more batch entries in the request have the same Id." }))
+    }
+    ids.add(entry.id)
+    total += MessageAttributesRules.messageBytes(entry.message ?? "", entry.messageAttributes)
+  }
+  if (total > MAX_BATCH_BYTES) {
+    return Either.left(new BatchRequestTooLong({ message: "The length of all the messages put together is more than the limit." }))
+  }
+  return Either.right(entries)
+}

@@ -1,0 +1,69 @@
+/**
+ * The registry store port: where topics and subscriptions are kept across restarts.
+ *
+ * The Sns service writes every change through it before the change becomes visible, so an
+ * acknowledged CreateTopic or Subscribe survives a crash (CONTRACT.md, "At rest").
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import type { StoreFailure } from "./Errors.js"
+import type { Change } from "./Registry.js"
+import type { Subscription } from "./Subscription.js"
+import type { Topic } from "./Topic.js"
+
+/**
+ * @category models
+ */
+export interface RegistryStoreService {
+  readonly load: Effect.Effect<
+    { readonly topics: ReadonlyArray<Topic>; readonly subscriptions: ReadonlyArray<Subscription> },
+    StoreFailure
+  >
+  /** Applies the changes of one operation atomically. */
+  readonly apply: (changes: ReadonlyArray<Change>) => Effect.Effect<void, StoreFailure>
+}
+
+/**
+ * @category services
+ */
+export class RegistryStore extends Context.Tag("@sealcast/core/RegistryStore")<RegistryStore, RegistryStoreService>() {}
+
+/**
+ * Keeps nothing beyond the process: `--data-dir :memory:`.
+ *
+ * @category constructors
+ */
+export const makeMemory = (): RegistryStoreService => {
+  const topics = new Map<string, Topic>()
+  const subscriptions = new Map<string, Subscription>()
+  return {
+    load: Effect.sync(() => ({ topics: [...topics.values()], subscriptions: [...subscriptions.values()] })),
+    apply: (changes) =>
+      Effect.sync(() => {
+        for (const change of changes) {
+          switch (change._tag) {
+            case "PutTopic":
+              topics.set(change.topic.arn, change.topic)
+              break
+            case "DeleteTopic":
+              topics.delete(change.topicArn)
+              for (const arn of change.subscriptionArns) subscriptions.delete(arn)
+              break
+            case "PutSubscription":
+              subscriptions.set(change.subscription.arn, change.subscription)
+              break
+            case "DeleteSubscription":
+              subscriptions.delete(change.subscriptionArn)
+              if (change.topic !== undefined) topics.set(change.topic.arn, change.topic)
+              break
+          }
+        }
+      })
+  }
+}
+
+/**
+ * @category layers
+ */
+export const layerMemory: Layer.Layer<RegistryStore> = Layer.sync(RegistryStore, makeMemory)

@@ -1,0 +1,118 @@
+/**
+ * Which subscriptions receive a message, and with which delivery policy.
+ *
+ * The decision is taken once, when the message is accepted (issue: "the routing decision … is made when
+ * the message is accepted"), on the plaintext body before it is sealed; only the decision is stored
+ * with the message, never the plaintext.
+ *
+ * @since 0.1.0
+ */
+import { Either } from "effect"
+import * as DeliveryPolicy from "./DeliveryPolicy.js"
+import type { InvalidParameter } from "./Errors.js"
+import * as FilterPolicy from "./FilterPolicy.js"
+import type { Subscription } from "./Subscription.js"
+import type { Topic } from "./Topic.js"
+
+/**
+ * Compiles a policy as Subscribe or SetSubscriptionAttributes would.
+ *
+ * @category validation
+ */
+export const compile = (
+  policy: string,
+  scope: string,
+  call: FilterPolicy.PolicyCall = "SetSubscriptionAttributes"
+): Either.Either<FilterPolicy.CompiledFilterPolicy, InvalidParameter> =>
+  FilterPolicy.parse(policy, scope === "MessageBody" ? "MessageBody" : "MessageAttributes", call)
+
+/**
+ * Compiled policies, one per subscription value. Subscriptions are immutable, so a changed policy is
+ * a new subscription object and compiles afresh; dropped subscriptions are collected with their key.
+ */
+const compiled = new WeakMap<Subscription, FilterPolicy.CompiledFilterPolicy | undefined>()
+
+const policyOf = (s: Subscription): FilterPolicy.CompiledFilterPolicy | undefined => {
+  if (compiled.has(s)) return compiled.get(s)
+  const text = s.attributes["FilterPolicy"]
+  const policy =
+    text === undefined || text === "" ? undefined : Either.getOrUndefined(compile(text, s.attributes["FilterPolicyScope"] ?? "MessageAttributes"))
+  compiled.set(s, policy)
+  return policy
+}
+
+/**
+ * The routing decision for one message.
+ *
+ * @category models
+ */
+export interface Decision {
+  readonly subscriptionArns: ReadonlyArray<string>
+  /** Per filter verdict other than Matched, how many subscriptions it kept the message from. */
+  readonly filteredOut: Readonly<Partial<Record<Exclude<FilterPolicy.Verdict, "Matched">, number>>>
+}
+
+/**
+ * Confirmed subscriptions whose filter policy (if any) accepts the message. Pending subscriptions get
+ * nothing: SNS delivers only to confirmed ones.
+ *
+ * @category rules
+ */
+export const route = (
+  subscriptions: ReadonlyArray<Subscription>,
+  message: FilterPolicy.FilterableMessage
+): Decision => {
+  const subscriptionArns: Array<string> = []
+  const filteredOut: Partial<Record<Exclude<FilterPolicy.Verdict, "Matched">, number>> = {}
+  for (const s of subscriptions) {
+    if (s.status !== "Confirmed") continue
+    const policy = policyOf(s)
+    const verdict = policy === undefined ? "Matched" : FilterPolicy.evaluate(policy, message)
+    if (verdict === "Matched") subscriptionArns.push(s.arn)
+    else filteredOut[verdict] = (filteredOut[verdict] ?? 0) + 1
+  }
+  return { subscriptionArns, filteredOut }
+}
+
+/**
+ * The HTTP/S delivery policy in force for a subscription: the topic's, with the subscription's own
+ * fields over it unless the topic disables subscription overrides (SNS guide, "Creating an HTTP/S
+ * delivery policy").
+ *
+ * @category rules
+ */
+export const deliveryPolicyFor = (topic: Topic | undefined, s: Subscription): DeliveryPolicy.HttpDeliveryPolicy => {
+  const topicText = topic?.attributes["DeliveryPolicy"]
+  const fromTopic =
+    topicText === undefined || topicText === ""
+      ? undefined
+      : Either.getOrUndefined(DeliveryPolicy.parseTopicPolicy(topicText))
+  const base: DeliveryPolicy.HttpDeliveryPolicy = fromTopic ?? {
+    retry: DeliveryPolicy.defaultRetryPolicy,
+    maxReceivesPerSecond: undefined,
+    headerContentType: undefined
+  }
+  const subText = s.attributes["DeliveryPolicy"]
+  if (fromTopic?.disableSubscriptionOverrides === true || subText === undefined || subText === "") return base
+  const own = Either.getOrUndefined(DeliveryPolicy.parseSubscriptionPolicy(subText)) ?? {}
+  return {
+    retry: own.retry ?? base.retry,
+    maxReceivesPerSecond: own.maxReceivesPerSecond ?? base.maxReceivesPerSecond,
+    headerContentType: own.headerContentType ?? base.headerContentType
+  }
+}
+
+/**
+ * The EffectiveDeliveryPolicy attribute of an HTTP/S subscription.
+ *
+ * @category encoding
+ */
+export const effectiveDeliveryPolicy = (topic: Topic | undefined, s: Subscription): string => {
+  const policy = deliveryPolicyFor(topic, s)
+  return JSON.stringify({
+    healthyRetryPolicy: policy.retry,
+    ...(policy.maxReceivesPerSecond === undefined ? {} : { throttlePolicy: { maxReceivesPerSecond: policy.maxReceivesPerSecond } }),
+    ...(policy.headerContentType === undefined ? {} : { requestPolicy: { headerContentType: policy.headerContentType } }),
+    guaranteed: false
+  })
+}

@@ -1,0 +1,590 @@
+/**
+ * The SNS service: every action, as effects over the pure registry and rules, with the ports (KMS,
+ * stores, cipher, ids, clock) as services. The transport decodes a request, calls one method here,
+ * and encodes the answer.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Effect, Either, Layer, PubSub, Ref, type Scope } from "effect"
+import type { Queue } from "effect"
+import type { Cipher, CipherOpenError } from "./Cipher.js"
+import * as DataKeyCache from "./DataKeyCache.js"
+import * as Encryption from "./Encryption.js"
+import * as EncryptionContext from "./EncryptionContext.js"
+import {
+  AuthorizationError,
+  type InvalidParameter,
+  type KmsFailure,
+  type SnsError,
+  type StoreFailure
+} from "./Errors.js"
+import * as Fifo from "./Fifo.js"
+import { Ids } from "./Ids.js"
+import { Kms, type KmsCaller } from "./Kms.js"
+import type { MessageBody, StoredMessage } from "./Message.js"
+import { MessageStore } from "./MessageStore.js"
+import * as MessageAttributes from "./MessageAttributes.js"
+import * as Permissions from "./Permissions.js"
+import * as Publish from "./Publish.js"
+import * as Registry from "./Registry.js"
+import { RegistryStore } from "./RegistryStore.js"
+import type { RequestContext } from "./RequestContext.js"
+import * as Routing from "./Routing.js"
+import * as Subscription from "./Subscription.js"
+import * as Topic from "./Topic.js"
+
+/** ListTopics and ListSubscriptions return 100 a page (SEMANTICS.md §4). */
+export const PAGE_SIZE = 100
+
+/**
+ * What happened, for the shell: delivery wakes on accepted messages and sends confirmation requests
+ * for new pending subscriptions; metrics count both.
+ *
+ * @category models
+ */
+export type Event =
+  | { readonly _tag: "RegistryChanged"; readonly changes: ReadonlyArray<Registry.Change> }
+  | {
+      readonly _tag: "MessagesAccepted"
+      readonly topicArn: string
+      readonly messages: ReadonlyArray<{
+        readonly messageId: string
+        readonly bytes: number
+        readonly deliveries: number
+        readonly filteredOut: Routing.Decision["filteredOut"]
+      }>
+    }
+
+/**
+ * @category models
+ */
+export interface PublishResult {
+  readonly messageId: string
+  readonly sequenceNumber: string | undefined
+}
+
+/**
+ * @category models
+ */
+export interface PublishBatchResult {
+  readonly successful: ReadonlyArray<PublishResult & { readonly id: string }>
+  readonly failed: ReadonlyArray<{ readonly id: string; readonly error: SnsError }>
+}
+
+/**
+ * @category models
+ */
+export interface SubscriptionSummary {
+  readonly subscriptionArn: string
+  readonly owner: string
+  readonly protocol: string
+  readonly endpoint: string
+  readonly topicArn: string
+}
+
+/**
+ * @category models
+ */
+export interface SnsService {
+  readonly createTopic: (input: Topic.CreateTopicInput, ctx: RequestContext) => Effect.Effect<{ readonly topicArn: string }, SnsError>
+  readonly deleteTopic: (topicArn: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly listTopics: (
+    nextToken: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly topicArns: ReadonlyArray<string>; readonly nextToken: string | undefined }, SnsError>
+  readonly getTopicAttributes: (topicArn: string, ctx: RequestContext) => Effect.Effect<Record<string, string>, SnsError>
+  readonly setTopicAttributes: (
+    topicArn: string,
+    name: string,
+    value: string,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SnsError>
+  readonly subscribe: (
+    input: Registry.SubscribeInput & { readonly returnSubscriptionArn: boolean },
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly subscriptionArn: string }, SnsError>
+  /** `ctx` is undefined for the unsigned confirmation link SNS hands out. */
+  readonly confirmSubscription: (
+    input: { readonly topicArn: string; readonly token: string; readonly authenticateOnUnsubscribe: boolean },
+    ctx: RequestContext | undefined
+  ) => Effect.Effect<{ readonly subscriptionArn: string }, SnsError>
+  /** `ctx` is undefined for the unsigned UnsubscribeURL link. */
+  readonly unsubscribe: (subscriptionArn: string, ctx: RequestContext | undefined) => Effect.Effect<void, SnsError>
+  readonly listSubscriptions: (
+    nextToken: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly subscriptions: ReadonlyArray<SubscriptionSummary>; readonly nextToken: string | undefined }, SnsError>
+  readonly listSubscriptionsByTopic: (
+    topicArn: string,
+    nextToken: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly subscriptions: ReadonlyArray<SubscriptionSummary>; readonly nextToken: string | undefined }, SnsError>
+  readonly getSubscriptionAttributes: (
+    subscriptionArn: string,
+    ctx: RequestContext
+  ) => Effect.Effect<Record<string, string>, SnsError>
+  readonly setSubscriptionAttributes: (
+    subscriptionArn: string,
+    name: string,
+    value: string,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SnsError>
+  readonly publish: (input: Publish.PublishInput, ctx: RequestContext) => Effect.Effect<PublishResult, SnsError>
+  readonly publishBatch: (
+    topicArn: string,
+    entries: ReadonlyArray<Publish.BatchEntryInput>,
+    ctx: RequestContext
+  ) => Effect.Effect<PublishBatchResult, SnsError>
+  readonly tagResource: (resourceArn: string, tags: ReadonlyArray<Topic.Tag>, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly untagResource: (resourceArn: string, keys: ReadonlyArray<string>, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly listTagsForResource: (resourceArn: string, ctx: RequestContext) => Effect.Effect<ReadonlyArray<Topic.Tag>, SnsError>
+  readonly addPermission: (
+    input: {
+      readonly topicArn: string
+      readonly label: string
+      readonly accountIds: ReadonlyArray<string>
+      readonly actions: ReadonlyArray<string>
+    },
+    ctx: RequestContext
+  ) => Effect.Effect<void, SnsError>
+  readonly removePermission: (topicArn: string, label: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly getDataProtectionPolicy: (resourceArn: string, ctx: RequestContext) => Effect.Effect<string | undefined, SnsError>
+  readonly putDataProtectionPolicy: (resourceArn: string, policy: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+
+  /** The registry as it is now (delivery and inspection read it). */
+  readonly registry: Effect.Effect<Registry.Registry>
+  /**
+   * The body of a stored message in plaintext, for delivery only: a sealed body is opened with its
+   * data key (KMS Decrypt, reused for up to 5 minutes).
+   */
+  readonly openBody: (message: StoredMessage) => Effect.Effect<string, KmsFailure | CipherOpenError>
+  /** Events for the shell (delivery, metrics). */
+  readonly events: Effect.Effect<Queue.Dequeue<Event>, never, Scope.Scope>
+}
+
+/**
+ * @category services
+ */
+export class Sns extends Context.Tag("@sealcast/core/Sns")<Sns, SnsService>() {}
+
+/** The account a principal ARN belongs to (`arn:aws:iam::<account>:…`). */
+const accountOfPrincipal = (principalArn: string): string => principalArn.split(":")[4] ?? ""
+
+const callerOf = (ctx: RequestContext): KmsCaller => ({ accountId: ctx.accountId, principalArn: ctx.principalArn })
+
+const summary = (s: Subscription.Subscription): SubscriptionSummary => ({
+  subscriptionArn: s.status === "Confirmed" ? s.arn : "PendingConfirmation",
+  owner: s.accountId,
+  protocol: s.protocol,
+  endpoint: s.endpoint,
+  topicArn: s.topicArn
+})
+
+/**
+ * Builds the service from its ports. Loads the registry from the store once.
+ *
+ * @category constructors
+ */
+export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | RegistryStore | Cipher | Ids> = Effect.gen(
+  function* () {
+    const kms = yield* Kms
+    const messages = yield* MessageStore
+    const registryStore = yield* RegistryStore
+    const ids = yield* Ids
+    const context = yield* Effect.context<Cipher | Ids>()
+
+    const loaded = yield* registryStore.load
+    const registryRef = yield* Ref.make(Registry.fromLists(loaded.topics, loaded.subscriptions))
+    const registryLock = yield* Effect.makeSemaphore(1)
+    const fifoLock = yield* Effect.makeSemaphore(1)
+    const fifoStates = new Map<string, Fifo.FifoState>()
+    const dataKeys = new Map<string, DataKeyCache.Entry>()
+    const dataKeyLock = yield* Effect.makeSemaphore(1)
+    const openedKeys = new Map<string, { readonly plaintext: Uint8Array; readonly openedAt: number }>()
+    const pubsub = yield* PubSub.unbounded<Event>()
+
+    /** Runs a pure registry operation: persist its changes, then make them visible. */
+    const mutate = <A, E>(
+      operation: (registry: Registry.Registry) => Either.Either<Registry.Changed<A>, E>
+    ): Effect.Effect<A, E | StoreFailure> =>
+      registryLock.withPermits(1)(
+        Effect.gen(function* () {
+          const changed = yield* operation(yield* Ref.get(registryRef))
+          if (changed.changes.length > 0) {
+            yield* registryStore.apply(changed.changes)
+            for (const change of changed.changes) {
+              if (change._tag === "DeleteTopic") {
+                yield* messages.removeTopic(change.topicArn)
+                fifoStates.delete(change.topicArn)
+              }
+              if (change._tag === "DeleteSubscription") yield* messages.removeSubscription(change.subscriptionArn)
+            }
+            yield* Ref.set(registryRef, changed.registry)
+            yield* PubSub.publish(pubsub, { _tag: "RegistryChanged", changes: changed.changes })
+          }
+          return changed.result
+        })
+      )
+
+    const now = Clock.currentTimeMillis
+
+    const checkFilterPolicy =
+      (call: "Subscribe" | "SetSubscriptionAttributes") =>
+      (policy: string, scope: string): Either.Either<void, InvalidParameter> =>
+        Either.map(Routing.compile(policy, scope, call), () => undefined)
+
+    /** A data key for this scope: the cached one while the reuse policy allows, else a fresh one. */
+    const dataKeyFor = (scope: DataKeyCache.Scope, caller: KmsCaller, at: number) =>
+      dataKeyLock.withPermits(1)(
+        Effect.gen(function* () {
+          const key = DataKeyCache.scopeKey(scope)
+          const cached = dataKeys.get(key)
+          if (cached !== undefined && DataKeyCache.canReuse(cached, scope, at)) {
+            dataKeys.set(key, { ...cached, uses: cached.uses + 1 })
+            return cached.dataKey
+          }
+          const dataKey = yield* kms.generateDataKey(scope.kmsKeyId, EncryptionContext.forTopic(scope.topicArn), caller)
+          dataKeys.set(key, { scope, dataKey, createdAt: at, uses: 1 })
+          return dataKey
+        })
+      )
+
+    /** Decides the body's stored form at the instant of publish (Encryption.planBody). */
+    const storeBody = (
+      topic: Topic.Topic,
+      body: string,
+      messageId: string,
+      ctx: RequestContext,
+      at: number
+    ): Effect.Effect<MessageBody, KmsFailure> => {
+      const plan = Encryption.planBody(topic)
+      if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
+      return Effect.gen(function* () {
+        const caller = callerOf(ctx)
+        // SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
+        yield* kms.checkKeyForUse(plan.kmsKeyId, caller)
+        const dataKey = yield* dataKeyFor({ topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }, caller, at)
+        return yield* Effect.provide(Encryption.seal(body, dataKey, topic.arn, messageId), context)
+      })
+    }
+
+    /** Everything of a publish up to the stored record, without storing it. */
+    const prepare = (
+      registry: Registry.Registry,
+      topic: Topic.Topic,
+      input: Publish.MessageInput,
+      ctx: RequestContext,
+      at: number
+    ) =>
+      Effect.gen(function* () {
+        const valid = yield* Publish.validateMessage(topic, input)
+        const messageId = yield* ids.uuid
+        const body = yield* storeBody(topic, valid.body, messageId, ctx, at)
+        const routing = Routing.route(Registry.subscriptionsOf(registry, topic.arn), { attributes: valid.attributes, body: valid.body })
+        const message: StoredMessage = {
+          messageId,
+          topicArn: topic.arn,
+          subject: valid.subject,
+          attributes: valid.attributes,
+          messageStructure: valid.messageStructure,
+          timestamp: at,
+          publisher: ctx.principalArn,
+          fifo: undefined,
+          body
+        }
+        return {
+          message,
+          subscriptionArns: routing.subscriptionArns,
+          filteredOut: routing.filteredOut,
+          fifo: valid.fifo,
+          bytes: MessageAttributes.messageBytes(valid.body, valid.attributes)
+        }
+      })
+
+    type Prepared = Effect.Effect.Success<ReturnType<typeof prepare>>
+
+    const fifoStateOf = (topicArn: string, at: number) =>
+      Effect.gen(function* () {
+        const known = fifoStates.get(topicArn)
+        if (known !== undefined) return known
+        const recent = yield* messages.listByTopic(topicArn, { since: at - Fifo.DEDUPLICATION_WINDOW_MS, limit: 1_000_000 })
+        const state = Fifo.fromRecent(
+          recent.flatMap((m) =>
+            m.fifo === undefined
+              ? []
+              : [{ deduplicationId: m.fifo.messageDeduplicationId, messageId: m.messageId, sequenceNumber: m.fifo.sequenceNumber, acceptedAt: m.timestamp }]
+          )
+        )
+        fifoStates.set(topicArn, state)
+        return state
+      })
+
+    /**
+     * Stores prepared messages of one topic. FIFO topics go through deduplication and sequencing under
+     * one lock, so sequence numbers follow commit order.
+     */
+    const commit = (
+      topic: Topic.Topic,
+      prepared: ReadonlyArray<Prepared>,
+      at: number
+    ): Effect.Effect<ReadonlyArray<PublishResult>, StoreFailure> => {
+      const announce = (stored: ReadonlyArray<Prepared>) =>
+        stored.length === 0
+          ? Effect.void
+          : PubSub.publish(pubsub, {
+              _tag: "MessagesAccepted",
+              topicArn: topic.arn,
+              messages: stored.map((p) => ({
+                messageId: p.message.messageId,
+                bytes: p.bytes,
+                deliveries: p.subscriptionArns.length,
+                filteredOut: p.filteredOut
+              }))
+            })
+      if (!topic.fifo) {
+        return messages.append(prepared.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns }))).pipe(
+          Effect.zipRight(announce(prepared)),
+          Effect.as(prepared.map((p) => ({ messageId: p.message.messageId, sequenceNumber: undefined })))
+        )
+      }
+      return fifoLock.withPermits(1)(
+        Effect.gen(function* () {
+          let state = yield* fifoStateOf(topic.arn, at)
+          const results: Array<PublishResult> = []
+          const toStore: Array<Prepared> = []
+          for (const p of prepared) {
+            const decision = Fifo.decide(state, p.fifo!.messageDeduplicationId, p.message.messageId, at)
+            if (decision._tag === "Duplicate") {
+              results.push({ messageId: decision.messageId, sequenceNumber: decision.sequenceNumber })
+              continue
+            }
+            state = decision.state
+            toStore.push({ ...p, message: { ...p.message, fifo: { ...p.fifo!, sequenceNumber: decision.sequenceNumber } } })
+            results.push({ messageId: p.message.messageId, sequenceNumber: decision.sequenceNumber })
+          }
+          yield* messages.append(toStore.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns })))
+          fifoStates.set(topic.arn, state)
+          yield* announce(toStore)
+          return results
+        })
+      )
+    }
+
+    const topicForPublish = (registry: Registry.Registry, topicArn: string, ctx: RequestContext) =>
+      Effect.gen(function* () {
+        const topic = yield* Registry.topicFor(registry, topicArn, ctx, "Publish")
+        yield* Encryption.requireSecureTransport(topic, ctx)
+        return topic
+      })
+
+    const service: SnsService = {
+      createTopic: (input, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const topic = yield* mutate((r) => Registry.createTopic(r, input, ctx, at))
+          yield* Encryption.requireSecureTransport(topic, ctx)
+          return { topicArn: topic.arn }
+        }),
+
+      deleteTopic: (topicArn, ctx) =>
+        Effect.gen(function* () {
+          const topic = (yield* Ref.get(registryRef)).topics.get(topicArn)
+          if (topic !== undefined) yield* Encryption.requireSecureTransport(topic, ctx)
+          yield* mutate((r) => Registry.deleteTopic(r, topicArn, ctx))
+        }),
+
+      listTopics: (nextToken, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* Ref.get(registryRef)
+          const arns = [...registry.topics.values()].filter((t) => t.accountId === ctx.accountId).map((t) => t.arn).sort()
+          const page = yield* Registry.page(arns, nextToken, PAGE_SIZE)
+          return { topicArns: page.items, nextToken: page.nextToken }
+        }),
+
+      getTopicAttributes: (topicArn, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* Ref.get(registryRef)
+          const topic = yield* Registry.topicFor(registry, topicArn, ctx, "GetTopicAttributes")
+          yield* Encryption.requireSecureTransport(topic, ctx)
+          return Topic.describe(topic, Registry.subscriptionCounts(registry, topic.arn))
+        }),
+
+      setTopicAttributes: (topicArn, name, value, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* Ref.get(registryRef)
+          const topic = yield* Registry.findTopic(registry, topicArn)
+          // Turning encryption on must itself come over HTTPS with SigV4, as must any change to an
+          // encrypted topic (SEMANTICS.md §1.9).
+          const after = name === "KmsMasterKeyId" ? yield* Topic.setAttribute(topic, name, value) : topic
+          yield* Encryption.requireSecureTransport(topic, ctx)
+          yield* Encryption.requireSecureTransport(after, ctx)
+          yield* mutate((r) => Registry.setTopicAttribute(r, topicArn, name, value, ctx))
+        }),
+
+      subscribe: (input, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const id = yield* ids.uuid
+          const token = Array.from(yield* ids.randomBytes(32), (b) => b.toString(16).padStart(2, "0")).join("")
+          const subscription = yield* mutate((r) => Registry.subscribe(r, input, ctx, at, { id, token }, checkFilterPolicy("Subscribe")))
+          return {
+            subscriptionArn:
+              subscription.status === "Confirmed" || input.returnSubscriptionArn ? subscription.arn : "pending confirmation"
+          }
+        }),
+
+      confirmSubscription: (input, ctx) =>
+        Effect.map(
+          mutate((r) => Registry.confirmSubscription(r, input.topicArn, input.token, ctx !== undefined && input.authenticateOnUnsubscribe)),
+          (s) => ({ subscriptionArn: s.arn })
+        ),
+
+      unsubscribe: (subscriptionArn, ctx) => mutate((r) => Registry.unsubscribe(r, subscriptionArn, ctx)),
+
+      listSubscriptions: (nextToken, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* Ref.get(registryRef)
+          const mine = [...registry.subscriptions.values()].filter((s) => s.accountId === ctx.accountId)
+          const page = yield* Registry.page(mine, nextToken, PAGE_SIZE)
+          return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
+        }),
+
+      listSubscriptionsByTopic: (topicArn, nextToken, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* Ref.get(registryRef)
+          const topic = yield* Registry.topicFor(registry, topicArn, ctx, "ListSubscriptionsByTopic")
+          const page = yield* Registry.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
+          return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
+        }),
+
+      getSubscriptionAttributes: (subscriptionArn, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* Ref.get(registryRef)
+          const s = yield* Registry.findSubscription(registry, subscriptionArn)
+          const topic = registry.topics.get(s.topicArn)
+          if (s.accountId !== ctx.accountId && topic?.accountId !== ctx.accountId) {
+            return yield* new AuthorizationError({
+              message: `User: ${ctx.principalArn} is not authorized to perform: SNS:GetSubscriptionAttributes on resource: ${s.arn}`
+            })
+          }
+          const http = s.protocol === "http" || s.protocol === "https"
+          const effective = http ? Routing.effectiveDeliveryPolicy(topic, s) : undefined
+          return Subscription.describe(s, effective)
+        }),
+
+      setSubscriptionAttributes: (subscriptionArn, name, value, ctx) =>
+        mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes"))),
+
+      publish: (input, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const registry = yield* Ref.get(registryRef)
+          const topicArn = yield* Publish.destination(input)
+          const topic = yield* topicForPublish(registry, topicArn, ctx)
+          const prepared = yield* prepare(registry, topic, input, ctx, at)
+          const [result] = yield* commit(topic, [prepared], at)
+          return result!
+        }),
+
+      publishBatch: (topicArn, entries, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const registry = yield* Ref.get(registryRef)
+          const topic = yield* topicForPublish(registry, topicArn, ctx)
+          yield* Publish.validateBatch(entries)
+          const failed: Array<{ id: string; error: SnsError }> = []
+          const ready: Array<{ id: string; prepared: Prepared }> = []
+          for (const entry of entries) {
+            const outcome = yield* Effect.either(prepare(registry, topic, entry, ctx, at))
+            if (Either.isLeft(outcome)) failed.push({ id: entry.id, error: outcome.left })
+            else ready.push({ id: entry.id, prepared: outcome.right })
+          }
+          const results = yield* commit(topic, ready.map((r) => r.prepared), at)
+          return {
+            successful: ready.map((r, i) => ({ id: r.id, ...results[i]! })),
+            failed
+          }
+        }),
+
+      tagResource: (resourceArn, tags, ctx) =>
+        mutate((r) =>
+          Either.gen(function* () {
+            const topic = yield* Registry.resourceFor(r, resourceArn, ctx, "TagResource")
+            const merged = yield* Topic.validateTags(topic.tags, tags)
+            return Registry.updateTopic(r, { ...topic, tags: merged })
+          })
+        ),
+
+      untagResource: (resourceArn, keys, ctx) =>
+        mutate((r) =>
+          Either.map(Registry.resourceFor(r, resourceArn, ctx, "UntagResource"), (topic) =>
+            Registry.updateTopic(r, { ...topic, tags: topic.tags.filter((t) => !keys.includes(t.key)) })
+          )
+        ),
+
+      listTagsForResource: (resourceArn, ctx) =>
+        Effect.map(
+          Effect.flatMap(Ref.get(registryRef), (r) => Registry.resourceFor(r, resourceArn, ctx, "ListTagsForResource")),
+          (topic) => topic.tags
+        ),
+
+      addPermission: (input, ctx) =>
+        mutate((r) =>
+          Either.gen(function* () {
+            const topic = yield* Registry.topicFor(r, input.topicArn, ctx, "AddPermission")
+            return Registry.updateTopic(r, yield* Permissions.add(topic, input.label, input.accountIds, input.actions))
+          })
+        ),
+
+      removePermission: (topicArn, label, ctx) =>
+        mutate((r) =>
+          Either.gen(function* () {
+            const topic = yield* Registry.topicFor(r, topicArn, ctx, "RemovePermission")
+            return Registry.updateTopic(r, yield* Permissions.remove(topic, label))
+          })
+        ),
+
+      getDataProtectionPolicy: (resourceArn, ctx) =>
+        Effect.map(
+          Effect.flatMap(Ref.get(registryRef), (r) => Registry.resourceFor(r, resourceArn, ctx, "GetDataProtectionPolicy")),
+          (topic) => topic.dataProtectionPolicy
+        ),
+
+      putDataProtectionPolicy: (resourceArn, policy, ctx) =>
+        mutate((r) =>
+          Either.gen(function* () {
+            const topic = yield* Registry.resourceFor(r, resourceArn, ctx, "PutDataProtectionPolicy")
+            return Registry.updateTopic(r, yield* Topic.setAttribute(topic, "DataProtectionPolicy", policy))
+          })
+        ),
+
+      registry: Ref.get(registryRef),
+
+      openBody: (message) => {
+        const body = message.body
+        if (body._tag === "Plain") return Effect.succeed(body.text)
+        return Effect.gen(function* () {
+          const at = yield* now
+          const cacheKey = Array.from(body.envelope.encryptedDataKey, (b) => b.toString(16).padStart(2, "0")).join("")
+          let opened = openedKeys.get(cacheKey)
+          if (opened === undefined || !DataKeyCache.canReuseOpened(opened.openedAt, at)) {
+            const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }
+            const { plaintext } = yield* kms.decrypt(body.envelope.encryptedDataKey, EncryptionContext.forTopic(message.topicArn), caller)
+            opened = { plaintext, openedAt: at }
+            openedKeys.set(cacheKey, opened)
+            for (const [k, v] of openedKeys) if (!DataKeyCache.canReuseOpened(v.openedAt, at)) openedKeys.delete(k)
+          }
+          return yield* Effect.provide(Encryption.open(body.envelope, opened.plaintext, message.topicArn, message.messageId), context)
+        })
+      },
+
+      events: PubSub.subscribe(pubsub)
+    }
+    return service
+  }
+)
+
+/**
+ * @category layers
+ */
+export const layer: Layer.Layer<Sns, StoreFailure, Kms | MessageStore | RegistryStore | Cipher | Ids> = Layer.effect(Sns, make)
