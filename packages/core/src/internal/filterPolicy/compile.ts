@@ -294,6 +294,20 @@ const conjoin = (
       }))
     ))
 
+const operatorNames = new Set(["prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "cidr", "exists"])
+
+/**
+ * SNS developer guide, AND/OR logic: "Amazon SNS only recognizes an "$or" relationship when" its value is
+ * an array of at least two objects that are sub-policies rather than match expressions; "When all of
+ * these conditions are not met, "$or" is treated as a regular attribute name".
+ */
+const isOrRelationship = (value: Json): value is ReadonlyArray<JsonObject> =>
+  Array.isArray(value) && value.length >= 2 &&
+  value.every((branch: Json) =>
+    isObject(branch) && Object.keys(branch).length > 0 &&
+    Object.keys(branch).every((key) => !operatorNames.has(key))
+  )
+
 interface Level {
   readonly scope: Scope
   readonly path: ReadonlyArray<string>
@@ -314,17 +328,12 @@ const compileObject = (object: JsonObject, level: Level): Either.Either<Readonly
     let alternatives: ReadonlyArray<Alternative> = [{ conditions: [], combinations: 1 }]
     for (const key of Object.keys(object)) {
       const value = object[key]!
-      if (key === "$or") {
-        if (!Array.isArray(value)) return yield* reject("It must be an Array followed with $or.")
-        const branches: ReadonlyArray<Json> = value
+      if (key === "$or" && isOrRelationship(value)) {
         const union: Array<Alternative> = []
-        for (const branch of branches) {
-          if (!isObject(branch)) return yield* reject("Only JSON object is allowed in array of $or relationship.")
-          if (Object.keys(branch).length === 0) return yield* reject("Empty objects are not allowed")
+        for (const branch of value) {
           union.push(...(yield* compileObject(branch, { ...level, orDepth: level.orDepth + 1 })))
           if (total(union) > MaxCombinations) return yield* tooComplex
         }
-        if (branches.length < 2) return yield* reject("There must have at least 2 Objects in $or relationship.")
         alternatives = yield* conjoin(alternatives, union)
       } else if (isObject(value)) {
         // SNS developer guide, Filter policy constraints: "Amazon SNS doesn't accept a nested filter
