@@ -1,0 +1,36 @@
+/**
+ * The three hash primitives request signing needs, behind one small interface.
+ *
+ * SigV4 uses SHA-256 and HMAC-SHA256 (AWS General Reference, "Signature Version 4 signing process");
+ * legacy SigV2 uses HMAC-SHA256 or HMAC-SHA1. This module's implementation is the portable reference
+ * on `@noble/hashes`; `NodeHashing` provides the same interface on `node:crypto` (native, faster),
+ * and a property test proves the two agree byte for byte.
+ *
+ * @since 0.1.0
+ */
+import { hmac } from "@noble/hashes/hmac.js"
+import { sha1 } from "@noble/hashes/legacy.js"
+import { sha256 } from "@noble/hashes/sha2.js"
+
+/**
+ * @category models
+ */
+export interface Hashing {
+  /** SHA-256 of `data` (FIPS 180-4 §6.2). */
+  readonly sha256: (data: Uint8Array) => Uint8Array
+  /** HMAC-SHA256 (RFC 2104) of `data` under `key`. */
+  readonly hmacSha256: (key: Uint8Array, data: Uint8Array) => Uint8Array
+  /** HMAC-SHA1 (RFC 2104), only for SigV2's `SignatureMethod=HmacSHA1`. */
+  readonly hmacSha1: (key: Uint8Array, data: Uint8Array) => Uint8Array
+}
+
+/**
+ * The portable implementation: pure JavaScript, runs anywhere.
+ *
+ * @category constructors
+ */
+export const nobleHashing: Hashing = {
+  sha256: (data) => sha256(data),
+  hmacSha256: (key, data) => hmac(sha256, key, data),
+  hmacSha1: (key, data) => hmac(sha1, key, data)
+}

@@ -1,0 +1,55 @@
+/**
+ * A small bounded cache of SigV4 signing keys.
+ *
+ * A signing key is four chained HMACs and depends only on (secret, date, region, service), so every
+ * request of a day under one key derives the same one, and deriving it once per scope is what AWS
+ * recommends (AWS General Reference, "Calculate the signature"). Least recently used keys are evicted
+ * first.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * @category models
+ */
+export interface SigningKeyCache {
+  /** The cached key for these inputs, or `derive()`'s result, remembered. */
+  readonly get: (
+    secretAccessKey: string,
+    date: string,
+    region: string,
+    service: string,
+    derive: () => Uint8Array
+  ) => Uint8Array
+  /** How many keys are held now (never more than the capacity). */
+  readonly size: () => number
+}
+
+/**
+ * A cache holding at most `capacity` keys.
+ *
+ * @category constructors
+ */
+export const makeSigningKeyCache = (capacity = 64): SigningKeyCache => {
+  // A Map iterates in insertion order, so re-inserting on every hit keeps the oldest entry first.
+  const entries = new Map<string, Uint8Array>()
+  return {
+    get: (secretAccessKey, date, region, service, derive) => {
+      const id = JSON.stringify([secretAccessKey, date, region, service])
+      const cached = entries.get(id)
+      if (cached !== undefined) {
+        entries.delete(id)
+        entries.set(id, cached)
+        return cached
+      }
+      const key = derive()
+      entries.set(id, key)
+      if (entries.size > capacity) {
+        const oldest = entries.keys().next()
+        if (oldest.done !== true) entries.delete(oldest.value)
+      }
+      return key
+    },
+    size: () => entries.size
+  }
+}

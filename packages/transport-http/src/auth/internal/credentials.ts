@@ -1,0 +1,34 @@
+/**
+ * The two credential checks SigV4 and SigV2 share: the access key must exist, and a temporary
+ * credential's session token must come with the request.
+ */
+import { Effect } from "effect"
+import { InvalidClientTokenId, invalidClientTokenIdMessage } from "../AuthErrors.js"
+import type { Credential, CredentialLookup } from "../Request.js"
+import { constantTimeEqualText } from "./encoding.js"
+
+/** The credential for `accessKeyId`, or AWS's `InvalidClientTokenId` when there is none. */
+export const findCredential = <E, R>(
+  lookup: CredentialLookup<E, R>,
+  accessKeyId: string
+): Effect.Effect<Credential, InvalidClientTokenId | E, R> =>
+  Effect.flatMap(lookup(accessKeyId), (credential) =>
+    credential === undefined
+      ? Effect.fail(new InvalidClientTokenId({ message: invalidClientTokenIdMessage }))
+      : Effect.succeed(credential))
+
+/**
+ * Temporary credentials are only valid with their token (AWS IAM User Guide, "Using temporary
+ * credentials with AWS resources"); a long-term key presented with a token is refused too, as AWS does.
+ * `presented` holds every token the request carries (header and query); all must be the right one.
+ */
+export const checkSessionToken = (
+  credential: Credential,
+  presented: ReadonlyArray<string>
+): Effect.Effect<void, InvalidClientTokenId> => {
+  const expected = credential.sessionToken
+  const valid = expected === undefined
+    ? presented.length === 0
+    : presented.length > 0 && presented.every((token) => constantTimeEqualText(token, expected))
+  return valid ? Effect.void : Effect.fail(new InvalidClientTokenId({ message: invalidClientTokenIdMessage }))
+}
