@@ -39,6 +39,7 @@ import {
   compile,
   type Pattern,
   type Scalar,
+  scalarOf,
   type Scope,
   toScaled,
   type ValuePattern
@@ -112,17 +113,6 @@ export const parse = (
 
 const numericAttribute = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/
 
-const scalarOfJson = (value: unknown): Scalar | undefined =>
-  typeof value === "string"
-    ? { _tag: "String", value }
-    : typeof value === "number"
-    ? { _tag: "Number", scaled: toScaled(value) }
-    : typeof value === "boolean"
-    ? { _tag: "Boolean", value }
-    : value === null
-    ? { _tag: "Null" }
-    : undefined
-
 /**
  * The values of one attribute, `[]` for a `Binary` one, `undefined` when it is malformed. Custom
  * types (`Number.float`, `String.id`) take the rules of their base type (SNS message attribute data
@@ -139,7 +129,7 @@ const attributeValues = (dataType: string, text: string | undefined): ReadonlyAr
       return undefined
     }
     if (!Array.isArray(parsed)) return undefined
-    const elements = parsed.map(scalarOfJson)
+    const elements = parsed.map(scalarOf)
     return elements.every((element) => element !== undefined) ? elements as Array<Scalar> : undefined
   }
   if (dataType.startsWith("Number")) {
@@ -172,7 +162,7 @@ const bodyValues = (body: unknown, path: string): Array<Scalar> => {
         else if (path[end] === ".") pending.push({ node: record[key], at: end + 1 })
       }
     } else if (at === path.length) {
-      const scalar = scalarOfJson(node)
+      const scalar = scalarOf(node)
       if (scalar !== undefined) found.push(scalar)
     }
   }
@@ -255,6 +245,10 @@ const memoized = (lookUp: (key: string) => ReadonlyArray<Scalar>) => {
   }
 }
 
+/**
+ * One malformed attribute spoils the whole message, whether or not the policy names it: SNS builds the
+ * document it filters from all the attributes (the metric speaks of "the messages' attributes").
+ */
 const evaluateAttributes = (compiled: CompiledFilterPolicy, attributes: MessageAttributes): Verdict => {
   const byName = new Map<string, ReadonlyArray<Scalar>>()
   for (const [name, attribute] of Object.entries(attributes)) {

@@ -109,14 +109,17 @@ const tooComplex = reject("Filter policy is too complex")
 const tokenText = (value: Json): string =>
   Array.isArray(value) ? "[" : isObject(value) ? "{" : value === null ? "null" : String(value)
 
-const scalarOf = (value: string | number | boolean | null): Scalar =>
+/** A JSON scalar as the matcher compares it; `undefined` for arrays and objects. */
+export const scalarOf = (value: unknown): Scalar | undefined =>
   typeof value === "string"
     ? { _tag: "String", value }
     : typeof value === "number"
     ? { _tag: "Number", scaled: toScaled(value) }
     : typeof value === "boolean"
     ? { _tag: "Boolean", value }
-    : { _tag: "Null" }
+    : value === null
+    ? { _tag: "Null" }
+    : undefined
 
 const stringOperand = (operator: string, operand: Json): Either.Either<string, Rejection> =>
   typeof operand === "string" ? Either.right(operand) : reject(`${operator} match pattern must be a string`)
@@ -189,7 +192,7 @@ const compileCidr = (operand: Json): Either.Either<ValuePattern, Rejection> =>
 const compileAnythingBut = (operand: Json): Either.Either<Pattern, Rejection> =>
   Either.gen(function*() {
     if (typeof operand === "string" || typeof operand === "number") {
-      return { _tag: "AnythingBut", excluded: [{ _tag: "Exact", value: scalarOf(operand) }] }
+      return { _tag: "AnythingBut", excluded: [{ _tag: "Exact", value: scalarOf(operand)! }] }
     }
     if (Array.isArray(operand)) {
       const members: ReadonlyArray<Json> = operand
@@ -198,7 +201,7 @@ const compileAnythingBut = (operand: Json): Either.Either<Pattern, Rejection> =>
         if (typeof member !== "string" && typeof member !== "number") {
           return yield* reject("Inside anything but list, start|null|boolean is not supported.")
         }
-        excluded.push({ _tag: "Exact", value: scalarOf(member) })
+        excluded.push({ _tag: "Exact", value: scalarOf(member)! })
       }
       const kinds = new Set(members.map((member) => typeof member))
       if (kinds.size !== 1) {
@@ -269,7 +272,7 @@ const compileValues = (values: ReadonlyArray<Json>): Either.Either<ReadonlyArray
     for (const value of values) {
       if (Array.isArray(value)) return yield* reject("Match value must be String, number, true, false, or null")
       if (isObject(value)) patterns.push(yield* compileExpression(value))
-      else patterns.push({ _tag: "Exact", value: scalarOf(value as string | number | boolean | null) })
+      else patterns.push({ _tag: "Exact", value: scalarOf(value)! })
     }
     return patterns
   })
