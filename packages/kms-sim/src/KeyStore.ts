@@ -1,0 +1,65 @@
+/**
+ * The key store port: where keys (metadata, policy, tags, rotation, wrapped material) and aliases
+ * persist.
+ *
+ * Everything is loaded once at start; every change is written through before the request that
+ * made it answers. Key material reaches this port only wrapped under the root key (see
+ * `RootKey.wrapMaterial`): no implementation ever sees it in the clear. One contract suite
+ * (`@sealcast/kms-sim/testing/KeyStoreContract`) runs against every implementation: the memory one
+ * below, and the broker's SQLite one.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Effect, Layer, Ref } from "effect"
+import type { AliasRecord } from "./Identifiers.js"
+import type { KeyRecord } from "./Key.js"
+
+/** @category models */
+export interface KeyStoreSnapshot {
+  readonly keys: ReadonlyArray<KeyRecord>
+  readonly aliases: ReadonlyArray<AliasRecord>
+}
+
+/** @category errors */
+export class KeyStoreFailure extends Data.TaggedError("KeyStoreFailure")<{ readonly message: string }> {}
+
+/** @category models */
+export interface KeyStoreService {
+  readonly load: Effect.Effect<KeyStoreSnapshot, KeyStoreFailure>
+  /** Inserts or replaces the record with this `keyId`. */
+  readonly putKey: (key: KeyRecord) => Effect.Effect<void, KeyStoreFailure>
+  /** Removes a key for good (its deletion window passed); absent keys are ignored. */
+  readonly deleteKey: (keyId: string) => Effect.Effect<void, KeyStoreFailure>
+  /** Inserts or replaces the alias with this `aliasArn`. */
+  readonly putAlias: (alias: AliasRecord) => Effect.Effect<void, KeyStoreFailure>
+  readonly deleteAlias: (aliasArn: string) => Effect.Effect<void, KeyStoreFailure>
+}
+
+/** @category services */
+export class KeyStore extends Context.Tag("@sealcast/kms-sim/KeyStore")<KeyStore, KeyStoreService>() {}
+
+/**
+ * An in-memory store (`:memory:` data dirs and tests).
+ *
+ * @category constructors
+ */
+export const makeMemory: Effect.Effect<KeyStoreService> = Effect.gen(function* () {
+  const keys = yield* Ref.make(new Map<string, KeyRecord>())
+  const aliases = yield* Ref.make(new Map<string, AliasRecord>())
+  const update = <K, V>(ref: Ref.Ref<Map<K, V>>, f: (m: Map<K, V>) => void) =>
+    Ref.update(ref, (m) => {
+      const next = new Map(m)
+      f(next)
+      return next
+    })
+  return {
+    load: Effect.map(Effect.all([Ref.get(keys), Ref.get(aliases)]), ([k, a]) => ({ keys: [...k.values()], aliases: [...a.values()] })),
+    putKey: (key) => update(keys, (m) => m.set(key.keyId, key)),
+    deleteKey: (keyId) => update(keys, (m) => m.delete(keyId)),
+    putAlias: (alias) => update(aliases, (m) => m.set(alias.aliasArn, alias)),
+    deleteAlias: (aliasArn) => update(aliases, (m) => m.delete(aliasArn))
+  }
+})
+
+/** @category layers */
+export const layerMemory: Layer.Layer<KeyStore> = Layer.effect(KeyStore, makeMemory)

@@ -1,0 +1,783 @@
+/**
+ * The simulated KMS service: one method per KMS operation, each `(request, caller) => Effect`.
+ *
+ * A thin effectful shell: every decision (state machine, identifiers, policy, blob format) is a pure
+ * function in its own module; this module reads the clock, draws randomness, seals and opens with
+ * the Cipher service, and writes every change through to the KeyStore. Requests run one at a time
+ * under a semaphore, so concurrent callers see a consistent state and the store sees changes in
+ * order.
+ *
+ * @since 0.1.0
+ */
+import { Cipher } from "@sealcast/core/Cipher"
+import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
+import { Ids } from "@sealcast/core/Ids"
+import { Clock, Context, Effect, Either, Layer, Ref, type Schema } from "effect"
+import * as Blob from "./CiphertextBlob.js"
+import * as Errors from "./Errors.js"
+import * as Identifiers from "./Identifiers.js"
+import * as Key from "./Key.js"
+import { KeyStore } from "./KeyStore.js"
+import * as Policy from "./Policy.js"
+import { RootKey, unwrapMaterial, wrapMaterial } from "./RootKey.js"
+import type * as Schemas from "./Schemas.js"
+import {
+  aliasEntry,
+  applyChange,
+  type Change,
+  expiredChanges,
+  fromSnapshot,
+  keyMetadata,
+  paginate,
+  type State
+} from "./internal/state.js"
+
+/**
+ * Who is calling KMS. `viaService: "sns"` marks a call SNS makes on the caller's behalf, which the
+ * `kms:ViaService` condition key sees (KMS Developer Guide, "kms:ViaService").
+ *
+ * @category models
+ */
+export interface KmsCaller {
+  readonly accountId: string
+  readonly principalArn: string
+  readonly viaService?: "sns"
+}
+
+/** @category models */
+export interface Options {
+  readonly region: string
+}
+
+/** Requests and responses as their schemas decode them. */
+type In<S extends Schema.Schema.Any> = Schema.Schema.Type<S>
+type Op<Req extends Schema.Schema.Any, Res extends Schema.Schema.Any> = (
+  request: In<Req>,
+  caller: KmsCaller
+) => Effect.Effect<In<Res>, Errors.KmsError>
+
+/** How often each operation succeeded on each key: for metrics and cost estimates. @category models */
+export interface UsageCount {
+  readonly keyArn: string
+  readonly operation: string
+  readonly count: number
+}
+
+/** @category models */
+export interface KmsSimService {
+  readonly createKey: Op<typeof Schemas.CreateKeyRequest, typeof Schemas.CreateKeyResponse>
+  readonly describeKey: Op<typeof Schemas.DescribeKeyRequest, typeof Schemas.DescribeKeyResponse>
+  readonly listKeys: Op<typeof Schemas.ListKeysRequest, typeof Schemas.ListKeysResponse>
+  readonly enableKey: Op<typeof Schemas.EnableKeyRequest, typeof Schemas.EnableKeyResponse>
+  readonly disableKey: Op<typeof Schemas.DisableKeyRequest, typeof Schemas.DisableKeyResponse>
+  readonly scheduleKeyDeletion: Op<typeof Schemas.ScheduleKeyDeletionRequest, typeof Schemas.ScheduleKeyDeletionResponse>
+  readonly cancelKeyDeletion: Op<typeof Schemas.CancelKeyDeletionRequest, typeof Schemas.CancelKeyDeletionResponse>
+  readonly generateDataKey: Op<typeof Schemas.GenerateDataKeyRequest, typeof Schemas.GenerateDataKeyResponse>
+  readonly generateDataKeyWithoutPlaintext: Op<
+    typeof Schemas.GenerateDataKeyWithoutPlaintextRequest,
+    typeof Schemas.GenerateDataKeyWithoutPlaintextResponse
+  >
+  readonly encrypt: Op<typeof Schemas.EncryptRequest, typeof Schemas.EncryptResponse>
+  readonly decrypt: Op<typeof Schemas.DecryptRequest, typeof Schemas.DecryptResponse>
+  readonly reEncrypt: Op<typeof Schemas.ReEncryptRequest, typeof Schemas.ReEncryptResponse>
+  readonly generateRandom: Op<typeof Schemas.GenerateRandomRequest, typeof Schemas.GenerateRandomResponse>
+  readonly enableKeyRotation: Op<typeof Schemas.EnableKeyRotationRequest, typeof Schemas.EnableKeyRotationResponse>
+  readonly disableKeyRotation: Op<typeof Schemas.DisableKeyRotationRequest, typeof Schemas.DisableKeyRotationResponse>
+  readonly getKeyRotationStatus: Op<typeof Schemas.GetKeyRotationStatusRequest, typeof Schemas.GetKeyRotationStatusResponse>
+  readonly rotateKeyOnDemand: Op<typeof Schemas.RotateKeyOnDemandRequest, typeof Schemas.RotateKeyOnDemandResponse>
+  readonly tagResource: Op<typeof Schemas.TagResourceRequest, typeof Schemas.TagResourceResponse>
+  readonly untagResource: Op<typeof Schemas.UntagResourceRequest, typeof Schemas.UntagResourceResponse>
+  readonly listResourceTags: Op<typeof Schemas.ListResourceTagsRequest, typeof Schemas.ListResourceTagsResponse>
+  readonly getKeyPolicy: Op<typeof Schemas.GetKeyPolicyRequest, typeof Schemas.GetKeyPolicyResponse>
+  readonly putKeyPolicy: Op<typeof Schemas.PutKeyPolicyRequest, typeof Schemas.PutKeyPolicyResponse>
+  readonly createAlias: Op<typeof Schemas.CreateAliasRequest, typeof Schemas.CreateAliasResponse>
+  readonly updateAlias: Op<typeof Schemas.UpdateAliasRequest, typeof Schemas.UpdateAliasResponse>
+  readonly deleteAlias: Op<typeof Schemas.DeleteAliasRequest, typeof Schemas.DeleteAliasResponse>
+  readonly listAliases: Op<typeof Schemas.ListAliasesRequest, typeof Schemas.ListAliasesResponse>
+  /**
+   * The check SNS makes on every Publish (SEMANTICS.md §1.7): resolves `keyId`, creates
+   * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
+   * `caller` may generate data keys with. Local: not counted as a KMS request.
+   */
+  readonly checkKeyForUse: (keyId: string, caller: KmsCaller) => Effect.Effect<{ readonly keyArn: string }, Errors.KmsError>
+  /** Successful requests so far, per key ARN and operation. */
+  readonly usage: Effect.Effect<ReadonlyArray<UsageCount>>
+  /** A fresh request id, as KMS puts in `x-amzn-RequestId` and in the error texts services quote. */
+  readonly requestId: Effect.Effect<string>
+}
+
+/** @category services */
+export class KmsSim extends Context.Tag("@sealcast/kms-sim/KmsSim")<KmsSim, KmsSimService>() {}
+
+/** One request's view of the state: changes are recorded, then written through and published together. */
+interface Tx {
+  state: State
+  readonly now: number
+  readonly changes: Array<Change>
+}
+
+const record = (tx: Tx, change: Change): void => {
+  tx.state = applyChange(tx.state, change)
+  tx.changes.push(change)
+}
+
+/**
+ * Operations that may act on another account's key when given its ARN (each operation's "Cross-account
+ * use" line in the KMS API Reference); all others see only the caller's own keys.
+ */
+const CROSS_ACCOUNT = new Set([
+  "DescribeKey",
+  "Encrypt",
+  "Decrypt",
+  "ReEncrypt",
+  "GenerateDataKey",
+  "GenerateDataKeyWithoutPlaintext",
+  "GetKeyRotationStatus"
+])
+
+const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+const MATERIAL_BYTES = 32
+const dryRun = () =>
+  new Errors.DryRunOperationException({ message: "The request would have succeeded, but the DryRun option is set." })
+
+/**
+ * Builds the service from its dependencies, loading the key store once.
+ *
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSInternalException, Cipher | Ids | KeyStore | RootKey> =>
+  Effect.gen(function* () {
+    const { region } = options
+    const cipher = yield* Cipher
+    const ids = yield* Ids
+    const store = yield* KeyStore
+    const root = yield* RootKey
+    const internal = (e: { readonly message: string }) =>
+      new Errors.KMSInternalException({ message: `The key store failed: ${e.message}` })
+    const snapshot = yield* Effect.mapError(store.load, internal)
+    const stateRef = yield* Ref.make(fromSnapshot(snapshot.keys, snapshot.aliases))
+    const usageRef = yield* Ref.make(new Map<string, UsageCount>())
+    const lock = yield* Effect.makeSemaphore(1)
+
+    const persist = (change: Change) => {
+      switch (change._tag) {
+        case "PutKey":
+          return store.putKey(change.key)
+        case "DeleteKey":
+          return store.deleteKey(change.keyId)
+        case "PutAlias":
+          return store.putAlias(change.alias)
+        case "DeleteAlias":
+          return store.deleteAlias(change.aliasArn)
+      }
+    }
+
+    const newMaterial = (keyId: string, version: number, now: number) =>
+      Effect.gen(function* () {
+        const bytes = yield* ids.randomBytes(MATERIAL_BYTES)
+        const nonce = yield* ids.randomBytes(12)
+        return wrapMaterial(cipher, root, { keyId, version, bytes }, nonce, now)
+      })
+
+    /** Automatic rotation that fell due while no request came (KMS rotates on its own schedule). */
+    const rotateDue = (tx: Tx) =>
+      Effect.forEach([...tx.state.keys.values()].filter((k) => Key.isRotationDue(k, tx.now)), (k) =>
+        Effect.map(newMaterial(k.keyId, Key.nextMaterialVersion(k), tx.now), (m) =>
+          record(tx, { _tag: "PutKey", key: Key.addMaterial(k, m, tx.now, false) })
+        ), { discard: true })
+
+    /**
+     * Runs `body` alone: reads the clock, deletes keys whose window passed and rotates keys that are
+     * due, runs the request, writes every recorded change through, then publishes the new state. A
+     * store failure leaves the in-memory state as it was.
+     */
+    const transact = <A>(body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>): Effect.Effect<A, Errors.KmsError> =>
+      lock.withPermits(1)(
+        Effect.gen(function* () {
+          const tx: Tx = { state: yield* Ref.get(stateRef), now: yield* Clock.currentTimeMillis, changes: [] }
+          for (const change of expiredChanges(tx.state, tx.now)) record(tx, change)
+          yield* rotateDue(tx)
+          const result = yield* Effect.either(body(tx))
+          yield* Effect.mapError(Effect.forEach(tx.changes, persist, { discard: true }), internal)
+          yield* Ref.set(stateRef, tx.state)
+          return yield* result
+        })
+      )
+
+    const count = (keyArn: string, operation: string) =>
+      Ref.update(usageRef, (m) => {
+        const id = `${keyArn} ${operation}`
+        return new Map(m).set(id, { keyArn, operation, count: (m.get(id)?.count ?? 0) + 1 })
+      })
+
+    const policyContext = (caller: KmsCaller, context: EncryptionContext | undefined) => {
+      const entries: Record<string, string | ReadonlyArray<string>> = {
+        "kms:CallerAccount": caller.accountId,
+        "aws:PrincipalArn": caller.principalArn,
+        "aws:PrincipalAccount": caller.accountId
+      }
+      if (caller.viaService !== undefined) entries["kms:ViaService"] = `${caller.viaService}.${region}.amazonaws.com`
+      if (context !== undefined) {
+        entries["kms:EncryptionContextKeys"] = Object.keys(context)
+        for (const [k, v] of Object.entries(context)) entries[`kms:EncryptionContext:${k}`] = v
+      }
+      return entries
+    }
+
+    /** The key policy decides (KMS Developer Guide, "Key policies": every key has exactly one). */
+    const authorize = (key: Key.KeyRecord, operation: string, caller: KmsCaller, context?: EncryptionContext) => {
+      const action = `kms:${operation}`
+      const decision = Either.match(Policy.parse(key.policy), {
+        onLeft: (): Policy.Decision => "ImplicitDeny",
+        onRight: (doc) =>
+          Policy.evaluate(doc, {
+            principal: { _tag: "AWS", arn: caller.principalArn, accountId: caller.accountId },
+            action,
+            resource: key.arn,
+            context: policyContext(caller, context)
+          })
+      })
+      return decision === "Allow"
+        ? Effect.succeed(key)
+        : Effect.fail(Errors.accessDenied(caller.principalArn, action, key.arn, decision === "ExplicitDeny"))
+    }
+
+    /**
+     * Creates the AWS managed key for SNS and its alias in `accountId` (SEMANTICS.md §1.2: "created the
+     * first time it is needed"). Like AWS's, it rotates every year.
+     */
+    const createSnsManagedKey = (tx: Tx, accountId: string) =>
+      Effect.gen(function* () {
+        const keyId = yield* ids.uuid
+        const material = yield* newMaterial(keyId, 1, tx.now)
+        const key: Key.KeyRecord = {
+          keyId,
+          arn: Key.keyArn(region, accountId, keyId),
+          accountId,
+          region,
+          creationDate: tx.now,
+          description: "Default master key that protects my SNS topics when no other key is defined",
+          keySpec: "SYMMETRIC_DEFAULT",
+          keyUsage: "ENCRYPT_DECRYPT",
+          keyManager: "AWS",
+          state: "Enabled",
+          policy: Policy.snsManagedKeyPolicy(accountId, region),
+          tags: [],
+          rotation: {
+            enabled: true,
+            periodInDays: Key.DEFAULT_ROTATION_PERIOD_DAYS,
+            nextRotationDate: tx.now + Key.DEFAULT_ROTATION_PERIOD_DAYS * 86_400_000
+          },
+          materials: [material]
+        }
+        record(tx, { _tag: "PutKey", key })
+        const aliasArn = Identifiers.aliasArn(region, accountId, Identifiers.SNS_MANAGED_ALIAS)
+        record(tx, {
+          _tag: "PutAlias",
+          alias: {
+            aliasName: Identifiers.SNS_MANAGED_ALIAS,
+            aliasArn,
+            accountId,
+            targetKeyId: keyId,
+            creationDate: tx.now,
+            lastUpdatedDate: tx.now
+          }
+        })
+      })
+
+    /**
+     * Finds the key a KeyId names and checks the key policy allows `operation`. Naming the
+     * caller's own `alias/aws/sns` creates it when SNS asks or on DescribeKey (DescribeKey API: "If
+     * you call the DescribeKey operation on a predefined AWS alias … AWS KMS creates an AWS managed
+     * key").
+     */
+    const locate = (tx: Tx, keyIdText: string, operation: string, caller: KmsCaller, context?: EncryptionContext) =>
+      Effect.gen(function* () {
+        const ref = yield* Identifiers.parseKeyRef(keyIdText)
+        const alias = Identifiers.aliasOf(ref, region, caller.accountId)
+        if (
+          alias !== undefined && alias.aliasName === Identifiers.SNS_MANAGED_ALIAS && alias.accountId === caller.accountId &&
+          !tx.state.aliases.has(alias.aliasArn) && (caller.viaService === "sns" || operation === "DescribeKey")
+        ) {
+          yield* createSnsManagedKey(tx, caller.accountId)
+        }
+        const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.has(operation))
+        return yield* authorize(key, operation, caller, context)
+      })
+
+    const putKey = (tx: Tx, key: Key.KeyRecord) => record(tx, { _tag: "PutKey", key })
+
+    /** Runs a one-key operation: locate, act, count it on success. */
+    const onKey = <A>(
+      operation: string,
+      keyIdText: string,
+      caller: KmsCaller,
+      act: (tx: Tx, key: Key.KeyRecord) => Effect.Effect<A, Errors.KmsError>
+    ) =>
+      transact((tx) =>
+        Effect.gen(function* () {
+          const key = yield* locate(tx, keyIdText, operation, caller)
+          const result = yield* act(tx, key)
+          yield* count(key.arn, operation)
+          return result
+        })
+      )
+
+    /** Applies a pure transition and records the new key. */
+    const transition = (tx: Tx, next: Either.Either<Key.KeyRecord, Errors.KmsError>) =>
+      Effect.map(next, (k) => {
+        putKey(tx, k)
+        return k
+      })
+
+    const checkAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined) =>
+      algorithm === undefined || algorithm === SYMMETRIC_DEFAULT
+        ? Effect.void
+        : Effect.fail(
+            new Errors.InvalidKeyUsageException({ message: `${key.arn} does not support the ${algorithm} encryption algorithm.` })
+          )
+
+    /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
+    const usable = (key: Key.KeyRecord, operation: string) =>
+      Effect.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
+
+    const openMaterial = (key: Key.KeyRecord, material: Key.WrappedMaterial) =>
+      Effect.mapError(unwrapMaterial(cipher, root, key.keyId, material), () =>
+        new Errors.KMSInternalException({ message: `The stored material of ${key.arn} does not open under the root key.` })
+      )
+
+    /** Seals `plaintext` under the key's current material (format in CiphertextBlob.ts). */
+    const seal = (key: Key.KeyRecord, plaintext: Uint8Array, context: EncryptionContext) =>
+      Effect.gen(function* () {
+        const material = Key.currentMaterial(key)
+        if (material === undefined) return yield* Errors.invalidKeyUsage(key.arn, key.keyUsage, "Encrypt")
+        const bytes = yield* openMaterial(key, material)
+        const header = { keyId: key.keyId, materialVersion: material.version }
+        const nonce = yield* ids.randomBytes(12)
+        return Blob.encode({ ...header, nonce, sealed: cipher.seal(bytes, nonce, Blob.additionalData(header, context), plaintext) })
+      })
+
+    /** Opens a parsed blob under `key`; every failure is the same empty InvalidCiphertextException. */
+    const open = (key: Key.KeyRecord, blob: Blob.Blob, context: EncryptionContext) =>
+      Effect.gen(function* () {
+        const material = Key.materialVersion(key, blob.materialVersion)
+        if (material === undefined) return yield* Errors.invalidCiphertext()
+        const bytes = yield* openMaterial(key, material)
+        return yield* Effect.mapError(
+          cipher.open(bytes, blob.nonce, Blob.additionalData(blob, context), blob.sealed),
+          Errors.invalidCiphertext
+        )
+      })
+
+    /**
+     * The key a ciphertext names, checked against the KeyId the caller gave, if any (Decrypt API:
+     * "If you specify a KeyId and it does not match the KMS key used to encrypt the ciphertext, the
+     * operation fails with IncorrectKeyException").
+     */
+    const sourceKey = (
+      tx: Tx,
+      blob: Blob.Blob,
+      keyIdText: string | undefined,
+      operation: string,
+      caller: KmsCaller,
+      context: EncryptionContext
+    ) =>
+      Effect.gen(function* () {
+        if (keyIdText !== undefined) {
+          const named = yield* locate(tx, keyIdText, operation, caller, context)
+          if (named.keyId !== blob.keyId) return yield* Errors.incorrectKey()
+          return named
+        }
+        const key = tx.state.keys.get(blob.keyId)
+        if (key === undefined) return yield* Errors.keyNotFound(Key.keyArn(region, caller.accountId, blob.keyId))
+        return yield* authorize(key, operation, caller, context)
+      })
+
+    const dataKey = (
+      operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
+      request: In<typeof Schemas.GenerateDataKeyRequest>,
+      caller: KmsCaller
+    ) =>
+      transact((tx) =>
+        Effect.gen(function* () {
+          // GenerateDataKey API: "You must specify either the KeySpec or the NumberOfBytes parameter
+          // (but not both) in every GenerateDataKey request."
+          if ((request.KeySpec === undefined) === (request.NumberOfBytes === undefined)) {
+            return yield* new Errors.ValidationException({ message: "Please specify either number of bytes or key spec." })
+          }
+          const context = request.EncryptionContext ?? {}
+          const key = yield* locate(tx, request.KeyId, operation, caller, context)
+          yield* usable(key, operation)
+          if (request.DryRun === true) return yield* dryRun()
+          const size = request.NumberOfBytes ?? (request.KeySpec === "AES_128" ? 16 : 32)
+          const plaintext = yield* ids.randomBytes(size)
+          const ciphertextBlob = yield* seal(key, plaintext, context)
+          yield* count(key.arn, operation)
+          return { key, plaintext, ciphertextBlob }
+        })
+      )
+
+    const onlyDefaultPolicy = (name: string | undefined) =>
+      name === undefined || name === "default"
+        ? Effect.void
+        : Effect.fail(Errors.validation([`Value '${name}' at 'policyName' failed to satisfy constraint: Member must be 'default'`]))
+
+    /**
+     * The lockout safety check (PutKeyPolicy API, BypassPolicyLockoutSafetyCheck): unless bypassed,
+     * the new policy must still let the caller change the policy.
+     */
+    const checkPolicy = (text: string, bypass: boolean | undefined, caller: KmsCaller, resource: string) =>
+      Effect.flatMap(Policy.parse(text), (doc) => {
+        const decision = Policy.evaluate(doc, {
+          principal: { _tag: "AWS", arn: caller.principalArn, accountId: caller.accountId },
+          action: "kms:PutKeyPolicy",
+          resource,
+          context: policyContext(caller, undefined)
+        })
+        return bypass === true || decision === "Allow"
+          ? Effect.succeed(text)
+          : Effect.fail(
+              new Errors.MalformedPolicyDocumentException({
+                message: "The new key policy will not allow you to update the key policy in the future."
+              })
+            )
+      })
+
+    /** An alias target must be a key (id or ARN), not another alias (CreateAlias API, TargetKeyId). */
+    const aliasTarget = (tx: Tx, keyIdText: string, operation: string, caller: KmsCaller) =>
+      Effect.gen(function* () {
+        const ref = yield* Identifiers.parseKeyRef(keyIdText)
+        if (ref._tag === "AliasName" || ref._tag === "AliasArn") {
+          return yield* new Errors.ValidationException({ message: "Aliases must refer to keys. Not aliases" })
+        }
+        const key = yield* locate(tx, keyIdText, operation, caller)
+        return yield* Key.checkNotPendingDeletion(key)
+      })
+
+    const existingAlias = (tx: Tx, aliasName: string, caller: KmsCaller) => {
+      const arn = Identifiers.aliasArn(region, caller.accountId, aliasName)
+      const alias = tx.state.aliases.get(arn)
+      return alias === undefined ? Effect.fail(Errors.aliasNotFound(arn)) : Effect.succeed(alias)
+    }
+
+    const service: KmsSimService = {
+      createKey: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            if (request.KeySpec !== undefined && request.CustomerMasterKeySpec !== undefined) {
+              return yield* new Errors.ValidationException({
+                message: "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated."
+              })
+            }
+            if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS" || request.MultiRegion === true) {
+              return yield* new Errors.UnsupportedOperationException({
+                message: "Only single-Region keys with Origin AWS_KMS are simulated."
+              })
+            }
+            const { spec, usage } = yield* Key.checkSpecAndUsage(
+              request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT",
+              request.KeyUsage ?? "ENCRYPT_DECRYPT"
+            )
+            const keyId = yield* ids.uuid
+            const arn = Key.keyArn(region, caller.accountId, keyId)
+            const policy = request.Policy === undefined
+              ? Policy.defaultKeyPolicy(caller.accountId)
+              : yield* checkPolicy(request.Policy, request.BypassPolicyLockoutSafetyCheck, caller, arn)
+            const bare: Key.KeyRecord = {
+              keyId,
+              arn,
+              accountId: caller.accountId,
+              region,
+              creationDate: tx.now,
+              description: request.Description ?? "",
+              keySpec: spec,
+              keyUsage: usage,
+              keyManager: "CUSTOMER",
+              state: "Enabled",
+              policy,
+              tags: [],
+              rotation: { enabled: false, periodInDays: Key.DEFAULT_ROTATION_PERIOD_DAYS },
+              materials: spec === "SYMMETRIC_DEFAULT" ? [yield* newMaterial(keyId, 1, tx.now)] : []
+            }
+            const key = yield* Key.putTags(bare, request.Tags ?? [])
+            putKey(tx, key)
+            yield* count(arn, "CreateKey")
+            return { KeyMetadata: keyMetadata(key) }
+          })
+        ),
+
+      describeKey: (request, caller) =>
+        onKey("DescribeKey", request.KeyId, caller, (_, key) => Effect.succeed({ KeyMetadata: keyMetadata(key) })),
+
+      listKeys: (request, caller) =>
+        transact((tx) =>
+          Effect.map(
+            paginate([...tx.state.keys.values()].filter((k) => k.accountId === caller.accountId), request.Limit, request.Marker),
+            ({ page, nextMarker, truncated }) => ({
+              Keys: page.map((k) => ({ KeyId: k.keyId, KeyArn: k.arn })),
+              ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+              Truncated: truncated
+            })
+          )
+        ),
+
+      enableKey: (request, caller) =>
+        onKey("EnableKey", request.KeyId, caller, (tx, key) => Effect.as(transition(tx, Key.enable(key)), {})),
+
+      disableKey: (request, caller) =>
+        onKey("DisableKey", request.KeyId, caller, (tx, key) => Effect.as(transition(tx, Key.disable(key)), {})),
+
+      scheduleKeyDeletion: (request, caller) =>
+        onKey("ScheduleKeyDeletion", request.KeyId, caller, (tx, key) =>
+          Effect.map(transition(tx, Key.scheduleDeletion(key, request.PendingWindowInDays ?? 30, tx.now)), (k) => ({
+            KeyId: k.arn,
+            DeletionDate: (k.deletionDate ?? tx.now) / 1000,
+            KeyState: k.state,
+            PendingWindowInDays: k.pendingDeletionWindowInDays ?? 30
+          }))
+        ),
+
+      cancelKeyDeletion: (request, caller) =>
+        onKey("CancelKeyDeletion", request.KeyId, caller, (tx, key) =>
+          Effect.map(transition(tx, Key.cancelDeletion(key)), (k) => ({ KeyId: k.arn }))
+        ),
+
+      generateDataKey: (request, caller) =>
+        Effect.map(dataKey("GenerateDataKey", request, caller), (r) => ({
+          CiphertextBlob: r.ciphertextBlob,
+          Plaintext: r.plaintext,
+          KeyId: r.key.arn
+        })),
+
+      generateDataKeyWithoutPlaintext: (request, caller) =>
+        Effect.map(dataKey("GenerateDataKeyWithoutPlaintext", request, caller), (r) => ({
+          CiphertextBlob: r.ciphertextBlob,
+          KeyId: r.key.arn
+        })),
+
+      encrypt: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            const context = request.EncryptionContext ?? {}
+            const key = yield* locate(tx, request.KeyId, "Encrypt", caller, context)
+            yield* usable(key, "Encrypt")
+            yield* checkAlgorithm(key, request.EncryptionAlgorithm)
+            if (request.DryRun === true) return yield* dryRun()
+            const blob = yield* seal(key, request.Plaintext, context)
+            yield* count(key.arn, "Encrypt")
+            return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: SYMMETRIC_DEFAULT }
+          })
+        ),
+
+      decrypt: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            const context = request.EncryptionContext ?? {}
+            const blob = yield* Blob.decode(request.CiphertextBlob)
+            const key = yield* sourceKey(tx, blob, request.KeyId, "Decrypt", caller, context)
+            yield* usable(key, "Decrypt")
+            yield* checkAlgorithm(key, request.EncryptionAlgorithm)
+            if (request.DryRun === true) return yield* dryRun()
+            const plaintext = yield* open(key, blob, context)
+            yield* count(key.arn, "Decrypt")
+            return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: SYMMETRIC_DEFAULT }
+          })
+        ),
+
+      reEncrypt: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            const sourceContext = request.SourceEncryptionContext ?? {}
+            const destinationContext = request.DestinationEncryptionContext ?? {}
+            const blob = yield* Blob.decode(request.CiphertextBlob)
+            const source = yield* sourceKey(tx, blob, request.SourceKeyId, "ReEncryptFrom", caller, sourceContext)
+            yield* usable(source, "ReEncrypt")
+            yield* checkAlgorithm(source, request.SourceEncryptionAlgorithm)
+            const destination = yield* locate(tx, request.DestinationKeyId, "ReEncryptTo", caller, destinationContext)
+            yield* usable(destination, "ReEncrypt")
+            yield* checkAlgorithm(destination, request.DestinationEncryptionAlgorithm)
+            if (request.DryRun === true) return yield* dryRun()
+            const plaintext = yield* open(source, blob, sourceContext)
+            const sealed = yield* seal(destination, plaintext, destinationContext)
+            yield* count(source.arn, "ReEncrypt")
+            if (destination.arn !== source.arn) yield* count(destination.arn, "ReEncrypt")
+            return {
+              CiphertextBlob: sealed,
+              SourceKeyId: source.arn,
+              KeyId: destination.arn,
+              SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+              DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT
+            }
+          })
+        ),
+
+      generateRandom: (request) =>
+        request.NumberOfBytes === undefined
+          ? Effect.fail(Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"]))
+          : Effect.map(ids.randomBytes(request.NumberOfBytes), (Plaintext) => ({ Plaintext })),
+
+      enableKeyRotation: (request, caller) =>
+        onKey("EnableKeyRotation", request.KeyId, caller, (tx, key) =>
+          Effect.as(
+            transition(tx, Key.enableRotation(key, request.RotationPeriodInDays ?? Key.DEFAULT_ROTATION_PERIOD_DAYS, tx.now)),
+            {}
+          )
+        ),
+
+      disableKeyRotation: (request, caller) =>
+        onKey("DisableKeyRotation", request.KeyId, caller, (tx, key) => Effect.as(transition(tx, Key.disableRotation(key)), {})),
+
+      getKeyRotationStatus: (request, caller) =>
+        onKey("GetKeyRotationStatus", request.KeyId, caller, (_, key) =>
+          Effect.succeed({
+            KeyRotationEnabled: key.rotation.enabled,
+            KeyId: key.arn,
+            ...(key.rotation.enabled ? { RotationPeriodInDays: key.rotation.periodInDays } : {}),
+            ...(key.rotation.nextRotationDate === undefined ? {} : { NextRotationDate: key.rotation.nextRotationDate / 1000 }),
+            ...(key.rotation.onDemandRotationStartDate === undefined
+              ? {}
+              : { OnDemandRotationStartDate: key.rotation.onDemandRotationStartDate / 1000 })
+          })
+        ),
+
+      rotateKeyOnDemand: (request, caller) =>
+        onKey("RotateKeyOnDemand", request.KeyId, caller, (tx, key) =>
+          Effect.gen(function* () {
+            yield* Key.checkRotatable(key)
+            const material = yield* newMaterial(key.keyId, Key.nextMaterialVersion(key), tx.now)
+            putKey(tx, Key.addMaterial(key, material, tx.now, true))
+            return { KeyId: key.arn }
+          })
+        ),
+
+      tagResource: (request, caller) =>
+        onKey("TagResource", request.KeyId, caller, (tx, key) => Effect.as(transition(tx, Key.putTags(key, request.Tags)), {})),
+
+      untagResource: (request, caller) =>
+        onKey("UntagResource", request.KeyId, caller, (tx, key) =>
+          Effect.as(transition(tx, Either.right(Key.removeTags(key, request.TagKeys))), {})
+        ),
+
+      listResourceTags: (request, caller) =>
+        onKey("ListResourceTags", request.KeyId, caller, (_, key) =>
+          Effect.map(paginate(key.tags, request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
+            Tags: page,
+            ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+            Truncated: truncated
+          }))
+        ),
+
+      getKeyPolicy: (request, caller) =>
+        onKey("GetKeyPolicy", request.KeyId, caller, (_, key) =>
+          Effect.as(onlyDefaultPolicy(request.PolicyName), { Policy: key.policy, PolicyName: "default" })
+        ),
+
+      putKeyPolicy: (request, caller) =>
+        onKey("PutKeyPolicy", request.KeyId, caller, (tx, key) =>
+          Effect.gen(function* () {
+            yield* onlyDefaultPolicy(request.PolicyName)
+            const policy = yield* checkPolicy(request.Policy, request.BypassPolicyLockoutSafetyCheck, caller, key.arn)
+            putKey(tx, { ...key, policy })
+            return {}
+          })
+        ),
+
+      createAlias: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            yield* Identifiers.checkAliasName(request.AliasName)
+            const key = yield* aliasTarget(tx, request.TargetKeyId, "CreateAlias", caller)
+            const arn = Identifiers.aliasArn(region, caller.accountId, request.AliasName)
+            if (tx.state.aliases.has(arn)) return yield* Errors.aliasExists(arn)
+            record(tx, {
+              _tag: "PutAlias",
+              alias: {
+                aliasName: request.AliasName,
+                aliasArn: arn,
+                accountId: caller.accountId,
+                targetKeyId: key.keyId,
+                creationDate: tx.now,
+                lastUpdatedDate: tx.now
+              }
+            })
+            yield* count(key.arn, "CreateAlias")
+            return {}
+          })
+        ),
+
+      updateAlias: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            yield* Identifiers.checkAliasName(request.AliasName)
+            const alias = yield* existingAlias(tx, request.AliasName, caller)
+            const current = tx.state.keys.get(alias.targetKeyId)
+            if (current === undefined) return yield* Errors.aliasNotFound(alias.aliasArn)
+            yield* authorize(current, "UpdateAlias", caller)
+            const next = yield* aliasTarget(tx, request.TargetKeyId, "UpdateAlias", caller)
+            // UpdateAlias API: "The current and new KMS key must be the same type … and they must have
+            // the same key usage."
+            if (next.keySpec !== current.keySpec || next.keyUsage !== current.keyUsage) {
+              return yield* new Errors.ValidationException({
+                message: `${next.arn} is not the same key type and key usage as the alias's current key ${current.arn}.`
+              })
+            }
+            record(tx, { _tag: "PutAlias", alias: { ...alias, targetKeyId: next.keyId, lastUpdatedDate: tx.now } })
+            yield* count(next.arn, "UpdateAlias")
+            return {}
+          })
+        ),
+
+      deleteAlias: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            yield* Identifiers.checkAliasName(request.AliasName)
+            const alias = yield* existingAlias(tx, request.AliasName, caller)
+            const key = tx.state.keys.get(alias.targetKeyId)
+            if (key === undefined) return yield* Errors.aliasNotFound(alias.aliasArn)
+            yield* authorize(key, "DeleteAlias", caller)
+            record(tx, { _tag: "DeleteAlias", aliasArn: alias.aliasArn })
+            yield* count(key.arn, "DeleteAlias")
+            return {}
+          })
+        ),
+
+      listAliases: (request, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            const own = [...tx.state.aliases.values()].filter((a) => a.accountId === caller.accountId)
+            const target = request.KeyId === undefined
+              ? undefined
+              : yield* Identifiers.resolve(tx.state, yield* Identifiers.parseKeyRef(request.KeyId), region, caller.accountId, false)
+            const aliases = target === undefined ? own : own.filter((a) => a.targetKeyId === target.keyId)
+            const { page, nextMarker, truncated } = yield* paginate(aliases, request.Limit, request.Marker)
+            return {
+              Aliases: page.map(aliasEntry),
+              ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+              Truncated: truncated
+            }
+          })
+        ),
+
+      checkKeyForUse: (keyIdText, caller) =>
+        transact((tx) =>
+          Effect.gen(function* () {
+            const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller)
+            yield* usable(key, "GenerateDataKey")
+            return { keyArn: key.arn }
+          })
+        ),
+
+      usage: Effect.map(Ref.get(usageRef), (m) => [...m.values()]),
+
+      requestId: ids.uuid
+    }
+    return service
+  })
+
+/**
+ * The service over its dependencies (core's Cipher and Ids, a KeyStore, the RootKey; effect's Clock).
+ *
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<KmsSim, Errors.KMSInternalException, Cipher | Ids | KeyStore | RootKey> =>
+  Layer.effect(KmsSim, make(options))

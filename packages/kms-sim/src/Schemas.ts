@@ -1,0 +1,404 @@
+/**
+ * The KMS wire shapes: one request and one response schema per operation, with AWS JSON 1.1 field
+ * names exactly as botocore's `kms/2014-11-01` model spells them.
+ *
+ * Binary members are `Uint8ArrayFromBase64` (JSON 1.1 sends blobs as base64), timestamps are epoch
+ * seconds (JSON 1.1 sends them as numbers, fractions allowed). The model's constraints (lengths,
+ * ranges, enums, patterns) live here, and `toValidationException` turns a decoding failure into
+ * KMS's `ValidationException` with AWS's wording, e.g. "1 validation error detected: Value at
+ * 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1".
+ *
+ * @since 0.1.0
+ */
+import { Schema, type ParseResult } from "effect"
+import * as Errors from "./Errors.js"
+import { keySpecs, keyUsages } from "./Key.js"
+
+/** The annotation carrying AWS's constraint text for a refinement. */
+const Constraint = Symbol.for("@sealcast/kms-sim/Schemas/Constraint")
+
+interface ConstraintText {
+  readonly text: string
+  /** Whether AWS quotes the offending value (enums, patterns, ranges) or not (lengths of secrets). */
+  readonly quoteValue: boolean
+}
+
+const constraint = (text: string, quoteValue: boolean) => ({ [Constraint]: { text, quoteValue } satisfies ConstraintText })
+
+const lengthOf = (value: string | Uint8Array): number => value.length
+
+const minLength = (min: number) => <S extends Schema.Schema.Any>(self: S) =>
+  self.pipe(
+    Schema.filter((v: Schema.Schema.Type<S>) => lengthOf(v as string | Uint8Array) >= min, {
+      ...constraint(`Member must have length greater than or equal to ${min}`, false)
+    })
+  )
+
+const maxLength = (max: number) => <S extends Schema.Schema.Any>(self: S) =>
+  self.pipe(
+    Schema.filter((v: Schema.Schema.Type<S>) => lengthOf(v as string | Uint8Array) <= max, {
+      ...constraint(`Member must have length less than or equal to ${max}`, false)
+    })
+  )
+
+const lengthBetween = (min: number, max: number) => <S extends Schema.Schema.Any>(self: S) =>
+  maxLength(max)(minLength(min)(self))
+
+const intBetween = (min: number, max: number) =>
+  Schema.Number.pipe(
+    Schema.filter((n) => Number.isInteger(n), constraint("Member must be an integer", true)),
+    Schema.filter((n) => n >= min, constraint(`Member must have value greater than or equal to ${min}`, true)),
+    Schema.filter((n) => n <= max, constraint(`Member must have value less than or equal to ${max}`, true))
+  )
+
+const oneOf = <const A extends ReadonlyArray<string>>(values: A) =>
+  Schema.String.pipe(
+    Schema.filter((s) => (values as ReadonlyArray<string>).includes(s), {
+      ...constraint(`Member must satisfy enum value set: [${values.join(", ")}]`, true)
+    })
+  ) as unknown as Schema.Schema<A[number], string>
+
+const matching = (pattern: RegExp) => (self: Schema.Schema<string>) =>
+  self.pipe(
+    Schema.filter((s) => pattern.test(s), constraint(`Member must satisfy regular expression pattern: ${pattern.source}`, true))
+  )
+
+/** `KeyIdType`: 1 to 2048 characters. @category schemas */
+export const KeyId = Schema.String.pipe(lengthBetween(1, 2048))
+/** `AliasNameType`: 1 to 256 of `[a-zA-Z0-9:/_-]`. @category schemas */
+export const AliasName = Schema.String.pipe(lengthBetween(1, 256), matching(/^[a-zA-Z0-9:/_-]+$/))
+/** `EncryptionContextType`: a string map. @category schemas */
+export const EncryptionContext = Schema.Record({ key: Schema.String, value: Schema.String })
+/** `PlaintextType`: 1 to 4096 bytes. @category schemas */
+export const Plaintext = Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 4096))
+/** `CiphertextType`: 1 to 6144 bytes. @category schemas */
+export const CiphertextBlob = Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 6144))
+/** @category schemas */
+export const Blob = Schema.Uint8ArrayFromBase64
+/** `NumberOfBytesType`: 1 to 1024. @category schemas */
+export const NumberOfBytes = intBetween(1, 1024)
+/** `DataKeySpec`. @category schemas */
+export const DataKeySpec = oneOf(["AES_256", "AES_128"])
+/** @category schemas */
+export const KeySpec = oneOf(keySpecs)
+/** @category schemas */
+export const KeyUsage = oneOf(keyUsages)
+/** `EncryptionAlgorithmSpec`. @category schemas */
+export const EncryptionAlgorithm = oneOf(["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"])
+/** `PolicyType`: 1 to 32768 characters. @category schemas */
+export const Policy = Schema.String.pipe(lengthBetween(1, 32768))
+/** `PolicyNameType`: only `default` exists. @category schemas */
+export const PolicyName = Schema.String.pipe(lengthBetween(1, 128), matching(/^[\w]+$/))
+/** `GrantTokenList`: accepted and ignored (grants are not simulated). @category schemas */
+export const GrantTokens = Schema.Array(Schema.String.pipe(lengthBetween(1, 8192))).pipe(maxLength(10))
+/** `LimitType`: 1 to 1000. @category schemas */
+export const Limit = intBetween(1, 1000)
+/** `MarkerType`. @category schemas */
+export const Marker = Schema.String.pipe(lengthBetween(1, 1024), matching(/^[\u0020-\u00FF]*$/))
+/** Epoch seconds, as JSON 1.1 sends timestamps. @category schemas */
+export const Timestamp = Schema.Number
+/** @category schemas */
+export const Tag = Schema.Struct({
+  TagKey: Schema.String.pipe(lengthBetween(1, 128)),
+  TagValue: Schema.String.pipe(maxLength(256))
+})
+/** @category schemas */
+export const Tags = Schema.Array(Tag)
+
+const Empty = Schema.Struct({})
+
+/** @category schemas */
+export const KeyMetadata = Schema.Struct({
+  AWSAccountId: Schema.String,
+  KeyId: Schema.String,
+  Arn: Schema.String,
+  CreationDate: Timestamp,
+  Enabled: Schema.Boolean,
+  Description: Schema.String,
+  KeyUsage: Schema.String,
+  KeyState: Schema.String,
+  DeletionDate: Schema.optional(Timestamp),
+  Origin: Schema.String,
+  KeyManager: Schema.String,
+  CustomerMasterKeySpec: Schema.String,
+  KeySpec: Schema.String,
+  EncryptionAlgorithms: Schema.optional(Schema.Array(Schema.String)),
+  MultiRegion: Schema.Boolean,
+  PendingDeletionWindowInDays: Schema.optional(Schema.Number)
+})
+
+/** @category schemas */
+export const CreateKeyRequest = Schema.Struct({
+  Policy: Schema.optional(Policy),
+  Description: Schema.optional(Schema.String.pipe(maxLength(8192))),
+  KeyUsage: Schema.optional(KeyUsage),
+  CustomerMasterKeySpec: Schema.optional(KeySpec),
+  KeySpec: Schema.optional(KeySpec),
+  Origin: Schema.optional(oneOf(["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])),
+  BypassPolicyLockoutSafetyCheck: Schema.optional(Schema.Boolean),
+  Tags: Schema.optional(Tags),
+  MultiRegion: Schema.optional(Schema.Boolean)
+})
+/** @category schemas */
+export const CreateKeyResponse = Schema.Struct({ KeyMetadata })
+
+/** @category schemas */
+export const DescribeKeyRequest = Schema.Struct({ KeyId, GrantTokens: Schema.optional(GrantTokens) })
+/** @category schemas */
+export const DescribeKeyResponse = Schema.Struct({ KeyMetadata })
+
+/** @category schemas */
+export const ListKeysRequest = Schema.Struct({ Limit: Schema.optional(Limit), Marker: Schema.optional(Marker) })
+/** @category schemas */
+export const ListKeysResponse = Schema.Struct({
+  Keys: Schema.Array(Schema.Struct({ KeyId: Schema.String, KeyArn: Schema.String })),
+  NextMarker: Schema.optional(Schema.String),
+  Truncated: Schema.Boolean
+})
+
+/** The request of every operation that takes only a KeyId. @category schemas */
+export const KeyIdRequest = Schema.Struct({ KeyId })
+
+/** @category schemas */
+export const EnableKeyRequest = KeyIdRequest
+/** @category schemas */
+export const EnableKeyResponse = Empty
+/** @category schemas */
+export const DisableKeyRequest = KeyIdRequest
+/** @category schemas */
+export const DisableKeyResponse = Empty
+
+/** @category schemas */
+export const ScheduleKeyDeletionRequest = Schema.Struct({
+  KeyId,
+  // The model allows 1–365; KMS itself takes 7–30 (SEMANTICS.md §5), so the schema says so.
+  PendingWindowInDays: Schema.optional(intBetween(7, 30))
+})
+/** @category schemas */
+export const ScheduleKeyDeletionResponse = Schema.Struct({
+  KeyId: Schema.String,
+  DeletionDate: Timestamp,
+  KeyState: Schema.String,
+  PendingWindowInDays: Schema.Number
+})
+
+/** @category schemas */
+export const CancelKeyDeletionRequest = KeyIdRequest
+/** @category schemas */
+export const CancelKeyDeletionResponse = Schema.Struct({ KeyId: Schema.String })
+
+/** @category schemas */
+export const GenerateDataKeyRequest = Schema.Struct({
+  KeyId,
+  EncryptionContext: Schema.optional(EncryptionContext),
+  NumberOfBytes: Schema.optional(NumberOfBytes),
+  KeySpec: Schema.optional(DataKeySpec),
+  GrantTokens: Schema.optional(GrantTokens),
+  DryRun: Schema.optional(Schema.Boolean)
+})
+/** @category schemas */
+export const GenerateDataKeyResponse = Schema.Struct({ CiphertextBlob: Blob, Plaintext: Blob, KeyId: Schema.String })
+
+/** @category schemas */
+export const GenerateDataKeyWithoutPlaintextRequest = GenerateDataKeyRequest
+/** @category schemas */
+export const GenerateDataKeyWithoutPlaintextResponse = Schema.Struct({ CiphertextBlob: Blob, KeyId: Schema.String })
+
+/** @category schemas */
+export const EncryptRequest = Schema.Struct({
+  KeyId,
+  Plaintext,
+  EncryptionContext: Schema.optional(EncryptionContext),
+  GrantTokens: Schema.optional(GrantTokens),
+  EncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
+  DryRun: Schema.optional(Schema.Boolean)
+})
+/** @category schemas */
+export const EncryptResponse = Schema.Struct({
+  CiphertextBlob: Blob,
+  KeyId: Schema.String,
+  EncryptionAlgorithm: Schema.String
+})
+
+/** @category schemas */
+export const DecryptRequest = Schema.Struct({
+  CiphertextBlob,
+  EncryptionContext: Schema.optional(EncryptionContext),
+  GrantTokens: Schema.optional(GrantTokens),
+  KeyId: Schema.optional(KeyId),
+  EncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
+  DryRun: Schema.optional(Schema.Boolean)
+})
+/** @category schemas */
+export const DecryptResponse = Schema.Struct({ KeyId: Schema.String, Plaintext: Blob, EncryptionAlgorithm: Schema.String })
+
+/** @category schemas */
+export const ReEncryptRequest = Schema.Struct({
+  CiphertextBlob,
+  SourceEncryptionContext: Schema.optional(EncryptionContext),
+  SourceKeyId: Schema.optional(KeyId),
+  DestinationKeyId: KeyId,
+  DestinationEncryptionContext: Schema.optional(EncryptionContext),
+  SourceEncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
+  DestinationEncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
+  GrantTokens: Schema.optional(GrantTokens),
+  DryRun: Schema.optional(Schema.Boolean)
+})
+/** @category schemas */
+export const ReEncryptResponse = Schema.Struct({
+  CiphertextBlob: Blob,
+  SourceKeyId: Schema.String,
+  KeyId: Schema.String,
+  SourceEncryptionAlgorithm: Schema.String,
+  DestinationEncryptionAlgorithm: Schema.String
+})
+
+/** @category schemas */
+export const GenerateRandomRequest = Schema.Struct({
+  NumberOfBytes: Schema.optional(NumberOfBytes),
+  CustomKeyStoreId: Schema.optional(Schema.String)
+})
+/** @category schemas */
+export const GenerateRandomResponse = Schema.Struct({ Plaintext: Blob })
+
+/** @category schemas */
+export const EnableKeyRotationRequest = Schema.Struct({ KeyId, RotationPeriodInDays: Schema.optional(intBetween(90, 2560)) })
+/** @category schemas */
+export const EnableKeyRotationResponse = Empty
+/** @category schemas */
+export const DisableKeyRotationRequest = KeyIdRequest
+/** @category schemas */
+export const DisableKeyRotationResponse = Empty
+/** @category schemas */
+export const GetKeyRotationStatusRequest = KeyIdRequest
+/** @category schemas */
+export const GetKeyRotationStatusResponse = Schema.Struct({
+  KeyRotationEnabled: Schema.Boolean,
+  KeyId: Schema.String,
+  RotationPeriodInDays: Schema.optional(Schema.Number),
+  NextRotationDate: Schema.optional(Timestamp),
+  OnDemandRotationStartDate: Schema.optional(Timestamp)
+})
+/** @category schemas */
+export const RotateKeyOnDemandRequest = KeyIdRequest
+/** @category schemas */
+export const RotateKeyOnDemandResponse = Schema.Struct({ KeyId: Schema.String })
+
+/** @category schemas */
+export const TagResourceRequest = Schema.Struct({ KeyId, Tags })
+/** @category schemas */
+export const TagResourceResponse = Empty
+/** @category schemas */
+export const UntagResourceRequest = Schema.Struct({ KeyId, TagKeys: Schema.Array(Schema.String.pipe(lengthBetween(1, 128))) })
+/** @category schemas */
+export const UntagResourceResponse = Empty
+/** @category schemas */
+export const ListResourceTagsRequest = Schema.Struct({ KeyId, Limit: Schema.optional(Limit), Marker: Schema.optional(Marker) })
+/** @category schemas */
+export const ListResourceTagsResponse = Schema.Struct({
+  Tags,
+  NextMarker: Schema.optional(Schema.String),
+  Truncated: Schema.Boolean
+})
+
+/** @category schemas */
+export const GetKeyPolicyRequest = Schema.Struct({ KeyId, PolicyName: Schema.optional(PolicyName) })
+/** @category schemas */
+export const GetKeyPolicyResponse = Schema.Struct({ Policy: Schema.String, PolicyName: Schema.String })
+/** @category schemas */
+export const PutKeyPolicyRequest = Schema.Struct({
+  KeyId,
+  PolicyName: Schema.optional(PolicyName),
+  Policy,
+  BypassPolicyLockoutSafetyCheck: Schema.optional(Schema.Boolean)
+})
+/** @category schemas */
+export const PutKeyPolicyResponse = Empty
+
+/** @category schemas */
+export const CreateAliasRequest = Schema.Struct({ AliasName, TargetKeyId: KeyId })
+/** @category schemas */
+export const CreateAliasResponse = Empty
+/** @category schemas */
+export const UpdateAliasRequest = Schema.Struct({ AliasName, TargetKeyId: KeyId })
+/** @category schemas */
+export const UpdateAliasResponse = Empty
+/** @category schemas */
+export const DeleteAliasRequest = Schema.Struct({ AliasName })
+/** @category schemas */
+export const DeleteAliasResponse = Empty
+/** @category schemas */
+export const ListAliasesRequest = Schema.Struct({
+  KeyId: Schema.optional(KeyId),
+  Limit: Schema.optional(Limit),
+  Marker: Schema.optional(Marker)
+})
+/** @category schemas */
+export const AliasListEntry = Schema.Struct({
+  AliasName: Schema.String,
+  AliasArn: Schema.String,
+  TargetKeyId: Schema.optional(Schema.String),
+  CreationDate: Schema.optional(Timestamp),
+  LastUpdatedDate: Schema.optional(Timestamp)
+})
+/** @category schemas */
+export const ListAliasesResponse = Schema.Struct({
+  Aliases: Schema.Array(AliasListEntry),
+  NextMarker: Schema.optional(Schema.String),
+  Truncated: Schema.Boolean
+})
+
+/** Wire member names are PascalCase; AWS's validation messages name them in camelCase. */
+const camel = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1)
+
+const quote = (actual: unknown): string => {
+  if (typeof actual === "string" || typeof actual === "number" || typeof actual === "boolean") return `'${String(actual)}' `
+  return ""
+}
+
+const collect = (issue: ParseResult.ParseIssue, path: ReadonlyArray<string>, out: Array<string>): void => {
+  const at = path.join(".")
+  switch (issue._tag) {
+    case "Pointer": {
+      const keys: ReadonlyArray<PropertyKey> = Array.isArray(issue.path) ? issue.path : [issue.path as PropertyKey]
+      // Lists read `tags.1.member.tagKey` in AWS's messages: 1-based, with a `member` step.
+      const steps = keys.map((k: PropertyKey) => (typeof k === "number" ? `${k + 1}.member` : camel(String(k))))
+      collect(issue.issue, [...path, ...steps], out)
+      return
+    }
+    case "Composite": {
+      const issues = Array.isArray(issue.issues) ? issue.issues : [issue.issues]
+      for (const i of issues as ReadonlyArray<ParseResult.ParseIssue>) collect(i, path, out)
+      return
+    }
+    case "Refinement": {
+      const text = issue.kind === "Predicate" ? (issue.ast.annotations[Constraint] as ConstraintText | undefined) : undefined
+      if (text === undefined) return collect(issue.issue, path, out)
+      out.push(`Value ${text.quoteValue ? quote(issue.actual) : ""}at '${at}' failed to satisfy constraint: ${text.text}`)
+      return
+    }
+    case "Transformation":
+      return collect(issue.issue, path, out)
+    case "Missing":
+      out.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`)
+      return
+    case "Type":
+      out.push(`Value at '${at}' failed to satisfy constraint: Member must be a valid ${issue.message ?? String(issue.ast)}`)
+      return
+    case "Unexpected":
+    case "Forbidden":
+      out.push(`Value at '${at}' failed to satisfy constraint: Member is not allowed`)
+      return
+  }
+}
+
+/**
+ * Turns a decoding failure into one `ValidationException` listing every violation in AWS's words.
+ *
+ * @category encoding
+ */
+export const toValidationException = (error: ParseResult.ParseError): Errors.ValidationException => {
+  const violations: Array<string> = []
+  collect(error.issue, [], violations)
+  return Errors.validation([...new Set(violations)])
+}

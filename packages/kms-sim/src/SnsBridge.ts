@@ -1,0 +1,81 @@
+/**
+ * The bridge from the SNS core's `Kms` port to the simulated KMS.
+ *
+ * Calls go through with `viaService: "sns"`, so key policies that say `kms:ViaService:
+ * sns.<region>.amazonaws.com` (as `alias/aws/sns`'s does) see SNS as the caller's intermediary. KMS
+ * errors become SNS's `KMS*` errors, their text wrapped the way SNS wraps them (SEMANTICS.md §2):
+ * "<KMS message> (Service: AWSKMS; Status Code: 400; Error Code: <code>; Request ID: <id>)".
+ *
+ * @since 0.1.0
+ */
+import * as CoreErrors from "@sealcast/core/Errors"
+import { Kms, type KmsCaller as CoreCaller } from "@sealcast/core/Kms"
+import { Effect, Layer } from "effect"
+import type { KmsError } from "./Errors.js"
+import { KmsSim, type KmsCaller } from "./KmsSim.js"
+
+/** Every KMS error SEMANTICS.md §5 records answers with HTTP 400; SNS quotes that status. */
+const KMS_STATUS = 400
+
+/**
+ * The SNS error for a KMS error (SEMANTICS.md §2). KMS errors SNS has no name for (a ciphertext that
+ * does not open, an internal failure) become `KMSInvalidState`: the key cannot serve the request in
+ * its present state, and the wrapped text still names the KMS error code.
+ *
+ * @category utils
+ */
+export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFailure => {
+  const message = `${error.message} (Service: AWSKMS; Status Code: ${KMS_STATUS}; Error Code: ${error._tag}; Request ID: ${requestId})`
+  switch (error._tag) {
+    case "DisabledException":
+      return new CoreErrors.KMSDisabled({ message })
+    case "NotFoundException":
+      return new CoreErrors.KMSNotFound({ message })
+    case "AccessDeniedException":
+      return new CoreErrors.KMSAccessDenied({ message })
+    case "InvalidKeyUsageException":
+    case "UnsupportedOperationException":
+      return new CoreErrors.KMSInvalidKeyUsage({ message })
+    case "LimitExceededException":
+      return new CoreErrors.KMSThrottling({ message })
+    default:
+      return new CoreErrors.KMSInvalidState({ message })
+  }
+}
+
+const viaSns = (caller: CoreCaller): KmsCaller => ({
+  accountId: caller.accountId,
+  principalArn: caller.principalArn,
+  viaService: "sns"
+})
+
+/**
+ * The core's `Kms` port on top of `KmsSim`.
+ *
+ * @category layers
+ */
+export const layerCoreKms: Layer.Layer<Kms, never, KmsSim> = Layer.effect(
+  Kms,
+  Effect.gen(function* () {
+    const sim = yield* KmsSim
+    const mapErrors = <A>(effect: Effect.Effect<A, KmsError>) =>
+      Effect.catchAll(effect, (error) => Effect.flatMap(sim.requestId, (id) => Effect.fail(toSnsError(error, id))))
+    return {
+      checkKeyForUse: (keyId, caller) => mapErrors(sim.checkKeyForUse(keyId, viaSns(caller))),
+      generateDataKey: (keyId, context, caller) =>
+        mapErrors(
+          Effect.map(
+            sim.generateDataKey({ KeyId: keyId, KeySpec: "AES_256", EncryptionContext: context }, viaSns(caller)),
+            (r) => ({ keyArn: r.KeyId, plaintext: r.Plaintext, ciphertextBlob: r.CiphertextBlob })
+          )
+        ),
+      decrypt: (ciphertextBlob, context, caller) =>
+        mapErrors(
+          Effect.map(sim.decrypt({ CiphertextBlob: ciphertextBlob, EncryptionContext: context }, viaSns(caller)), (r) => ({
+            keyArn: r.KeyId,
+            plaintext: r.Plaintext
+          }))
+        )
+    }
+  })
+)

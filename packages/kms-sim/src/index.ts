@@ -1,0 +1,16 @@
+/**
+ * @sealcast/kms-sim: a simulated AWS KMS with real AES-256-GCM.
+ *
+ * @since 0.1.0
+ */
+export * as CiphertextBlob from "./CiphertextBlob.js"
+export * as Errors from "./Errors.js"
+export * as Identifiers from "./Identifiers.js"
+export * as Key from "./Key.js"
+export * as KeyStore from "./KeyStore.js"
+export * as KmsSim from "./KmsSim.js"
+export * as Operations from "./Operations.js"
+export * as Policy from "./Policy.js"
+export * as RootKey from "./RootKey.js"
+export * as Schemas from "./Schemas.js"
+export * as SnsBridge from "./SnsBridge.js"
