@@ -1,0 +1,211 @@
+/**
+ * The pure rules, one by one: encryption, data key reuse, FIFO, delivery policies, canonical
+ * encryption contexts, ids.
+ */
+import { Effect, Either } from "effect"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import * as DataKeyCache from "../src/DataKeyCache.js"
+import * as DeliveryPolicy from "../src/DeliveryPolicy.js"
+import * as Encryption from "../src/Encryption.js"
+import * as EncryptionContext from "../src/EncryptionContext.js"
+import * as Fifo from "../src/Fifo.js"
+import * as Ids from "../src/Ids.js"
+import type { RequestContext } from "../src/RequestContext.js"
+import * as Topic from "../src/Topic.js"
+
+const owner = { accountId: "000000000000", region: "us-east-1" }
+const topic = (attributes: Record<string, string>) =>
+  Either.getOrThrow(Topic.make({ name: "t", attributes, tags: [], dataProtectionPolicy: undefined }, owner, 0))
+const ctx = (transport: RequestContext["transport"], auth: RequestContext["auth"]): RequestContext => ({
+  accountId: "000000000000",
+  principalArn: "arn:aws:iam::000000000000:root",
+  region: "us-east-1",
+  transport,
+  auth
+})
+
+describe("encryption rules", () => {
+  it("seals exactly when KmsMasterKeyId is non-empty", () => {
+    expect(Encryption.planBody(topic({}))).toEqual({ _tag: "Plain" })
+    expect(Encryption.planBody(topic({ KmsMasterKeyId: "" }))).toEqual({ _tag: "Plain" })
+    expect(Encryption.planBody(topic({ KmsMasterKeyId: "alias/aws/sns" }))).toEqual({ _tag: "Seal", kmsKeyId: "alias/aws/sns" })
+  })
+
+  it("demands HTTPS and SigV4 for encrypted topics only, with AWS's text", () => {
+    const encrypted = topic({ KmsMasterKeyId: "alias/k" })
+    for (const transport of ["https", "http"] as const) {
+      for (const auth of ["sigv4", "sigv2", "none"] as const) {
+        expect(Either.isRight(Encryption.requireSecureTransport(topic({}), ctx(transport, auth)))).toBe(true)
+        const r = Encryption.requireSecureTransport(encrypted, ctx(transport, auth))
+        expect(Either.isRight(r)).toBe(transport === "https" && auth === "sigv4")
+        if (Either.isLeft(r)) {
+          expect(r.left._tag).toBe("InvalidSecurity")
+          expect(r.left.message).toBe(
+            "The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4."
+          )
+        }
+      }
+    }
+  })
+
+  it("binds a body to its topic and message id", () => {
+    expect(Encryption.bodyAad("a", "b")).not.toEqual(Encryption.bodyAad("a", "c"))
+    expect(Encryption.bodyAad("a", "b")).not.toEqual(Encryption.bodyAad("b", "b"))
+  })
+})
+
+describe("encryption context canonical form", () => {
+  it("is injective: length prefixes keep {ab:c} and {a:bc} apart", () => {
+    expect(EncryptionContext.canonicalize({ ab: "c" })).not.toEqual(EncryptionContext.canonicalize({ a: "bc" }))
+  })
+
+  it("ignores insertion order", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.string()), (ctx) => {
+        const reversed = Object.fromEntries(Object.entries(ctx).reverse())
+        expect(EncryptionContext.canonicalize(reversed)).toEqual(EncryptionContext.canonicalize(ctx))
+      })
+    )
+  })
+
+  it("differs for different contexts", () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.string()), fc.dictionary(fc.string(), fc.string()), (a, b) => {
+        const same = JSON.stringify(Object.entries(a).sort()) === JSON.stringify(Object.entries(b).sort())
+        const equalBytes = Buffer.from(EncryptionContext.canonicalize(a)).equals(Buffer.from(EncryptionContext.canonicalize(b)))
+        expect(equalBytes).toBe(same)
+      })
+    )
+  })
+})
+
+describe("data key reuse", () => {
+  const scope = { topicArn: "t", kmsKeyId: "alias/k", principalArn: "p" }
+  const entry: DataKeyCache.Entry = {
+    scope,
+    dataKey: { keyArn: "k", plaintext: new Uint8Array(32), ciphertextBlob: new Uint8Array(1) },
+    createdAt: 1_000,
+    uses: 1
+  }
+  it("serves the same scope for under 5 minutes and under the use cap", () => {
+    expect(DataKeyCache.canReuse(entry, scope, 1_000)).toBe(true)
+    expect(DataKeyCache.canReuse(entry, scope, 1_000 + DataKeyCache.MAX_AGE_MS - 1)).toBe(true)
+    expect(DataKeyCache.canReuse(entry, scope, 1_000 + DataKeyCache.MAX_AGE_MS)).toBe(false)
+    expect(DataKeyCache.canReuse(entry, scope, 999)).toBe(false)
+    expect(DataKeyCache.canReuse({ ...entry, uses: DataKeyCache.MAX_USES }, scope, 1_000)).toBe(false)
+  })
+  it("never serves another topic, key or principal", () => {
+    expect(DataKeyCache.canReuse(entry, { ...scope, topicArn: "u" }, 1_000)).toBe(false)
+    expect(DataKeyCache.canReuse(entry, { ...scope, kmsKeyId: "alias/j" }, 1_000)).toBe(false)
+    expect(DataKeyCache.canReuse(entry, { ...scope, principalArn: "q" }, 1_000)).toBe(false)
+  })
+  it("keys scopes without collisions", () => {
+    expect(DataKeyCache.scopeKey({ topicArn: "ab", kmsKeyId: "c", principalArn: "" })).not.toBe(
+      DataKeyCache.scopeKey({ topicArn: "a", kmsKeyId: "bc", principalArn: "" })
+    )
+  })
+})
+
+describe("FIFO", () => {
+  it("deduplicates inside 5 minutes and not after", () => {
+    const first = Fifo.decide(Fifo.empty, "d", "m1", 0)
+    expect(first._tag).toBe("Accept")
+    const state = (first as Extract<Fifo.Decision, { _tag: "Accept" }>).state
+    expect(Fifo.decide(state, "d", "m2", Fifo.DEDUPLICATION_WINDOW_MS - 1)).toMatchObject({ _tag: "Duplicate", messageId: "m1" })
+    expect(Fifo.decide(state, "d", "m2", Fifo.DEDUPLICATION_WINDOW_MS)._tag).toBe("Accept")
+  })
+
+  it("hands out strictly increasing 20-digit sequence numbers", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom("a", "b", "c", "d", "e")), { maxLength: 50 }), (steps) => {
+        let state = Fifo.empty
+        let now = 1_700_000_000_000
+        let last = -1n
+        steps.forEach(([dt, id], i) => {
+          now += dt
+          const d = Fifo.decide(state, `${id}${i}`, `m${i}`, now)
+          if (d._tag !== "Accept") throw new Error("fresh ids are never duplicates")
+          expect(d.sequenceNumber).toMatch(/^\d{20}$/)
+          expect(BigInt(d.sequenceNumber) > last).toBe(true)
+          last = BigInt(d.sequenceNumber)
+          state = d.state
+        })
+      })
+    )
+  })
+
+  it("rebuilds its state from recent messages", () => {
+    const state = Fifo.fromRecent([{ deduplicationId: "d", messageId: "m", sequenceNumber: "00000000000000000042", acceptedAt: 10 }])
+    expect(state.lastSequence).toBe(42n)
+    expect(Fifo.decide(state, "d", "x", 20)).toMatchObject({ _tag: "Duplicate", messageId: "m" })
+  })
+})
+
+describe("delivery policy", () => {
+  it("walks the four phases in order", () => {
+    const policy: DeliveryPolicy.RetryPolicy = {
+      minDelayTarget: 1,
+      maxDelayTarget: 60,
+      numRetries: 10,
+      numNoDelayRetries: 2,
+      numMinDelayRetries: 2,
+      numMaxDelayRetries: 2,
+      backoffFunction: "linear"
+    }
+    const delays = Array.from({ length: 11 }, (_, i) => DeliveryPolicy.retryDelaySeconds(policy, i + 1))
+    expect(delays).toEqual([0, 0, 1, 1, 1, 21, 40, 60, 60, 60, undefined])
+  })
+
+  it("keeps every backoff inside [min, max] and non-decreasing", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 0, max: 100 }),
+        fc.constantFrom<DeliveryPolicy.BackoffFunction>("arithmetic", "exponential", "geometric", "linear"),
+        (min, extra, backoffFunction) => {
+          const policy = { ...DeliveryPolicy.defaultRetryPolicy, minDelayTarget: min, maxDelayTarget: min + extra, numRetries: 8, backoffFunction }
+          let previous = 0
+          for (let i = 1; i <= 8; i++) {
+            const d = DeliveryPolicy.retryDelaySeconds(policy, i)!
+            expect(d).toBeGreaterThanOrEqual(min)
+            expect(d).toBeLessThanOrEqual(min + extra)
+            expect(d).toBeGreaterThanOrEqual(previous)
+            previous = d
+          }
+        }
+      )
+    )
+  })
+
+  it("refuses policies SNS refuses and never throws on any text", () => {
+    const bad = (text: string) => Either.isLeft(DeliveryPolicy.parseTopicPolicy(text))
+    expect(bad("{")).toBe(true)
+    expect(bad('{"sqs":{}}')).toBe(true)
+    expect(bad('{"http":{"defaultHealthyRetryPolicy":{"minDelayTarget":30,"maxDelayTarget":20}}}')).toBe(true)
+    expect(bad('{"http":{"defaultHealthyRetryPolicy":{"numRetries":3,"numNoDelayRetries":4}}}')).toBe(true)
+    expect(bad('{"http":{"defaultHealthyRetryPolicy":{"backoffFunction":"cubic"}}}')).toBe(true)
+    expect(bad('{"http":{"defaultHealthyRetryPolicy":{"numRetries":100,"minDelayTarget":3600,"maxDelayTarget":3600}}}')).toBe(true)
+    expect(bad('{"http":{"defaultRequestPolicy":{"headerContentType":"image/png"}}}')).toBe(true)
+    expect(bad('{"http":{"defaultThrottlePolicy":{"maxReceivesPerSecond":0}}}')).toBe(true)
+    expect(bad('{"http":{"defaultHealthyRetryPolicy":{"numRetries":5},"defaultThrottlePolicy":{"maxReceivesPerSecond":3}}}')).toBe(false)
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.json()), (text) => {
+        expect(() => DeliveryPolicy.parseTopicPolicy(text)).not.toThrow()
+        expect(() => DeliveryPolicy.parseSubscriptionPolicy(text)).not.toThrow()
+      })
+    )
+  })
+})
+
+describe("ids", () => {
+  it("makes RFC 9562 version-4 UUIDs", () => {
+    const ids = Ids.makeSeeded(1)
+    for (let i = 0; i < 100; i++) {
+      expect(Effect.runSync(ids.uuid)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+    }
+  })
+  it("replays the same bytes from the same seed", () => {
+    expect(Effect.runSync(Ids.makeSeeded(9).randomBytes(16))).toEqual(Effect.runSync(Ids.makeSeeded(9).randomBytes(16)))
+  })
+})
