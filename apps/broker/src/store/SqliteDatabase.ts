@@ -1,0 +1,169 @@
+/**
+ * The broker's one SQLite database: opened with the pragmas the durability promise needs, migrated
+ * to the current schema, shared by the message store and the record tables.
+ *
+ * Why `synchronous=NORMAL` is enough (CONTRACT.md, "At rest": acknowledged work survives `kill -9` of
+ * the broker, not a power cut). In WAL mode a commit is a `write()` of the transaction's frames and a
+ * commit frame into the `-wal` file; with `synchronous=NORMAL` SQLite skips the `fsync` at commit and
+ * syncs only at checkpoints (sqlite.org/pragma.html#pragma_synchronous, sqlite.org/wal.html). Once
+ * `write()` has returned, the bytes belong to the kernel's page cache, which outlives the process:
+ * a SIGKILL cannot take them back, and the next open replays the WAL. Only an OS crash or power loss
+ * before the next sync could lose the last commits, and the contract does not promise that.
+ * `synchronous=FULL` would add one `fsync` per commit (milliseconds each) for a guarantee nobody asked
+ * for; the durability test in `test/contracts` kills a writer with SIGKILL to hold us to this.
+ *
+ * @since 0.1.0
+ */
+import { Errors } from "@sealcast/core"
+import Database from "better-sqlite3"
+import { Context, Effect, Layer } from "effect"
+import { mkdirSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { storeFailure } from "./internal/storeFailure.js"
+
+/**
+ * The database file's name inside the data dir.
+ *
+ * @category utils
+ */
+export const DATABASE_FILE = "sealcast.db"
+
+/**
+ * Where the database lives in `dataDir`.
+ *
+ * @category utils
+ */
+export const databasePath = (dataDir: string): string => join(dataDir, DATABASE_FILE)
+
+/**
+ * The schema, one step per version; `PRAGMA user_version` records how many have run. Steps are only
+ * ever appended: a released step is never edited, so every old database migrates the same way.
+ *
+ * - `messages`: the `INTEGER PRIMARY KEY` (rowid) `seq` is acceptance order; a new row always gets a
+ *   larger one than every live row. A sealed body is stored as its envelope only (SEMANTICS.md §1.6):
+ *   there is no plaintext column it could leak into.
+ * - `deliveries`: one row per delivery still owed; the foreign key cascades DeleteTopic.
+ * - `records`: the generic durable key-value table (`SqliteRecords`) for topics, subscriptions and
+ *   KMS key records, one `kind` per use.
+ */
+const migrations: ReadonlyArray<string> = [
+  `CREATE TABLE messages (
+     seq INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     topic_arn TEXT NOT NULL,
+     timestamp INTEGER NOT NULL,
+     subject TEXT,
+     attributes TEXT NOT NULL,
+     message_structure TEXT,
+     publisher TEXT NOT NULL,
+     fifo_group_id TEXT,
+     fifo_deduplication_id TEXT,
+     fifo_sequence_number TEXT,
+     body_kind TEXT NOT NULL CHECK (body_kind IN ('Plain', 'Sealed')),
+     body_text TEXT,
+     envelope_algorithm TEXT,
+     envelope_key_arn TEXT,
+     envelope_encrypted_data_key BLOB,
+     envelope_nonce BLOB,
+     envelope_ciphertext BLOB,
+     CHECK (body_kind = 'Sealed' OR (body_text IS NOT NULL AND envelope_ciphertext IS NULL)),
+     CHECK (body_kind = 'Plain' OR (body_text IS NULL AND envelope_ciphertext IS NOT NULL))
+   );
+   CREATE INDEX messages_by_topic ON messages (topic_arn, seq);
+   CREATE INDEX messages_by_timestamp ON messages (timestamp);
+   CREATE TABLE deliveries (
+     message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+     subscription_arn TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     UNIQUE (message_id, subscription_arn)
+   );
+   CREATE INDEX deliveries_by_due_at ON deliveries (due_at);
+   CREATE INDEX deliveries_by_subscription ON deliveries (subscription_arn);
+   CREATE TABLE records (
+     kind TEXT NOT NULL,
+     key TEXT NOT NULL,
+     value TEXT NOT NULL,
+     UNIQUE (kind, key)
+   );`
+]
+
+/**
+ * The schema version this code writes.
+ *
+ * @category utils
+ */
+export const SCHEMA_VERSION = migrations.length
+
+const migrate = (db: Database.Database): void => {
+  const version = db.pragma("user_version", { simple: true }) as number
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`the database has schema version ${version}, newer than this broker's ${SCHEMA_VERSION}`)
+  }
+  // Each step and its version bump commit together, so a crash mid-migration leaves the old version.
+  migrations.slice(version).forEach((step, i) =>
+    db.transaction(() => {
+      db.exec(step)
+      db.pragma(`user_version = ${version + i + 1}`)
+    })()
+  )
+}
+
+/**
+ * Opens (creating if need be) and migrates the database at `path`; `":memory:"` for a private
+ * in-memory one. The caller closes it.
+ *
+ * @category constructors
+ */
+export const open = (path: string): Effect.Effect<Database.Database, Errors.StoreFailure> =>
+  Effect.try({
+    try: () => {
+      if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
+      const db = new Database(path)
+      try {
+        db.pragma("journal_mode = WAL")
+        db.pragma("synchronous = NORMAL")
+        // SQLite leaves foreign keys off unless asked, per connection (sqlite.org/foreignkeys.html §2).
+        db.pragma("foreign_keys = ON")
+        // Wait rather than fail at once if another connection (an `sqlite3` shell) holds the lock.
+        db.pragma("busy_timeout = 5000")
+        migrate(db)
+        return db
+      } catch (cause) {
+        db.close()
+        throw cause
+      }
+    },
+    catch: (cause) => storeFailure(`Cannot open the database ${path}`, cause)
+  })
+
+/**
+ * @category models
+ */
+export interface SqliteDatabaseService {
+  readonly db: Database.Database
+}
+
+/**
+ * The open database, for the stores that share it.
+ *
+ * @category services
+ */
+export class SqliteDatabase extends Context.Tag("@sealcast/broker/SqliteDatabase")<
+  SqliteDatabase,
+  SqliteDatabaseService
+>() {}
+
+/**
+ * Opens the database for the layer's lifetime and closes it when the scope ends.
+ *
+ * @category layers
+ */
+export const layer = (options: { readonly path: string }): Layer.Layer<SqliteDatabase, Errors.StoreFailure> =>
+  Layer.scoped(
+    SqliteDatabase,
+    Effect.map(
+      Effect.acquireRelease(open(options.path), (db) => Effect.sync(() => db.close())),
+      (db) => ({ db })
+    )
+  )

@@ -1,0 +1,348 @@
+/**
+ * The core's `MessageStore` port on SQLite (better-sqlite3), the broker's durable store.
+ *
+ * `append` resolves only after its transaction has committed (the port's durability rule), and
+ * commits are grouped: every `append` that arrives before the event loop's next check phase joins
+ * one transaction, so a burst of concurrent Publish calls pays for one WAL commit instead of one
+ * each. Inside that transaction each caller's entries sit in their own savepoint: a caller whose
+ * entries are refused (a duplicate message id) is rolled back alone and told so, the others commit.
+ * If the commit itself fails, every caller in the group fails with `StoreFailure`: none of them was
+ * written. Why WAL with `synchronous=NORMAL` keeps the "survives kill -9" promise is explained in
+ * `SqliteDatabase.ts`.
+ *
+ * @since 0.1.0
+ */
+import { Errors, MessageStore } from "@sealcast/core"
+import type { Message } from "@sealcast/core"
+import type Database from "better-sqlite3"
+import { Effect, Layer, Schema } from "effect"
+import * as JsonBytes from "./internal/jsonBytes.js"
+import { storeFailure } from "./internal/storeFailure.js"
+import * as SqliteDatabase from "./SqliteDatabase.js"
+
+/**
+ * The SQLite store: the port, plus `close`.
+ *
+ * @category models
+ */
+export interface SqliteMessageStoreService extends MessageStore.MessageStoreService {
+  /**
+   * Commits the appends already queued, refuses any later `append`, and closes the database if this
+   * store opened it.
+   */
+  readonly close: Effect.Effect<void>
+}
+
+/** A `messages` row as better-sqlite3 returns it (BLOBs come back as `Buffer`). */
+interface MessageRow {
+  readonly id: string
+  readonly topic_arn: string
+  readonly timestamp: number
+  readonly subject: string | null
+  readonly attributes: string
+  readonly message_structure: string | null
+  readonly publisher: string
+  readonly fifo_group_id: string | null
+  readonly fifo_deduplication_id: string | null
+  readonly fifo_sequence_number: string | null
+  readonly body_kind: string
+  readonly body_text: string | null
+  readonly envelope_algorithm: string | null
+  readonly envelope_key_arn: string | null
+  readonly envelope_encrypted_data_key: Uint8Array | null
+  readonly envelope_nonce: Uint8Array | null
+  readonly envelope_ciphertext: Uint8Array | null
+}
+
+interface DeliveryRow {
+  readonly message_id: string
+  readonly subscription_arn: string
+  readonly attempts: number
+  readonly due_at: number
+}
+
+/** Message attributes as stored: JSON whose Binary values are tagged base64 (SEMANTICS.md §4 types). */
+const StoredAttributes = Schema.Record({
+  key: Schema.String,
+  value: Schema.Union(
+    Schema.Struct({ dataType: Schema.String, stringValue: Schema.String }),
+    Schema.Struct({ dataType: Schema.String, binaryValue: Schema.Uint8ArrayFromSelf })
+  )
+})
+const decodeAttributes = Schema.decodeUnknownSync(StoredAttributes)
+
+const toRow = (message: Message.StoredMessage): MessageRow => {
+  const envelope = message.body._tag === "Sealed" ? message.body.envelope : undefined
+  return {
+    id: message.messageId,
+    topic_arn: message.topicArn,
+    timestamp: message.timestamp,
+    subject: message.subject ?? null,
+    attributes: JsonBytes.stringify(message.attributes),
+    message_structure: message.messageStructure ?? null,
+    publisher: message.publisher,
+    fifo_group_id: message.fifo?.messageGroupId ?? null,
+    fifo_deduplication_id: message.fifo?.messageDeduplicationId ?? null,
+    fifo_sequence_number: message.fifo?.sequenceNumber ?? null,
+    body_kind: message.body._tag,
+    body_text: message.body._tag === "Plain" ? message.body.text : null,
+    envelope_algorithm: envelope?.algorithm ?? null,
+    envelope_key_arn: envelope?.keyArn ?? null,
+    envelope_encrypted_data_key: envelope?.encryptedDataKey ?? null,
+    envelope_nonce: envelope?.nonce ?? null,
+    envelope_ciphertext: envelope?.ciphertext ?? null
+  }
+}
+
+/** A plain `Uint8Array` copy of a BLOB, so callers never hold a `Buffer` with its different `slice`. */
+const blob = (value: Uint8Array | null, column: string): Uint8Array => {
+  if (value === null) throw new Error(`column ${column} is empty`)
+  return new Uint8Array(value)
+}
+
+const bodyOf = (row: MessageRow): Message.MessageBody => {
+  if (row.body_kind === "Plain" && row.body_text !== null) return { _tag: "Plain", text: row.body_text }
+  if (row.body_kind === "Sealed" && row.envelope_algorithm === "AES_256_GCM" && row.envelope_key_arn !== null) {
+    return {
+      _tag: "Sealed",
+      envelope: {
+        algorithm: "AES_256_GCM",
+        keyArn: row.envelope_key_arn,
+        encryptedDataKey: blob(row.envelope_encrypted_data_key, "envelope_encrypted_data_key"),
+        nonce: blob(row.envelope_nonce, "envelope_nonce"),
+        ciphertext: blob(row.envelope_ciphertext, "envelope_ciphertext")
+      }
+    }
+  }
+  throw new Error(`message ${row.id} has a malformed ${row.body_kind} body`)
+}
+
+const fromRow = (row: MessageRow): Message.StoredMessage => ({
+  messageId: row.id,
+  topicArn: row.topic_arn,
+  subject: row.subject ?? undefined,
+  attributes: decodeAttributes(JsonBytes.parse(row.attributes)),
+  messageStructure: row.message_structure === "json" ? "json" : undefined,
+  timestamp: row.timestamp,
+  publisher: row.publisher,
+  fifo:
+    row.fifo_group_id === null || row.fifo_deduplication_id === null || row.fifo_sequence_number === null
+      ? undefined
+      : {
+        messageGroupId: row.fifo_group_id,
+        messageDeduplicationId: row.fifo_deduplication_id,
+        sequenceNumber: row.fifo_sequence_number
+      },
+  body: bodyOf(row)
+})
+
+const fromDeliveryRow = (row: DeliveryRow): MessageStore.PendingDelivery => ({
+  messageId: row.message_id,
+  subscriptionArn: row.subscription_arn,
+  attempts: row.attempts,
+  dueAt: row.due_at
+})
+
+/** SQLite treats a negative LIMIT as "no limit"; the port means "at most `limit`". */
+const atMost = (limit: number) => Math.max(0, Math.floor(limit))
+
+/** One caller's `append`, waiting for the group's commit. */
+interface QueuedAppend {
+  readonly entries: ReadonlyArray<MessageStore.AppendEntry>
+  readonly resume: (result: Effect.Effect<void, Errors.StoreFailure>) => void
+}
+
+const isUniqueViolation = (cause: unknown) =>
+  cause instanceof Error && "code" in cause && cause.code === "SQLITE_CONSTRAINT_UNIQUE"
+
+/**
+ * A store on an open, migrated database (`SqliteDatabase.open`). `close` leaves the database open
+ * unless `ownsDatabase`.
+ *
+ * @category constructors
+ */
+export const make = (
+  db: Database.Database,
+  options: { readonly ownsDatabase: boolean } = { ownsDatabase: false }
+): Effect.Effect<SqliteMessageStoreService, Errors.StoreFailure> =>
+  Effect.try({
+    try: () => {
+      // Prepared once, reused for every call.
+      const insertMessage = db.prepare<[MessageRow]>(
+        `INSERT INTO messages (id, topic_arn, timestamp, subject, attributes, message_structure, publisher,
+           fifo_group_id, fifo_deduplication_id, fifo_sequence_number, body_kind, body_text,
+           envelope_algorithm, envelope_key_arn, envelope_encrypted_data_key, envelope_nonce, envelope_ciphertext)
+         VALUES (@id, @topic_arn, @timestamp, @subject, @attributes, @message_structure, @publisher,
+           @fifo_group_id, @fifo_deduplication_id, @fifo_sequence_number, @body_kind, @body_text,
+           @envelope_algorithm, @envelope_key_arn, @envelope_encrypted_data_key, @envelope_nonce, @envelope_ciphertext)`
+      )
+      const insertDelivery = db.prepare<[string, string, number]>(
+        "INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at) VALUES (?, ?, 0, ?)"
+      )
+      const selectMessage = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE id = ?")
+      const selectByTopic = db.prepare<[string, number, number], MessageRow>(
+        "SELECT * FROM messages WHERE topic_arn = ? AND timestamp >= ? ORDER BY seq LIMIT ?"
+      )
+      const selectDue = db.prepare<[number, number], DeliveryRow>(
+        "SELECT * FROM deliveries WHERE due_at <= ? ORDER BY due_at, rowid LIMIT ?"
+      )
+      const selectNextDueAt = db.prepare<[], { readonly next: number | null }>(
+        "SELECT MIN(due_at) AS next FROM deliveries"
+      )
+      const countPending = db.prepare<[], { readonly n: number }>("SELECT COUNT(*) AS n FROM deliveries")
+      const retryDelivery = db.prepare<[number, number, string, string]>(
+        "UPDATE deliveries SET attempts = ?, due_at = ? WHERE message_id = ? AND subscription_arn = ?"
+      )
+      const endDelivery = db.prepare<[string, string]>(
+        "DELETE FROM deliveries WHERE message_id = ? AND subscription_arn = ?"
+      )
+      const deleteBySubscription = db.prepare<[string]>("DELETE FROM deliveries WHERE subscription_arn = ?")
+      // The deliveries go with their messages by the foreign key's ON DELETE CASCADE.
+      const deleteByTopic = db.prepare<[string]>("DELETE FROM messages WHERE topic_arn = ?")
+      const deleteSettled = db.prepare<[number]>(
+        `DELETE FROM messages WHERE timestamp < ?
+           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.message_id = messages.id)`
+      )
+
+      /** One caller's entries, all or none; nested in the group's transaction it is a SAVEPOINT. */
+      const appendEntries = db.transaction((entries: ReadonlyArray<MessageStore.AppendEntry>) => {
+        for (const { message, subscriptionArns } of entries) {
+          try {
+            insertMessage.run(toRow(message))
+          } catch (cause) {
+            if (isUniqueViolation(cause)) throw new Errors.StoreFailure({ message: `Message ${message.messageId} is already stored` })
+            throw cause
+          }
+          for (const subscriptionArn of new Set(subscriptionArns)) {
+            insertDelivery.run(message.messageId, subscriptionArn, message.timestamp)
+          }
+        }
+      })
+
+      let queue: Array<QueuedAppend> = []
+      let flushScheduled = false
+      let closed = false
+
+      const commitQueued = (): void => {
+        flushScheduled = false
+        const group = queue
+        queue = []
+        if (group.length === 0) return
+        const refused = new Map<QueuedAppend, Errors.StoreFailure>()
+        try {
+          db.transaction(() => {
+            for (const queued of group) {
+              try {
+                appendEntries(queued.entries)
+              } catch (cause) {
+                refused.set(
+                  queued,
+                  cause instanceof Errors.StoreFailure ? cause : storeFailure("Cannot store the messages", cause)
+                )
+              }
+            }
+          })()
+        } catch (cause) {
+          const failed = storeFailure("Cannot commit the messages", cause)
+          for (const queued of group) queued.resume(Effect.fail(failed))
+          return
+        }
+        for (const queued of group) {
+          const failure = refused.get(queued)
+          queued.resume(failure === undefined ? Effect.void : Effect.fail(failure))
+        }
+      }
+
+      const run = <A>(doing: string, f: () => A): Effect.Effect<A, Errors.StoreFailure> =>
+        Effect.try({ try: f, catch: (cause) => storeFailure(doing, cause) })
+
+      return {
+        append: (entries) =>
+          Effect.async<void, Errors.StoreFailure>((resume) => {
+            if (closed) {
+              resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
+              return
+            }
+            const queued: QueuedAppend = { entries, resume }
+            queue.push(queued)
+            if (!flushScheduled) {
+              flushScheduled = true
+              // setImmediate runs after the I/O callbacks of this loop turn, so the Publish calls
+              // parsed in the same turn share one commit.
+              setImmediate(commitQueued)
+            }
+            // An append interrupted before its group commits is taken out of the queue: nothing of it
+            // is written. Once committed, an interruption cannot undo it (the caller just never hears).
+            return Effect.sync(() => {
+              queue = queue.filter((q) => q !== queued)
+            })
+          }),
+        get: (messageId) =>
+          run("Cannot read the message", () => {
+            const row = selectMessage.get(messageId)
+            return row === undefined ? undefined : fromRow(row)
+          }),
+        listByTopic: (topicArn, { since = Number.MIN_SAFE_INTEGER, limit }) =>
+          run("Cannot list the topic's messages", () => selectByTopic.all(topicArn, since, atMost(limit)).map(fromRow)),
+        due: (now, limit) =>
+          run("Cannot read the due deliveries", () => selectDue.all(now, atMost(limit)).map(fromDeliveryRow)),
+        nextDueAt: run("Cannot read the next due delivery", () => selectNextDueAt.get()?.next ?? undefined),
+        settle: (messageId, subscriptionArn, outcome) =>
+          run("Cannot record the delivery outcome", () => {
+            if (outcome._tag === "Retry") retryDelivery.run(outcome.attempts, outcome.dueAt, messageId, subscriptionArn)
+            else endDelivery.run(messageId, subscriptionArn)
+          }),
+        pendingCount: run("Cannot count the pending deliveries", () => countPending.get()?.n ?? 0),
+        removeSubscription: (subscriptionArn) =>
+          run("Cannot remove the subscription's deliveries", () => {
+            deleteBySubscription.run(subscriptionArn)
+          }),
+        removeTopic: (topicArn) =>
+          run("Cannot remove the topic's messages", () => {
+            deleteByTopic.run(topicArn)
+          }),
+        prune: (before) => run("Cannot prune old messages", () => deleteSettled.run(before).changes),
+        close: Effect.sync(() => {
+          if (closed) return
+          closed = true
+          commitQueued()
+          if (options.ownsDatabase) db.close()
+        })
+      }
+    },
+    catch: (cause) => storeFailure("Cannot prepare the message store", cause)
+  })
+
+/**
+ * Opens the database at `path` (`":memory:"` for tests) and a store that owns it: its `close`
+ * closes the database.
+ *
+ * @category constructors
+ */
+export const open = (options: { readonly path: string }): Effect.Effect<SqliteMessageStoreService, Errors.StoreFailure> =>
+  Effect.flatMap(SqliteDatabase.open(options.path), (db) =>
+    make(db, { ownsDatabase: true }).pipe(Effect.tapError(() => Effect.sync(() => db.close())))
+  )
+
+/**
+ * A store with its own database at `path`, closed when the layer's scope ends.
+ *
+ * @category layers
+ */
+export const layer = (options: { readonly path: string }): Layer.Layer<MessageStore.MessageStore, Errors.StoreFailure> =>
+  Layer.scoped(MessageStore.MessageStore, Effect.acquireRelease(open(options), (store) => store.close))
+
+/**
+ * A store on the shared `SqliteDatabase` (which the topics and keys tables use too); its scope's end
+ * commits what is queued, and the database layer closes the file.
+ *
+ * @category layers
+ */
+export const layerFromDatabase: Layer.Layer<
+  MessageStore.MessageStore,
+  Errors.StoreFailure,
+  SqliteDatabase.SqliteDatabase
+> = Layer.scoped(
+  MessageStore.MessageStore,
+  Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => Effect.acquireRelease(make(db), (store) => store.close))
+)

@@ -1,0 +1,88 @@
+/**
+ * Durable key-value record tables for the broker's other persistent state (topics, subscriptions,
+ * KMS keys and aliases), all in the one `records` table of the broker's database, one `kind` each.
+ *
+ * A table is typed by an effect `Schema`: `put` encodes with it, reads decode with it, so what comes
+ * back from disk is checked once, at this edge, like any other untrusted input. The encoded form is
+ * stored as JSON in which any `Uint8Array` is tagged base64, so key material and other bytes survive
+ * byte for byte (`Schema.Uint8ArrayFromSelf` fields need nothing more). Each `put` and `delete` is
+ * its own committed transaction: when it resolves, it survives `kill -9` (see `SqliteDatabase.ts`).
+ *
+ * @since 0.1.0
+ */
+import type { Errors } from "@sealcast/core"
+import type Database from "better-sqlite3"
+import { Effect, Schema } from "effect"
+import * as JsonBytes from "./internal/jsonBytes.js"
+import { storeFailure } from "./internal/storeFailure.js"
+
+/**
+ * @category models
+ */
+export interface RecordTable<A> {
+  /** Every record, in the order their keys were first put. */
+  readonly all: Effect.Effect<ReadonlyMap<string, A>, Errors.StoreFailure>
+  readonly get: (key: string) => Effect.Effect<A | undefined, Errors.StoreFailure>
+  /** Inserts or replaces; a replaced record keeps its place in `all`'s order. */
+  readonly put: (key: string, value: A) => Effect.Effect<void, Errors.StoreFailure>
+  /** Removes the record; `true` if there was one. */
+  readonly delete: (key: string) => Effect.Effect<boolean, Errors.StoreFailure>
+}
+
+/**
+ * A table of `kind` records on an open, migrated database (`SqliteDatabase.open`).
+ *
+ * @category constructors
+ */
+export const makeRecordTable = <A, I>(
+  db: Database.Database,
+  kind: string,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<RecordTable<A>, Errors.StoreFailure> =>
+  Effect.try({
+    try: () => {
+      const selectAll = db.prepare<[string], { readonly key: string; readonly value: string }>(
+        "SELECT key, value FROM records WHERE kind = ? ORDER BY rowid"
+      )
+      const selectOne = db.prepare<[string, string], { readonly value: string }>(
+        "SELECT value FROM records WHERE kind = ? AND key = ?"
+      )
+      // An upsert, not INSERT OR REPLACE: REPLACE deletes and reinserts, which would move the row.
+      const upsert = db.prepare<[string, string, string]>(
+        "INSERT INTO records (kind, key, value) VALUES (?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value"
+      )
+      const remove = db.prepare<[string, string]>("DELETE FROM records WHERE kind = ? AND key = ?")
+
+      const decode = Schema.decodeUnknown(schema)
+      const encode = Schema.encode(schema)
+      const read = (key: string, text: string) =>
+        Effect.try(() => JsonBytes.parse(text)).pipe(
+          Effect.flatMap((json) => decode(json)),
+          Effect.mapError((cause) => storeFailure(`The stored ${kind} record ${JSON.stringify(key)} is unreadable`, cause))
+        )
+      const sql = <B>(doing: string, f: () => B) =>
+        Effect.try({ try: f, catch: (cause) => storeFailure(`${doing} ${kind} record`, cause) })
+
+      return {
+        all: sql("Cannot list the", () => selectAll.all(kind)).pipe(
+          Effect.flatMap((rows) => Effect.forEach(rows, ({ key, value }) => Effect.map(read(key, value), (a) => [key, a] as const))),
+          Effect.map((entries) => new Map(entries))
+        ),
+        get: (key) =>
+          sql("Cannot read the", () => selectOne.get(kind, key)).pipe(
+            Effect.flatMap((row) => (row === undefined ? Effect.succeed(undefined) : read(key, row.value)))
+          ),
+        put: (key, value) =>
+          encode(value).pipe(
+            Effect.mapError((cause) => storeFailure(`Cannot encode the ${kind} record ${JSON.stringify(key)}`, cause)),
+            Effect.flatMap((encoded) =>
+              sql("Cannot write the", () => {
+                upsert.run(kind, key, JsonBytes.stringify(encoded))
+              })
+            )
+          ),
+        delete: (key) => sql("Cannot delete the", () => remove.run(kind, key).changes > 0)
+      }
+    },
+    catch: (cause) => storeFailure(`Cannot prepare the ${kind} records`, cause)
+  })
