@@ -1,0 +1,14 @@
+/**
+ * Test settings every workspace shares. The machines that run CI are small and shared, so property
+ * and end-to-end tests get generous time limits; speed is measured by `npm run bench`, never by a
+ * test's timeout.
+ */
+import { defineConfig } from "vitest/config"
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000
+  }
+})
