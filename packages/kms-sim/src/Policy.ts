@@ -172,12 +172,12 @@ export const wildcardMatch = (pattern: string, value: string, ignoreCase = false
   let star = -1
   let mark = 0
   while (vi < v.length) {
-    if (pi < p.length && (p[pi] === "?" || p[pi] === v[vi])) {
-      pi++
-      vi++
-    } else if (pi < p.length && p[pi] === "*") {
+    if (pi < p.length && p[pi] === "*") {
       star = pi++
       mark = vi
+    } else if (pi < p.length && (p[pi] === "?" || p[pi] === v[vi])) {
+      pi++
+      vi++
     } else if (star !== -1) {
       pi = star + 1
       vi = ++mark
