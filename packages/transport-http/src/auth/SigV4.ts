@@ -51,8 +51,6 @@ export { MAX_CLOCK_SKEW_MS } from "./internal/time.js"
 export const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800
 /** The payload-hash placeholder S3 accepts and SNS and KMS do not. */
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
-/** The SHA-256 of the empty string, the payload hash of every bodiless request. */
-export const EMPTY_PAYLOAD_HASH = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 // ---------------------------------------------------------------------------------------------------
 // The signer's steps
@@ -262,8 +260,8 @@ const readHeaderClaim = (
   }
   // "AWS looks first for the x-amz-date header or parameter. If AWS cannot find a value for
   // x-amz-date, it uses the date header." (AWS General Reference, "Handling dates in SigV4")
-  const amzDateHeader = headerValues(parts.rawHeaders, "x-amz-date")
-  const dateHeader = headerValues(parts.rawHeaders, "date")
+  const amzDateHeader = headerValues(parts.rawHeaders, "x-amz-date").map(canonicalHeaderValue)
+  const dateHeader = headerValues(parts.rawHeaders, "date").map(canonicalHeaderValue)
   const credential = fields.get("Credential")
   const signature = fields.get("Signature")
   const signedHeaders = fields.get("SignedHeaders")
@@ -570,7 +568,7 @@ export const verifySigV4 = <E = never, R = never>(
       return yield* Effect.fail(new XAmzContentSHA256Mismatch({ message: contentSha256MismatchMessage }))
     }
     yield* checkSessionToken(credential, [
-      ...headerValues(parts.rawHeaders, "x-amz-security-token"),
+      ...headerValues(parts.rawHeaders, "x-amz-security-token").map(canonicalHeaderValue),
       ...queryValues(parts.rawQuery, "X-Amz-Security-Token")
     ])
     return identityOf(credential, "sigv4", { region: credentialClaim.region, service: credentialClaim.service })

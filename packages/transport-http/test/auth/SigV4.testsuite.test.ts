@@ -8,7 +8,6 @@ import type { HttpRequestParts } from "../../src/auth/Request.js"
 import {
   ALGORITHM,
   canonicalRequest,
-  canonicalUri,
   scopeString,
   sign,
   signingKey,

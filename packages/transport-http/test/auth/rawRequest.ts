@@ -31,7 +31,8 @@ export const parseRawRequest = (text: string): HttpRequestParts => {
       last[1] = `${last[1]}\n${line}`
     } else {
       const colon = line.indexOf(":")
-      headers.push([line.slice(0, colon), line.slice(colon + 1)])
+      // Like Node, drop the optional whitespace around a field value (RFC 9110 §5.5).
+      headers.push([line.slice(0, colon), line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, "")])
     }
   }
   const length = headers.find(([name]) => name.toLowerCase() === "content-length")
