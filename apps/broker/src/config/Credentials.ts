@@ -1,0 +1,247 @@
+/**
+ * Who may call the broker: the credential table SigV4 verification looks secrets up in.
+ *
+ * The default account's root key pair is generated once per data dir and kept in
+ * `<dataDir>/credentials`, an AWS shared-credentials file with profile `[sealcast]`
+ * (docs.aws.amazon.com/sdkref/latest/guide/file-format.html), so the AWS CLI and SDKs can use it as it
+ * stands. Explicit `--access-key-id`/`--secret-access-key` win, and are then neither read from nor
+ * written to the data dir: the user's own secrets are not copied to disk uninvited.
+ *
+ * Further accounts and IAM users come from the `--credentials` file, one INI section per access key:
+ *
+ * ```ini
+ * [AKIAIOSFODNN7EXAMPLE]
+ * secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+ * account_id = 111111111111
+ * user = alice          ; optional: the key is IAM user alice's; without it, the account root's
+ * session_token = ...   ; optional: temporary credentials, requests must carry X-Amz-Security-Token
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either } from "effect"
+import { randomBytes } from "node:crypto"
+import { join } from "node:path"
+import { ConfigError } from "./BrokerOptions.js"
+import * as DataDir from "./DataDir.js"
+import { parseIni } from "./internal/ini.js"
+
+/**
+ * One access key and whose it is.
+ *
+ * @category models
+ */
+export interface Credential {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  /** Present for temporary credentials: a request must carry it as `X-Amz-Security-Token`. */
+  readonly sessionToken?: string
+  readonly accountId: string
+  /** `arn:aws:iam::<account>:root` or `arn:aws:iam::<account>:user/<name>`. */
+  readonly principalArn: string
+}
+
+/**
+ * Access key id -> credential.
+ *
+ * @category models
+ */
+export type CredentialTable = ReadonlyMap<string, Credential>
+
+/**
+ * The profile name in `<dataDir>/credentials`.
+ *
+ * @category utils
+ */
+export const PROFILE = "sealcast"
+
+/**
+ * @category utils
+ */
+export const credentialsPath = (dataDir: string): string => join(dataDir, "credentials")
+
+/**
+ * @category utils
+ */
+export const rootArn = (accountId: string): string => `arn:aws:iam::${accountId}:root`
+
+/**
+ * @category utils
+ */
+export const userArn = (accountId: string, userName: string): string => `arn:aws:iam::${accountId}:user/${userName}`
+
+/**
+ * Draws `length` characters from `alphabet` (whose size divides 256, so every character is equally
+ * likely: no modulo bias).
+ */
+const randomText = (alphabet: string, length: number, random: (n: number) => Uint8Array): string =>
+  Array.from(random(length), (byte) => alphabet[byte % alphabet.length]).join("")
+
+/** Long-term IAM access key ids are `AKIA` and 16 base-32 characters (A-Z, 2-7), 20 in all. */
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+/** Secret access keys are 40 characters of base64's alphabet. */
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/**
+ * A fresh root key pair in AWS's shapes.
+ *
+ * @category constructors
+ */
+export const generateKeyPair = (
+  random: (n: number) => Uint8Array = randomBytes
+): { readonly accessKeyId: string; readonly secretAccessKey: string } => ({
+  accessKeyId: `AKIA${randomText(BASE32, 16, random)}`,
+  secretAccessKey: randomText(BASE64, 40, random)
+})
+
+/**
+ * The shared-credentials file the broker writes for its default account.
+ *
+ * @category utils
+ */
+export const formatSharedCredentials = (pair: {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly region: string
+}): string =>
+  [
+    "# Sealcast's default account (root). Generated once for this data dir; keep it private.",
+    "# Use with AWS_SHARED_CREDENTIALS_FILE=<this file> AWS_PROFILE=sealcast.",
+    `[${PROFILE}]`,
+    `aws_access_key_id = ${pair.accessKeyId}`,
+    `aws_secret_access_key = ${pair.secretAccessKey}`,
+    `region = ${pair.region}`,
+    ""
+  ].join("\n")
+
+/**
+ * Reads the `[sealcast]` key pair back from a shared-credentials file.
+ *
+ * @category utils
+ */
+export const parseSharedCredentials = (
+  text: string,
+  source: string
+): Either.Either<{ readonly accessKeyId: string; readonly secretAccessKey: string }, ConfigError> => {
+  const fail = (why: string) =>
+    Either.left(new ConfigError({ message: `${source}: ${why} (delete the file to have new credentials generated)` }))
+  const sections = parseIni(text)
+  if (Either.isLeft(sections)) return fail(sections.left)
+  const profile = sections.right.find((s) => s.name === PROFILE)
+  if (profile === undefined) return fail(`no [${PROFILE}] profile`)
+  const accessKeyId = profile.values.get("aws_access_key_id")?.value
+  const secretAccessKey = profile.values.get("aws_secret_access_key")?.value
+  if (!accessKeyId || !secretAccessKey) return fail(`[${PROFILE}] needs aws_access_key_id and aws_secret_access_key`)
+  return Either.right({ accessKeyId, secretAccessKey })
+}
+
+const ACCESS_KEY_ID = /^\w{1,128}$/
+const SECRET = /^\S{1,128}$/
+const ACCOUNT_ID = /^[0-9]{12}$/
+/** IAM user names: 1 to 64 of letters, digits and `+=,.@_-` (IAM API reference, CreateUser). */
+const USER_NAME = /^[\w+=,.@-]{1,64}$/
+const KNOWN_KEYS = ["secret_access_key", "account_id", "user", "session_token"]
+
+/**
+ * Parses a `--credentials` file (format in the module comment). Pure; the first problem, with its
+ * line number, is the error.
+ *
+ * @category constructors
+ */
+export const parseCredentialsFile = (text: string, source: string): Either.Either<ReadonlyArray<Credential>, ConfigError> => {
+  const fail = (why: string) => Either.left(new ConfigError({ message: `${source}: ${why}` }))
+  const sections = parseIni(text)
+  if (Either.isLeft(sections)) return fail(sections.left)
+  const credentials: Array<Credential> = []
+  for (const section of sections.right) {
+    const where = `[${section.name}] (line ${section.line})`
+    if (!ACCESS_KEY_ID.test(section.name)) return fail(`${where}: an access key id is 1 to 128 letters, digits or underscores`)
+    for (const [key, { line }] of section.values) {
+      if (!KNOWN_KEYS.includes(key)) return fail(`line ${line}: unknown setting ${key} (expected one of ${KNOWN_KEYS.join(", ")})`)
+    }
+    const secretAccessKey = section.values.get("secret_access_key")?.value
+    const accountId = section.values.get("account_id")?.value
+    const user = section.values.get("user")
+    const sessionToken = section.values.get("session_token")
+    if (secretAccessKey === undefined || !SECRET.test(secretAccessKey)) {
+      return fail(`${where}: secret_access_key is required, 1 to 128 characters without spaces`)
+    }
+    if (accountId === undefined || !ACCOUNT_ID.test(accountId)) return fail(`${where}: account_id is required, exactly 12 digits`)
+    if (user !== undefined && !USER_NAME.test(user.value)) {
+      return fail(`line ${user.line}: user must be 1 to 64 letters, digits or any of +=,.@_-`)
+    }
+    if (sessionToken !== undefined && sessionToken.value === "") return fail(`line ${sessionToken.line}: session_token is empty`)
+    credentials.push({
+      accessKeyId: section.name,
+      secretAccessKey,
+      ...(sessionToken === undefined ? {} : { sessionToken: sessionToken.value }),
+      accountId,
+      principalArn: user === undefined ? rootArn(accountId) : userArn(accountId, user.value)
+    })
+  }
+  return Either.right(credentials)
+}
+
+/**
+ * The default account's root credential: explicit, read back from the data dir, or generated and
+ * written there (mode 0600). With `:memory:` a generated pair lives only in memory.
+ *
+ * @category constructors
+ */
+export const loadRootCredential = (options: {
+  readonly dataDir: string
+  readonly region: string
+  readonly accountId: string
+  readonly accessKeyId?: string | undefined
+  readonly secretAccessKey?: string | undefined
+}): Effect.Effect<Credential, ConfigError | DataDir.DataDirError> => {
+  const credential = (pair: { readonly accessKeyId: string; readonly secretAccessKey: string }): Credential => ({
+    ...pair,
+    accountId: options.accountId,
+    principalArn: rootArn(options.accountId)
+  })
+  if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {
+    return Effect.succeed(credential({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey }))
+  }
+  if (DataDir.isMemory(options.dataDir)) return Effect.sync(() => credential(generateKeyPair()))
+  const path = credentialsPath(options.dataDir)
+  return Effect.flatMap(DataDir.readIfPresent(path), (text): Effect.Effect<Credential, ConfigError | DataDir.DataDirError> => {
+    if (text !== undefined) return Effect.map(parseSharedCredentials(text, path), credential)
+    const pair = generateKeyPair()
+    return Effect.as(DataDir.writeFileAtomic(path, formatSharedCredentials({ ...pair, region: options.region }), DataDir.PRIVATE), credential(pair))
+  })
+}
+
+/**
+ * The full table: the root credential and every key of the `--credentials` file, with no access key
+ * id twice.
+ *
+ * @category constructors
+ */
+export const loadCredentialTable = (options: {
+  readonly dataDir: string
+  readonly region: string
+  readonly accountId: string
+  readonly accessKeyId?: string | undefined
+  readonly secretAccessKey?: string | undefined
+  readonly credentials?: string | undefined
+}): Effect.Effect<{ readonly root: Credential; readonly table: CredentialTable }, ConfigError | DataDir.DataDirError> =>
+  Effect.gen(function* () {
+    const root = yield* loadRootCredential(options)
+    const further =
+      options.credentials === undefined
+        ? []
+        : yield* Effect.flatMap(DataDir.readNamedFile(options.credentials, "--credentials"), (text) =>
+          parseCredentialsFile(text, options.credentials ?? "--credentials")
+        )
+    const table = new Map<string, Credential>([[root.accessKeyId, root]])
+    for (const credential of further) {
+      if (table.has(credential.accessKeyId)) {
+        return yield* new ConfigError({
+          message: `${options.credentials}: access key ${credential.accessKeyId} is already the default account's root key`
+        })
+      }
+      table.set(credential.accessKeyId, credential)
+    }
+    return { root, table }
+  })

@@ -1,0 +1,127 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either } from "effect"
+import * as fc from "fast-check"
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll } from "vitest"
+import {
+  credentialsPath,
+  formatSharedCredentials,
+  generateKeyPair,
+  loadCredentialTable,
+  loadRootCredential,
+  parseCredentialsFile,
+  parseSharedCredentials
+} from "../../src/config/Credentials.js"
+
+const root = mkdtempSync(join(tmpdir(), "sealcast-credentials-"))
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+const defaults = { region: "us-east-1", accountId: "000000000000" }
+const problem = (text: string) =>
+  Either.getOrThrowWith(Either.flip(parseCredentialsFile(text, "extra.ini")), () => new Error("expected a ConfigError")).message
+
+describe("Credentials", () => {
+  it("generates AWS-shaped key pairs that read back from the shared-credentials file", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.constantFrom("us-east-1", "eu-west-3"), (seed, region) => {
+        let at = 0
+        const pair = generateKeyPair((n) => {
+          const out = seed.subarray(at, at + n)
+          at += n
+          return out
+        })
+        expect(pair.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/)
+        expect(pair.secretAccessKey).toMatch(/^[A-Za-z0-9+/]{40}$/)
+        expect(parseSharedCredentials(formatSharedCredentials({ ...pair, region }), "f")).toEqual(Either.right(pair))
+      })
+    )
+  })
+
+  it.effect("makes the root pair once per data dir, mode 0600, profile [sealcast], and reads it back", () =>
+    Effect.gen(function* () {
+      const dataDir = join(root, "once")
+      const first = yield* loadRootCredential({ ...defaults, dataDir })
+      const second = yield* loadRootCredential({ ...defaults, dataDir })
+      expect(second).toEqual(first)
+      expect(first.principalArn).toBe("arn:aws:iam::000000000000:root")
+      const file = credentialsPath(dataDir)
+      expect(statSync(file).mode & 0o777).toBe(0o600)
+      const text = readFileSync(file, "utf8")
+      expect(text).toContain("[sealcast]")
+      expect(text).toContain(`aws_access_key_id = ${first.accessKeyId}`)
+      expect(text).toContain(`aws_secret_access_key = ${first.secretAccessKey}`)
+      expect(text).toContain("region = us-east-1")
+    }))
+
+  it.effect("explicit keys win and leave the data dir alone; :memory: writes nothing", () =>
+    Effect.gen(function* () {
+      const dataDir = join(root, "explicit")
+      const explicit = yield* loadRootCredential({ ...defaults, dataDir, accessKeyId: "test", secretAccessKey: "test" })
+      expect(explicit).toEqual({ accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000", principalArn: "arn:aws:iam::000000000000:root" })
+      expect(() => statSync(dataDir)).toThrow()
+      const inMemory = yield* loadRootCredential({ ...defaults, dataDir: ":memory:" })
+      expect(inMemory.accessKeyId).toMatch(/^AKIA/)
+      expect(() => statSync(":memory:")).toThrow()
+    }))
+
+  it.effect("a damaged credentials file is a clear error, not a silent new key", () =>
+    Effect.gen(function* () {
+      const dataDir = join(root, "damaged")
+      yield* loadRootCredential({ ...defaults, dataDir })
+      writeFileSync(credentialsPath(dataDir), "[default]\naws_access_key_id = X\n")
+      const refused = yield* Effect.flip(loadRootCredential({ ...defaults, dataDir }))
+      expect(refused.message).toContain("no [sealcast] profile")
+    }))
+
+  it("parses the --credentials format into root and IAM-user principals, temporary ones included", () => {
+    const text = [
+      "# two accounts",
+      "[AKIAALICE0000000000]",
+      "secret_access_key = alice/secret+key",
+      "account_id = 111111111111",
+      "user = alice",
+      "",
+      "; the other account's root, temporary",
+      "[ASIAROOT00000000000]",
+      "secret_access_key=rootsecret",
+      "account_id=222222222222",
+      "session_token = FQoGZXIvYXdzEXAMPLE=="
+    ].join("\n")
+    expect(parseCredentialsFile(text, "extra.ini")).toEqual(Either.right([
+      { accessKeyId: "AKIAALICE0000000000", secretAccessKey: "alice/secret+key", accountId: "111111111111", principalArn: "arn:aws:iam::111111111111:user/alice" },
+      {
+        accessKeyId: "ASIAROOT00000000000",
+        secretAccessKey: "rootsecret",
+        sessionToken: "FQoGZXIvYXdzEXAMPLE==",
+        accountId: "222222222222",
+        principalArn: "arn:aws:iam::222222222222:root"
+      }
+    ]))
+  })
+
+  it("names the file and the line of every problem in a --credentials file", () => {
+    expect(problem("secret_access_key = x")).toBe('extra.ini: line 1: "secret_access_key" comes before any [section]')
+    expect(problem("[AKIA1]\nsecret_access_key = s\naccount_id = 1")).toBe("extra.ini: [AKIA1] (line 1): account_id is required, exactly 12 digits")
+    expect(problem("[AKIA1]\naccount_id = 111111111111")).toContain("secret_access_key is required")
+    expect(problem("[AKIA1]\nsecret_access_key = s\naccount_id = 111111111111\nuser = a b")).toContain("line 4: user must be")
+    expect(problem("[AKIA1]\nsecret_access_key = s\naccount_id = 111111111111\nregion = x")).toContain("line 4: unknown setting region")
+    expect(problem("[AKIA1]\nsecret_access_key = s\nsecret_access_key = t")).toContain("line 3: secret_access_key is set twice")
+    expect(problem("[A/B]\nsecret_access_key = s\naccount_id = 111111111111")).toContain("an access key id is")
+    expect(problem("[K1]\nsecret_access_key = s\naccount_id = 111111111111\n[K1]")).toContain("line 4: section [K1] already appeared on line 1")
+    expect(problem("just words")).toBe('extra.ini: line 1: expected "[section]" or "key = value"')
+  })
+
+  it.effect("the table holds the root key and every further key, and refuses the root key twice", () =>
+    Effect.gen(function* () {
+      const file = join(root, "extra.ini")
+      writeFileSync(file, "[AKIAALICE0000000000]\nsecret_access_key = s\naccount_id = 111111111111\nuser = alice\n")
+      const { root: rootCredential, table } = yield* loadCredentialTable({ ...defaults, dataDir: ":memory:", credentials: file })
+      expect([...table.keys()]).toEqual([rootCredential.accessKeyId, "AKIAALICE0000000000"])
+      writeFileSync(file, "[test]\nsecret_access_key = s\naccount_id = 111111111111\n")
+      const clash = yield* Effect.flip(loadCredentialTable({ ...defaults, dataDir: ":memory:", accessKeyId: "test", secretAccessKey: "x", credentials: file }))
+      expect(clash.message).toContain("access key test is already the default account's root key")
+      const missing = yield* Effect.flip(loadCredentialTable({ ...defaults, dataDir: ":memory:", credentials: join(root, "nope.ini") }))
+      expect(missing.message).toContain("--credentials: no such file")
+    }))
+})
