@@ -28,7 +28,7 @@ const operation = <Req extends Schema.Schema.AnyNoContext, Res extends Schema.Sc
   response: Res,
   method: Operation<Req, Res>["method"]
 ): Operation<Req, Res> => {
-  const decode = Schema.decodeUnknown(request)
+  const decode = Schema.decodeUnknown(request, { errors: "all" })
   const encode = Schema.encode(response)
   return {
     request,

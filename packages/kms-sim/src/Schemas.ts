@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Schema, type ParseResult } from "effect"
+import { type ParseResult, Schema, type SchemaAST as AST } from "effect"
 import * as Errors from "./Errors.js"
 import { keySpecs, keyUsages } from "./Key.js"
 
@@ -62,6 +62,12 @@ const matching = (pattern: RegExp) => (self: Schema.Schema<string>) =>
   self.pipe(
     Schema.filter((s) => pattern.test(s), constraint(`Member must satisfy regular expression pattern: ${pattern.source}`, true))
   )
+
+/**
+ * An optional member: absent or present, never `undefined` (JSON has no `undefined`, and an exact
+ * optional keeps validation messages about the value, not about a missing alternative).
+ */
+const optional = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
 /** `KeyIdType`: 1 to 2048 characters. @category schemas */
 export const KeyId = Schema.String.pipe(lengthBetween(1, 2048))
@@ -117,42 +123,42 @@ export const KeyMetadata = Schema.Struct({
   Description: Schema.String,
   KeyUsage: Schema.String,
   KeyState: Schema.String,
-  DeletionDate: Schema.optional(Timestamp),
+  DeletionDate: optional(Timestamp),
   Origin: Schema.String,
   KeyManager: Schema.String,
   CustomerMasterKeySpec: Schema.String,
   KeySpec: Schema.String,
-  EncryptionAlgorithms: Schema.optional(Schema.Array(Schema.String)),
+  EncryptionAlgorithms: optional(Schema.Array(Schema.String)),
   MultiRegion: Schema.Boolean,
-  PendingDeletionWindowInDays: Schema.optional(Schema.Number)
+  PendingDeletionWindowInDays: optional(Schema.Number)
 })
 
 /** @category schemas */
 export const CreateKeyRequest = Schema.Struct({
-  Policy: Schema.optional(Policy),
-  Description: Schema.optional(Schema.String.pipe(maxLength(8192))),
-  KeyUsage: Schema.optional(KeyUsage),
-  CustomerMasterKeySpec: Schema.optional(KeySpec),
-  KeySpec: Schema.optional(KeySpec),
-  Origin: Schema.optional(oneOf(["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])),
-  BypassPolicyLockoutSafetyCheck: Schema.optional(Schema.Boolean),
-  Tags: Schema.optional(Tags),
-  MultiRegion: Schema.optional(Schema.Boolean)
+  Policy: optional(Policy),
+  Description: optional(Schema.String.pipe(maxLength(8192))),
+  KeyUsage: optional(KeyUsage),
+  CustomerMasterKeySpec: optional(KeySpec),
+  KeySpec: optional(KeySpec),
+  Origin: optional(oneOf(["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])),
+  BypassPolicyLockoutSafetyCheck: optional(Schema.Boolean),
+  Tags: optional(Tags),
+  MultiRegion: optional(Schema.Boolean)
 })
 /** @category schemas */
 export const CreateKeyResponse = Schema.Struct({ KeyMetadata })
 
 /** @category schemas */
-export const DescribeKeyRequest = Schema.Struct({ KeyId, GrantTokens: Schema.optional(GrantTokens) })
+export const DescribeKeyRequest = Schema.Struct({ KeyId, GrantTokens: optional(GrantTokens) })
 /** @category schemas */
 export const DescribeKeyResponse = Schema.Struct({ KeyMetadata })
 
 /** @category schemas */
-export const ListKeysRequest = Schema.Struct({ Limit: Schema.optional(Limit), Marker: Schema.optional(Marker) })
+export const ListKeysRequest = Schema.Struct({ Limit: optional(Limit), Marker: optional(Marker) })
 /** @category schemas */
 export const ListKeysResponse = Schema.Struct({
   Keys: Schema.Array(Schema.Struct({ KeyId: Schema.String, KeyArn: Schema.String })),
-  NextMarker: Schema.optional(Schema.String),
+  NextMarker: optional(Schema.String),
   Truncated: Schema.Boolean
 })
 
@@ -172,7 +178,7 @@ export const DisableKeyResponse = Empty
 export const ScheduleKeyDeletionRequest = Schema.Struct({
   KeyId,
   // The model allows 1–365; KMS itself takes 7–30 (SEMANTICS.md §5), so the schema says so.
-  PendingWindowInDays: Schema.optional(intBetween(7, 30))
+  PendingWindowInDays: optional(intBetween(7, 30))
 })
 /** @category schemas */
 export const ScheduleKeyDeletionResponse = Schema.Struct({
@@ -190,11 +196,11 @@ export const CancelKeyDeletionResponse = Schema.Struct({ KeyId: Schema.String })
 /** @category schemas */
 export const GenerateDataKeyRequest = Schema.Struct({
   KeyId,
-  EncryptionContext: Schema.optional(EncryptionContext),
-  NumberOfBytes: Schema.optional(NumberOfBytes),
-  KeySpec: Schema.optional(DataKeySpec),
-  GrantTokens: Schema.optional(GrantTokens),
-  DryRun: Schema.optional(Schema.Boolean)
+  EncryptionContext: optional(EncryptionContext),
+  NumberOfBytes: optional(NumberOfBytes),
+  KeySpec: optional(DataKeySpec),
+  GrantTokens: optional(GrantTokens),
+  DryRun: optional(Schema.Boolean)
 })
 /** @category schemas */
 export const GenerateDataKeyResponse = Schema.Struct({ CiphertextBlob: Blob, Plaintext: Blob, KeyId: Schema.String })
@@ -208,10 +214,10 @@ export const GenerateDataKeyWithoutPlaintextResponse = Schema.Struct({ Ciphertex
 export const EncryptRequest = Schema.Struct({
   KeyId,
   Plaintext,
-  EncryptionContext: Schema.optional(EncryptionContext),
-  GrantTokens: Schema.optional(GrantTokens),
-  EncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
-  DryRun: Schema.optional(Schema.Boolean)
+  EncryptionContext: optional(EncryptionContext),
+  GrantTokens: optional(GrantTokens),
+  EncryptionAlgorithm: optional(EncryptionAlgorithm),
+  DryRun: optional(Schema.Boolean)
 })
 /** @category schemas */
 export const EncryptResponse = Schema.Struct({
@@ -223,11 +229,11 @@ export const EncryptResponse = Schema.Struct({
 /** @category schemas */
 export const DecryptRequest = Schema.Struct({
   CiphertextBlob,
-  EncryptionContext: Schema.optional(EncryptionContext),
-  GrantTokens: Schema.optional(GrantTokens),
-  KeyId: Schema.optional(KeyId),
-  EncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
-  DryRun: Schema.optional(Schema.Boolean)
+  EncryptionContext: optional(EncryptionContext),
+  GrantTokens: optional(GrantTokens),
+  KeyId: optional(KeyId),
+  EncryptionAlgorithm: optional(EncryptionAlgorithm),
+  DryRun: optional(Schema.Boolean)
 })
 /** @category schemas */
 export const DecryptResponse = Schema.Struct({ KeyId: Schema.String, Plaintext: Blob, EncryptionAlgorithm: Schema.String })
@@ -235,14 +241,14 @@ export const DecryptResponse = Schema.Struct({ KeyId: Schema.String, Plaintext: 
 /** @category schemas */
 export const ReEncryptRequest = Schema.Struct({
   CiphertextBlob,
-  SourceEncryptionContext: Schema.optional(EncryptionContext),
-  SourceKeyId: Schema.optional(KeyId),
+  SourceEncryptionContext: optional(EncryptionContext),
+  SourceKeyId: optional(KeyId),
   DestinationKeyId: KeyId,
-  DestinationEncryptionContext: Schema.optional(EncryptionContext),
-  SourceEncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
-  DestinationEncryptionAlgorithm: Schema.optional(EncryptionAlgorithm),
-  GrantTokens: Schema.optional(GrantTokens),
-  DryRun: Schema.optional(Schema.Boolean)
+  DestinationEncryptionContext: optional(EncryptionContext),
+  SourceEncryptionAlgorithm: optional(EncryptionAlgorithm),
+  DestinationEncryptionAlgorithm: optional(EncryptionAlgorithm),
+  GrantTokens: optional(GrantTokens),
+  DryRun: optional(Schema.Boolean)
 })
 /** @category schemas */
 export const ReEncryptResponse = Schema.Struct({
@@ -255,14 +261,14 @@ export const ReEncryptResponse = Schema.Struct({
 
 /** @category schemas */
 export const GenerateRandomRequest = Schema.Struct({
-  NumberOfBytes: Schema.optional(NumberOfBytes),
-  CustomKeyStoreId: Schema.optional(Schema.String)
+  NumberOfBytes: optional(NumberOfBytes),
+  CustomKeyStoreId: optional(Schema.String)
 })
 /** @category schemas */
 export const GenerateRandomResponse = Schema.Struct({ Plaintext: Blob })
 
 /** @category schemas */
-export const EnableKeyRotationRequest = Schema.Struct({ KeyId, RotationPeriodInDays: Schema.optional(intBetween(90, 2560)) })
+export const EnableKeyRotationRequest = Schema.Struct({ KeyId, RotationPeriodInDays: optional(intBetween(90, 2560)) })
 /** @category schemas */
 export const EnableKeyRotationResponse = Empty
 /** @category schemas */
@@ -275,9 +281,9 @@ export const GetKeyRotationStatusRequest = KeyIdRequest
 export const GetKeyRotationStatusResponse = Schema.Struct({
   KeyRotationEnabled: Schema.Boolean,
   KeyId: Schema.String,
-  RotationPeriodInDays: Schema.optional(Schema.Number),
-  NextRotationDate: Schema.optional(Timestamp),
-  OnDemandRotationStartDate: Schema.optional(Timestamp)
+  RotationPeriodInDays: optional(Schema.Number),
+  NextRotationDate: optional(Timestamp),
+  OnDemandRotationStartDate: optional(Timestamp)
 })
 /** @category schemas */
 export const RotateKeyOnDemandRequest = KeyIdRequest
@@ -293,24 +299,24 @@ export const UntagResourceRequest = Schema.Struct({ KeyId, TagKeys: Schema.Array
 /** @category schemas */
 export const UntagResourceResponse = Empty
 /** @category schemas */
-export const ListResourceTagsRequest = Schema.Struct({ KeyId, Limit: Schema.optional(Limit), Marker: Schema.optional(Marker) })
+export const ListResourceTagsRequest = Schema.Struct({ KeyId, Limit: optional(Limit), Marker: optional(Marker) })
 /** @category schemas */
 export const ListResourceTagsResponse = Schema.Struct({
   Tags,
-  NextMarker: Schema.optional(Schema.String),
+  NextMarker: optional(Schema.String),
   Truncated: Schema.Boolean
 })
 
 /** @category schemas */
-export const GetKeyPolicyRequest = Schema.Struct({ KeyId, PolicyName: Schema.optional(PolicyName) })
+export const GetKeyPolicyRequest = Schema.Struct({ KeyId, PolicyName: optional(PolicyName) })
 /** @category schemas */
 export const GetKeyPolicyResponse = Schema.Struct({ Policy: Schema.String, PolicyName: Schema.String })
 /** @category schemas */
 export const PutKeyPolicyRequest = Schema.Struct({
   KeyId,
-  PolicyName: Schema.optional(PolicyName),
+  PolicyName: optional(PolicyName),
   Policy,
-  BypassPolicyLockoutSafetyCheck: Schema.optional(Schema.Boolean)
+  BypassPolicyLockoutSafetyCheck: optional(Schema.Boolean)
 })
 /** @category schemas */
 export const PutKeyPolicyResponse = Empty
@@ -329,22 +335,22 @@ export const DeleteAliasRequest = Schema.Struct({ AliasName })
 export const DeleteAliasResponse = Empty
 /** @category schemas */
 export const ListAliasesRequest = Schema.Struct({
-  KeyId: Schema.optional(KeyId),
-  Limit: Schema.optional(Limit),
-  Marker: Schema.optional(Marker)
+  KeyId: optional(KeyId),
+  Limit: optional(Limit),
+  Marker: optional(Marker)
 })
 /** @category schemas */
 export const AliasListEntry = Schema.Struct({
   AliasName: Schema.String,
   AliasArn: Schema.String,
-  TargetKeyId: Schema.optional(Schema.String),
-  CreationDate: Schema.optional(Timestamp),
-  LastUpdatedDate: Schema.optional(Timestamp)
+  TargetKeyId: optional(Schema.String),
+  CreationDate: optional(Timestamp),
+  LastUpdatedDate: optional(Timestamp)
 })
 /** @category schemas */
 export const ListAliasesResponse = Schema.Struct({
   Aliases: Schema.Array(AliasListEntry),
-  NextMarker: Schema.optional(Schema.String),
+  NextMarker: optional(Schema.String),
   Truncated: Schema.Boolean
 })
 
@@ -354,6 +360,28 @@ const camel = (name: string): string => name.charAt(0).toLowerCase() + name.slic
 const quote = (actual: unknown): string => {
   if (typeof actual === "string" || typeof actual === "number" || typeof actual === "boolean") return `'${String(actual)}' `
   return ""
+}
+
+/** The JSON type a schema expects, in the words of the Smithy model ("a string", "a list", …). */
+const jsonType = (ast: AST.AST): string => {
+  switch (ast._tag) {
+    case "StringKeyword":
+      return "a string"
+    case "NumberKeyword":
+      return "a number"
+    case "BooleanKeyword":
+      return "a boolean"
+    case "TupleType":
+      return "a list"
+    case "TypeLiteral":
+      return ast.propertySignatures.length === 0 && ast.indexSignatures.length > 0 ? "a map" : "a structure"
+    case "Refinement":
+      return jsonType(ast.from)
+    case "Transformation":
+      return jsonType(ast.from)
+    default:
+      return `of type ${String(ast)}`
+  }
 }
 
 const collect = (issue: ParseResult.ParseIssue, path: ReadonlyArray<string>, out: Array<string>): void => {
@@ -383,7 +411,11 @@ const collect = (issue: ParseResult.ParseIssue, path: ReadonlyArray<string>, out
       out.push(`Value null at '${at}' failed to satisfy constraint: Member must not be null`)
       return
     case "Type":
-      out.push(`Value at '${at}' failed to satisfy constraint: Member must be a valid ${issue.message ?? String(issue.ast)}`)
+      out.push(
+        `Value at '${at === "" ? "body" : at}' failed to satisfy constraint: ${
+          issue.message === undefined ? `Member must be ${jsonType(issue.ast)}` : `Member must be valid base64 (${issue.message})`
+        }`
+      )
       return
     case "Unexpected":
     case "Forbidden":

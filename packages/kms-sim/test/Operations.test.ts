@@ -1,0 +1,106 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Schema } from "effect"
+import * as fc from "fast-check"
+import { kmsErrorTags } from "../src/Errors.js"
+import { KmsSim } from "../src/KmsSim.js"
+import { isOperationName, operations } from "../src/Operations.js"
+import { caller, failure, kmsLayer } from "./support.js"
+
+const handle = (name: keyof typeof operations, json: unknown) =>
+  Effect.flatMap(KmsSim, (kms) => operations[name].handle(kms, json, caller))
+
+const validationMessage = (name: keyof typeof operations, json: unknown) =>
+  Effect.map(failure(handle(name, json)), (e) => [e._tag, e.message])
+
+describe("Operations (wire JSON in, wire JSON out)", () => {
+  it("routes every operation the issue lists", () => {
+    expect(Object.keys(operations).sort()).toEqual(
+      [
+        "CancelKeyDeletion", "CreateAlias", "CreateKey", "Decrypt", "DeleteAlias", "DescribeKey", "DisableKey",
+        "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
+        "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases",
+        "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
+        "TagResource", "UntagResource", "UpdateAlias"
+      ].sort()
+    )
+    expect(isOperationName("Decrypt")).toBe(true)
+    expect(isOperationName("toString")).toBe(false)
+    expect(new Set(kmsErrorTags).size).toBe(kmsErrorTags.length)
+  })
+
+  it.effect("the SDK's GenerateDataKey and Decrypt bodies round-trip: base64 in, base64 out, epoch seconds", () =>
+    Effect.gen(function* () {
+      const created = (yield* handle("CreateKey", {})) as { KeyMetadata: { KeyId: string; CreationDate: number } }
+      expect(typeof created.KeyMetadata.CreationDate).toBe("number")
+      yield* handle("CreateAlias", { AliasName: "alias/my-key", TargetKeyId: created.KeyMetadata.KeyId })
+      // The body of wire-captures/03-kms-GenerateDataKey.txt.
+      const generated = (yield* handle("GenerateDataKey", { KeyId: "alias/my-key", EncryptionContext: { tenant: "t1" }, KeySpec: "AES_256" })) as {
+        CiphertextBlob: string
+        Plaintext: string
+        KeyId: string
+      }
+      expect(typeof generated.CiphertextBlob).toBe("string")
+      expect(Schema.decodeSync(Schema.Uint8ArrayFromBase64)(generated.Plaintext).length).toBe(32)
+      const decrypted = (yield* handle("Decrypt", { CiphertextBlob: generated.CiphertextBlob, EncryptionContext: { tenant: "t1" }, KeyId: "alias/my-key" })) as {
+        Plaintext: string
+        KeyId: string
+      }
+      expect(decrypted).toEqual({ KeyId: generated.KeyId, Plaintext: generated.Plaintext, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" })
+      // The body of wire-captures/04-kms-Decrypt.txt: a 4-byte blob is no ciphertext of ours.
+      expect((yield* failure(handle("Decrypt", { CiphertextBlob: "3q2+7w==", EncryptionContext: { tenant: "t1" }, KeyId: "alias/my-key" })))._tag).toBe(
+        "InvalidCiphertextException"
+      )
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("validation failures read as AWS writes them", () =>
+    Effect.gen(function* () {
+      expect(yield* validationMessage("DescribeKey", { KeyId: "" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value at 'keyId' failed to satisfy constraint: Member must have length greater than or equal to 1"
+      ])
+      expect(yield* validationMessage("DescribeKey", {})).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null"
+      ])
+      expect(yield* validationMessage("GenerateDataKey", { KeyId: "k", NumberOfBytes: 2000, KeySpec: "AES_512" })).toEqual([
+        "ValidationException",
+        "2 validation errors detected: Value '2000' at 'numberOfBytes' failed to satisfy constraint: Member must have value less than or equal to 1024; Value 'AES_512' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]"
+      ])
+      expect(yield* validationMessage("Encrypt", { KeyId: "k", Plaintext: btoa("x".repeat(4097)) })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value at 'plaintext' failed to satisfy constraint: Member must have length less than or equal to 4096"
+      ])
+      expect(yield* validationMessage("ScheduleKeyDeletion", { KeyId: "k", PendingWindowInDays: 6 })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value '6' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 7"
+      ])
+      expect(yield* validationMessage("CreateAlias", { AliasName: "alias/bad name", TargetKeyId: "k" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value 'alias/bad name' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$"
+      ])
+      expect(yield* validationMessage("TagResource", { KeyId: "k", Tags: [{ TagKey: "a", TagValue: "" }, { TagKey: "", TagValue: "" }] })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value at 'tags.2.member.tagKey' failed to satisfy constraint: Member must have length greater than or equal to 1"
+      ])
+      expect((yield* validationMessage("Decrypt", { CiphertextBlob: 42 }))[0]).toBe("ValidationException")
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("never throws or dies on arbitrary JSON: every failure is a typed KMS error", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const names = Object.keys(operations) as Array<keyof typeof operations>
+      const run = Effect.runPromiseExit
+      yield* Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(fc.constantFrom(...names), fc.jsonValue(), async (name, json) => {
+            const exit = await run(operations[name].handle(kms, json, caller))
+            if (exit._tag === "Failure") {
+              expect(exit.cause._tag).toBe("Fail")
+              if (exit.cause._tag === "Fail") expect(kmsErrorTags).toContain(exit.cause.error._tag)
+            }
+          }),
+          { numRuns: 300 }
+        )
+      )
+    }).pipe(Effect.provide(kmsLayer())))
+})
