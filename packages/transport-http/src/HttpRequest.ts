@@ -1,0 +1,103 @@
+/**
+ * Reading a request off `node:http`: the raw parts that signatures cover, and the body read once,
+ * up to a cap.
+ *
+ * @since 0.1.0
+ */
+import type { IncomingMessage } from "node:http"
+import { Data, Effect } from "effect"
+import type { HttpRequestParts } from "./auth/Request.js"
+
+/**
+ * The body is larger than the server accepts (AWS answers 413).
+ *
+ * @category errors
+ */
+export class RequestEntityTooLarge extends Data.TaggedError("RequestEntityTooLarge")<{ readonly message: string }> {}
+
+/**
+ * The client went away or sent a broken body.
+ *
+ * @category errors
+ */
+export class RequestAborted extends Data.TaggedError("RequestAborted")<{ readonly message: string }> {}
+
+/**
+ * Reads the whole body, refusing it as soon as it passes `limit` bytes, so a client cannot make the
+ * server buffer without bound.
+ *
+ * @category reading
+ */
+export const readBody = (req: IncomingMessage, limit: number): Effect.Effect<Uint8Array, RequestEntityTooLarge | RequestAborted> =>
+  Effect.async((resume) => {
+    const declared = Number(req.headers["content-length"] ?? "0")
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume()
+      resume(Effect.fail(new RequestEntityTooLarge({ message: `Request body must be at most ${limit} bytes` })))
+      return
+    }
+    const chunks: Array<Buffer> = []
+    let size = 0
+    let done = false
+    const finish = (effect: Effect.Effect<Uint8Array, RequestEntityTooLarge | RequestAborted>) => {
+      if (done) return
+      done = true
+      resume(effect)
+    }
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        req.removeAllListeners("data")
+        req.resume()
+        finish(Effect.fail(new RequestEntityTooLarge({ message: `Request body must be at most ${limit} bytes` })))
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on("end", () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+      finish(Effect.succeed(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)))
+    })
+    req.on("error", (e) => finish(Effect.fail(new RequestAborted({ message: e.message }))))
+    req.on("aborted", () => finish(Effect.fail(new RequestAborted({ message: "client aborted the request" }))))
+  })
+
+/**
+ * The request-target split as on the wire: the path before the first `?`, and the rest.
+ *
+ * @category reading
+ */
+export const splitTarget = (url: string): { readonly rawPath: string; readonly rawQuery: string } => {
+  const at = url.indexOf("?")
+  return at < 0 ? { rawPath: url, rawQuery: "" } : { rawPath: url.slice(0, at), rawQuery: url.slice(at + 1) }
+}
+
+/**
+ * Node's `rawHeaders` (a flat list) as name/value pairs, repeats and order kept.
+ *
+ * @category reading
+ */
+export const headerPairs = (raw: ReadonlyArray<string>): ReadonlyArray<readonly [string, string]> => {
+  const out: Array<readonly [string, string]> = []
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!])
+  return out
+}
+
+/**
+ * @category constructors
+ */
+export const partsOf = (
+  req: IncomingMessage,
+  body: Uint8Array,
+  formParams?: ReadonlyArray<readonly [string, string]>
+): HttpRequestParts => {
+  const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
+  return {
+    method: req.method ?? "GET",
+    rawPath,
+    rawQuery,
+    rawHeaders: headerPairs(req.rawHeaders),
+    body,
+    ...(formParams === undefined ? {} : { formParams })
+  }
+}
