@@ -55,9 +55,6 @@ export class UnsupportedOperationException extends Data.TaggedError("Unsupported
 }> {}
 
 /** @category errors */
-export class InvalidArnException extends Data.TaggedError("InvalidArnException")<{ readonly message: string }> {}
-
-/** @category errors */
 export class MalformedPolicyDocumentException extends Data.TaggedError("MalformedPolicyDocumentException")<{
   readonly message: string
 }> {}
@@ -94,7 +91,6 @@ export type KmsError =
   | AccessDeniedException
   | LimitExceededException
   | UnsupportedOperationException
-  | InvalidArnException
   | MalformedPolicyDocumentException
   | TagException
   | InvalidMarkerException
@@ -119,7 +115,6 @@ export const kmsErrorTags = [
   "AccessDeniedException",
   "LimitExceededException",
   "UnsupportedOperationException",
-  "InvalidArnException",
   "MalformedPolicyDocumentException",
   "TagException",
   "InvalidMarkerException",
