@@ -171,8 +171,8 @@ export const checkSymmetricUse = (key: KeyRecord, operation: string): Either.Eit
 
 /**
  * Cryptographic use needs an Enabled key: Disabled is `DisabledException`, PendingDeletion is
- * `KMSInvalidStateException` (KMS Developer Guide, "Key states": "Key state: Disabled … Disabled
- * exception"; "PendingDeletion … KMSInvalidStateException").
+ * `KMSInvalidStateException` (KMS Developer Guide, "Key states of AWS KMS keys", the table of
+ * operations by state; SEMANTICS.md §5 for the texts).
  *
  * @category rules
  */
@@ -187,7 +187,12 @@ export const checkEnabled = (key: KeyRecord): Either.Either<KeyRecord, Errors.Km
   }
 }
 
-/** Management operations other than CancelKeyDeletion refuse a key pending deletion. @category rules */
+/**
+ * EnableKey, DisableKey, ScheduleKeyDeletion and naming a key as an alias target refuse a key
+ * pending deletion (KMS Developer Guide, "Key states of AWS KMS keys").
+ *
+ * @category rules
+ */
 export const checkNotPendingDeletion = (key: KeyRecord): Either.Either<KeyRecord, Errors.KmsError> =>
   key.state === "PendingDeletion" ? Either.left(Errors.pendingDeletion(key.arn)) : Either.right(key)
 
@@ -215,7 +220,7 @@ export const scheduleDeletion = (key: KeyRecord, days: number, now: number): Eit
 
 /**
  * CancelKeyDeletion: PendingDeletion back to Disabled, never straight to Enabled (CancelKeyDeletion
- * API: "the KMS key is in the Disabled state").
+ * API: when it succeeds, the key state is Disabled; SEMANTICS.md §5).
  *
  * @category rules
  */

@@ -370,9 +370,9 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       })
 
     /**
-     * The key a ciphertext names, checked against the KeyId the caller gave, if any (Decrypt API:
-     * "If you specify a KeyId and it does not match the KMS key used to encrypt the ciphertext, the
-     * operation fails with IncorrectKeyException").
+     * The key a ciphertext names, checked against the KeyId the caller gave, if any (Decrypt API,
+     * KeyId: when given, it must name the key the ciphertext was made under, else
+     * IncorrectKeyException).
      */
     const sourceKey = (
       tx: Tx,
@@ -454,11 +454,19 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
         return yield* Key.checkNotPendingDeletion(key)
       })
 
-    const existingAlias = (tx: Tx, aliasName: string, caller: KmsCaller) => {
-      const arn = Identifiers.aliasArn(region, caller.accountId, aliasName)
-      const alias = tx.state.aliases.get(arn)
-      return alias === undefined ? Effect.fail(Errors.aliasNotFound(arn)) : Effect.succeed(alias)
-    }
+    /**
+     * An existing alias of the caller's account and the key it points at, once the key policy
+     * allows `operation` on that key (UpdateAlias and DeleteAlias need permission on it).
+     */
+    const existingAlias = (tx: Tx, aliasName: string, operation: string, caller: KmsCaller) =>
+      Effect.gen(function* () {
+        yield* Identifiers.checkAliasName(aliasName)
+        const arn = Identifiers.aliasArn(region, caller.accountId, aliasName)
+        const alias = tx.state.aliases.get(arn)
+        const key = alias === undefined ? undefined : tx.state.keys.get(alias.targetKeyId)
+        if (alias === undefined || key === undefined) return yield* Errors.aliasNotFound(arn)
+        return { alias, key: yield* authorize(key, operation, caller) }
+      })
 
     const service: KmsSimService = {
       createKey: (request, caller) =>
@@ -708,11 +716,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       updateAlias: (request, caller) =>
         transact((tx) =>
           Effect.gen(function* () {
-            yield* Identifiers.checkAliasName(request.AliasName)
-            const alias = yield* existingAlias(tx, request.AliasName, caller)
-            const current = tx.state.keys.get(alias.targetKeyId)
-            if (current === undefined) return yield* Errors.aliasNotFound(alias.aliasArn)
-            yield* authorize(current, "UpdateAlias", caller)
+            const { alias, key: current } = yield* existingAlias(tx, request.AliasName, "UpdateAlias", caller)
             const next = yield* aliasTarget(tx, request.TargetKeyId, "UpdateAlias", caller)
             // UpdateAlias API: "The current and new KMS key must be the same type … and they must have
             // the same key usage."
@@ -730,11 +734,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       deleteAlias: (request, caller) =>
         transact((tx) =>
           Effect.gen(function* () {
-            yield* Identifiers.checkAliasName(request.AliasName)
-            const alias = yield* existingAlias(tx, request.AliasName, caller)
-            const key = tx.state.keys.get(alias.targetKeyId)
-            if (key === undefined) return yield* Errors.aliasNotFound(alias.aliasArn)
-            yield* authorize(key, "DeleteAlias", caller)
+            const { alias, key } = yield* existingAlias(tx, request.AliasName, "DeleteAlias", caller)
             record(tx, { _tag: "DeleteAlias", aliasArn: alias.aliasArn })
             yield* count(key.arn, "DeleteAlias")
             return {}

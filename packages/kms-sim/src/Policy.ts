@@ -239,8 +239,9 @@ const compare = (base: BaseOperator, expected: string, actual: string): boolean 
 const isNegated = (base: BaseOperator): boolean => base.includes("Not")
 
 /**
- * One operator on one key. Negated operators hold when the key is absent (IAM: "…if the key is not
- * present, the condition returns true" for negated matches); positive ones fail unless `IfExists`.
+ * One operator on one key. Negated operators hold when the key is absent (IAM User Guide, "Condition
+ * operators": a negated operator matches a request without the key); positive ones fail unless
+ * `IfExists`.
  */
 const conditionHolds = (
   operatorName: string,

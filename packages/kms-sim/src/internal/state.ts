@@ -92,7 +92,7 @@ export const aliasEntry = (alias: AliasRecord): typeof Schemas.AliasListEntry.Ty
   LastUpdatedDate: seconds(alias.lastUpdatedDate)
 })
 
-/** The List* default page size (ListKeys API: "the default value is 100"). */
+/** The List* default page size (ListKeys API, Limit: 100 when not given). */
 export const DEFAULT_PAGE_SIZE = 100
 
 /**
