@@ -139,9 +139,9 @@ export const makeMemory = (): MessageStoreService => {
       Effect.sync(() => {
         const out: Array<StoredMessage> = []
         for (const id of byTopic.get(topicArn) ?? []) {
+          if (out.length >= limit) break
           const m = messages.get(id)
           if (m !== undefined && m.timestamp >= since) out.push(m)
-          if (out.length >= limit) break
         }
         return out
       }),
