@@ -1,0 +1,430 @@
+/**
+ * The delivery engine: sends every pending delivery in the message store to its subscriber, and the
+ * confirmation request of every new subscription that needs one.
+ *
+ * It wakes when the service accepts messages and when the store's next delivery falls due, takes due
+ * deliveries in batches, and runs each attempt in its own fiber, at most `concurrency` at once. An
+ * attempt loads the message and looks up its subscription and topic; the body is opened (KMS Decrypt
+ * of its data key, SEMANTICS.md §1.4) only then, just before it is sent. The outcome goes back to the
+ * store: Delivered, Retry at the delay the subscription's retry Schedule gives, or Dropped once that
+ * Schedule is spent (SNS guide, "Amazon SNS message delivery retries"; dead-letter queues are not
+ * implemented, so a dropped delivery is counted and logged).
+ *
+ * FIFO topics: the deliveries of one message group to one subscription form a lane, sent one at a
+ * time in sequence-number order; the next waits until the previous one is delivered or dropped
+ * (SNS guide, "Message ordering details for FIFO topics"). HTTP/S throttle policies
+ * (`maxReceivesPerSecond`) cap how many attempts start per second for a subscription.
+ *
+ * Stopping: closing the scope stops new attempts and lets those in flight finish and settle (each
+ * attempt and its settle run uninterruptibly, bounded by the 15-second delivery timeout). Deliveries
+ * not yet attempted stay pending in the store; with a durable store a restart sends them.
+ *
+ * @since 0.1.0
+ */
+import { type DeliveryPolicy, type Message, MessageStore, Routing, Sns, type Subscription, type Topic } from "@sealcast/core"
+import { Cause, Clock, Duration, Effect, FiberSet, Option, Queue, Schedule, type Scope } from "effect"
+import { randomUUID } from "node:crypto"
+import type { Metrics } from "../metrics/Metrics.js"
+import * as Envelope from "./Envelope.js"
+import * as Functions from "./Functions.js"
+import * as HttpDelivery from "./HttpDelivery.js"
+import type { Outbox } from "./Outbox.js"
+import * as RetrySchedule from "./RetrySchedule.js"
+import * as Signature from "./Signature.js"
+
+/**
+ * Where the dispatcher reports. Fields never include a message body: for an encrypted topic the body
+ * must not reach a log in plaintext (CONTRACT.md, "At rest").
+ *
+ * @category models
+ */
+export type Log = (
+  level: "debug" | "info" | "warn" | "error",
+  message: string,
+  fields: Readonly<Record<string, string | number>>
+) => void
+
+/**
+ * @category models
+ */
+export interface Options {
+  /** The broker's own origin, e.g. `https://127.0.0.1:9443`, for SubscribeURL, UnsubscribeURL and SigningCertURL. */
+  readonly origin: string
+  readonly signing: Signature.SigningIdentity
+  /** The broker's CA, trusted for HTTPS endpoints besides the system's CAs. */
+  readonly caPem?: string | undefined
+  readonly functions: Functions.Functions
+  readonly outbox: Outbox
+  readonly metrics: Metrics
+  readonly log: Log
+  /** Attempts in flight at once; 32 unless given. */
+  readonly concurrency?: number | undefined
+}
+
+/** Attempts in flight at once, unless the options say otherwise. */
+export const DEFAULT_CONCURRENCY = 32
+
+/** How many due deliveries to look at beyond those already in flight or waiting their turn. */
+const BATCH = 256
+
+/** After an unexpected failure of the loop itself (a store error), wait this long before trying again. */
+const PAUSE_AFTER_FAILURE = Duration.seconds(1)
+
+/** A confirmation request that fails is retried three times, 1, 2 and 4 seconds apart. */
+const confirmationRetries = Schedule.intersect(Schedule.exponential(Duration.seconds(1)), Schedule.recurs(3))
+
+/** Message FIFO data cached by message id, cleared whole past this size (a miss only costs a store read). */
+const FIFO_CACHE_LIMIT = 100_000
+
+interface Target {
+  readonly message: Message.StoredMessage
+  readonly subscription: Subscription.Subscription
+  readonly topic: Topic.Topic
+}
+
+/** `Failed` without a target: the attempt broke before its subscription was known (a store error). */
+type Outcome =
+  | { readonly _tag: "Delivered"; readonly target: Target }
+  | { readonly _tag: "Failed"; readonly reason: string; readonly target: Target | undefined }
+  | { readonly _tag: "Gone"; readonly reason: string }
+
+/** The HTTP/S delivery policy (throttle, content type); other protocols have none. */
+const httpPolicyOf = (topic: Topic.Topic, subscription: Subscription.Subscription): DeliveryPolicy.HttpDeliveryPolicy | undefined =>
+  subscription.protocol === "http" || subscription.protocol === "https" ? Routing.deliveryPolicyFor(topic, subscription) : undefined
+
+const deliveryKey = (d: MessageStore.PendingDelivery) => `${d.messageId}\u0000${d.subscriptionArn}`
+const laneKey = (subscriptionArn: string, messageGroupId: string) => `${subscriptionArn}\u0000${messageGroupId}`
+
+/** Sequence numbers are decimal strings without leading zeros: longer is larger, else compare as text. */
+const compareSequence = (a: string, b: string): number => (a.length !== b.length ? a.length - b.length : a < b ? -1 : a > b ? 1 : 0)
+
+/**
+ * Starts the engine in the current scope. Subscribes to the service's events before it returns, so
+ * start it before the broker takes requests.
+ *
+ * @category constructors
+ */
+export const start = (
+  options: Options
+): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | MessageStore.MessageStore | Scope.Scope> =>
+  Effect.gen(function* () {
+    const sns = yield* Sns.Sns
+    const store = yield* MessageStore.MessageStore
+    const signer = yield* Signature.makeSigner(options.signing)
+    const sender = yield* HttpDelivery.makeHttpSender(options.caPem)
+    const fibers = yield* FiberSet.make()
+    const events = yield* sns.events
+    const wake = yield* Queue.sliding<void>(1)
+    const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY)
+    const signingCertUrl = Envelope.signingCertUrl(options.origin)
+    const { log, metrics, outbox, functions } = options
+
+    const inFlight = new Set<string>()
+    /** Lane -> the message at its head: in flight, or waiting for its retry. */
+    const lanes = new Map<string, string>()
+    const fifoOf = new Map<string, Message.FifoInfo | null>()
+    /** Subscription -> when its attempts started during the last second (throttle policy). */
+    const starts = new Map<string, Array<number>>()
+    /** Confirmation tokens already sent, so an attribute change on a pending subscription sends nothing new. */
+    const confirmed = new Set<string>()
+    let skipped = 0
+
+    const signal = Queue.offer(wake, undefined)
+
+    const fifoInfo = (messageId: string) =>
+      Effect.gen(function* () {
+        const known = fifoOf.get(messageId)
+        if (known !== undefined) return known
+        const message = yield* store.get(messageId)
+        const info = message?.fifo ?? null
+        if (fifoOf.size >= FIFO_CACHE_LIMIT) fifoOf.clear()
+        if (message !== undefined) fifoOf.set(messageId, info)
+        return info
+      })
+
+    /** Sends one delivery by its protocol. Failures are values; nothing here throws past the caller. */
+    const send = ({ message, subscription, topic }: Target, body: string): Effect.Effect<void, HttpDelivery.DeliveryFailed | Functions.InvocationFailed> => {
+      const text = Envelope.messageFor(message, body, subscription.protocol, subscription.endpoint)
+      const fields = Envelope.notificationFields({ message, text, signatureVersion: Signature.signatureVersionOf(topic.attributes) })
+      const unsubscribeUrl = Envelope.unsubscribeUrl(options.origin, subscription.arn)
+      const signed = () =>
+        Envelope.notification(fields, { signature: signer.sign(fields), signingCertUrl, unsubscribeUrl }, message.attributes)
+      const raw = subscription.attributes["RawMessageDelivery"] === "true"
+      const toOutbox = (outboxBody: string) =>
+        Effect.sync(() =>
+          outbox.put({
+            type: "Notification",
+            protocol: subscription.protocol,
+            endpoint: subscription.endpoint,
+            subscriptionArn: subscription.arn,
+            topicArn: topic.arn,
+            messageId: message.messageId,
+            subject: message.subject,
+            body: outboxBody,
+            subscribeUrl: undefined,
+            deliveredAt: new Date().toISOString()
+          })
+        )
+      switch (subscription.protocol) {
+        case "http":
+        case "https":
+          return sender.post({
+            url: subscription.endpoint,
+            messageType: "Notification",
+            messageId: message.messageId,
+            topicArn: topic.arn,
+            subscriptionArn: subscription.arn,
+            raw,
+            contentType: httpPolicyOf(topic, subscription)?.headerContentType,
+            body: raw ? text : Envelope.encode(signed())
+          })
+        case "lambda":
+          return functions.invoke(subscription.endpoint, Functions.eventOf(subscription.arn, signed()))
+        case "email-json":
+          return toOutbox(Envelope.encode(signed()))
+        case "sqs":
+          return toOutbox(raw ? text : Envelope.encode(signed()))
+        case "firehose":
+          return toOutbox(raw ? text : Envelope.firehoseRecord(fields, unsubscribeUrl, message.attributes))
+        case "email":
+        case "sms":
+        case "application":
+          return toOutbox(text)
+      }
+    }
+
+    const deliver = (d: MessageStore.PendingDelivery): Effect.Effect<Outcome> =>
+      Effect.gen(function* () {
+        const message = yield* store.get(d.messageId)
+        if (message === undefined) return { _tag: "Gone", reason: "the message is no longer stored" } as const
+        const registry = yield* sns.registry
+        const subscription = registry.subscriptions.get(d.subscriptionArn)
+        const topic = registry.topics.get(message.topicArn)
+        if (subscription === undefined || topic === undefined) {
+          return { _tag: "Gone", reason: subscription === undefined ? "the subscription was deleted" : "the topic was deleted" } as const
+        }
+        const target = { message, subscription, topic }
+        const body = yield* Effect.either(sns.openBody(message))
+        if (body._tag === "Left") return { _tag: "Failed", reason: `the body could not be opened: ${body.left._tag}`, target } as const
+        const sent = yield* Effect.either(send(target, body.right))
+        return sent._tag === "Left" ? ({ _tag: "Failed", reason: sent.left.reason, target } as const) : ({ _tag: "Delivered", target } as const)
+      }).pipe(Effect.catchAllCause((cause) => Effect.succeed({ _tag: "Failed", reason: Cause.pretty(cause), target: undefined } as const)))
+
+    const releaseLane = (lane: string | undefined, messageId: string) => {
+      if (lane !== undefined && lanes.get(lane) === messageId) lanes.delete(lane)
+    }
+
+    /** One attempt and its settle, uninterruptible so a stop lets it finish. */
+    const attempt = (d: MessageStore.PendingDelivery, lane: string | undefined) =>
+      Effect.gen(function* () {
+        const outcome = yield* deliver(d)
+        const fields = { messageId: d.messageId, subscriptionArn: d.subscriptionArn }
+        if (outcome._tag === "Delivered") {
+          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Delivered" })
+          metrics.delivered(outcome.target.topic.arn, outcome.target.subscription.protocol)
+          releaseLane(lane, d.messageId)
+          return
+        }
+        if (outcome._tag === "Gone") {
+          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Dropped", attempts: d.attempts })
+          releaseLane(lane, d.messageId)
+          log("info", "delivery dropped", { ...fields, reason: outcome.reason })
+          return
+        }
+        const now = yield* Clock.currentTimeMillis
+        const target = outcome.target
+        if (target === undefined) {
+          // Not an attempt at the endpoint: look again shortly, without spending a retry.
+          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Retry", attempts: d.attempts, dueAt: now + Duration.toMillis(PAUSE_AFTER_FAILURE) })
+          log("error", "delivery could not be attempted", { ...fields, reason: outcome.reason })
+          return
+        }
+        const protocol = target.subscription.protocol
+        const http = protocol === "http" || protocol === "https"
+        // CloudWatch's NumberOfNotificationsFailed counts every failed HTTP/S attempt, and for other
+        // protocols each delivery SNS gives up on (SNS guide, "Amazon SNS metrics").
+        if (http) metrics.failed(target.topic.arn, protocol)
+        const attempts = d.attempts + 1
+        const schedule = RetrySchedule.fromPolicy(RetrySchedule.retryPolicyFor(target.topic, target.subscription))
+        const delay = yield* RetrySchedule.delayBeforeRetry(schedule, attempts, now)
+        if (Option.isSome(delay)) {
+          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Retry", attempts, dueAt: now + Duration.toMillis(delay.value) })
+          log("debug", "delivery attempt failed, will retry", { ...fields, attempts, reason: outcome.reason })
+          return
+        }
+        yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Dropped", attempts })
+        if (!http) metrics.failed(target.topic.arn, protocol)
+        metrics.dropped(target.topic.arn, protocol)
+        releaseLane(lane, d.messageId)
+        log("warn", "delivery dropped after its retry policy was spent", { ...fields, attempts, reason: outcome.reason })
+      }).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.sync(() => log("error", "delivery attempt could not be settled", { messageId: d.messageId, subscriptionArn: d.subscriptionArn, cause: Cause.pretty(cause) }))
+        ),
+        Effect.uninterruptible,
+        Effect.ensuring(
+          Effect.suspend(() => {
+            inFlight.delete(deliveryKey(d))
+            return signal
+          })
+        )
+      )
+
+    /** The throttle policy's window: may this subscription start an attempt at `now`? */
+    const throttled = (target: { readonly topic: Topic.Topic; readonly subscription: Subscription.Subscription }, now: number) => {
+      const rate = httpPolicyOf(target.topic, target.subscription)?.maxReceivesPerSecond
+      if (rate === undefined) return { throttled: false, until: undefined }
+      const recent = (starts.get(target.subscription.arn) ?? []).filter((t) => t > now - 1000)
+      starts.set(target.subscription.arn, recent)
+      if (recent.length >= rate) return { throttled: true, until: recent[0]! + 1000 }
+      recent.push(now)
+      return { throttled: false, until: undefined }
+    }
+
+    /** Starts what may start now; tells when a throttle lifts and whether the batch was full. */
+    const pass = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const limit = BATCH + inFlight.size + skipped
+      const due = yield* store.due(now, limit)
+      const registry = yield* sns.registry
+      let skippedNow = 0
+      // Per FIFO lane, the waiting delivery with the lowest sequence number.
+      const laneChoice = new Map<string, { readonly messageId: string; readonly sequenceNumber: string }>()
+      const candidates: Array<{ readonly delivery: MessageStore.PendingDelivery; readonly lane: string | undefined }> = []
+      for (const delivery of due) {
+        if (inFlight.has(deliveryKey(delivery))) continue
+        const fifo = yield* fifoInfo(delivery.messageId)
+        if (fifo === null) {
+          candidates.push({ delivery, lane: undefined })
+          continue
+        }
+        const lane = laneKey(delivery.subscriptionArn, fifo.messageGroupId)
+        const head = lanes.get(lane)
+        const chosen = laneChoice.get(lane)
+        if ((head !== undefined && head !== delivery.messageId) || (chosen !== undefined && compareSequence(chosen.sequenceNumber, fifo.sequenceNumber) < 0)) {
+          skippedNow++
+          continue
+        }
+        if (chosen !== undefined) skippedNow++
+        laneChoice.set(lane, { messageId: delivery.messageId, sequenceNumber: fifo.sequenceNumber })
+        candidates.push({ delivery, lane })
+      }
+      let throttleLifts: number | undefined
+      for (const { delivery, lane } of candidates) {
+        if (lane !== undefined && laneChoice.get(lane)?.messageId !== delivery.messageId) continue
+        if (inFlight.size >= concurrency) break
+        const subscription = registry.subscriptions.get(delivery.subscriptionArn)
+        const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
+        if (subscription !== undefined && topic !== undefined) {
+          const verdict = throttled({ topic, subscription }, now)
+          if (verdict.throttled) {
+            skippedNow++
+            throttleLifts = Math.min(throttleLifts ?? Infinity, verdict.until!)
+            continue
+          }
+        }
+        if (lane !== undefined) lanes.set(lane, delivery.messageId)
+        inFlight.add(deliveryKey(delivery))
+        yield* FiberSet.run(fibers, attempt(delivery, lane))
+      }
+      skipped = skippedNow
+      return { throttleLifts, full: due.length >= limit }
+    })
+
+    const waitForWork = (throttleLifts: number | undefined) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        const next = yield* store.nextDueAt
+        // Due now but not started (in flight, behind its lane, or over capacity): a finishing attempt wakes us.
+        const candidates = [next !== undefined && next > now ? next : undefined, throttleLifts].filter((t): t is number => t !== undefined)
+        const timer = candidates.length === 0 ? Effect.never : Effect.sleep(Duration.millis(Math.min(...candidates) - now))
+        yield* Effect.raceFirst(Queue.take(wake), timer)
+      })
+
+    const loop = Effect.gen(function* () {
+      const result = yield* pass
+      if (result.full && inFlight.size < concurrency) return
+      yield* waitForWork(result.throttleLifts)
+    }).pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.zipRight(
+          Effect.sync(() => log("error", "delivery loop failed; retrying", { cause: Cause.pretty(cause) })),
+          Effect.sleep(PAUSE_AFTER_FAILURE)
+        )
+      ),
+      Effect.forever
+    )
+
+    const confirm = (subscription: Subscription.Subscription, token: string) =>
+      Effect.gen(function* () {
+        const topic = (yield* sns.registry).topics.get(subscription.topicArn)
+        if (topic === undefined) return
+        const now = yield* Clock.currentTimeMillis
+        const subscribeUrl = Envelope.subscribeUrl(options.origin, topic.arn, token)
+        const fields = Envelope.confirmationFields({
+          messageId: randomUUID(),
+          token,
+          topicArn: topic.arn,
+          subscribeUrl,
+          at: now,
+          signatureVersion: Signature.signatureVersionOf(topic.attributes)
+        })
+        const document = Envelope.encode(Envelope.confirmation(fields, signer.sign(fields), signingCertUrl))
+        if (subscription.protocol === "http" || subscription.protocol === "https") {
+          const post = sender.post({
+            url: subscription.endpoint,
+            messageType: "SubscriptionConfirmation",
+            messageId: fields.MessageId,
+            topicArn: topic.arn,
+            subscriptionArn: undefined,
+            raw: false,
+            contentType: undefined,
+            body: document
+          })
+          const result = yield* Effect.either(Effect.retry(post, confirmationRetries))
+          if (result._tag === "Left") {
+            log("warn", "subscription confirmation request could not be delivered", { subscriptionArn: subscription.arn, reason: result.left.reason })
+          }
+          return
+        }
+        outbox.put({
+          type: "SubscriptionConfirmation",
+          protocol: subscription.protocol,
+          endpoint: subscription.endpoint,
+          subscriptionArn: subscription.arn,
+          topicArn: topic.arn,
+          messageId: fields.MessageId,
+          subject: "AWS Notification - Subscription Confirmation",
+          body: subscription.protocol === "email-json" ? document : fields.Message,
+          subscribeUrl,
+          deliveredAt: new Date(now).toISOString()
+        })
+      })
+
+    const onEvent = (event: Sns.Event) =>
+      Effect.gen(function* () {
+        if (event._tag === "MessagesAccepted") return yield* signal
+        for (const change of event.changes) {
+          if (change._tag === "DeleteSubscription") {
+            for (const lane of lanes.keys()) if (lane.startsWith(`${change.subscriptionArn}\u0000`)) lanes.delete(lane)
+            starts.delete(change.subscriptionArn)
+          }
+          if (change._tag !== "PutSubscription") continue
+          const s = change.subscription
+          const token = s.confirmationToken
+          if (s.status !== "PendingConfirmation" || token === undefined || confirmed.has(token)) continue
+          confirmed.add(token)
+          yield* FiberSet.run(
+            fibers,
+            confirm(s, token).pipe(
+              Effect.catchAllCause((cause) =>
+                Effect.sync(() => log("error", "subscription confirmation failed", { subscriptionArn: s.arn, cause: Cause.pretty(cause) }))
+              )
+            )
+          )
+        }
+      })
+
+    yield* FiberSet.run(fibers, Effect.forever(Effect.flatMap(Queue.take(events), onEvent)))
+    yield* FiberSet.run(fibers, loop)
+  })

@@ -1,0 +1,189 @@
+/**
+ * The broker's metrics in the Prometheus text exposition format 0.0.4 (`GET /_sealcast/metrics`).
+ *
+ * Per topic, the CloudWatch metrics SNS publishes (SNS guide, "Monitoring Amazon SNS topics using
+ * CloudWatch"): NumberOfMessagesPublished, PublishSize, NumberOfNotificationsDelivered,
+ * NumberOfNotificationsFailed and NumberOfNotificationsFilteredOut with its -InvalidAttributes,
+ * -NoMessageAttributes and -InvalidMessageBody variants; deliveries per protocol; and KMS requests per
+ * key and operation, which the KMS reports and `render` is handed.
+ *
+ * SEMANTICS.md §1.4: per-topic metrics are not encrypted, and nothing here holds a message body.
+ *
+ * @since 0.1.0
+ */
+import { type FilterPolicy, Sns } from "@sealcast/core"
+import { Effect, Queue, type Scope } from "effect"
+
+/** The content type of the 0.0.4 text format. */
+export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+/**
+ * @category models
+ */
+export type FilterVerdict = Exclude<FilterPolicy.Verdict, "Matched">
+
+/**
+ * One row of the KMS's request counts.
+ *
+ * @category models
+ */
+export interface KmsCount {
+  readonly keyArn: string
+  readonly operation: string
+  readonly count: number
+}
+
+interface Family {
+  readonly name: string
+  readonly type: "counter" | "summary"
+  readonly help: string
+}
+
+const family = (name: string, type: Family["type"], help: string): Family => ({ name, type, help })
+
+/** Each family names the CloudWatch metric it mirrors. */
+const PUBLISHED = family("sealcast_sns_messages_published_total", "counter", "Messages accepted by Publish and PublishBatch (CloudWatch NumberOfMessagesPublished).")
+const PUBLISH_SIZE = family("sealcast_sns_publish_size_bytes", "summary", "Size of accepted messages, body plus attributes (CloudWatch PublishSize).")
+const DELIVERED = family("sealcast_sns_notifications_delivered_total", "counter", "Notifications delivered, per protocol (CloudWatch NumberOfNotificationsDelivered).")
+const FAILED = family(
+  "sealcast_sns_notifications_failed_total",
+  "counter",
+  "Failed notifications, per protocol: every failed HTTP/S attempt, and for other protocols each delivery given up (CloudWatch NumberOfNotificationsFailed)."
+)
+const DROPPED = family("sealcast_sns_notifications_dropped_total", "counter", "Deliveries dropped after their retry policy was spent, per protocol.")
+const FILTERED: Readonly<Record<FilterVerdict, Family>> = {
+  FilteredOut: family("sealcast_sns_notifications_filtered_out_total", "counter", "Notifications a filter policy rejected (CloudWatch NumberOfNotificationsFilteredOut)."),
+  InvalidAttributes: family(
+    "sealcast_sns_notifications_filtered_out_invalid_attributes_total",
+    "counter",
+    "Notifications filtered out because their attributes were invalid (CloudWatch NumberOfNotificationsFilteredOut-InvalidAttributes)."
+  ),
+  NoMessageAttributes: family(
+    "sealcast_sns_notifications_filtered_out_no_message_attributes_total",
+    "counter",
+    "Notifications filtered out because they had no attributes (CloudWatch NumberOfNotificationsFilteredOut-NoMessageAttributes)."
+  ),
+  InvalidMessageBody: family(
+    "sealcast_sns_notifications_filtered_out_invalid_message_body_total",
+    "counter",
+    "Notifications filtered out because their body was not valid JSON for a body filter (CloudWatch NumberOfNotificationsFilteredOut-InvalidMessageBody)."
+  )
+}
+const KMS_REQUESTS = family("sealcast_kms_requests_total", "counter", "KMS requests, per key and operation.")
+
+/**
+ * Exposition format 0.0.4: in label values, backslash, double quote and line feed are escaped.
+ *
+ * @category encoding
+ */
+export const escapeLabelValue = (value: string): string => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+
+/**
+ * In HELP text, backslash and line feed are escaped.
+ *
+ * @category encoding
+ */
+export const escapeHelp = (text: string): string => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
+
+const labelText = (labels: ReadonlyArray<readonly [string, string]>): string =>
+  labels.length === 0 ? "" : `{${labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(",")}}`
+
+/** Counters keyed by their label values, joined with a separator no ARN or protocol contains. */
+class Counter {
+  readonly values = new Map<string, { readonly labels: ReadonlyArray<readonly [string, string]>; value: number }>()
+  add(labels: ReadonlyArray<readonly [string, string]>, amount: number): void {
+    const key = labels.map(([, v]) => v).join("\u0000")
+    const entry = this.values.get(key)
+    if (entry === undefined) this.values.set(key, { labels, value: amount })
+    else entry.value += amount
+  }
+}
+
+const header = (f: Family): Array<string> => [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`]
+
+const samples = (name: string, counter: Counter): Array<string> =>
+  [...counter.values.values()].map(({ labels, value }) => `${name}${labelText(labels)} ${value}`)
+
+/**
+ * @category models
+ */
+export interface Metrics {
+  /** Counts a MessagesAccepted event: publishes, their sizes, and the filter verdicts. */
+  readonly observe: (event: Sns.Event) => void
+  readonly delivered: (topicArn: string, protocol: string) => void
+  readonly failed: (topicArn: string, protocol: string) => void
+  readonly dropped: (topicArn: string, protocol: string) => void
+  /** The exposition text, with the KMS's counts as they are now. */
+  readonly render: (kmsCounts: ReadonlyArray<KmsCount>) => string
+}
+
+/**
+ * @category constructors
+ */
+export const make = (): Metrics => {
+  const published = new Counter()
+  const sizeSum = new Counter()
+  const delivered = new Counter()
+  const failed = new Counter()
+  const dropped = new Counter()
+  const filtered: Record<FilterVerdict, Counter> = {
+    FilteredOut: new Counter(),
+    InvalidAttributes: new Counter(),
+    NoMessageAttributes: new Counter(),
+    InvalidMessageBody: new Counter()
+  }
+  const verdicts = Object.keys(filtered) as ReadonlyArray<FilterVerdict>
+
+  return {
+    observe: (event) => {
+      if (event._tag !== "MessagesAccepted") return
+      const topic = [["topic_arn", event.topicArn]] as const
+      published.add(topic, event.messages.length)
+      for (const m of event.messages) {
+        sizeSum.add(topic, m.bytes)
+        for (const verdict of verdicts) {
+          const n = m.filteredOut[verdict]
+          if (n !== undefined && n > 0) filtered[verdict].add(topic, n)
+        }
+      }
+    },
+    delivered: (topicArn, protocol) => delivered.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
+    failed: (topicArn, protocol) => failed.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
+    dropped: (topicArn, protocol) => dropped.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
+    render: (kmsCounts) => {
+      const kms = new Counter()
+      for (const c of kmsCounts) kms.add([["key_arn", c.keyArn], ["operation", c.operation]], c.count)
+      const lines = [
+        ...header(PUBLISHED),
+        ...samples(PUBLISHED.name, published),
+        // A summary without quantiles: its sum and count (exposition format 0.0.4, "Histograms and summaries").
+        ...header(PUBLISH_SIZE),
+        ...samples(`${PUBLISH_SIZE.name}_sum`, sizeSum),
+        ...samples(`${PUBLISH_SIZE.name}_count`, published),
+        ...header(DELIVERED),
+        ...samples(DELIVERED.name, delivered),
+        ...header(FAILED),
+        ...samples(FAILED.name, failed),
+        ...header(DROPPED),
+        ...samples(DROPPED.name, dropped),
+        ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v])]),
+        ...header(KMS_REQUESTS),
+        ...samples(KMS_REQUESTS.name, kms)
+      ]
+      return `${lines.join("\n")}\n`
+    }
+  }
+}
+
+/**
+ * Feeds `metrics` from the service's events for as long as the scope lives. Start it before the
+ * broker takes requests, so no publish goes uncounted.
+ *
+ * @category constructors
+ */
+export const follow = (metrics: Metrics): Effect.Effect<void, never, Sns.Sns | Scope.Scope> =>
+  Effect.gen(function* () {
+    const sns = yield* Sns.Sns
+    const events = yield* sns.events
+    yield* Effect.forkScoped(Effect.forever(Effect.map(Queue.take(events), metrics.observe)))
+  })
