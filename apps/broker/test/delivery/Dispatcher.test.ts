@@ -201,4 +201,145 @@ describe("Dispatcher", () => {
       // The dispatcher trusts the system CAs and `caPem`: here the endpoint's own self-signed certificate.
       { caPem: identity.certificatePem }
     ))
+
+  it.live("a failing endpoint is retried by its DeliveryPolicy, then dropped and counted", () =>
+    withBroker(({ sns, store, metrics }) =>
+      Effect.gen(function* () {
+        const endpoint = yield* subscriber((_body, headers) => (headers["x-amz-sns-message-type"] === "Notification" ? 500 : 200))
+        const { topicArn } = yield* sns.createTopic({ name: "flaky", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+        // One immediate retry, then one after a second: three attempts in all.
+        const policy = { healthyRetryPolicy: { numRetries: 2, numNoDelayRetries: 1, minDelayTarget: 1, maxDelayTarget: 1 } }
+        yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { DeliveryPolicy: JSON.stringify(policy) }, returnSubscriptionArn: false }, ctx)
+        yield* confirmFromEndpoint(sns, endpoint.received)
+        yield* sns.publish(publishInput(topicArn, "nobody home"), ctx)
+        const notifications = () => endpoint.received.filter((r) => r.headers["x-amz-sns-message-type"] === "Notification")
+        yield* eventually(() => notifications().length === 2)
+        const secondAt = Date.now()
+        yield* eventually(() => notifications().length === 3)
+        expect(Date.now() - secondAt).toBeGreaterThanOrEqual(900)
+        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_dropped_total{topic_arn="${topicArn}",protocol="http"} 1`))
+        expect(yield* store.pendingCount).toBe(0)
+        expect(metrics.render([])).toContain(`sealcast_sns_notifications_failed_total{topic_arn="${topicArn}",protocol="http"} 3`)
+        yield* Effect.sleep("1200 millis")
+        expect(notifications().length).toBe(3)
+      })
+    ))
+
+  it.live("FIFO: each message group reaches a subscription in sequence order, one at a time, under concurrency and retries", () =>
+    withBroker(
+      ({ sns }) =>
+        Effect.gen(function* () {
+          const failedOnce = new Set<string>()
+          const inProgress = new Set<string>()
+          let overlapped = false
+          const endpoint = yield* subscriber(async (body, headers) => {
+            if (headers["x-amz-sns-message-type"] !== "Notification") return 200
+            const { Message } = JSON.parse(body) as { Message: string }
+            const group = Message.split(":")[0]!
+            if (inProgress.has(group)) overlapped = true
+            inProgress.add(group)
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 10))
+            inProgress.delete(group)
+            // Every fifth message fails its first attempt.
+            if (Number(Message.split(":")[1]) % 5 === 0 && !failedOnce.has(Message)) {
+              failedOnce.add(Message)
+              return 500
+            }
+            return 200
+          })
+          const { topicArn } = yield* sns.createTopic({ name: "ledger.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx)
+          const policy = { healthyRetryPolicy: { numRetries: 3, numNoDelayRetries: 3, minDelayTarget: 1, maxDelayTarget: 1 } }
+          yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { DeliveryPolicy: JSON.stringify(policy) }, returnSubscriptionArn: false }, ctx)
+          yield* confirmFromEndpoint(sns, endpoint.received)
+          const groups = ["a", "b", "c"]
+          const perGroup = 20
+          for (let i = 1; i <= perGroup; i++) {
+            for (const group of groups) {
+              yield* sns.publish(publishInput(topicArn, `${group}:${i}`, { messageGroupId: group, messageDeduplicationId: `${group}-${i}` }), ctx)
+            }
+          }
+          const delivered = () => endpoint.received.filter((r) => r.status === 200 && r.headers["x-amz-sns-message-type"] === "Notification")
+          yield* eventually(() => delivered().length === groups.length * perGroup, 30_000)
+          const expected = Array.from({ length: perGroup }, (_, i) => i + 1)
+          for (const group of groups) {
+            const seen = delivered()
+              .map((r) => (JSON.parse(r.body) as { Message: string }).Message)
+              .filter((m) => m.startsWith(`${group}:`))
+              .map((m) => Number(m.split(":")[1]))
+            expect(seen).toEqual(expected)
+          }
+          expect(failedOnce.size).toBe(groups.length * (perGroup / 5))
+          expect(overlapped).toBe(false)
+        }),
+      { concurrency: 8 }
+    ))
+
+  it.live("lambda: registered functions get Lambda's SNS event; a throw is a failed attempt that is retried", () =>
+    withBroker(({ sns, functions, metrics }) =>
+      Effect.gen(function* () {
+        const events: Array<Functions.SnsEvent> = []
+        let calls = 0
+        functions.register("audit", (event) => {
+          calls++
+          if (calls === 1) throw new Error("cold start")
+          events.push(event)
+        })
+        const { topicArn } = yield* sns.createTopic({ name: "audit", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+        const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:audit`
+        const { subscriptionArn } = yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint: functionArn, attributes: {}, returnSubscriptionArn: true }, ctx)
+        const structured = JSON.stringify({ default: "for everyone", lambda: "for functions" })
+        yield* sns.publish(
+          publishInput(topicArn, structured, { messageStructure: "json", messageAttributes: { n: { dataType: "String", stringValue: "v" } } }),
+          ctx
+        )
+        yield* eventually(() => events.length === 1)
+        expect(calls).toBe(2)
+        const record = events[0]!.Records[0]!
+        expect(Object.keys(record)).toEqual(["EventSource", "EventVersion", "EventSubscriptionArn", "Sns"])
+        expect(record.EventSource).toBe("aws:sns")
+        expect(record.EventVersion).toBe("1.0")
+        expect(record.EventSubscriptionArn).toBe(subscriptionArn)
+        expect(record.Sns.Message).toBe("for functions")
+        expect(record.Sns.Subject).toBeNull()
+        expect(record.Sns.MessageAttributes).toEqual({ n: { Type: "String", Value: "v" } })
+        expect(record.Sns.SigningCertUrl).toBe(`${certHost.origin}/_sealcast/signing-cert.pem`)
+        expect(record.Sns.UnsubscribeUrl).toContain("Action=Unsubscribe")
+        // AWS's validator reads Lambda's spellings too; the signature covers the same fields.
+        yield* Effect.promise(() => validateWithAwsValidator(certHost.host, { ...record.Sns }))
+        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="lambda"} 1`))
+      })
+    ))
+
+  it.live("email, email-json and sms go to the outbox; email confirmations carry their SubscribeURL", () =>
+    withBroker(({ sns, outbox }) =>
+      Effect.gen(function* () {
+        const { topicArn } = yield* sns.createTopic({ name: "people", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+        for (const [protocol, endpoint] of [["email", "ann@example.com"], ["email-json", "bob@example.com"]] as const) {
+          yield* sns.subscribe({ topicArn, protocol, endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
+        }
+        yield* sns.subscribe({ topicArn, protocol: "sms", endpoint: "+15555550100", attributes: {}, returnSubscriptionArn: false }, ctx)
+        yield* eventually(() => outbox.snapshot().entries.length === 2)
+        for (const request of outbox.snapshot().entries) {
+          expect(request.type).toBe("SubscriptionConfirmation")
+          const token = new URL(request.subscribeUrl!).searchParams.get("Token")!
+          yield* sns.confirmSubscription({ topicArn, token, authenticateOnUnsubscribe: false }, undefined)
+        }
+        const structured = JSON.stringify({ default: "plain words", email: "dear Ann", sms: "txt" })
+        const { messageId } = yield* sns.publish(publishInput(topicArn, structured, { subject: "News", messageStructure: "json" }), ctx)
+        yield* eventually(() => outbox.snapshot().entries.length === 5)
+        const notes = outbox.snapshot().entries.filter((e) => e.type === "Notification")
+        const byProtocol = Object.fromEntries(notes.map((e) => [e.protocol, e]))
+        expect(byProtocol["email"]!.body).toBe("dear Ann")
+        expect(byProtocol["email"]!.subject).toBe("News")
+        expect(byProtocol["sms"]!.body).toBe("txt")
+        const envelope = json(byProtocol["email-json"]!.body)
+        expect(envelope["Message"]).toBe("plain words")
+        expect(envelope["MessageId"]).toBe(messageId)
+        yield* Effect.promise(() => validateWithAwsValidator(certHost.host, envelope))
+        const response = outbox.response()
+        expect(response.status).toBe(200)
+        expect(response.contentType).toBe("application/json")
+        expect(JSON.parse(response.body).counts).toEqual({ email: 2, "email-json": 2, sms: 1 })
+      })
+    ))
 })
