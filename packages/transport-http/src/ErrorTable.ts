@@ -1,0 +1,154 @@
+/**
+ * The one table from an error's tag to what goes on the wire: AWS's error code, the HTTP status and
+ * the fault (`Sender` when the request was wrong, `Receiver` when the server failed). Both wire
+ * protocols read it: SNS (AWS Query) writes `<Code>` and `<Type>`, KMS (AWS JSON 1.1) writes `__type`.
+ *
+ * Sources: SNS codes and statuses from the SNS API model (botocore `sns/2010-03-31`, each error's
+ * `error.code` and `httpStatusCode`); KMS statuses as AWS was recorded answering (SEMANTICS.md §5:
+ * 400 for all client errors, although the model declares 404/409 for some); the Query protocol's
+ * "Common Errors" of the AWS API references.
+ *
+ * @since 0.1.0
+ */
+import { Errors as CoreErrors } from "@sealcast/core"
+import { Errors as KmsErrors } from "@sealcast/kms-sim"
+import { authErrorTags } from "./auth/AuthErrors.js"
+import { kmsProtocolErrorTags } from "./kms/Errors.js"
+import { queryErrorTags } from "./query/Errors.js"
+
+/**
+ * @category models
+ */
+export interface ErrorRow {
+  readonly code: string
+  readonly status: number
+  readonly fault: "Sender" | "Receiver"
+}
+
+/**
+ * Errors of the HTTP layer and of response writing, raised by the server glue and the codecs.
+ * `UnrepresentableCharacter`: a stored text holds a character XML 1.0 cannot carry (`query/Xml.ts`).
+ *
+ * @category errors
+ */
+export const transportErrorTags = [
+  "RequestEntityTooLarge",
+  "RequestAborted",
+  "UnsupportedMediaType",
+  "UnknownPath",
+  "InternalFailure",
+  "UnrepresentableCharacter"
+] as const
+
+const sender = (code: string, status: number): ErrorRow => ({ code, status, fault: "Sender" })
+const receiver = (code: string, status: number): ErrorRow => ({ code, status, fault: "Receiver" })
+
+type Tag =
+  | (typeof CoreErrors.snsErrorTags)[number]
+  | (typeof queryErrorTags)[number]
+  | (typeof authErrorTags)[number]
+  | (typeof KmsErrors.kmsErrorTags)[number]
+  | (typeof kmsProtocolErrorTags)[number]
+  | (typeof transportErrorTags)[number]
+
+/**
+ * Every tag any layer can raise, and its row. The type makes a missing row a compile error; a test
+ * walks the tag lists as well.
+ *
+ * @category table
+ */
+export const errorTable: { readonly [T in Tag]: ErrorRow } = {
+  // SNS (botocore sns/2010-03-31; SEMANTICS.md §2 for the KMS-derived ones).
+  InvalidParameter: sender("InvalidParameter", 400),
+  ParameterValueInvalid: sender("ParameterValueInvalid", 400),
+  NotFound: sender("NotFound", 404),
+  AuthorizationError: sender("AuthorizationError", 403),
+  InvalidSecurity: sender("InvalidSecurity", 403),
+  KMSDisabled: sender("KMSDisabled", 400),
+  KMSInvalidState: sender("KMSInvalidState", 400),
+  KMSNotFound: sender("KMSNotFound", 400),
+  KMSAccessDenied: sender("KMSAccessDenied", 400),
+  KMSThrottling: sender("KMSThrottling", 400),
+  KMSOptInRequired: sender("KMSOptInRequired", 403),
+  // Not in the SNS model: the core's name for KMS's InvalidKeyUsageException, a sender fault like its siblings.
+  KMSInvalidKeyUsage: sender("KMSInvalidKeyUsage", 400),
+  TagLimitExceeded: sender("TagLimitExceeded", 400),
+  TopicLimitExceeded: sender("TopicLimitExceeded", 403),
+  SubscriptionLimitExceeded: sender("SubscriptionLimitExceeded", 403),
+  ResourceNotFound: sender("ResourceNotFound", 404),
+  BatchEntryIdsNotDistinct: sender("BatchEntryIdsNotDistinct", 400),
+  BatchRequestTooLong: sender("BatchRequestTooLong", 400),
+  EmptyBatchRequest: sender("EmptyBatchRequest", 400),
+  InvalidBatchEntryId: sender("InvalidBatchEntryId", 400),
+  TooManyEntriesInBatchRequest: sender("TooManyEntriesInBatchRequest", 400),
+  // The store failed: SNS's InternalErrorException, code InternalError, 500.
+  StoreFailure: receiver("InternalError", 500),
+
+  // AWS Query protocol ("Common Errors"; ValidationError as SNS answers a missing member).
+  ValidationError: sender("ValidationError", 400),
+  InvalidAction: sender("InvalidAction", 400),
+  MissingAction: sender("MissingAction", 400),
+  InvalidParameterValue: sender("InvalidParameterValue", 400),
+  // The Query "Common Errors" table gives MalformedQueryString 404, and so does this one.
+  MalformedQueryString: sender("MalformedQueryString", 404),
+
+  // Request authentication (AWS "Common Errors"; SEMANTICS.md §6). AWS answers a SigV4 request
+  // outside the 15-minute window 403 ("Signature expired"), and the current common-errors table
+  // gives IncompleteSignature 403.
+  MissingAuthenticationToken: sender("MissingAuthenticationToken", 403),
+  IncompleteSignature: sender("IncompleteSignature", 403),
+  InvalidClientTokenId: sender("InvalidClientTokenId", 403),
+  SignatureDoesNotMatch: sender("SignatureDoesNotMatch", 403),
+  RequestExpired: sender("RequestExpired", 403),
+  XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400),
+
+  // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, SEMANTICS.md §5).
+  NotFoundException: sender("NotFoundException", 400),
+  DisabledException: sender("DisabledException", 400),
+  KMSInvalidStateException: sender("KMSInvalidStateException", 400),
+  InvalidKeyUsageException: sender("InvalidKeyUsageException", 400),
+  IncorrectKeyException: sender("IncorrectKeyException", 400),
+  InvalidCiphertextException: sender("InvalidCiphertextException", 400),
+  AlreadyExistsException: sender("AlreadyExistsException", 400),
+  ValidationException: sender("ValidationException", 400),
+  NotAuthorizedException: sender("NotAuthorizedException", 400),
+  AccessDeniedException: sender("AccessDeniedException", 400),
+  LimitExceededException: sender("LimitExceededException", 400),
+  UnsupportedOperationException: sender("UnsupportedOperationException", 400),
+  MalformedPolicyDocumentException: sender("MalformedPolicyDocumentException", 400),
+  TagException: sender("TagException", 400),
+  InvalidMarkerException: sender("InvalidMarkerException", 400),
+  // The model's httpStatusCode for DryRunOperationException: 412 Precondition Failed.
+  DryRunOperationException: sender("DryRunOperationException", 412),
+  KMSInternalException: receiver("KMSInternalException", 500),
+
+  // AWS JSON 1.1 protocol.
+  UnknownOperationException: sender("UnknownOperationException", 400),
+  SerializationException: sender("SerializationException", 400),
+
+  // HTTP layer ("Common Errors": RequestEntityTooLargeException 413, RequestAbortedException 400,
+  // InternalFailure 500).
+  RequestEntityTooLarge: sender("RequestEntityTooLarge", 413),
+  RequestAborted: sender("RequestAborted", 400),
+  UnsupportedMediaType: sender("UnsupportedMediaType", 400),
+  UnknownPath: sender("NotFound", 404),
+  InternalFailure: receiver("InternalFailure", 500),
+  UnrepresentableCharacter: receiver("InternalFailure", 500)
+}
+
+/** AWS's "Common Errors" text for InternalFailure. */
+const internalFailureMessage = "The request processing has failed because of an unknown error, exception or failure."
+
+/**
+ * The row for an error, with its message. A tag the table does not know (a defect, never a planned
+ * failure) is an InternalFailure whose message says nothing of the server's internals.
+ *
+ * @category table
+ */
+export const describeError = (error: { readonly _tag: string; readonly message?: string }): ErrorRow & {
+  readonly message: string
+} => {
+  const row = Object.hasOwn(errorTable, error._tag) ? errorTable[error._tag as Tag] : undefined
+  if (row === undefined) return { ...errorTable.InternalFailure, message: internalFailureMessage }
+  return { ...row, message: error.message ?? "" }
+}

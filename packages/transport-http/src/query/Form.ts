@@ -1,0 +1,141 @@
+/**
+ * Reading an AWS Query request: the `application/x-www-form-urlencoded` body as parameters, and the
+ * parameters as the nested structure their dotted names spell (`Attributes.entry.1.key`,
+ * `Tags.member.2.Value`, …), ready for the per-action schemas in `Shapes.ts`.
+ *
+ * Everything works on bytes and never throws: a broken escape, bytes that are not UTF-8 or a
+ * parameter given twice become a `MalformedQueryString`.
+ *
+ * @since 0.1.0
+ */
+import { Either } from "effect"
+import { MalformedQueryString } from "./Errors.js"
+
+/**
+ * The parameters of a request, by name, in the order they arrived.
+ *
+ * @category models
+ */
+export type Form = ReadonlyMap<string, string>
+
+/**
+ * The parameters as a tree: `A.b.1=x` becomes `{ A: { b: { "1": "x" } } }`. Nodes have no prototype,
+ * so a parameter named `__proto__` or `constructor` is only ever data.
+ *
+ * @category models
+ */
+export type Tree = string | TreeNode
+
+/**
+ * @category models
+ */
+export interface TreeNode {
+  readonly [segment: string]: Tree
+}
+
+const PLUS = 0x2b
+const PERCENT = 0x25
+const AMPERSAND = 0x26
+const EQUALS = 0x3d
+const SPACE = 0x20
+
+const hexValue = (byte: number): number => {
+  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30
+  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37
+  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57
+  return -1
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+const malformed = (message: string) => Either.left(new MalformedQueryString({ message }))
+
+/**
+ * Decodes one name or value (WHATWG URL §5.1, "application/x-www-form-urlencoded parsing"): `+` is a
+ * space and `%XX` a byte; the bytes are then UTF-8. Unlike the WHATWG parser, which keeps a broken
+ * escape as it is, a `%` without two hex digits after it is refused, as AWS refuses it.
+ */
+const decodeComponent = (bytes: Uint8Array): Either.Either<string, MalformedQueryString> => {
+  const out = new Uint8Array(bytes.length)
+  let n = 0
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!
+    if (byte === PLUS) {
+      out[n++] = SPACE
+    } else if (byte === PERCENT) {
+      const high = i + 2 < bytes.length ? hexValue(bytes[i + 1]!) : -1
+      const low = high >= 0 ? hexValue(bytes[i + 2]!) : -1
+      if (low < 0) return malformed("The query string has a '%' that is not followed by two hexadecimal digits.")
+      out[n++] = (high << 4) | low
+      i += 2
+    } else {
+      out[n++] = byte
+    }
+  }
+  try {
+    return Either.right(utf8.decode(out.subarray(0, n)))
+  } catch {
+    return malformed("The query string is not UTF-8 once its escapes are decoded.")
+  }
+}
+
+/**
+ * Parses a form body (or a URL's query string, which has the same syntax). Pieces are split on `&`,
+ * each at its first `=`; empty pieces (`a=1&&b=2`) carry nothing and are skipped; a piece without
+ * `=` is a name with an empty value. A name may appear once: AWS's SDKs never repeat one, and a
+ * request that does is ambiguous.
+ *
+ * @category parsing
+ */
+export const parse = (body: Uint8Array): Either.Either<Form, MalformedQueryString> => {
+  const form = new Map<string, string>()
+  let start = 0
+  while (start <= body.length) {
+    let end = body.indexOf(AMPERSAND, start)
+    if (end < 0) end = body.length
+    const piece = body.subarray(start, end)
+    start = end + 1
+    if (piece.length === 0) continue
+    const eq = piece.indexOf(EQUALS)
+    const name = decodeComponent(eq < 0 ? piece : piece.subarray(0, eq))
+    const value = decodeComponent(eq < 0 ? new Uint8Array(0) : piece.subarray(eq + 1))
+    if (Either.isLeft(name)) return Either.left(name.left)
+    if (Either.isLeft(value)) return Either.left(value.left)
+    if (name.right === "") return malformed("The query string has a parameter without a name.")
+    if (form.has(name.right)) return malformed(`The parameter ${name.right} appears more than once.`)
+    form.set(name.right, value.right)
+  }
+  return Either.right(form)
+}
+
+/**
+ * Builds the tree the dotted names describe. A name that is both a value and the prefix of other
+ * names (`Tags=` with `Tags.member.1.Key=k`) is refused: no Query shape can be both.
+ *
+ * @category parsing
+ */
+export const toTree = (form: Form): Either.Either<TreeNode, MalformedQueryString> => {
+  const root: Record<string, Tree> = Object.create(null)
+  for (const [name, value] of form) {
+    const segments = name.split(".")
+    let node = root
+    for (let i = 0; i < segments.length - 1; i++) {
+      const segment = segments[i]!
+      const child = node[segment]
+      if (typeof child === "string") return conflict(segments.slice(0, i + 1).join("."))
+      if (child === undefined) {
+        const created: Record<string, Tree> = Object.create(null)
+        node[segment] = created
+        node = created
+      } else {
+        node = child as Record<string, Tree>
+      }
+    }
+    const last = segments[segments.length - 1]!
+    if (node[last] !== undefined) return conflict(name)
+    node[last] = value
+  }
+  return Either.right(root)
+}
+
+const conflict = (name: string) => malformed(`The parameter ${name} is given both as a value and as a structure.`)

@@ -1,0 +1,175 @@
+/**
+ * The AWS Query serialisation of the SNS model's shapes, as effect Schemas over the parameter tree
+ * (`Form.toTree`). Each action's request is one `Schema.Struct` whose fields are the wire names;
+ * decoding it once yields the core's input, or SNS's own error.
+ *
+ * AWS Query serialisation (botocore `serialize.py`, `QuerySerializer`; Smithy "AWS query protocol"):
+ * - a list is `Name.member.N` with N counting from 1, and an empty list is sent as `Name=`;
+ * - a map is `Name.entry.N.<key>` / `Name.entry.N.<value>`, where SNS's `Attributes` maps use
+ *   `key`/`value` and `MessageAttributes` uses `Name`/`Value`;
+ * - a boolean is `true` or `false`; a blob is base64.
+ *
+ * @since 0.1.0
+ */
+import { Array as Arr, Either, ParseResult, Schema } from "effect"
+import { InvalidParameterValue, ValidationError } from "./Errors.js"
+import type { TreeNode } from "./Form.js"
+
+/**
+ * A single value. A structure where a value belongs (`TopicArn.x=1`) is refused.
+ *
+ * @category shapes
+ */
+export const Text = Schema.String.annotations({ message: () => "a single value was expected, not a structure" })
+
+/** An empty value stands for an empty list or map (the SDKs send `Tags=` for `Tags: []`). */
+const emptyAsStructure = Schema.transformOrFail(Schema.Unknown, Schema.Unknown, {
+  strict: true,
+  decode: (value) => ParseResult.succeed(value === "" ? {} : value),
+  encode: ParseResult.succeed
+})
+
+/** 1, 2, … as the SDKs number members and entries: no sign, no leading zero. */
+const Index = Schema.String.pipe(Schema.pattern(/^[1-9][0-9]{0,8}$/)).annotations({
+  message: () => "list and map positions are whole numbers from 1, without leading zeros"
+})
+
+const inIndexOrder = <A>(byIndex: Readonly<Record<string, A>>): Array<A> =>
+  Object.keys(byIndex)
+    .sort((a, b) => Number(a) - Number(b))
+    .map((k) => byIndex[k]!)
+
+const numbered = <A>(items: ReadonlyArray<A>): Record<string, A> =>
+  Object.fromEntries(items.map((item, i) => [String(i + 1), item]))
+
+/**
+ * `Name.member.N`. Positions may arrive in any order and with gaps; the list keeps their numeric
+ * order. A list with no members is empty.
+ *
+ * @category shapes
+ */
+export const QueryList = <A, I, R>(item: Schema.Schema<A, I, R>): Schema.Schema<ReadonlyArray<A>, unknown, R> =>
+  Schema.compose(
+    emptyAsStructure,
+    Schema.transform(
+      Schema.Struct({ member: Schema.optionalWith(Schema.Record({ key: Index, value: item }), { default: () => ({}) }) })
+        .annotations({ message: () => "a list was expected (Name.member.N)" }),
+      Schema.Array(Schema.typeSchema(item)),
+      {
+        strict: true,
+        decode: (wire) => inIndexOrder(wire.member),
+        encode: (items) => ({ member: numbered(items) })
+      }
+    )
+  )
+
+/**
+ * `Name.entry.N.<keyName>` / `Name.entry.N.<valueName>`. A key given twice is refused rather than
+ * one of its values silently dropped.
+ *
+ * @category shapes
+ */
+export const QueryMap = <A, I, R>(
+  keyName: string,
+  valueName: string,
+  value: Schema.Schema<A, I, R>
+): Schema.Schema<{ readonly [key: string]: A }, unknown, R> => {
+  const Entry = Schema.Struct({ [keyName]: Text, [valueName]: value })
+  return Schema.compose(
+    emptyAsStructure,
+    Schema.transformOrFail(
+      Schema.Struct({ entry: Schema.optionalWith(Schema.Record({ key: Index, value: Entry }), { default: () => ({}) }) })
+        .annotations({ message: () => "a map was expected (Name.entry.N)" }),
+      Schema.Record({ key: Schema.String, value: Schema.typeSchema(value) }),
+      {
+        strict: true,
+        decode: (wire, _, ast) => {
+          // No prototype: a key named `__proto__` is data like any other.
+          const out: Record<string, A> = Object.create(null)
+          for (const entry of inIndexOrder(wire.entry)) {
+            const key = entry[keyName] as string
+            if (Object.hasOwn(out, key)) {
+              return ParseResult.fail(new ParseResult.Type(ast, wire, `the key '${key}' appears more than once`))
+            }
+            out[key] = entry[valueName] as A
+          }
+          return ParseResult.succeed(out)
+        },
+        encode: (record) =>
+          ParseResult.succeed({
+            entry: numbered(Object.entries(record).map(([k, v]) => ({ [keyName]: k, [valueName]: v })))
+          })
+      }
+    )
+  )
+}
+
+/**
+ * A model `boolean`: `true` or `false` (any case, as Java's `Boolean.parseBoolean` behind AWS reads it).
+ *
+ * @category shapes
+ */
+export const Bool = Schema.transformOrFail(Text, Schema.Boolean, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const lower = text.toLowerCase()
+    return lower === "true" || lower === "false"
+      ? ParseResult.succeed(lower === "true")
+      : ParseResult.fail(new ParseResult.Type(ast, text, "must be true or false"))
+  },
+  encode: (flag) => ParseResult.succeed(String(flag))
+})
+
+/**
+ * A model `blob`: standard base64 (RFC 4648 §4), padded, as the SDKs send it.
+ *
+ * @category shapes
+ */
+export const Blob = Schema.compose(Text, Schema.Uint8ArrayFromBase64).annotations({
+  message: () => "must be valid base64 (RFC 4648 §4)"
+})
+
+/**
+ * AWS names a member in validation messages by its model name with a lower-case first letter, and
+ * a list member as `<list>.<N>.member.<field>` (e.g. "Value null at 'tags.1.member.key'").
+ */
+const modelPath = (path: ReadonlyArray<PropertyKey>): string => {
+  const out: Array<string> = []
+  for (let i = 0; i < path.length; i++) {
+    const segment = String(path[i])
+    const next = path[i + 1]
+    if ((segment === "member" || segment === "entry") && next !== undefined) {
+      out.push(String(next), "member")
+      i++
+    } else {
+      out.push(segment.charAt(0).toLowerCase() + segment.slice(1))
+    }
+  }
+  return out.join(".")
+}
+
+/**
+ * Decodes a request tree with its schema. Missing required members give SNS's `ValidationError`,
+ * every one of them in one message ("2 validation errors detected: …; …"); otherwise the first value
+ * that cannot be read gives `InvalidParameterValue` naming the parameter as it appears on the wire.
+ *
+ * @category decoding
+ */
+export const decode =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (tree: TreeNode): Either.Either<A, ValidationError | InvalidParameterValue> =>
+    Either.mapLeft(Schema.decodeUnknownEither(schema, { errors: "all" })(tree), (error) => {
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+      const missing = Arr.dedupe(issues.filter((i) => i._tag === "Missing").map((i) => modelPath(i.path)))
+      if (missing.length > 0) {
+        const violations = missing.map((p) => `Value null at '${p}' failed to satisfy constraint: Member must not be null`)
+        return new ValidationError({
+          message: `${violations.length} validation error${violations.length === 1 ? "" : "s"} detected: ${violations.join("; ")}`
+        })
+      }
+      const first = issues[0]
+      const parameter = first === undefined ? "" : first.path.map(String).join(".")
+      return new InvalidParameterValue({
+        message: `Value for parameter ${parameter} is invalid. Reason: ${first?.message ?? "it cannot be read"}.`
+      })
+    })

@@ -1,0 +1,153 @@
+/**
+ * The SNS endpoint's actions by name, and the dispatch from a parsed Query request to the XML
+ * answer (SEMANTICS.md §3): `Action` picks the action, `Version` must be SNS's 2010-03-31, the
+ * action decodes its parameters, calls the core and encodes the result; any failure becomes the
+ * `ErrorResponse` its row in the error table describes.
+ *
+ * @since 0.1.0
+ */
+import type { RequestContext, Sns } from "@sealcast/core"
+import { Effect, Either } from "effect"
+import { describeError } from "../ErrorTable.js"
+import { InvalidAction, MissingAction } from "../query/Errors.js"
+import * as Form from "../query/Form.js"
+import * as Xml from "../query/Xml.js"
+import type { AnySnsAction } from "./Action.js"
+import { AddPermission } from "./AddPermission.js"
+import { ConfirmSubscription } from "./ConfirmSubscription.js"
+import { CreateTopic } from "./CreateTopic.js"
+import { DeleteTopic } from "./DeleteTopic.js"
+import { GetDataProtectionPolicy } from "./GetDataProtectionPolicy.js"
+import { GetSubscriptionAttributes } from "./GetSubscriptionAttributes.js"
+import { GetTopicAttributes } from "./GetTopicAttributes.js"
+import { ListSubscriptions } from "./ListSubscriptions.js"
+import { ListSubscriptionsByTopic } from "./ListSubscriptionsByTopic.js"
+import { ListTagsForResource } from "./ListTagsForResource.js"
+import { ListTopics } from "./ListTopics.js"
+import { Publish } from "./Publish.js"
+import { PublishBatch } from "./PublishBatch.js"
+import { PutDataProtectionPolicy } from "./PutDataProtectionPolicy.js"
+import { RemovePermission } from "./RemovePermission.js"
+import { SetSubscriptionAttributes } from "./SetSubscriptionAttributes.js"
+import { SetTopicAttributes } from "./SetTopicAttributes.js"
+import { Subscribe } from "./Subscribe.js"
+import { TagResource } from "./TagResource.js"
+import { UntagResource } from "./UntagResource.js"
+import { Unsubscribe } from "./Unsubscribe.js"
+
+/** The API version every SNS request names. */
+export const VERSION = "2010-03-31"
+
+/**
+ * Every action the broker serves, by its `Action` name.
+ *
+ * @category actions
+ */
+export const actions: Readonly<Record<string, AnySnsAction>> = Object.fromEntries(
+  [
+    AddPermission,
+    ConfirmSubscription,
+    CreateTopic,
+    DeleteTopic,
+    GetDataProtectionPolicy,
+    GetSubscriptionAttributes,
+    GetTopicAttributes,
+    ListSubscriptions,
+    ListSubscriptionsByTopic,
+    ListTagsForResource,
+    ListTopics,
+    Publish,
+    PublishBatch,
+    PutDataProtectionPolicy,
+    RemovePermission,
+    SetSubscriptionAttributes,
+    SetTopicAttributes,
+    Subscribe,
+    TagResource,
+    UntagResource,
+    Unsubscribe
+  ].map((action) => [action.name, action])
+)
+
+/**
+ * An HTTP answer, for the server glue to write (with `x-amzn-RequestId`, SEMANTICS.md §3).
+ *
+ * @category models
+ */
+export interface Response {
+  readonly status: number
+  readonly contentType: string
+  readonly body: string
+}
+
+const CONTENT_TYPE = "text/xml"
+
+/**
+ * The `ErrorResponse` for any tagged error, through the one error table. The server glue uses it too,
+ * for errors raised before dispatch (authentication, body size).
+ *
+ * @category encoding
+ */
+export const errorResponse = (error: { readonly _tag: string; readonly message?: string }, requestId: string): Response => {
+  const row = describeError(error)
+  return { status: row.status, contentType: CONTENT_TYPE, body: Xml.errorEnvelope(row.fault, row.code, row.message, requestId) }
+}
+
+/**
+ * Which action a request names. A missing `Version` is accepted: AWS itself answers such a request
+ * (LocalStack's AWS-validated `test_validate.py` sends none); another version has none of these
+ * operations.
+ */
+const actionOf = (form: Form.Form): Either.Either<AnySnsAction, MissingAction | InvalidAction> => {
+  const name = form.get("Action")
+  if (name === undefined || name === "") {
+    return Either.left(new MissingAction({ message: "The request is missing an action or a required parameter." }))
+  }
+  const version = form.get("Version") ?? VERSION
+  const action = Object.hasOwn(actions, name) ? actions[name] : undefined
+  if (action === undefined || version !== VERSION) {
+    return Either.left(new InvalidAction({ message: `Could not find operation ${name} for version ${version}` }))
+  }
+  return Either.right(action)
+}
+
+/**
+ * Runs one request. `ctx` is the verified caller, or undefined for an unsigned request (then only
+ * ConfirmSubscription and Unsubscribe may proceed). Never fails: every error, and every defect, is an
+ * answer.
+ *
+ * @category dispatch
+ */
+export const dispatch = (
+  form: Form.Form,
+  sns: Sns.SnsService,
+  ctx: RequestContext.RequestContext | undefined,
+  requestId: string
+): Effect.Effect<Response> =>
+  Effect.gen(function* () {
+    const action = yield* actionOf(form)
+    const tree = yield* Form.toTree(form)
+    const result = yield* action.handle(tree, sns, ctx)
+    return yield* Xml.successEnvelope(action.name, result, requestId)
+  }).pipe(
+    Effect.map((body): Response => ({ status: 200, contentType: CONTENT_TYPE, body })),
+    Effect.catchAll((error) => Effect.succeed(errorResponse(error, requestId))),
+    // A defect is a bug, never the client's doing: InternalFailure, with nothing of its details.
+    Effect.catchAllDefect(() => Effect.succeed(errorResponse({ _tag: "InternalFailure" }, requestId)))
+  )
+
+/**
+ * Parses a form body and runs it: a malformed body is answered like any other error.
+ *
+ * @category dispatch
+ */
+export const dispatchBody = (
+  body: Uint8Array,
+  sns: Sns.SnsService,
+  ctx: RequestContext.RequestContext | undefined,
+  requestId: string
+): Effect.Effect<Response> =>
+  Either.match(Form.parse(body), {
+    onLeft: (error) => Effect.succeed(errorResponse(error, requestId)),
+    onRight: (form) => dispatch(form, sns, ctx, requestId)
+  })
