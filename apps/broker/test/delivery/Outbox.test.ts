@@ -1,0 +1,28 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Outbox from "../../src/delivery/Outbox.js"
+
+const entry = (n: number, protocol = "sms"): Outbox.OutboxEntry => ({
+  type: "Notification",
+  protocol,
+  endpoint: "+15555550100",
+  subscriptionArn: "arn:aws:sns:us-east-1:000000000000:t:s",
+  topicArn: "arn:aws:sns:us-east-1:000000000000:t",
+  messageId: String(n),
+  subject: undefined,
+  body: `message ${n}`,
+  subscribeUrl: undefined,
+  deliveredAt: new Date(0).toISOString()
+})
+
+describe("Outbox", () => {
+  it("keeps the most recent entries, oldest first, and counts every one", () => {
+    const outbox = Outbox.make(3)
+    for (let n = 1; n <= 5; n++) outbox.put(entry(n, n % 2 === 0 ? "email" : "sms"))
+    const snapshot = outbox.snapshot()
+    expect(snapshot.entries.map((e) => e.messageId)).toEqual(["3", "4", "5"])
+    expect(snapshot.total).toBe(5)
+    expect(snapshot.evicted).toBe(2)
+    expect(snapshot.counts).toEqual({ sms: 3, email: 2 })
+    expect(JSON.parse(outbox.response().body)).toEqual(snapshot)
+  })
+})

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Metrics from "../../src/metrics/Metrics.js"
+
+const topic = "arn:aws:sns:us-east-1:000000000000:orders"
+
+describe("Metrics", () => {
+  it("renders the counters in the Prometheus text format, each family with HELP and TYPE", () => {
+    const metrics = Metrics.make()
+    metrics.observe({
+      _tag: "MessagesAccepted",
+      topicArn: topic,
+      messages: [
+        { messageId: "a", bytes: 100, deliveries: 1, filteredOut: { FilteredOut: 2 } },
+        { messageId: "b", bytes: 50, deliveries: 0, filteredOut: { NoMessageAttributes: 1, InvalidMessageBody: 3 } }
+      ]
+    })
+    metrics.delivered(topic, "https")
+    metrics.delivered(topic, "https")
+    metrics.failed(topic, "lambda")
+    metrics.dropped(topic, "lambda")
+    const text = metrics.render([{ keyArn: "arn:aws:kms:us-east-1:000000000000:key/k", operation: "Decrypt", count: 7 }])
+    const lines = text.split("\n")
+    expect(text.endsWith("\n")).toBe(true)
+    expect(lines).toContain(`sealcast_sns_messages_published_total{topic_arn="${topic}"} 2`)
+    expect(lines).toContain(`sealcast_sns_publish_size_bytes_sum{topic_arn="${topic}"} 150`)
+    expect(lines).toContain(`sealcast_sns_publish_size_bytes_count{topic_arn="${topic}"} 2`)
+    expect(lines).toContain(`sealcast_sns_notifications_delivered_total{topic_arn="${topic}",protocol="https"} 2`)
+    expect(lines).toContain(`sealcast_sns_notifications_failed_total{topic_arn="${topic}",protocol="lambda"} 1`)
+    expect(lines).toContain(`sealcast_sns_notifications_dropped_total{topic_arn="${topic}",protocol="lambda"} 1`)
+    expect(lines).toContain(`sealcast_sns_notifications_filtered_out_total{topic_arn="${topic}"} 2`)
+    expect(lines).toContain(`sealcast_sns_notifications_filtered_out_no_message_attributes_total{topic_arn="${topic}"} 1`)
+    expect(lines).toContain(`sealcast_sns_notifications_filtered_out_invalid_message_body_total{topic_arn="${topic}"} 3`)
+    expect(lines).toContain(`sealcast_kms_requests_total{key_arn="arn:aws:kms:us-east-1:000000000000:key/k",operation="Decrypt"} 7`)
+    // Every sample belongs to a family declared just before it.
+    const declared = new Set(lines.filter((l) => l.startsWith("# TYPE ")).map((l) => l.split(" ")[2]!))
+    for (const sample of lines.filter((l) => l !== "" && !l.startsWith("#"))) {
+      const name = sample.split(/[{ ]/)[0]!
+      expect(declared.has(name) || declared.has(name.replace(/_(sum|count)$/, ""))).toBe(true)
+    }
+    expect(lines.filter((l) => l.startsWith("# HELP ")).length).toBe(declared.size)
+  })
+
+  it("escapes label values as the exposition format requires", () => {
+    expect(Metrics.escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd')
+    const metrics = Metrics.make()
+    metrics.delivered('odd"topic\\', "http")
+    expect(metrics.render([])).toContain('sealcast_sns_notifications_delivered_total{topic_arn="odd\\"topic\\\\",protocol="http"} 1')
+  })
+})
