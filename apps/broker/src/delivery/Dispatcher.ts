@@ -143,7 +143,11 @@ export const start = (
       })
 
     /** Sends one delivery by its protocol. Failures are values; nothing here throws past the caller. */
-    const send = ({ message, subscription, topic }: Target, body: string): Effect.Effect<void, HttpDelivery.DeliveryFailed | Functions.InvocationFailed> => {
+    const send = (
+      { message, subscription, topic }: Target,
+      body: string,
+      now: number
+    ): Effect.Effect<void, HttpDelivery.DeliveryFailed | Functions.InvocationFailed> => {
       const text = Envelope.messageFor(message, body, subscription.protocol, subscription.endpoint)
       const fields = Envelope.notificationFields({ message, text, signatureVersion: Signature.signatureVersionOf(topic.attributes) })
       const unsubscribeUrl = Envelope.unsubscribeUrl(options.origin, subscription.arn)
@@ -162,7 +166,7 @@ export const start = (
             subject: message.subject,
             body: outboxBody,
             subscribeUrl: undefined,
-            deliveredAt: new Date().toISOString()
+            deliveredAt: new Date(now).toISOString()
           })
         )
       switch (subscription.protocol) {
@@ -206,7 +210,7 @@ export const start = (
         const target = { message, subscription, topic }
         const body = yield* Effect.either(sns.openBody(message))
         if (body._tag === "Left") return { _tag: "Failed", reason: `the body could not be opened: ${body.left._tag}`, target } as const
-        const sent = yield* Effect.either(send(target, body.right))
+        const sent = yield* Effect.either(send(target, body.right, yield* Clock.currentTimeMillis))
         return sent._tag === "Left" ? ({ _tag: "Failed", reason: sent.left.reason, target } as const) : ({ _tag: "Delivered", target } as const)
       }).pipe(Effect.catchAllCause((cause) => Effect.succeed({ _tag: "Failed", reason: Cause.pretty(cause), target: undefined } as const)))
 
