@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Array as Arr, Either, ParseResult, Schema } from "effect"
+import { Array as Arr, Either, ParseResult, Schema, type SchemaAST } from "effect"
 import { InvalidParameterValue, ValidationError } from "./Errors.js"
 import type { TreeNode } from "./Form.js"
 
@@ -29,10 +29,17 @@ const emptyAsStructure = Schema.transformOrFail(Schema.Unknown, Schema.Unknown, 
   encode: ParseResult.succeed
 })
 
-/** 1, 2, … as the SDKs number members and entries: no sign, no leading zero. */
-const Index = Schema.String.pipe(Schema.pattern(/^[1-9][0-9]{0,8}$/)).annotations({
-  message: () => "list and map positions are whole numbers from 1, without leading zeros"
-})
+/**
+ * Positions are 1, 2, … as the SDKs number members and entries: no sign, no leading zero. Checked
+ * here rather than as the record's key schema, which would silently drop a key that fails it.
+ */
+const POSITION = /^[1-9][0-9]{0,8}$/
+
+const badPosition = (byIndex: Readonly<Record<string, unknown>>): string | undefined =>
+  Object.keys(byIndex).find((k) => !POSITION.test(k))
+
+const positionIssue = (ast: SchemaAST.AST, actual: unknown, position: string) =>
+  new ParseResult.Type(ast, actual, `list and map positions are whole numbers from 1 without leading zeros, not '${position}'`)
 
 const inIndexOrder = <A>(byIndex: Readonly<Record<string, A>>): Array<A> =>
   Object.keys(byIndex)
@@ -51,21 +58,25 @@ const numbered = <A>(items: ReadonlyArray<A>): Record<string, A> =>
 export const QueryList = <A, I, R>(item: Schema.Schema<A, I, R>): Schema.Schema<ReadonlyArray<A>, unknown, R> =>
   Schema.compose(
     emptyAsStructure,
-    Schema.transform(
-      Schema.Struct({ member: Schema.optionalWith(Schema.Record({ key: Index, value: item }), { default: () => ({}) }) })
+    Schema.transformOrFail(
+      Schema.Struct({ member: Schema.optionalWith(Schema.Record({ key: Schema.String, value: item }), { default: () => ({}) }) })
         .annotations({ message: () => "a list was expected (Name.member.N)" }),
       Schema.Array(Schema.typeSchema(item)),
       {
         strict: true,
-        decode: (wire) => inIndexOrder(wire.member),
-        encode: (items) => ({ member: numbered(items) })
+        decode: (wire, _, ast) => {
+          const bad = badPosition(wire.member)
+          return bad === undefined ? ParseResult.succeed(inIndexOrder(wire.member)) : ParseResult.fail(positionIssue(ast, wire, bad))
+        },
+        encode: (items) => ParseResult.succeed({ member: numbered(items) })
       }
     )
   )
 
 /**
  * `Name.entry.N.<keyName>` / `Name.entry.N.<valueName>`. A key given twice is refused rather than
- * one of its values silently dropped.
+ * one of its values silently dropped. The result is a `ReadonlyMap`, so a key such as `__proto__`
+ * stays data; `Object.fromEntries` turns it into a record safely.
  *
  * @category shapes
  */
@@ -73,31 +84,32 @@ export const QueryMap = <A, I, R>(
   keyName: string,
   valueName: string,
   value: Schema.Schema<A, I, R>
-): Schema.Schema<{ readonly [key: string]: A }, unknown, R> => {
+): Schema.Schema<ReadonlyMap<string, A>, unknown, R> => {
   const Entry = Schema.Struct({ [keyName]: Text, [valueName]: value })
   return Schema.compose(
     emptyAsStructure,
     Schema.transformOrFail(
-      Schema.Struct({ entry: Schema.optionalWith(Schema.Record({ key: Index, value: Entry }), { default: () => ({}) }) })
+      Schema.Struct({ entry: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Entry }), { default: () => ({}) }) })
         .annotations({ message: () => "a map was expected (Name.entry.N)" }),
-      Schema.Record({ key: Schema.String, value: Schema.typeSchema(value) }),
+      Schema.ReadonlyMapFromSelf({ key: Schema.String, value: Schema.typeSchema(value) }),
       {
         strict: true,
         decode: (wire, _, ast) => {
-          // No prototype: a key named `__proto__` is data like any other.
-          const out: Record<string, A> = Object.create(null)
+          const bad = badPosition(wire.entry)
+          if (bad !== undefined) return ParseResult.fail(positionIssue(ast, wire, bad))
+          const out = new Map<string, A>()
           for (const entry of inIndexOrder(wire.entry)) {
             const key = entry[keyName] as string
-            if (Object.hasOwn(out, key)) {
+            if (out.has(key)) {
               return ParseResult.fail(new ParseResult.Type(ast, wire, `the key '${key}' appears more than once`))
             }
-            out[key] = entry[valueName] as A
+            out.set(key, entry[valueName] as A)
           }
           return ParseResult.succeed(out)
         },
-        encode: (record) =>
+        encode: (entries) =>
           ParseResult.succeed({
-            entry: numbered(Object.entries(record).map(([k, v]) => ({ [keyName]: k, [valueName]: v })))
+            entry: numbered(Array.from(entries, ([k, v]) => ({ [keyName]: k, [valueName]: v })))
           })
       }
     )

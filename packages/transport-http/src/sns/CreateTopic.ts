@@ -24,7 +24,7 @@ export const CreateTopic = Action.make({
   }),
   input: (wire) => ({
     name: wire.Name,
-    attributes: wire.Attributes ?? {},
+    attributes: Object.fromEntries(wire.Attributes ?? []),
     tags: toTags(wire.Tags ?? []),
     dataProtectionPolicy: wire.DataProtectionPolicy
   }),

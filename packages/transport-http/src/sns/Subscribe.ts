@@ -28,7 +28,7 @@ export const Subscribe = Action.make({
     topicArn: wire.TopicArn,
     protocol: wire.Protocol,
     endpoint: wire.Endpoint ?? "",
-    attributes: wire.Attributes ?? {},
+    attributes: Object.fromEntries(wire.Attributes ?? []),
     returnSubscriptionArn: wire.ReturnSubscriptionArn ?? false
   }),
   run: (sns, input, ctx) => sns.subscribe(input, ctx),

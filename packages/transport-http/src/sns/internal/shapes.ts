@@ -70,7 +70,7 @@ export const toMessageInput = (wire: typeof MessageFieldsShape.Type): Publish.Me
   subject: wire.Subject,
   messageStructure: wire.MessageStructure,
   messageAttributes: Object.fromEntries(
-    Object.entries(wire.MessageAttributes ?? {}).map(([name, value]) => [name, toMessageAttribute(value)])
+    Array.from(wire.MessageAttributes ?? [], ([name, value]) => [name, toMessageAttribute(value)])
   ),
   messageGroupId: wire.MessageGroupId,
   messageDeduplicationId: wire.MessageDeduplicationId

@@ -1,0 +1,63 @@
+import { Either } from "effect"
+import * as fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import * as Form from "../../src/query/Form.js"
+
+const bytes = (s: string) => new TextEncoder().encode(s)
+const parse = (s: string) => Form.parse(bytes(s))
+const entries = (s: string) => Either.map(parse(s), (form) => [...form])
+
+describe("Form.parse", () => {
+  it("decodes `+` as a space and %XX as UTF-8 bytes, keeping arrival order", () => {
+    expect(entries("b=x+y&a=%C3%BC%F0%9F%98%80%2B%26&c")).toEqual(
+      Either.right([["b", "x y"], ["a", "ü😀+&"], ["c", ""]])
+    )
+  })
+
+  it("skips empty pieces and splits each at its first `=`", () => {
+    expect(entries("&a=1&&b==2&")).toEqual(Either.right([["a", "1"], ["b", "=2"]]))
+    expect(entries("")).toEqual(Either.right([]))
+  })
+
+  it("refuses broken escapes, non-UTF-8 bytes, nameless and repeated parameters", () => {
+    for (const body of ["a=%", "a=%4", "a=%zz", "%G1=x", "a=%C3", "a=%FF", "=x", "a=1&a=1"]) {
+      expect(Either.getLeft(parse(body))).toMatchObject({ _tag: "Some", value: { _tag: "MalformedQueryString" } })
+    }
+    expect(Either.isLeft(Form.parse(new Uint8Array([0x61, 0x3d, 0xc3])))).toBe(true)
+  })
+
+  it("never throws on arbitrary bytes", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (body) => { Form.parse(body) }), { numRuns: 2000 })
+  })
+
+  it("reads back what URLSearchParams writes, for any text", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(fc.string({ unit: "grapheme", minLength: 1 }), fc.string({ unit: "grapheme" })), { selector: ([k]) => k }), (pairs) => {
+        const body = new URLSearchParams(pairs).toString()
+        expect(entries(body)).toEqual(Either.right(pairs))
+      })
+    )
+  })
+})
+
+describe("Form.toTree", () => {
+  const tree = (s: string) => Either.flatMap(parse(s), Form.toTree)
+
+  it("nests dotted names", () => {
+    const t = Either.getOrThrow(tree("Tags.member.2.Key=b&Tags.member.1.Key=a&Name=n"))
+    expect(JSON.parse(JSON.stringify(t))).toEqual({ Tags: { member: { "1": { Key: "a" }, "2": { Key: "b" } } }, Name: "n" })
+  })
+
+  it("refuses a name that is both a value and a structure, in either order", () => {
+    for (const body of ["Tags=&Tags.member.1.Key=k", "Tags.member.1.Key=k&Tags="]) {
+      expect(Either.getLeft(tree(body))).toMatchObject({ _tag: "Some", value: { _tag: "MalformedQueryString" } })
+    }
+  })
+
+  it("keeps __proto__ and constructor as plain data", () => {
+    const t = Either.getOrThrow(tree("__proto__.polluted=1&constructor=x"))
+    expect(Object.getPrototypeOf(t)).toBeNull()
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined()
+    expect(t["constructor"]).toBe("x")
+  })
+})
