@@ -23,6 +23,12 @@ export interface ErrorRow {
   readonly code: string
   readonly status: number
   readonly fault: "Sender" | "Receiver"
+  /**
+   * The `__type` the JSON 1.1 protocol uses where it names the error differently from the Query
+   * protocol (the authentication errors: JSON services say `UnrecognizedClientException` where Query
+   * services say `InvalidClientTokenId`).
+   */
+  readonly jsonCode?: string
 }
 
 /**
@@ -40,7 +46,8 @@ export const transportErrorTags = [
   "UnrepresentableCharacter"
 ] as const
 
-const sender = (code: string, status: number): ErrorRow => ({ code, status, fault: "Sender" })
+const sender = (code: string, status: number, jsonCode?: string): ErrorRow =>
+  jsonCode === undefined ? { code, status, fault: "Sender" } : { code, status, fault: "Sender", jsonCode }
 const receiver = (code: string, status: number): ErrorRow => ({ code, status, fault: "Receiver" })
 
 type Tag =
@@ -95,12 +102,12 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   // Request authentication (AWS "Common Errors"; SEMANTICS.md §6). AWS answers a SigV4 request
   // outside the 15-minute window 403 ("Signature expired"), and the current common-errors table
   // gives IncompleteSignature 403.
-  MissingAuthenticationToken: sender("MissingAuthenticationToken", 403),
-  IncompleteSignature: sender("IncompleteSignature", 403),
-  InvalidClientTokenId: sender("InvalidClientTokenId", 403),
-  SignatureDoesNotMatch: sender("SignatureDoesNotMatch", 403),
-  RequestExpired: sender("RequestExpired", 403),
-  XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400),
+  MissingAuthenticationToken: sender("MissingAuthenticationToken", 403, "MissingAuthenticationTokenException"),
+  IncompleteSignature: sender("IncompleteSignature", 403, "IncompleteSignatureException"),
+  InvalidClientTokenId: sender("InvalidClientTokenId", 403, "UnrecognizedClientException"),
+  SignatureDoesNotMatch: sender("SignatureDoesNotMatch", 403, "InvalidSignatureException"),
+  RequestExpired: sender("RequestExpired", 403, "InvalidSignatureException"),
+  XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400, "InvalidSignatureException"),
 
   // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, SEMANTICS.md §5).
   NotFoundException: sender("NotFoundException", 400),

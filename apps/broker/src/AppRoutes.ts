@@ -1,0 +1,106 @@
+/**
+ * The broker's own routes under `/_sealcast/`: health, metrics, the outbox, the message-signing
+ * certificate, and the stored messages of a topic (for teaching and tests: metadata in the clear, a
+ * sealed body only as its envelope, never its plaintext).
+ *
+ * @since 0.1.0
+ */
+import { Arn, type Message, type MessageStore } from "@sealcast/core"
+import type { KmsSim } from "@sealcast/kms-sim"
+import { ErrorTable, type Server } from "@sealcast/transport-http"
+import { Effect } from "effect"
+import type { Outbox } from "./delivery/Outbox.js"
+import * as Metrics from "./metrics/Metrics.js"
+
+/**
+ * @category models
+ */
+export interface AppRoutesOptions {
+  readonly region: string
+  readonly store: MessageStore.MessageStoreService
+  readonly kms: KmsSim.KmsSimService
+  readonly metrics: Metrics.Metrics
+  readonly outbox: Outbox
+  readonly signingCertificatePem: string
+  readonly startedAt: number
+}
+
+const json = (status: number, value: unknown): Server.Response => ({
+  status,
+  contentType: "application/json",
+  body: JSON.stringify(value)
+})
+
+const errorJson = (error: { readonly _tag: string; readonly message?: string }): Server.Response => {
+  const row = ErrorTable.describeError(error)
+  return json(row.status, { __type: row.jsonCode ?? row.code, message: row.message })
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64")
+
+/**
+ * A stored message as the inspection route shows it. A sealed body appears as its envelope, base64.
+ *
+ * @category encoding
+ */
+export const describeMessage = (m: Message.StoredMessage) => ({
+  messageId: m.messageId,
+  topicArn: m.topicArn,
+  timestamp: new Date(m.timestamp).toISOString(),
+  subject: m.subject ?? null,
+  publisher: m.publisher,
+  messageStructure: m.messageStructure ?? null,
+  fifo: m.fifo ?? null,
+  attributes: Object.fromEntries(
+    Object.entries(m.attributes).map(([name, v]) => [
+      name,
+      v.binaryValue === undefined ? { DataType: v.dataType, StringValue: v.stringValue } : { DataType: v.dataType, BinaryValue: base64(v.binaryValue) }
+    ])
+  ),
+  body:
+    m.body._tag === "Plain"
+      ? { kind: "Plain", text: m.body.text }
+      : {
+          kind: "Sealed",
+          algorithm: m.body.envelope.algorithm,
+          keyArn: m.body.envelope.keyArn,
+          encryptedDataKey: base64(m.body.envelope.encryptedDataKey),
+          nonce: base64(m.body.envelope.nonce),
+          ciphertext: base64(m.body.envelope.ciphertext)
+        }
+})
+
+const TOPIC_MESSAGES = /^\/_sealcast\/topics\/([^/]+)\/messages$/
+
+/**
+ * The route table.
+ *
+ * @category constructors
+ */
+export const make =
+  (options: AppRoutesOptions) =>
+  (request: Server.RouteRequest): Effect.Effect<Server.Response> | undefined => {
+    if (request.method !== "GET") return undefined
+    switch (request.path) {
+      case "/_sealcast/health":
+        return Effect.succeed(json(200, { status: "ok", uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000) }))
+      case "/_sealcast/metrics":
+        return Effect.map(options.kms.usage, (counts) => ({
+          status: 200,
+          contentType: Metrics.CONTENT_TYPE,
+          body: options.metrics.render(counts)
+        }))
+      case "/_sealcast/outbox":
+        return Effect.succeed(options.outbox.response())
+      case "/_sealcast/signing-cert.pem":
+        return Effect.succeed({ status: 200, contentType: "application/x-pem-file", body: options.signingCertificatePem })
+    }
+    const topic = TOPIC_MESSAGES.exec(request.path)
+    if (topic === null) return undefined
+    return Effect.gen(function* () {
+      const caller = yield* request.authenticate("sns")
+      const limit = Math.min(Math.max(Number(request.query.get("limit") ?? 100) || 100, 1), 1000)
+      const messages = yield* options.store.listByTopic(Arn.topicArn(options.region, caller.accountId, topic[1]!), { limit })
+      return json(200, { messages: messages.map(describeMessage) })
+    }).pipe(Effect.catchAll((error) => Effect.succeed(errorJson(error))))
+  }

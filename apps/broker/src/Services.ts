@@ -1,0 +1,70 @@
+/**
+ * The broker's services as one layer graph: the stores (SQLite in the data dir, or memory), the
+ * simulated KMS over its key store, the bridge that gives the SNS core its KMS port, the node:crypto
+ * cipher, and the Sns service itself.
+ *
+ * @since 0.1.0
+ */
+import { Ids, MessageStore, RegistryStore, Sns } from "@sealcast/core"
+import { KeyStore, KmsSim, RootKey, SnsBridge } from "@sealcast/kms-sim"
+import { Effect, Layer } from "effect"
+import * as NodeCipher from "./NodeCipher.js"
+import * as SqliteKeyStore from "./persistence/SqliteKeyStore.js"
+import * as SqliteRegistryStore from "./persistence/SqliteRegistryStore.js"
+import * as SqliteDatabase from "./store/SqliteDatabase.js"
+import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
+
+/**
+ * @category models
+ */
+export interface ServicesOptions {
+  /** An absolute data dir, or `:memory:`. */
+  readonly dataDir: string
+  readonly region: string
+  /** The 32-byte key that wraps KMS key material at rest. */
+  readonly rootKey: Uint8Array
+}
+
+type Stores = MessageStore.MessageStore | RegistryStore.RegistryStore | KeyStore.KeyStore
+
+const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(
+  MessageStore.layerMemory,
+  RegistryStore.layerMemory,
+  KeyStore.layerMemory
+)
+
+/** All three stores on one database file, so one WAL orders every commit. */
+const sqliteStores = (path: string) =>
+  Layer.mergeAll(
+    SqliteMessageStore.layerFromDatabase,
+    Layer.effect(
+      RegistryStore.RegistryStore,
+      Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => SqliteRegistryStore.make(db))
+    ),
+    Layer.effect(
+      KeyStore.KeyStore,
+      Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => SqliteKeyStore.make(db))
+    )
+  ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
+
+/**
+ * Everything the transport and delivery need: Sns, KmsSim and the message store.
+ *
+ * @category layers
+ */
+export const layer = (options: ServicesOptions) => {
+  const stores = options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
+  const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
+  const kms = KmsSim.layer({ region: options.region }).pipe(
+    Layer.provide(Layer.mergeAll(primitives, RootKey.layer(options.rootKey)))
+  )
+  const sns = Sns.layer.pipe(Layer.provide(SnsBridge.layerCoreKms), Layer.provide(primitives))
+  return Layer.provideMerge(Layer.provideMerge(sns, kms), stores)
+}
+
+/**
+ * The services the layer provides.
+ *
+ * @category models
+ */
+export type Services = Layer.Layer.Success<ReturnType<typeof layer>>

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+/**
+ * The `sealcast` command. `sealcast serve` runs the broker until SIGTERM or SIGINT; it prints exactly
+ * one JSON line on standard output when ready, and logs on standard error.
+ *
+ * Exit codes: 0 after a graceful stop or `--help`; 2 for invalid options; 1 when the broker cannot
+ * start.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Either, Exit, Scope } from "effect"
+import { program } from "../Broker.js"
+import { parseCommandLine } from "../config/BrokerOptions.js"
+import * as Log from "../Log.js"
+
+const main = async (): Promise<number> => {
+  const command = parseCommandLine(process.argv.slice(2), process.env)
+  if (Either.isLeft(command)) {
+    process.stderr.write(`sealcast: ${command.left.message}\nRun 'sealcast serve --help' for the options.\n`)
+    return 2
+  }
+  if (command.right._tag === "Help") {
+    process.stdout.write(command.right.text)
+    return 0
+  }
+  const options = command.right.options
+  const log = Log.make(options.logLevel)
+  const scope = Effect.runSync(Scope.make())
+  const started = await Effect.runPromiseExit(Scope.extend(program(options, log), scope))
+  if (Exit.isFailure(started)) {
+    const error = Cause.squash(started.cause)
+    log("error", "cannot start", { error: error instanceof Error ? error.message : String(error) })
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    return 1
+  }
+  process.stdout.write(`${JSON.stringify(started.value.ready)}\n`)
+  log("info", "ready", { https: started.value.endpoint, http: started.value.httpEndpoint ?? null })
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"))
+    process.once("SIGINT", () => resolve("SIGINT"))
+  })
+  log("info", "stopping", { signal })
+  await Effect.runPromise(Scope.close(scope, Exit.void))
+  log("info", "stopped")
+  return 0
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`sealcast: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+    process.exit(1)
+  }
+)
