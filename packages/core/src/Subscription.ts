@@ -104,7 +104,9 @@ export const validateEndpoint = (protocol: Protocol, endpoint: string): Either.E
     case "sms":
       return E164.test(endpoint.replace(/[\s()-]/g, "")) ? ok : bad("SMS endpoints must be phone numbers in E.164 form")
     case "sqs":
-      return /^arn:aws[\w-]*:sqs:[\w-]+:\d{12}:[\w-]{1,80}(\.fifo)?$/.test(endpoint) ? ok : bad("SQS endpoints must be queue ARNs")
+      // Sealcast has no queues yet, so an SQS subscription could never deliver: refuse it plainly
+      // rather than accept messages into nowhere.
+      return bad("SQS queues are not provided by Sealcast yet; subscribe an http, https, lambda, email, email-json, sms, application or firehose endpoint")
     case "lambda":
       return /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$/.test(endpoint)
         ? ok

@@ -129,7 +129,9 @@ describe("subscriptions", () => {
     expect(ok("sms", "+15555550100")).toBe("ok")
     expect(ok("sms", "call me")).toBe("InvalidParameter")
     expect(ok("lambda", "arn:aws:lambda:us-east-1:000000000000:function:f")).toBe("ok")
-    expect(ok("sqs", "arn:aws:sqs:us-east-1:000000000000:q")).toBe("ok")
+    // No queues yet: SQS subscriptions are refused with a clear reason.
+    const sqs = Subscription.validateEndpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q")
+    expect(Either.isLeft(sqs) && sqs.left.message).toContain("SQS queues are not provided")
     expect(ok("firehose", "arn:aws:firehose:us-east-1:000000000000:deliverystream/s")).toBe("ok")
     expect(ok("application", "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/id")).toBe("ok")
   })

@@ -187,7 +187,8 @@ export const start = (
         case "email-json":
           return toOutbox(Envelope.encode(signed()))
         case "sqs":
-          return toOutbox(raw ? text : Envelope.encode(signed()))
+          // Subscribe refuses SQS endpoints (no queues yet), so none is ever stored.
+          return Effect.fail(new Functions.InvocationFailed({ reason: "SQS queues are not provided" }))
         case "firehose":
           return toOutbox(raw ? text : Envelope.firehoseRecord(fields, unsubscribeUrl, message.attributes))
         case "email":

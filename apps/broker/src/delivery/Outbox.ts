@@ -1,6 +1,6 @@
 /**
  * The outbox: where deliveries to endpoints a local broker cannot reach (email, email-json, sms,
- * application, firehose, sqs) and email confirmation requests go, so tests can read them as they
+ * application, firehose) and email confirmation requests go, so tests can read them as they
  * would the mail, the phone or the stream (`GET /_sealcast/outbox`, as LocalStack offers).
  *
  * Bounded: it keeps the most recent entries and counts everything, so a long run cannot exhaust
