@@ -22,24 +22,17 @@
 import { Effect, Either } from "effect"
 import { randomBytes } from "node:crypto"
 import { join } from "node:path"
+import type { Request } from "@sealcast/transport-http"
 import { ConfigError } from "./BrokerOptions.js"
 import * as DataDir from "./DataDir.js"
 import { parseIni } from "./internal/ini.js"
 
 /**
- * One access key and whose it is.
+ * One access key and whose it is: the shape the request verifier looks keys up in.
  *
  * @category models
  */
-export interface Credential {
-  readonly accessKeyId: string
-  readonly secretAccessKey: string
-  /** Present for temporary credentials: a request must carry it as `X-Amz-Security-Token`. */
-  readonly sessionToken?: string
-  readonly accountId: string
-  /** `arn:aws:iam::<account>:root` or `arn:aws:iam::<account>:user/<name>`. */
-  readonly principalArn: string
-}
+export type Credential = Request.Credential
 
 /**
  * Access key id -> credential.
