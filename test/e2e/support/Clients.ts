@@ -1,0 +1,139 @@
+/**
+ * What every end-to-end suite needs to talk to a running broker: the unmodified AWS SDK v3 clients
+ * configured with only endpoint, region, credentials and the CA (CONTRACT.md, "The endpoint"), and
+ * raw requests signed with the SDK's own SigV4 signer for the wire-level checks the SDK cannot make.
+ */
+import { Sha256 } from "@aws-crypto/sha256-js"
+import { KMSClient } from "@aws-sdk/client-kms"
+import { SNSClient } from "@aws-sdk/client-sns"
+import { SignatureV4 } from "@smithy/signature-v4"
+import { createHash } from "node:crypto"
+import * as http from "node:http"
+import * as https from "node:https"
+
+/** Where a broker listens and whom it trusts: what a client needs to know. */
+export interface Target {
+  /** `https://…` or `http://…`. */
+  readonly endpoint: string
+  readonly region: string
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  /** The CA that signed the broker's HTTPS certificate. */
+  readonly caPem: string
+}
+
+/** A target from `startBroker`'s answer, or from the ready line of `sealcast serve`. */
+export const targetOf = (broker: {
+  readonly endpoint: string
+  readonly region: string
+  readonly credentials: Target["credentials"]
+  readonly caPem: string | undefined
+}): Target => {
+  if (broker.caPem === undefined) throw new Error("the broker runs with a user certificate; these suites need its own CA")
+  return { endpoint: broker.endpoint, region: broker.region, credentials: broker.credentials, caPem: broker.caPem }
+}
+
+const clientConfig = (target: Target) => ({
+  endpoint: target.endpoint,
+  region: target.region,
+  credentials: { ...target.credentials },
+  // The SDK retries throttling and 5xx; the suites want to see the first answer.
+  maxAttempts: 1,
+  requestHandler: { httpsAgent: new https.Agent({ ca: target.caPem, keepAlive: true }) }
+})
+
+export const snsClient = (target: Target): SNSClient => new SNSClient(clientConfig(target))
+
+export const kmsClient = (target: Target): KMSClient => new KMSClient(clientConfig(target))
+
+/** A raw HTTP answer. */
+export interface RawResponse {
+  readonly status: number
+  readonly headers: http.IncomingHttpHeaders
+  readonly body: string
+}
+
+export interface RawRequest {
+  readonly method: "GET" | "POST"
+  /** Path and query, already escaped, e.g. `/_sealcast/health`. */
+  readonly path: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string | Uint8Array
+}
+
+/** Sends one request as it stands (no signing, no retries) and collects the answer. */
+export const send = (origin: string, caPem: string, request: RawRequest): Promise<RawResponse> =>
+  new Promise((resolve, reject) => {
+    const url = new URL(request.path, origin)
+    const body = request.body === undefined ? undefined : typeof request.body === "string" ? Buffer.from(request.body, "utf8") : Buffer.from(request.body)
+    const options: https.RequestOptions = {
+      method: request.method,
+      headers: { ...(body === undefined ? {} : { "content-length": String(body.length) }), ...request.headers },
+      ca: caPem,
+      agent: false
+    }
+    const req = (url.protocol === "https:" ? https : http).request(url, options, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (chunk: Buffer) => chunks.push(chunk))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))
+      res.on("error", reject)
+    })
+    req.on("error", reject)
+    req.end(body)
+  })
+
+export interface SignedRequest extends RawRequest {
+  /** The SigV4 credential scope's service. */
+  readonly service: "sns" | "kms"
+  readonly credentials?: Target["credentials"]
+}
+
+/** Signs `request` with the AWS SDK's SigV4 signer (headers, `x-amz-content-sha256` included) and sends it. */
+export const sendSigned = async (target: Target, request: SignedRequest): Promise<RawResponse> => {
+  const url = new URL(request.path, target.endpoint)
+  const signer = new SignatureV4({
+    credentials: { ...(request.credentials ?? target.credentials) },
+    region: target.region,
+    service: request.service,
+    sha256: Sha256,
+    uriEscapePath: true
+  })
+  const body = request.body === undefined ? "" : request.body
+  const signed = await signer.sign({
+    method: request.method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: url.pathname,
+    query: Object.fromEntries(url.searchParams),
+    headers: { host: url.host, "x-amz-content-sha256": createHash("sha256").update(body).digest("hex"), ...request.headers },
+    body
+  })
+  return send(target.endpoint, target.caPem, { method: request.method, path: request.path, headers: signed.headers, body })
+}
+
+/** A stored message as `GET /_sealcast/topics/<name>/messages` shows it (apps/broker/src/AppRoutes.ts). */
+export interface StoredMessage {
+  readonly messageId: string
+  readonly topicArn: string
+  readonly subject: string | null
+  readonly attributes: Record<string, { readonly DataType: string; readonly StringValue?: string; readonly BinaryValue?: string }>
+  readonly body:
+    | { readonly kind: "Plain"; readonly text: string }
+    | { readonly kind: "Sealed"; readonly algorithm: string; readonly keyArn: string; readonly encryptedDataKey: string; readonly nonce: string; readonly ciphertext: string }
+}
+
+/** The messages the broker holds for the topic `name`, through its SigV4-signed inspection route. */
+export const storedMessages = async (target: Target, name: string): Promise<ReadonlyArray<StoredMessage>> => {
+  const response = await sendSigned(target, { method: "GET", path: `/_sealcast/topics/${encodeURIComponent(name)}/messages?limit=1000`, service: "sns" })
+  if (response.status !== 200) throw new Error(`inspection route answered ${response.status}: ${response.body}`)
+  return (JSON.parse(response.body) as { messages: ReadonlyArray<StoredMessage> }).messages
+}
+
+/** Polls `check` until it holds, or fails after `timeoutMs` saying what was awaited. */
+export const eventually = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
