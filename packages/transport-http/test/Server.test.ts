@@ -1,0 +1,178 @@
+/**
+ * The server glue on a live listener: routing by X-Amz-Target and path, the credential scope's
+ * service, the body cap, the unsigned links, app routes, and that nothing a client sends takes the
+ * server down. Requests are signed by the AWS SDK's own signer.
+ */
+import { Sha256 } from "@aws-crypto/sha256-js"
+import { Cipher, Ids } from "@sealcast/core"
+import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
+import { SignatureV4 } from "@smithy/signature-v4"
+import { Context, Effect, Layer } from "effect"
+import * as fc from "fast-check"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Server from "../src/Server.js"
+import { fakeSns } from "./sns/support.js"
+
+const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
+const credential = { ...credentials, accountId: "000000000000", principalArn: "arn:aws:iam::000000000000:root" }
+
+const sns = fakeSns({
+  publish: { messageId: "m-1", sequenceNumber: undefined },
+  confirmSubscription: { subscriptionArn: "arn:aws:sns:us-east-1:000000000000:t:s" }
+})
+
+const kms = Effect.runSync(
+  Effect.map(
+    Layer.build(
+      KmsSim.layer({ region: "us-east-1" }).pipe(
+        Layer.provide(Layer.mergeAll(Cipher.layerNoble, Ids.layerCrypto, KeyStore.layerMemory, RootKey.layer(new Uint8Array(32).fill(7))))
+      )
+    ),
+    (context) => Context.get(context, KmsSim.KmsSim)
+  ).pipe(Effect.scoped)
+)
+
+const logged: Array<string> = []
+let listening: Server.Listening
+let origin: string
+
+beforeAll(async () => {
+  listening = await Effect.runPromise(
+    Server.listenHttp(
+      {
+        region: "us-east-1",
+        lookup: (id) => Effect.succeed(id === credential.accessKeyId ? credential : undefined),
+        sns: sns.service,
+        kms,
+        newRequestId: () => "req-1",
+        log: (level, message) => logged.push(`${level} ${message}`),
+        maxBodyBytes: 64 * 1024,
+        appRoute: (request) =>
+          request.path === "/_sealcast/health"
+            ? Effect.succeed({ status: 200, contentType: "application/json", body: '{"status":"ok"}' })
+            : request.path === "/_sealcast/broken"
+              ? Effect.die(new Error("a bug"))
+              : undefined
+      },
+      "127.0.0.1",
+      0
+    )
+  )
+  origin = `http://127.0.0.1:${listening.port}`
+})
+
+afterAll(() => Effect.runPromise(listening.close))
+
+const signed = async (
+  service: string,
+  body: string,
+  headers: Record<string, string>,
+  options: { readonly method?: string; readonly query?: Record<string, string> } = {}
+) => {
+  const signer = new SignatureV4({ service, region: "us-east-1", credentials, sha256: Sha256 })
+  const host = `127.0.0.1:${listening.port}`
+  const request = await signer.sign({
+    method: options.method ?? "POST",
+    protocol: "http:",
+    hostname: "127.0.0.1",
+    port: listening.port,
+    path: "/",
+    ...(options.query === undefined ? {} : { query: options.query }),
+    headers: { host, ...headers },
+    body
+  })
+  const query = options.query === undefined ? "" : `?${new URLSearchParams(options.query).toString()}`
+  return fetch(`${origin}/${query}`, {
+    method: request.method,
+    headers: request.headers,
+    ...(request.method === "GET" ? {} : { body })
+  })
+}
+
+const form = { "content-type": "application/x-www-form-urlencoded" }
+const kmsHeaders = (op: string) => ({ "content-type": "application/x-amz-json-1.1", "x-amz-target": `TrentService.${op}` })
+
+describe("Server", () => {
+  it("routes a signed KMS request to the simulator and answers JSON 1.1", async () => {
+    const res = await signed("kms", '{"Description":"k"}', kmsHeaders("CreateKey"))
+    expect(res.status).toBe(200)
+    expect(res.headers.get("content-type")).toBe("application/x-amz-json-1.1")
+    expect(res.headers.get("x-amzn-requestid")).toBe("req-1")
+    const answer = (await res.json()) as { KeyMetadata: { KeyState: string; Description: string } }
+    expect(answer.KeyMetadata).toMatchObject({ KeyState: "Enabled", Description: "k" })
+  })
+
+  it("answers KMS protocol errors in JSON with their codes", async () => {
+    const bad = await signed("kms", "{not json", kmsHeaders("CreateKey"))
+    expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({ __type: "SerializationException" })
+    const unknown = await signed("kms", "{}", kmsHeaders("MakeCoffee"))
+    expect(await unknown.json()).toMatchObject({ __type: "UnknownOperationException" })
+    const missing = await signed("kms", "{}", kmsHeaders("DescribeKey"))
+    expect(await missing.json()).toMatchObject({ __type: "ValidationException" })
+  })
+
+  it("refuses a KMS request signed for another service, in JSON's own words", async () => {
+    const res = await signed("sns", "{}", kmsHeaders("ListKeys"))
+    expect(res.status).toBe(403)
+    expect(await res.json()).toMatchObject({ __type: "InvalidSignatureException" })
+  })
+
+  it("hands a signed SNS request to the core with the caller and transport", async () => {
+    const res = await signed("sns", "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Message=hi", form)
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain("<MessageId>m-1</MessageId>")
+    expect(sns.contexts.at(-1)).toEqual({
+      accountId: "000000000000",
+      principalArn: "arn:aws:iam::000000000000:root",
+      region: "us-east-1",
+      transport: "http",
+      auth: "sigv4"
+    })
+  })
+
+  it("refuses unsigned SNS requests, except the links SNS hands out", async () => {
+    const unsigned = await fetch(origin, { method: "POST", headers: form, body: "Action=ListTopics&Version=2010-03-31" })
+    expect(unsigned.status).toBe(403)
+    expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>")
+    const link = await fetch(`${origin}/?Action=ConfirmSubscription&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Token=abc`)
+    expect(link.status).toBe(200)
+    expect(sns.calls.at(-1)).toEqual({ method: "confirmSubscription", args: [{ topicArn: "arn:aws:sns:us-east-1:000000000000:t", token: "abc", authenticateOnUnsubscribe: false }] })
+    expect(sns.contexts.at(-1)).toBeUndefined()
+  })
+
+  it("answers a body over the cap with an AWS-shaped 413 in the request's protocol", async () => {
+    const big = "x".repeat(65 * 1024)
+    const query = await fetch(origin, { method: "POST", headers: form, body: big })
+    expect(query.status).toBe(413)
+    expect(await query.text()).toContain("<Code>RequestEntityTooLarge</Code>")
+    const json = await fetch(origin, { method: "POST", headers: kmsHeaders("Encrypt"), body: big })
+    expect(json.status).toBe(413)
+    expect(await json.json()).toMatchObject({ __type: "RequestEntityTooLarge" })
+  })
+
+  it("serves app routes, 404s unknown paths, and survives a defect", async () => {
+    expect(await (await fetch(`${origin}/_sealcast/health`)).json()).toEqual({ status: "ok" })
+    const missing = await fetch(`${origin}/nowhere`)
+    expect(missing.status).toBe(404)
+    const broken = await fetch(`${origin}/_sealcast/broken`)
+    expect(broken.status).toBe(500)
+    expect(await broken.text()).toContain("<Code>InternalFailure</Code>")
+    expect(logged.some((line) => line.startsWith("error request failed"))).toBe(true)
+    expect((await fetch(`${origin}/_sealcast/health`)).status).toBe(200)
+  })
+
+  it("answers any body with a well-formed AWS error, never a 5xx", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), fc.boolean(), async (body, asKms) => {
+        const res = await fetch(origin, { method: "POST", headers: asKms ? kmsHeaders("Decrypt") : form, body })
+        expect(res.status).toBeGreaterThanOrEqual(400)
+        expect(res.status).toBeLessThan(500)
+        const text = await res.text()
+        if (asKms) expect(JSON.parse(text)).toHaveProperty("__type")
+        else expect(text).toMatch(/^<ErrorResponse xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/"><Error><Type>Sender<\/Type><Code>\w+<\/Code>/)
+      }),
+      { numRuns: 100 }
+    )
+  })
+})
