@@ -1,0 +1,129 @@
+/**
+ * CONTRACT.md, "At rest": for an encrypted topic no file under the data dir and no log line ever
+ * holds a message body in plaintext. The broker runs as `sealcast serve` at log level debug on a real
+ * data dir; the subscriber keeps failing, so the messages stay stored while every file is scanned.
+ * The same scan finds an unencrypted topic's body, which proves it can see.
+ */
+import { CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms"
+import {
+  CreateTopicCommand,
+  GetSubscriptionAttributesCommand,
+  PublishBatchCommand,
+  PublishCommand,
+  type SNSClient,
+  SubscribeCommand
+} from "@aws-sdk/client-sns"
+import { randomUUID } from "node:crypto"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { eventually, kmsClient, snsClient, storedMessages } from "./support/Clients.js"
+import { type Served, serve } from "./support/Serve.js"
+import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
+
+const dataDir = mkdtempSync(join(tmpdir(), "sealcast-at-rest-"))
+let broker: Served
+let sns: SNSClient
+let kms: KMSClient
+let subscriber: Subscriber
+
+beforeAll(async () => {
+  broker = await serve(["--port", "0", "--data-dir", dataDir, "--log-level", "debug"])
+  sns = snsClient(broker.target)
+  kms = kmsClient(broker.target)
+  subscriber = await startSubscriber({ caPem: broker.target.caPem, status: 500 })
+})
+
+afterAll(async () => {
+  sns.destroy()
+  kms.destroy()
+  await subscriber.close()
+  await broker.stop("SIGKILL")
+  rmSync(dataDir, { recursive: true, force: true })
+})
+
+/** Every file under `dir`, recursively: the database, its WAL and shm, keys, certificates, anything. */
+const filesUnder = (dir: string): ReadonlyArray<string> =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(join(dir, entry.name)) : entry.isFile() ? [join(dir, entry.name)] : []
+  )
+
+/**
+ * The byte strings a plaintext could hide as: UTF-8, UTF-16LE, and base64 at each of the three
+ * alignments it can start at (only whole 4-character groups, which do not depend on what surrounds it).
+ */
+const encodingsOf = (text: string): ReadonlyArray<{ readonly name: string; readonly bytes: Buffer }> => {
+  const utf8 = Buffer.from(text, "utf8")
+  const base64 = [0, 1, 2].map((skip) => {
+    const encoded = utf8.subarray(skip).toString("base64")
+    return { name: `base64+${skip}`, bytes: Buffer.from(encoded.slice(0, Math.floor((encoded.length - 4) / 4) * 4), "ascii") }
+  })
+  return [{ name: "utf-8", bytes: utf8 }, { name: "utf-16le", bytes: Buffer.from(text, "utf16le") }, ...base64]
+}
+
+/** Where any encoding of `text` occurs, as `file (encoding)`; an empty list when nowhere. */
+const occurrences = (text: string): ReadonlyArray<string> => {
+  const files = filesUnder(dataDir)
+  expect(files.length).toBeGreaterThan(0)
+  return files.flatMap((file) => {
+    const content = readFileSync(file)
+    return encodingsOf(text).filter((e) => content.includes(e.bytes)).map((e) => `${file} (${e.name})`)
+  })
+}
+
+const waitForConfirmation = (subscriptionArn: string) =>
+  eventually("the subscription to be confirmed", async () => {
+    const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn }))
+    return Attributes?.["PendingConfirmation"] === "false"
+  })
+
+describe("message bodies at rest", () => {
+  // Unique per run, long enough that a chance match is impossible.
+  const sealedBody = `sealed body ${randomUUID()} — the secret recipe`
+  const sealedBatchBody = `sealed batch body ${randomUUID()}`
+  const plainBody = `plain body ${randomUUID()} — public notice`
+
+  it("an encrypted topic's bodies appear in no file and no log line; an unencrypted topic's do appear", async () => {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
+    const sealed = await sns.send(new CreateTopicCommand({ Name: "sealed", Attributes: { KmsMasterKeyId: KeyMetadata!.KeyId! } }))
+    const plain = await sns.send(new CreateTopicCommand({ Name: "plain" }))
+    for (const { TopicArn } of [sealed, plain]) {
+      const { SubscriptionArn } = await sns.send(
+        new SubscribeCommand({ TopicArn, Protocol: "http", Endpoint: subscriber.url, ReturnSubscriptionArn: true })
+      )
+      await waitForConfirmation(SubscriptionArn!)
+    }
+
+    await sns.send(new PublishCommand({ TopicArn: sealed.TopicArn, Message: sealedBody, Subject: "recipe" }))
+    const batch = await sns.send(
+      new PublishBatchCommand({ TopicArn: sealed.TopicArn, PublishBatchRequestEntries: [{ Id: "one", Message: sealedBatchBody }] })
+    )
+    expect(batch.Successful).toHaveLength(1)
+    await sns.send(new PublishCommand({ TopicArn: plain.TopicArn, Message: plainBody }))
+
+    // Each message has been opened for delivery at least once (and refused by the subscriber), so the
+    // decrypting path has run too, with its debug logging.
+    await eventually("a failed delivery of every message", () => {
+      const messages = subscriber.notifications().map((n) => n["Message"])
+      return [sealedBody, sealedBatchBody, plainBody].every((body) => messages.includes(body))
+    })
+    expect((await storedMessages(broker.target, "sealed")).map((m) => m.body.kind)).toEqual(["Sealed", "Sealed"])
+
+    expect(occurrences(sealedBody)).toEqual([])
+    expect(occurrences(sealedBatchBody)).toEqual([])
+    expect(occurrences(plainBody).some((where) => where.endsWith("(utf-8)"))).toBe(true)
+
+    // A graceful stop checkpoints the WAL into the database: scan what is left on disk once more.
+    expect(await broker.stop("SIGTERM")).toEqual({ code: 0, signal: null })
+    expect(occurrences(sealedBody)).toEqual([])
+    expect(occurrences(sealedBatchBody)).toEqual([])
+    expect(occurrences(plainBody).some((where) => where.endsWith("(utf-8)"))).toBe(true)
+
+    const logs = broker.stderr()
+    expect(logs).toContain('"level":"debug"')
+    for (const body of [sealedBody, sealedBatchBody]) {
+      for (const encoding of encodingsOf(body)) expect(Buffer.from(logs, "utf8").includes(encoding.bytes)).toBe(false)
+    }
+  })
+})
