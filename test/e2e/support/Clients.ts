@@ -137,3 +137,46 @@ export const eventually = async (what: string, check: () => boolean | Promise<bo
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
+
+/** An AWS error answer, from either wire protocol. */
+export interface AwsError {
+  readonly protocol: "query" | "json"
+  readonly code: string
+  readonly message: string
+}
+
+const XML_ERROR =
+  /^(?:<\?xml[^>]*\?>\s*)?<ErrorResponse xmlns="http:\/\/sns\.amazonaws\.com\/doc\/2010-03-31\/">\s*<Error>\s*<Type>(Sender|Receiver)<\/Type>\s*<Code>([A-Za-z.]+)<\/Code>\s*<Message>([^<]*)<\/Message>\s*<\/Error>\s*<RequestId>[^<]+<\/RequestId>\s*<\/ErrorResponse>\s*$/
+
+const XML_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }
+
+/** Character data as XML 1.0 §4.6 and §4.1 define its predefined entities and character references. */
+const unescapeXml = (text: string): string =>
+  text.replace(/&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, name: string) =>
+    name.startsWith("#x") ? String.fromCodePoint(parseInt(name.slice(2), 16))
+      : name.startsWith("#") ? String.fromCodePoint(parseInt(name.slice(1), 10))
+      : XML_ENTITIES[name]!
+  )
+
+/**
+ * Reads `response` as AWS's error shapes (SEMANTICS.md §3 and §5): an SNS Query `ErrorResponse` or a
+ * JSON 1.1 `{"__type","message"}` body; undefined when it is neither.
+ */
+export const awsErrorOf = (response: RawResponse): AwsError | undefined => {
+  const type = String(response.headers["content-type"] ?? "")
+  if (type.startsWith("text/xml") || type.startsWith("application/xml")) {
+    const match = XML_ERROR.exec(response.body)
+    return match === null ? undefined : { protocol: "query", code: match[2]!, message: unescapeXml(match[3]!) }
+  }
+  if (type.startsWith("application/x-amz-json-1.1") || type.startsWith("application/json")) {
+    try {
+      const value: unknown = JSON.parse(response.body)
+      if (typeof value !== "object" || value === null) return undefined
+      const { __type, message } = value as Record<string, unknown>
+      return typeof __type === "string" && typeof message === "string" ? { protocol: "json", code: __type, message } : undefined
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}

@@ -1,0 +1,232 @@
+/**
+ * The endpoint's transport rules (CONTRACT.md, "The endpoint"; SEMANTICS.md §1.9 and §6): requests
+ * to an encrypted topic need HTTPS and SigV4, else `InvalidSecurity` (403); every other SNS and KMS
+ * request is verified, with AWS's common error codes for what fails; bodies are capped; health is
+ * public.
+ */
+import { CreateKeyCommand, KMSServiceException, ListKeysCommand } from "@aws-sdk/client-kms"
+import {
+  CreateTopicCommand,
+  GetTopicAttributesCommand,
+  InvalidSecurityException,
+  ListTopicsCommand,
+  PublishBatchCommand,
+  PublishCommand,
+  SetTopicAttributesCommand,
+  type SNSClient,
+  SNSServiceException
+} from "@aws-sdk/client-sns"
+import { type RunningBroker, startBroker } from "@sealcast/broker"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { botocoreMissing, signSigV2 } from "./support/Botocore.js"
+import { awsErrorOf, kmsClient, send, sendSigned, snsClient, storedMessages, type Target, targetOf } from "./support/Clients.js"
+
+let broker: RunningBroker
+let overHttps: Target
+let overHttp: Target
+let httpsSns: SNSClient
+let httpSns: SNSClient
+let encryptedArn: string
+let plainArn: string
+
+/** SEMANTICS.md §1.9, the documented text. */
+const INVALID_SECURITY =
+  "The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4."
+
+beforeAll(async () => {
+  broker = await startBroker({ port: 0, httpPort: 0, dataDir: ":memory:", logLevel: "error" })
+  overHttps = targetOf(broker)
+  overHttp = { ...overHttps, endpoint: broker.httpEndpoint! }
+  httpsSns = snsClient(overHttps)
+  httpSns = snsClient(overHttp)
+  const kms = kmsClient(overHttps)
+  const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
+  kms.destroy()
+  encryptedArn = (await httpsSns.send(new CreateTopicCommand({ Name: "sealed", Attributes: { KmsMasterKeyId: KeyMetadata!.KeyId! } }))).TopicArn!
+  plainArn = (await httpsSns.send(new CreateTopicCommand({ Name: "plain" }))).TopicArn!
+})
+
+afterAll(async () => {
+  httpsSns.destroy()
+  httpSns.destroy()
+  await broker.stop()
+})
+
+/** Runs `call`, which must fail, and answers the SDK's exception. */
+const rejectionOf = async <E>(call: Promise<unknown>, type: abstract new (...args: never) => E): Promise<E> => {
+  const error: unknown = await call.then(() => expect.fail("the call succeeded"), (e: unknown) => e)
+  expect(error).toBeInstanceOf(type)
+  return error as E
+}
+
+const expectInvalidSecurity = async (call: Promise<unknown>) => {
+  const error = await rejectionOf(call, InvalidSecurityException)
+  expect(error.$metadata.httpStatusCode).toBe(403)
+  expect(error.message).toBe(INVALID_SECURITY)
+}
+
+const form = (params: Readonly<Record<string, string>>) => new URLSearchParams({ Version: "2010-03-31", ...params }).toString()
+const FORM_TYPE = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }
+
+describe("the plain-HTTP listener", () => {
+  it("refuses SigV4 Publish, PublishBatch, GetTopicAttributes and SetTopicAttributes on an encrypted topic with InvalidSecurity", async () => {
+    await expectInvalidSecurity(httpSns.send(new PublishCommand({ TopicArn: encryptedArn, Message: "over http" })))
+    await expectInvalidSecurity(
+      httpSns.send(new PublishBatchCommand({ TopicArn: encryptedArn, PublishBatchRequestEntries: [{ Id: "a", Message: "over http" }] }))
+    )
+    await expectInvalidSecurity(httpSns.send(new GetTopicAttributesCommand({ TopicArn: encryptedArn })))
+    await expectInvalidSecurity(
+      httpSns.send(new SetTopicAttributesCommand({ TopicArn: encryptedArn, AttributeName: "DisplayName", AttributeValue: "x" }))
+    )
+    expect(await storedMessages(overHttps, "sealed")).toEqual([])
+    const { Attributes } = await httpsSns.send(new GetTopicAttributesCommand({ TopicArn: encryptedArn }))
+    expect(Attributes?.["DisplayName"] ?? "").toBe("")
+  })
+
+  it("serves SigV4 requests to an unencrypted topic", async () => {
+    await httpSns.send(new SetTopicAttributesCommand({ TopicArn: plainArn, AttributeName: "DisplayName", AttributeValue: "Plain" }))
+    const { Attributes } = await httpSns.send(new GetTopicAttributesCommand({ TopicArn: plainArn }))
+    expect(Attributes).toMatchObject({ TopicArn: plainArn, DisplayName: "Plain" })
+    const { MessageId } = await httpSns.send(new PublishCommand({ TopicArn: plainArn, Message: "over http" }))
+    expect((await storedMessages(overHttps, "plain")).find((m) => m.messageId === MessageId)?.body).toEqual({ kind: "Plain", text: "over http" })
+  })
+
+  it("answers the health check without credentials, on both listeners", async () => {
+    for (const target of [overHttps, overHttp]) {
+      const response = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/health" })
+      expect(response.status).toBe(200)
+      expect(JSON.parse(response.body)).toMatchObject({ status: "ok" })
+    }
+  })
+})
+
+const sigv2Missing = botocoreMissing()
+
+describe.skipIf(sigv2Missing !== undefined)(`legacy Signature Version 2 (botocore's signer)${sigv2Missing === undefined ? "" : `: skipped, ${sigv2Missing}`}`, () => {
+  const postSigV2 = (target: Target, params: Readonly<Record<string, string>>) =>
+    send(target.endpoint, target.caPem, {
+      method: "POST",
+      path: "/",
+      headers: FORM_TYPE,
+      body: signSigV2(`${target.endpoint}/`, { Version: "2010-03-31", ...params }, target.credentials)
+    })
+
+  it("publishes to an unencrypted topic, over HTTP and HTTPS", async () => {
+    for (const target of [overHttp, overHttps]) {
+      const response = await postSigV2(target, { Action: "Publish", TopicArn: plainArn, Message: `sigv2 via ${target.endpoint}` })
+      expect(response.status).toBe(200)
+      const messageId = /<MessageId>([^<]+)<\/MessageId>/.exec(response.body)?.[1]
+      expect((await storedMessages(overHttps, "plain")).map((m) => m.messageId)).toContain(messageId)
+    }
+    const listed = await postSigV2(overHttp, { Action: "ListTopics" })
+    expect(listed.status).toBe(200)
+    expect(listed.body).toContain(`<TopicArn>${plainArn}</TopicArn>`)
+  })
+
+  it("is refused with InvalidSecurity for an encrypted topic, even over HTTPS", async () => {
+    for (const target of [overHttp, overHttps]) {
+      for (const params of [
+        { Action: "Publish", TopicArn: encryptedArn, Message: "sigv2" },
+        { Action: "GetTopicAttributes", TopicArn: encryptedArn }
+      ]) {
+        const response = await postSigV2(target, params)
+        expect({ status: response.status, error: awsErrorOf(response) }).toEqual({
+          status: 403,
+          error: { protocol: "query", code: "InvalidSecurity", message: INVALID_SECURITY }
+        })
+      }
+    }
+    expect(await storedMessages(overHttps, "sealed")).toEqual([])
+  })
+
+  it("is refused with a wrong secret", async () => {
+    const response = await postSigV2({ ...overHttp, credentials: { ...overHttp.credentials, secretAccessKey: "wrong" } }, { Action: "ListTopics" })
+    expect(response.status).toBe(403)
+    expect(awsErrorOf(response)?.code).toBe("SignatureDoesNotMatch")
+  })
+})
+
+describe("request authentication", () => {
+  it("refuses unsigned SNS and KMS requests with MissingAuthenticationToken", async () => {
+    for (const target of [overHttps, overHttp]) {
+      const sns = await send(target.endpoint, target.caPem, { method: "POST", path: "/", headers: FORM_TYPE, body: form({ Action: "ListTopics" }) })
+      expect(sns.status).toBe(403)
+      expect(awsErrorOf(sns)).toMatchObject({ protocol: "query", code: "MissingAuthenticationToken" })
+    }
+    const kms = await send(overHttps.endpoint, overHttps.caPem, {
+      method: "POST",
+      path: "/",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys" },
+      body: "{}"
+    })
+    expect(kms.status).toBe(403)
+    expect(awsErrorOf(kms)).toMatchObject({ protocol: "json", code: "MissingAuthenticationTokenException" })
+    const inspection = await send(overHttps.endpoint, overHttps.caPem, { method: "GET", path: "/_sealcast/topics/plain/messages" })
+    expect(inspection.status).toBe(403)
+  })
+
+  it("refuses a wrong secret with SignatureDoesNotMatch, through both SDK clients", async () => {
+    const wrong = { ...overHttps, credentials: { ...overHttps.credentials, secretAccessKey: `${overHttps.credentials.secretAccessKey}x` } }
+    const sns = snsClient(wrong)
+    const kms = kmsClient(wrong)
+    const snsError = await rejectionOf(sns.send(new ListTopicsCommand({})), SNSServiceException)
+    expect({ name: snsError.name, status: snsError.$metadata.httpStatusCode }).toEqual({ name: "SignatureDoesNotMatch", status: 403 })
+    expect(snsError.message).toMatch(/^The request signature we calculated does not match the signature you provided/)
+    const kmsError = await rejectionOf(kms.send(new ListKeysCommand({})), KMSServiceException)
+    expect({ name: kmsError.name, status: kmsError.$metadata.httpStatusCode }).toEqual({ name: "InvalidSignatureException", status: 403 })
+    sns.destroy()
+    kms.destroy()
+  })
+
+  it("refuses an unknown access key with InvalidClientTokenId (KMS: UnrecognizedClientException)", async () => {
+    const stranger = { ...overHttps, credentials: { accessKeyId: "AKIAUNKNOWNUNKNOWN00", secretAccessKey: "irrelevant" } }
+    const sns = snsClient(stranger)
+    const kms = kmsClient(stranger)
+    const snsError = await rejectionOf(sns.send(new ListTopicsCommand({})), SNSServiceException)
+    expect({ name: snsError.name, status: snsError.$metadata.httpStatusCode, message: snsError.message }).toEqual({
+      name: "InvalidClientTokenId",
+      status: 403,
+      message: "The security token included in the request is invalid."
+    })
+    const kmsError = await rejectionOf(kms.send(new ListKeysCommand({})), KMSServiceException)
+    expect({ name: kmsError.name, status: kmsError.$metadata.httpStatusCode }).toEqual({ name: "UnrecognizedClientException", status: 403 })
+    sns.destroy()
+    kms.destroy()
+  })
+
+  it("refuses a KMS request signed for service sns, and an SNS request signed for kms", async () => {
+    const kms = await sendSigned(overHttps, {
+      method: "POST",
+      path: "/",
+      service: "sns",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys" },
+      body: "{}"
+    })
+    expect(kms.status).toBe(403)
+    expect(awsErrorOf(kms)).toEqual({
+      protocol: "json",
+      code: "InvalidSignatureException",
+      message: "Credential should be scoped to correct service: 'kms'."
+    })
+    const sns = await sendSigned(overHttps, { method: "POST", path: "/", service: "kms", headers: FORM_TYPE, body: form({ Action: "ListTopics" }) })
+    expect(sns.status).toBe(403)
+    expect(awsErrorOf(sns)).toEqual({ protocol: "query", code: "SignatureDoesNotMatch", message: "Credential should be scoped to correct service: 'sns'." })
+  })
+
+  it("answers a 2 MiB body with an AWS-shaped 413, in each protocol's shape", async () => {
+    const huge = new Uint8Array(2 * 1024 * 1024).fill(0x61)
+    const sns = await send(overHttps.endpoint, overHttps.caPem, { method: "POST", path: "/", headers: FORM_TYPE, body: huge })
+    expect(sns.status).toBe(413)
+    expect(awsErrorOf(sns)).toMatchObject({ protocol: "query", code: "RequestEntityTooLarge" })
+    const kms = await send(overHttps.endpoint, overHttps.caPem, {
+      method: "POST",
+      path: "/",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.Encrypt" },
+      body: huge
+    })
+    expect(kms.status).toBe(413)
+    expect(awsErrorOf(kms)?.protocol).toBe("json")
+    const health = await send(overHttps.endpoint, overHttps.caPem, { method: "GET", path: "/_sealcast/health" })
+    expect(health.status).toBe(200)
+  })
+})
