@@ -7,18 +7,16 @@
 import { CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms"
 import {
   CreateTopicCommand,
-  GetSubscriptionAttributesCommand,
   PublishBatchCommand,
   PublishCommand,
-  type SNSClient,
-  SubscribeCommand
+  type SNSClient
 } from "@aws-sdk/client-sns"
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, kmsClient, snsClient, storedMessages } from "./support/Clients.js"
+import { eventually, kmsClient, snsClient, storedMessages, subscribeConfirmed } from "./support/Clients.js"
 import { type Served, serve } from "./support/Serve.js"
 import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
 
@@ -72,12 +70,6 @@ const occurrences = (text: string): ReadonlyArray<string> => {
   })
 }
 
-const waitForConfirmation = (subscriptionArn: string) =>
-  eventually("the subscription to be confirmed", async () => {
-    const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn }))
-    return Attributes?.["PendingConfirmation"] === "false"
-  })
-
 describe("message bodies at rest", () => {
   // Unique per run, long enough that a chance match is impossible.
   const sealedBody = `sealed body ${randomUUID()} — the secret recipe`
@@ -88,12 +80,7 @@ describe("message bodies at rest", () => {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
     const sealed = await sns.send(new CreateTopicCommand({ Name: "sealed", Attributes: { KmsMasterKeyId: KeyMetadata!.KeyId! } }))
     const plain = await sns.send(new CreateTopicCommand({ Name: "plain" }))
-    for (const { TopicArn } of [sealed, plain]) {
-      const { SubscriptionArn } = await sns.send(
-        new SubscribeCommand({ TopicArn, Protocol: "http", Endpoint: subscriber.url, ReturnSubscriptionArn: true })
-      )
-      await waitForConfirmation(SubscriptionArn!)
-    }
+    for (const { TopicArn } of [sealed, plain]) await subscribeConfirmed(sns, { TopicArn, Protocol: "http", Endpoint: subscriber.url })
 
     await sns.send(new PublishCommand({ TopicArn: sealed.TopicArn, Message: sealedBody, Subject: "recipe" }))
     const batch = await sns.send(

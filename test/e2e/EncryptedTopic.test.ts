@@ -6,14 +6,13 @@
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms"
 import {
   CreateTopicCommand,
-  GetSubscriptionAttributesCommand,
   PublishCommand,
   type SNSClient,
   SubscribeCommand
 } from "@aws-sdk/client-sns"
 import { type FunctionHandler, type RunningBroker, type SnsEvent, startBroker } from "@sealcast/broker"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, kmsClient, snsClient, storedMessages, type Target, targetOf } from "./support/Clients.js"
+import { eventually, kmsClient, snsClient, storedMessages, subscribeConfirmed, type Target, targetOf } from "./support/Clients.js"
 import { startSubscriber, type Subscriber, validateSignature } from "./support/Subscriber.js"
 
 let broker: RunningBroker
@@ -47,13 +46,7 @@ const createKeyWithAlias = async (alias: string) => {
 const subscribeHttp = async (topicArn: string) => {
   const subscriber = await startSubscriber({ caPem: target.caPem })
   subscribers.push(subscriber)
-  const { SubscriptionArn } = await sns.send(
-    new SubscribeCommand({ TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url, ReturnSubscriptionArn: true })
-  )
-  await eventually("the subscription to be confirmed", async () => {
-    const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: SubscriptionArn! }))
-    return Attributes?.["PendingConfirmation"] === "false"
-  })
+  await subscribeConfirmed(sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
   return subscriber
 }
 

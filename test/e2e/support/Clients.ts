@@ -5,7 +5,7 @@
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { KMSClient } from "@aws-sdk/client-kms"
-import { SNSClient } from "@aws-sdk/client-sns"
+import { GetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, type SubscribeCommandInput } from "@aws-sdk/client-sns"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { createHash } from "node:crypto"
 import * as http from "node:http"
@@ -179,4 +179,17 @@ export const awsErrorOf = (response: RawResponse): AwsError | undefined => {
     }
   }
   return undefined
+}
+
+/**
+ * Subscribes an endpoint that confirms on its own (an HTTP subscriber following SubscribeURL, or a
+ * lambda function) and resolves to the subscription's ARN once it is confirmed.
+ */
+export const subscribeConfirmed = async (sns: SNSClient, input: Omit<SubscribeCommandInput, "ReturnSubscriptionArn">): Promise<string> => {
+  const { SubscriptionArn } = await sns.send(new SubscribeCommand({ ...input, ReturnSubscriptionArn: true }))
+  await eventually(`the subscription of ${input.Endpoint} to be confirmed`, async () => {
+    const { Attributes } = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: SubscriptionArn! }))
+    return Attributes?.["PendingConfirmation"] === "false"
+  })
+  return SubscriptionArn!
 }

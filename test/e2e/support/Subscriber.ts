@@ -20,7 +20,7 @@ export interface Subscriber {
   readonly received: Array<Received>
   /** The `Notification` documents, in arrival order. */
   readonly notifications: () => ReadonlyArray<Received["document"]>
-  /** The status every later POST is answered with (after a confirmation is recorded, 200 by default). */
+  /** The status every POST but a followed confirmation is answered with (200 by default). */
   status: number
   readonly close: () => Promise<void>
 }
@@ -29,6 +29,8 @@ export interface SubscriberOptions {
   /** The broker's CA, to fetch SubscribeURL over HTTPS. */
   readonly caPem: string
   readonly status?: number
+  /** Whether to follow SubscribeURL on a SubscriptionConfirmation (true by default). */
+  readonly confirm?: boolean
   /** Fixed port, so a subscription survives this process restarting its listener; 0 by default. */
   readonly port?: number
 }
@@ -58,7 +60,7 @@ export const startSubscriber = async (options: SubscriberOptions): Promise<Subsc
     readBody(req).then(async (text) => {
       const document = JSON.parse(text) as Received["document"]
       received.push({ document, headers: req.headers })
-      if (document["Type"] === "SubscriptionConfirmation") {
+      if (document["Type"] === "SubscriptionConfirmation" && options.confirm !== false) {
         const status = await visit(String(document["SubscribeURL"]), options.caPem)
         res.statusCode = status === 200 ? 200 : 500
       } else {
