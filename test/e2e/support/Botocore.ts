@@ -37,3 +37,10 @@ export const signSigV2 = (
   if (run.status !== 0) throw new Error(`botocore could not sign: ${run.stderr}`)
   return run.stdout.trim()
 }
+
+/** Why the AWS CLI cannot be used here, or undefined when it can. */
+export const awsCliMissing = (): string | undefined => {
+  const probe = spawnSync("aws", ["--version"], { encoding: "utf8" })
+  if (probe.error !== undefined) return `the aws command is not available (${probe.error.message})`
+  return probe.status === 0 ? undefined : `aws --version failed: ${probe.stderr.trim()}`
+}
