@@ -381,8 +381,13 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       createTopic: (input, ctx) =>
         Effect.gen(function* () {
           const at = yield* now
+          // An encrypted topic, asked for or already there, is only touched over HTTPS with SigV4;
+          // checked before anything is created (SEMANTICS.md §1.9).
+          const requested = yield* Topic.make(input, ctx, at)
+          yield* Encryption.requireSecureTransport(requested, ctx)
+          const existing = (yield* Ref.get(registryRef)).topics.get(requested.arn)
+          if (existing !== undefined) yield* Encryption.requireSecureTransport(existing, ctx)
           const topic = yield* mutate((r) => Registry.createTopic(r, input, ctx, at))
-          yield* Encryption.requireSecureTransport(topic, ctx)
           return { topicArn: topic.arn }
         }),
 

@@ -209,3 +209,29 @@ describe("ids", () => {
     expect(Effect.runSync(Ids.makeSeeded(9).randomBytes(16))).toEqual(Effect.runSync(Ids.makeSeeded(9).randomBytes(16)))
   })
 })
+
+describe("secure transport at CreateTopic", () => {
+  it("refuses an encrypted topic over plain HTTP before creating anything", async () => {
+    const { Layer } = await import("effect")
+    const Cipher = await import("../src/Cipher.js")
+    const MessageStore = await import("../src/MessageStore.js")
+    const RegistryStore = await import("../src/RegistryStore.js")
+    const Sns = await import("../src/Sns.js")
+    const TestKms = await import("./support/TestKms.js")
+    const ids = Ids.makeSeeded(3)
+    const kms = TestKms.makeTestKms("us-east-1", "000000000000", () => 0, (n) => Effect.runSync(ids.randomBytes(n)))
+    const sns = Effect.runSync(
+      Sns.make.pipe(
+        Effect.provide(Layer.mergeAll(TestKms.layer(kms), MessageStore.layerMemory, RegistryStore.layerMemory, Cipher.layerNoble, Layer.succeed(Ids.Ids, ids)))
+      )
+    )
+    const input = { name: "t", attributes: { KmsMasterKeyId: "alias/k" }, tags: [], dataProtectionPolicy: undefined }
+    const refused = Effect.runSync(Effect.either(sns.createTopic(input, ctx("http", "sigv4"))))
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("InvalidSecurity")
+    expect(Effect.runSync(sns.registry).topics.size).toBe(0)
+    expect(Either.isRight(Effect.runSync(Effect.either(sns.createTopic(input, ctx("https", "sigv4")))))).toBe(true)
+    // The topic exists now; asking for it again over SigV2 is refused too.
+    const again = Effect.runSync(Effect.either(sns.createTopic(input, ctx("https", "sigv2"))))
+    expect(Either.isLeft(again) && again.left._tag).toBe("InvalidSecurity")
+  })
+})
