@@ -2,17 +2,22 @@
  * The pure rules, one by one: encryption, data key reuse, FIFO, delivery policies, canonical
  * encryption contexts, ids.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Layer } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import * as Cipher from "../src/Cipher.js"
 import * as DataKeyCache from "../src/DataKeyCache.js"
 import * as DeliveryPolicy from "../src/DeliveryPolicy.js"
 import * as Encryption from "../src/Encryption.js"
 import * as EncryptionContext from "../src/EncryptionContext.js"
 import * as Fifo from "../src/Fifo.js"
 import * as Ids from "../src/Ids.js"
+import * as MessageStore from "../src/MessageStore.js"
+import * as RegistryStore from "../src/RegistryStore.js"
 import type { RequestContext } from "../src/RequestContext.js"
+import * as Sns from "../src/Sns.js"
 import * as Topic from "../src/Topic.js"
+import * as TestKms from "./support/TestKms.js"
 
 const owner = { accountId: "000000000000", region: "us-east-1" }
 const topic = (attributes: Record<string, string>) =>
@@ -211,13 +216,7 @@ describe("ids", () => {
 })
 
 describe("secure transport at CreateTopic", () => {
-  it("refuses an encrypted topic over plain HTTP before creating anything", async () => {
-    const { Layer } = await import("effect")
-    const Cipher = await import("../src/Cipher.js")
-    const MessageStore = await import("../src/MessageStore.js")
-    const RegistryStore = await import("../src/RegistryStore.js")
-    const Sns = await import("../src/Sns.js")
-    const TestKms = await import("./support/TestKms.js")
+  it("refuses an encrypted topic over plain HTTP before creating anything", () => {
     const ids = Ids.makeSeeded(3)
     const kms = TestKms.makeTestKms("us-east-1", "000000000000", () => 0, (n) => Effect.runSync(ids.randomBytes(n)))
     const sns = Effect.runSync(
