@@ -1,0 +1,225 @@
+/**
+ * The HTTPS scenarios: the bare `node:https` ceiling (1), Publish to a plain and an encrypted topic
+ * (2, 3), delivery latency (7), large messages (9), and scenario 2's load against moto when it can be
+ * started. The broker runs in this process (`startBroker`); the load generator and the subscriber
+ * each run in their own process.
+ */
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms"
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns"
+import { type RunningBroker, startBroker } from "@sealcast/broker"
+import * as TlsMaterial from "@sealcast/broker/tls/TlsMaterial"
+import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { createServer as createHttpServer } from "node:http"
+import { Agent, createServer as createHttpsServer } from "node:https"
+import type { AddressInfo } from "node:net"
+import { runWorker, startWorker, type Worker } from "./Child.js"
+import type { LoadJob, LoadResult } from "./loadWorker.js"
+import { messageOfSize, signPublish, type SignedRequest } from "./Signing.js"
+import type { ProbeResult } from "./subscriberWorker.js"
+
+/** How the load is shaped; the same for every scenario it drives. */
+export interface LoadShape {
+  readonly connections: number
+  readonly durationSeconds: number
+  readonly warmupSeconds: number
+}
+
+const load = (url: string, requests: ReadonlyArray<SignedRequest | LoadJob["requests"][number]>, shape: LoadShape, caPem?: string) =>
+  runWorker<LoadResult>("./loadWorker.ts", { url, ...shape, requests, caPem } satisfies LoadJob)
+
+/** A small XML answer the size of a PublishResponse. */
+const CEILING_ANSWER = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PublishResponse>`
+
+/**
+ * Scenario 1: a bare `node:https` server with the broker's certificate and keep-alive timeout, which
+ * reads the whole body and answers with a small XML document. Driven with the same request bytes.
+ */
+export const ceiling = async (broker: RunningBroker, request: SignedRequest, shape: LoadShape): Promise<LoadResult> => {
+  const paths = TlsMaterial.tlsPaths(broker.dataDir)
+  const server = createHttpsServer(
+    { cert: readFileSync(paths.server), key: readFileSync(paths.serverKey), keepAliveTimeout: 5_000 },
+    (req, res) => {
+      req.on("data", () => undefined)
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "text/xml" }).end(CEILING_ANSWER)
+      })
+    }
+  )
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  const result = await load(`https://127.0.0.1:${port}`, [{ ...request, headers: { ...request.headers, host: `127.0.0.1:${port}` } }], shape, broker.caPem)
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+  return result
+}
+
+/** The broker under test, its topics, and the subscriber process. */
+export interface HttpBench {
+  readonly broker: RunningBroker
+  readonly subscriber: Worker
+  readonly plainTopicArn: string
+  readonly encryptedTopicArn: string
+  readonly latencyTopicArn: string
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Starts the broker on `dataDir` and makes, through the AWS SDK: a customer managed key, a plain and
+ * an encrypted topic each with the subscriber subscribed for raw delivery, and an encrypted topic for
+ * the latency probe whose subscription gets SNS's default signed JSON envelope.
+ */
+export const openHttpBench = async (dataDir: string): Promise<HttpBench> => {
+  const broker = await startBroker({ port: 0, dataDir, logLevel: "error" })
+  const clientConfig = {
+    endpoint: broker.endpoint,
+    region: broker.region,
+    credentials: { ...broker.credentials },
+    requestHandler: { httpsAgent: new Agent({ ca: broker.caPem, keepAlive: true }) }
+  }
+  const sns = new SNSClient(clientConfig)
+  const kms = new KMSClient(clientConfig)
+  const subscriber = startWorker("./subscriberWorker.ts")
+  subscriber.send({ caPem: broker.caPem })
+  const { port } = await subscriber.next<{ readonly port: number }>()
+  const key = await kms.send(new CreateKeyCommand({ Description: "benchmark customer managed key" }))
+  const topic = async (name: string, kmsKeyArn: string | undefined, raw: boolean) => {
+    const { TopicArn } = await sns.send(
+      new CreateTopicCommand({ Name: name, Attributes: kmsKeyArn === undefined ? {} : { KmsMasterKeyId: kmsKeyArn } })
+    )
+    await sns.send(
+      new SubscribeCommand({
+        TopicArn,
+        Protocol: "http",
+        Endpoint: `http://127.0.0.1:${port}/`,
+        Attributes: raw ? { RawMessageDelivery: "true" } : {}
+      })
+    )
+    const confirmed = await subscriber.next<{ readonly status: number }>()
+    if (confirmed.status !== 200 || TopicArn === undefined) throw new Error(`the subscription to ${name} was not confirmed`)
+    return TopicArn
+  }
+  const keyArn = key.KeyMetadata?.Arn
+  const plainTopicArn = await topic("bench-plain", undefined, true)
+  const encryptedTopicArn = await topic("bench-encrypted", keyArn, true)
+  const latencyTopicArn = await topic("bench-latency", keyArn, false)
+  sns.destroy()
+  kms.destroy()
+  return {
+    broker,
+    subscriber,
+    plainTopicArn,
+    encryptedTopicArn,
+    latencyTopicArn,
+    stop: async () => {
+      subscriber.send({ _tag: "Stop" })
+      await subscriber.exited
+      await broker.stop()
+    }
+  }
+}
+
+/** How many deliveries the subscriber has received so far. */
+const receivedCount = async (bench: HttpBench): Promise<number> => {
+  bench.subscriber.send({ _tag: "Count" })
+  return (await bench.subscriber.next<{ readonly received: number }>()).received
+}
+
+/**
+ * Waits until deliveries stop arriving (none for a second), so that one scenario's delivery backlog
+ * does not run into the next scenario's measurement. Returns how many arrived while waiting.
+ */
+export const drainDeliveries = async (bench: HttpBench, maxSeconds: number): Promise<number> => {
+  const first = await receivedCount(bench)
+  let last = first
+  const deadline = Date.now() + maxSeconds * 1000
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const now = await receivedCount(bench)
+    if (now === last) break
+    last = now
+  }
+  return last - first
+}
+
+/** Scenarios 2, 3 and 9: signed Publish of `messageBytes` to `topicArn`, replayed by the load generator. */
+export const publishLoad = async (
+  bench: HttpBench,
+  topicArn: string,
+  messageBytes: number,
+  shape: LoadShape
+): Promise<LoadResult & { readonly deliveredDuringRun: number }> => {
+  const before = await receivedCount(bench)
+  const result = await load(bench.broker.endpoint, [signPublish(bench.broker, topicArn, messageOfSize(messageBytes))], shape, bench.broker.caPem)
+  return { ...result, deliveredDuringRun: (await receivedCount(bench)) - before }
+}
+
+/** Scenario 7: the subscriber process publishes at a fixed rate and times each message to its delivery. */
+export const deliveryLatency = async (
+  bench: HttpBench,
+  options: { readonly ratePerSecond: number; readonly durationSeconds: number; readonly messageBytes: number }
+): Promise<ProbeResult> => {
+  bench.subscriber.send({
+    _tag: "Probe",
+    target: { endpoint: bench.broker.endpoint, region: bench.broker.region, credentials: bench.broker.credentials },
+    topicArn: bench.latencyTopicArn,
+    ...options,
+    drainSeconds: 10
+  })
+  return bench.subscriber.next<ProbeResult>()
+}
+
+/** Finds a free TCP port on loopback. */
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const probe = createHttpServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+
+/** POSTs a form to moto and returns the answer's text, or undefined if moto does not answer. */
+const postForm = (port: number, params: Record<string, string>): Promise<string | undefined> =>
+  fetch(`http://127.0.0.1:${port}/`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body: new URLSearchParams(params).toString()
+  }).then(
+    (res) => res.text(),
+    () => undefined
+  )
+
+/**
+ * Scenario 2's load against moto's server (`python3 -m moto.server`), if it can be started: plain
+ * HTTP and unsigned (moto does not check signatures), Publish of the same 1 KiB to a topic made for
+ * the run. Undefined, with the reason, when moto is not available.
+ */
+export const motoPublishLoad = async (
+  messageBytes: number,
+  shape: LoadShape
+): Promise<{ readonly result: LoadResult } | { readonly skipped: string }> => {
+  const port = await freePort()
+  const moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" })
+  const exited = new Promise<void>((resolve) => moto.on("close", () => resolve()))
+  try {
+    let created: string | undefined
+    const deadline = Date.now() + 20_000
+    while (created === undefined && Date.now() < deadline && moto.exitCode === null) {
+      created = await postForm(port, { Action: "CreateTopic", Version: "2010-03-31", Name: "bench-moto" })
+      if (created === undefined) await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    const topicArn = created === undefined ? undefined : /<TopicArn>([^<]+)<\/TopicArn>/.exec(created)?.[1]
+    if (topicArn === undefined) return { skipped: "moto.server could not be started (python3 -m moto.server)" }
+    const body = new URLSearchParams({ Action: "Publish", Version: "2010-03-31", TopicArn: topicArn, Message: messageOfSize(messageBytes) }).toString()
+    const request = {
+      method: "POST",
+      path: "/",
+      headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+      body
+    }
+    return { result: await load(`http://127.0.0.1:${port}`, [request], shape) }
+  } finally {
+    moto.kill()
+    await exited
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The run's figures as `bench-results.json` and as the Markdown table the README shows, with the
+ * targets of the benchmark issue judged as ratios inside the one run.
+ */
+import type { BacklogResult } from "./backlogWorker.js"
+import type { CipherRow } from "./CipherBench.js"
+import type { LoadResult } from "./loadWorker.js"
+import type { ProbeResult } from "./subscriberWorker.js"
+
+/** Everything one run measured. */
+export interface Results {
+  readonly machine: {
+    readonly cores: number
+    readonly cpu: string
+    readonly node: string
+    readonly platform: string
+    readonly date: string
+  }
+  readonly settings: {
+    readonly connections: number
+    readonly largeConnections: number
+    readonly durationSeconds: number
+    readonly warmupSeconds: number
+    readonly embeddedPublishers: number
+    readonly rawStoreBatch: number
+  }
+  readonly ceiling: LoadResult
+  readonly publishPlain: LoadResult & { readonly deliveredDuringRun: number }
+  readonly publishEncrypted: LoadResult & { readonly deliveredDuringRun: number }
+  readonly embedded: { readonly plainPerSecond: number; readonly encryptedPerSecond: number }
+  readonly rawStore: { readonly plainPerSecond: number; readonly encryptedPerSecond: number }
+  readonly cipher: ReadonlyArray<CipherRow>
+  readonly latency: ProbeResult & { readonly ratePerSecond: number; readonly durationSeconds: number }
+  readonly backlog: BacklogResult & { readonly messages: number }
+  readonly large: LoadResult & { readonly deliveredDuringRun: number; readonly messageBytes: number }
+  readonly moto: { readonly result: LoadResult } | { readonly skipped: string }
+}
+
+/** One target of the issue: a ratio of two figures of this run and the bound it must meet. */
+export interface Target {
+  readonly name: string
+  readonly value: number
+  /** `≥ bound` for ratios; `≤ bound` for the memory growth. */
+  readonly bound: number
+  readonly atMost: boolean
+  readonly met: boolean
+  readonly unit: string
+}
+
+const ratio = (name: string, value: number, bound: number): Target => ({
+  name,
+  value,
+  bound,
+  atMost: false,
+  met: Number.isFinite(value) && value >= bound,
+  unit: "×"
+})
+
+/** The issue's targets, judged on this run's figures; moto's only when it ran. */
+export const targets = (r: Results): ReadonlyArray<Target> => {
+  const largest = r.cipher[r.cipher.length - 1]
+  const growth = r.backlog.rssAfterMB - r.backlog.rssBeforeMB
+  return [
+    ratio("2 ÷ 1: plain Publish over the bare HTTPS server", r.publishPlain.requestsPerSecond / r.ceiling.requestsPerSecond, 0.5),
+    ratio("3 ÷ 2: encrypted over plain Publish", r.publishEncrypted.requestsPerSecond / r.publishPlain.requestsPerSecond, 0.9),
+    ratio("4 ÷ 5: embedded encrypted publish over the raw store", r.embedded.encryptedPerSecond / r.rawStore.encryptedPerSecond, 0.5),
+    ratio(
+      `6: node:crypto layer over raw node:crypto at ${largest === undefined ? "?" : largest.bytes / 1024} KiB`,
+      largest === undefined ? Number.NaN : largest.nodeLayerMBps / largest.rawNodeMBps,
+      0.9
+    ),
+    { name: "8: RSS growth with the backlog", value: growth, bound: 100, atMost: true, met: growth <= 100, unit: " MB" },
+    ...("result" in r.moto ? [ratio("2 ÷ moto: plain Publish over moto's", r.publishPlain.requestsPerSecond / r.moto.result.requestsPerSecond, 20)] : [])
+  ]
+}
+
+const fixed = (n: number, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a"
+
+const loadCells = (l: LoadResult) =>
+  `${fixed(l.requestsPerSecond)} req/s, p50 ${fixed(l.p50Ms)} ms, p99 ${fixed(l.p99Ms)} ms, errors ${l.errors + l.non2xx + l.timeouts}`
+
+/** The Markdown report: machine, every figure, and the targets with met or not met. */
+export const markdown = (r: Results): string => {
+  const s = r.settings
+  const rows: Array<readonly [string, string, string]> = [
+    ["1", "ceiling: bare `node:https`, 1 KiB POST", loadCells(r.ceiling)],
+    ["2", "Publish 1 KiB, plain topic, 1 subscriber", `${loadCells(r.publishPlain)}; ${fixed(r.publishPlain.deliveredDuringRun)} delivered during the run`],
+    ["3", "Publish 1 KiB, encrypted topic (customer key), 1 subscriber", `${loadCells(r.publishEncrypted)}; ${fixed(r.publishEncrypted.deliveredDuringRun)} delivered during the run`],
+    ["4", `embedded publish 1 KiB (${s.embeddedPublishers} fibers)`, `plain ${fixed(r.embedded.plainPerSecond)}/s, encrypted ${fixed(r.embedded.encryptedPerSecond)}/s`],
+    ["5", `raw store inserts (batches of ${s.rawStoreBatch})`, `plain ${fixed(r.rawStore.plainPerSecond)}/s, encrypted ${fixed(r.rawStore.encryptedPerSecond)}/s`],
+    ...r.cipher.map(
+      (c) =>
+        [
+          "6",
+          `AES-256-GCM seal, ${c.bytes / 1024} KiB`,
+          `noble ${fixed(c.nobleMBps)} MB/s, node:crypto layer ${fixed(c.nodeLayerMBps)} MB/s, raw node:crypto ${fixed(c.rawNodeMBps)} MB/s`
+        ] as const
+    ),
+    [
+      "7",
+      `delivery latency, encrypted topic → HTTP subscriber, ${fixed(r.latency.ratePerSecond)}/s for ${r.latency.durationSeconds} s`,
+      `p50 ${fixed(r.latency.p50Ms, 1)} ms, p99 ${fixed(r.latency.p99Ms, 1)} ms, p99.9 ${fixed(r.latency.p999Ms, 1)} ms, max ${fixed(r.latency.maxMs, 1)} ms; ${fixed(r.latency.received)} of ${fixed(r.latency.sent)} received, ${r.latency.publishErrors} publish errors`
+    ],
+    [
+      "8",
+      `backlog: ${fixed(r.backlog.messages)} pending encrypted 1 KiB messages`,
+      `RSS ${fixed(r.backlog.rssBeforeMB)} → ${fixed(r.backlog.rssAfterMB)} MB, heap ${fixed(r.backlog.heapUsedBeforeMB)} → ${fixed(r.backlog.heapUsedAfterMB)} MB; ${fixed(r.backlog.pending)} pending; ${fixed(r.backlog.publishesPerSecond)} publishes/s`
+    ],
+    [
+      "9",
+      `Publish ${r.large.messageBytes / 1024} KiB, encrypted topic (${s.largeConnections} connections)`,
+      `${fixed((r.large.requestsPerSecond * r.large.messageBytes) / 1e6, 1)} MB/s (${loadCells(r.large)})`
+    ],
+    ["moto", "scenario 2's load against `moto.server`", "result" in r.moto ? loadCells(r.moto.result) : `skipped: ${r.moto.skipped}`]
+  ]
+  const judged = targets(r).map(
+    (t) => `| ${t.name} | ${fixed(t.value, t.unit === "×" ? 2 : 0)}${t.unit} | ${t.atMost ? "≤" : "≥"} ${fixed(t.bound, t.unit === "×" ? 1 : 0)}${t.unit} | ${t.met ? "met" : "**not met**"} |`
+  )
+  return [
+    "# Benchmark results",
+    "",
+    `${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}, ${r.machine.date}.`,
+    `HTTPS load: autocannon in its own process, ${s.connections} keep-alive connections (${s.largeConnections} for 256 KiB), ` +
+      `${s.warmupSeconds} s warm-up then ${s.durationSeconds} s. Durable SQLite store in a temporary data dir.`,
+    "",
+    "| # | scenario | figures |",
+    "| --- | --- | --- |",
+    ...rows.map(([n, scenario, figures]) => `| ${n} | ${scenario} | ${figures} |`),
+    "",
+    "| target | this run | bound | |",
+    "| --- | --- | --- | --- |",
+    ...judged,
+    ""
+  ].join("\n")
+}

@@ -1,0 +1,59 @@
+/**
+ * The load generator, in a process of its own: autocannon with keep-alive connections replaying the
+ * given requests for a fixed time after a short warm-up, answering one JSON line with what it saw.
+ */
+import autocannon from "autocannon"
+import { answer, parentMessages } from "./Child.js"
+
+/** What the harness asks for. */
+export interface LoadJob {
+  /** `https://127.0.0.1:port` or `http://…`. */
+  readonly url: string
+  readonly connections: number
+  readonly durationSeconds: number
+  readonly warmupSeconds: number
+  /** Sent in turn by every connection. */
+  readonly requests: ReadonlyArray<{
+    readonly method: string
+    readonly path: string
+    readonly headers: Readonly<Record<string, string>>
+    readonly body: string
+  }>
+  /** The CA to trust for an `https` URL. */
+  readonly caPem?: string | undefined
+}
+
+/** What the harness gets back. */
+export interface LoadResult {
+  readonly requestsPerSecond: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  readonly total: number
+  /** Socket errors, timeouts and answers other than 2xx: all must be 0. */
+  readonly errors: number
+  readonly non2xx: number
+  readonly timeouts: number
+  readonly bytesPerSecond: number
+}
+
+const job = await parentMessages()<LoadJob>()
+const result = await autocannon({
+  url: job.url,
+  connections: job.connections,
+  duration: job.durationSeconds,
+  warmup: { connections: job.connections, duration: job.warmupSeconds },
+  requests: job.requests,
+  ...(job.caPem === undefined ? {} : { tlsOptions: { ca: job.caPem } })
+})
+const loadResult: LoadResult = {
+  requestsPerSecond: result.requests.average,
+  p50Ms: result.latency.p50,
+  p99Ms: result.latency.p99,
+  total: result.requests.total,
+  errors: result.errors,
+  non2xx: result.non2xx,
+  timeouts: result.timeouts,
+  bytesPerSecond: result.throughput.average
+}
+answer(loadResult)
+process.exit(0)

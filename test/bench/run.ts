@@ -1,0 +1,114 @@
+/**
+ * `npm run bench`: every scenario of the benchmark issue in one run of about two minutes, each limit
+ * measured beside what it limits, because shared machines drift too much for absolute figures to
+ * mean anything. Writes `bench-results.json` at the repository root and `test/bench/RESULTS.md`,
+ * and prints the table.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { cpus, tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { BacklogJob, BacklogResult } from "./backlogWorker.js"
+import { runWorker } from "./Child.js"
+import { cipherThroughput } from "./CipherBench.js"
+import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
+import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoPublishLoad, openHttpBench, publishLoad } from "./Http.js"
+import { markdown, type Results } from "./Report.js"
+import { signPublish, messageOfSize } from "./Signing.js"
+
+const KIB = 1024
+const SHAPE: LoadShape = { connections: 32, durationSeconds: 10, warmupSeconds: 2 }
+/** 256 KiB requests: fewer connections, so the sockets' buffers are not what is measured. */
+const LARGE_SHAPE: LoadShape = { ...SHAPE, connections: 8 }
+const BACKLOG_MESSAGES = 100_000
+
+const step = (what: string) => process.stderr.write(`bench: ${what}\n`)
+const scratch: Array<string> = []
+const tempDataDir = (name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), `sealcast-bench-${name}-`))
+  scratch.push(dir)
+  return dir
+}
+
+try {
+  step("6 cipher")
+  const cipher = cipherThroughput(0.5)
+
+  step("4 embedded publish")
+  const embeddedDir = tempDataDir("embedded")
+  const embeddedBroker = await openEmbedded(embeddedDir)
+  const embeddedPlain = await publishMany(embeddedBroker, embeddedBroker.plainTopicArn, KIB, { seconds: 5 })
+  const embeddedEncrypted = await publishMany(embeddedBroker, embeddedBroker.encryptedTopicArn, KIB, { seconds: 5 })
+  await embeddedBroker.close()
+
+  step("5 raw store")
+  const rawStore = await rawStoreInserts(embeddedDir, tempDataDir("raw"), PUBLISHERS, 3)
+
+  step("setting up the broker and the subscriber")
+  const bench = await openHttpBench(tempDataDir("https"))
+  const results = await (async () => {
+    try {
+      step("1 ceiling")
+      const ceilingResult = await ceiling(bench.broker, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
+      step("2 publish, plain topic")
+      const publishPlain = await publishLoad(bench, bench.plainTopicArn, KIB, SHAPE)
+      await drainDeliveries(bench, 30)
+      step("3 publish, encrypted topic")
+      const publishEncrypted = await publishLoad(bench, bench.encryptedTopicArn, KIB, SHAPE)
+      await drainDeliveries(bench, 30)
+      step("9 large messages")
+      const large = await publishLoad(bench, bench.encryptedTopicArn, 256 * KIB, LARGE_SHAPE)
+      await drainDeliveries(bench, 30)
+      step("7 delivery latency")
+      const latencyOptions = { ratePerSecond: 500, durationSeconds: 10, messageBytes: KIB }
+      const latency = { ...(await deliveryLatency(bench, latencyOptions)), ...latencyOptions }
+      return { ceilingResult, publishPlain, publishEncrypted, large, latency }
+    } finally {
+      await bench.stop()
+    }
+  })()
+
+  step("moto")
+  const moto = await motoPublishLoad(KIB, SHAPE)
+
+  step("8 backlog memory (fresh process)")
+  const backlog = await runWorker<BacklogResult>(
+    "./backlogWorker.ts",
+    { dataDir: tempDataDir("backlog"), messages: BACKLOG_MESSAGES, messageBytes: KIB } satisfies BacklogJob,
+    ["--expose-gc"]
+  )
+
+  const all: Results = {
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model.trim() ?? "unknown",
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      date: new Date().toISOString().slice(0, 10)
+    },
+    settings: {
+      connections: SHAPE.connections,
+      largeConnections: LARGE_SHAPE.connections,
+      durationSeconds: SHAPE.durationSeconds,
+      warmupSeconds: SHAPE.warmupSeconds,
+      embeddedPublishers: PUBLISHERS,
+      rawStoreBatch: PUBLISHERS
+    },
+    ceiling: results.ceilingResult,
+    publishPlain: results.publishPlain,
+    publishEncrypted: results.publishEncrypted,
+    embedded: { plainPerSecond: embeddedPlain.perSecond, encryptedPerSecond: embeddedEncrypted.perSecond },
+    rawStore,
+    cipher,
+    latency: results.latency,
+    backlog: { ...backlog, messages: BACKLOG_MESSAGES },
+    large: { ...results.large, messageBytes: 256 * KIB },
+    moto
+  }
+  const table = markdown(all)
+  writeFileSync(fileURLToPath(new URL("../../bench-results.json", import.meta.url)), `${JSON.stringify(all, null, 2)}\n`)
+  writeFileSync(fileURLToPath(new URL("./RESULTS.md", import.meta.url)), table)
+  process.stdout.write(table)
+} finally {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
+}
