@@ -60,18 +60,25 @@ export interface RawRequest {
   readonly body?: string | Uint8Array
 }
 
-/** Sends one request as it stands (no signing, no retries) and collects the answer. */
+/**
+ * Sends one request as it stands (no signing, no retries) and collects the answer. The path goes on
+ * the request line verbatim; `content-length` is added unless the headers ask for chunked encoding.
+ */
 export const send = (origin: string, caPem: string, request: RawRequest): Promise<RawResponse> =>
   new Promise((resolve, reject) => {
-    const url = new URL(request.path, origin)
+    const { protocol, hostname, port } = new URL(origin)
     const body = request.body === undefined ? undefined : typeof request.body === "string" ? Buffer.from(request.body, "utf8") : Buffer.from(request.body)
+    const chunked = request.headers?.["transfer-encoding"] === "chunked"
     const options: https.RequestOptions = {
       method: request.method,
-      headers: { ...(body === undefined ? {} : { "content-length": String(body.length) }), ...request.headers },
+      hostname,
+      port,
+      path: request.path,
+      headers: { ...(body === undefined || chunked ? {} : { "content-length": String(body.length) }), ...request.headers },
       ca: caPem,
       agent: false
     }
-    const req = (url.protocol === "https:" ? https : http).request(url, options, (res) => {
+    const req = (protocol === "https:" ? https : http).request(options, (res) => {
       const chunks: Array<Buffer> = []
       res.on("data", (chunk: Buffer) => chunks.push(chunk))
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }))

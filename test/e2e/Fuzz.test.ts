@@ -1,0 +1,270 @@
+/**
+ * Untrusted input never takes the broker down (CONTRACT.md, "The endpoint"; the transport's rule that
+ * a request never throws): fast-check throws random bytes, random Query forms, random JSON under
+ * random `X-Amz-Target`s, odd content types, oversized and truncated bodies at the live server. Every
+ * answer is a success or a well-formed AWS error of the protocol asked for, never a 500, and the
+ * server keeps serving.
+ */
+import { CreateKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms"
+import { CreateTopicCommand, ListTopicsCommand } from "@aws-sdk/client-sns"
+import { type RunningBroker, startBroker } from "@sealcast/broker"
+import { Operations } from "@sealcast/kms-sim"
+import { SnsProtocol } from "@sealcast/transport-http"
+import * as fc from "fast-check"
+import * as tls from "node:tls"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { awsErrorOf, kmsClient, type RawResponse, send, sendSigned, snsClient, type Target, targetOf } from "./support/Clients.js"
+
+let broker: RunningBroker
+let target: Target
+let topicArns: ReadonlyArray<string>
+let keyId: string
+
+/** Bounded: enough to reach the parsers' corners, small enough for a shared two-core machine. */
+const RUNS = { numRuns: 200, interruptAfterTimeLimit: 60_000 }
+
+beforeAll(async () => {
+  broker = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error" })
+  target = targetOf(broker)
+  const sns = snsClient(target)
+  const kms = kmsClient(target)
+  keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
+  topicArns = [
+    (await sns.send(new CreateTopicCommand({ Name: "fuzz-plain" }))).TopicArn!,
+    (await sns.send(new CreateTopicCommand({ Name: "fuzz-sealed", Attributes: { KmsMasterKeyId: keyId } }))).TopicArn!
+  ]
+  sns.destroy()
+  kms.destroy()
+})
+
+afterAll(() => broker.stop())
+
+/**
+ * A success, or an AWS error in the shape of the protocol the request spoke (Query XML unless it
+ * carried `X-Amz-Target`), with a 4xx status: never a 500.
+ */
+const expectWellFormed = (response: RawResponse, protocol: "query" | "json") => {
+  expect(response.status, response.body).not.toBe(500)
+  if (response.status >= 200 && response.status < 300) return
+  expect(response.status, response.body).toBeGreaterThanOrEqual(400)
+  expect(response.status, response.body).toBeLessThan(500)
+  expect(awsErrorOf(response), `${response.status} ${String(response.headers["content-type"])} ${response.body}`).toMatchObject({ protocol })
+  expect(response.headers["x-amzn-requestid"]).toBeTruthy()
+}
+
+/** Header values Node will put on the wire: printable ASCII. */
+const headerText = fc.string({ maxLength: 40 }).map((s) => s.replace(/[^\x20-\x7e]/g, "").trim())
+
+const contentType = fc.option(
+  fc.oneof(
+    fc.constantFrom(
+      "application/x-www-form-urlencoded",
+      "application/x-www-form-urlencoded; charset=utf-8",
+      "application/x-amz-json-1.1",
+      "application/x-amz-json-1.0",
+      "application/json",
+      "text/xml",
+      "multipart/form-data; boundary=x",
+      "application/octet-stream"
+    ),
+    headerText
+  ),
+  { nil: undefined }
+)
+
+const snsActionNames = [...Object.keys(SnsProtocol.actions), "Bogus", ""]
+const kmsTargets = [...Object.keys(Operations.operations).map((op) => `TrentService.${op}`), "TrentService.Bogus", "TrentService.", "DynamoDB_20120810.GetItem", ""]
+
+/** Query parameter names, the real ones (flat, maps, lists, batch entries) and anything else. */
+const paramName = fc.oneof(
+  fc.constantFrom(
+    "Action", "Version", "TopicArn", "Name", "Message", "Subject", "MessageStructure", "MessageGroupId", "MessageDeduplicationId",
+    "Protocol", "Endpoint", "Token", "SubscriptionArn", "AttributeName", "AttributeValue", "ResourceArn", "Label", "NextToken",
+    "Attributes.entry.1.key", "Attributes.entry.1.value", "Attributes.entry.2.key", "Tags.member.1.Key", "Tags.member.1.Value",
+    "TagKeys.member.1", "AWSAccountId.member.1", "ActionName.member.1", "MessageAttributes.entry.1.Name",
+    "MessageAttributes.entry.1.Value.DataType", "MessageAttributes.entry.1.Value.StringValue", "MessageAttributes.entry.1.Value.BinaryValue",
+    "PublishBatchRequestEntries.member.1.Id", "PublishBatchRequestEntries.member.1.Message", "PublishBatchRequestEntries.member.0.Id",
+    "DataProtectionPolicy", "Attributes.entry.0.key", "Tags.member.51.Key"
+  ),
+  fc.string({ maxLength: 30 })
+)
+
+const paramValue = fc.oneof(
+  fc.string({ maxLength: 60 }),
+  fc.string({ unit: "binary", maxLength: 60 }),
+  fc.constantFrom("2010-03-31", "", "true", "false", "{}", "[]", "-1", "1e309", "KmsMasterKeyId", "FilterPolicy", "String", "Binary", "Number", "http", "lambda"),
+  fc.constant(null).map(() => topicArns[0]!),
+  fc.constant(null).map(() => topicArns[1]!)
+)
+
+/** A form body: well-encoded pairs (any action), or raw text with stray `%`, `&` and `=`. */
+const formBody = fc.oneof(
+  fc
+    .tuple(fc.constantFrom(...snsActionNames), fc.boolean(), fc.array(fc.tuple(paramName, paramValue), { maxLength: 12 }))
+    .map(([action, withVersion, pairs]) => {
+      const form = new URLSearchParams()
+      form.append("Action", action)
+      if (withVersion) form.append("Version", "2010-03-31")
+      for (const [name, value] of pairs) form.append(name, value)
+      return form.toString()
+    }),
+  fc.stringMatching(/^[A-Za-z0-9%&=.+_-]{0,200}$/)
+)
+
+/** KMS request bodies: the real fields with values of every type, or any JSON at all, or not JSON. */
+const kmsBody = fc.oneof(
+  fc
+    .record(
+      {
+        KeyId: fc.oneof(fc.constant(null).map(() => keyId), fc.string({ maxLength: 40 }), fc.integer()),
+        Plaintext: fc.oneof(fc.base64String({ maxLength: 64 }), fc.string({ maxLength: 20 }), fc.integer()),
+        CiphertextBlob: fc.oneof(fc.base64String({ maxLength: 200 }), fc.jsonValue()),
+        NumberOfBytes: fc.oneof(fc.integer({ min: -5, max: 2000 }), fc.string({ maxLength: 5 })),
+        KeySpec: fc.oneof(fc.constantFrom("AES_256", "AES_128", "RSA_2048", "HMAC_256"), fc.string({ maxLength: 10 })),
+        KeyUsage: fc.constantFrom("ENCRYPT_DECRYPT", "SIGN_VERIFY", "Nope"),
+        EncryptionContext: fc.oneof(fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 })), fc.jsonValue()),
+        AliasName: fc.oneof(fc.constantFrom("alias/fuzz", "alias/aws/sns", "alias/"), fc.string({ maxLength: 20 })),
+        TargetKeyId: fc.string({ maxLength: 40 }),
+        Limit: fc.oneof(fc.integer({ min: -1, max: 2000 }), fc.string({ maxLength: 4 })),
+        Marker: fc.string({ maxLength: 20 }),
+        PendingWindowInDays: fc.integer({ min: -1, max: 40 }),
+        Tags: fc.jsonValue(),
+        Policy: fc.oneof(fc.string({ maxLength: 40 }), fc.jsonValue().map((v) => JSON.stringify(v)))
+      },
+      { requiredKeys: [] }
+    )
+    .map((request) => JSON.stringify(request)),
+  fc.jsonValue().map((value) => JSON.stringify(value)),
+  fc.string({ maxLength: 100 })
+)
+
+describe("fuzzing the live endpoint", () => {
+  it("random bytes, signed or not, under any content type get well-formed answers", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), contentType, fc.boolean(), fc.boolean(), async (body, type, signed, asKms) => {
+        const headers = {
+          ...(type === undefined ? {} : { "content-type": type }),
+          ...(asKms ? { "x-amz-target": "TrentService.Encrypt" } : {})
+        }
+        const response = signed
+          ? await sendSigned(target, { method: "POST", path: "/", service: asKms ? "kms" : "sns", headers, body })
+          : await send(target.endpoint, target.caPem, { method: "POST", path: "/", headers, body })
+        expectWellFormed(response, asKms ? "json" : "query")
+      }),
+      RUNS
+    )
+  })
+
+  it("random Query forms, signed for sns, get well-formed SNS answers", async () => {
+    await fc.assert(
+      fc.asyncProperty(formBody, contentType, fc.constantFrom("POST" as const, "GET" as const), async (form, type, method) => {
+        const response =
+          method === "POST"
+            ? await sendSigned(target, { method, path: "/", service: "sns", headers: type === undefined ? {} : { "content-type": type }, body: form })
+            : await sendSigned(target, { method, path: `/?${form}`, service: "sns" })
+        expectWellFormed(response, "query")
+      }),
+      RUNS
+    )
+  })
+
+  it("random JSON under random X-Amz-Target, signed for kms, gets well-formed KMS answers", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(fc.constantFrom(...kmsTargets), headerText), kmsBody, contentType, async (amzTarget, body, type) => {
+        const response = await sendSigned(target, {
+          method: "POST",
+          path: "/",
+          service: "kms",
+          headers: { "x-amz-target": amzTarget, ...(type === undefined ? {} : { "content-type": type }) },
+          body
+        })
+        expectWellFormed(response, "json")
+      }),
+      RUNS
+    )
+  })
+
+  it("random paths and methods get well-formed answers", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.webPath(), fc.constantFrom("/_sealcast/", "/_sealcast/topics//messages", "/_sealcast/topics/%ff/messages", "//", "/%")),
+        fc.constantFrom("GET" as const, "POST" as const),
+        async (path, method) => {
+          const response = await send(target.endpoint, target.caPem, { method, path: path === "" ? "/" : path })
+          expect(response.status, response.body).not.toBe(500)
+          if (response.status >= 400) expect(awsErrorOf(response), response.body).toBeDefined()
+        }
+      ),
+      { ...RUNS, numRuns: 100 }
+    )
+  })
+
+  it("a path with a malformed percent-escape gets an AWS-shaped 4xx, not a 500", async () => {
+    for (const path of ["/_sealcast/topics/%ff/messages", "/_sealcast/%", "/%E0%A4%A"]) {
+      const response = await send(target.endpoint, target.caPem, { method: "GET", path })
+      expect(response.status, `${path}: ${response.body}`).toBeGreaterThanOrEqual(400)
+      expect(response.status, `${path}: ${response.body}`).toBeLessThan(500)
+      expect(awsErrorOf(response)).toBeDefined()
+    }
+  })
+
+  it("bodies over the cap, declared or streamed, get an AWS-shaped 413", async () => {
+    const declared = await rawExchange(
+      `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000000000\r\nConnection: close\r\n\r\nAction=ListTopics`
+    )
+    expect(declared).toMatch(/^HTTP\/1\.1 413 /)
+    expect(declared).toContain("<Code>RequestEntityTooLarge</Code>")
+    // No Content-Length: chunked, refused once the count passes the cap.
+    const streamed = await send(target.endpoint, target.caPem, {
+      method: "POST",
+      path: "/",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.Encrypt", "transfer-encoding": "chunked" },
+      body: new Uint8Array(1536 * 1024).fill(0x7b)
+    })
+    expect(streamed.status).toBe(413)
+    expect(awsErrorOf(streamed)?.protocol).toBe("json")
+  })
+
+  it("bodies cut short (Content-Length larger than sent, then the connection closed) leave the server serving", async () => {
+    for (let i = 0; i < 20; i++) {
+      const declaredLength = 100 + i * 997
+      await rawExchange(
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${declaredLength}\r\n\r\nAction=Publish&Message=cut`,
+        { closeAfterWrite: true }
+      )
+    }
+    await expectStillServing()
+  })
+
+  it("after all of it, the server still answers health checks and real SDK calls", expectStillServing)
+})
+
+async function expectStillServing() {
+  const health = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/health" })
+  expect(health.status).toBe(200)
+  const sns = snsClient(target)
+  const kms = kmsClient(target)
+  expect((await sns.send(new ListTopicsCommand({}))).Topics?.map((t) => t.TopicArn)).toEqual(expect.arrayContaining([...topicArns]))
+  expect((await kms.send(new ListKeysCommand({}))).Keys?.map((k) => k.KeyId)).toContain(keyId)
+  sns.destroy()
+  kms.destroy()
+}
+
+/**
+ * Writes `request` on a fresh TLS connection and collects what comes back until the server closes it;
+ * with `closeAfterWrite`, hangs up right after writing, as a client that dies mid-request does.
+ */
+function rawExchange(request: string, options: { readonly closeAfterWrite?: boolean } = {}): Promise<string> {
+  const { hostname, port } = new URL(target.endpoint)
+  return new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    const socket = tls.connect({ host: hostname, port: Number(port), ca: target.caPem, servername: "localhost" }, () => {
+      socket.write(request, () => {
+        if (options.closeAfterWrite === true) socket.destroy()
+      })
+    })
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk))
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    socket.on("error", (error) => (options.closeAfterWrite === true ? resolve("") : reject(error)))
+  })
+}
