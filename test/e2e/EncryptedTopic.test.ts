@@ -3,61 +3,31 @@
  * a message in, keeps it sealed, and hands the plaintext (subject and message attributes intact) to
  * an HTTP subscriber, with a signature AWS's own validator accepts, and to a lambda function.
  */
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, type KMSClient } from "@aws-sdk/client-kms"
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand } from "@aws-sdk/client-kms"
 import {
   CreateTopicCommand,
   PublishCommand,
-  type SNSClient,
   SubscribeCommand
 } from "@aws-sdk/client-sns"
-import { type FunctionHandler, type RunningBroker, type SnsEvent, startBroker } from "@sealcast/broker"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, kmsClient, snsClient, storedMessages, subscribeConfirmed, type Target, targetOf } from "./support/Clients.js"
-import { startSubscriber, type Subscriber, validateSignature } from "./support/Subscriber.js"
+import { describe, expect, it } from "vitest"
+import { eventually, storedMessages, subscribeConfirmed } from "./support/Clients.js"
+import { useBroker } from "./support/Fixture.js"
+import { validateSignature } from "./support/Subscriber.js"
 
-let broker: RunningBroker
-let target: Target
-let sns: SNSClient
-let kms: KMSClient
-const subscribers: Array<Subscriber> = []
-
-beforeAll(async () => {
-  broker = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error" })
-  target = targetOf(broker)
-  sns = snsClient(target)
-  kms = kmsClient(target)
-})
-
-afterAll(async () => {
-  sns.destroy()
-  kms.destroy()
-  await Promise.all(subscribers.map((s) => s.close()))
-  await broker.stop()
-})
+const live = useBroker()
 
 /** A customer managed key under `alias`, as a user makes one with the SDK. */
 const createKeyWithAlias = async (alias: string) => {
-  const created = await kms.send(new CreateKeyCommand({ Description: `key behind ${alias}` }))
-  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }))
+  const created = await live.kms.send(new CreateKeyCommand({ Description: `key behind ${alias}` }))
+  await live.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: created.KeyMetadata!.KeyId! }))
   return created.KeyMetadata!
 }
 
 /** Subscribes a fresh local HTTP endpoint and waits until it has confirmed through SubscribeURL. */
 const subscribeHttp = async (topicArn: string) => {
-  const subscriber = await startSubscriber({ caPem: target.caPem })
-  subscribers.push(subscriber)
-  await subscribeConfirmed(sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
+  const subscriber = await live.subscriber()
+  await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
   return subscriber
-}
-
-/** A lambda function that records the events it is invoked with. */
-const recordingFunction = (name: string) => {
-  const events: Array<SnsEvent> = []
-  const handler: FunctionHandler = (event) => {
-    events.push(event)
-  }
-  broker.registerFunction(name, handler)
-  return { arn: `arn:aws:lambda:${broker.region}:${broker.accountId}:function:${name}`, events }
 }
 
 const BODY = "card 4111-1111-1111-1111 expires 12/29 — ünïcødé ✓"
@@ -65,15 +35,15 @@ const BODY = "card 4111-1111-1111-1111 expires 12/29 — ünïcødé ✓"
 describe("an encrypted topic through the AWS SDK v3 over HTTPS", () => {
   it("delivers the plaintext, subject and attributes to a confirmed HTTP subscriber, signed, while storing it sealed", async () => {
     const key = await createKeyWithAlias("alias/orders")
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "orders", Attributes: { KmsMasterKeyId: "alias/orders" } }))
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "orders", Attributes: { KmsMasterKeyId: "alias/orders" } }))
     const subscriber = await subscribeHttp(TopicArn!)
 
     const confirmation = subscriber.received.find((r) => r.document["Type"] === "SubscriptionConfirmation")!
     expect(confirmation.headers["x-amz-sns-message-type"]).toBe("SubscriptionConfirmation")
-    await validateSignature(confirmation.document, broker.endpoint, target.caPem)
+    await validateSignature(confirmation.document, live.broker.endpoint, live.target.caPem)
 
     const binary = new Uint8Array([0, 1, 2, 254, 255])
-    const { MessageId } = await sns.send(
+    const { MessageId } = await live.sns.send(
       new PublishCommand({
         TopicArn,
         Message: BODY,
@@ -101,35 +71,35 @@ describe("an encrypted topic through the AWS SDK v3 over HTTPS", () => {
         blob: { Type: "Binary", Value: Buffer.from(binary).toString("base64") }
       }
     })
-    await validateSignature(notification, broker.endpoint, target.caPem)
+    await validateSignature(notification, live.broker.endpoint, live.target.caPem)
     // A changed body must not validate: proves the validator checked this very document.
-    await expect(validateSignature({ ...notification, Message: `${BODY}!` }, broker.endpoint, target.caPem)).rejects.toThrow()
+    await expect(validateSignature({ ...notification, Message: `${BODY}!` }, live.broker.endpoint, live.target.caPem)).rejects.toThrow()
 
     // SEMANTICS.md §1.4 and §1.6: stored sealed under the topic's key, subject and attributes in the clear.
-    const [stored] = await storedMessages(target, "orders")
+    const [stored] = await storedMessages(live.target, "orders")
     expect(stored).toMatchObject({ messageId: MessageId, subject: "Order 42", body: { kind: "Sealed", keyArn: key.Arn } })
     expect(JSON.stringify(stored)).not.toContain("4111-1111")
   })
 
   it("signs with SHA256WithRSA when the topic's SignatureVersion is 2", async () => {
     await createKeyWithAlias("alias/payments")
-    const { TopicArn } = await sns.send(
+    const { TopicArn } = await live.sns.send(
       new CreateTopicCommand({ Name: "payments", Attributes: { KmsMasterKeyId: "alias/payments", SignatureVersion: "2" } })
     )
     const subscriber = await subscribeHttp(TopicArn!)
-    await sns.send(new PublishCommand({ TopicArn, Message: BODY }))
+    await live.sns.send(new PublishCommand({ TopicArn, Message: BODY }))
     await eventually("the notification", () => subscriber.notifications().length === 1)
     const notification = subscriber.notifications()[0]!
     expect(notification).toMatchObject({ Message: BODY, SignatureVersion: "2" })
-    await validateSignature(notification, broker.endpoint, target.caPem)
+    await validateSignature(notification, live.broker.endpoint, live.target.caPem)
   })
 
   it("invokes a subscribed lambda function with the plaintext in an SNS event", async () => {
     await createKeyWithAlias("alias/audit")
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "audit", Attributes: { KmsMasterKeyId: "alias/audit" } }))
-    const fn = recordingFunction("audit-handler")
-    const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn, Protocol: "lambda", Endpoint: fn.arn, ReturnSubscriptionArn: true }))
-    const { MessageId } = await sns.send(
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "audit", Attributes: { KmsMasterKeyId: "alias/audit" } }))
+    const fn = live.recordingFunction("audit-handler")
+    const { SubscriptionArn } = await live.sns.send(new SubscribeCommand({ TopicArn, Protocol: "lambda", Endpoint: fn.arn, ReturnSubscriptionArn: true }))
+    const { MessageId } = await live.sns.send(
       new PublishCommand({ TopicArn, Message: BODY, Subject: "audit", MessageAttributes: { who: { DataType: "String", StringValue: "alice" } } })
     )
     await eventually("the lambda invocation", () => fn.events.length === 1)
@@ -141,21 +111,21 @@ describe("an encrypted topic through the AWS SDK v3 over HTTPS", () => {
     })
     await validateSignature(
       { ...record!.Sns, SigningCertURL: record!.Sns.SigningCertUrl } as unknown as Record<string, string>,
-      broker.endpoint,
-      target.caPem
+      live.broker.endpoint,
+      live.target.caPem
     )
   })
 
   it("alias/aws/sns names the account's AWS managed key, made on first use", async () => {
-    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "managed", Attributes: { KmsMasterKeyId: "alias/aws/sns" } }))
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "managed", Attributes: { KmsMasterKeyId: "alias/aws/sns" } }))
     const subscriber = await subscribeHttp(TopicArn!)
-    const { MessageId } = await sns.send(new PublishCommand({ TopicArn, Message: BODY }))
+    const { MessageId } = await live.sns.send(new PublishCommand({ TopicArn, Message: BODY }))
     await eventually("the notification", () => subscriber.notifications().length === 1)
     expect(subscriber.notifications()[0]).toMatchObject({ MessageId, Message: BODY })
 
-    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: "alias/aws/sns" }))
+    const { KeyMetadata } = await live.kms.send(new DescribeKeyCommand({ KeyId: "alias/aws/sns" }))
     expect(KeyMetadata).toMatchObject({ KeyManager: "AWS", KeyState: "Enabled", KeyUsage: "ENCRYPT_DECRYPT" })
-    const [stored] = await storedMessages(target, "managed")
+    const [stored] = await storedMessages(live.target, "managed")
     expect(stored!.body).toMatchObject({ kind: "Sealed", keyArn: KeyMetadata!.Arn })
   })
 })

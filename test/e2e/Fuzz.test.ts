@@ -7,15 +7,15 @@
  */
 import { CreateKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, ListTopicsCommand } from "@aws-sdk/client-sns"
-import { type RunningBroker, startBroker } from "@sealcast/broker"
 import { Operations } from "@sealcast/kms-sim"
 import { SnsProtocol } from "@sealcast/transport-http"
 import * as fc from "fast-check"
 import * as tls from "node:tls"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { awsErrorOf, kmsClient, type RawResponse, send, sendSigned, snsClient, type Target, targetOf } from "./support/Clients.js"
+import { beforeAll, describe, expect, it } from "vitest"
+import { awsErrorOf, type RawResponse, send, sendSigned, type Target } from "./support/Clients.js"
+import { useBroker } from "./support/Fixture.js"
 
-let broker: RunningBroker
+const live = useBroker()
 let target: Target
 let topicArns: ReadonlyArray<string>
 let keyId: string
@@ -24,20 +24,13 @@ let keyId: string
 const RUNS = { numRuns: 200, interruptAfterTimeLimit: 60_000 }
 
 beforeAll(async () => {
-  broker = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error" })
-  target = targetOf(broker)
-  const sns = snsClient(target)
-  const kms = kmsClient(target)
-  keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
+  target = live.target
+  keyId = (await live.kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!
   topicArns = [
-    (await sns.send(new CreateTopicCommand({ Name: "fuzz-plain" }))).TopicArn!,
-    (await sns.send(new CreateTopicCommand({ Name: "fuzz-sealed", Attributes: { KmsMasterKeyId: keyId } }))).TopicArn!
+    (await live.sns.send(new CreateTopicCommand({ Name: "fuzz-plain" }))).TopicArn!,
+    (await live.sns.send(new CreateTopicCommand({ Name: "fuzz-sealed", Attributes: { KmsMasterKeyId: keyId } }))).TopicArn!
   ]
-  sns.destroy()
-  kms.destroy()
 })
-
-afterAll(() => broker.stop())
 
 /**
  * A success, or an AWS error in the shape of the protocol the request spoke (Query XML unless it
@@ -242,12 +235,8 @@ describe("fuzzing the live endpoint", () => {
 async function expectStillServing() {
   const health = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/health" })
   expect(health.status).toBe(200)
-  const sns = snsClient(target)
-  const kms = kmsClient(target)
-  expect((await sns.send(new ListTopicsCommand({}))).Topics?.map((t) => t.TopicArn)).toEqual(expect.arrayContaining([...topicArns]))
-  expect((await kms.send(new ListKeysCommand({}))).Keys?.map((k) => k.KeyId)).toContain(keyId)
-  sns.destroy()
-  kms.destroy()
+  expect((await live.sns.send(new ListTopicsCommand({}))).Topics?.map((t) => t.TopicArn)).toEqual(expect.arrayContaining([...topicArns]))
+  expect((await live.kms.send(new ListKeysCommand({}))).Keys?.map((k) => k.KeyId)).toContain(keyId)
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   CreateKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
-  type KMSClient,
   ScheduleKeyDeletionCommand
 } from "@aws-sdk/client-kms"
 import {
@@ -18,45 +17,28 @@ import {
   KMSNotFoundException,
   PublishBatchCommand,
   PublishCommand,
-  type SNSClient,
   SNSServiceException
 } from "@aws-sdk/client-sns"
-import { type RunningBroker, startBroker } from "@sealcast/broker"
 import { randomUUID } from "node:crypto"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { kmsClient, snsClient, storedMessages, type Target, targetOf } from "./support/Clients.js"
+import { describe, expect, it } from "vitest"
+import { storedMessages } from "./support/Clients.js"
+import { useBroker } from "./support/Fixture.js"
 
-let broker: RunningBroker
-let target: Target
-let sns: SNSClient
-let kms: KMSClient
-
-beforeAll(async () => {
-  broker = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error" })
-  target = targetOf(broker)
-  sns = snsClient(target)
-  kms = kmsClient(target)
-})
-
-afterAll(async () => {
-  sns.destroy()
-  kms.destroy()
-  await broker.stop()
-})
+const live = useBroker()
 
 const createKey = async (usage: "ENCRYPT_DECRYPT" | "SIGN_VERIFY" = "ENCRYPT_DECRYPT") => {
-  const { KeyMetadata } = await kms.send(
+  const { KeyMetadata } = await live.kms.send(
     new CreateKeyCommand(usage === "SIGN_VERIFY" ? { KeyUsage: "SIGN_VERIFY", KeySpec: "ECC_NIST_P256" } : {})
   )
   return KeyMetadata!
 }
 
 const createTopic = async (name: string, kmsMasterKeyId: string) =>
-  (await sns.send(new CreateTopicCommand({ Name: name, Attributes: { KmsMasterKeyId: kmsMasterKeyId } }))).TopicArn!
+  (await live.sns.send(new CreateTopicCommand({ Name: name, Attributes: { KmsMasterKeyId: kmsMasterKeyId } }))).TopicArn!
 
 /** The Publish's rejection, which must be an SNS sender fault answered with HTTP 400. */
 const publishRejection = async (topicArn: string): Promise<SNSServiceException> => {
-  const error: unknown = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: "must not be stored" })).then(
+  const error: unknown = await live.sns.send(new PublishCommand({ TopicArn: topicArn, Message: "must not be stored" })).then(
     () => expect.fail("Publish succeeded"),
     (e: unknown) => e
   )
@@ -69,7 +51,7 @@ const publishRejection = async (topicArn: string): Promise<SNSServiceException> 
 
 /** Publishes two entries in one batch, both of which must fail alone with `code`. */
 const expectBatchFailure = async (topicArn: string, code: string) => {
-  const result = await sns.send(
+  const result = await live.sns.send(
     new PublishBatchCommand({
       TopicArn: topicArn,
       PublishBatchRequestEntries: [
@@ -86,17 +68,17 @@ const expectBatchFailure = async (topicArn: string, code: string) => {
   for (const failure of result.Failed ?? []) expect(failure.Message).toMatch(/Service: AWSKMS; Status Code: 400/)
 }
 
-const storedCount = async (topicName: string) => (await storedMessages(target, topicName)).length
+const storedCount = async (topicName: string) => (await storedMessages(live.target, topicName)).length
 
 describe("Publish and the state of the topic's KMS key", () => {
   it("a disabled key fails Publish with KMSDisabled and stores nothing; enabled again, Publish works", async () => {
     const key = await createKey()
     const topicArn = await createTopic("disabled-key", key.KeyId!)
     // A first Publish leaves a fresh data key cached: the state check must not be skipped because of it.
-    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: "before" }))
+    await live.sns.send(new PublishCommand({ TopicArn: topicArn, Message: "before" }))
     expect(await storedCount("disabled-key")).toBe(1)
 
-    await kms.send(new DisableKeyCommand({ KeyId: key.KeyId! }))
+    await live.kms.send(new DisableKeyCommand({ KeyId: key.KeyId! }))
     const rejection = await publishRejection(topicArn)
     expect(rejection).toBeInstanceOf(KMSDisabledException)
     expect(rejection.name).toBe("KMSDisabledException")
@@ -105,9 +87,9 @@ describe("Publish and the state of the topic's KMS key", () => {
     await expectBatchFailure(topicArn, "KMSDisabled")
     expect(await storedCount("disabled-key")).toBe(1)
 
-    await kms.send(new EnableKeyCommand({ KeyId: key.KeyId! }))
-    const { MessageId } = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: "after" }))
-    const stored = await storedMessages(target, "disabled-key")
+    await live.kms.send(new EnableKeyCommand({ KeyId: key.KeyId! }))
+    const { MessageId } = await live.sns.send(new PublishCommand({ TopicArn: topicArn, Message: "after" }))
+    const stored = await storedMessages(live.target, "disabled-key")
     expect(stored.map((m) => m.body.kind)).toEqual(["Sealed", "Sealed"])
     expect(stored.map((m) => m.messageId)).toContain(MessageId)
   })
@@ -115,7 +97,7 @@ describe("Publish and the state of the topic's KMS key", () => {
   it("a key pending deletion fails Publish with KMSInvalidState and stores nothing", async () => {
     const key = await createKey()
     const topicArn = await createTopic("pending-deletion", key.Arn!)
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId!, PendingWindowInDays: 7 }))
+    await live.kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.KeyId!, PendingWindowInDays: 7 }))
     const rejection = await publishRejection(topicArn)
     expect(rejection).toBeInstanceOf(KMSInvalidStateException)
     expect(rejection.message).toContain("is pending deletion")
@@ -123,7 +105,7 @@ describe("Publish and the state of the topic's KMS key", () => {
     expect(await storedCount("pending-deletion")).toBe(0)
 
     // Cancelling leaves the key Disabled (KMS CancelKeyDeletion): still refused, now as disabled.
-    await kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId! }))
+    await live.kms.send(new CancelKeyDeletionCommand({ KeyId: key.KeyId! }))
     expect(await publishRejection(topicArn)).toBeInstanceOf(KMSDisabledException)
     expect(await storedCount("pending-deletion")).toBe(0)
   })
@@ -150,7 +132,7 @@ describe("Publish and the state of the topic's KMS key", () => {
   it("a batch on an enabled key stores every entry, sealed", async () => {
     const key = await createKey()
     const topicArn = await createTopic("batch-ok", key.KeyId!)
-    const result = await sns.send(
+    const result = await live.sns.send(
       new PublishBatchCommand({
         TopicArn: topicArn,
         PublishBatchRequestEntries: [0, 1, 2].map((i) => ({ Id: `m${i}`, Message: `message ${i}` }))
@@ -158,7 +140,7 @@ describe("Publish and the state of the topic's KMS key", () => {
     )
     expect(result.Failed ?? []).toEqual([])
     expect(result.Successful?.map((s) => s.Id)).toEqual(["m0", "m1", "m2"])
-    const stored = await storedMessages(target, "batch-ok")
+    const stored = await storedMessages(live.target, "batch-ok")
     expect(new Set(stored.map((m) => m.messageId))).toEqual(new Set(result.Successful?.map((s) => s.MessageId)))
     expect(stored.every((m) => m.body.kind === "Sealed")).toBe(true)
   })

@@ -16,12 +16,12 @@ import {
   type SNSClient,
   SNSServiceException
 } from "@aws-sdk/client-sns"
-import { type RunningBroker, startBroker } from "@sealcast/broker"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { botocoreMissing, signSigV2 } from "./support/Botocore.js"
-import { awsErrorOf, kmsClient, send, sendSigned, snsClient, storedMessages, type Target, targetOf } from "./support/Clients.js"
+import { awsErrorOf, kmsClient, send, sendSigned, snsClient, storedMessages, type Target } from "./support/Clients.js"
+import { useBroker } from "./support/Fixture.js"
 
-let broker: RunningBroker
+const live = useBroker({ httpPort: 0 })
 let overHttps: Target
 let overHttp: Target
 let httpsSns: SNSClient
@@ -34,23 +34,16 @@ const INVALID_SECURITY =
   "The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4."
 
 beforeAll(async () => {
-  broker = await startBroker({ port: 0, httpPort: 0, dataDir: ":memory:", logLevel: "error" })
-  overHttps = targetOf(broker)
-  overHttp = { ...overHttps, endpoint: broker.httpEndpoint! }
-  httpsSns = snsClient(overHttps)
+  overHttps = live.target
+  overHttp = { ...overHttps, endpoint: live.broker.httpEndpoint! }
+  httpsSns = live.sns
   httpSns = snsClient(overHttp)
-  const kms = kmsClient(overHttps)
-  const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
-  kms.destroy()
+  const { KeyMetadata } = await live.kms.send(new CreateKeyCommand({}))
   encryptedArn = (await httpsSns.send(new CreateTopicCommand({ Name: "sealed", Attributes: { KmsMasterKeyId: KeyMetadata!.KeyId! } }))).TopicArn!
   plainArn = (await httpsSns.send(new CreateTopicCommand({ Name: "plain" }))).TopicArn!
 })
 
-afterAll(async () => {
-  httpsSns.destroy()
-  httpSns.destroy()
-  await broker.stop()
-})
+afterAll(() => httpSns.destroy())
 
 /** Runs `call`, which must fail, and answers the SDK's exception. */
 const rejectionOf = async <E>(call: Promise<unknown>, type: abstract new (...args: never) => E): Promise<E> => {
@@ -63,6 +56,29 @@ const expectInvalidSecurity = async (call: Promise<unknown>) => {
   const error = await rejectionOf(call, InvalidSecurityException)
   expect(error.$metadata.httpStatusCode).toBe(403)
   expect(error.message).toBe(INVALID_SECURITY)
+}
+
+/** An unsigned KMS JSON 1.1 request for `operation`. */
+const postKmsUnsigned = (target: Target, operation: string, body: string | Uint8Array) =>
+  send(target.endpoint, target.caPem, {
+    method: "POST",
+    path: "/",
+    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": `TrentService.${operation}` },
+    body
+  })
+
+/** What ListTopics and ListKeys, made by the SDK clients with `credentials`, fail with. */
+const refusalsWith = async (credentials: Target["credentials"]) => {
+  const sns = snsClient({ ...overHttps, credentials })
+  const kms = kmsClient({ ...overHttps, credentials })
+  const snsError = await rejectionOf(sns.send(new ListTopicsCommand({})), SNSServiceException)
+  const kmsError = await rejectionOf(kms.send(new ListKeysCommand({})), KMSServiceException)
+  sns.destroy()
+  kms.destroy()
+  return {
+    sns: { name: snsError.name, status: snsError.$metadata.httpStatusCode, message: snsError.message },
+    kms: { name: kmsError.name, status: kmsError.$metadata.httpStatusCode }
+  }
 }
 
 const form = (params: Readonly<Record<string, string>>) => new URLSearchParams({ Version: "2010-03-31", ...params }).toString()
@@ -153,12 +169,7 @@ describe("request authentication", () => {
       expect(sns.status).toBe(403)
       expect(awsErrorOf(sns)).toMatchObject({ protocol: "query", code: "MissingAuthenticationToken" })
     }
-    const kms = await send(overHttps.endpoint, overHttps.caPem, {
-      method: "POST",
-      path: "/",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys" },
-      body: "{}"
-    })
+    const kms = await postKmsUnsigned(overHttps, "ListKeys", "{}")
     expect(kms.status).toBe(403)
     expect(awsErrorOf(kms)).toMatchObject({ protocol: "json", code: "MissingAuthenticationTokenException" })
     const inspection = await send(overHttps.endpoint, overHttps.caPem, { method: "GET", path: "/_sealcast/topics/plain/messages" })
@@ -166,32 +177,16 @@ describe("request authentication", () => {
   })
 
   it("refuses a wrong secret with SignatureDoesNotMatch, through both SDK clients", async () => {
-    const wrong = { ...overHttps, credentials: { ...overHttps.credentials, secretAccessKey: `${overHttps.credentials.secretAccessKey}x` } }
-    const sns = snsClient(wrong)
-    const kms = kmsClient(wrong)
-    const snsError = await rejectionOf(sns.send(new ListTopicsCommand({})), SNSServiceException)
-    expect({ name: snsError.name, status: snsError.$metadata.httpStatusCode }).toEqual({ name: "SignatureDoesNotMatch", status: 403 })
-    expect(snsError.message).toMatch(/^The request signature we calculated does not match the signature you provided/)
-    const kmsError = await rejectionOf(kms.send(new ListKeysCommand({})), KMSServiceException)
-    expect({ name: kmsError.name, status: kmsError.$metadata.httpStatusCode }).toEqual({ name: "InvalidSignatureException", status: 403 })
-    sns.destroy()
-    kms.destroy()
+    const refusals = await refusalsWith({ ...overHttps.credentials, secretAccessKey: `${overHttps.credentials.secretAccessKey}x` })
+    expect(refusals).toMatchObject({ sns: { name: "SignatureDoesNotMatch", status: 403 }, kms: { name: "InvalidSignatureException", status: 403 } })
+    expect(refusals.sns.message).toMatch(/^The request signature we calculated does not match the signature you provided/)
   })
 
   it("refuses an unknown access key with InvalidClientTokenId (KMS: UnrecognizedClientException)", async () => {
-    const stranger = { ...overHttps, credentials: { accessKeyId: "AKIAUNKNOWNUNKNOWN00", secretAccessKey: "irrelevant" } }
-    const sns = snsClient(stranger)
-    const kms = kmsClient(stranger)
-    const snsError = await rejectionOf(sns.send(new ListTopicsCommand({})), SNSServiceException)
-    expect({ name: snsError.name, status: snsError.$metadata.httpStatusCode, message: snsError.message }).toEqual({
-      name: "InvalidClientTokenId",
-      status: 403,
-      message: "The security token included in the request is invalid."
+    expect(await refusalsWith({ accessKeyId: "AKIAUNKNOWNUNKNOWN00", secretAccessKey: "irrelevant" })).toEqual({
+      sns: { name: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid." },
+      kms: { name: "UnrecognizedClientException", status: 403 }
     })
-    const kmsError = await rejectionOf(kms.send(new ListKeysCommand({})), KMSServiceException)
-    expect({ name: kmsError.name, status: kmsError.$metadata.httpStatusCode }).toEqual({ name: "UnrecognizedClientException", status: 403 })
-    sns.destroy()
-    kms.destroy()
   })
 
   it("refuses a KMS request signed for service sns, and an SNS request signed for kms", async () => {
@@ -218,12 +213,7 @@ describe("request authentication", () => {
     const sns = await send(overHttps.endpoint, overHttps.caPem, { method: "POST", path: "/", headers: FORM_TYPE, body: huge })
     expect(sns.status).toBe(413)
     expect(awsErrorOf(sns)).toMatchObject({ protocol: "query", code: "RequestEntityTooLarge" })
-    const kms = await send(overHttps.endpoint, overHttps.caPem, {
-      method: "POST",
-      path: "/",
-      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.Encrypt" },
-      body: huge
-    })
+    const kms = await postKmsUnsigned(overHttps, "Encrypt", huge)
     expect(kms.status).toBe(413)
     expect(awsErrorOf(kms)?.protocol).toBe("json")
     const health = await send(overHttps.endpoint, overHttps.caPem, { method: "GET", path: "/_sealcast/health" })
