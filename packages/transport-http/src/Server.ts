@@ -95,6 +95,15 @@ const kmsErrorResponse = (error: { readonly _tag: string; readonly message?: str
   return { status: row.status, contentType: JSON_CONTENT_TYPE, body: KmsRoute.errorBody(row.jsonCode ?? row.code, row.message) }
 }
 
+/** The path with its percent-escapes decoded, or undefined when they are not valid UTF-8. */
+const decodePath = (rawPath: string): string | undefined => {
+  try {
+    return decodeURIComponent(rawPath)
+  } catch {
+    return undefined
+  }
+}
+
 const headerOf = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
@@ -176,11 +185,15 @@ export const makeHandler = (options: ServerOptions) => {
       const body = yield* readBody(req, maxBodyBytes).pipe(
         Effect.mapError((error) => (isKms ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)))
       )
-      if (rawPath.startsWith("/_sealcast/") && options.appRoute !== undefined) {
+      const path = decodePath(rawPath)
+      if (path === undefined) {
+        return SnsProtocol.errorResponse({ _tag: "UnknownPath", message: "The request path is not valid percent-encoded UTF-8" }, requestId)
+      }
+      if (path.startsWith("/_sealcast/") && options.appRoute !== undefined) {
         const parts = partsOf(req, body)
         const handled = options.appRoute({
           method: req.method ?? "GET",
-          path: decodeURIComponent(rawPath),
+          path,
           query: new URLSearchParams(rawQuery),
           parts,
           authenticate: (service) => verify(parts, service)
