@@ -160,7 +160,15 @@ const bodyValueArb: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) 
 })).value
 const bodyArb = fc.dictionary(keyArb, bodyValueArb, { maxKeys: 3 })
 
-const compile = (policy: PolicyObject, scope: Scope) => Either.getOrThrow(parse(JSON.stringify(policy), scope))
+/**
+ * Random policies can exceed SNS's 150-combination limit (3 × 3 values beside a `$or` of two 3 × 3
+ * branches is 162); SNS refuses those, which the validation tests cover, so here they are skipped.
+ */
+const compile = (policy: PolicyObject, scope: Scope) => {
+  const parsed = parse(JSON.stringify(policy), scope)
+  fc.pre(Either.isRight(parsed))
+  return Either.getOrThrow(parsed)
+}
 
 describe("FilterPolicy against a naive reference matcher", () => {
   it("agrees on attribute-scoped policies", () => {
