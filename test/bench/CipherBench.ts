@@ -5,7 +5,7 @@
 import * as NodeCipher from "@sealcast/broker/NodeCipher"
 import { Cipher, Encryption } from "@sealcast/core"
 import { createCipheriv, randomBytes, randomUUID } from "node:crypto"
-import { repeatFor } from "./Stats.js"
+import { percentile, repeatFor } from "./Stats.js"
 
 export const SIZES = [1024, 64 * 1024, 256 * 1024] as const
 
@@ -26,10 +26,15 @@ const rawSeal = (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext:
   cipher.getAuthTag()
 }
 
+/** Measurement rounds per size; the implementations take turns within each round. */
+const ROUNDS = 5
+
 /**
- * Seals for about `seconds` per size and implementation, after a warm-up of a tenth of that. One
- * nonce is reused: the sealed boxes are thrown away, and nonce uniqueness (SP 800-38D §8) only
- * matters for ciphertexts someone keeps.
+ * Seals for about `seconds` per size and implementation, in `ROUNDS` rounds where the three take
+ * turns, after a warm-up; each figure is the median round, so a burst of load from a neighbour on a
+ * shared machine hits all three alike and moves no figure much. One nonce is reused: the sealed
+ * boxes are thrown away, and nonce uniqueness (SP 800-38D §8) only matters for ciphertexts someone
+ * keeps.
  */
 export const cipherThroughput = (seconds: number): ReadonlyArray<CipherRow> => {
   const key = new Uint8Array(randomBytes(Cipher.KEY_BYTES))
@@ -43,18 +48,23 @@ export const cipherThroughput = (seconds: number): ReadonlyArray<CipherRow> => {
     nodeLayer: (plaintext: Uint8Array) => node.seal(key, nonce, aad, plaintext),
     rawNode: (plaintext: Uint8Array) => rawSeal(key, nonce, aad, plaintext)
   }
-  const megabytesPerSecond = (seal: (plaintext: Uint8Array) => unknown, plaintext: Uint8Array) => {
-    repeatFor(seconds / 10, () => seal(plaintext))
-    const { count, elapsedMs } = repeatFor(seconds, () => seal(plaintext))
-    return (count * plaintext.length) / 1e6 / (elapsedMs / 1000)
-  }
+  const names = ["noble", "nodeLayer", "rawNode"] as const
   return SIZES.map((bytes) => {
     const plaintext = new Uint8Array(randomBytes(bytes))
+    for (const name of names) repeatFor(seconds / 10, () => implementations[name](plaintext))
+    const rounds = { noble: [] as Array<number>, nodeLayer: [] as Array<number>, rawNode: [] as Array<number> }
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const name of names) {
+        const { count, elapsedMs } = repeatFor(seconds / ROUNDS, () => implementations[name](plaintext))
+        rounds[name].push((count * bytes) / 1e6 / (elapsedMs / 1000))
+      }
+    }
+    const median = (values: Array<number>) => percentile([...values].sort((a, b) => a - b), 0.5)
     return {
       bytes,
-      nobleMBps: megabytesPerSecond(implementations.noble, plaintext),
-      nodeLayerMBps: megabytesPerSecond(implementations.nodeLayer, plaintext),
-      rawNodeMBps: megabytesPerSecond(implementations.rawNode, plaintext)
+      nobleMBps: median(rounds.noble),
+      nodeLayerMBps: median(rounds.nodeLayer),
+      rawNodeMBps: median(rounds.rawNode)
     }
   })
 }

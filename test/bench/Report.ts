@@ -100,7 +100,9 @@ export const markdown = (r: Results): string => {
     [
       "7",
       `delivery latency, encrypted topic → HTTP subscriber, ${fixed(r.latency.ratePerSecond)}/s for ${r.latency.durationSeconds} s`,
-      `p50 ${fixed(r.latency.p50Ms, 1)} ms, p99 ${fixed(r.latency.p99Ms, 1)} ms, p99.9 ${fixed(r.latency.p999Ms, 1)} ms, max ${fixed(r.latency.maxMs, 1)} ms; ${fixed(r.latency.received)} of ${fixed(r.latency.sent)} received, ${r.latency.publishErrors} publish errors`
+      `p50 ${fixed(r.latency.p50Ms, 1)} ms, p99 ${fixed(r.latency.p99Ms, 1)} ms, p99.9 ${fixed(r.latency.p999Ms, 1)} ms, max ${fixed(r.latency.maxMs, 1)} ms; ${fixed(r.latency.received)} of ${fixed(r.latency.sent)} received, ${r.latency.publishErrors} publish errors${
+        r.latency.publishErrors === 0 ? "" : ` (${Object.entries(r.latency.publishErrorKinds).map(([kind, n]) => `${kind}: ${n}`).join(", ")})`
+      }`
     ],
     [
       "8",

@@ -32,7 +32,7 @@ const tempDataDir = (name: string) => {
 
 try {
   step("6 cipher")
-  const cipher = cipherThroughput(0.5)
+  const cipher = cipherThroughput(1)
 
   step("4 embedded publish")
   const embeddedDir = tempDataDir("embedded")

@@ -35,6 +35,8 @@ export type SubscriberCommand =
 export interface ProbeResult {
   readonly sent: number
   readonly publishErrors: number
+  /** Each failed publish's HTTP status or socket error code, with how often it happened. */
+  readonly publishErrorKinds: Readonly<Record<string, number>>
   readonly received: number
   readonly p50Ms: number
   readonly p99Ms: number
@@ -89,15 +91,16 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
 const address = server.address()
 answer({ _tag: "Listening", port: typeof address === "object" && address !== null ? address.port : 0 })
 
-const publishOne = (target: SigningTarget, topicArn: string, messageBytes: number): Promise<boolean> =>
+/** Publishes one message; `undefined` when the broker answered 200, else what went wrong. */
+const publishOne = (target: SigningTarget, topicArn: string, messageBytes: number): Promise<string | undefined> =>
   new Promise((resolve) => {
     const prefix = `sentAt=${performance.now().toFixed(3)};`
     const signed = signPublish(target, topicArn, prefix + messageOfSize(messageBytes - prefix.length))
     const req = request(`${target.endpoint}/`, { method: "POST", headers: signed.headers, agent }, (res) => {
       res.resume()
-      res.on("end", () => resolve(res.statusCode === 200))
+      res.on("end", () => resolve(res.statusCode === 200 ? undefined : `HTTP ${res.statusCode}`))
     })
-    req.on("error", () => resolve(false))
+    req.on("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message))
     req.end(signed.body)
   })
 
@@ -106,7 +109,7 @@ const probe = async (command: Extract<SubscriberCommand, { readonly _tag: "Probe
   received = 0
   latencies.length = 0
   const total = command.ratePerSecond * command.durationSeconds
-  const pending: Array<Promise<boolean>> = []
+  const pending: Array<Promise<string | undefined>> = []
   const started = performance.now()
   await new Promise<void>((resolve) => {
     const tick = setInterval(() => {
@@ -118,13 +121,14 @@ const probe = async (command: Extract<SubscriberCommand, { readonly _tag: "Probe
       }
     }, 2)
   })
-  const outcomes = await Promise.all(pending)
+  const failures = (await Promise.all(pending)).filter((failure) => failure !== undefined)
   const deadline = performance.now() + command.drainSeconds * 1000
   while (received < total && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
   const sorted = [...latencies].sort((a, b) => a - b)
   return {
     sent: total,
-    publishErrors: outcomes.filter((ok) => !ok).length,
+    publishErrors: failures.length,
+    publishErrorKinds: failures.reduce<Record<string, number>>((kinds, kind) => ({ ...kinds, [kind]: (kinds[kind] ?? 0) + 1 }), {}),
     received,
     p50Ms: percentile(sorted, 0.5),
     p99Ms: percentile(sorted, 0.99),
