@@ -8,10 +8,9 @@
  */
 import { utf8ToBytes } from "@noble/hashes/utils.js"
 import { Effect, Either } from "effect"
-import { Cipher, type CipherOpenError, NONCE_BYTES } from "./Cipher.js"
+import type { CipherOpenError, CipherService } from "./Cipher.js"
 import * as EncryptionContext from "./EncryptionContext.js"
 import { InvalidSecurity } from "./Errors.js"
-import { Ids } from "./Ids.js"
 import type { DataKey } from "./Kms.js"
 import type { Envelope, MessageBody } from "./Message.js"
 import type { RequestContext } from "./RequestContext.js"
@@ -67,45 +66,45 @@ export const bodyAad = (topicArn: string, messageId: string): Uint8Array =>
   EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": messageId })
 
 /**
- * Seals a body under a data key with a fresh nonce. Only the body: seed: "SSE encrypts the body of
- * the message … SSE doesn't encrypt … message metadata (subject, message ID, timestamp, and
- * attributes)".
+ * Seals a body under a data key. Only the body: seed: "SSE encrypts the body of the message … SSE
+ * doesn't encrypt … message metadata (subject, message ID, timestamp, and attributes)". `nonce` must
+ * be fresh (12 random bytes from `Ids`): a repeated nonce under one data key breaks GCM
+ * (SP 800-38D §8).
  *
- * @category effects
+ * @category encoding
  */
 export const seal = (
+  cipher: CipherService,
+  nonce: Uint8Array,
   body: string,
   dataKey: DataKey,
   topicArn: string,
   messageId: string
-): Effect.Effect<Extract<MessageBody, { _tag: "Sealed" }>, never, Cipher | Ids> =>
-  Effect.gen(function* () {
-    const cipher = yield* Cipher
-    const ids = yield* Ids
-    const nonce = yield* ids.randomBytes(NONCE_BYTES)
-    const envelope: Envelope = {
-      algorithm: "AES_256_GCM",
-      keyArn: dataKey.keyArn,
-      encryptedDataKey: dataKey.ciphertextBlob,
-      nonce,
-      ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAad(topicArn, messageId), utf8ToBytes(body))
-    }
-    return { _tag: "Sealed" as const, envelope }
-  })
+): Extract<MessageBody, { _tag: "Sealed" }> => ({
+  _tag: "Sealed",
+  envelope: {
+    algorithm: "AES_256_GCM",
+    keyArn: dataKey.keyArn,
+    encryptedDataKey: dataKey.ciphertextBlob,
+    nonce,
+    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAad(topicArn, messageId), utf8ToBytes(body))
+  }
+})
+
+const utf8 = new TextDecoder("utf-8", { fatal: false })
 
 /**
  * Opens a sealed body with its (already decrypted) data key: the last step before delivery.
  *
- * @category effects
+ * @category encoding
  */
 export const open = (
+  cipher: CipherService,
   envelope: Envelope,
   dataKeyPlaintext: Uint8Array,
   topicArn: string,
   messageId: string
-): Effect.Effect<string, CipherOpenError, Cipher> =>
-  Effect.gen(function* () {
-    const cipher = yield* Cipher
-    const bytes = yield* cipher.open(dataKeyPlaintext, envelope.nonce, bodyAad(topicArn, messageId), envelope.ciphertext)
-    return new TextDecoder("utf-8", { fatal: false }).decode(bytes)
-  })
+): Effect.Effect<string, CipherOpenError> =>
+  Effect.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAad(topicArn, messageId), envelope.ciphertext), (bytes) =>
+    utf8.decode(bytes)
+  )

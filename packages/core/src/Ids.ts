@@ -49,13 +49,38 @@ const fromSource = (source: (n: number) => Uint8Array): IdsService => ({
   uuid: Effect.sync(() => uuidFromBytes(source(16)))
 })
 
+/** Bytes drawn from the platform's CSPRNG at a time: one call serves many ids and nonces. */
+const POOL_BYTES = 4096
+
+/**
+ * A CSPRNG source that draws in 4 KiB blocks. Each `getRandomValues` call crosses into the platform,
+ * which costs far more than copying out a few bytes, so ids and nonces come from the block until it is
+ * used up. Every byte is handed out once; none is reused.
+ *
+ * @category constructors
+ */
+export const makePooled = (fill: (n: number) => Uint8Array = cryptoRandomBytes): ((n: number) => Uint8Array) => {
+  let pool: Uint8Array = new Uint8Array(0)
+  let at = 0
+  return (n) => {
+    if (n > POOL_BYTES) return fill(n)
+    if (at + n > pool.length) {
+      pool = fill(POOL_BYTES)
+      at = 0
+    }
+    const out = pool.slice(at, at + n)
+    at += n
+    return out
+  }
+}
+
 /**
  * The production layer: the platform's CSPRNG (`crypto.getRandomValues`, present in Node 20 and
- * every browser) through `@noble/hashes`.
+ * every browser) through `@noble/hashes`, drawn in blocks.
  *
  * @category layers
  */
-export const layerCrypto: Layer.Layer<Ids> = Layer.sync(Ids, () => fromSource(cryptoRandomBytes))
+export const layerCrypto: Layer.Layer<Ids> = Layer.sync(Ids, () => fromSource(makePooled()))
 
 /**
  * A deterministic source for tests: xorshift32 from `seed`. Never for real keys.

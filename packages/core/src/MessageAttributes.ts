@@ -4,7 +4,6 @@
  *
  * @since 0.1.0
  */
-import { utf8ToBytes } from "@noble/hashes/utils.js"
 import { Either } from "effect"
 import { invalidParameter, type InvalidParameter, ParameterValueInvalid } from "./Errors.js"
 import type { MessageAttributes, MessageAttributeValue } from "./Message.js"
@@ -122,6 +121,27 @@ export const validateAll = (
   })
 
 /**
+ * The length of a string in UTF-8, counted without encoding it (RFC 3629 §3: code points below
+ * U+0080 take one byte, below U+0800 two, below U+10000 three, the rest four; a surrogate pair is one
+ * four-byte code point, and a lone surrogate is written as U+FFFD, three bytes).
+ *
+ * @category rules
+ */
+export const utf8Length = (text: string): number => {
+  let bytes = text.length
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x80) continue
+    if (c < 0x800) bytes += 1
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2
+      i++
+    } else bytes += 2
+  }
+  return bytes
+}
+
+/**
  * The bytes an attribute counts toward the message size: its name, its type and its value.
  *
  * @category rules
@@ -129,8 +149,8 @@ export const validateAll = (
 export const attributeBytes = (attributes: MessageAttributes): number => {
   let total = 0
   for (const [name, value] of Object.entries(attributes)) {
-    total += utf8ToBytes(name).length + utf8ToBytes(value.dataType).length
-    total += value.binaryValue !== undefined ? value.binaryValue.length : utf8ToBytes(value.stringValue).length
+    total += utf8Length(name) + utf8Length(value.dataType)
+    total += value.binaryValue !== undefined ? value.binaryValue.length : utf8Length(value.stringValue)
   }
   return total
 }
@@ -141,7 +161,7 @@ export const attributeBytes = (attributes: MessageAttributes): number => {
  * @category rules
  */
 export const messageBytes = (body: string, attributes: MessageAttributes): number =>
-  utf8ToBytes(body).length + attributeBytes(attributes)
+  utf8Length(body) + attributeBytes(attributes)
 
 /**
  * SNS: "Subject must be ASCII text that begins with a letter, number, or punctuation mark; must not

@@ -7,7 +7,7 @@
  */
 import { Clock, Context, Effect, Either, Layer, PubSub, Ref, type Scope } from "effect"
 import type { Queue } from "effect"
-import type { Cipher, CipherOpenError } from "./Cipher.js"
+import { Cipher, type CipherOpenError, NONCE_BYTES } from "./Cipher.js"
 import * as DataKeyCache from "./DataKeyCache.js"
 import * as Encryption from "./Encryption.js"
 import * as EncryptionContext from "./EncryptionContext.js"
@@ -191,7 +191,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     const messages = yield* MessageStore
     const registryStore = yield* RegistryStore
     const ids = yield* Ids
-    const context = yield* Effect.context<Cipher | Ids>()
+    const cipher = yield* Cipher
 
     const loaded = yield* registryStore.load
     const registryRef = yield* Ref.make(Registry.fromLists(loaded.topics, loaded.subscriptions))
@@ -233,21 +233,33 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       (policy: string, scope: string): Either.Either<void, InvalidParameter> =>
         Either.map(Routing.compile(policy, scope, call), () => undefined)
 
-    /** A data key for this scope: the cached one while the reuse policy allows, else a fresh one. */
+    /**
+     * A data key for this scope: the cached one while the reuse policy allows, else a fresh one. The
+     * hit path is synchronous and takes no lock; a miss takes the lock and looks again, so concurrent
+     * publishes make one GenerateDataKey call, not one each.
+     */
+    const cachedDataKey = (scope: DataKeyCache.Scope, at: number) => {
+      const key = DataKeyCache.scopeKey(scope)
+      const cached = dataKeys.get(key)
+      if (cached === undefined || !DataKeyCache.canReuse(cached, scope, at)) return undefined
+      dataKeys.set(key, { ...cached, uses: cached.uses + 1 })
+      return cached.dataKey
+    }
     const dataKeyFor = (scope: DataKeyCache.Scope, caller: KmsCaller, at: number) =>
-      dataKeyLock.withPermits(1)(
-        Effect.gen(function* () {
-          const key = DataKeyCache.scopeKey(scope)
-          const cached = dataKeys.get(key)
-          if (cached !== undefined && DataKeyCache.canReuse(cached, scope, at)) {
-            dataKeys.set(key, { ...cached, uses: cached.uses + 1 })
-            return cached.dataKey
-          }
-          const dataKey = yield* kms.generateDataKey(scope.kmsKeyId, EncryptionContext.forTopic(scope.topicArn), caller)
-          dataKeys.set(key, { scope, dataKey, createdAt: at, uses: 1 })
-          return dataKey
-        })
-      )
+      Effect.suspend(() => {
+        const hit = cachedDataKey(scope, at)
+        if (hit !== undefined) return Effect.succeed(hit)
+        return dataKeyLock.withPermits(1)(
+          Effect.suspend(() => {
+            const again = cachedDataKey(scope, at)
+            if (again !== undefined) return Effect.succeed(again)
+            return Effect.map(kms.generateDataKey(scope.kmsKeyId, EncryptionContext.forTopic(scope.topicArn), caller), (dataKey) => {
+              dataKeys.set(DataKeyCache.scopeKey(scope), { scope, dataKey, createdAt: at, uses: 1 })
+              return dataKey
+            })
+          })
+        )
+      })
 
     /** Decides the body's stored form at the instant of publish (Encryption.planBody). */
     const storeBody = (
@@ -264,7 +276,8 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         // SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
         yield* kms.checkKeyForUse(plan.kmsKeyId, caller)
         const dataKey = yield* dataKeyFor({ topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }, caller, at)
-        return yield* Effect.provide(Encryption.seal(body, dataKey, topic.arn, messageId), context)
+        const nonce = yield* ids.randomBytes(NONCE_BYTES)
+        return Encryption.seal(cipher, nonce, body, dataKey, topic.arn, messageId)
       })
     }
 
@@ -579,7 +592,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
             openedKeys.set(cacheKey, opened)
             for (const [k, v] of openedKeys) if (!DataKeyCache.canReuseOpened(v.openedAt, at)) openedKeys.delete(k)
           }
-          return yield* Effect.provide(Encryption.open(body.envelope, opened.plaintext, message.topicArn, message.messageId), context)
+          return yield* Encryption.open(cipher, body.envelope, opened.plaintext, message.topicArn, message.messageId)
         })
       },
 

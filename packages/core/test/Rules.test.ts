@@ -12,6 +12,7 @@ import * as Encryption from "../src/Encryption.js"
 import * as EncryptionContext from "../src/EncryptionContext.js"
 import * as Fifo from "../src/Fifo.js"
 import * as Ids from "../src/Ids.js"
+import * as MessageAttributes from "../src/MessageAttributes.js"
 import * as MessageStore from "../src/MessageStore.js"
 import * as RegistryStore from "../src/RegistryStore.js"
 import type { RequestContext } from "../src/RequestContext.js"
@@ -232,5 +233,35 @@ describe("secure transport at CreateTopic", () => {
     // The topic exists now; asking for it again over SigV2 is refused too.
     const again = Effect.runSync(Effect.either(sns.createTopic(input, ctx("https", "sigv2"))))
     expect(Either.isLeft(again) && again.left._tag).toBe("InvalidSecurity")
+  })
+})
+
+describe("UTF-8 length", () => {
+  it("equals the encoded length for any string, lone surrogates included", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.fullUnicodeString(), fc.string16bits()), (s) => {
+        expect(MessageAttributes.utf8Length(s)).toBe(new TextEncoder().encode(s).length)
+      }),
+      { numRuns: 2000 }
+    )
+  })
+})
+
+describe("pooled randomness", () => {
+  it("hands out the source's bytes in order, each once, a block at a time", () => {
+    let counter = 0
+    const source = (n: number) => Uint8Array.from({ length: n }, () => counter++ & 0xff)
+    const draw = Ids.makePooled(source)
+    const drawn: Array<number> = []
+    for (let i = 0; i < 1000; i++) drawn.push(...draw(12))
+    // A 4096-byte block serves 341 draws of 12 bytes (4092 bytes); its last 4 bytes are never used.
+    const expected: Array<number> = []
+    for (let stream = 0; expected.length < drawn.length; stream += 4096) {
+      for (let i = 0; i < 4092 && expected.length < drawn.length; i++) expected.push((stream + i) & 0xff)
+    }
+    expect(drawn).toEqual(expected)
+    expect(counter).toBe(Math.ceil(12_000 / 4092) * 4096)
+    // Larger requests go straight to the source.
+    expect(draw(5000).length).toBe(5000)
   })
 })
