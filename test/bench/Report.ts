@@ -4,6 +4,7 @@
  */
 import type { BacklogResult } from "./backlogWorker.js"
 import type { CipherRow } from "./CipherBench.js"
+import type { FilterRow } from "./FilterBench.js"
 import type { LoadResult } from "./loadWorker.js"
 import type { ProbeResult } from "./subscriberWorker.js"
 
@@ -34,6 +35,7 @@ export interface Results {
   readonly backlog: BacklogResult & { readonly messages: number }
   readonly large: LoadResult & { readonly deliveredDuringRun: number; readonly messageBytes: number }
   readonly moto: { readonly result: LoadResult } | { readonly skipped: string }
+  readonly routing: FilterRow
 }
 
 /** One target of the issue: a ratio of two figures of this run and the bound it must meet. */
@@ -113,6 +115,11 @@ export const markdown = (r: Results): string => {
       "9",
       `Publish ${r.large.messageBytes / 1024} KiB, encrypted topic (${s.largeConnections} connections)`,
       `${fixed((r.large.requestsPerSecond * r.large.messageBytes) / 1e6, 1)} MB/s (${loadCells(r.large)})`
+    ],
+    [
+      "10",
+      `one message against ${fixed(r.routing.subscriptions)} subscriptions' filter policies`,
+      `${fixed(r.routing.messagesPerSecond)} messages/s (${fixed(1e6 / r.routing.messagesPerSecond, 1)} µs each, ${fixed(r.routing.matched)} matched); without policies ${fixed(r.routing.unfilteredMessagesPerSecond)}/s`
     ],
     ["moto", "scenario 2's load against `moto.server`", "result" in r.moto ? loadCells(r.moto.result) : `skipped: ${r.moto.skipped}`]
   ]

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url"
 import type { BacklogJob, BacklogResult } from "./backlogWorker.js"
 import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
+import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
 import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoPublishLoad, openHttpBench, publishLoad } from "./Http.js"
 import { markdown, type Results } from "./Report.js"
@@ -33,6 +34,9 @@ const tempDataDir = (name: string) => {
 try {
   step("6 cipher")
   const cipher = cipherThroughput(1)
+
+  step("10 filter policies")
+  const routing = filterThroughput(1000, 2)
 
   step("4 embedded publish")
   const embeddedDir = tempDataDir("embedded")
@@ -103,7 +107,8 @@ try {
     latency: results.latency,
     backlog: { ...backlog, messages: BACKLOG_MESSAGES },
     large: { ...results.large, messageBytes: 256 * KIB },
-    moto
+    moto,
+    routing
   }
   const table = markdown(all)
   writeFileSync(fileURLToPath(new URL("../../bench-results.json", import.meta.url)), `${JSON.stringify(all, null, 2)}\n`)

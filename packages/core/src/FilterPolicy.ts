@@ -231,48 +231,92 @@ const anyAlternativeHolds = (
     )
   )
 
-/** Looks each distinct key up once per message. */
-const memoized = (lookUp: (key: string) => ReadonlyArray<Scalar>) => {
-  const cache = new Map<string, ReadonlyArray<Scalar>>()
-  return (path: ReadonlyArray<string>): ReadonlyArray<Scalar> => {
+/**
+ * A message made ready to be matched against many policies: its attributes' values and its parsed
+ * body are worked out once, when first needed, and each key's values are looked up once, however many
+ * subscriptions ask. Routing prepares each message once; matching it against n subscriptions then
+ * costs the policies' tests, not n parses of the body.
+ *
+ * @category models
+ */
+export class PreparedMessage {
+  private attributeTable: ReadonlyMap<string, ReadonlyArray<Scalar>> | "InvalidAttributes" | undefined
+  private parsedBody: { readonly root: object } | "InvalidMessageBody" | undefined
+  private readonly bodyValuesByPath = new Map<string, ReadonlyArray<Scalar>>()
+
+  constructor(readonly message: FilterableMessage) {}
+
+  /**
+   * One malformed attribute spoils the whole message, whether or not the policy names it: SNS builds
+   * the document it filters from all the attributes (the metric speaks of "the messages'
+   * attributes").
+   */
+  attributes(): ReadonlyMap<string, ReadonlyArray<Scalar>> | "InvalidAttributes" {
+    if (this.attributeTable === undefined) {
+      const byName = new Map<string, ReadonlyArray<Scalar>>()
+      let invalid = false
+      for (const [name, attribute] of Object.entries(this.message.attributes)) {
+        const values = attributeValues(attribute.dataType, attribute.stringValue)
+        if (values === undefined) {
+          invalid = true
+          break
+        }
+        byName.set(name, values)
+      }
+      this.attributeTable = invalid ? "InvalidAttributes" : byName
+    }
+    return this.attributeTable
+  }
+
+  /**
+   * "Filter policies for the message body assume that the message payload is a well-formed JSON
+   * object" (SNS developer guide, Amazon SNS message filtering): anything else is not filtered but
+   * refused.
+   */
+  body(): { readonly root: object } | "InvalidMessageBody" {
+    if (this.parsedBody === undefined) {
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(this.message.body)
+      } catch {
+        parsed = undefined
+      }
+      this.parsedBody =
+        typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? { root: parsed } : "InvalidMessageBody"
+    }
+    return this.parsedBody
+  }
+
+  /** Every scalar under a dotted path of the (valid) body, found once. */
+  bodyValues(root: object, path: ReadonlyArray<string>): ReadonlyArray<Scalar> {
     const key = path.join(".")
-    let values = cache.get(key)
+    let values = this.bodyValuesByPath.get(key)
     if (values === undefined) {
-      values = lookUp(key)
-      cache.set(key, values)
+      values = bodyValues(root, key)
+      this.bodyValuesByPath.set(key, values)
     }
     return values
   }
 }
 
 /**
- * One malformed attribute spoils the whole message, whether or not the policy names it: SNS builds the
- * document it filters from all the attributes (the metric speaks of "the messages' attributes").
+ * Prepares a message for matching against many policies.
+ *
+ * @category constructors
  */
-const evaluateAttributes = (compiled: CompiledFilterPolicy, attributes: MessageAttributes): Verdict => {
-  const byName = new Map<string, ReadonlyArray<Scalar>>()
-  for (const [name, attribute] of Object.entries(attributes)) {
-    const values = attributeValues(attribute.dataType, attribute.stringValue)
-    if (values === undefined) return "InvalidAttributes"
-    byName.set(name, values)
-  }
-  if (anyAlternativeHolds(compiled, memoized((name) => byName.get(name) ?? []))) return "Matched"
+export const prepare = (message: FilterableMessage): PreparedMessage => new PreparedMessage(message)
+
+const evaluateAttributes = (compiled: CompiledFilterPolicy, message: PreparedMessage): Verdict => {
+  const byName = message.attributes()
+  if (byName === "InvalidAttributes") return "InvalidAttributes"
+  if (anyAlternativeHolds(compiled, (path) => byName.get(path.join(".")) ?? [])) return "Matched"
   return byName.size === 0 ? "NoMessageAttributes" : "FilteredOut"
 }
 
-/**
- * "Filter policies for the message body assume that the message payload is a well-formed JSON object"
- * (SNS developer guide, Amazon SNS message filtering): anything else is not filtered but refused.
- */
-const evaluateBody = (compiled: CompiledFilterPolicy, body: string): Verdict => {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(body)
-  } catch {
-    return "InvalidMessageBody"
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return "InvalidMessageBody"
-  return anyAlternativeHolds(compiled, memoized((path) => bodyValues(parsed, path))) ? "Matched" : "FilteredOut"
+const evaluateBody = (compiled: CompiledFilterPolicy, message: PreparedMessage): Verdict => {
+  const body = message.body()
+  if (body === "InvalidMessageBody") return "InvalidMessageBody"
+  return anyAlternativeHolds(compiled, (path) => message.bodyValues(body.root, path)) ? "Matched" : "FilteredOut"
 }
 
 /**
@@ -280,13 +324,13 @@ const evaluateBody = (compiled: CompiledFilterPolicy, body: string): Verdict => 
  *
  * @category rules
  */
-export const evaluate = (compiled: CompiledFilterPolicy, message: FilterableMessage): Verdict =>
-  compiled.scope === "MessageAttributes"
-    ? evaluateAttributes(compiled, message.attributes)
-    : evaluateBody(compiled, message.body)
+export const evaluate = (compiled: CompiledFilterPolicy, message: FilterableMessage | PreparedMessage): Verdict => {
+  const prepared = message instanceof PreparedMessage ? message : prepare(message)
+  return compiled.scope === "MessageAttributes" ? evaluateAttributes(compiled, prepared) : evaluateBody(compiled, prepared)
+}
 
 /**
  * @category rules
  */
-export const matches = (compiled: CompiledFilterPolicy, message: FilterableMessage): boolean =>
+export const matches = (compiled: CompiledFilterPolicy, message: FilterableMessage | PreparedMessage): boolean =>
   evaluate(compiled, message) === "Matched"

@@ -62,12 +62,13 @@ export const route = (
   subscriptions: ReadonlyArray<Subscription>,
   message: FilterPolicy.FilterableMessage
 ): Decision => {
+  const prepared = FilterPolicy.prepare(message)
   const subscriptionArns: Array<string> = []
   const filteredOut: Partial<Record<Exclude<FilterPolicy.Verdict, "Matched">, number>> = {}
   for (const s of subscriptions) {
     if (s.status !== "Confirmed") continue
     const policy = policyOf(s)
-    const verdict = policy === undefined ? "Matched" : FilterPolicy.evaluate(policy, message)
+    const verdict = policy === undefined ? "Matched" : FilterPolicy.evaluate(policy, prepared)
     if (verdict === "Matched") subscriptionArns.push(s.arn)
     else filteredOut[verdict] = (filteredOut[verdict] ?? 0) + 1
   }
