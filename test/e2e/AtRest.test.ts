@@ -75,12 +75,24 @@ describe("message bodies at rest", () => {
   const sealedBody = `sealed body ${randomUUID()} — the secret recipe`
   const sealedBatchBody = `sealed batch body ${randomUUID()}`
   const plainBody = `plain body ${randomUUID()} — public notice`
+  // JSON bodies for a body-scoped filter policy: routing reads the plaintext before it is sealed, and
+  // only the decision is stored.
+  const routedSecret = randomUUID()
+  const filteredOutSecret = randomUUID()
+  const routedBody = JSON.stringify({ kind: "recipe", secret: routedSecret })
+  const filteredOutBody = JSON.stringify({ kind: "menu", secret: filteredOutSecret })
 
   it("an encrypted topic's bodies appear in no file and no log line; an unencrypted topic's do appear", async () => {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
     const sealed = await sns.send(new CreateTopicCommand({ Name: "sealed", Attributes: { KmsMasterKeyId: KeyMetadata!.KeyId! } }))
     const plain = await sns.send(new CreateTopicCommand({ Name: "plain" }))
     for (const { TopicArn } of [sealed, plain]) await subscribeConfirmed(sns, { TopicArn, Protocol: "http", Endpoint: subscriber.url })
+    const filtered = await subscribeConfirmed(sns, {
+      TopicArn: sealed.TopicArn,
+      Protocol: "http",
+      Endpoint: `${subscriber.url}?filtered`,
+      Attributes: { FilterPolicyScope: "MessageBody", FilterPolicy: JSON.stringify({ kind: ["recipe"] }) }
+    })
 
     await sns.send(new PublishCommand({ TopicArn: sealed.TopicArn, Message: sealedBody, Subject: "recipe" }))
     const batch = await sns.send(
@@ -88,28 +100,30 @@ describe("message bodies at rest", () => {
     )
     expect(batch.Successful).toHaveLength(1)
     await sns.send(new PublishCommand({ TopicArn: plain.TopicArn, Message: plainBody }))
+    for (const Message of [routedBody, filteredOutBody]) await sns.send(new PublishCommand({ TopicArn: sealed.TopicArn, Message }))
 
     // Each message has been opened for delivery at least once (and refused by the subscriber), so the
     // decrypting path has run too, with its debug logging.
     await eventually("a failed delivery of every message", () => {
       const messages = subscriber.notifications().map((n) => n["Message"])
-      return [sealedBody, sealedBatchBody, plainBody].every((body) => messages.includes(body))
+      return [sealedBody, sealedBatchBody, plainBody, routedBody, filteredOutBody].every((body) => messages.includes(body))
     })
-    expect((await storedMessages(broker.target, "sealed")).map((m) => m.body.kind)).toEqual(["Sealed", "Sealed"])
+    expect((await storedMessages(broker.target, "sealed")).map((m) => m.body.kind)).toEqual(["Sealed", "Sealed", "Sealed", "Sealed"])
+    // The body-filtered subscription was offered only the matching message.
+    const toFiltered = subscriber.notifications().filter((n) => String(n["UnsubscribeURL"]).includes(encodeURIComponent(filtered)))
+    expect(new Set(toFiltered.map((n) => n["Message"]))).toEqual(new Set([routedBody]))
 
-    expect(occurrences(sealedBody)).toEqual([])
-    expect(occurrences(sealedBatchBody)).toEqual([])
+    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) expect(occurrences(secret)).toEqual([])
     expect(occurrences(plainBody).some((where) => where.endsWith("(utf-8)"))).toBe(true)
 
     // A graceful stop checkpoints the WAL into the database: scan what is left on disk once more.
     expect(await broker.stop("SIGTERM")).toEqual({ code: 0, signal: null })
-    expect(occurrences(sealedBody)).toEqual([])
-    expect(occurrences(sealedBatchBody)).toEqual([])
+    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) expect(occurrences(secret)).toEqual([])
     expect(occurrences(plainBody).some((where) => where.endsWith("(utf-8)"))).toBe(true)
 
     const logs = broker.stderr()
     expect(logs).toContain('"level":"debug"')
-    for (const body of [sealedBody, sealedBatchBody]) {
+    for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) {
       for (const encoding of encodingsOf(body)) expect(Buffer.from(logs, "utf8").includes(encoding.bytes)).toBe(false)
     }
   })
