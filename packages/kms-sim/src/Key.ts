@@ -229,14 +229,30 @@ export const cancelDeletion = (key: KeyRecord): Either.Either<KeyRecord, Errors.
     ? Either.right({ ...key, state: "Disabled", deletionDate: undefined, pendingDeletionWindowInDays: undefined })
     : Either.left(Errors.notPendingDeletion(key.arn))
 
-/** The waiting period has passed: the key and all its material are gone for good. @category rules */
-export const isExpired = (key: KeyRecord, now: number): boolean =>
-  key.state === "PendingDeletion" && key.deletionDate !== undefined && now >= key.deletionDate
+/** When the key's deletion window ends, while it is PendingDeletion (ms since the epoch). @category rules */
+export const expiresAt = (key: KeyRecord): number | undefined =>
+  key.state === "PendingDeletion" ? key.deletionDate : undefined
 
-/** Automatic rotation is due (a pending-deletion or disabled key is not rotated). @category rules */
-export const isRotationDue = (key: KeyRecord, now: number): boolean =>
-  key.state === "Enabled" && key.rotation.enabled && key.rotation.nextRotationDate !== undefined &&
-  now >= key.rotation.nextRotationDate
+/** The waiting period has passed: the key and all its material are gone for good. @category rules */
+export const isExpired = (key: KeyRecord, now: number): boolean => {
+  const at = expiresAt(key)
+  return at !== undefined && now >= at
+}
+
+/**
+ * When automatic rotation falls due (ms since the epoch); a pending-deletion or disabled key is
+ * not rotated.
+ *
+ * @category rules
+ */
+export const rotationDueAt = (key: KeyRecord): number | undefined =>
+  key.state === "Enabled" && key.rotation.enabled ? key.rotation.nextRotationDate : undefined
+
+/** Automatic rotation is due. @category rules */
+export const isRotationDue = (key: KeyRecord, now: number): boolean => {
+  const at = rotationDueAt(key)
+  return at !== undefined && now >= at
+}
 
 /**
  * EnableKeyRotation: only symmetric encryption keys rotate (the API's UnsupportedOperationException);

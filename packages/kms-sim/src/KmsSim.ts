@@ -28,6 +28,7 @@ import {
   expiredChanges,
   fromSnapshot,
   keyMetadata,
+  nextDueAt,
   paginate,
   type State
 } from "./internal/state.js"
@@ -109,6 +110,15 @@ export interface KmsSimService {
 /** @category services */
 export class KmsSim extends Context.Tag("@sealcast/kms-sim/KmsSim")<KmsSim, KmsSimService>() {}
 
+/**
+ * The state requests see, with the earliest time a key expires or falls due for rotation
+ * (`nextDueAt`), so that requests before then skip the sweeps instead of visiting every key.
+ */
+interface Published {
+  readonly state: State
+  readonly dueAt: number
+}
+
 /** One request's view of the state: changes are recorded, then written through and published together. */
 interface Tx {
   state: State
@@ -155,7 +165,8 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     const internal = (e: { readonly message: string }) =>
       new Errors.KMSInternalException({ message: `The key store failed: ${e.message}` })
     const snapshot = yield* Effect.mapError(store.load, internal)
-    const stateRef = yield* Ref.make(fromSnapshot(snapshot.keys, snapshot.aliases))
+    const loaded = fromSnapshot(snapshot.keys, snapshot.aliases)
+    const stateRef = yield* Ref.make<Published>({ state: loaded, dueAt: nextDueAt(loaded) })
     const usageRef = yield* Ref.make(new Map<string, UsageCount>())
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -188,18 +199,22 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
 
     /**
      * Runs `body` alone: reads the clock, deletes keys whose window passed and rotates keys that are
-     * due, runs the request, writes every recorded change through, then publishes the new state. A
-     * store failure leaves the in-memory state as it was.
+     * due (both only once the earliest due date has come), runs the request, writes every recorded
+     * change through, then publishes the new state. A store failure leaves the in-memory state as it
+     * was.
      */
     const transact = <A>(body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>): Effect.Effect<A, Errors.KmsError> =>
       lock.withPermits(1)(
         Effect.gen(function* () {
-          const tx: Tx = { state: yield* Ref.get(stateRef), now: yield* Clock.currentTimeMillis, changes: [] }
-          for (const change of expiredChanges(tx.state, tx.now)) record(tx, change)
-          yield* rotateDue(tx)
+          const published = yield* Ref.get(stateRef)
+          const tx: Tx = { state: published.state, now: yield* Clock.currentTimeMillis, changes: [] }
+          if (tx.now >= published.dueAt) {
+            for (const change of expiredChanges(tx.state, tx.now)) record(tx, change)
+            yield* rotateDue(tx)
+          }
           const result = yield* Effect.either(body(tx))
           yield* Effect.mapError(Effect.forEach(tx.changes, persist, { discard: true }), internal)
-          yield* Ref.set(stateRef, tx.state)
+          if (tx.changes.length > 0) yield* Ref.set(stateRef, { state: tx.state, dueAt: nextDueAt(tx.state) })
           return yield* result
         })
       )
@@ -224,10 +239,25 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       return entries
     }
 
+    /**
+     * Parsed key policies, one per key record, so a request does not parse the policy JSON again. A
+     * record is immutable and every change to a key (PutKeyPolicy included) stores a new record, so
+     * a parse stays valid exactly as long as the record it came from; weak keys let replaced and
+     * deleted records go.
+     */
+    const parsedPolicies = new WeakMap<Key.KeyRecord, ReturnType<typeof Policy.parse>>()
+    const policyOf = (key: Key.KeyRecord) => {
+      const cached = parsedPolicies.get(key)
+      if (cached !== undefined) return cached
+      const parsed = Policy.parse(key.policy)
+      parsedPolicies.set(key, parsed)
+      return parsed
+    }
+
     /** The key policy decides (KMS Developer Guide, "Key policies": every key has exactly one). */
     const authorize = (key: Key.KeyRecord, operation: string, caller: KmsCaller, context?: EncryptionContext) => {
       const action = `kms:${operation}`
-      const decision = Either.match(Policy.parse(key.policy), {
+      const decision = Either.match(policyOf(key), {
         onLeft: (): Policy.Decision => "ImplicitDeny",
         onRight: (doc) =>
           Policy.evaluate(doc, {

@@ -169,6 +169,24 @@ describe("KmsSim key states", () => {
       expect(yield* (yield* KeyStore).load).toEqual({ keys: [], aliases: [] })
     }).pipe(Effect.provide(kmsLayer())))
 
+  it.effect("each key goes at its own deletion date, whatever order the deletions were scheduled or cancelled in", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const [late, early, cancelled] = yield* Effect.all([newKey("late"), newKey("early"), newKey("cancelled")])
+      const exists = (key: { readonly KeyId: string }) => Effect.map(outcome(kms.describeKey({ KeyId: key.KeyId }, caller)), (o) => o === "ok")
+      yield* kms.scheduleKeyDeletion({ KeyId: cancelled.KeyId, PendingWindowInDays: 7 }, caller)
+      yield* kms.scheduleKeyDeletion({ KeyId: late.KeyId, PendingWindowInDays: 30 }, caller)
+      yield* TestClock.adjust(DAY)
+      yield* kms.cancelKeyDeletion({ KeyId: cancelled.KeyId }, caller)
+      yield* kms.scheduleKeyDeletion({ KeyId: early.KeyId, PendingWindowInDays: 7 }, caller)
+      yield* TestClock.adjust(7 * DAY - 1)
+      expect(yield* Effect.all([exists(late), exists(early), exists(cancelled)])).toEqual([true, true, true])
+      yield* TestClock.adjust(1)
+      expect(yield* Effect.all([exists(late), exists(early), exists(cancelled)])).toEqual([true, false, true])
+      yield* TestClock.adjust(22 * DAY)
+      expect(yield* Effect.all([exists(late), exists(cancelled)])).toEqual([false, true])
+    }).pipe(Effect.provide(kmsLayer())))
+
   it.effect("rotation keeps old ciphertexts readable; new ones use the newest material", () =>
     Effect.gen(function* () {
       const kms = yield* KmsSim

@@ -7,7 +7,7 @@
 import { Either } from "effect"
 import { InvalidMarkerException } from "../Errors.js"
 import { aliasesOfKey, type AliasRecord, type Directory } from "../Identifiers.js"
-import { encryptionAlgorithms, isExpired, type KeyRecord } from "../Key.js"
+import { encryptionAlgorithms, expiresAt, isExpired, type KeyRecord, rotationDueAt } from "../Key.js"
 import type * as Schemas from "../Schemas.js"
 
 export interface State extends Directory {
@@ -58,6 +58,19 @@ export const expiredChanges = (state: State, now: number): ReadonlyArray<Change>
     ...aliasesOfKey(state, k.keyId).map((a): Change => ({ _tag: "DeleteAlias", aliasArn: a.aliasArn })),
     { _tag: "DeleteKey", keyId: k.keyId }
   ])
+
+/**
+ * The earliest time at which a key expires or falls due for automatic rotation (`Infinity` when
+ * none will). Until then neither sweep can find anything, so requests skip both; it only moves when
+ * a key record changes, so it is recomputed only after a request that changed something.
+ */
+export const nextDueAt = (state: State): number => {
+  let at = Number.POSITIVE_INFINITY
+  for (const key of state.keys.values()) {
+    at = Math.min(at, expiresAt(key) ?? at, rotationDueAt(key) ?? at)
+  }
+  return at
+}
 
 const seconds = (ms: number): number => ms / 1000
 
