@@ -167,7 +167,9 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     const snapshot = yield* Effect.mapError(store.load, internal)
     const loaded = fromSnapshot(snapshot.keys, snapshot.aliases)
     const stateRef = yield* Ref.make<Published>({ state: loaded, dueAt: nextDueAt(loaded) })
-    const usageRef = yield* Ref.make(new Map<string, UsageCount>())
+    // Updated in place: a copy per request made counting cost as much as the key policy check.
+    // Each update is one synchronous step, and `usage` hands out a copy.
+    const usageCounts = new Map<string, UsageCount>()
     const lock = yield* Effect.makeSemaphore(1)
 
     const persist = (change: Change) => {
@@ -220,9 +222,9 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       )
 
     const count = (keyArn: string, operation: string) =>
-      Ref.update(usageRef, (m) => {
+      Effect.sync(() => {
         const id = `${keyArn} ${operation}`
-        return new Map(m).set(id, { keyArn, operation, count: (m.get(id)?.count ?? 0) + 1 })
+        usageCounts.set(id, { keyArn, operation, count: (usageCounts.get(id)?.count ?? 0) + 1 })
       })
 
     const policyContext = (caller: KmsCaller, context: EncryptionContext | undefined) => {
@@ -797,7 +799,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
           })
         ),
 
-      usage: Effect.map(Ref.get(usageRef), (m) => [...m.values()]),
+      usage: Effect.sync(() => [...usageCounts.values()]),
 
       requestId: ids.uuid
     }

@@ -21,6 +21,14 @@ describe("CiphertextBlob", () => {
     expect(bytes.length).toBe(Blob.OVERHEAD_BYTES + 3)
   })
 
+  it("reads a key id's hex digits in either case, and throws on anything but a UUID's 32 digits", () => {
+    const header = (keyId: string) => Blob.encodeHeader({ keyId, materialVersion: 1 })
+    expect(header("0102030A-0B0C-4D0E-8F10-111213141516")).toEqual(header("0102030a-0b0c-4d0e-8f10-111213141516"))
+    for (const keyId of ["", "0102030a-0b0c-4d0e-8f10-11121314151", "0102030a-0b0c-4d0e-8f10-1112131415167", "0102030g-0b0c-4d0e-8f10-111213141516"]) {
+      expect(() => header(keyId)).toThrow(RangeError)
+    }
+  })
+
   it("decode(encode(b)) = b", () => {
     fc.assert(
       fc.property(uuid, fc.integer({ min: 1, max: 0xffffffff }), fc.uint8Array({ minLength: 12, maxLength: 12 }), fc.uint8Array({ minLength: 16, maxLength: 64 }), (keyId, materialVersion, nonce, sealed) => {
