@@ -30,12 +30,19 @@ const entry = (messageId: string): MessageStore.AppendEntry => {
   return { message, subscriptionArns: [`${TOPIC}:sub`] }
 }
 
-/** The database, with a count of the transactions begun on it. */
+/** The database, with a count of the transactions and savepoints begun on it (calls of `transaction` functions). */
 const countingTransactions = (db: Database.Database) => {
   const counter = { transactions: 0 }
+  const counting = (fn: (...args: Array<never>) => unknown) => {
+    const transaction = db.transaction(fn)
+    return (...args: Array<never>) => {
+      counter.transactions++
+      return transaction(...args)
+    }
+  }
   const proxy = new Proxy(db, {
     get: (target, property) => {
-      if (property === "transaction") counter.transactions++
+      if (property === "transaction") return counting
       const value: unknown = Reflect.get(target, property)
       return typeof value === "function" ? value.bind(target) : value
     }
@@ -44,7 +51,7 @@ const countingTransactions = (db: Database.Database) => {
 }
 
 describe("SqliteMessageStore", () => {
-  it.effect("appends arriving in the same turn of the event loop share one transaction", () =>
+  it.effect("appends arriving in the same turn of the event loop share one transaction, with no savepoint", () =>
     Effect.gen(function* () {
       const db = yield* SqliteDatabase.open(":memory:")
       const { proxy, counter } = countingTransactions(db)
@@ -57,6 +64,22 @@ describe("SqliteMessageStore", () => {
       expect(yield* store.pendingCount).toBe(50)
       yield* store.append([entry("later")])
       expect(counter.transactions - before).toBe(2)
+      yield* store.close
+    }))
+
+  it.effect("a refused caller sends its group to one savepoint per caller: it fails alone, the others commit", () =>
+    Effect.gen(function* () {
+      const db = yield* SqliteDatabase.open(":memory:")
+      const { proxy, counter } = countingTransactions(db)
+      const store = yield* SqliteMessageStore.make(proxy, { ownsDatabase: true })
+      yield* store.append([entry("taken")])
+      const before = counter.transactions
+      const ids = ["a", "b", "taken", "c", "d"]
+      const results = yield* Effect.forEach(ids, (id) => Effect.either(store.append([entry(id)])), { concurrency: "unbounded" })
+      // The group's transaction, rolled back; the fallback's; a savepoint per caller.
+      expect(counter.transactions - before).toBe(2 + ids.length)
+      expect(results.map((r) => r._tag)).toEqual(["Right", "Right", "Left", "Right", "Right"])
+      expect(yield* store.pendingCount).toBe(5)
       yield* store.close
     }))
 
