@@ -62,6 +62,9 @@ interface DeliveryRow {
   readonly due_at: number
 }
 
+/** The attributes of a message that has none, as stored: no JSON round trip for the common case. */
+const NO_ATTRIBUTES = "{}"
+
 /** Message attributes as stored: JSON whose Binary values are tagged base64 (SEMANTICS.md §4 types). */
 const StoredAttributes = Schema.Record({
   key: Schema.String,
@@ -70,10 +73,19 @@ const StoredAttributes = Schema.Record({
     Schema.Struct({ dataType: Schema.String, binaryValue: Schema.Uint8ArrayFromSelf })
   )
 })
-const decodeAttributes = Schema.decodeUnknownSync(StoredAttributes)
+const isStoredAttributes = Schema.is(StoredAttributes)
 
-/** The attributes of a message that has none, as stored: no JSON round trip for the common case. */
-const NO_ATTRIBUTES = "{}"
+/**
+ * The stored attributes, checked rather than decoded: the parsed JSON already has the right shape,
+ * and a decode would rebuild the record by assignment, turning an attribute named `__proto__` (a
+ * valid SNS name, SEMANTICS.md §4) into the object's prototype instead of one of its keys.
+ */
+const attributesOf = (json: string): Message.StoredMessage["attributes"] => {
+  if (json === NO_ATTRIBUTES) return {}
+  const parsed = JsonBytes.parse(json)
+  if (!isStoredAttributes(parsed)) throw new Error("the stored message attributes are malformed")
+  return parsed
+}
 
 const hasAny = (record: Readonly<Record<string, unknown>>): boolean => {
   for (const _ in record) return true
@@ -156,7 +168,7 @@ const fromRow = (row: MessageRow): Message.StoredMessage => ({
   messageId: row.id,
   topicArn: row.topic_arn,
   subject: row.subject ?? undefined,
-  attributes: row.attributes === NO_ATTRIBUTES ? {} : decodeAttributes(JsonBytes.parse(row.attributes)),
+  attributes: attributesOf(row.attributes),
   messageStructure: row.message_structure === "json" ? "json" : undefined,
   timestamp: row.timestamp,
   publisher: row.publisher,

@@ -111,6 +111,19 @@ describe("SqliteMessageStore", () => {
       yield* reopened.close
     }))
 
+  it.effect("an attribute named __proto__ comes back as an attribute, not as a prototype", () =>
+    Effect.gen(function* () {
+      const store = yield* SqliteMessageStore.open({ path: ":memory:" })
+      // An own `__proto__` key, as a parsed request would hold it (an object literal would set the prototype).
+      const attributes = JSON.parse(`{"__proto__":{"dataType":"String","stringValue":"kept"}}`) as Message.StoredMessage["attributes"]
+      const proto = entry("proto")
+      yield* store.append([{ ...proto, message: { ...proto.message, attributes } }])
+      const back = yield* store.get("proto")
+      expect(Object.keys(back?.attributes ?? {})).toEqual(["__proto__"])
+      expect(back?.attributes).toEqual(attributes)
+      yield* store.close
+    }))
+
   it.effect("a sealed body is stored as its envelope only: no column holds plaintext", () =>
     Effect.gen(function* () {
       const db = yield* SqliteDatabase.open(":memory:")
