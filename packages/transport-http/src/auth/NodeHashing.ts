@@ -4,16 +4,20 @@
  *
  * @since 0.1.0
  */
-import { createHash, createHmac } from "node:crypto"
+import { createHmac, hash } from "node:crypto"
 import type { Hashing } from "./Hashing.js"
 
 const asBytes = (buffer: Buffer): Uint8Array => new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength)
 
 /**
+ * A text goes to `node:crypto` as a string, which encodes it as UTF-8 natively (a lone surrogate as
+ * U+FFFD, as `TextEncoder` does), with no intermediate byte array. SHA-256 uses the one-shot
+ * `crypto.hash`, which skips building a streaming `Hash` object for data that is all at hand.
+ *
  * @category constructors
  */
 export const nodeHashing: Hashing = {
-  sha256: (data) => asBytes(createHash("sha256").update(data).digest()),
+  sha256: (data) => asBytes(hash("sha256", data, "buffer")),
   hmacSha256: (key, data) => asBytes(createHmac("sha256", key).update(data).digest()),
   hmacSha1: (key, data) => asBytes(createHmac("sha1", key).update(data).digest())
 }

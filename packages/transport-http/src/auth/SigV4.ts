@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import {
   contentSha256MismatchMessage,
   IncompleteSignature,
@@ -38,7 +38,7 @@ import {
   utf8ToBytes
 } from "./internal/encoding.js"
 import { checkClockSkew, formatIsoBasic, parseImfFixdate, parseIsoBasic } from "./internal/time.js"
-import { type CredentialLookup, type HttpRequestParts, identityOf, type VerifiedIdentity } from "./Request.js"
+import { type Credential, type CredentialLookup, type HttpRequestParts, identityOf, type VerifiedIdentity } from "./Request.js"
 import type { SigningKeyCache } from "./SigningKeyCache.js"
 
 /** The only SigV4 algorithm AWS defines for HMAC signing. */
@@ -112,10 +112,14 @@ export const canonicalHeaderValue = (value: string): string => value.replace(/\s
 export const canonicalHeaders = (
   rawHeaders: ReadonlyArray<readonly [string, string]>,
   signedHeaders: ReadonlyArray<string>
-): string =>
-  signedHeaders
-    .map((name) => `${name}:${headerValues(rawHeaders, name).map(canonicalHeaderValue).join(",")}\n`)
-    .join("")
+): string => {
+  let block = ""
+  for (const name of signedHeaders) {
+    const values = headerValues(rawHeaders, name)
+    block += `${name}:${values.length === 1 ? canonicalHeaderValue(values[0]!) : values.map(canonicalHeaderValue).join(",")}\n`
+  }
+  return block
+}
 
 /**
  * What `canonicalRequest` needs: the raw request, which headers were signed, and the payload hash.
@@ -145,14 +149,8 @@ export interface CanonicalRequestInput {
  * @category rules
  */
 export const canonicalRequest = (input: CanonicalRequestInput): string =>
-  [
-    input.method,
-    canonicalUri(input.rawPath),
-    canonicalQueryString(input.rawQuery, input.presigned === true),
-    canonicalHeaders(input.rawHeaders, input.signedHeaders),
-    input.signedHeaders.join(";"),
-    input.payloadHash
-  ].join("\n")
+  `${input.method}\n${canonicalUri(input.rawPath)}\n${canonicalQueryString(input.rawQuery, input.presigned === true)}\n` +
+  `${canonicalHeaders(input.rawHeaders, input.signedHeaders)}\n${input.signedHeaders.join(";")}\n${input.payloadHash}`
 
 /**
  * The credential scope: which day, region and service a signature is good for.
@@ -184,7 +182,7 @@ export const stringToSign = (
   scope: CredentialScope,
   canonical: string,
   hashing: Hashing = nobleHashing
-): string => [ALGORITHM, amzDate, scopeString(scope), bytesToHex(hashing.sha256(utf8ToBytes(canonical)))].join("\n")
+): string => `${ALGORITHM}\n${amzDate}\n${scopeString(scope)}\n${bytesToHex(hashing.sha256(canonical))}`
 
 /**
  * Task 3a: the signing key, a chain of HMAC-SHA256 starting from `"AWS4" + secret` over the date,
@@ -193,9 +191,9 @@ export const stringToSign = (
  * @category rules
  */
 export const signingKey = (secretAccessKey: string, scope: CredentialScope, hashing: Hashing = nobleHashing): Uint8Array =>
-  [scope.date, scope.region, scope.service, SCOPE_TERMINATOR].reduce<Uint8Array>(
-    (key, part) => hashing.hmacSha256(key, utf8ToBytes(part)),
-    utf8ToBytes(`AWS4${secretAccessKey}`)
+  [scope.region, scope.service, SCOPE_TERMINATOR].reduce<Uint8Array>(
+    (key, part) => hashing.hmacSha256(key, part),
+    hashing.hmacSha256(`AWS4${secretAccessKey}`, scope.date)
   )
 
 /**
@@ -204,7 +202,7 @@ export const signingKey = (secretAccessKey: string, scope: CredentialScope, hash
  * @category rules
  */
 export const sign = (key: Uint8Array, toSign: string, hashing: Hashing = nobleHashing): string =>
-  bytesToHex(hashing.hmacSha256(key, utf8ToBytes(toSign)))
+  bytesToHex(hashing.hmacSha256(key, toSign))
 
 // ---------------------------------------------------------------------------------------------------
 // Reading what a request claims
@@ -242,7 +240,7 @@ const badDate = (text: string) =>
 const readHeaderClaim = (
   parts: HttpRequestParts,
   authorization: string
-): Effect.Effect<SignatureClaim, IncompleteSignature> => {
+): Either.Either<SignatureClaim, IncompleteSignature> => {
   const trimmed = authorization.trim()
   const gap = trimmed.search(/\s/)
   const algorithm = gap < 0 ? trimmed : trimmed.slice(0, gap)
@@ -251,7 +249,7 @@ const readHeaderClaim = (
     if (item === "") continue
     const eq = item.indexOf("=")
     if (eq < 0) {
-      return Effect.fail(
+      return Either.left(
         incomplete(`'${item}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'.`)
       )
     }
@@ -277,19 +275,22 @@ const readHeaderClaim = (
         ? "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         : ""
     ].filter((m) => m !== "")
-    return Effect.fail(incomplete(`${missing.join(" ")} Authorization=${authorization}`))
+    return Either.left(incomplete(`${missing.join(" ")} Authorization=${authorization}`))
   }
   const dateText = (amzDateHeader.length > 0 ? amzDateHeader : dateHeader).join(",")
   // The Date header may also be IMF-fixdate; x-amz-date must be ISO 8601 basic.
-  const requestTime = parseIsoBasic(dateText) ?? (amzDateHeader.length > 0 ? undefined : parseImfFixdate(dateText))
-  if (requestTime === undefined) return Effect.fail(badDate(dateText))
-  return Effect.succeed({
+  const isoTime = parseIsoBasic(dateText)
+  const requestTime = isoTime ?? (amzDateHeader.length > 0 ? undefined : parseImfFixdate(dateText))
+  if (requestTime === undefined) return Either.left(badDate(dateText))
+  return Either.right({
     form: "header",
     algorithm,
     credential,
     signedHeaders: signedHeaders.split(";").filter((name) => name !== ""),
     signature,
-    amzDate: formatIsoBasic(requestTime),
+    // A date that parsed as ISO 8601 basic is already in the string to sign's form (the parser
+    // accepts only valid, zero-padded fields); only an IMF-fixdate needs rewriting.
+    amzDate: isoTime === undefined ? formatIsoBasic(requestTime) : dateText,
     requestTime
   })
 }
@@ -304,7 +305,7 @@ const PRESIGNED_PARAMS = [
 ] as const
 
 /** Reads the presigned query form; each parameter must appear exactly once. */
-const readQueryClaim = (parts: HttpRequestParts): Effect.Effect<SignatureClaim, IncompleteSignature> => {
+const readQueryClaim = (parts: HttpRequestParts): Either.Either<SignatureClaim, IncompleteSignature> => {
   const values = PRESIGNED_PARAMS.map((name) => queryValues(parts.rawQuery, name))
   const [algorithm, credential, signature, amzDate, signedHeaders, expires] = values.map((v) =>
     v.length === 1 ? v[0]! : undefined
@@ -313,7 +314,7 @@ const readQueryClaim = (parts: HttpRequestParts): Effect.Effect<SignatureClaim, 
     algorithm === undefined || credential === undefined || signature === undefined || amzDate === undefined ||
     signedHeaders === undefined || expires === undefined
   ) {
-    return Effect.fail(
+    return Either.left(
       incomplete(
         "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, " +
           "X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters."
@@ -321,13 +322,13 @@ const readQueryClaim = (parts: HttpRequestParts): Effect.Effect<SignatureClaim, 
     )
   }
   const requestTime = parseIsoBasic(amzDate)
-  if (requestTime === undefined) return Effect.fail(badDate(amzDate))
-  if (!/^\d{1,7}$/.test(expires)) return Effect.fail(incomplete("X-Amz-Expires should be a number"))
+  if (requestTime === undefined) return Either.left(badDate(amzDate))
+  if (!/^\d{1,7}$/.test(expires)) return Either.left(incomplete("X-Amz-Expires should be a number"))
   const expiresSeconds = Number(expires)
   if (expiresSeconds > MAX_PRESIGNED_EXPIRES_SECONDS) {
-    return Effect.fail(incomplete(`X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGNED_EXPIRES_SECONDS}`))
+    return Either.left(incomplete(`X-Amz-Expires must be less than a week (in seconds) that is; ${MAX_PRESIGNED_EXPIRES_SECONDS}`))
   }
-  return Effect.succeed({
+  return Either.right({
     form: "query",
     algorithm,
     credential,
@@ -356,11 +357,11 @@ export const hasSigV4 = (parts: HttpRequestParts): boolean =>
  */
 export const readClaim = (
   parts: HttpRequestParts
-): Effect.Effect<SignatureClaim, MissingAuthenticationToken | IncompleteSignature> => {
+): Either.Either<SignatureClaim, MissingAuthenticationToken | IncompleteSignature> => {
   const authorization = headerValues(parts.rawHeaders, "authorization")
   if (authorization.length > 0) return readHeaderClaim(parts, authorization.join(","))
   if (queryValues(parts.rawQuery, "X-Amz-Algorithm").length > 0) return readQueryClaim(parts)
-  return Effect.fail(new MissingAuthenticationToken({ message: missingAuthenticationTokenMessage }))
+  return Either.left(new MissingAuthenticationToken({ message: missingAuthenticationTokenMessage }))
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -374,17 +375,17 @@ export const readClaim = (
  *
  * @category rules
  */
-export const checkTime = (claim: SignatureClaim, now: number): Effect.Effect<void, RequestExpired> =>
-  Effect.zipRight(
+export const checkTime = (claim: SignatureClaim, now: number): Either.Either<void, RequestExpired> =>
+  Either.flatMap(
     checkClockSkew(claim.requestTime, now, { past: claim.expiresSeconds === undefined }),
-    claim.expiresSeconds !== undefined && now > claim.requestTime + claim.expiresSeconds * 1000
-      ? Effect.fail(
+    () => claim.expiresSeconds !== undefined && now > claim.requestTime + claim.expiresSeconds * 1000
+      ? Either.left(
         new RequestExpired({
           message: `Request has expired: X-Amz-Date ${claim.amzDate} plus X-Amz-Expires ${claim.expiresSeconds} ` +
             `seconds is earlier than ${formatIsoBasic(now)}.`
         })
       )
-      : Effect.void
+      : Either.void
   )
 
 /**
@@ -402,9 +403,9 @@ export interface ClaimedCredential extends CredentialScope {
  *
  * @category rules
  */
-export const checkShape = (claim: SignatureClaim): Effect.Effect<ClaimedCredential, IncompleteSignature> => {
+export const checkShape = (claim: SignatureClaim): Either.Either<ClaimedCredential, IncompleteSignature> => {
   if (claim.algorithm !== ALGORITHM) {
-    return Effect.fail(incomplete(`Unsupported AWS 'algorithm': '${claim.algorithm}' (only ${ALGORITHM} for now).`))
+    return Either.left(incomplete(`Unsupported AWS 'algorithm': '${claim.algorithm}' (only ${ALGORITHM} for now).`))
   }
   const pieces = claim.credential.split("/")
   const [accessKeyId, date, region, service, terminator] = pieces
@@ -412,13 +413,13 @@ export const checkShape = (claim: SignatureClaim): Effect.Effect<ClaimedCredenti
     pieces.length !== 5 || accessKeyId === undefined || date === undefined || region === undefined ||
     service === undefined || terminator === undefined
   ) {
-    return Effect.fail(
+    return Either.left(
       incomplete(
         `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${claim.credential}'`
       )
     )
   }
-  return Effect.succeed({ accessKeyId, date, region, service, terminator })
+  return Either.right({ accessKeyId, date, region, service, terminator })
 }
 
 /**
@@ -432,7 +433,7 @@ export const checkScope = (
   claim: SignatureClaim,
   credential: ClaimedCredential,
   expected: { readonly region: string; readonly service: string }
-): Effect.Effect<void, SignatureDoesNotMatch> => {
+): Either.Either<void, SignatureDoesNotMatch> => {
   const complaints = [
     credential.region === expected.region ? "" : `Credential should be scoped to a valid region, not '${credential.region}'.`,
     credential.service === expected.service ? "" : `Credential should be scoped to correct service: '${expected.service}'.`,
@@ -444,7 +445,7 @@ export const checkScope = (
       : `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: ` +
         `'${credential.date}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`
   ].filter((complaint) => complaint !== "")
-  return complaints.length > 0 ? Effect.fail(new SignatureDoesNotMatch({ message: complaints.join(" ") })) : Effect.void
+  return complaints.length > 0 ? Either.left(new SignatureDoesNotMatch({ message: complaints.join(" ") })) : Either.void
 }
 
 /**
@@ -452,10 +453,10 @@ export const checkScope = (
  *
  * @category rules
  */
-export const checkHostSigned = (claim: SignatureClaim): Effect.Effect<void, SignatureDoesNotMatch> =>
+export const checkHostSigned = (claim: SignatureClaim): Either.Either<void, SignatureDoesNotMatch> =>
   claim.signedHeaders.some((name) => name.toLowerCase() === "host")
-    ? Effect.void
-    : Effect.fail(new SignatureDoesNotMatch({ message: "'Host' must be a 'SignedHeader' in the AWS Authorization." }))
+    ? Either.void
+    : Either.left(new SignatureDoesNotMatch({ message: "'Host' must be a 'SignedHeader' in the AWS Authorization." }))
 
 /**
  * The payload hash that enters the canonical request: the client's `x-amz-content-sha256` when it
@@ -467,17 +468,17 @@ export const checkHostSigned = (claim: SignatureClaim): Effect.Effect<void, Sign
 export const claimedPayloadHash = (
   parts: HttpRequestParts,
   bodyHash: string
-): Effect.Effect<string, XAmzContentSHA256Mismatch> => {
+): Either.Either<string, XAmzContentSHA256Mismatch> => {
   const declared = headerValues(parts.rawHeaders, "x-amz-content-sha256")
-  if (declared.length === 0) return Effect.succeed(bodyHash)
+  if (declared.length === 0) return Either.right(bodyHash)
   const value = declared.map(canonicalHeaderValue).join(",")
   return value === UNSIGNED_PAYLOAD
-    ? Effect.fail(
+    ? Either.left(
       new XAmzContentSHA256Mismatch({
         message: `${contentSha256MismatchMessage} ${UNSIGNED_PAYLOAD} is not accepted here: sign the payload.`
       })
     )
-    : Effect.succeed(value)
+    : Either.right(value)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -527,15 +528,43 @@ export const verifySigV4 = <E = never, R = never>(
   | E,
   R
 > =>
-  Effect.gen(function*() {
-    const hashing = options.hashing ?? nobleHashing
+  // The checks are pure and answer `Either`s; only the credential lookup is an effect. Running them
+  // as two plain steps around that one effect, rather than as a generator of effects, keeps the
+  // fiber runtime out of the work every signed request does.
+  Either.match(checkClaim(parts, options), {
+    onLeft: (error) => Effect.fail(error),
+    onRight: ({ claim, scope }) =>
+      Effect.flatMap(findCredential(options.lookup, scope.accessKeyId), (credential) =>
+        checkSignature(parts, claim, scope, credential, options))
+  })
+
+/** The request's claim, and its credential scope, once every check that needs no secret has passed. */
+const checkClaim = (
+  parts: HttpRequestParts,
+  options: { readonly now: number; readonly region: string; readonly service: string }
+): Either.Either<
+  { readonly claim: SignatureClaim; readonly scope: ClaimedCredential },
+  MissingAuthenticationToken | IncompleteSignature | RequestExpired | SignatureDoesNotMatch
+> =>
+  Either.gen(function*() {
     const claim = yield* readClaim(parts)
     yield* checkTime(claim, options.now)
     yield* checkHostSigned(claim)
-    const credentialClaim = yield* checkShape(claim)
-    yield* checkScope(claim, credentialClaim, options)
-    const credential = yield* findCredential(options.lookup, credentialClaim.accessKeyId)
+    const scope = yield* checkShape(claim)
+    yield* checkScope(claim, scope, options)
+    return { claim, scope }
+  })
 
+/** Replays the signer's steps with the access key's secret and compares; then the body and the token. */
+const checkSignature = (
+  parts: HttpRequestParts,
+  claim: SignatureClaim,
+  scope: ClaimedCredential,
+  credential: Credential,
+  options: { readonly hashing?: Hashing; readonly signingKeys?: SigningKeyCache; readonly debug?: boolean }
+): Either.Either<VerifiedIdentity, SignatureDoesNotMatch | XAmzContentSHA256Mismatch | InvalidClientTokenId> =>
+  Either.gen(function*() {
+    const hashing = options.hashing ?? nobleHashing
     const bodyHash = bytesToHex(hashing.sha256(parts.body))
     const payloadHash = yield* claimedPayloadHash(parts, bodyHash)
     const canonical = canonicalRequest({
@@ -547,29 +576,23 @@ export const verifySigV4 = <E = never, R = never>(
       payloadHash,
       presigned: claim.form === "query"
     })
-    const toSign = stringToSign(claim.amzDate, credentialClaim, canonical, hashing)
-    const derive = () => signingKey(credential.secretAccessKey, credentialClaim, hashing)
+    const toSign = stringToSign(claim.amzDate, scope, canonical, hashing)
+    const derive = () => signingKey(credential.secretAccessKey, scope, hashing)
     const key = options.signingKeys === undefined
       ? derive()
-      : options.signingKeys.get(
-        credential.secretAccessKey,
-        credentialClaim.date,
-        credentialClaim.region,
-        credentialClaim.service,
-        derive
-      )
+      : options.signingKeys.get(credential.secretAccessKey, scope.date, scope.region, scope.service, derive)
     if (!constantTimeEqualText(sign(key, toSign, hashing), claim.signature)) {
-      return yield* Effect.fail(
+      return yield* Either.left(
         signatureDoesNotMatch(options.debug === true ? { canonicalRequest: canonical, stringToSign: toSign } : undefined)
       )
     }
     // The signature covers the declared hash, not the bytes: this is what binds the body.
     if (payloadHash !== bodyHash) {
-      return yield* Effect.fail(new XAmzContentSHA256Mismatch({ message: contentSha256MismatchMessage }))
+      return yield* Either.left(new XAmzContentSHA256Mismatch({ message: contentSha256MismatchMessage }))
     }
     yield* checkSessionToken(credential, [
       ...headerValues(parts.rawHeaders, "x-amz-security-token").map(canonicalHeaderValue),
       ...queryValues(parts.rawQuery, "X-Amz-Security-Token")
     ])
-    return identityOf(credential, "sigv4", { region: credentialClaim.region, service: credentialClaim.service })
+    return identityOf(credential, "sigv4", { region: scope.region, service: scope.service })
   })

@@ -35,7 +35,8 @@ export const makeSigningKeyCache = (capacity = 64): SigningKeyCache => {
   const entries = new Map<string, Uint8Array>()
   return {
     get: (secretAccessKey, date, region, service, derive) => {
-      const id = JSON.stringify([secretAccessKey, date, region, service])
+      // Each part is prefixed with its length, so no two different inputs share an id.
+      const id = `${date.length}:${date}${region.length}:${region}${service.length}:${service}${secretAccessKey}`
       const cached = entries.get(id)
       if (cached !== undefined) {
         entries.delete(id)

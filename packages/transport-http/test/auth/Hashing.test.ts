@@ -16,6 +16,20 @@ describe("Hashing", () => {
     )
   })
 
+  it("a text hashes as its UTF-8 bytes, lone surrogates as U+FFFD, in both implementations", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", maxLength: 60 }), fc.string({ unit: "binary", maxLength: 60 }), (key, data) => {
+        const [keyBytes, dataBytes] = [new TextEncoder().encode(key), new TextEncoder().encode(data)]
+        for (const hashing of [nobleHashing, nodeHashing]) {
+          expect(hashing.sha256(data)).toEqual(nobleHashing.sha256(dataBytes))
+          expect(hashing.hmacSha256(key, data)).toEqual(nobleHashing.hmacSha256(keyBytes, dataBytes))
+          expect(hashing.hmacSha1(key, data)).toEqual(nobleHashing.hmacSha1(keyBytes, dataBytes))
+        }
+      }),
+      { numRuns: 300 }
+    )
+  })
+
   it.each([["noble", nobleHashing], ["node", nodeHashing]] as const)("%s gives the RFC 4231 / RFC 2202 answers", (_, hashing) => {
     // RFC 4231 §4.3 (test case 2) and RFC 2202 §3 (test case 2): key "Jefe".
     const key = utf8ToBytes("Jefe")

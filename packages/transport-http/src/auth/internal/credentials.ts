@@ -2,7 +2,7 @@
  * The two credential checks SigV4 and SigV2 share: the access key must exist, and a temporary
  * credential's session token must come with the request.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { InvalidClientTokenId, invalidClientTokenIdMessage } from "../AuthErrors.js"
 import type { Credential, CredentialLookup } from "../Request.js"
 import { constantTimeEqualText } from "./encoding.js"
@@ -25,10 +25,10 @@ export const findCredential = <E, R>(
 export const checkSessionToken = (
   credential: Credential,
   presented: ReadonlyArray<string>
-): Effect.Effect<void, InvalidClientTokenId> => {
+): Either.Either<void, InvalidClientTokenId> => {
   const expected = credential.sessionToken
   const valid = expected === undefined
     ? presented.length === 0
     : presented.length > 0 && presented.every((token) => constantTimeEqualText(token, expected))
-  return valid ? Effect.void : Effect.fail(new InvalidClientTokenId({ message: invalidClientTokenIdMessage }))
+  return valid ? Either.void : Either.left(new InvalidClientTokenId({ message: invalidClientTokenIdMessage }))
 }

@@ -92,29 +92,47 @@ export const splitQuery = (rawQuery: string): ReadonlyArray<RawQueryPair> =>
 export const queryValues = (rawQuery: string, name: string): ReadonlyArray<string> =>
   splitQuery(rawQuery).flatMap((pair) => (decodeComponent(pair.key) === name ? [decodeComponent(pair.value)] : []))
 
+const NO_VALUES: ReadonlyArray<string> = []
+
+/**
+ * The headers by lower-case name, each with its values in request order. Verification asks for a
+ * dozen headers per request; indexing the list once, and remembering the index for as long as the
+ * list itself lives, makes each question one map lookup instead of a pass over every header.
+ */
+const headerIndexes = new WeakMap<ReadonlyArray<readonly [string, string]>, ReadonlyMap<string, ReadonlyArray<string>>>()
+
+const headerIndex = (rawHeaders: ReadonlyArray<readonly [string, string]>): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const known = headerIndexes.get(rawHeaders)
+  if (known !== undefined) return known
+  const index = new Map<string, Array<string>>()
+  for (const [key, value] of rawHeaders) {
+    const name = key.toLowerCase()
+    const values = index.get(name)
+    if (values === undefined) index.set(name, [value])
+    else values.push(value)
+  }
+  headerIndexes.set(rawHeaders, index)
+  return index
+}
+
 /** Every value of header `name` (matched case-insensitively, RFC 9110 §5.1), in request order. */
 export const headerValues = (
   rawHeaders: ReadonlyArray<readonly [string, string]>,
   name: string
-): ReadonlyArray<string> => {
-  const wanted = name.toLowerCase()
-  return rawHeaders.flatMap(([key, value]) => (key.toLowerCase() === wanted ? [value] : []))
-}
+): ReadonlyArray<string> => headerIndex(rawHeaders).get(name.toLowerCase()) ?? NO_VALUES
 
 /**
- * Compares two byte strings in time that depends only on their lengths, so a forger cannot learn a
- * signature byte by byte from response times. Lengths are public (a signature's length is fixed).
+ * Compares two texts (hex or base64 signatures, session tokens) in time that depends only on their
+ * lengths, so a forger cannot learn a signature character by character from response times. Lengths
+ * are public (a signature's length is fixed). The UTF-16 code units are compared as they are, so
+ * neither side is first copied into bytes.
  */
-export const constantTimeEqual = (a: Uint8Array, b: Uint8Array): boolean => {
+export const constantTimeEqualText = (a: string, b: string): boolean => {
   if (a.length !== b.length) return false
   let difference = 0
-  for (let i = 0; i < a.length; i++) difference |= a[i]! ^ b[i]!
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i)
   return difference === 0
 }
-
-/** `constantTimeEqual` on the UTF-8 bytes of two strings (hex or base64 signatures, session tokens). */
-export const constantTimeEqualText = (a: string, b: string): boolean =>
-  constantTimeEqual(utf8ToBytes(a), utf8ToBytes(b))
 
 /** Standard base64 (RFC 4648 §4), as SigV2 signatures are written. */
 export const base64 = (bytes: Uint8Array): string => {

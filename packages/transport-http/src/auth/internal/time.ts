@@ -2,7 +2,7 @@
  * The timestamp formats request signing meets, parsed strictly (never with `Date.parse`, whose
  * leniency differs between engines). Each parser returns milliseconds since the epoch, or `undefined`.
  */
-import { Effect } from "effect"
+import { Either } from "effect"
 import { RequestExpired } from "../AuthErrors.js"
 
 /** Validates the fields and returns epoch milliseconds; `Date.UTC` alone would roll 32 January over. */
@@ -67,10 +67,10 @@ export const checkClockSkew = (
   instant: number,
   now: number,
   { past }: { readonly past: boolean }
-): Effect.Effect<void, RequestExpired> => {
+): Either.Either<void, RequestExpired> => {
   const [earliest, latest] = [now - MAX_CLOCK_SKEW_MS, now + MAX_CLOCK_SKEW_MS]
   if (instant > latest) {
-    return Effect.fail(
+    return Either.left(
       new RequestExpired({
         message: `Signature not yet current: ${formatIsoBasic(instant)} is still later than ${formatIsoBasic(latest)} ` +
           `(${formatIsoBasic(now)} + 15 min.)`
@@ -78,12 +78,12 @@ export const checkClockSkew = (
     )
   }
   if (past && instant < earliest) {
-    return Effect.fail(
+    return Either.left(
       new RequestExpired({
         message: `Signature expired: ${formatIsoBasic(instant)} is now earlier than ${formatIsoBasic(earliest)} ` +
           `(${formatIsoBasic(now)} - 15 min.)`
       })
     )
   }
-  return Effect.void
+  return Either.void
 }
