@@ -56,6 +56,9 @@ const malformed = (message: string) => Either.left(new MalformedQueryString({ me
  * escape as it is, a `%` without two hex digits after it is refused, as AWS refuses it.
  */
 const decodeComponent = (bytes: Uint8Array): Either.Either<string, MalformedQueryString> => {
+  // Most names and many values carry neither `+` nor `%`: their bytes are already the UTF-8 text,
+  // so they go straight to the (still strict) decoder without a byte-by-byte copy.
+  if (bytes.indexOf(PLUS) < 0 && bytes.indexOf(PERCENT) < 0) return utf8Text(bytes)
   const out = new Uint8Array(bytes.length)
   let n = 0
   for (let i = 0; i < bytes.length; i++) {
@@ -72,8 +75,12 @@ const decodeComponent = (bytes: Uint8Array): Either.Either<string, MalformedQuer
       out[n++] = byte
     }
   }
+  return utf8Text(out.subarray(0, n))
+}
+
+const utf8Text = (bytes: Uint8Array): Either.Either<string, MalformedQueryString> => {
   try {
-    return Either.right(utf8.decode(out.subarray(0, n)))
+    return Either.right(utf8.decode(bytes))
   } catch {
     return malformed("The query string is not UTF-8 once its escapes are decoded.")
   }

@@ -93,6 +93,12 @@ const isXmlChar = (cp: number): boolean =>
   (cp >= 0x10000 && cp <= 0x10ffff)
 
 /**
+ * Anything `escapeText` would write differently or refuse: the five markup characters, TAB, LF, CR,
+ * the other C0 controls, surrogates (pairs take the careful path too) and U+FFFE/U+FFFF.
+ */
+const NEEDS_ESCAPING = /[\u0000-\u001f"&'<>\ud800-\udfff\ufffe\uffff]/
+
+/**
  * Escapes a text for element content. `&` and `<` must be escaped (§2.4); `>` too, so `]]>` can never
  * appear; the quotes so the same text is safe in an attribute. TAB, LF and CR are written as
  * character references so no parser's line-end normalisation (§2.11) or whitespace trimming can
@@ -102,6 +108,9 @@ const isXmlChar = (cp: number): boolean =>
  * @category encoding
  */
 export const escapeText = (text: string): Either.Either<string, UnrepresentableCharacter> => {
+  // Most texts (ids, ARNs, names) hold nothing to escape and no surrogate: answered as they are,
+  // after one native scan, instead of being rebuilt code point by code point.
+  if (!NEEDS_ESCAPING.test(text)) return Either.right(text)
   let out = ""
   for (const char of text) {
     const cp = char.codePointAt(0)!
@@ -129,13 +138,21 @@ export const escapeText = (text: string): Either.Either<string, UnrepresentableC
  */
 export const render = (node: Node): Either.Either<string, UnrepresentableCharacter> => {
   if (node._tag === "Text") return escapeText(node.text)
-  return Either.gen(function* () {
-    let open = node.name
-    for (const [name, value] of node.attributes) open += ` ${name}="${yield* escapeText(value)}"`
-    if (node.children.length === 0) return `<${open}/>`
-    const inner = yield* Either.all(node.children.map(render))
-    return `<${open}>${inner.join("")}</${node.name}>`
-  })
+  // Plain loops with early returns rather than `Either.gen`: every response passes through here.
+  let open = node.name
+  for (const [name, value] of node.attributes) {
+    const escaped = escapeText(value)
+    if (Either.isLeft(escaped)) return escaped
+    open += ` ${name}="${escaped.right}"`
+  }
+  if (node.children.length === 0) return Either.right(`<${open}/>`)
+  let inner = ""
+  for (const child of node.children) {
+    const rendered = render(child)
+    if (Either.isLeft(rendered)) return rendered
+    inner += rendered.right
+  }
+  return Either.right(`<${open}>${inner}</${node.name}>`)
 }
 
 /**
