@@ -2,14 +2,14 @@
  * The core's `MessageStore` port on SQLite (better-sqlite3), the broker's durable store.
  *
  * `append` resolves only after its transaction has committed (the port's durability rule), and
- * commits are grouped: every `append` that arrives before the event loop's next check phase joins
- * one transaction, so a burst of concurrent Publish calls pays for one WAL commit instead of one
- * each. The group is first written as one plain transaction, the cheap path taken almost always.
- * Only if some caller's entries are refused (a duplicate message id) is that transaction rolled
- * back and the group written again with each caller in its own savepoint, so the refused caller
- * fails alone and the others commit. If the commit itself fails, every caller in the group fails
- * with `StoreFailure`: none of them was written. Why WAL with `synchronous=NORMAL` keeps the
- * "survives kill -9" promise is explained in `SqliteDatabase.ts`.
+ * commits are grouped: every `append` and `settle` that arrives before the event loop's next check
+ * phase joins one transaction, so a burst of concurrent Publish calls, or of delivery outcomes, pays
+ * for one WAL commit instead of one each. The group is first written as one plain transaction, the
+ * cheap path taken almost always. Only if some caller's write is refused (a duplicate message id) is
+ * that transaction rolled back and the group written again with each caller in its own savepoint,
+ * so the refused caller fails alone and the others commit. If the commit itself fails, every caller
+ * in the group fails with `StoreFailure`: none of them was written. Why WAL with
+ * `synchronous=NORMAL` keeps the "survives kill -9" promise is explained in `SqliteDatabase.ts`.
  *
  * @since 0.1.0
  */
@@ -28,8 +28,8 @@ import * as SqliteDatabase from "./SqliteDatabase.js"
  */
 export interface SqliteMessageStoreService extends MessageStore.MessageStoreService {
   /**
-   * Commits the appends already queued, refuses any later `append`, and closes the database if this
-   * store opened it.
+   * Commits the writes already queued, refuses any later `append` or `settle`, and closes the
+   * database if this store opened it.
    */
   readonly close: Effect.Effect<void>
 }
@@ -197,7 +197,7 @@ const atMost = (limit: number) => Math.max(0, Math.floor(limit))
 interface QueuedWrite {
   /** Runs inside the group's transaction; throws to refuse this caller's write. */
   readonly write: () => void
-  /** What the caller was doing, for the `StoreFailure` it gets if its write is refused. */
+  /** What the caller was doing, for the `StoreFailure` it gets if its write is refused or the commit fails. */
   readonly doing: string
   readonly resume: (result: Effect.Effect<void, Errors.StoreFailure>) => void
 }
@@ -324,8 +324,7 @@ export const make = (
             writeEachAlone(group, refused)
           }
         } catch (cause) {
-          const failed = storeFailure("Cannot commit the messages", cause)
-          for (const queued of group) queued.resume(Effect.fail(failed))
+          for (const queued of group) queued.resume(Effect.fail(storeFailure(queued.doing, cause)))
           return
         }
         for (const queued of group) {
@@ -334,30 +333,36 @@ export const make = (
         }
       }
 
+      /**
+       * Queues a write for the group commit and resumes once it is committed (or refused). The
+       * first write of a turn schedules the commit with setImmediate, which runs after the I/O
+       * callbacks of this loop turn, so the Publish calls parsed (and the deliveries answered) in
+       * the same turn share one commit.
+       */
+      const enqueue = (doing: string, write: () => void): Effect.Effect<void, Errors.StoreFailure> =>
+        Effect.async<void, Errors.StoreFailure>((resume) => {
+          if (closed) {
+            resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
+            return
+          }
+          const queued: QueuedWrite = { write, doing, resume }
+          queue.push(queued)
+          if (!flushScheduled) {
+            flushScheduled = true
+            setImmediate(commitQueued)
+          }
+          // A write interrupted before its group commits is taken out of the queue: nothing of it is
+          // written. Once committed, an interruption cannot undo it (the caller just never hears).
+          return Effect.sync(() => {
+            queue = queue.filter((q) => q !== queued)
+          })
+        })
+
       const run = <A>(doing: string, f: () => A): Effect.Effect<A, Errors.StoreFailure> =>
         Effect.try({ try: f, catch: (cause) => storeFailure(doing, cause) })
 
       return {
-        append: (entries) =>
-          Effect.async<void, Errors.StoreFailure>((resume) => {
-            if (closed) {
-              resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
-              return
-            }
-            const queued: QueuedWrite = { write: () => appendEntries(entries), doing: "Cannot store the messages", resume }
-            queue.push(queued)
-            if (!flushScheduled) {
-              flushScheduled = true
-              // setImmediate runs after the I/O callbacks of this loop turn, so the Publish calls
-              // parsed in the same turn share one commit.
-              setImmediate(commitQueued)
-            }
-            // An append interrupted before its group commits is taken out of the queue: nothing of it
-            // is written. Once committed, an interruption cannot undo it (the caller just never hears).
-            return Effect.sync(() => {
-              queue = queue.filter((q) => q !== queued)
-            })
-          }),
+        append: (entries) => enqueue("Cannot store the messages", () => appendEntries(entries)),
         get: (messageId) =>
           run("Cannot read the message", () => {
             const row = selectMessage.get(messageId)
@@ -368,8 +373,10 @@ export const make = (
         due: (now, limit) =>
           run("Cannot read the due deliveries", () => selectDue.all(now, atMost(limit)).map(fromDeliveryRow)),
         nextDueAt: run("Cannot read the next due delivery", () => selectNextDueAt.get()?.next ?? undefined),
+        // Each delivery's outcome is a write of its own; in the group commit the settles of a busy
+        // dispatcher share one transaction per event-loop turn instead of paying a WAL commit each.
         settle: (messageId, subscriptionArn, outcome) =>
-          run("Cannot record the delivery outcome", () => {
+          enqueue("Cannot record the delivery outcome", () => {
             if (outcome._tag === "Retry") retryDelivery.run(outcome.attempts, outcome.dueAt, messageId, subscriptionArn)
             else endDelivery.run(messageId, subscriptionArn)
           }),

@@ -67,6 +67,26 @@ describe("SqliteMessageStore", () => {
       yield* store.close
     }))
 
+  it.effect("settles in the same turn share one transaction too, and are committed when they resolve", () =>
+    Effect.gen(function* () {
+      const db = yield* SqliteDatabase.open(":memory:")
+      const { proxy, counter } = countingTransactions(db)
+      const store = yield* SqliteMessageStore.make(proxy, { ownsDatabase: true })
+      const entries = Array.from({ length: 20 }, (_, i) => entry(`m${i}`))
+      yield* store.append(entries)
+      const before = counter.transactions
+      yield* Effect.forEach(
+        entries,
+        ({ message, subscriptionArns }, i) =>
+          store.settle(message.messageId, subscriptionArns[0]!, i % 2 === 0 ? { _tag: "Delivered" } : { _tag: "Retry", attempts: 1, dueAt: 5000 }),
+        { concurrency: "unbounded" }
+      )
+      expect(counter.transactions - before).toBe(1)
+      expect(yield* store.pendingCount).toBe(10)
+      expect((yield* store.due(5000, 100)).map((d) => d.attempts)).toEqual(Array(10).fill(1))
+      yield* store.close
+    }))
+
   it.effect("a refused caller sends its group to one savepoint per caller: it fails alone, the others commit", () =>
     Effect.gen(function* () {
       const db = yield* SqliteDatabase.open(":memory:")
