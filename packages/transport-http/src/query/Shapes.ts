@@ -167,10 +167,11 @@ const modelPath = (path: ReadonlyArray<PropertyKey>): string => {
  *
  * @category decoding
  */
-export const decode =
-  <A, I>(schema: Schema.Schema<A, I>) =>
-  (tree: TreeNode): Either.Either<A, ValidationError | InvalidParameterValue> =>
-    Either.mapLeft(Schema.decodeUnknownEither(schema, { errors: "all" })(tree), (error) => {
+export const decode = <A, I>(schema: Schema.Schema<A, I>) => {
+  // Compiled once per schema, when the action is defined, not once per request.
+  const decodeTree = Schema.decodeUnknownEither(schema, { errors: "all" })
+  return (tree: TreeNode): Either.Either<A, ValidationError | InvalidParameterValue> =>
+    Either.mapLeft(decodeTree(tree), (error) => {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
       const missing = Arr.dedupe(issues.filter((i) => i._tag === "Missing").map((i) => modelPath(i.path)))
       if (missing.length > 0) {
@@ -185,3 +186,4 @@ export const decode =
         message: `Value for parameter ${parameter} is invalid. Reason: ${first?.message ?? "it cannot be read"}.`
       })
     })
+}

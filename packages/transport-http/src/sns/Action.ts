@@ -108,10 +108,10 @@ const decoder = <W, E, I>(request: Schema.Schema<W, E>, input: (wire: W) => I) =
 
 const withHandle = <I, O>(action: SnsAction<I, O>): SnsAction<I, O> & AnySnsAction => ({
   ...action,
+  // Decoding is pure, so it is matched directly; only the core call is an effect.
   handle: (tree, sns, ctx) =>
-    Effect.gen(function* () {
-      const input = yield* action.decode(tree)
-      const output = yield* action.run(sns, input, ctx)
-      return action.encode?.(output)
+    Either.match(action.decode(tree), {
+      onLeft: (error) => Effect.fail(error),
+      onRight: (input) => Effect.map(action.run(sns, input, ctx), (output) => action.encode?.(output))
     })
 })

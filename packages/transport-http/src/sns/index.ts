@@ -124,12 +124,13 @@ export const dispatch = (
   ctx: RequestContext.RequestContext | undefined,
   requestId: string
 ): Effect.Effect<Response> =>
-  Effect.gen(function* () {
-    const action = yield* actionOf(form)
-    const tree = yield* Form.toTree(form)
-    const result = yield* action.handle(tree, sns, ctx)
-    return yield* Xml.successEnvelope(action.name, result, requestId)
-  }).pipe(
+  // Reading the action and the tree is pure: plain Either steps, then the one effectful call.
+  Effect.suspend(() =>
+    Effect.flatMap(
+      Either.flatMap(actionOf(form), (action) => Either.map(Form.toTree(form), (tree) => ({ action, tree }))),
+      ({ action, tree }) => Effect.flatMap(action.handle(tree, sns, ctx), (result) => Xml.successEnvelope(action.name, result, requestId))
+    )
+  ).pipe(
     Effect.map((body): Response => ({ status: 200, contentType: CONTENT_TYPE, body })),
     Effect.catchAll((error) => Effect.succeed(errorResponse(error, requestId))),
     // A defect is a bug, never the client's doing: InternalFailure, with nothing of its details.
