@@ -27,7 +27,7 @@ import { nodeHashing } from "./auth/NodeHashing.js"
 import type { CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
 import { describeError } from "./ErrorTable.js"
-import { partsOf, readBody } from "./HttpRequest.js"
+import { partsOf, readBody, splitTarget } from "./HttpRequest.js"
 import * as KmsRoute from "./kms/KmsRoute.js"
 import * as Form from "./query/Form.js"
 import * as SnsProtocol from "./sns/index.js"
@@ -104,6 +104,8 @@ const decodePath = (rawPath: string): string | undefined => {
   }
 }
 
+const utf8Encoder = new TextEncoder()
+
 const headerOf = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
@@ -150,7 +152,7 @@ export const makeHandler = (options: ServerOptions) => {
     requestId: string
   ): Effect.Effect<Response> => {
     // Query requests carry their parameters in a form body (POST) or the query string (GET).
-    const paramBytes = req.method === "GET" ? new TextEncoder().encode(rawQuery) : body
+    const paramBytes = req.method === "GET" ? utf8Encoder.encode(rawQuery) : body
     return Either.match(Form.parse(paramBytes), {
       onLeft: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
       onRight: (form) => {
@@ -174,47 +176,59 @@ export const makeHandler = (options: ServerOptions) => {
     })
   }
 
-  const route = (req: IncomingMessage, transport: "https" | "http", requestId: string): Effect.Effect<Response> =>
-    Effect.gen(function* () {
-      const url = req.url ?? "/"
-      const queryAt = url.indexOf("?")
-      const rawPath = queryAt < 0 ? url : url.slice(0, queryAt)
-      const rawQuery = queryAt < 0 ? "" : url.slice(queryAt + 1)
-      const target = headerOf(req, "x-amz-target")
-      const isKms = target !== undefined
-      const body = yield* readBody(req, maxBodyBytes).pipe(
-        Effect.mapError((error) => (isKms ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)))
+  /** Everything after the body is read: which origin, app route or protocol answers. */
+  const routeBody = (
+    req: IncomingMessage,
+    body: Uint8Array,
+    target: string | undefined,
+    transport: "https" | "http",
+    requestId: string
+  ): Effect.Effect<Response> => {
+    const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
+    const path = decodePath(rawPath)
+    if (path === undefined) {
+      return Effect.succeed(
+        SnsProtocol.errorResponse({ _tag: "UnknownPath", message: "The request path is not valid percent-encoded UTF-8" }, requestId)
       )
-      const path = decodePath(rawPath)
-      if (path === undefined) {
-        return SnsProtocol.errorResponse({ _tag: "UnknownPath", message: "The request path is not valid percent-encoded UTF-8" }, requestId)
+    }
+    if (path.startsWith("/_sealcast/") && options.appRoute !== undefined) {
+      const parts = partsOf(req, body)
+      const handled = options.appRoute({
+        method: req.method ?? "GET",
+        path,
+        query: new URLSearchParams(rawQuery),
+        parts,
+        authenticate: (service) => verify(parts, service)
+      })
+      if (handled !== undefined) return handled
+    }
+    if (rawPath !== "/") {
+      return Effect.succeed(SnsProtocol.errorResponse({ _tag: "UnknownPath", message: `No resource at ${rawPath}` }, requestId))
+    }
+    if (target !== undefined) {
+      if (req.method !== "POST") {
+        return Effect.succeed(kmsErrorResponse({ _tag: "UnknownOperationException", message: "KMS requests are POST" }))
       }
-      if (path.startsWith("/_sealcast/") && options.appRoute !== undefined) {
-        const parts = partsOf(req, body)
-        const handled = options.appRoute({
-          method: req.method ?? "GET",
-          path,
-          query: new URLSearchParams(rawQuery),
-          parts,
-          authenticate: (service) => verify(parts, service)
-        })
-        if (handled !== undefined) return yield* handled
-      }
-      if (rawPath !== "/") {
-        return SnsProtocol.errorResponse({ _tag: "UnknownPath", message: `No resource at ${rawPath}` }, requestId)
-      }
-      if (isKms) {
-        if (req.method !== "POST") return kmsErrorResponse({ _tag: "UnknownOperationException", message: "KMS requests are POST" })
-        return yield* serveKms(req, body, target)
-      }
-      return yield* serveSns(req, body, rawQuery, transport, requestId)
-    }).pipe(
-      Effect.catchAll((answer) => Effect.succeed(answer)),
+      return serveKms(req, body, target)
+    }
+    return serveSns(req, body, rawQuery, transport, requestId)
+  }
+
+  // One step after the body arrives rather than a generator: every request takes this path.
+  const route = (req: IncomingMessage, transport: "https" | "http", requestId: string): Effect.Effect<Response> => {
+    const target = headerOf(req, "x-amz-target")
+    return readBody(req, maxBodyBytes).pipe(
+      Effect.matchEffect({
+        onFailure: (error) =>
+          Effect.succeed(target !== undefined ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)),
+        onSuccess: (body) => Effect.suspend(() => routeBody(req, body, target, transport, requestId))
+      }),
       Effect.catchAllCause((cause) => {
         options.log("error", "request failed", { requestId, cause: Cause.pretty(cause) })
         return Effect.succeed(SnsProtocol.errorResponse({ _tag: "InternalFailure" }, requestId))
       })
     )
+  }
 
   return (transport: "https" | "http") => (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = options.newRequestId()
