@@ -64,9 +64,6 @@ export interface Options {
 /** Attempts in flight at once, unless the options say otherwise. */
 export const DEFAULT_CONCURRENCY = 32
 
-/** How many due deliveries to look at beyond those already in flight or waiting their turn. */
-const BATCH = 256
-
 /** After an unexpected failure of the loop itself (a store error), wait this long before trying again. */
 const PAUSE_AFTER_FAILURE = Duration.seconds(1)
 
@@ -131,16 +128,13 @@ export const start = (
 
     const signal = Queue.offer(wake, undefined)
 
-    const fifoInfo = (messageId: string) =>
-      Effect.gen(function* () {
-        const known = fifoOf.get(messageId)
-        if (known !== undefined) return known
-        const message = yield* store.get(messageId)
-        const info = message?.fifo ?? null
-        if (fifoOf.size >= FIFO_CACHE_LIMIT) fifoOf.clear()
-        if (message !== undefined) fifoOf.set(messageId, info)
-        return info
-      })
+    /** Remembers a message's FIFO data (null: not FIFO) for the passes to come. */
+    const rememberFifo = (message: Message.StoredMessage): Message.FifoInfo | null => {
+      const info = message.fifo ?? null
+      if (fifoOf.size >= FIFO_CACHE_LIMIT) fifoOf.clear()
+      fifoOf.set(message.messageId, info)
+      return info
+    }
 
     /** Sends one delivery by its protocol. Failures are values; nothing here throws past the caller. */
     const send = (
@@ -198,9 +192,10 @@ export const start = (
       }
     }
 
-    const deliver = (d: MessageStore.PendingDelivery): Effect.Effect<Outcome> =>
+    /** `loaded`: the message, if the pass that started this attempt has just read it. */
+    const deliver = (d: MessageStore.PendingDelivery, loaded: Message.StoredMessage | undefined): Effect.Effect<Outcome> =>
       Effect.gen(function* () {
-        const message = yield* store.get(d.messageId)
+        const message = loaded ?? (yield* store.get(d.messageId))
         if (message === undefined) return { _tag: "Gone", reason: "the message is no longer stored" } as const
         const registry = yield* sns.registry
         const subscription = registry.subscriptions.get(d.subscriptionArn)
@@ -220,9 +215,9 @@ export const start = (
     }
 
     /** One attempt and its settle, uninterruptible so a stop lets it finish. */
-    const attempt = (d: MessageStore.PendingDelivery, lane: string | undefined) =>
+    const attempt = (d: MessageStore.PendingDelivery, lane: string | undefined, loaded: Message.StoredMessage | undefined) =>
       Effect.gen(function* () {
-        const outcome = yield* deliver(d)
+        const outcome = yield* deliver(d, loaded)
         const fields = { messageId: d.messageId, subscriptionArn: d.subscriptionArn }
         if (outcome._tag === "Delivered") {
           yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Delivered" })
@@ -289,16 +284,30 @@ export const start = (
     /** Starts what may start now; tells when a throttle lifts and whether the batch was full. */
     const pass = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const limit = BATCH + inFlight.size + skipped
+      // Deliveries in flight are still pending, so they come back too: read as many as there are
+      // attempt slots, plus those the last pass had to skip, and no more. Every row read is work
+      // done again on the next pass, which runs each time an attempt finishes.
+      const limit = concurrency + skipped
       const due = yield* store.due(now, limit)
       const registry = yield* sns.registry
       let skippedNow = 0
+      // Messages this pass read for their FIFO data, handed to their attempts so they are not read twice.
+      const loaded = new Map<string, Message.StoredMessage>()
       // Per FIFO lane, the waiting delivery with the lowest sequence number.
       const laneChoice = new Map<string, { readonly messageId: string; readonly sequenceNumber: string }>()
       const candidates: Array<{ readonly delivery: MessageStore.PendingDelivery; readonly lane: string | undefined }> = []
       for (const delivery of due) {
         if (inFlight.has(deliveryKey(delivery))) continue
-        const fifo = yield* fifoInfo(delivery.messageId)
+        let fifo = fifoOf.get(delivery.messageId)
+        if (fifo === undefined) {
+          const message = loaded.get(delivery.messageId) ?? (yield* store.get(delivery.messageId))
+          // A message gone from the store: its attempt finds out and drops the delivery.
+          if (message === undefined) fifo = null
+          else {
+            fifo = rememberFifo(message)
+            loaded.set(message.messageId, message)
+          }
+        }
         if (fifo === null) {
           candidates.push({ delivery, lane: undefined })
           continue
@@ -330,7 +339,7 @@ export const start = (
         }
         if (lane !== undefined) lanes.set(lane, delivery.messageId)
         inFlight.add(deliveryKey(delivery))
-        yield* FiberSet.run(fibers, attempt(delivery, lane))
+        yield* FiberSet.run(fibers, attempt(delivery, lane, loaded.get(delivery.messageId)))
       }
       skipped = skippedNow
       return { throttleLifts, full: due.length >= limit }
@@ -408,7 +417,12 @@ export const start = (
 
     const onEvent = (event: Sns.Event) =>
       Effect.gen(function* () {
-        if (event._tag === "MessagesAccepted") return yield* signal
+        if (event._tag === "MessagesAccepted") {
+          // With every attempt slot taken a pass could start nothing; the next attempt to finish
+          // wakes the loop, and its pass sees these messages then.
+          if (inFlight.size < concurrency) yield* signal
+          return
+        }
         for (const change of event.changes) {
           if (change._tag === "DeleteSubscription") {
             for (const lane of lanes.keys()) if (lane.startsWith(`${change.subscriptionArn}\u0000`)) lanes.delete(lane)

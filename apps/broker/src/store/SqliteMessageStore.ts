@@ -55,13 +55,6 @@ interface MessageRow {
   readonly envelope_ciphertext: Uint8Array | null
 }
 
-interface DeliveryRow {
-  readonly message_id: string
-  readonly subscription_arn: string
-  readonly attempts: number
-  readonly due_at: number
-}
-
 /** The attributes of a message that has none, as stored: no JSON round trip for the common case. */
 const NO_ATTRIBUTES = "{}"
 
@@ -183,13 +176,6 @@ const fromRow = (row: MessageRow): Message.StoredMessage => ({
   body: bodyOf(row)
 })
 
-const fromDeliveryRow = (row: DeliveryRow): MessageStore.PendingDelivery => ({
-  messageId: row.message_id,
-  subscriptionArn: row.subscription_arn,
-  attempts: row.attempts,
-  dueAt: row.due_at
-})
-
 /** SQLite treats a negative LIMIT as "no limit"; the port means "at most `limit`". */
 const atMost = (limit: number) => Math.max(0, Math.floor(limit))
 
@@ -235,8 +221,11 @@ export const make = (
       const selectByTopic = db.prepare<[string, number, number], MessageRow>(
         "SELECT * FROM messages WHERE topic_arn = ? AND timestamp >= ? ORDER BY seq LIMIT ?"
       )
-      const selectDue = db.prepare<[number, number], DeliveryRow>(
-        "SELECT * FROM deliveries WHERE due_at <= ? ORDER BY due_at, rowid LIMIT ?"
+      // Named as the port names them, so each row already is a `PendingDelivery`: the dispatcher
+      // reads this on every pass, and a second object per row would be garbage at once.
+      const selectDue = db.prepare<[number, number], MessageStore.PendingDelivery>(
+        `SELECT message_id AS messageId, subscription_arn AS subscriptionArn, attempts, due_at AS dueAt
+         FROM deliveries WHERE due_at <= ? ORDER BY due_at, rowid LIMIT ?`
       )
       const selectNextDueAt = db.prepare<[], { readonly next: number | null }>(
         "SELECT MIN(due_at) AS next FROM deliveries"
@@ -371,7 +360,7 @@ export const make = (
         listByTopic: (topicArn, { since = Number.MIN_SAFE_INTEGER, limit }) =>
           run("Cannot list the topic's messages", () => selectByTopic.all(topicArn, since, atMost(limit)).map(fromRow)),
         due: (now, limit) =>
-          run("Cannot read the due deliveries", () => selectDue.all(now, atMost(limit)).map(fromDeliveryRow)),
+          run("Cannot read the due deliveries", () => selectDue.all(now, atMost(limit))),
         nextDueAt: run("Cannot read the next due delivery", () => selectNextDueAt.get()?.next ?? undefined),
         // Each delivery's outcome is a write of its own; in the group commit the settles of a busy
         // dispatcher share one transaction per event-loop turn instead of paying a WAL commit each.
