@@ -10,11 +10,12 @@ const root = mkdtempSync(join(tmpdir(), "sealcast-db-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 describe("SqliteDatabase", () => {
-  it.effect("opens a file in WAL mode with synchronous=NORMAL, foreign keys on, at the current schema version", () =>
+  it.effect("opens a file in WAL mode with synchronous=NORMAL, its checkpoint interval, foreign keys on, at the current schema version", () =>
     Effect.gen(function* () {
       const db = yield* SqliteDatabase.open(SqliteDatabase.databasePath(join(root, "fresh", "data")))
       expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
       expect(db.pragma("synchronous", { simple: true })).toBe(1)
+      expect(db.pragma("wal_autocheckpoint", { simple: true })).toBe(SqliteDatabase.WAL_AUTOCHECKPOINT_PAGES)
       expect(db.pragma("foreign_keys", { simple: true })).toBe(1)
       expect(db.pragma("user_version", { simple: true })).toBe(SqliteDatabase.SCHEMA_VERSION)
       db.close()
