@@ -10,19 +10,33 @@
  */
 import { Cipher } from "@sealcast/core"
 import { Effect, Layer } from "effect"
-import { createCipheriv, createDecipheriv } from "node:crypto"
+import { type Cipher as NodeCipherStream, createCipheriv, createDecipheriv, type Decipher } from "node:crypto"
 
 const ALGORITHM = "aes-256-gcm"
 
-/** Copies OpenSSL's output pieces into one plain `Uint8Array` (not a pooled `Buffer`). */
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
+/**
+ * How much input each `update` call takes. OpenSSL hands each call's output back in a fresh buffer
+ * as long as its input; one `update` over a whole 256 KiB body made those large allocations (and the
+ * garbage collection they bring) cost more CPU than the AES itself. Fed in 64 KiB pieces copied into
+ * one output buffer, a 256 KiB seal took about half the CPU (32 and 64 KiB pieces measured best).
+ */
+const PIECE_BYTES = 64 * 1024
+
+/**
+ * Runs `input` through `stream` piece by piece, copying each piece's output into `out` from its
+ * start, so every byte is copied once into one plain `Uint8Array` (not a pooled `Buffer`). GCM is a
+ * stream mode: output is exactly as long as input (SP 800-38D §7.1), so `out` is sized up front.
+ * Returns how many bytes were written.
+ */
+const updateInto = (stream: NodeCipherStream | Decipher, input: Uint8Array, out: Uint8Array): number => {
+  let written = 0
+  for (let at = 0; at < input.length; at += PIECE_BYTES) {
+    // A body of one piece goes in as it is: a `subarray` view per call shows at 1 KiB.
+    const piece = stream.update(input.length <= PIECE_BYTES ? input : input.subarray(at, at + PIECE_BYTES))
+    out.set(piece, written)
+    written += piece.length
   }
-  return out
+  return written
 }
 
 /**
@@ -33,9 +47,13 @@ export const makeNode = (): Cipher.CipherService => ({
     Cipher.checkSizes(key, nonce)
     const cipher = createCipheriv(ALGORITHM, key, nonce, { authTagLength: Cipher.TAG_BYTES })
     cipher.setAAD(aad)
-    const body = cipher.update(plaintext)
+    const sealed = new Uint8Array(plaintext.length + Cipher.TAG_BYTES)
+    const written = updateInto(cipher, plaintext, sealed)
+    // GCM's `final` outputs nothing and computes the tag, which goes last.
     const rest = cipher.final()
-    return concat(body, rest, cipher.getAuthTag())
+    sealed.set(rest, written)
+    sealed.set(cipher.getAuthTag(), written + rest.length)
+    return sealed
   },
   open: (key, nonce, aad, sealed) =>
     Effect.try({
@@ -47,9 +65,11 @@ export const makeNode = (): Cipher.CipherService => ({
         const decipher = createDecipheriv(ALGORITHM, key, nonce, { authTagLength: Cipher.TAG_BYTES })
         decipher.setAAD(aad)
         decipher.setAuthTag(sealed.subarray(split))
-        const body = decipher.update(sealed.subarray(0, split))
+        const opened = new Uint8Array(split)
+        const written = updateInto(decipher, sealed.subarray(0, split), opened)
         // `final` throws when the tag does not match; nothing decrypted is returned before it passes.
-        return concat(body, decipher.final())
+        opened.set(decipher.final(), written)
+        return opened
       },
       catch: (cause) =>
         new Cipher.CipherOpenError({

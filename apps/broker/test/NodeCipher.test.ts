@@ -25,6 +25,22 @@ describe("Cipher (node:crypto)", () => {
     )
   })
 
+  it("bodies longer than one 64 KiB update piece seal and open to the same bytes as the noble layer", () => {
+    const key = new Uint8Array(32).fill(3)
+    const nonce = new Uint8Array(12).fill(4)
+    const aad = new Uint8Array([1, 2, 3])
+    const piece = 64 * 1024
+    for (const size of [piece, piece + 1, 2 * piece + 17]) {
+      const body = Uint8Array.from({ length: size }, (_, i) => (i * 31 + (i >> 8)) & 0xff)
+      const sealed = node.seal(key, nonce, aad, body)
+      expect(sealed).toEqual(noble.seal(key, nonce, aad, body))
+      expect(Effect.runSync(node.open(key, nonce, aad, sealed))).toEqual(body)
+      const tampered = sealed.slice()
+      tampered[size - 1] = tampered[size - 1]! ^ 1
+      expect(isRefused(node.open(key, nonce, aad, tampered))).toBe(true)
+    }
+  })
+
   it("refuses a box with any one bit flipped, in the ciphertext or the tag", () => {
     fc.assert(
       fc.property(bytes(32), bytes(12), fc.uint8Array(), fc.uint8Array(), fc.nat(), fc.integer({ min: 0, max: 7 }), (key, nonce, aad, body, at, bit) => {
