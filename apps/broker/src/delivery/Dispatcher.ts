@@ -415,6 +415,22 @@ export const start = (
         })
       })
 
+    /** Sends a pending subscription its confirmation request, once per token, in the background. */
+    const requestConfirmation = (s: Subscription.Subscription) =>
+      Effect.suspend(() => {
+        const token = s.confirmationToken
+        if (s.status !== "PendingConfirmation" || token === undefined || confirmed.has(token)) return Effect.void
+        confirmed.add(token)
+        return FiberSet.run(
+          fibers,
+          confirm(s, token).pipe(
+            Effect.catchAllCause((cause) =>
+              Effect.sync(() => log("error", "subscription confirmation failed", { subscriptionArn: s.arn, cause: Cause.pretty(cause) }))
+            )
+          )
+        )
+      })
+
     const onEvent = (event: Sns.Event) =>
       Effect.gen(function* () {
         if (event._tag === "MessagesAccepted") {
@@ -428,21 +444,13 @@ export const start = (
             for (const lane of lanes.keys()) if (lane.startsWith(`${change.subscriptionArn}\u0000`)) lanes.delete(lane)
             starts.delete(change.subscriptionArn)
           }
-          if (change._tag !== "PutSubscription") continue
-          const s = change.subscription
-          const token = s.confirmationToken
-          if (s.status !== "PendingConfirmation" || token === undefined || confirmed.has(token)) continue
-          confirmed.add(token)
-          yield* FiberSet.run(
-            fibers,
-            confirm(s, token).pipe(
-              Effect.catchAllCause((cause) =>
-                Effect.sync(() => log("error", "subscription confirmation failed", { subscriptionArn: s.arn, cause: Cause.pretty(cause) }))
-              )
-            )
-          )
+          if (change._tag === "PutSubscription") yield* requestConfirmation(change.subscription)
         }
       })
+
+    // A subscription still pending when the broker last stopped may never have had its request sent
+    // (a crash between the commit and the send), so each start asks again, once per token.
+    for (const s of (yield* sns.registry).subscriptions.values()) yield* requestConfirmation(s)
 
     yield* FiberSet.run(fibers, Effect.forever(Effect.flatMap(Queue.take(events), onEvent)))
     yield* FiberSet.run(fibers, loop)

@@ -146,6 +146,21 @@ describe("Dispatcher", () => {
       })
     ))
 
+  it.live("a subscription still pending when delivery starts (say, after a crash) gets its confirmation request", () => {
+    const kms = makeTestKms(KEY_ARN)
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const endpoint = yield* subscriber()
+      const { topicArn } = yield* sns.createTopic({ name: "restarted", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+      yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: {}, returnSubscriptionArn: false }, ctx)
+      yield* Effect.sleep("100 millis")
+      expect(endpoint.received).toEqual([])
+      yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {} })
+      yield* eventually(() => endpoint.received.length === 1)
+      expect(json(endpoint.received[0]!.body)["Type"]).toBe("SubscriptionConfirmation")
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+  })
+
   it.live("SignatureVersion 2 topics are signed with SHA256withRSA, and validate", () =>
     withBroker(({ sns }) =>
       Effect.gen(function* () {
