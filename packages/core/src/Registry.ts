@@ -196,14 +196,28 @@ export const topicFor = (
   Either.flatMap(findTopic(registry, topicArn, parameter), (topic) => authorize(topic, context, action))
 
 /**
+ * Subscriptions grouped by topic, built once per registry value: a registry never changes, so every
+ * publish against it (the hot path) finds its topic's subscriptions without scanning all of them.
+ */
+const subscriptionsByTopic = new WeakMap<Registry, Map<string, Array<Subscription.Subscription>>>()
+
+/**
  * The subscriptions of a topic, in creation order.
  *
  * @category lookups
  */
 export const subscriptionsOf = (registry: Registry, topicArn: string): ReadonlyArray<Subscription.Subscription> => {
-  const out: Array<Subscription.Subscription> = []
-  for (const s of registry.subscriptions.values()) if (s.topicArn === topicArn) out.push(s)
-  return out
+  let byTopic = subscriptionsByTopic.get(registry)
+  if (byTopic === undefined) {
+    byTopic = new Map()
+    for (const s of registry.subscriptions.values()) {
+      const list = byTopic.get(s.topicArn)
+      if (list === undefined) byTopic.set(s.topicArn, [s])
+      else list.push(s)
+    }
+    subscriptionsByTopic.set(registry, byTopic)
+  }
+  return byTopic.get(topicArn) ?? []
 }
 
 /**
