@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { IncomingMessage } from "node:http"
-import { Data, Effect } from "effect"
+import { Data, Either } from "effect"
 import type { HttpRequestParts } from "./auth/Request.js"
 
 /**
@@ -24,43 +24,48 @@ export class RequestAborted extends Data.TaggedError("RequestAborted")<{ readonl
 
 /**
  * Reads the whole body, refusing it as soon as it passes `limit` bytes, so a client cannot make the
- * server buffer without bound.
+ * server buffer without bound. `done` is called once, with the body or the reason there is none.
+ * A plain callback rather than an effect: the server enters the effect runtime once, after the
+ * body, for the work that really is asynchronous.
  *
  * @category reading
  */
-export const readBody = (req: IncomingMessage, limit: number): Effect.Effect<Uint8Array, RequestEntityTooLarge | RequestAborted> =>
-  Effect.async((resume) => {
-    const declared = Number(req.headers["content-length"] ?? "0")
-    if (Number.isFinite(declared) && declared > limit) {
+export const readBody = (
+  req: IncomingMessage,
+  limit: number,
+  done: (body: Either.Either<Uint8Array, RequestEntityTooLarge | RequestAborted>) => void
+): void => {
+  const declared = Number(req.headers["content-length"] ?? "0")
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume()
+    done(Either.left(new RequestEntityTooLarge({ message: `Request body must be at most ${limit} bytes` })))
+    return
+  }
+  const chunks: Array<Buffer> = []
+  let size = 0
+  let finished = false
+  const finish = (body: Either.Either<Uint8Array, RequestEntityTooLarge | RequestAborted>) => {
+    if (finished) return
+    finished = true
+    done(body)
+  }
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length
+    if (size > limit) {
+      req.removeAllListeners("data")
       req.resume()
-      resume(Effect.fail(new RequestEntityTooLarge({ message: `Request body must be at most ${limit} bytes` })))
+      finish(Either.left(new RequestEntityTooLarge({ message: `Request body must be at most ${limit} bytes` })))
       return
     }
-    const chunks: Array<Buffer> = []
-    let size = 0
-    let done = false
-    const finish = (effect: Effect.Effect<Uint8Array, RequestEntityTooLarge | RequestAborted>) => {
-      if (done) return
-      done = true
-      resume(effect)
-    }
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        req.removeAllListeners("data")
-        req.resume()
-        finish(Effect.fail(new RequestEntityTooLarge({ message: `Request body must be at most ${limit} bytes` })))
-        return
-      }
-      chunks.push(chunk)
-    })
-    req.on("end", () => {
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
-      finish(Effect.succeed(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)))
-    })
-    req.on("error", (e) => finish(Effect.fail(new RequestAborted({ message: e.message }))))
-    req.on("aborted", () => finish(Effect.fail(new RequestAborted({ message: "client aborted the request" }))))
+    chunks.push(chunk)
   })
+  req.on("end", () => {
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+    finish(Either.right(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)))
+  })
+  req.on("error", (e) => finish(Either.left(new RequestAborted({ message: e.message }))))
+  req.on("aborted", () => finish(Either.left(new RequestAborted({ message: "client aborted the request" }))))
+}
 
 /**
  * The request-target split as on the wire: the path before the first `?`, and the rest.

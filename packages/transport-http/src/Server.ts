@@ -20,7 +20,7 @@ import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
 import type { RequestContext, Sns } from "@sealcast/core"
 import type { KmsSim } from "@sealcast/kms-sim"
-import { Cause, Effect, Either } from "effect"
+import { Cause, Effect, Either, Exit } from "effect"
 import { authenticate, detectScheme } from "./auth/Authenticate.js"
 import { MissingAuthenticationToken } from "./auth/AuthErrors.js"
 import { nodeHashing } from "./auth/NodeHashing.js"
@@ -214,31 +214,25 @@ export const makeHandler = (options: ServerOptions) => {
     return serveSns(req, body, rawQuery, transport, requestId)
   }
 
-  // One step after the body arrives rather than a generator: every request takes this path.
-  const route = (req: IncomingMessage, transport: "https" | "http", requestId: string): Effect.Effect<Response> => {
-    const target = headerOf(req, "x-amz-target")
-    return readBody(req, maxBodyBytes).pipe(
-      Effect.matchEffect({
-        onFailure: (error) =>
-          Effect.succeed(target !== undefined ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)),
-        onSuccess: (body) => Effect.suspend(() => routeBody(req, body, target, transport, requestId))
-      }),
-      Effect.catchAllCause((cause) => {
-        options.log("error", "request failed", { requestId, cause: Cause.pretty(cause) })
-        return Effect.succeed(SnsProtocol.errorResponse({ _tag: "InternalFailure" }, requestId))
-      })
-    )
+  /** Whatever goes wrong below is a bug, never the client's doing: logged, and answered InternalFailure. */
+  const internalFailure = (requestId: string, cause: Cause.Cause<unknown>): Response => {
+    options.log("error", "request failed", { requestId, cause: Cause.pretty(cause) })
+    return SnsProtocol.errorResponse({ _tag: "InternalFailure" }, requestId)
   }
 
+  // The body is read with plain callbacks and the route is entered once, as one fiber run with a
+  // callback, rather than through a promise: every request takes this path.
   return (transport: "https" | "http") => (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = options.newRequestId()
-    Effect.runPromise(route(req, transport, requestId)).then(
-      (answer) => write(res, requestId, answer),
-      (defect: unknown) => {
-        options.log("error", "request handler failed", { requestId, defect: String(defect) })
-        write(res, requestId, SnsProtocol.errorResponse({ _tag: "InternalFailure" }, requestId))
-      }
-    )
+    const target = headerOf(req, "x-amz-target")
+    readBody(req, maxBodyBytes, (body) => {
+      const answer = Either.isLeft(body)
+        ? Effect.succeed(target !== undefined ? kmsErrorResponse(body.left) : SnsProtocol.errorResponse(body.left, requestId))
+        : Effect.suspend(() => routeBody(req, body.right, target, transport, requestId))
+      Effect.runCallback(answer, {
+        onExit: (exit) => write(res, requestId, Exit.isSuccess(exit) ? exit.value : internalFailure(requestId, exit.cause))
+      })
+    })
   }
 }
 

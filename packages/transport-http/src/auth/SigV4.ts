@@ -65,6 +65,8 @@ export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
  * @category encoding
  */
 export const canonicalUri = (rawPath: string): string => {
+  // Every SNS and KMS request is sent to `/`, which is already canonical.
+  if (rawPath === "/") return rawPath
   const segments: Array<string> = []
   for (const segment of rawPath.split("/")) {
     if (segment === "" || segment === ".") continue
@@ -87,7 +89,7 @@ const SIGNATURE_PARAM = "X-Amz-Signature"
  * @category encoding
  */
 export const canonicalQueryString = (rawQuery: string, excludeSignature = false): string =>
-  joinSortedPairs(
+  rawQuery === "" ? "" : joinSortedPairs(
     splitQuery(rawQuery)
       .filter((pair) => !(excludeSignature && decodeComponent(pair.key) === SIGNATURE_PARAM))
       .map((pair) => [reencode(pair.key), reencode(pair.value)] as const)
@@ -538,22 +540,31 @@ export const verifySigV4 = <E = never, R = never>(
         checkSignature(parts, claim, scope, credential, options))
   })
 
-/** The request's claim, and its credential scope, once every check that needs no secret has passed. */
+/**
+ * The request's claim, and its credential scope, once every check that needs no secret has passed.
+ * Plain early returns rather than a generator: every signed request passes through here.
+ */
 const checkClaim = (
   parts: HttpRequestParts,
   options: { readonly now: number; readonly region: string; readonly service: string }
 ): Either.Either<
   { readonly claim: SignatureClaim; readonly scope: ClaimedCredential },
   MissingAuthenticationToken | IncompleteSignature | RequestExpired | SignatureDoesNotMatch
-> =>
-  Either.gen(function*() {
-    const claim = yield* readClaim(parts)
-    yield* checkTime(claim, options.now)
-    yield* checkHostSigned(claim)
-    const scope = yield* checkShape(claim)
-    yield* checkScope(claim, scope, options)
-    return { claim, scope }
-  })
+> => {
+  const read = readClaim(parts)
+  if (Either.isLeft(read)) return Either.left(read.left)
+  const claim = read.right
+  const time = checkTime(claim, options.now)
+  if (Either.isLeft(time)) return Either.left(time.left)
+  const hostSigned = checkHostSigned(claim)
+  if (Either.isLeft(hostSigned)) return Either.left(hostSigned.left)
+  const shape = checkShape(claim)
+  if (Either.isLeft(shape)) return Either.left(shape.left)
+  const scope = shape.right
+  const scoped = checkScope(claim, scope, options)
+  if (Either.isLeft(scoped)) return Either.left(scoped.left)
+  return Either.right({ claim, scope })
+}
 
 /** Replays the signer's steps with the access key's secret and compares; then the body and the token. */
 const checkSignature = (
@@ -562,37 +573,39 @@ const checkSignature = (
   scope: ClaimedCredential,
   credential: Credential,
   options: { readonly hashing?: Hashing; readonly signingKeys?: SigningKeyCache; readonly debug?: boolean }
-): Either.Either<VerifiedIdentity, SignatureDoesNotMatch | XAmzContentSHA256Mismatch | InvalidClientTokenId> =>
-  Either.gen(function*() {
-    const hashing = options.hashing ?? nobleHashing
-    const bodyHash = bytesToHex(hashing.sha256(parts.body))
-    const payloadHash = yield* claimedPayloadHash(parts, bodyHash)
-    const canonical = canonicalRequest({
-      method: parts.method,
-      rawPath: parts.rawPath,
-      rawQuery: parts.rawQuery,
-      rawHeaders: parts.rawHeaders,
-      signedHeaders: claim.signedHeaders,
-      payloadHash,
-      presigned: claim.form === "query"
-    })
-    const toSign = stringToSign(claim.amzDate, scope, canonical, hashing)
-    const derive = () => signingKey(credential.secretAccessKey, scope, hashing)
-    const key = options.signingKeys === undefined
-      ? derive()
-      : options.signingKeys.get(credential.secretAccessKey, scope.date, scope.region, scope.service, derive)
-    if (!constantTimeEqualText(sign(key, toSign, hashing), claim.signature)) {
-      return yield* Either.left(
-        signatureDoesNotMatch(options.debug === true ? { canonicalRequest: canonical, stringToSign: toSign } : undefined)
-      )
-    }
-    // The signature covers the declared hash, not the bytes: this is what binds the body.
-    if (payloadHash !== bodyHash) {
-      return yield* Either.left(new XAmzContentSHA256Mismatch({ message: contentSha256MismatchMessage }))
-    }
-    yield* checkSessionToken(credential, [
-      ...headerValues(parts.rawHeaders, "x-amz-security-token").map(canonicalHeaderValue),
-      ...queryValues(parts.rawQuery, "X-Amz-Security-Token")
-    ])
-    return identityOf(credential, "sigv4", { region: scope.region, service: scope.service })
+): Either.Either<VerifiedIdentity, SignatureDoesNotMatch | XAmzContentSHA256Mismatch | InvalidClientTokenId> => {
+  const hashing = options.hashing ?? nobleHashing
+  const bodyHash = bytesToHex(hashing.sha256(parts.body))
+  const declaredHash = claimedPayloadHash(parts, bodyHash)
+  if (Either.isLeft(declaredHash)) return Either.left(declaredHash.left)
+  const payloadHash = declaredHash.right
+  const canonical = canonicalRequest({
+    method: parts.method,
+    rawPath: parts.rawPath,
+    rawQuery: parts.rawQuery,
+    rawHeaders: parts.rawHeaders,
+    signedHeaders: claim.signedHeaders,
+    payloadHash,
+    presigned: claim.form === "query"
   })
+  const toSign = stringToSign(claim.amzDate, scope, canonical, hashing)
+  const derive = () => signingKey(credential.secretAccessKey, scope, hashing)
+  const key = options.signingKeys === undefined
+    ? derive()
+    : options.signingKeys.get(credential.secretAccessKey, scope.date, scope.region, scope.service, derive)
+  if (!constantTimeEqualText(sign(key, toSign, hashing), claim.signature)) {
+    return Either.left(
+      signatureDoesNotMatch(options.debug === true ? { canonicalRequest: canonical, stringToSign: toSign } : undefined)
+    )
+  }
+  // The signature covers the declared hash, not the bytes: this is what binds the body.
+  if (payloadHash !== bodyHash) {
+    return Either.left(new XAmzContentSHA256Mismatch({ message: contentSha256MismatchMessage }))
+  }
+  const session = checkSessionToken(credential, [
+    ...headerValues(parts.rawHeaders, "x-amz-security-token").map(canonicalHeaderValue),
+    ...queryValues(parts.rawQuery, "X-Amz-Security-Token")
+  ])
+  if (Either.isLeft(session)) return Either.left(session.left)
+  return Either.right(identityOf(credential, "sigv4", { region: scope.region, service: scope.service }))
+}

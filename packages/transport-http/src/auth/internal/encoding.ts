@@ -88,38 +88,35 @@ export const splitQuery = (rawQuery: string): ReadonlyArray<RawQueryPair> =>
       return eq < 0 ? { key: piece, value: "" } : { key: piece.slice(0, eq), value: piece.slice(eq + 1) }
     })
 
-/** Every value of the query parameter `name` (matched after decoding, case-sensitively), in order. */
-export const queryValues = (rawQuery: string, name: string): ReadonlyArray<string> =>
-  splitQuery(rawQuery).flatMap((pair) => (decodeComponent(pair.key) === name ? [decodeComponent(pair.value)] : []))
-
 const NO_VALUES: ReadonlyArray<string> = []
 
+/** Every value of the query parameter `name` (matched after decoding, case-sensitively), in order. */
+export const queryValues = (rawQuery: string, name: string): ReadonlyArray<string> =>
+  // Signed POST requests have no query at all: nothing to split.
+  rawQuery === ""
+    ? NO_VALUES
+    : splitQuery(rawQuery).flatMap((pair) => (decodeComponent(pair.key) === name ? [decodeComponent(pair.value)] : []))
+
 /**
- * The headers by lower-case name, each with its values in request order. Verification asks for a
- * dozen headers per request; indexing the list once, and remembering the index for as long as the
- * list itself lives, makes each question one map lookup instead of a pass over every header.
+ * Every value of header `name` (matched case-insensitively, RFC 9110 §5.1), in request order. A
+ * request has a dozen headers or so, and most are asked for once: one pass that compares lengths
+ * before case-folding costs less than building an index of them all. Names are ASCII tokens (RFC 9110
+ * §5.6.2; Node's parser refuses others), so folding never changes a length.
  */
-const headerIndexes = new WeakMap<ReadonlyArray<readonly [string, string]>, ReadonlyMap<string, ReadonlyArray<string>>>()
-
-const headerIndex = (rawHeaders: ReadonlyArray<readonly [string, string]>): ReadonlyMap<string, ReadonlyArray<string>> => {
-  const known = headerIndexes.get(rawHeaders)
-  if (known !== undefined) return known
-  const index = new Map<string, Array<string>>()
-  for (const [key, value] of rawHeaders) {
-    const name = key.toLowerCase()
-    const values = index.get(name)
-    if (values === undefined) index.set(name, [value])
-    else values.push(value)
-  }
-  headerIndexes.set(rawHeaders, index)
-  return index
-}
-
-/** Every value of header `name` (matched case-insensitively, RFC 9110 §5.1), in request order. */
 export const headerValues = (
   rawHeaders: ReadonlyArray<readonly [string, string]>,
   name: string
-): ReadonlyArray<string> => headerIndex(rawHeaders).get(name.toLowerCase()) ?? NO_VALUES
+): ReadonlyArray<string> => {
+  const wanted = name.toLowerCase()
+  let values: Array<string> | undefined
+  for (const [key, value] of rawHeaders) {
+    if (key.length === wanted.length && (key === wanted || key.toLowerCase() === wanted)) {
+      if (values === undefined) values = [value]
+      else values.push(value)
+    }
+  }
+  return values ?? NO_VALUES
+}
 
 /**
  * Compares two texts (hex or base64 signatures, session tokens) in time that depends only on their
