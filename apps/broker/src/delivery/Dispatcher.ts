@@ -3,9 +3,10 @@
  * confirmation request of every new subscription that needs one.
  *
  * It wakes when the service accepts messages and when the store's next delivery falls due, takes due
- * deliveries in batches, and runs each attempt in its own fiber, at most `concurrency` at once. An
- * attempt loads the message and looks up its subscription and topic; the body is opened (KMS Decrypt
- * of its data key, SEMANTICS.md §1.4) only then, just before it is sent. The outcome goes back to the
+ * deliveries in batches, and starts their attempts, at most `concurrency` at once. An attempt is
+ * plain code driven by callbacks (it runs for every delivery, so it spends no fiber per step); it
+ * gets the message its pass read and looks up its subscription and topic; the body is opened (KMS
+ * Decrypt of its data key, SEMANTICS.md §1.4) only then, just before it is sent. The outcome goes back to the
  * store: Delivered, Retry at the delay the subscription's retry Schedule gives, or Dropped once that
  * Schedule is spent (SNS guide, "Amazon SNS message delivery retries"; dead-letter queues are not
  * implemented, so a dropped delivery is counted and logged).
@@ -15,14 +16,14 @@
  * (SNS guide, "Message ordering details for FIFO topics"). HTTP/S throttle policies
  * (`maxReceivesPerSecond`) cap how many attempts start per second for a subscription.
  *
- * Stopping: closing the scope stops new attempts and lets those in flight finish and settle (each
- * attempt and its settle run uninterruptibly, bounded by the 15-second delivery timeout). Deliveries
+ * Stopping: closing the scope stops new attempts and waits for those in flight to finish and settle
+ * (bounded by the 15-second delivery timeout). Deliveries
  * not yet attempted stay pending in the store; with a durable store a restart sends them.
  *
  * @since 0.1.0
  */
-import { type DeliveryPolicy, type Message, MessageStore, Routing, Sns, type Subscription, type Topic } from "@sealcast/core"
-import { Cause, Clock, Duration, Effect, FiberSet, Option, Queue, Schedule, type Scope } from "effect"
+import { type DeliveryPolicy, type Message, MessageStore, type Registry, Routing, Sns, type Subscription, type Topic } from "@sealcast/core"
+import { Cause, Clock, Duration, Effect, Exit, FiberSet, Option, Queue, Runtime, Schedule, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Metrics } from "../metrics/Metrics.js"
 import * as Envelope from "./Envelope.js"
@@ -85,6 +86,14 @@ type Outcome =
   | { readonly _tag: "Failed"; readonly reason: string; readonly target: Target | undefined }
   | { readonly _tag: "Gone"; readonly reason: string }
 
+/** A failed service call as an outcome: its typed failure is a failed attempt; a defect, an attempt that broke before the endpoint. */
+const failedOrBroken = (cause: Cause.Cause<{ readonly reason: string }>, target: Target): Outcome => {
+  const failure = Cause.failureOption(cause)
+  return Option.isSome(failure)
+    ? { _tag: "Failed", reason: failure.value.reason, target }
+    : { _tag: "Failed", reason: Cause.pretty(cause), target: undefined }
+}
+
 /** The HTTP/S delivery policy (throttle, content type); other protocols have none. */
 const httpPolicyOf = (topic: Topic.Topic, subscription: Subscription.Subscription): DeliveryPolicy.HttpDeliveryPolicy | undefined =>
   subscription.protocol === "http" || subscription.protocol === "https" ? Routing.deliveryPolicyFor(topic, subscription) : undefined
@@ -127,6 +136,21 @@ export const start = (
     let skipped = 0
 
     const signal = Queue.offer(wake, undefined)
+    const runtime = yield* Effect.runtime<never>()
+    const runCallback = Runtime.runCallback(runtime)
+    const runSync = Runtime.runSync(runtime)
+    const clock = yield* Effect.clock
+
+    /** Attempts that have started and not yet settled; stopping waits for the last one. */
+    let stopping = false
+    let whenIdle: (() => void) | undefined
+    yield* Effect.addFinalizer(() =>
+      Effect.async<void>((resume) => {
+        stopping = true
+        if (inFlight.size === 0) return resume(Effect.void)
+        whenIdle = () => resume(Effect.void)
+      })
+    )
 
     /** Remembers a message's FIFO data (null: not FIFO) for the passes to come. */
     const rememberFifo = (message: Message.StoredMessage): Message.FifoInfo | null => {
@@ -136,55 +160,70 @@ export const start = (
       return info
     }
 
-    /** Sends one delivery by its protocol. Failures are values; nothing here throws past the caller. */
-    const send = (
-      { message, subscription, topic }: Target,
-      body: string,
-      now: number
-    ): Effect.Effect<void, HttpDelivery.DeliveryFailed | Functions.InvocationFailed> => {
+    /**
+     * Sends one delivery by its protocol and hands its outcome to `finish`, once. The notification's
+     * fields, links and signature are built only for the protocols that send them: a raw HTTP/S
+     * delivery posts the message text alone.
+     */
+    const send = (target: Target, body: string, now: number, finish: (outcome: Outcome) => void): void => {
+      const { message, subscription, topic } = target
       const text = Envelope.messageFor(message, body, subscription.protocol, subscription.endpoint)
-      const fields = Envelope.notificationFields({ message, text, signatureVersion: Signature.signatureVersionOf(topic.attributes) })
-      const unsubscribeUrl = Envelope.unsubscribeUrl(options.origin, subscription.arn)
-      const signed = () =>
-        Envelope.notification(fields, { signature: signer.sign(fields), signingCertUrl, unsubscribeUrl }, message.attributes)
       const raw = subscription.attributes["RawMessageDelivery"] === "true"
-      const toOutbox = (outboxBody: string) =>
-        Effect.sync(() =>
-          outbox.put({
-            type: "Notification",
-            protocol: subscription.protocol,
-            endpoint: subscription.endpoint,
-            subscriptionArn: subscription.arn,
-            topicArn: topic.arn,
-            messageId: message.messageId,
-            subject: message.subject,
-            body: outboxBody,
-            subscribeUrl: undefined,
-            deliveredAt: new Date(now).toISOString()
-          })
+      const fields = () => Envelope.notificationFields({ message, text, signatureVersion: Signature.signatureVersionOf(topic.attributes) })
+      const unsubscribeUrl = () => Envelope.unsubscribeUrl(options.origin, subscription.arn)
+      const signed = () => {
+        const signedFields = fields()
+        return Envelope.notification(
+          signedFields,
+          { signature: signer.sign(signedFields), signingCertUrl, unsubscribeUrl: unsubscribeUrl() },
+          message.attributes
         )
+      }
+      const failed = (reason: string): Outcome => ({ _tag: "Failed", reason, target })
+      const toOutbox = (outboxBody: string) => {
+        outbox.put({
+          type: "Notification",
+          protocol: subscription.protocol,
+          endpoint: subscription.endpoint,
+          subscriptionArn: subscription.arn,
+          topicArn: topic.arn,
+          messageId: message.messageId,
+          subject: message.subject,
+          body: outboxBody,
+          subscribeUrl: undefined,
+          deliveredAt: new Date(now).toISOString()
+        })
+        finish({ _tag: "Delivered", target })
+      }
       switch (subscription.protocol) {
         case "http":
         case "https":
-          return sender.post({
-            url: subscription.endpoint,
-            messageType: "Notification",
-            messageId: message.messageId,
-            topicArn: topic.arn,
-            subscriptionArn: subscription.arn,
-            raw,
-            contentType: httpPolicyOf(topic, subscription)?.headerContentType,
-            body: raw ? text : Envelope.encode(signed())
-          })
+          sender.send(
+            {
+              url: subscription.endpoint,
+              messageType: "Notification",
+              messageId: message.messageId,
+              topicArn: topic.arn,
+              subscriptionArn: subscription.arn,
+              raw,
+              contentType: httpPolicyOf(topic, subscription)?.headerContentType,
+              body: raw ? text : Envelope.encode(signed())
+            },
+            (failure) => finish(failure === undefined ? { _tag: "Delivered", target } : failed(failure.reason))
+          )
+          return
         case "lambda":
-          return functions.invoke(subscription.endpoint, Functions.eventOf(subscription.arn, signed()))
+          runCallback(functions.invoke(subscription.endpoint, Functions.eventOf(subscription.arn, signed())), {
+            onExit: (exit) => finish(Exit.isSuccess(exit) ? { _tag: "Delivered", target } : failedOrBroken(exit.cause, target))
+          })
+          return
         case "email-json":
           return toOutbox(Envelope.encode(signed()))
         case "sqs":
           // Subscribe refuses SQS endpoints (no queues yet), so none is ever stored.
-          return Effect.fail(new Functions.InvocationFailed({ reason: "SQS queues are not provided" }))
+          return finish(failed("SQS queues are not provided"))
         case "firehose":
-          return toOutbox(raw ? text : Envelope.firehoseRecord(fields, unsubscribeUrl, message.attributes))
+          return toOutbox(raw ? text : Envelope.firehoseRecord(fields(), unsubscribeUrl(), message.attributes))
         case "email":
         case "sms":
         case "application":
@@ -192,83 +231,152 @@ export const start = (
       }
     }
 
-    /** `loaded`: the message, if the pass that started this attempt has just read it. */
-    const deliver = (d: MessageStore.PendingDelivery, loaded: Message.StoredMessage | undefined): Effect.Effect<Outcome> =>
-      Effect.gen(function* () {
-        const message = loaded ?? (yield* store.get(d.messageId))
-        if (message === undefined) return { _tag: "Gone", reason: "the message is no longer stored" } as const
-        const registry = yield* sns.registry
+    /**
+     * One attempt, from its message to its settled outcome. Plain code and callbacks rather than a
+     * fiber per step: this runs for every delivery, and the fibers cost more CPU than the POST
+     * itself. Effects run only where a service is asynchronous (KMS for a sealed body, a Lambda
+     * function, the store's commit), each as one fiber. Nothing here throws past its caller: an
+     * unexpected throw is an attempt that broke before reaching the endpoint.
+     *
+     * `message` is what the pass read (undefined: no longer stored); `registry` is the pass's view.
+     */
+    const attempt = (
+      d: MessageStore.PendingDelivery,
+      lane: string | undefined,
+      message: Message.StoredMessage | undefined,
+      registry: Registry.Registry
+    ): void => {
+      let done = false
+      const finish = (outcome: Outcome) => {
+        if (done) return
+        done = true
+        settle(d, lane, outcome)
+      }
+      try {
+        if (message === undefined) return finish({ _tag: "Gone", reason: "the message is no longer stored" })
         const subscription = registry.subscriptions.get(d.subscriptionArn)
         const topic = registry.topics.get(message.topicArn)
         if (subscription === undefined || topic === undefined) {
-          return { _tag: "Gone", reason: subscription === undefined ? "the subscription was deleted" : "the topic was deleted" } as const
+          return finish({ _tag: "Gone", reason: subscription === undefined ? "the subscription was deleted" : "the topic was deleted" })
         }
         const target = { message, subscription, topic }
-        const body = yield* Effect.either(sns.openBody(message))
-        if (body._tag === "Left") return { _tag: "Failed", reason: `the body could not be opened: ${body.left._tag}`, target } as const
-        const sent = yield* Effect.either(send(target, body.right, yield* Clock.currentTimeMillis))
-        return sent._tag === "Left" ? ({ _tag: "Failed", reason: sent.left.reason, target } as const) : ({ _tag: "Delivered", target } as const)
-      }).pipe(Effect.catchAllCause((cause) => Effect.succeed({ _tag: "Failed", reason: Cause.pretty(cause), target: undefined } as const)))
+        const sendOpened = (body: string) => {
+          try {
+            send(target, body, clock.unsafeCurrentTimeMillis(), finish)
+          } catch (cause) {
+            finish({ _tag: "Failed", reason: String(cause), target: undefined })
+          }
+        }
+        // A plain body is its own text (the first rule of `Sns.openBody`); only a sealed one needs
+        // the service, for the KMS Decrypt of its data key.
+        if (message.body._tag === "Plain") return sendOpened(message.body.text)
+        runCallback(sns.openBody(message), {
+          onExit: (exit) => {
+            if (Exit.isSuccess(exit)) return sendOpened(exit.value)
+            const failure = Cause.failureOption(exit.cause)
+            finish(
+              Option.isSome(failure)
+                ? { _tag: "Failed", reason: `the body could not be opened: ${failure.value._tag}`, target }
+                : { _tag: "Failed", reason: Cause.pretty(exit.cause), target: undefined }
+            )
+          }
+        })
+      } catch (cause) {
+        finish({ _tag: "Failed", reason: String(cause), target: undefined })
+      }
+    }
 
     const releaseLane = (lane: string | undefined, messageId: string) => {
       if (lane !== undefined && lanes.get(lane) === messageId) lanes.delete(lane)
     }
 
-    /** One attempt and its settle, uninterruptible so a stop lets it finish. */
-    const attempt = (d: MessageStore.PendingDelivery, lane: string | undefined, loaded: Message.StoredMessage | undefined) =>
-      Effect.gen(function* () {
-        const outcome = yield* deliver(d, loaded)
-        const fields = { messageId: d.messageId, subscriptionArn: d.subscriptionArn }
-        if (outcome._tag === "Delivered") {
-          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Delivered" })
-          metrics.delivered(outcome.target.topic.arn, outcome.target.subscription.protocol)
+    /** The attempt is over: its slot is free, and the loop may start another. */
+    const attemptEnded = (d: MessageStore.PendingDelivery) => {
+      inFlight.delete(deliveryKey(d))
+      if (inFlight.size === 0) whenIdle?.()
+      Queue.unsafeOffer(wake, undefined)
+    }
+
+    /**
+     * Records an attempt's outcome in the store, and once it is committed, its metrics, log line and
+     * lane. The store groups the settles of one event-loop turn into one commit.
+     */
+    const settle = (d: MessageStore.PendingDelivery, lane: string | undefined, outcome: Outcome): void => {
+      const fields = { messageId: d.messageId, subscriptionArn: d.subscriptionArn }
+      let decided: { readonly outcome: MessageStore.DeliveryOutcome; readonly committed: () => void }
+      try {
+        decided = decide(d, lane, outcome, fields)
+      } catch (cause) {
+        log("error", "delivery attempt could not be settled", { ...fields, cause: String(cause) })
+        return attemptEnded(d)
+      }
+      runCallback(store.settle(d.messageId, d.subscriptionArn, decided.outcome), {
+        onExit: (exit) => {
+          if (Exit.isSuccess(exit)) decided.committed()
+          else log("error", "delivery attempt could not be settled", { ...fields, cause: Cause.pretty(exit.cause) })
+          attemptEnded(d)
+        }
+      })
+    }
+
+    /** What to store for an outcome (SNS guide, "Amazon SNS message delivery retries"), and what to report once stored. */
+    const decide = (
+      d: MessageStore.PendingDelivery,
+      lane: string | undefined,
+      outcome: Outcome,
+      fields: { readonly messageId: string; readonly subscriptionArn: string }
+    ): { readonly outcome: MessageStore.DeliveryOutcome; readonly committed: () => void } => {
+      if (outcome._tag === "Delivered") {
+        return {
+          outcome: { _tag: "Delivered" },
+          committed: () => {
+            metrics.delivered(outcome.target.topic.arn, outcome.target.subscription.protocol)
+            releaseLane(lane, d.messageId)
+          }
+        }
+      }
+      if (outcome._tag === "Gone") {
+        return {
+          outcome: { _tag: "Dropped", attempts: d.attempts },
+          committed: () => {
+            releaseLane(lane, d.messageId)
+            log("info", "delivery dropped", { ...fields, reason: outcome.reason })
+          }
+        }
+      }
+      const now = clock.unsafeCurrentTimeMillis()
+      const target = outcome.target
+      if (target === undefined) {
+        // Not an attempt at the endpoint: look again shortly, without spending a retry.
+        return {
+          outcome: { _tag: "Retry", attempts: d.attempts, dueAt: now + Duration.toMillis(PAUSE_AFTER_FAILURE) },
+          committed: () => log("error", "delivery could not be attempted", { ...fields, reason: outcome.reason })
+        }
+      }
+      const protocol = target.subscription.protocol
+      const http = protocol === "http" || protocol === "https"
+      // CloudWatch's NumberOfNotificationsFailed counts every failed HTTP/S attempt, and for other
+      // protocols each delivery SNS gives up on (SNS guide, "Amazon SNS metrics").
+      if (http) metrics.failed(target.topic.arn, protocol)
+      const attempts = d.attempts + 1
+      const schedule = RetrySchedule.fromPolicy(RetrySchedule.retryPolicyFor(target.topic, target.subscription))
+      const delay = runSync(RetrySchedule.delayBeforeRetry(schedule, attempts, now))
+      if (Option.isSome(delay)) {
+        return {
+          outcome: { _tag: "Retry", attempts, dueAt: now + Duration.toMillis(delay.value) },
+          committed: () => log("debug", "delivery attempt failed, will retry", { ...fields, attempts, reason: outcome.reason })
+        }
+      }
+      return {
+        outcome: { _tag: "Dropped", attempts },
+        committed: () => {
+          if (!http) metrics.failed(target.topic.arn, protocol)
+          metrics.dropped(target.topic.arn, protocol)
           releaseLane(lane, d.messageId)
-          return
+          log("warn", "delivery dropped after its retry policy was spent", { ...fields, attempts, reason: outcome.reason })
         }
-        if (outcome._tag === "Gone") {
-          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Dropped", attempts: d.attempts })
-          releaseLane(lane, d.messageId)
-          log("info", "delivery dropped", { ...fields, reason: outcome.reason })
-          return
-        }
-        const now = yield* Clock.currentTimeMillis
-        const target = outcome.target
-        if (target === undefined) {
-          // Not an attempt at the endpoint: look again shortly, without spending a retry.
-          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Retry", attempts: d.attempts, dueAt: now + Duration.toMillis(PAUSE_AFTER_FAILURE) })
-          log("error", "delivery could not be attempted", { ...fields, reason: outcome.reason })
-          return
-        }
-        const protocol = target.subscription.protocol
-        const http = protocol === "http" || protocol === "https"
-        // CloudWatch's NumberOfNotificationsFailed counts every failed HTTP/S attempt, and for other
-        // protocols each delivery SNS gives up on (SNS guide, "Amazon SNS metrics").
-        if (http) metrics.failed(target.topic.arn, protocol)
-        const attempts = d.attempts + 1
-        const schedule = RetrySchedule.fromPolicy(RetrySchedule.retryPolicyFor(target.topic, target.subscription))
-        const delay = yield* RetrySchedule.delayBeforeRetry(schedule, attempts, now)
-        if (Option.isSome(delay)) {
-          yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Retry", attempts, dueAt: now + Duration.toMillis(delay.value) })
-          log("debug", "delivery attempt failed, will retry", { ...fields, attempts, reason: outcome.reason })
-          return
-        }
-        yield* store.settle(d.messageId, d.subscriptionArn, { _tag: "Dropped", attempts })
-        if (!http) metrics.failed(target.topic.arn, protocol)
-        metrics.dropped(target.topic.arn, protocol)
-        releaseLane(lane, d.messageId)
-        log("warn", "delivery dropped after its retry policy was spent", { ...fields, attempts, reason: outcome.reason })
-      }).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.sync(() => log("error", "delivery attempt could not be settled", { messageId: d.messageId, subscriptionArn: d.subscriptionArn, cause: Cause.pretty(cause) }))
-        ),
-        Effect.uninterruptible,
-        Effect.ensuring(
-          Effect.suspend(() => {
-            inFlight.delete(deliveryKey(d))
-            return signal
-          })
-        )
-      )
+      }
+    }
 
     /** The throttle policy's window: may this subscription start an attempt at `now`? */
     const throttled = (target: { readonly topic: Topic.Topic; readonly subscription: Subscription.Subscription }, now: number) => {
@@ -326,7 +434,7 @@ export const start = (
       let throttleLifts: number | undefined
       for (const { delivery, lane } of candidates) {
         if (lane !== undefined && laneChoice.get(lane)?.messageId !== delivery.messageId) continue
-        if (inFlight.size >= concurrency) break
+        if (inFlight.size >= concurrency || stopping) break
         const subscription = registry.subscriptions.get(delivery.subscriptionArn)
         const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
         if (subscription !== undefined && topic !== undefined) {
@@ -339,7 +447,7 @@ export const start = (
         }
         if (lane !== undefined) lanes.set(lane, delivery.messageId)
         inFlight.add(deliveryKey(delivery))
-        yield* FiberSet.run(fibers, attempt(delivery, lane, loaded.get(delivery.messageId)))
+        attempt(delivery, lane, loaded.get(delivery.messageId) ?? (yield* store.get(delivery.messageId)), registry)
       }
       skipped = skippedNow
       return { throttleLifts, full: due.length >= limit }
@@ -347,12 +455,14 @@ export const start = (
 
     const waitForWork = (throttleLifts: number | undefined) =>
       Effect.gen(function* () {
+        // With every slot taken, only a finishing attempt can start anything, and it wakes the loop.
+        if (inFlight.size >= concurrency) return yield* Queue.take(wake)
         const now = yield* Clock.currentTimeMillis
         const next = yield* store.nextDueAt
         // Due now but not started (in flight, behind its lane, or over capacity): a finishing attempt wakes us.
         const candidates = [next !== undefined && next > now ? next : undefined, throttleLifts].filter((t): t is number => t !== undefined)
-        const timer = candidates.length === 0 ? Effect.never : Effect.sleep(Duration.millis(Math.min(...candidates) - now))
-        yield* Effect.raceFirst(Queue.take(wake), timer)
+        if (candidates.length === 0) return yield* Queue.take(wake)
+        yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.min(...candidates) - now)))
       })
 
     const loop = Effect.gen(function* () {
