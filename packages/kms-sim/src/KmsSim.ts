@@ -12,7 +12,7 @@
 import { Cipher } from "@sealcast/core/Cipher"
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import { Ids } from "@sealcast/core/Ids"
-import { Clock, Context, Effect, Either, Layer, Ref, type Schema } from "effect"
+import { Clock, Context, Effect, Either, Layer, type Schema } from "effect"
 import * as Blob from "./CiphertextBlob.js"
 import * as Errors from "./Errors.js"
 import * as Identifiers from "./Identifiers.js"
@@ -166,7 +166,9 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       new Errors.KMSInternalException({ message: `The key store failed: ${e.message}` })
     const snapshot = yield* Effect.mapError(store.load, internal)
     const loaded = fromSnapshot(snapshot.keys, snapshot.aliases)
-    const stateRef = yield* Ref.make<Published>({ state: loaded, dueAt: nextDueAt(loaded) })
+    // The state in force and the earliest instant it has work due. Only `transact` replaces it, under
+    // `lock`; a read-only check may read it without the lock, since JavaScript runs one step at a time.
+    let published: Published = { state: loaded, dueAt: nextDueAt(loaded) }
     // Updated in place: a copy per request made counting cost as much as the key policy check.
     // Each update is one synchronous step, and `usage` hands out a copy.
     const usageCounts = new Map<string, UsageCount>()
@@ -208,7 +210,6 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     const transact = <A>(body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>): Effect.Effect<A, Errors.KmsError> =>
       lock.withPermits(1)(
         Effect.gen(function* () {
-          const published = yield* Ref.get(stateRef)
           const tx: Tx = { state: published.state, now: yield* Clock.currentTimeMillis, changes: [] }
           if (tx.now >= published.dueAt) {
             for (const change of expiredChanges(tx.state, tx.now)) record(tx, change)
@@ -216,7 +217,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
           }
           const result = yield* Effect.either(body(tx))
           yield* Effect.mapError(Effect.forEach(tx.changes, persist, { discard: true }), internal)
-          if (tx.changes.length > 0) yield* Ref.set(stateRef, { state: tx.state, dueAt: nextDueAt(tx.state) })
+          if (tx.changes.length > 0) published = { state: tx.state, dueAt: nextDueAt(tx.state) }
           return yield* result
         })
       )
@@ -256,10 +257,16 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
       return parsed
     }
 
-    /** The key policy decides (KMS Developer Guide, "Key policies": every key has exactly one). */
-    const authorize = (key: Key.KeyRecord, operation: string, caller: KmsCaller, context?: EncryptionContext) => {
-      const action = `kms:${operation}`
-      const decision = Either.match(policyOf(key), {
+    /**
+     * Verdicts decided without an encryption context, remembered per key record and caller. A key
+     * record is immutable (every change to a key, its policy included, makes a new record), so a
+     * remembered verdict never outlives what it was decided on. SNS asks the same question on every
+     * publish to an encrypted topic (SEMANTICS.md §1.7).
+     */
+    const verdicts = new WeakMap<Key.KeyRecord, Map<string, Policy.Decision>>()
+
+    const decide = (key: Key.KeyRecord, action: string, caller: KmsCaller, context: EncryptionContext | undefined) =>
+      Either.match(policyOf(key), {
         onLeft: (): Policy.Decision => "ImplicitDeny",
         onRight: (doc) =>
           Policy.evaluate(doc, {
@@ -269,9 +276,57 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
             context: policyContext(caller, context)
           })
       })
+
+    const decideRemembered = (key: Key.KeyRecord, action: string, caller: KmsCaller, context: EncryptionContext | undefined) => {
+      if (context !== undefined) return decide(key, action, caller, context)
+      let known = verdicts.get(key)
+      if (known === undefined) {
+        known = new Map()
+        verdicts.set(key, known)
+      }
+      const question = `${action} ${caller.accountId} ${caller.principalArn} ${caller.viaService ?? ""}`
+      let decision = known.get(question)
+      if (decision === undefined) {
+        decision = decide(key, action, caller, context)
+        known.set(question, decision)
+      }
+      return decision
+    }
+
+    /** The key policy decides (KMS Developer Guide, "Key policies": every key has exactly one). */
+    const authorize = (
+      key: Key.KeyRecord,
+      operation: string,
+      caller: KmsCaller,
+      context?: EncryptionContext
+    ): Either.Either<Key.KeyRecord, Errors.KmsError> => {
+      const action = `kms:${operation}`
+      const decision = decideRemembered(key, action, caller, context)
       return decision === "Allow"
-        ? Effect.succeed(key)
-        : Effect.fail(Errors.accessDenied(caller.principalArn, action, key.arn, decision === "ExplicitDeny"))
+        ? Either.right(key)
+        : Either.left(Errors.accessDenied(caller.principalArn, action, key.arn, decision === "ExplicitDeny"))
+    }
+
+    /**
+     * `checkKeyForUse` as a plain read: no lock and no transaction, since it changes nothing. It
+     * answers undefined when a transaction is needed after all: when deletions or rotations have come
+     * due, or when the caller names the SNS managed alias before it exists (the transaction creates it).
+     */
+    const checkKeyForUseNow = (
+      keyIdText: string,
+      caller: KmsCaller,
+      now: number
+    ): Either.Either<{ readonly keyArn: string }, Errors.KmsError> | undefined => {
+      if (now >= published.dueAt) return undefined
+      const ref = Identifiers.parseKeyRef(keyIdText)
+      if (Either.isLeft(ref)) return Either.left(ref.left)
+      const alias = Identifiers.aliasOf(ref.right, region, caller.accountId)
+      if (alias?.aliasName === Identifiers.SNS_MANAGED_ALIAS && !published.state.aliases.has(alias.aliasArn)) return undefined
+      return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.has("GenerateDataKey")).pipe(
+        Either.flatMap((key) => authorize(key, "GenerateDataKey", caller)),
+        Either.flatMap((key) => usable(key, "GenerateDataKey")),
+        Either.map((key) => ({ keyArn: key.arn }))
+      )
     }
 
     /**
@@ -371,7 +426,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
 
     /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
     const usable = (key: Key.KeyRecord, operation: string) =>
-      Effect.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
+      Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
 
     const openMaterial = (key: Key.KeyRecord, material: Key.WrappedMaterial) =>
       Effect.mapError(unwrapMaterial(cipher, root, key.keyId, material), () =>
@@ -791,12 +846,15 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
         ),
 
       checkKeyForUse: (keyIdText, caller) =>
-        transact((tx) =>
-          Effect.gen(function* () {
-            const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller)
-            yield* usable(key, "GenerateDataKey")
-            return { keyArn: key.arn }
-          })
+        Effect.clockWith((clock) =>
+          checkKeyForUseNow(keyIdText, caller, clock.unsafeCurrentTimeMillis()) ??
+            transact((tx) =>
+              Effect.gen(function* () {
+                const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller)
+                yield* usable(key, "GenerateDataKey")
+                return { keyArn: key.arn }
+              })
+            )
         ),
 
       usage: Effect.sync(() => [...usageCounts.values()]),
