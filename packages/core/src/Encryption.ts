@@ -62,8 +62,37 @@ export const requireSecureTransport = (
  *
  * @category encoding
  */
-export const bodyAad = (topicArn: string, messageId: string): Uint8Array =>
-  EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": messageId })
+export const bodyAad = (topicArn: string, messageId: string): Uint8Array => {
+  const prefix = bodyAadPrefix(topicArn)
+  const id = utf8ToBytes(messageId)
+  const out = new Uint8Array(prefix.length + 4 + id.length)
+  out.set(prefix)
+  new DataView(out.buffer).setUint32(prefix.length, id.length)
+  out.set(id, prefix.length + 4)
+  return out
+}
+
+/** How many topics' AAD prefixes are kept; past that the memo starts over. */
+const AAD_PREFIXES_KEPT = 1024
+const aadPrefixes = new Map<string, Uint8Array>()
+
+/**
+ * The bytes of `bodyAad` before the message id's length and bytes: the canonical form of the same
+ * context with an empty message id, minus that empty value's 4-byte length. Valid because
+ * `aws:sns:topicArn` sorts before `sealcast:messageId`, so the message id is the last value. Every
+ * sealed publish and every delivery of one needs it, and per topic it never changes, so it is
+ * remembered (a property test checks `bodyAad` against `EncryptionContext.canonicalize`).
+ */
+const bodyAadPrefix = (topicArn: string): Uint8Array => {
+  let prefix = aadPrefixes.get(topicArn)
+  if (prefix === undefined) {
+    if (aadPrefixes.size >= AAD_PREFIXES_KEPT) aadPrefixes.clear()
+    const whole = EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": "" })
+    prefix = whole.subarray(0, whole.length - 4)
+    aadPrefixes.set(topicArn, prefix)
+  }
+  return prefix
+}
 
 /**
  * Seals a body under a data key. Only the body: seed: "SSE encrypts the body of the message … SSE

@@ -111,14 +111,13 @@ export const validateValue = (
  */
 export const validateAll = (
   attributes: MessageAttributes
-): Either.Either<MessageAttributes, ParameterValueInvalid> =>
-  Either.gen(function* () {
-    for (const [name, value] of Object.entries(attributes)) {
-      yield* validateName(name)
-      yield* validateValue(name, value)
-    }
-    return attributes
-  })
+): Either.Either<MessageAttributes, ParameterValueInvalid> => {
+  for (const name of Object.keys(attributes)) {
+    const refused = Either.flatMap(validateName(name), () => validateValue(name, attributes[name]!))
+    if (Either.isLeft(refused)) return Either.left(refused.left)
+  }
+  return Either.right(attributes)
+}
 
 /**
  * The length of a string in UTF-8, counted without encoding it (RFC 3629 §3: code points below

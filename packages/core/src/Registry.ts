@@ -87,11 +87,13 @@ export const findTopic = (
   registry: Registry,
   topicArn: string,
   parameter = "TopicArn"
-): Either.Either<Topic.Topic, InvalidParameter | NotFound> =>
-  Either.flatMap(Arn.parseTopicArn(topicArn, parameter), () => {
-    const topic = registry.topics.get(topicArn)
-    return topic === undefined ? Either.left(new NotFound({ message: "Topic does not exist" })) : Either.right(topic)
-  })
+): Either.Either<Topic.Topic, InvalidParameter | NotFound> => {
+  // A topic in the registry has a valid ARN by construction, so only a miss is parsed: a malformed
+  // ARN is InvalidParameter, a well-formed one that names nothing is NotFound.
+  const topic = registry.topics.get(topicArn)
+  if (topic !== undefined) return Either.right(topic)
+  return Either.flatMap(Arn.parseTopicArn(topicArn, parameter), () => Either.left(new NotFound({ message: "Topic does not exist" })))
+}
 
 /**
  * SNS actions as they appear in policies.

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Either, Layer, PubSub, Ref, type Scope } from "effect"
+import { Clock, Context, Effect, Either, Layer, PubSub, type Scope } from "effect"
 import type { Queue } from "effect"
 import { Cipher, type CipherOpenError, NONCE_BYTES } from "./Cipher.js"
 import * as DataKeyCache from "./DataKeyCache.js"
@@ -20,7 +20,7 @@ import {
 } from "./Errors.js"
 import * as Fifo from "./Fifo.js"
 import { Ids } from "./Ids.js"
-import { Kms, type KmsCaller } from "./Kms.js"
+import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
 import * as MessageAttributes from "./MessageAttributes.js"
@@ -167,6 +167,21 @@ export interface SnsService {
  */
 export class Sns extends Context.Tag("@sealcast/core/Sns")<Sns, SnsService>() {}
 
+/** One message ready to store: its record, where it goes, and what the announcement reports. */
+interface Prepared {
+  readonly message: StoredMessage
+  readonly subscriptionArns: ReadonlyArray<string>
+  readonly filteredOut: Routing.Decision["filteredOut"]
+  readonly fifo: Publish.ValidMessage["fifo"]
+  readonly bytes: number
+}
+
+/**
+ * A map key for a byte string: one UTF-16 unit per byte. Cheaper than hex for the encrypted data
+ * key every delivery of a sealed body looks up.
+ */
+const bytesKey = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as Array<number>)
+
 /** The account a principal ARN belongs to (`arn:aws:iam::<account>:…`). */
 const accountOfPrincipal = (principalArn: string): string => principalArn.split(":")[4] ?? ""
 
@@ -194,7 +209,10 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     const cipher = yield* Cipher
 
     const loaded = yield* registryStore.load
-    const registryRef = yield* Ref.make(Registry.fromLists(loaded.topics, loaded.subscriptions))
+    // The registry is an immutable value; `current` names the one in force. Only `mutate` replaces
+    // it, under `registryLock`, so a reader (Publish takes it synchronously) always sees a whole one.
+    let current = Registry.fromLists(loaded.topics, loaded.subscriptions)
+    const currentRegistry = Effect.sync(() => current)
     const registryLock = yield* Effect.makeSemaphore(1)
     const fifoLock = yield* Effect.makeSemaphore(1)
     const fifoStates = new Map<string, Fifo.FifoState>()
@@ -209,7 +227,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     ): Effect.Effect<A, E | StoreFailure> =>
       registryLock.withPermits(1)(
         Effect.gen(function* () {
-          const changed = yield* operation(yield* Ref.get(registryRef))
+          const changed = yield* operation(current)
           if (changed.changes.length > 0) {
             yield* registryStore.apply(changed.changes)
             for (const change of changed.changes) {
@@ -219,7 +237,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
               }
               if (change._tag === "DeleteSubscription") yield* messages.removeSubscription(change.subscriptionArn)
             }
-            yield* Ref.set(registryRef, changed.registry)
+            current = changed.registry
             yield* PubSub.publish(pubsub, { _tag: "RegistryChanged", changes: changed.changes })
           }
           return changed.result
@@ -261,7 +279,10 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         )
       })
 
-    /** Decides the body's stored form at the instant of publish (Encryption.planBody). */
+    /**
+     * Decides the body's stored form at the instant of publish (Encryption.planBody). Plain bodies and
+     * sealed ones under a cached data key take no KMS round trip beyond the per-publish key check.
+     */
     const storeBody = (
       topic: Topic.Topic,
       body: string,
@@ -271,50 +292,54 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     ): Effect.Effect<MessageBody, KmsFailure> => {
       const plan = Encryption.planBody(topic)
       if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
-      return Effect.gen(function* () {
-        const caller = callerOf(ctx)
-        // SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
-        yield* kms.checkKeyForUse(plan.kmsKeyId, caller)
-        const dataKey = yield* dataKeyFor({ topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }, caller, at)
-        const nonce = yield* ids.randomBytes(NONCE_BYTES)
-        return Encryption.seal(cipher, nonce, body, dataKey, topic.arn, messageId)
+      const caller = callerOf(ctx)
+      const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
+      const sealUnder = (dataKey: DataKey) =>
+        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, topic.arn, messageId)
+      // SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
+      return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
+        const cached = cachedDataKey(scope, at)
+        return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeyFor(scope, caller, at), sealUnder)
       })
     }
 
-    /** Everything of a publish up to the stored record, without storing it. */
+    /**
+     * Everything of a publish up to the stored record, without storing it. The checks are pure and
+     * synchronous; only the body's sealing may need KMS.
+     */
     const prepare = (
       registry: Registry.Registry,
       topic: Topic.Topic,
       input: Publish.MessageInput,
       ctx: RequestContext,
       at: number
-    ) =>
-      Effect.gen(function* () {
-        const valid = yield* Publish.validateMessage(topic, input)
-        const messageId = yield* ids.uuid
-        const body = yield* storeBody(topic, valid.body, messageId, ctx, at)
+    ): Effect.Effect<Prepared, SnsError> => {
+      const checked = Publish.validateMessage(topic, input)
+      if (Either.isLeft(checked)) return Effect.fail(checked.left)
+      const valid = checked.right
+      const messageId = ids.unsafeUuidV7(at)
+      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => {
         const routing = Routing.route(Registry.subscriptionsOf(registry, topic.arn), { attributes: valid.attributes, body: valid.body })
-        const message: StoredMessage = {
-          messageId,
-          topicArn: topic.arn,
-          subject: valid.subject,
-          attributes: valid.attributes,
-          messageStructure: valid.messageStructure,
-          timestamp: at,
-          publisher: ctx.principalArn,
-          fifo: undefined,
-          body
-        }
         return {
-          message,
+          message: {
+            messageId,
+            topicArn: topic.arn,
+            subject: valid.subject,
+            attributes: valid.attributes,
+            messageStructure: valid.messageStructure,
+            timestamp: at,
+            publisher: ctx.principalArn,
+            fifo: undefined,
+            body
+          },
           subscriptionArns: routing.subscriptionArns,
           filteredOut: routing.filteredOut,
           fifo: valid.fifo,
           bytes: MessageAttributes.messageBytes(valid.body, valid.attributes)
         }
       })
+    }
 
-    type Prepared = Effect.Effect.Success<ReturnType<typeof prepare>>
 
     const fifoStateOf = (topicArn: string, at: number) =>
       Effect.gen(function* () {
@@ -384,11 +409,8 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     }
 
     const topicForPublish = (registry: Registry.Registry, topicArn: string, ctx: RequestContext) =>
-      Effect.gen(function* () {
-        const topic = yield* Registry.topicFor(registry, topicArn, ctx, "Publish")
-        yield* Encryption.requireSecureTransport(topic, ctx)
-        return topic
-      })
+      Either.flatMap(Registry.topicFor(registry, topicArn, ctx, "Publish"), (topic) =>
+        Either.map(Encryption.requireSecureTransport(topic, ctx), () => topic))
 
     const service: SnsService = {
       createTopic: (input, ctx) =>
@@ -398,7 +420,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           // checked before anything is created (SEMANTICS.md §1.9).
           const requested = yield* Topic.make(input, ctx, at)
           yield* Encryption.requireSecureTransport(requested, ctx)
-          const existing = (yield* Ref.get(registryRef)).topics.get(requested.arn)
+          const existing = current.topics.get(requested.arn)
           if (existing !== undefined) yield* Encryption.requireSecureTransport(existing, ctx)
           const topic = yield* mutate((r) => Registry.createTopic(r, input, ctx, at))
           return { topicArn: topic.arn }
@@ -406,14 +428,14 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       deleteTopic: (topicArn, ctx) =>
         Effect.gen(function* () {
-          const topic = (yield* Ref.get(registryRef)).topics.get(topicArn)
+          const topic = current.topics.get(topicArn)
           if (topic !== undefined) yield* Encryption.requireSecureTransport(topic, ctx)
           yield* mutate((r) => Registry.deleteTopic(r, topicArn, ctx))
         }),
 
       listTopics: (nextToken, ctx) =>
         Effect.gen(function* () {
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const arns = [...registry.topics.values()].filter((t) => t.accountId === ctx.accountId).map((t) => t.arn).sort()
           const page = yield* Registry.page(arns, nextToken, PAGE_SIZE)
           return { topicArns: page.items, nextToken: page.nextToken }
@@ -421,7 +443,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       getTopicAttributes: (topicArn, ctx) =>
         Effect.gen(function* () {
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const topic = yield* Registry.topicFor(registry, topicArn, ctx, "GetTopicAttributes")
           yield* Encryption.requireSecureTransport(topic, ctx)
           return Topic.describe(topic, Registry.subscriptionCounts(registry, topic.arn))
@@ -429,7 +451,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       setTopicAttributes: (topicArn, name, value, ctx) =>
         Effect.gen(function* () {
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const topic = yield* Registry.findTopic(registry, topicArn)
           // Turning encryption on must itself come over HTTPS with SigV4, as must any change to an
           // encrypted topic (SEMANTICS.md §1.9).
@@ -461,7 +483,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       listSubscriptions: (nextToken, ctx) =>
         Effect.gen(function* () {
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const mine = [...registry.subscriptions.values()].filter((s) => s.accountId === ctx.accountId)
           const page = yield* Registry.page(mine, nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
@@ -469,7 +491,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       listSubscriptionsByTopic: (topicArn, nextToken, ctx) =>
         Effect.gen(function* () {
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const topic = yield* Registry.topicFor(registry, topicArn, ctx, "ListSubscriptionsByTopic")
           const page = yield* Registry.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
@@ -477,7 +499,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       getSubscriptionAttributes: (subscriptionArn, ctx) =>
         Effect.gen(function* () {
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const s = yield* Registry.findSubscription(registry, subscriptionArn)
           const topic = registry.topics.get(s.topicArn)
           if (s.accountId !== ctx.accountId && topic?.accountId !== ctx.accountId) {
@@ -493,21 +515,24 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       setSubscriptionAttributes: (subscriptionArn, name, value, ctx) =>
         mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes"))),
 
+      // Publish is the hot path: the registry, the clock and the checks are read synchronously, so a
+      // message costs one effect for its body and one for its commit, not one per step.
       publish: (input, ctx) =>
-        Effect.gen(function* () {
-          const at = yield* now
-          const registry = yield* Ref.get(registryRef)
-          const topicArn = yield* Publish.destination(input)
-          const topic = yield* topicForPublish(registry, topicArn, ctx)
-          const prepared = yield* prepare(registry, topic, input, ctx, at)
-          const [result] = yield* commit(topic, [prepared], at)
-          return result!
+        Effect.clockWith((clock) => {
+          const at = clock.unsafeCurrentTimeMillis()
+          const registry = current
+          const topic = Either.flatMap(Publish.destination(input), (topicArn) => topicForPublish(registry, topicArn, ctx))
+          if (Either.isLeft(topic)) return Effect.fail(topic.left)
+          return prepare(registry, topic.right, input, ctx, at).pipe(
+            Effect.flatMap((prepared) => commit(topic.right, [prepared], at)),
+            Effect.map((results) => results[0]!)
+          )
         }),
 
       publishBatch: (topicArn, entries, ctx) =>
         Effect.gen(function* () {
           const at = yield* now
-          const registry = yield* Ref.get(registryRef)
+          const registry = yield* currentRegistry
           const topic = yield* topicForPublish(registry, topicArn, ctx)
           yield* Publish.validateBatch(entries)
           const failed: Array<{ id: string; error: SnsError }> = []
@@ -542,7 +567,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       listTagsForResource: (resourceArn, ctx) =>
         Effect.map(
-          Effect.flatMap(Ref.get(registryRef), (r) => Registry.resourceFor(r, resourceArn, ctx, "ListTagsForResource")),
+          Effect.flatMap(currentRegistry, (r) => Registry.resourceFor(r, resourceArn, ctx, "ListTagsForResource")),
           (topic) => topic.tags
         ),
 
@@ -564,7 +589,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       getDataProtectionPolicy: (resourceArn, ctx) =>
         Effect.map(
-          Effect.flatMap(Ref.get(registryRef), (r) => Registry.resourceFor(r, resourceArn, ctx, "GetDataProtectionPolicy")),
+          Effect.flatMap(currentRegistry, (r) => Registry.resourceFor(r, resourceArn, ctx, "GetDataProtectionPolicy")),
           (topic) => topic.dataProtectionPolicy
         ),
 
@@ -576,14 +601,14 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           })
         ),
 
-      registry: Ref.get(registryRef),
+      registry: currentRegistry,
 
       openBody: (message) => {
         const body = message.body
         if (body._tag === "Plain") return Effect.succeed(body.text)
         return Effect.gen(function* () {
           const at = yield* now
-          const cacheKey = Array.from(body.envelope.encryptedDataKey, (b) => b.toString(16).padStart(2, "0")).join("")
+          const cacheKey = bytesKey(body.envelope.encryptedDataKey)
           let opened = openedKeys.get(cacheKey)
           if (opened === undefined || !DataKeyCache.canReuseOpened(opened.openedAt, at)) {
             const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }

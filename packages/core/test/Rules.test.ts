@@ -204,12 +204,36 @@ describe("delivery policy", () => {
   })
 })
 
+describe("body AAD", () => {
+  it("is the canonical encryption context of the topic ARN and the message id", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (topicArn, messageId) => {
+        expect(Encryption.bodyAad(topicArn, messageId)).toEqual(
+          EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": messageId })
+        )
+      })
+    )
+  })
+})
+
 describe("ids", () => {
   it("makes RFC 9562 version-4 UUIDs", () => {
     const ids = Ids.makeSeeded(1)
     for (let i = 0; i < 100; i++) {
       expect(Effect.runSync(ids.uuid)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     }
+  })
+  it("makes RFC 9562 version-7 UUIDs that carry their millisecond and sort by it", () => {
+    const ids = Ids.makeSeeded(2)
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 2 }), (ms) => {
+        const id = ids.unsafeUuidV7(ms)
+        expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
+        expect(Number.parseInt(id.replace("-", "").slice(0, 12), 16)).toBe(ms)
+        expect(ids.unsafeUuidV7(ms + 1) > id).toBe(true)
+      })
+    )
+    expect(Ids.uuidV7FromBytes(0x017f22e279b0, new Uint8Array(10).fill(0xff))).toBe("017f22e2-79b0-7fff-bfff-ffffffffffff")
   })
   it("replays the same bytes from the same seed", () => {
     expect(Effect.runSync(Ids.makeSeeded(9).randomBytes(16))).toEqual(Effect.runSync(Ids.makeSeeded(9).randomBytes(16)))
