@@ -160,18 +160,70 @@ const modelPath = (path: ReadonlyArray<PropertyKey>): string => {
   return out.join(".")
 }
 
+/** A member of a request struct that the fast path can read: a single value, or anything else. */
+interface FlatMember {
+  readonly name: string
+  readonly optional: boolean
+  /** Read as one `Text`; otherwise the member is a structure or a converted value (Bool, Blob, …). */
+  readonly text: boolean
+}
+
+const isText = (ast: SchemaAST.AST): boolean =>
+  ast === Text.ast ||
+  (ast._tag === "Union" && ast.types.length === 2 && ast.types[0] === Text.ast && ast.types[1]?._tag === "UndefinedKeyword")
+
+/** The members of a plain struct schema (string names, no index signatures), else undefined. */
+const flatMembers = (ast: SchemaAST.AST): ReadonlyArray<FlatMember> | undefined => {
+  if (ast._tag !== "TypeLiteral" || ast.indexSignatures.length > 0) return undefined
+  const members: Array<FlatMember> = []
+  for (const property of ast.propertySignatures) {
+    if (typeof property.name !== "string") return undefined
+    members.push({ name: property.name, optional: property.isOptional, text: isText(property.type) })
+  }
+  return members
+}
+
+/**
+ * What the struct decodes a tree to when every member it has is a single value for a `Text`
+ * member, every required member is there and no other member is: the present members, in the
+ * schema's order, as they are. Undefined when the request needs the schema itself.
+ */
+const readFlat = (members: ReadonlyArray<FlatMember>, tree: TreeNode): Record<string, string> | undefined => {
+  const wire: Record<string, string> = {}
+  for (const member of members) {
+    const value = tree[member.name]
+    if (value === undefined) {
+      if (!member.optional) return undefined
+    } else if (member.text && typeof value === "string") {
+      wire[member.name] = value
+    } else {
+      return undefined
+    }
+  }
+  return wire
+}
+
 /**
  * Decodes a request tree with its schema. Missing required members give SNS's `ValidationError`,
  * every one of them in one message ("2 validation errors detected: …; …"); otherwise the first value
  * that cannot be read gives `InvalidParameterValue` naming the parameter as it appears on the wire.
+ *
+ * Most requests (a Publish of a message to a topic, a CreateTopic by name) carry single values only.
+ * For those the schema's answer is known without running it: the values, as they are. That answer is
+ * built straight from a table of the struct's members made once; anything else (a structure, a
+ * boolean, a missing member, an error) is the schema's to decode.
  *
  * @category decoding
  */
 export const decode = <A, I>(schema: Schema.Schema<A, I>) => {
   // Compiled once per schema, when the action is defined, not once per request.
   const decodeTree = Schema.decodeUnknownEither(schema, { errors: "all" })
-  return (tree: TreeNode): Either.Either<A, ValidationError | InvalidParameterValue> =>
-    Either.mapLeft(decodeTree(tree), (error) => {
+  const members = flatMembers(schema.ast)
+  return (tree: TreeNode): Either.Either<A, ValidationError | InvalidParameterValue> => {
+    const flat = members === undefined ? undefined : readFlat(members, tree)
+    // The struct's own decoding of such a tree gives exactly these members (see `readFlat`).
+    if (flat !== undefined) return Either.right(flat as A)
+    return Either.mapLeft(decodeTree(tree), (error) => {
       const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
       const missing = Arr.dedupe(issues.filter((i) => i._tag === "Missing").map((i) => modelPath(i.path)))
       if (missing.length > 0) {
@@ -186,4 +238,5 @@ export const decode = <A, I>(schema: Schema.Schema<A, I>) => {
         message: `Value for parameter ${parameter} is invalid. Reason: ${first?.message ?? "it cannot be read"}.`
       })
     })
+  }
 }
