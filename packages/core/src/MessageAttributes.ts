@@ -119,6 +119,8 @@ export const validateAll = (
   return Either.right(attributes)
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/
+
 /**
  * The length of a string in UTF-8, counted without encoding it (RFC 3629 §3: code points below
  * U+0080 take one byte, below U+0800 two, below U+10000 three, the rest four; a surrogate pair is one
@@ -127,6 +129,9 @@ export const validateAll = (
  * @category rules
  */
 export const utf8Length = (text: string): number => {
+  // Most bodies are ASCII, one byte a character; the regular expression engine answers that far
+  // faster than a character loop.
+  if (ASCII_ONLY.test(text)) return text.length
   let bytes = text.length
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i)
