@@ -5,7 +5,7 @@
  */
 import * as Services from "@sealcast/broker/Services"
 import * as SqliteDatabase from "@sealcast/broker/store/SqliteDatabase"
-import { MessageStore, type RequestContext, Sns } from "@sealcast/core"
+import { Ids, MessageStore, type RequestContext, Sns } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { randomBytes } from "node:crypto"
@@ -151,11 +151,11 @@ export const rawStoreInserts = (
         `INSERT INTO messages (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`
       )
       const insertDelivery = db.prepare("INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at) VALUES (?, ?, 0, ?)")
-      let next = 0
-      // Fresh ids the length of the broker's UUIDs, so the unique index sees keys of the same size.
+      // Fresh ids made as the broker makes message ids (time-ordered UUIDv7, `Ids.uuidV7FromBytes`),
+      // so the unique index sees keys of the same size, in the same order.
       const insertBatch = db.transaction(({ message, subscriptionArn }: Sample) => {
         for (let i = 0; i < batch; i += 1) {
-          const id = `${message.id.slice(0, 24)}${(next++).toString(16).padStart(12, "0")}`
+          const id = Ids.uuidV7FromBytes(Date.now(), randomBytes(Ids.UUID_V7_RANDOM_BYTES))
           insertMessage.run({ ...message, id })
           insertDelivery.run(id, subscriptionArn, message.timestamp)
         }
