@@ -366,24 +366,25 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       prepared: ReadonlyArray<Prepared>,
       at: number
     ): Effect.Effect<ReadonlyArray<PublishResult>, StoreFailure> => {
-      const announce = (stored: ReadonlyArray<Prepared>) =>
-        stored.length === 0
-          ? Effect.void
-          : PubSub.publish(pubsub, {
-              _tag: "MessagesAccepted",
-              topicArn: topic.arn,
-              messages: stored.map((p) => ({
-                messageId: p.message.messageId,
-                bytes: p.bytes,
-                deliveries: p.subscriptionArns.length,
-                filteredOut: p.filteredOut
-              }))
-            })
+      // The events PubSub is unbounded, so offering never waits: done in place, without a fiber step.
+      const announce = (stored: ReadonlyArray<Prepared>): void => {
+        if (stored.length === 0) return
+        pubsub.unsafeOffer({
+          _tag: "MessagesAccepted",
+          topicArn: topic.arn,
+          messages: stored.map((p) => ({
+            messageId: p.message.messageId,
+            bytes: p.bytes,
+            deliveries: p.subscriptionArns.length,
+            filteredOut: p.filteredOut
+          }))
+        })
+      }
       if (!topic.fifo) {
-        return messages.append(prepared.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns }))).pipe(
-          Effect.zipRight(announce(prepared)),
-          Effect.as(prepared.map((p) => ({ messageId: p.message.messageId, sequenceNumber: undefined })))
-        )
+        return Effect.map(messages.append(prepared.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns }))), () => {
+          announce(prepared)
+          return prepared.map((p) => ({ messageId: p.message.messageId, sequenceNumber: undefined }))
+        })
       }
       return fifoLock.withPermits(1)(
         Effect.gen(function* () {
@@ -402,7 +403,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           }
           yield* messages.append(toStore.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns })))
           fifoStates.set(topic.arn, state)
-          yield* announce(toStore)
+          announce(toStore)
           return results
         })
       )
