@@ -15,7 +15,7 @@
 import { hmac } from "@noble/hashes/hmac.js"
 import { sha1 } from "@noble/hashes/legacy.js"
 import { sha256 } from "@noble/hashes/sha2.js"
-import { utf8ToBytes } from "@noble/hashes/utils.js"
+import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
 
 /**
  * What may be hashed: bytes, or a text, which stands for its UTF-8 encoding (WHATWG Encoding
@@ -35,6 +35,13 @@ export interface Hashing {
   readonly hmacSha256: (key: HashInput, data: HashInput) => Uint8Array
   /** HMAC-SHA1 (RFC 2104), only for SigV2's `SignatureMethod=HmacSHA1`. */
   readonly hmacSha1: (key: HashInput, data: HashInput) => Uint8Array
+  /**
+   * `sha256` as lower-case hex, the form SigV4 writes its hashes in; a native implementation
+   * answers it without first making a byte array.
+   */
+  readonly sha256Hex: (data: HashInput) => string
+  /** `hmacSha256` as lower-case hex, the form of a SigV4 signature. */
+  readonly hmacSha256Hex: (key: HashInput, data: HashInput) => string
 }
 
 const bytesOf = (input: HashInput): Uint8Array => (typeof input === "string" ? utf8ToBytes(input) : input)
@@ -47,5 +54,7 @@ const bytesOf = (input: HashInput): Uint8Array => (typeof input === "string" ? u
 export const nobleHashing: Hashing = {
   sha256: (data) => sha256(bytesOf(data)),
   hmacSha256: (key, data) => hmac(sha256, bytesOf(key), bytesOf(data)),
-  hmacSha1: (key, data) => hmac(sha1, bytesOf(key), bytesOf(data))
+  hmacSha1: (key, data) => hmac(sha1, bytesOf(key), bytesOf(data)),
+  sha256Hex: (data) => bytesToHex(sha256(bytesOf(data))),
+  hmacSha256Hex: (key, data) => bytesToHex(hmac(sha256, bytesOf(key), bytesOf(data)))
 }

@@ -26,7 +26,6 @@ import {
 import { type Hashing, nobleHashing } from "./Hashing.js"
 import { checkSessionToken, findCredential } from "./internal/credentials.js"
 import {
-  bytesToHex,
   constantTimeEqualText,
   decodeComponent,
   headerValues,
@@ -184,7 +183,7 @@ export const stringToSign = (
   scope: CredentialScope,
   canonical: string,
   hashing: Hashing = nobleHashing
-): string => `${ALGORITHM}\n${amzDate}\n${scopeString(scope)}\n${bytesToHex(hashing.sha256(canonical))}`
+): string => `${ALGORITHM}\n${amzDate}\n${scopeString(scope)}\n${hashing.sha256Hex(canonical)}`
 
 /**
  * Task 3a: the signing key, a chain of HMAC-SHA256 starting from `"AWS4" + secret` over the date,
@@ -204,7 +203,7 @@ export const signingKey = (secretAccessKey: string, scope: CredentialScope, hash
  * @category rules
  */
 export const sign = (key: Uint8Array, toSign: string, hashing: Hashing = nobleHashing): string =>
-  bytesToHex(hashing.hmacSha256(key, toSign))
+  hashing.hmacSha256Hex(key, toSign)
 
 // ---------------------------------------------------------------------------------------------------
 // Reading what a request claims
@@ -575,7 +574,7 @@ const checkSignature = (
   options: { readonly hashing?: Hashing; readonly signingKeys?: SigningKeyCache; readonly debug?: boolean }
 ): Either.Either<VerifiedIdentity, SignatureDoesNotMatch | XAmzContentSHA256Mismatch | InvalidClientTokenId> => {
   const hashing = options.hashing ?? nobleHashing
-  const bodyHash = bytesToHex(hashing.sha256(parts.body))
+  const bodyHash = hashing.sha256Hex(parts.body)
   const declaredHash = claimedPayloadHash(parts, bodyHash)
   if (Either.isLeft(declaredHash)) return Either.left(declaredHash.left)
   const payloadHash = declaredHash.right

@@ -25,7 +25,7 @@ export const PublishBatch = Action.make({
   }),
   input: (wire) => ({
     topicArn: wire.TopicArn,
-    entries: wire.PublishBatchRequestEntries.map((entry) => ({ ...toMessageInput(entry), id: entry.Id }))
+    entries: wire.PublishBatchRequestEntries.map((entry) => ({ id: entry.Id, ...toMessageInput(entry) }))
   }),
   run: (sns, input, ctx) => sns.publishBatch(input.topicArn, input.entries, ctx),
   encode: (output) => [

@@ -11,6 +11,8 @@ describe("Hashing", () => {
         expect(nodeHashing.sha256(data)).toEqual(nobleHashing.sha256(data))
         expect(nodeHashing.hmacSha256(key, data)).toEqual(nobleHashing.hmacSha256(key, data))
         expect(nodeHashing.hmacSha1(key, data)).toEqual(nobleHashing.hmacSha1(key, data))
+        expect(nodeHashing.sha256Hex(data)).toBe(bytesToHex(nobleHashing.sha256(data)))
+        expect(nodeHashing.hmacSha256Hex(key, data)).toBe(bytesToHex(nobleHashing.hmacSha256(key, data)))
       }),
       { numRuns: 300 }
     )
@@ -24,6 +26,8 @@ describe("Hashing", () => {
           expect(hashing.sha256(data)).toEqual(nobleHashing.sha256(dataBytes))
           expect(hashing.hmacSha256(key, data)).toEqual(nobleHashing.hmacSha256(keyBytes, dataBytes))
           expect(hashing.hmacSha1(key, data)).toEqual(nobleHashing.hmacSha1(keyBytes, dataBytes))
+          expect(hashing.sha256Hex(data)).toBe(bytesToHex(nobleHashing.sha256(dataBytes)))
+          expect(hashing.hmacSha256Hex(key, data)).toBe(bytesToHex(nobleHashing.hmacSha256(keyBytes, dataBytes)))
         }
       }),
       { numRuns: 300 }
@@ -37,5 +41,7 @@ describe("Hashing", () => {
     expect(bytesToHex(hashing.hmacSha256(key, data))).toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     expect(bytesToHex(hashing.hmacSha1(key, data))).toBe("effcdf6ae5eb2fa2d27416d5f184df9c259a7c79")
     expect(bytesToHex(hashing.sha256(utf8ToBytes("abc")))).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    expect(hashing.hmacSha256Hex(key, data)).toBe("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    expect(hashing.sha256Hex("abc")).toBe("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
   })
 })
