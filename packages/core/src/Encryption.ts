@@ -6,7 +6,6 @@
  *
  * @since 0.1.0
  */
-import { utf8ToBytes } from "@noble/hashes/utils.js"
 import { Effect, Either } from "effect"
 import type { CipherOpenError, CipherService } from "./Cipher.js"
 import * as EncryptionContext from "./EncryptionContext.js"
@@ -15,6 +14,12 @@ import type { DataKey } from "./Kms.js"
 import type { Envelope, MessageBody } from "./Message.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Topic from "./Topic.js"
+
+/**
+ * One encoder for every body. `@noble/hashes`' `utf8ToBytes` makes a new encoder and copies its
+ * output for each call, which showed on the publish path.
+ */
+const utf8Encoder = new TextEncoder()
 
 /**
  * How a body will be stored.
@@ -64,7 +69,7 @@ export const requireSecureTransport = (
  */
 export const bodyAad = (topicArn: string, messageId: string): Uint8Array => {
   const prefix = bodyAadPrefix(topicArn)
-  const id = utf8ToBytes(messageId)
+  const id = utf8Encoder.encode(messageId)
   const out = new Uint8Array(prefix.length + 4 + id.length)
   out.set(prefix)
   new DataView(out.buffer).setUint32(prefix.length, id.length)
@@ -116,11 +121,11 @@ export const seal = (
     keyArn: dataKey.keyArn,
     encryptedDataKey: dataKey.ciphertextBlob,
     nonce,
-    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAad(topicArn, messageId), utf8ToBytes(body))
+    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAad(topicArn, messageId), utf8Encoder.encode(body))
   }
 })
 
-const utf8 = new TextDecoder("utf-8", { fatal: false })
+const utf8Decoder = new TextDecoder("utf-8", { fatal: false })
 
 /**
  * Opens a sealed body with its (already decrypted) data key: the last step before delivery.
@@ -135,5 +140,5 @@ export const open = (
   messageId: string
 ): Effect.Effect<string, CipherOpenError> =>
   Effect.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAad(topicArn, messageId), envelope.ciphertext), (bytes) =>
-    utf8.decode(bytes)
+    utf8Decoder.decode(bytes)
   )

@@ -7,6 +7,9 @@ declare global {
     constructor(label?: string, options?: { fatal?: boolean; ignoreBOM?: boolean })
     decode(input?: Uint8Array): string
   }
+  class TextEncoder {
+    encode(input?: string): Uint8Array
+  }
   class URL {
     constructor(url: string, base?: string)
     readonly protocol: string
