@@ -238,13 +238,12 @@ export const makeHandler = (options: ServerOptions) => {
 
 const write = (res: ServerResponse, requestId: string, answer: Response): void => {
   if (res.headersSent || res.destroyed) return
-  const body = typeof answer.body === "string" ? Buffer.from(answer.body, "utf8") : answer.body
-  res.writeHead(answer.status, {
-    "content-type": answer.contentType,
-    "content-length": body.byteLength,
-    "x-amzn-requestid": requestId
-  })
-  res.end(body)
+  // A text body goes to the socket as it is (encoded once, natively, on the way out); only its
+  // UTF-8 length is needed here.
+  const length = typeof answer.body === "string" ? Buffer.byteLength(answer.body, "utf8") : answer.body.byteLength
+  res
+    .writeHead(answer.status, { "content-type": answer.contentType, "content-length": length, "x-amzn-requestid": requestId })
+    .end(answer.body)
 }
 
 /**

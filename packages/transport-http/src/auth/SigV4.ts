@@ -24,7 +24,7 @@ import {
   XAmzContentSHA256Mismatch
 } from "./AuthErrors.js"
 import { type Hashing, nobleHashing } from "./Hashing.js"
-import { checkSessionToken, findCredential } from "./internal/credentials.js"
+import { checkSessionToken, knownCredential } from "./internal/credentials.js"
 import {
   constantTimeEqualText,
   decodeComponent,
@@ -535,8 +535,8 @@ export const verifySigV4 = <E = never, R = never>(
   Either.match(checkClaim(parts, options), {
     onLeft: (error) => Effect.fail(error),
     onRight: ({ claim, scope }) =>
-      Effect.flatMap(findCredential(options.lookup, scope.accessKeyId), (credential) =>
-        checkSignature(parts, claim, scope, credential, options))
+      Effect.flatMap(options.lookup(scope.accessKeyId), (found) =>
+        Either.flatMap(knownCredential(found), (credential) => checkSignature(parts, claim, scope, credential, options)))
   })
 
 /**

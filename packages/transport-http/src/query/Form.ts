@@ -133,12 +133,14 @@ export const parse = (body: Uint8Array): Either.Either<Form, MalformedQueryStrin
 export const toTree = (form: Form): Either.Either<TreeNode, MalformedQueryString> => {
   const root: Record<string, Tree> = Object.create(null)
   for (const [name, value] of form) {
-    const segments = name.split(".")
+    // Walked segment by segment with `indexOf` rather than split into an array: most names
+    // (`Action`, `TopicArn`, `Message`) have no dot at all.
     let node = root
-    for (let i = 0; i < segments.length - 1; i++) {
-      const segment = segments[i]!
+    let start = 0
+    for (let dot = name.indexOf("."); dot >= 0; dot = name.indexOf(".", start)) {
+      const segment = name.slice(start, dot)
       const child = node[segment]
-      if (typeof child === "string") return conflict(segments.slice(0, i + 1).join("."))
+      if (typeof child === "string") return conflict(name.slice(0, dot))
       if (child === undefined) {
         const created: Record<string, Tree> = Object.create(null)
         node[segment] = created
@@ -146,8 +148,9 @@ export const toTree = (form: Form): Either.Either<TreeNode, MalformedQueryString
       } else {
         node = child as Record<string, Tree>
       }
+      start = dot + 1
     }
-    const last = segments[segments.length - 1]!
+    const last = start === 0 ? name : name.slice(start)
     if (node[last] !== undefined) return conflict(name)
     node[last] = value
   }

@@ -52,14 +52,6 @@ export interface AnySnsAction {
   ) => Effect.Effect<ReadonlyArray<Xml.Node> | undefined, ActionError | ValidationError | InvalidParameterValue>
 }
 
-/**
- * Every action but the two links SNS hands out needs a verified caller (CONTRACT.md, "The endpoint":
- * "Nothing is accepted unsigned, except the subscription-confirmation and unsubscribe links").
- */
-const requireCaller = (ctx: RequestContext.RequestContext | undefined) =>
-  ctx === undefined
-    ? Effect.fail(new MissingAuthenticationToken({ message: missingAuthenticationTokenMessage }))
-    : Effect.succeed(ctx)
 
 /**
  * Defines an action that needs a signed request.
@@ -78,7 +70,13 @@ export const make = <W, E, I, O>(spec: {
   withHandle({
     name: spec.name,
     decode: decoder(spec.request, spec.input),
-    run: (sns, input, ctx) => Effect.flatMap(requireCaller(ctx), (caller) => spec.run(sns, input, caller)),
+    // Every action but the two links SNS hands out needs a verified caller (CONTRACT.md, "The
+    // endpoint": "Nothing is accepted unsigned, except the subscription-confirmation and
+    // unsubscribe links").
+    run: (sns, input, ctx) =>
+      ctx === undefined
+        ? Effect.fail(new MissingAuthenticationToken({ message: missingAuthenticationTokenMessage }))
+        : spec.run(sns, input, ctx),
     encode: spec.encode
   })
 

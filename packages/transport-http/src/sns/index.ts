@@ -124,15 +124,19 @@ export const dispatch = (
   ctx: RequestContext.RequestContext | undefined,
   requestId: string
 ): Effect.Effect<Response> =>
-  // Reading the action and the tree is pure: plain Either steps, then the one effectful call.
-  Effect.suspend(() =>
-    Effect.flatMap(
-      Either.flatMap(actionOf(form), (action) => Either.map(Form.toTree(form), (tree) => ({ action, tree }))),
-      ({ action, tree }) => Effect.flatMap(action.handle(tree, sns, ctx), (result) => Xml.successEnvelope(action.name, result, requestId))
+  // Reading the action and the tree is pure: plain Either steps, then the one effectful call, whose
+  // failure or success becomes the answer in one step.
+  Effect.suspend(() => {
+    const request = Either.flatMap(actionOf(form), (action) => Either.map(Form.toTree(form), (tree) => ({ action, tree })))
+    if (Either.isLeft(request)) return Effect.succeed(errorResponse(request.left, requestId))
+    const { action, tree } = request.right
+    return Effect.flatMap(action.handle(tree, sns, ctx), (result) => Xml.successEnvelope(action.name, result, requestId)).pipe(
+      Effect.match({
+        onFailure: (error) => errorResponse(error, requestId),
+        onSuccess: (body): Response => ({ status: 200, contentType: CONTENT_TYPE, body })
+      })
     )
-  ).pipe(
-    Effect.map((body): Response => ({ status: 200, contentType: CONTENT_TYPE, body })),
-    Effect.catchAll((error) => Effect.succeed(errorResponse(error, requestId))),
+  }).pipe(
     // A defect is a bug, never the client's doing: InternalFailure, with nothing of its details.
     Effect.catchAllDefect(() => Effect.succeed(errorResponse({ _tag: "InternalFailure" }, requestId)))
   )

@@ -7,15 +7,15 @@ import { InvalidClientTokenId, invalidClientTokenIdMessage } from "../AuthErrors
 import type { Credential, CredentialLookup } from "../Request.js"
 import { constantTimeEqualText } from "./encoding.js"
 
+/** The credential a lookup found, or AWS's `InvalidClientTokenId` when there is none. */
+export const knownCredential = (credential: Credential | undefined): Either.Either<Credential, InvalidClientTokenId> =>
+  credential === undefined ? Either.left(new InvalidClientTokenId({ message: invalidClientTokenIdMessage })) : Either.right(credential)
+
 /** The credential for `accessKeyId`, or AWS's `InvalidClientTokenId` when there is none. */
 export const findCredential = <E, R>(
   lookup: CredentialLookup<E, R>,
   accessKeyId: string
-): Effect.Effect<Credential, InvalidClientTokenId | E, R> =>
-  Effect.flatMap(lookup(accessKeyId), (credential) =>
-    credential === undefined
-      ? Effect.fail(new InvalidClientTokenId({ message: invalidClientTokenIdMessage }))
-      : Effect.succeed(credential))
+): Effect.Effect<Credential, InvalidClientTokenId | E, R> => Effect.flatMap(lookup(accessKeyId), knownCredential)
 
 /**
  * Temporary credentials are only valid with their token (AWS IAM User Guide, "Using temporary
