@@ -80,6 +80,12 @@ interface Target {
   readonly topic: Topic.Topic
 }
 
+/** A due delivery chosen to start, with its FIFO lane if it has one. */
+interface Candidate {
+  readonly delivery: MessageStore.PendingDelivery
+  readonly lane: string | undefined
+}
+
 /** `Failed` without a target: the attempt broke before its subscription was known (a store error). */
 type Outcome =
   | { readonly _tag: "Delivered"; readonly target: Target }
@@ -133,7 +139,17 @@ export const start = (
     const starts = new Map<string, Array<number>>()
     /** Confirmation tokens already sent, so an attribute change on a pending subscription sends nothing new. */
     const confirmed = new Set<string>()
+    /**
+     * Due deliveries the last read found and not yet started, in the order to start them, from
+     * `next` on. Starting them as slots free up, before reading again, reads each due row about
+     * once or twice rather than once per finished attempt.
+     */
+    let backlog: ReadonlyArray<Candidate> = []
+    let next = 0
+    /** Rows the last read left behind (behind a FIFO lane, throttled), so the next read looks past them. */
     let skipped = 0
+    /** Messages the last read loaded for their FIFO data, handed to their attempts so they are not read twice. */
+    let loaded = new Map<string, Message.StoredMessage>()
 
     const signal = Queue.offer(wake, undefined)
     const runtime = yield* Effect.runtime<never>()
@@ -141,7 +157,7 @@ export const start = (
     const runSync = Runtime.runSync(runtime)
     const clock = yield* Effect.clock
 
-    /** Attempts that have started and not yet settled; stopping waits for the last one. */
+    /** Set when the scope closes: no attempt starts after that, and the close waits for those in flight. */
     let stopping = false
     let whenIdle: (() => void) | undefined
     yield* Effect.addFinalizer(() =>
@@ -152,7 +168,7 @@ export const start = (
       })
     )
 
-    /** Remembers a message's FIFO data (null: not FIFO) for the passes to come. */
+    /** Remembers a FIFO topic's message's FIFO data (null: none) for the passes to come. */
     const rememberFifo = (message: Message.StoredMessage): Message.FifoInfo | null => {
       const info = message.fifo ?? null
       if (fifoOf.size >= FIFO_CACHE_LIMIT) fifoOf.clear()
@@ -389,58 +405,79 @@ export const start = (
       return { throttled: false, until: undefined }
     }
 
-    /** Starts what may start now; tells when a throttle lifts and whether the batch was full. */
+    /**
+     * Reads due deliveries into the backlog, FIFO lanes already chosen; tells whether the read was
+     * full (more may be due). Deliveries in flight are still pending, so the read returns them
+     * again: it reads past them, as many more as there are attempt slots, plus those the last read
+     * had to leave behind.
+     */
+    const readDue = (now: number) =>
+      Effect.gen(function* () {
+        const limit = inFlight.size + concurrency + skipped
+        const due = yield* store.due(now, limit)
+        const registry = yield* sns.registry
+        skipped = 0
+        loaded = new Map()
+        // Per FIFO lane, the waiting delivery with the lowest sequence number.
+        const laneChoice = new Map<string, { readonly messageId: string; readonly sequenceNumber: string }>()
+        const candidates: Array<Candidate> = []
+        for (const delivery of due) {
+          if (inFlight.has(deliveryKey(delivery))) continue
+          const subscription = registry.subscriptions.get(delivery.subscriptionArn)
+          const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
+          // Only a FIFO topic's messages have lanes, and FifoTopic is fixed when a topic is created
+          // (SNS API reference, CreateTopic), so a standard topic's delivery needs no message read here.
+          if (topic === undefined || topic.attributes["FifoTopic"] !== "true") {
+            candidates.push({ delivery, lane: undefined })
+            continue
+          }
+          let fifo = fifoOf.get(delivery.messageId)
+          if (fifo === undefined) {
+            const message = loaded.get(delivery.messageId) ?? (yield* store.get(delivery.messageId))
+            // A message gone from the store: its attempt finds out and drops the delivery.
+            if (message === undefined) fifo = null
+            else {
+              fifo = rememberFifo(message)
+              loaded.set(message.messageId, message)
+            }
+          }
+          if (fifo === null) {
+            candidates.push({ delivery, lane: undefined })
+            continue
+          }
+          const lane = laneKey(delivery.subscriptionArn, fifo.messageGroupId)
+          const head = lanes.get(lane)
+          const chosen = laneChoice.get(lane)
+          if ((head !== undefined && head !== delivery.messageId) || (chosen !== undefined && compareSequence(chosen.sequenceNumber, fifo.sequenceNumber) < 0)) {
+            skipped++
+            continue
+          }
+          if (chosen !== undefined) skipped++
+          laneChoice.set(lane, { messageId: delivery.messageId, sequenceNumber: fifo.sequenceNumber })
+          candidates.push({ delivery, lane })
+        }
+        backlog = candidates.filter(({ delivery, lane }) => lane === undefined || laneChoice.get(lane)?.messageId === delivery.messageId)
+        next = 0
+        return due.length >= limit
+      })
+
+    /**
+     * Starts what may start now, from the backlog, reading the store only once the backlog is spent;
+     * tells when a throttle lifts and whether the read was full.
+     */
     const pass = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      // Deliveries in flight are still pending, so they come back too: read as many as there are
-      // attempt slots, plus those the last pass had to skip, and no more. Every row read is work
-      // done again on the next pass, which runs each time an attempt finishes.
-      const limit = concurrency + skipped
-      const due = yield* store.due(now, limit)
+      const full = next < backlog.length ? false : yield* readDue(now)
       const registry = yield* sns.registry
-      let skippedNow = 0
-      // Messages this pass read for their FIFO data, handed to their attempts so they are not read twice.
-      const loaded = new Map<string, Message.StoredMessage>()
-      // Per FIFO lane, the waiting delivery with the lowest sequence number.
-      const laneChoice = new Map<string, { readonly messageId: string; readonly sequenceNumber: string }>()
-      const candidates: Array<{ readonly delivery: MessageStore.PendingDelivery; readonly lane: string | undefined }> = []
-      for (const delivery of due) {
-        if (inFlight.has(deliveryKey(delivery))) continue
-        let fifo = fifoOf.get(delivery.messageId)
-        if (fifo === undefined) {
-          const message = loaded.get(delivery.messageId) ?? (yield* store.get(delivery.messageId))
-          // A message gone from the store: its attempt finds out and drops the delivery.
-          if (message === undefined) fifo = null
-          else {
-            fifo = rememberFifo(message)
-            loaded.set(message.messageId, message)
-          }
-        }
-        if (fifo === null) {
-          candidates.push({ delivery, lane: undefined })
-          continue
-        }
-        const lane = laneKey(delivery.subscriptionArn, fifo.messageGroupId)
-        const head = lanes.get(lane)
-        const chosen = laneChoice.get(lane)
-        if ((head !== undefined && head !== delivery.messageId) || (chosen !== undefined && compareSequence(chosen.sequenceNumber, fifo.sequenceNumber) < 0)) {
-          skippedNow++
-          continue
-        }
-        if (chosen !== undefined) skippedNow++
-        laneChoice.set(lane, { messageId: delivery.messageId, sequenceNumber: fifo.sequenceNumber })
-        candidates.push({ delivery, lane })
-      }
       let throttleLifts: number | undefined
-      for (const { delivery, lane } of candidates) {
-        if (lane !== undefined && laneChoice.get(lane)?.messageId !== delivery.messageId) continue
-        if (inFlight.size >= concurrency || stopping) break
+      while (next < backlog.length && inFlight.size < concurrency && !stopping) {
+        const { delivery, lane } = backlog[next++]!
         const subscription = registry.subscriptions.get(delivery.subscriptionArn)
         const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
         if (subscription !== undefined && topic !== undefined) {
           const verdict = throttled({ topic, subscription }, now)
           if (verdict.throttled) {
-            skippedNow++
+            skipped++
             throttleLifts = Math.min(throttleLifts ?? Infinity, verdict.until!)
             continue
           }
@@ -449,8 +486,7 @@ export const start = (
         inFlight.add(deliveryKey(delivery))
         attempt(delivery, lane, loaded.get(delivery.messageId) ?? (yield* store.get(delivery.messageId)), registry)
       }
-      skipped = skippedNow
-      return { throttleLifts, full: due.length >= limit }
+      return { throttleLifts, full }
     })
 
     const waitForWork = (throttleLifts: number | undefined) =>
