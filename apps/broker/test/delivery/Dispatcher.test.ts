@@ -240,6 +240,56 @@ describe("Dispatcher", () => {
       })
     ))
 
+  it.live("more due deliveries than attempt slots: each message reaches the subscriber exactly once", () =>
+    withBroker(
+      ({ sns, store }) =>
+        Effect.gen(function* () {
+          const endpoint = yield* subscriber()
+          const { topicArn } = yield* sns.createTopic({ name: "backlog", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+          yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { RawMessageDelivery: "true" }, returnSubscriptionArn: false }, ctx)
+          yield* confirmFromEndpoint(sns, endpoint.received)
+          const bodies = Array.from({ length: 60 }, (_, i) => `message ${i}`)
+          yield* Effect.forEach(bodies, (body) => sns.publish(publishInput(topicArn, body), ctx), { concurrency: 8, discard: true })
+          const notifications = () => endpoint.received.filter((r) => r.headers["x-amz-sns-message-type"] === "Notification")
+          yield* eventually(() => notifications().length >= bodies.length)
+          yield* eventually(() => store.pendingCount.pipe(Effect.runSync) === 0)
+          yield* Effect.sleep("200 millis")
+          expect(notifications().map((r) => r.body).sort()).toEqual([...bodies].sort())
+        }),
+      { concurrency: 3 }
+    ))
+
+  it.live("stopping lets an attempt in flight finish and settle, and starts nothing new", () => {
+    const kms = makeTestKms(KEY_ARN)
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const store = yield* MessageStore.MessageStore
+      let arrived = 0
+      const endpoint = yield* subscriber(async (_body, headers) => {
+        if (headers["x-amz-sns-message-type"] !== "Notification") return 200
+        arrived++
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        return 200
+      })
+      const { topicArn } = yield* sns.createTopic({ name: "stopping", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+      yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: {}, returnSubscriptionArn: false }, ctx)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {}, concurrency: 1 })
+          yield* confirmFromEndpoint(sns, endpoint.received)
+          yield* sns.publish(publishInput(topicArn, "first"), ctx)
+          yield* sns.publish(publishInput(topicArn, "second"), ctx)
+          yield* eventually(() => arrived === 1)
+        })
+      )
+      // The scope has closed: the first attempt was answered and settled before it did, the second never started.
+      expect(endpoint.received.filter((r) => r.headers["x-amz-sns-message-type"] === "Notification").map((r) => JSON.parse(r.body).Message)).toEqual(["first"])
+      expect(yield* store.pendingCount).toBe(1)
+      yield* Effect.sleep("400 millis")
+      expect(arrived).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+  })
+
   it.live("FIFO: each message group reaches a subscription in sequence order, one at a time, under concurrency and retries", () =>
     withBroker(
       ({ sns }) =>
