@@ -245,7 +245,10 @@ const readHeaderClaim = (
   const trimmed = authorization.trim()
   const gap = trimmed.search(/\s/)
   const algorithm = gap < 0 ? trimmed : trimmed.slice(0, gap)
-  const fields = new Map<string, string>()
+  // The three parameters SigV4 defines; any other is ignored, and the first of a repeated one counts.
+  let credential: string | undefined
+  let signature: string | undefined
+  let signedHeaders: string | undefined
   for (const item of (gap < 0 ? "" : trimmed.slice(gap)).split(/[\s,]+/)) {
     if (item === "") continue
     const eq = item.indexOf("=")
@@ -255,33 +258,33 @@ const readHeaderClaim = (
       )
     }
     const name = item.slice(0, eq)
-    if (!fields.has(name)) fields.set(name, item.slice(eq + 1))
+    if (name === "Credential") credential ??= item.slice(eq + 1)
+    else if (name === "Signature") signature ??= item.slice(eq + 1)
+    else if (name === "SignedHeaders") signedHeaders ??= item.slice(eq + 1)
   }
   // "AWS looks first for the x-amz-date header or parameter. If AWS cannot find a value for
   // x-amz-date, it uses the date header." (AWS General Reference, "Handling dates in SigV4")
-  const amzDateHeader = headerValues(parts.rawHeaders, "x-amz-date").map(canonicalHeaderValue)
-  const dateHeader = headerValues(parts.rawHeaders, "date").map(canonicalHeaderValue)
-  const credential = fields.get("Credential")
-  const signature = fields.get("Signature")
-  const signedHeaders = fields.get("SignedHeaders")
+  const amzDateHeader = headerValues(parts.rawHeaders, "x-amz-date")
+  const fromAmzDate = amzDateHeader.length > 0
+  const dateValues = (fromAmzDate ? amzDateHeader : headerValues(parts.rawHeaders, "date")).map(canonicalHeaderValue)
   if (
     credential === undefined || credential === "" || signature === undefined || signature === "" ||
-    signedHeaders === undefined || (amzDateHeader.length === 0 && dateHeader.length === 0)
+    signedHeaders === undefined || dateValues.length === 0
   ) {
     const missing = [
       credential === undefined || credential === "" ? "Authorization header requires 'Credential' parameter." : "",
       signature === undefined || signature === "" ? "Authorization header requires 'Signature' parameter." : "",
       signedHeaders === undefined ? "Authorization header requires 'SignedHeaders' parameter." : "",
-      amzDateHeader.length === 0 && dateHeader.length === 0
+      dateValues.length === 0
         ? "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         : ""
     ].filter((m) => m !== "")
     return Either.left(incomplete(`${missing.join(" ")} Authorization=${authorization}`))
   }
-  const dateText = (amzDateHeader.length > 0 ? amzDateHeader : dateHeader).join(",")
+  const dateText = dateValues.join(",")
   // The Date header may also be IMF-fixdate; x-amz-date must be ISO 8601 basic.
   const isoTime = parseIsoBasic(dateText)
-  const requestTime = isoTime ?? (amzDateHeader.length > 0 ? undefined : parseImfFixdate(dateText))
+  const requestTime = isoTime ?? (fromAmzDate ? undefined : parseImfFixdate(dateText))
   if (requestTime === undefined) return Either.left(badDate(dateText))
   return Either.right({
     form: "header",
