@@ -36,7 +36,9 @@ export const makeSigningKeyCache = (capacity = 64): SigningKeyCache => {
   // The key answered last, with its inputs. A client signs request after request under one key, so
   // most lookups ask for it again; it is already the most recently used, so it is answered without
   // building its id or reordering the map. It is always one of the entries, the newest.
-  let last: { readonly secretAccessKey: string; readonly date: string; readonly region: string; readonly service: string; readonly key: Uint8Array } | undefined
+  let last:
+    | { readonly secretAccessKey: string; readonly date: string; readonly region: string; readonly service: string; readonly key: Uint8Array }
+    | undefined
   return {
     get: (secretAccessKey, date, region, service, derive) => {
       if (

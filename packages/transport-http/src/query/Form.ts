@@ -3,8 +3,9 @@
  * parameters as the nested structure their dotted names spell (`Attributes.entry.1.key`,
  * `Tags.member.2.Value`, …), ready for the per-action schemas in `Shapes.ts`.
  *
- * Everything works on bytes and never throws: a broken escape, bytes that are not UTF-8 or a
- * parameter given twice become a `MalformedQueryString`.
+ * Everything works on the body's bytes (held as a Latin-1 string, one character per byte, until
+ * each component's escapes are undone and its UTF-8 decoded) and never throws: a broken escape,
+ * bytes that are not UTF-8 or a parameter given twice become a `MalformedQueryString`.
  *
  * @since 0.1.0
  */

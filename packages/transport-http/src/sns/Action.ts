@@ -52,7 +52,6 @@ export interface AnySnsAction {
   ) => Effect.Effect<ReadonlyArray<Xml.Node> | undefined, ActionError | ValidationError | InvalidParameterValue>
 }
 
-
 /**
  * Defines an action that needs a signed request.
  *
