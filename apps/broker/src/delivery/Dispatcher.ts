@@ -2,11 +2,12 @@
  * The delivery engine: sends every pending delivery in the message store to its subscriber, and the
  * confirmation request of every new subscription that needs one.
  *
- * It wakes when the service accepts messages and when the store's next delivery falls due, takes due
- * deliveries in batches, and starts their attempts, at most `concurrency` at once. An attempt is
- * plain code driven by callbacks (it runs for every delivery, so it spends no fiber per step); it
- * gets the message its pass read and looks up its subscription and topic; the body is opened (KMS
- * Decrypt of its data key, SEMANTICS.md §1.4) only then, just before it is sent. The outcome goes back to the
+ * It wakes when the service accepts messages and when the store's next delivery falls due, reads due
+ * deliveries in batches, and starts their attempts, at most `concurrency` at once; what a read finds
+ * beyond the free slots waits in a backlog and starts as slots free up. An attempt is plain code
+ * driven by callbacks (it runs for every delivery, so it spends no fiber per step): it gets the
+ * message its pass read and looks up its subscription and topic; the body is opened (KMS Decrypt of
+ * its data key, SEMANTICS.md §1.4) only then, just before it is sent. The outcome goes back to the
  * store: Delivered, Retry at the delay the subscription's retry Schedule gives, or Dropped once that
  * Schedule is spent (SNS guide, "Amazon SNS message delivery retries"; dead-letter queues are not
  * implemented, so a dropped delivery is counted and logged).
@@ -17,8 +18,8 @@
  * (`maxReceivesPerSecond`) cap how many attempts start per second for a subscription.
  *
  * Stopping: closing the scope stops new attempts and waits for those in flight to finish and settle
- * (bounded by the 15-second delivery timeout). Deliveries
- * not yet attempted stay pending in the store; with a durable store a restart sends them.
+ * (bounded by the 15-second delivery timeout). Deliveries not yet attempted stay pending in the
+ * store; with a durable store a restart sends them.
  *
  * @since 0.1.0
  */
@@ -249,8 +250,8 @@ export const start = (
 
     /**
      * One attempt, from its message to its settled outcome. Plain code and callbacks rather than a
-     * fiber per step: this runs for every delivery, and the fibers cost more CPU than the POST
-     * itself. Effects run only where a service is asynchronous (KMS for a sealed body, a Lambda
+     * fiber per step: this runs for every delivery, and fibers per step were the largest share of
+     * its CPU time. Effects run only where a service is asynchronous (KMS for a sealed body, a Lambda
      * function, the store's commit), each as one fiber. Nothing here throws past its caller: an
      * unexpected throw is an attempt that broke before reaching the endpoint.
      *
