@@ -49,6 +49,8 @@ export type Event =
       readonly topicArn: string
       readonly messages: ReadonlyArray<{
         readonly messageId: string
+        /** The record as stored (a sealed body stays sealed), so delivery need not read it back. */
+        readonly message: StoredMessage
         readonly bytes: number
         readonly deliveries: number
         readonly filteredOut: Routing.Decision["filteredOut"]
@@ -374,6 +376,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           topicArn: topic.arn,
           messages: stored.map((p) => ({
             messageId: p.message.messageId,
+            message: p.message,
             bytes: p.bytes,
             deliveries: p.subscriptionArns.length,
             filteredOut: p.filteredOut

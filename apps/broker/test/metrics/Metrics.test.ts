@@ -1,7 +1,20 @@
 import { describe, expect, it } from "@effect/vitest"
+import type { Message } from "@sealcast/core"
 import * as Metrics from "../../src/metrics/Metrics.js"
 
 const topic = "arn:aws:sns:us-east-1:000000000000:orders"
+
+const stored = (messageId: string): Message.StoredMessage => ({
+  messageId,
+  topicArn: topic,
+  subject: undefined,
+  attributes: {},
+  messageStructure: undefined,
+  timestamp: 0,
+  publisher: "arn:aws:iam::000000000000:root",
+  fifo: undefined,
+  body: { _tag: "Plain", text: "hello" }
+})
 
 describe("Metrics", () => {
   it("renders the counters in the Prometheus text format, each family with HELP and TYPE", () => {
@@ -10,8 +23,8 @@ describe("Metrics", () => {
       _tag: "MessagesAccepted",
       topicArn: topic,
       messages: [
-        { messageId: "a", bytes: 100, deliveries: 1, filteredOut: { FilteredOut: 2 } },
-        { messageId: "b", bytes: 50, deliveries: 0, filteredOut: { NoMessageAttributes: 1, InvalidMessageBody: 3 } }
+        { messageId: "a", message: stored("a"), bytes: 100, deliveries: 1, filteredOut: { FilteredOut: 2 } },
+        { messageId: "b", message: stored("b"), bytes: 50, deliveries: 0, filteredOut: { NoMessageAttributes: 1, InvalidMessageBody: 3 } }
       ]
     })
     metrics.delivered(topic, "https")
