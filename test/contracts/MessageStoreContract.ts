@@ -32,6 +32,14 @@ const plain = (messageId: string, timestamp: number, topicArn = TOPIC): Message.
   body: { _tag: "Plain", text: `body of ${messageId}` }
 })
 
+/** One outcome, settled on its own. */
+const settleOne = (
+  store: MessageStore.MessageStoreService,
+  messageId: string,
+  subscriptionArn: string,
+  outcome: MessageStore.DeliveryOutcome
+) => store.settle([{ messageId, subscriptionArn, outcome }])
+
 const entry = (message: Message.StoredMessage, ...subscriptionArns: Array<string>): MessageStore.AppendEntry => ({
   message,
   subscriptionArns
@@ -128,7 +136,7 @@ class Settle implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.pending.length > 0
   async run(m: Model, r: Real) {
     const target = m.pending[this.pick % m.pending.length]!
-    expect(await run(r.settle(target.messageId, target.subscriptionArn, this.outcome))).toEqual(Either.right(undefined))
+    expect(await run(r.settle([{ messageId: target.messageId, subscriptionArn: target.subscriptionArn, outcome: this.outcome }]))).toEqual(Either.right(undefined))
     const i = m.pending.indexOf(target)
     if (this.outcome._tag === "Retry") m.pending[i] = { ...target, attempts: this.outcome.attempts, dueAt: this.outcome.dueAt }
     else m.pending.splice(i, 1)
@@ -341,20 +349,36 @@ export const messageStoreContract = (name: string, makeLayer: () => StoreLayer):
       withStore((store) =>
         Effect.gen(function* () {
           yield* store.append([entry(plain("a", 1000), sub(1), sub(2), sub(3))])
-          yield* store.settle("a", sub(1), { _tag: "Retry", attempts: 1, dueAt: 21_000 })
+          yield* settleOne(store, "a", sub(1), { _tag: "Retry", attempts: 1, dueAt: 21_000 })
           expect(yield* store.due(20_000, 10)).toHaveLength(2)
           expect(yield* store.due(21_000, 10)).toContainEqual({ messageId: "a", subscriptionArn: sub(1), attempts: 1, dueAt: 21_000 })
-          yield* store.settle("a", sub(2), { _tag: "Delivered" })
-          yield* store.settle("a", sub(3), { _tag: "Dropped", attempts: 3 })
-          yield* store.settle("a", sub(2), { _tag: "Delivered" })
-          yield* store.settle("nope", sub(1), { _tag: "Retry", attempts: 9, dueAt: 1 })
+          yield* settleOne(store, "a", sub(2), { _tag: "Delivered" })
+          yield* settleOne(store, "a", sub(3), { _tag: "Dropped", attempts: 3 })
+          yield* settleOne(store, "a", sub(2), { _tag: "Delivered" })
+          yield* settleOne(store, "nope", sub(1), { _tag: "Retry", attempts: 9, dueAt: 1 })
           expect(yield* store.pendingCount).toBe(1)
           expect(yield* store.nextDueAt).toBe(21_000)
-          yield* store.settle("a", sub(1), { _tag: "Delivered" })
+          yield* settleOne(store, "a", sub(1), { _tag: "Delivered" })
           expect(yield* store.pendingCount).toBe(0)
           expect(yield* store.nextDueAt).toBeUndefined()
           // Settling ends the delivery, not the message.
           expect(yield* store.get("a")).toEqual(plain("a", 1000))
+        })
+      ))
+
+    it.effect("settle takes a batch: every outcome in it is recorded, an unknown one ignored", () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* store.append([entry(plain("a", 1000), sub(1), sub(2)), entry(plain("b", 1000), sub(1))])
+          yield* store.settle([
+            { messageId: "a", subscriptionArn: sub(1), outcome: { _tag: "Delivered" } },
+            { messageId: "nope", subscriptionArn: sub(1), outcome: { _tag: "Delivered" } },
+            { messageId: "a", subscriptionArn: sub(2), outcome: { _tag: "Retry", attempts: 2, dueAt: 9000 } },
+            { messageId: "b", subscriptionArn: sub(1), outcome: { _tag: "Dropped", attempts: 1 } }
+          ])
+          expect(yield* store.due(10_000, 10)).toEqual([{ messageId: "a", subscriptionArn: sub(2), attempts: 2, dueAt: 9000 }])
+          yield* store.settle([])
+          expect(yield* store.pendingCount).toBe(1)
         })
       ))
 
@@ -392,8 +416,8 @@ export const messageStoreContract = (name: string, makeLayer: () => StoreLayer):
             entry(plain("old-no-subscribers", 1500)),
             entry(plain("new-settled", 5000), sub(1))
           ])
-          yield* store.settle("old-settled", sub(1), { _tag: "Delivered" })
-          yield* store.settle("new-settled", sub(1), { _tag: "Dropped", attempts: 3 })
+          yield* settleOne(store, "old-settled", sub(1), { _tag: "Delivered" })
+          yield* settleOne(store, "new-settled", sub(1), { _tag: "Dropped", attempts: 3 })
           expect(yield* store.prune(5000)).toBe(2)
           expect(yield* store.get("old-settled")).toBeUndefined()
           expect(yield* store.get("old-no-subscribers")).toBeUndefined()

@@ -49,6 +49,17 @@ export type DeliveryOutcome =
   | { readonly _tag: "Dropped"; readonly attempts: number }
 
 /**
+ * One attempt's outcome, for `settle`.
+ *
+ * @category models
+ */
+export interface Settlement {
+  readonly messageId: string
+  readonly subscriptionArn: string
+  readonly outcome: DeliveryOutcome
+}
+
+/**
  * @category models
  */
 export interface MessageStoreService {
@@ -64,12 +75,12 @@ export interface MessageStoreService {
   readonly due: (now: number, limit: number) => Effect.Effect<ReadonlyArray<PendingDelivery>, StoreFailure>
   /** The earliest `dueAt` of any pending delivery, so the dispatcher knows how long to sleep. */
   readonly nextDueAt: Effect.Effect<number | undefined, StoreFailure>
-  /** Records an attempt's outcome; Delivered and Dropped end the delivery. */
-  readonly settle: (
-    messageId: string,
-    subscriptionArn: string,
-    outcome: DeliveryOutcome
-  ) => Effect.Effect<void, StoreFailure>
+  /**
+   * Records attempts' outcomes, all in one commit; Delivered and Dropped end a delivery, and one
+   * that is no longer pending is ignored. A batch, because a busy dispatcher finishes many attempts
+   * in the same moment.
+   */
+  readonly settle: (settlements: ReadonlyArray<Settlement>) => Effect.Effect<void, StoreFailure>
   readonly pendingCount: Effect.Effect<number, StoreFailure>
   /** Removes the subscription's pending deliveries (Unsubscribe). */
   readonly removeSubscription: (subscriptionArn: string) => Effect.Effect<void, StoreFailure>
@@ -157,13 +168,15 @@ export const makeMemory = (): MessageStoreService => {
       for (const d of pending.values()) if (min === undefined || d.dueAt < min) min = d.dueAt
       return min
     }),
-    settle: (messageId, subscriptionArn, outcome) =>
+    settle: (settlements) =>
       Effect.sync(() => {
-        const k = key(messageId, subscriptionArn)
-        const d = pending.get(k)
-        if (d === undefined) return
-        if (outcome._tag === "Retry") pending.set(k, { ...d, attempts: outcome.attempts, dueAt: outcome.dueAt })
-        else dropPending(k)
+        for (const { messageId, subscriptionArn, outcome } of settlements) {
+          const k = key(messageId, subscriptionArn)
+          const d = pending.get(k)
+          if (d === undefined) continue
+          if (outcome._tag === "Retry") pending.set(k, { ...d, attempts: outcome.attempts, dueAt: outcome.dueAt })
+          else dropPending(k)
+        }
       }),
     pendingCount: Effect.sync(() => pending.size),
     removeSubscription: (subscriptionArn) =>

@@ -108,6 +108,12 @@ const failedOrBroken = (cause: Cause.Cause<{ readonly reason: string }>, target:
 const httpPolicyOf = (topic: Topic.Topic, subscription: Subscription.Subscription): DeliveryPolicy.HttpDeliveryPolicy | undefined =>
   subscription.protocol === "http" || subscription.protocol === "https" ? Routing.deliveryPolicyFor(topic, subscription) : undefined
 
+/** What to store for an outcome, and what to report once it is stored. */
+interface Decided {
+  readonly outcome: MessageStore.DeliveryOutcome
+  readonly committed: () => void
+}
+
 const deliveryKey = (d: MessageStore.PendingDelivery) => `${d.messageId}\u0000${d.subscriptionArn}`
 const laneKey = (subscriptionArn: string, messageGroupId: string) => `${subscriptionArn}\u0000${messageGroupId}`
 
@@ -326,25 +332,48 @@ export const start = (
     }
 
     /**
+     * Outcomes decided in this turn of the event loop, waiting to be settled together: one store
+     * call and one fiber for all of them instead of one each, and the store commits them in one
+     * transaction.
+     */
+    let settling: Array<{ readonly d: MessageStore.PendingDelivery; readonly decided: Decided }> = []
+
+    const settleQueued = () => {
+      const batch = settling
+      settling = []
+      const settlements = batch.map(({ d, decided }) => ({ messageId: d.messageId, subscriptionArn: d.subscriptionArn, outcome: decided.outcome }))
+      runCallback(store.settle(settlements), {
+        onExit: (exit) => {
+          for (const { d, decided } of batch) {
+            if (Exit.isSuccess(exit)) decided.committed()
+            else {
+              log("error", "delivery attempt could not be settled", {
+                messageId: d.messageId,
+                subscriptionArn: d.subscriptionArn,
+                cause: Cause.pretty(exit.cause)
+              })
+            }
+            attemptEnded(d)
+          }
+        }
+      })
+    }
+
+    /**
      * Records an attempt's outcome in the store, and once it is committed, its metrics, log line and
-     * lane. The store groups the settles of one event-loop turn into one commit.
+     * lane. The outcomes of one event-loop turn go to the store together, after the turn's I/O.
      */
     const settle = (d: MessageStore.PendingDelivery, lane: string | undefined, outcome: Outcome): void => {
       const fields = { messageId: d.messageId, subscriptionArn: d.subscriptionArn }
-      let decided: { readonly outcome: MessageStore.DeliveryOutcome; readonly committed: () => void }
+      let decided: Decided
       try {
         decided = decide(d, lane, outcome, fields)
       } catch (cause) {
         log("error", "delivery attempt could not be settled", { ...fields, cause: String(cause) })
         return attemptEnded(d)
       }
-      runCallback(store.settle(d.messageId, d.subscriptionArn, decided.outcome), {
-        onExit: (exit) => {
-          if (Exit.isSuccess(exit)) decided.committed()
-          else log("error", "delivery attempt could not be settled", { ...fields, cause: Cause.pretty(exit.cause) })
-          attemptEnded(d)
-        }
-      })
+      settling.push({ d, decided })
+      if (settling.length === 1) setImmediate(settleQueued)
     }
 
     /** What to store for an outcome (SNS guide, "Amazon SNS message delivery retries"), and what to report once stored. */
@@ -353,7 +382,7 @@ export const start = (
       lane: string | undefined,
       outcome: Outcome,
       fields: { readonly messageId: string; readonly subscriptionArn: string }
-    ): { readonly outcome: MessageStore.DeliveryOutcome; readonly committed: () => void } => {
+    ): Decided => {
       if (outcome._tag === "Delivered") {
         return {
           outcome: { _tag: "Delivered" },

@@ -362,12 +362,14 @@ export const make = (
         due: (now, limit) =>
           run("Cannot read the due deliveries", () => selectDue.all(now, atMost(limit))),
         nextDueAt: run("Cannot read the next due delivery", () => selectNextDueAt.get()?.next ?? undefined),
-        // Each delivery's outcome is a write of its own; in the group commit the settles of a busy
-        // dispatcher share one transaction per event-loop turn instead of paying a WAL commit each.
-        settle: (messageId, subscriptionArn, outcome) =>
-          enqueue("Cannot record the delivery outcome", () => {
-            if (outcome._tag === "Retry") retryDelivery.run(outcome.attempts, outcome.dueAt, messageId, subscriptionArn)
-            else endDelivery.run(messageId, subscriptionArn)
+        // In the group commit, the settles of a busy dispatcher share one transaction per event-loop
+        // turn with the appends, instead of paying a WAL commit each.
+        settle: (settlements) =>
+          enqueue("Cannot record the delivery outcomes", () => {
+            for (const { messageId, subscriptionArn, outcome } of settlements) {
+              if (outcome._tag === "Retry") retryDelivery.run(outcome.attempts, outcome.dueAt, messageId, subscriptionArn)
+              else endDelivery.run(messageId, subscriptionArn)
+            }
           }),
         pendingCount: run("Cannot count the pending deliveries", () => countPending.get()?.n ?? 0),
         removeSubscription: (subscriptionArn) =>

@@ -78,7 +78,13 @@ describe("SqliteMessageStore", () => {
       yield* Effect.forEach(
         entries,
         ({ message, subscriptionArns }, i) =>
-          store.settle(message.messageId, subscriptionArns[0]!, i % 2 === 0 ? { _tag: "Delivered" } : { _tag: "Retry", attempts: 1, dueAt: 5000 }),
+          store.settle([
+            {
+              messageId: message.messageId,
+              subscriptionArn: subscriptionArns[0]!,
+              outcome: i % 2 === 0 ? { _tag: "Delivered" } : { _tag: "Retry", attempts: 1, dueAt: 5000 }
+            }
+          ]),
         { concurrency: "unbounded" }
       )
       expect(counter.transactions - before).toBe(1)
