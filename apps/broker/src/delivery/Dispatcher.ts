@@ -141,7 +141,14 @@ export const start = (
     const signingCertUrl = Envelope.signingCertUrl(options.origin)
     const { log, metrics, outbox, functions } = options
 
+    /** Deliveries started and not yet settled in the store: the next reads of due rows skip them. */
     const inFlight = new Set<string>()
+    /**
+     * Attempts still waiting for their endpoint: what `concurrency` limits. An attempt frees its slot
+     * when its answer comes, not when its outcome is committed, so the store's commit latency does
+     * not hold slots.
+     */
+    let attempting = 0
     /** Lane -> the message at its head: in flight, or waiting for its retry. */
     const lanes = new Map<string, string>()
     const fifoOf = new Map<string, Message.FifoInfo | null>()
@@ -324,7 +331,7 @@ export const start = (
       if (lane !== undefined && lanes.get(lane) === messageId) lanes.delete(lane)
     }
 
-    /** The attempt is over: its slot is free, and the loop may start another. */
+    /** The attempt's outcome is stored (or could not be): reads may see its row again, and a stop waits for it no longer. */
     const attemptEnded = (d: MessageStore.PendingDelivery) => {
       inFlight.delete(deliveryKey(d))
       if (inFlight.size === 0) whenIdle?.()
@@ -364,6 +371,8 @@ export const start = (
      * lane. The outcomes of one event-loop turn go to the store together, after the turn's I/O.
      */
     const settle = (d: MessageStore.PendingDelivery, lane: string | undefined, outcome: Outcome): void => {
+      attempting--
+      Queue.unsafeOffer(wake, undefined)
       const fields = { messageId: d.messageId, subscriptionArn: d.subscriptionArn }
       let decided: Decided
       try {
@@ -511,7 +520,7 @@ export const start = (
       const full = next < backlog.length ? false : yield* readDue(now)
       const registry = yield* sns.registry
       let throttleLifts: number | undefined
-      while (next < backlog.length && inFlight.size < concurrency && !stopping) {
+      while (next < backlog.length && attempting < concurrency && !stopping) {
         const { delivery, lane } = backlog[next++]!
         const subscription = registry.subscriptions.get(delivery.subscriptionArn)
         const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
@@ -525,6 +534,7 @@ export const start = (
         }
         if (lane !== undefined) lanes.set(lane, delivery.messageId)
         inFlight.add(deliveryKey(delivery))
+        attempting++
         attempt(delivery, lane, knownMessage(delivery.messageId) ?? (yield* store.get(delivery.messageId)), registry)
       }
       return { throttleLifts, full }
@@ -533,7 +543,7 @@ export const start = (
     const waitForWork = (throttleLifts: number | undefined) =>
       Effect.gen(function* () {
         // With every slot taken, only a finishing attempt can start anything, and it wakes the loop.
-        if (inFlight.size >= concurrency) return yield* Queue.take(wake)
+        if (attempting >= concurrency) return yield* Queue.take(wake)
         const now = yield* Clock.currentTimeMillis
         const next = yield* store.nextDueAt
         // Due now but not started (in flight, behind its lane, or over capacity): a finishing attempt wakes us.
@@ -544,7 +554,7 @@ export const start = (
 
     const loop = Effect.gen(function* () {
       const result = yield* pass
-      if (result.full && inFlight.size < concurrency) return
+      if (result.full && attempting < concurrency) return
       yield* waitForWork(result.throttleLifts)
     }).pipe(
       Effect.catchAllCause((cause) =>
@@ -627,7 +637,7 @@ export const start = (
           }
           // With every attempt slot taken a pass could start nothing; the next attempt to finish
           // wakes the loop, and its pass sees these messages then.
-          if (inFlight.size < concurrency) yield* signal
+          if (attempting < concurrency) yield* signal
           return
         }
         for (const change of event.changes) {
