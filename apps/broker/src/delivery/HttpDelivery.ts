@@ -13,7 +13,12 @@
 import { Data, Effect } from "effect"
 import * as http from "node:http"
 import * as https from "node:https"
+import { existsSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
 import { rootCertificates } from "node:tls"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { Worker } from "node:worker_threads"
 
 /** SNS's delivery timeout (SNS guide, "Amazon SNS message delivery retries": 15 seconds). */
 export const TIMEOUT_MS = 15_000
@@ -100,81 +105,227 @@ export interface Destination {
 const DESTINATION_CACHE_LIMIT = 10_000
 
 /**
- * Keep-alive agents for both schemes, closed with the scope. HTTPS endpoints are trusted on the
- * system's CAs plus `caPem` (the broker's own CA, so subscribers it issued certificates to work).
+ * The request itself, made where it is called: keep-alive agents for both schemes, HTTPS endpoints
+ * trusted on the system's CAs plus `caPem` (the broker's own CA, so subscribers it issued
+ * certificates to work). The delivery worker runs this; the agents live as long as the worker.
  *
  * @category constructors
  */
-export const makeHttpSender = (caPem: string | undefined) =>
-  Effect.acquireRelease(
-    Effect.sync(() => ({
-      http: new http.Agent({ keepAlive: true }),
-      https: new https.Agent({ keepAlive: true, ca: caPem === undefined ? [...rootCertificates] : [...rootCertificates, caPem] })
-    })),
-    (agents) =>
-      Effect.sync(() => {
-        agents.http.destroy()
-        agents.https.destroy()
-      })
-  ).pipe(
-    Effect.map((agents): HttpSender => {
-      // A subscription's endpoint is parsed on its first delivery, not on every one.
-      const destinations = new Map<string, Destination | DeliveryFailed>()
-      const destinationOf = (endpoint: string): Destination | DeliveryFailed => {
-        const known = destinations.get(endpoint)
-        if (known !== undefined) return known
-        const found = parseDestination(endpoint, agents)
-        if (destinations.size >= DESTINATION_CACHE_LIMIT) destinations.clear()
-        destinations.set(endpoint, found)
-        return found
-      }
-      const send: HttpSender["send"] = (post, done) => {
-        const destination = destinationOf(post.url)
-        if (destination instanceof DeliveryFailed) {
-          done(destination)
-          return () => undefined
-        }
-        let settled = false
-        const finish = (failure: DeliveryFailed | undefined) => {
-          if (settled) return
-          settled = true
-          done(failure)
-        }
-        const fail = (error: Error) => finish(new DeliveryFailed({ reason: error.message }))
-        let request: http.ClientRequest
-        try {
-          request = (destination.secure ? https.request : http.request)(
-            { ...destination.options, headers: headerLines(post, destination, Buffer.byteLength(post.body, "utf8")) },
-            (response) => {
-              // Drain the answer so the connection goes back to the keep-alive pool.
-              response.resume()
-              response.on("end", () => {
-                const status = response.statusCode ?? 0
-                finish(status >= 200 && status < 300 ? undefined : new DeliveryFailed({ reason: `HTTP ${status}` }))
-              })
-              response.on("error", fail)
-            }
-          )
-        } catch (error) {
-          // Node refuses a header it cannot send (say, a content type with a line break) by throwing.
-          fail(error instanceof Error ? error : new Error(String(error)))
-          return () => undefined
-        }
-        request.on("timeout", () => request.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)))
-        request.on("error", fail)
-        request.end(post.body, "utf8")
-        return () => request.destroy(new Error("the request was abandoned"))
-      }
-      return {
-        send,
-        post: (post) =>
-          Effect.async<void, DeliveryFailed>((resume) => {
-            const abandon = send(post, (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure)))
-            return Effect.sync(abandon)
+export const makeRequester = (caPem: string | undefined): HttpSender["send"] => {
+  const agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true, ca: caPem === undefined ? [...rootCertificates] : [...rootCertificates, caPem] })
+  }
+  // A subscription's endpoint is parsed on its first delivery, not on every one.
+  const destinations = new Map<string, Destination | DeliveryFailed>()
+  const destinationOf = (endpoint: string): Destination | DeliveryFailed => {
+    const known = destinations.get(endpoint)
+    if (known !== undefined) return known
+    const found = parseDestination(endpoint, agents)
+    if (destinations.size >= DESTINATION_CACHE_LIMIT) destinations.clear()
+    destinations.set(endpoint, found)
+    return found
+  }
+  return (post, done) => {
+    const destination = destinationOf(post.url)
+    if (destination instanceof DeliveryFailed) {
+      done(destination)
+      return () => undefined
+    }
+    let settled = false
+    const finish = (failure: DeliveryFailed | undefined) => {
+      if (settled) return
+      settled = true
+      done(failure)
+    }
+    const fail = (error: Error) => finish(new DeliveryFailed({ reason: error.message }))
+    let request: http.ClientRequest
+    try {
+      request = (destination.secure ? https.request : http.request)(
+        { ...destination.options, headers: headerLines(post, destination, Buffer.byteLength(post.body, "utf8")) },
+        (response) => {
+          // Drain the answer so the connection goes back to the keep-alive pool.
+          response.resume()
+          response.on("end", () => {
+            const status = response.statusCode ?? 0
+            finish(status >= 200 && status < 300 ? undefined : new DeliveryFailed({ reason: `HTTP ${status}` }))
           })
+          response.on("error", fail)
+        }
+      )
+    } catch (error) {
+      // Node refuses a header it cannot send (say, a content type with a line break) by throwing.
+      fail(error instanceof Error ? error : new Error(String(error)))
+      return () => undefined
+    }
+    request.on("timeout", () => request.destroy(new Error(`no answer within ${TIMEOUT_MS} ms`)))
+    request.on("error", fail)
+    request.end(post.body, "utf8")
+    return () => request.destroy(new Error("the request was abandoned"))
+  }
+}
+
+/**
+ * What the broker hands the delivery worker in one message: the posts and abandonments of one turn
+ * of its event loop, in order.
+ *
+ * @category worker protocol
+ */
+export type ToWorker = ReadonlyArray<
+  | { readonly _tag: "Post"; readonly id: number; readonly post: Post }
+  | { readonly _tag: "Abandon"; readonly id: number }
+>
+
+/**
+ * What the worker answers in one message: the outcomes settled in one turn of its event loop, each
+ * the failure's reason or `undefined` for a delivery.
+ *
+ * @category worker protocol
+ */
+export type FromWorker = ReadonlyArray<{ readonly id: number; readonly failure: string | undefined }>
+
+/** @category worker protocol */
+export interface WorkerData {
+  readonly caPem: string | undefined
+}
+
+/**
+ * How to start the worker: a module's URL, or (`eval`) a script that loads it.
+ *
+ * @category models
+ */
+export interface WorkerEntry {
+  readonly script: URL | string
+  readonly eval: boolean
+}
+
+/**
+ * A worker module run from its TypeScript source. A worker thread inherits neither the parent's
+ * loaders nor, on Node 20, hooks registered by `--import` in its own `execArgv` before its entry
+ * loads, so the worker starts from a one-line script that imports the module through tsx's
+ * `tsImport` (the `tsx/esm/api` export), found from this file rather than the working directory.
+ * tsx is a development dependency of the repository: only tests run the broker from its sources.
+ *
+ * @category constructors
+ */
+export const typeScriptWorker = (module: URL): WorkerEntry => {
+  const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json")
+  const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href
+  const target = JSON.stringify(module.href)
+  return { script: `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${target}, ${target}))`, eval: true }
+}
+
+/**
+ * The delivery worker beside this module: from the compiled `dist/` (what `sealcast` runs) that is
+ * `HttpDeliveryWorker.js`, which node loads as it is; when the broker runs from its sources (tests,
+ * under vitest or tsx) there is no `.js` beside this file, and the `.ts` module is started through tsx.
+ *
+ * @category constructors
+ */
+export const defaultWorkerEntry = (): WorkerEntry => {
+  const compiled = new URL("./HttpDeliveryWorker.js", import.meta.url)
+  return existsSync(fileURLToPath(compiled))
+    ? { script: compiled, eval: false }
+    : typeScriptWorker(new URL("./HttpDeliveryWorker.ts", import.meta.url))
+}
+
+/**
+ * The sender: every post is made on a worker thread (HttpDeliveryWorker), so that the event loop
+ * serving publishers spends only a structured clone of the post on it, and one message per batch of
+ * outcomes, instead of node's HTTP client work (request objects, agent bookkeeping, socket writes,
+ * response parsing), which was a large share of that loop's time under load. Posts and outcomes of
+ * one turn of either event loop travel together in one message.
+ *
+ * The worker starts with the first post and is terminated when the scope closes. If it dies, every
+ * post in flight fails with a DeliveryFailed (the retry policy decides about it) and the next post
+ * starts a new one, so no caller waits on a worker that is gone. `worker` is where the worker's
+ * module is; tests give one that fails.
+ *
+ * @category constructors
+ */
+export const makeHttpSender = (caPem: string | undefined, worker: WorkerEntry = defaultWorkerEntry()) =>
+  Effect.acquireRelease(Effect.sync(() => connectWorker(caPem, worker)), (link) => Effect.promise(link.close)).pipe(
+    Effect.map(({ send }): HttpSender => ({
+      send,
+      post: (post) =>
+        Effect.async<void, DeliveryFailed>((resume) => {
+          const abandon = send(post, (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure)))
+          return Effect.sync(abandon)
+        })
+    }))
+  )
+
+/** The broker's side of the worker: posts out, outcomes back to their callers. */
+const connectWorker = (caPem: string | undefined, entry: WorkerEntry) => {
+  /** Callers waiting for an outcome, by post id. */
+  const pending = new Map<number, (failure: DeliveryFailed | undefined) => void>()
+  let nextId = 0
+  let worker: Worker | undefined
+  let outgoing: Array<ToWorker[number]> = []
+  let closed = false
+
+  const flush = () => {
+    if (outgoing.length === 0) return
+    const batch = outgoing
+    outgoing = []
+    worker?.postMessage(batch satisfies ToWorker)
+  }
+  const enqueue = (item: ToWorker[number]) => {
+    if (outgoing.push(item) === 1) setImmediate(flush)
+  }
+  /** The worker is gone: its posts in flight fail, and the next post starts another. */
+  const lost = (gone: Worker, reason: string) => {
+    if (worker !== gone) return
+    worker = undefined
+    outgoing = []
+    const failure = new DeliveryFailed({ reason })
+    const callers = [...pending.values()]
+    pending.clear()
+    for (const done of callers) done(failure)
+  }
+  const start = (): Worker => {
+    const started = new Worker(entry.script, { eval: entry.eval, workerData: { caPem } satisfies WorkerData })
+    // Held open only while posts are in flight (see `send`), as node's own pooled sockets are: an
+    // idle sender does not keep the process alive.
+    started.unref()
+    started.on("message", (outcomes: FromWorker) => {
+      for (const { id, failure } of outcomes) {
+        const done = pending.get(id)
+        if (done === undefined) continue
+        pending.delete(id)
+        if (pending.size === 0) started.unref()
+        done(failure === undefined ? undefined : new DeliveryFailed({ reason: failure }))
       }
     })
-  )
+    started.on("error", (error) => lost(started, `the delivery worker failed: ${error.message}`))
+    started.on("exit", (code) => lost(started, `the delivery worker exited with code ${code}`))
+    return started
+  }
+
+  const send: HttpSender["send"] = (post, done) => {
+    if (closed) {
+      done(new DeliveryFailed({ reason: "the delivery worker is stopped" }))
+      return () => undefined
+    }
+    const current = worker ?? (worker = start())
+    const id = nextId++
+    if (pending.size === 0) current.ref()
+    pending.set(id, done)
+    enqueue({ _tag: "Post", id, post })
+    // The worker destroys the request and reports the abandonment as the post's outcome.
+    return () => {
+      if (pending.has(id) && worker === current) enqueue({ _tag: "Abandon", id })
+    }
+  }
+  const close = async (): Promise<void> => {
+    closed = true
+    const running = worker
+    if (running === undefined) return
+    lost(running, "the delivery worker is stopped")
+    await running.terminate()
+  }
+  return { send, close }
+}
 
 /** An endpoint URL as a destination, or why it cannot be one. */
 const parseDestination = (endpoint: string, agents: { readonly http: http.Agent; readonly https: https.Agent }): Destination | DeliveryFailed => {
