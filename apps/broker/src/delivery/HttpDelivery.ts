@@ -8,6 +8,9 @@
  * status is a delivery, anything else (another status, a refused connection, a TLS failure, a
  * timeout) is a failed attempt that the retry policy decides about.
  *
+ * The requests are made on a worker thread (HttpDeliveryWorker runs `makeRequester`); the broker's
+ * side (`makeHttpSender`) hands each post over and hands each outcome back to its caller.
+ *
  * @since 0.1.0
  */
 import { Data, Effect } from "effect"
@@ -307,7 +310,14 @@ const connectWorker = (caPem: string | undefined, entry: WorkerEntry) => {
       done(new DeliveryFailed({ reason: "the delivery worker is stopped" }))
       return () => undefined
     }
-    const current = worker ?? (worker = start())
+    let current: Worker
+    try {
+      current = worker ?? (worker = start())
+    } catch (error) {
+      // Node refuses some entries at once rather than by an "error" event (say, a path that is not absolute).
+      done(new DeliveryFailed({ reason: `the delivery worker failed: ${error instanceof Error ? error.message : String(error)}` }))
+      return () => undefined
+    }
     const id = nextId++
     if (pending.size === 0) current.ref()
     pending.set(id, done)

@@ -89,6 +89,8 @@ describe("HttpDelivery's worker", () => {
       const second = yield* Effect.flip(sender.post(notification("http://127.0.0.1:9/")))
       expect(first.reason).toContain("the delivery worker failed")
       expect(second.reason).toContain("the delivery worker failed")
+      const refused = yield* HttpDelivery.makeHttpSender(undefined, { script: "not/an/absolute/path.js", eval: false })
+      expect((yield* Effect.flip(refused.post(notification("http://127.0.0.1:9/")))).reason).toContain("must be an absolute path")
     }))
 
   it.scopedLive("posts after the sender's scope closed fail at once", () =>
