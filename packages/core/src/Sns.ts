@@ -52,7 +52,8 @@ export type Event =
         /** The record as stored (a sealed body stays sealed), so delivery need not read it back. */
         readonly message: StoredMessage
         readonly bytes: number
-        readonly deliveries: number
+        /** The subscriptions the message is to be delivered to (what routing matched). */
+        readonly subscriptionArns: ReadonlyArray<string>
         readonly filteredOut: Routing.Decision["filteredOut"]
       }>
     }
@@ -378,7 +379,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
             messageId: p.message.messageId,
             message: p.message,
             bytes: p.bytes,
-            deliveries: p.subscriptionArns.length,
+            subscriptionArns: p.subscriptionArns,
             filteredOut: p.filteredOut
           }))
         })

@@ -63,14 +63,25 @@ export interface Options {
   readonly concurrency?: number | undefined
 }
 
-/** Attempts in flight at once, unless the options say otherwise. */
-export const DEFAULT_CONCURRENCY = 32
+/**
+ * Attempts in flight at once, unless the options say otherwise. The posts themselves run on the
+ * delivery worker thread, so a slot costs the event loop little while its endpoint answers; with 32,
+ * delivery to one local subscriber fell behind a steady stream of publishes, because each slot
+ * also waits out the event loop's turns.
+ */
+export const DEFAULT_CONCURRENCY = 128
 
 /** After an unexpected failure of the loop itself (a store error), wait this long before trying again. */
 const PAUSE_AFTER_FAILURE = Duration.seconds(1)
 
 /** A confirmation request that fails is retried three times, 1, 2 and 4 seconds apart. */
 const confirmationRetries = Schedule.intersect(Schedule.exponential(Duration.seconds(1)), Schedule.recurs(3))
+
+/** How often the store is read for due deliveries while announcements keep the backlog busy. */
+const READ_INTERVAL_MS = 50
+
+/** Started candidates dropped from the front of the backlog array once this many have piled up. */
+const COMPACT_AFTER = 1024
 
 /** Recently accepted messages kept for their first delivery (see `recent`): a few MiB of 1 KiB messages. */
 const RECENT_MESSAGES_KEPT = 4096
@@ -157,12 +168,31 @@ export const start = (
     /** Confirmation tokens already sent, so an attribute change on a pending subscription sends nothing new. */
     const confirmed = new Set<string>()
     /**
-     * Due deliveries the last read found and not yet started, in the order to start them, from
-     * `next` on. Starting them as slots free up, before reading again, reads each due row about
-     * once or twice rather than once per finished attempt.
+     * Deliveries to start, in order, from `next` on: what reads of the store found due, then what
+     * was announced since. Starting them as slots free up, before reading again, reads each due row
+     * about once or twice rather than once per finished attempt.
      */
-    let backlog: ReadonlyArray<Candidate> = []
+    let backlog: Array<Candidate> = []
     let next = 0
+    /** The backlog's deliveries not started yet: neither a read nor an announcement adds them twice. */
+    const queued = new Set<string>()
+    /**
+     * Deliveries of messages just accepted (standard topics), from the service's events, waiting for
+     * the next pass to join the backlog. A new message's deliveries are known the moment it is
+     * committed, so under a steady stream of publishes the store is read only every
+     * READ_INTERVAL_MS (for retries come due) instead of after every few attempts.
+     */
+    let announced: Array<MessageStore.PendingDelivery> = []
+    /**
+     * How many deliveries may wait in the backlog before announcements stop adding to it (endpoints
+     * slower than publishers): the rest are in the store, where reads find them. Kept small because
+     * each read looks past what waits.
+     */
+    const announcedLimit = 4 * concurrency
+    /** Whether announcements came since the store was last read. */
+    let announcedSinceRead = false
+    /** When the store was last read for due deliveries. */
+    let lastRead = Number.NEGATIVE_INFINITY
     /** Rows the last read left behind (behind a FIFO lane, throttled), so the next read looks past them. */
     let skipped = 0
     /** Messages the last read loaded for their FIFO data, handed to their attempts so they are not read twice. */
@@ -463,16 +493,20 @@ export const start = (
      */
     const readDue = (now: number) =>
       Effect.gen(function* () {
-        const limit = inFlight.size + concurrency + skipped
+        const limit = inFlight.size + queued.size + concurrency + skipped
         const due = yield* store.due(now, limit)
         const registry = yield* sns.registry
         skipped = 0
         loaded = new Map()
+        // Lanes whose head is already in the backlog, not started yet: nothing of theirs may join it.
+        const waitingLanes = new Set<string>()
+        for (let i = next; i < backlog.length; i++) if (backlog[i]!.lane !== undefined) waitingLanes.add(backlog[i]!.lane!)
         // Per FIFO lane, the waiting delivery with the lowest sequence number.
         const laneChoice = new Map<string, { readonly messageId: string; readonly sequenceNumber: string }>()
         const candidates: Array<Candidate> = []
         for (const delivery of due) {
-          if (inFlight.has(deliveryKey(delivery))) continue
+          const key = deliveryKey(delivery)
+          if (inFlight.has(key) || queued.has(key)) continue
           const subscription = registry.subscriptions.get(delivery.subscriptionArn)
           const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
           // Only a FIFO topic's messages have lanes, and FifoTopic is fixed when a topic is created
@@ -498,7 +532,11 @@ export const start = (
           const lane = laneKey(delivery.subscriptionArn, fifo.messageGroupId)
           const head = lanes.get(lane)
           const chosen = laneChoice.get(lane)
-          if ((head !== undefined && head !== delivery.messageId) || (chosen !== undefined && compareSequence(chosen.sequenceNumber, fifo.sequenceNumber) < 0)) {
+          if (
+            (head !== undefined && head !== delivery.messageId) ||
+            waitingLanes.has(lane) ||
+            (chosen !== undefined && compareSequence(chosen.sequenceNumber, fifo.sequenceNumber) < 0)
+          ) {
             skipped++
             continue
           }
@@ -506,22 +544,53 @@ export const start = (
           laneChoice.set(lane, { messageId: delivery.messageId, sequenceNumber: fifo.sequenceNumber })
           candidates.push({ delivery, lane })
         }
-        backlog = candidates.filter(({ delivery, lane }) => lane === undefined || laneChoice.get(lane)?.messageId === delivery.messageId)
+        const found = candidates.filter(({ delivery, lane }) => lane === undefined || laneChoice.get(lane)?.messageId === delivery.messageId)
+        for (const { delivery } of found) queued.add(deliveryKey(delivery))
+        // What was due in the store goes before what was waiting: it was due first.
+        backlog = found.concat(backlog.slice(next))
         next = 0
+        lastRead = now
+        announcedSinceRead = false
         return due.length >= limit
       })
 
     /**
-     * Starts what may start now, from the backlog, reading the store only once the backlog is spent;
-     * tells when a throttle lifts and whether the read was full.
+     * Moves announced deliveries into the backlog, skipping any a read has already found (a delivery
+     * is visible in the store from its commit, a moment before its announcement is taken). Also drops
+     * the backlog's started part once it is large, so the array does not grow without end.
+     */
+    const takeAnnounced = () => {
+      if (next >= COMPACT_AFTER) {
+        backlog = backlog.slice(next)
+        next = 0
+      }
+      for (const delivery of announced) {
+        const key = deliveryKey(delivery)
+        if (inFlight.has(key) || queued.has(key)) continue
+        queued.add(key)
+        backlog.push({ delivery, lane: undefined })
+      }
+      announced = []
+    }
+
+    /**
+     * Starts what may start now, from the backlog; reads the store once the backlog is spent, and at
+     * least every READ_INTERVAL_MS while announcements keep it full; tells when a throttle lifts and
+     * whether there is more to do at once.
      */
     const pass = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const full = next < backlog.length ? false : yield* readDue(now)
+      takeAnnounced()
+      // While announcements arrive, they bring the new deliveries, and the store (for retries come
+      // due and FIFO messages) is read at most every READ_INTERVAL_MS; without them, whenever the
+      // backlog is spent.
+      const readDueNow = now - lastRead >= READ_INTERVAL_MS || (next >= backlog.length && !announcedSinceRead)
+      const full = readDueNow ? yield* readDue(now) : false
       const registry = yield* sns.registry
       let throttleLifts: number | undefined
       while (next < backlog.length && attempting < concurrency && !stopping) {
         const { delivery, lane } = backlog[next++]!
+        queued.delete(deliveryKey(delivery))
         const subscription = registry.subscriptions.get(delivery.subscriptionArn)
         const topic = subscription === undefined ? undefined : registry.topics.get(subscription.topicArn)
         if (subscription !== undefined && topic !== undefined) {
@@ -537,7 +606,7 @@ export const start = (
         attempting++
         attempt(delivery, lane, knownMessage(delivery.messageId) ?? (yield* store.get(delivery.messageId)), registry)
       }
-      return { throttleLifts, full }
+      return { throttleLifts, full: full || (next < backlog.length && !stopping) }
     })
 
     const waitForWork = (throttleLifts: number | undefined) =>
@@ -547,7 +616,9 @@ export const start = (
         const now = yield* Clock.currentTimeMillis
         const next = yield* store.nextDueAt
         // Due now but not started (in flight, behind its lane, or over capacity): a finishing attempt wakes us.
-        const candidates = [next !== undefined && next > now ? next : undefined, throttleLifts].filter((t): t is number => t !== undefined)
+        // Due now but held back by the read interval: look again when it has passed.
+        const readAgain = next !== undefined && next <= now && announcedSinceRead ? lastRead + READ_INTERVAL_MS : undefined
+        const candidates = [next !== undefined && next > now ? next : readAgain, throttleLifts].filter((t): t is number => t !== undefined)
         if (candidates.length === 0) return yield* Queue.take(wake)
         yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.min(...candidates) - now)))
       })
@@ -631,9 +702,15 @@ export const start = (
     const onEvent = (event: Sns.Event) =>
       Effect.gen(function* () {
         if (event._tag === "MessagesAccepted") {
-          for (const { message } of event.messages) {
+          for (const { message, subscriptionArns } of event.messages) {
             if (recent.size >= RECENT_MESSAGES_KEPT) recent.delete(recent.keys().next().value!)
             recent.set(message.messageId, message)
+            // FIFO messages wait for their lane, which a read of the store works out in order.
+            if (message.fifo !== undefined || queued.size + announced.length + subscriptionArns.length > announcedLimit) continue
+            announcedSinceRead = true
+            for (const subscriptionArn of subscriptionArns) {
+              announced.push({ messageId: message.messageId, subscriptionArn, attempts: 0, dueAt: message.timestamp })
+            }
           }
           // With every attempt slot taken a pass could start nothing; the next attempt to finish
           // wakes the loop, and its pass sees these messages then.
