@@ -46,7 +46,7 @@ export interface Entry {
  * @category encoding
  */
 export const scopeKey = (scope: Scope): string =>
-  [scope.topicArn, scope.kmsKeyId, scope.principalArn].map((p) => `${p.length}:${p}`).join("")
+  `${scope.topicArn.length}:${scope.topicArn}${scope.kmsKeyId.length}:${scope.kmsKeyId}${scope.principalArn.length}:${scope.principalArn}`
 
 /**
  * A cached data key may seal one more message when it was made for exactly this scope, is less than

@@ -63,6 +63,8 @@ export interface ValidMessage {
   readonly messageStructure: "json" | undefined
   readonly attributes: MessageAttributes
   readonly fifo: { readonly messageGroupId: string; readonly messageDeduplicationId: string } | undefined
+  /** The size SNS counts against its limit: UTF-8 body plus attributes. */
+  readonly bytes: number
 }
 
 /** PublishBatch: at most 10 entries (SEMANTICS.md §4). */
@@ -149,14 +151,15 @@ export const validateMessage = (
   }
   const attributes = MessageAttributesRules.validateAll(input.messageAttributes)
   if (Either.isLeft(attributes)) return Either.left(attributes.left)
-  if (MessageAttributesRules.messageBytes(body, attributes.right) > MessageAttributesRules.MAX_MESSAGE_BYTES) {
+  const bytes = MessageAttributesRules.messageBytes(body, attributes.right)
+  if (bytes > MessageAttributesRules.MAX_MESSAGE_BYTES) {
     return Either.left(invalidParameter("Message too long"))
   }
   const messageStructure = validateStructure(body, input.messageStructure)
   if (Either.isLeft(messageStructure)) return Either.left(messageStructure.left)
   const fifo = topic.fifo ? fifoIds(topic, input, body) : standardIds(input)
   if (Either.isLeft(fifo)) return Either.left(fifo.left)
-  return Either.right({ body, subject, messageStructure: messageStructure.right, attributes: attributes.right, fifo: fifo.right })
+  return Either.right({ body, subject, messageStructure: messageStructure.right, attributes: attributes.right, fifo: fifo.right, bytes })
 }
 
 /** A FIFO topic's message: the group id it must have and the deduplication id it gets. */

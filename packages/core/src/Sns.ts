@@ -23,7 +23,6 @@ import { Ids } from "./Ids.js"
 import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
-import * as MessageAttributes from "./MessageAttributes.js"
 import * as Permissions from "./Permissions.js"
 import * as Publish from "./Publish.js"
 import * as Registry from "./Registry.js"
@@ -338,7 +337,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           subscriptionArns: routing.subscriptionArns,
           filteredOut: routing.filteredOut,
           fifo: valid.fifo,
-          bytes: MessageAttributes.messageBytes(valid.body, valid.attributes)
+          bytes: valid.bytes
         }
       })
     }
