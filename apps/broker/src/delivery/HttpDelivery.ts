@@ -16,12 +16,9 @@
 import { Data, Effect } from "effect"
 import * as http from "node:http"
 import * as https from "node:https"
-import { existsSync } from "node:fs"
-import { createRequire } from "node:module"
-import { dirname, join } from "node:path"
 import { rootCertificates } from "node:tls"
-import { fileURLToPath, pathToFileURL } from "node:url"
 import { Worker } from "node:worker_threads"
+import { type WorkerEntry, workerEntry } from "../internal/WorkerEntry.js"
 
 /** SNS's delivery timeout (SNS guide, "Amazon SNS message delivery retries": 15 seconds). */
 export const TIMEOUT_MS = 15_000
@@ -192,45 +189,14 @@ export interface WorkerData {
   readonly caPem: string | undefined
 }
 
-/**
- * How to start the worker: a module's URL, or (`eval`) a script that loads it.
- *
- * @category models
- */
-export interface WorkerEntry {
-  readonly script: URL | string
-  readonly eval: boolean
-}
+export { typeScriptWorker, type WorkerEntry } from "../internal/WorkerEntry.js"
 
 /**
- * A worker module run from its TypeScript source. A worker thread inherits neither the parent's
- * loaders nor, on Node 20, hooks registered by `--import` in its own `execArgv` before its entry
- * loads, so the worker starts from a one-line script that imports the module through tsx's
- * `tsImport` (the `tsx/esm/api` export), found from this file rather than the working directory.
- * tsx is a development dependency of the repository: only tests run the broker from its sources.
+ * The delivery worker beside this module (`HttpDeliveryWorker`), compiled or from its source.
  *
  * @category constructors
  */
-export const typeScriptWorker = (module: URL): WorkerEntry => {
-  const tsxPackage = createRequire(import.meta.url).resolve("tsx/package.json")
-  const tsxApi = pathToFileURL(join(dirname(tsxPackage), "dist", "esm", "api", "index.mjs")).href
-  const target = JSON.stringify(module.href)
-  return { script: `import(${JSON.stringify(tsxApi)}).then((tsx) => tsx.tsImport(${target}, ${target}))`, eval: true }
-}
-
-/**
- * The delivery worker beside this module: from the compiled `dist/` (what `sealcast` runs) that is
- * `HttpDeliveryWorker.js`, which node loads as it is; when the broker runs from its sources (tests,
- * under vitest or tsx) there is no `.js` beside this file, and the `.ts` module is started through tsx.
- *
- * @category constructors
- */
-export const defaultWorkerEntry = (): WorkerEntry => {
-  const compiled = new URL("./HttpDeliveryWorker.js", import.meta.url)
-  return existsSync(fileURLToPath(compiled))
-    ? { script: compiled, eval: false }
-    : typeScriptWorker(new URL("./HttpDeliveryWorker.ts", import.meta.url))
-}
+export const defaultWorkerEntry = (): WorkerEntry => workerEntry("./HttpDeliveryWorker.js", "./HttpDeliveryWorker.ts", import.meta.url)
 
 /**
  * The sender: every post is made on a worker thread (HttpDeliveryWorker), so that the event loop
