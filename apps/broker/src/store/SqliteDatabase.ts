@@ -19,7 +19,6 @@ import Database from "better-sqlite3"
 import { Context, Effect, Layer } from "effect"
 import { mkdirSync } from "node:fs"
 import { dirname, join } from "node:path"
-import * as Pragmas from "./internal/pragmas.js"
 import { storeFailure } from "./internal/storeFailure.js"
 
 /**
@@ -30,11 +29,11 @@ import { storeFailure } from "./internal/storeFailure.js"
 export const DATABASE_FILE = "sealcast.db"
 
 /**
- * How many WAL pages trigger an automatic checkpoint.
+ * How many WAL pages trigger an automatic checkpoint (see `open`).
  *
  * @category utils
  */
-export const WAL_AUTOCHECKPOINT_PAGES = Pragmas.WAL_AUTOCHECKPOINT_PAGES
+export const WAL_AUTOCHECKPOINT_PAGES = 4000
 
 /**
  * Where the database lives in `dataDir`.
@@ -129,7 +128,18 @@ export const open = (path: string): Effect.Effect<Database.Database, Errors.Stor
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true })
       const db = new Database(path)
       try {
-        Pragmas.configureConnection(db)
+        db.pragma("journal_mode = WAL")
+        db.pragma("synchronous = NORMAL")
+        // Checkpoint when the WAL holds 4000 pages (16 MiB at the default 4 KiB page) rather than
+        // SQLite's 1000 (sqlite.org/pragma.html#pragma_wal_autocheckpoint). Every commit of a group
+        // rewrites the same few index pages; a checkpoint copies only each page's last version, so
+        // rarer checkpoints copy less: about 7% less CPU per append under load. The WAL file keeps
+        // its largest size on disk, so this is what it costs: at most 16 MiB beside the database.
+        db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
+        // SQLite leaves foreign keys off unless asked, per connection (sqlite.org/foreignkeys.html §2).
+        db.pragma("foreign_keys = ON")
+        // Wait rather than fail at once if another connection (an `sqlite3` shell) holds the lock.
+        db.pragma("busy_timeout = 5000")
         migrate(db)
         return db
       } catch (cause) {

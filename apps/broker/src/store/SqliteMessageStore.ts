@@ -2,15 +2,14 @@
  * The core's `MessageStore` port on SQLite (better-sqlite3), the broker's durable store.
  *
  * `append` resolves only after its transaction has committed (the port's durability rule), and
- * commits are grouped: every write (`append`, `settle`, `removeTopic`, `removeSubscription`,
- * `prune`) that arrives before the event loop's next check phase joins one group, handed to the
- * writer as one message and committed in one transaction, so a burst of concurrent Publish calls, or
- * of delivery outcomes, pays for one WAL commit instead of one each (`SqliteWrites` has the group's
- * rules, among them how a refused write fails alone). The writes are committed on a writer thread
- * with its own connection (`SqliteWriter`), so neither the commits nor SQLite's WAL checkpoints
- * stall the event loop that serves publishers; the reads stay on this thread's connection, which
- * sees every committed write. Why WAL with `synchronous=NORMAL` keeps the "survives kill -9" promise
- * is explained in `SqliteDatabase.ts`.
+ * commits are grouped: every `append` and `settle` that arrives before the event loop's next check
+ * phase joins one transaction, so a burst of concurrent Publish calls, or of delivery outcomes, pays
+ * for one WAL commit instead of one each. The group is first written as one plain transaction, the
+ * cheap path taken almost always. Only if some caller's write is refused (a duplicate message id) is
+ * that transaction rolled back and the group written again with each caller in its own savepoint,
+ * so the refused caller fails alone and the others commit. If the commit itself fails, every caller
+ * in the group fails with `StoreFailure`: none of them was written. Why WAL with
+ * `synchronous=NORMAL` keeps the "survives kill -9" promise is explained in `SqliteDatabase.ts`.
  *
  * @since 0.1.0
  */
@@ -18,12 +17,9 @@ import { Errors, MessageStore } from "@sealcast/core"
 import type { Message } from "@sealcast/core"
 import type Database from "better-sqlite3"
 import { Effect, Layer, Schema } from "effect"
-import type { WorkerEntry } from "../internal/WorkerEntry.js"
 import * as JsonBytes from "./internal/jsonBytes.js"
 import { storeFailure } from "./internal/storeFailure.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
-import * as SqliteWriter from "./SqliteWriter.js"
-import * as SqliteWrites from "./SqliteWrites.js"
 
 /**
  * The SQLite store: the port, plus `close`.
@@ -32,8 +28,8 @@ import * as SqliteWrites from "./SqliteWrites.js"
  */
 export interface SqliteMessageStoreService extends MessageStore.MessageStoreService {
   /**
-   * Commits the writes already queued, refuses any later write, waits for the writer to close its
-   * connection, and closes the database if this store opened it.
+   * Commits the writes already queued, refuses any later `append` or `settle`, and closes the
+   * database if this store opened it.
    */
   readonly close: Effect.Effect<void>
 }
@@ -59,6 +55,9 @@ interface MessageRow {
   readonly envelope_ciphertext: Uint8Array | null
 }
 
+/** The attributes of a message that has none, as stored: no JSON round trip for the common case. */
+const NO_ATTRIBUTES = "{}"
+
 /** Message attributes as stored: JSON whose Binary values are tagged base64 (SEMANTICS.md §4 types). */
 const StoredAttributes = Schema.Record({
   key: Schema.String,
@@ -75,10 +74,64 @@ const isStoredAttributes = Schema.is(StoredAttributes)
  * valid SNS name, SEMANTICS.md §4) into the object's prototype instead of one of its keys.
  */
 const attributesOf = (json: string): Message.StoredMessage["attributes"] => {
-  if (json === SqliteWrites.NO_ATTRIBUTES) return {}
+  if (json === NO_ATTRIBUTES) return {}
   const parsed = JsonBytes.parse(json)
   if (!isStoredAttributes(parsed)) throw new Error("the stored message attributes are malformed")
   return parsed
+}
+
+const hasAny = (record: Readonly<Record<string, unknown>>): boolean => {
+  for (const _ in record) return true
+  return false
+}
+
+/** The values `insertMessage` binds, in its column order. */
+type MessageValues = readonly [
+  id: string,
+  topicArn: string,
+  timestamp: number,
+  subject: string | null,
+  attributes: string,
+  messageStructure: string | null,
+  publisher: string,
+  fifoGroupId: string | null,
+  fifoDeduplicationId: string | null,
+  fifoSequenceNumber: string | null,
+  bodyKind: string,
+  bodyText: string | null,
+  envelopeAlgorithm: string | null,
+  envelopeKeyArn: string | null,
+  envelopeEncryptedDataKey: Uint8Array | null,
+  envelopeNonce: Uint8Array | null,
+  envelopeCiphertext: Uint8Array | null
+]
+
+/**
+ * A message as `insertMessage`'s values. Bound by position, not by name: better-sqlite3 then binds
+ * straight from the array instead of looking each `@name` up in an object, a few microseconds a row.
+ */
+const toValues = (message: Message.StoredMessage): MessageValues => {
+  const { body, fifo } = message
+  const envelope = body._tag === "Sealed" ? body.envelope : undefined
+  return [
+    message.messageId,
+    message.topicArn,
+    message.timestamp,
+    message.subject ?? null,
+    hasAny(message.attributes) ? JsonBytes.stringify(message.attributes) : NO_ATTRIBUTES,
+    message.messageStructure ?? null,
+    message.publisher,
+    fifo?.messageGroupId ?? null,
+    fifo?.messageDeduplicationId ?? null,
+    fifo?.sequenceNumber ?? null,
+    body._tag,
+    body._tag === "Plain" ? body.text : null,
+    envelope?.algorithm ?? null,
+    envelope?.keyArn ?? null,
+    envelope?.encryptedDataKey ?? null,
+    envelope?.nonce ?? null,
+    envelope?.ciphertext ?? null
+  ]
 }
 
 /** A plain `Uint8Array` copy of a BLOB, so callers never hold a `Buffer` with its different `slice`. */
@@ -128,25 +181,42 @@ const atMost = (limit: number) => Math.max(0, Math.floor(limit))
 
 /** One caller's write, waiting for its group's commit. */
 interface QueuedWrite {
-  readonly write: SqliteWrites.Write
-  readonly answer: (outcome: SqliteWrites.WriteOutcome) => void
+  /** Runs inside the group's transaction; throws to refuse this caller's write. */
+  readonly write: () => void
+  /** What the caller was doing, for the `StoreFailure` it gets if its write is refused or the commit fails. */
+  readonly doing: string
+  readonly resume: (result: Effect.Effect<void, Errors.StoreFailure>) => void
 }
 
+/** The failure a refused write reports: its own `StoreFailure` (a duplicate id), or SQLite's words. */
+const refusal = (queued: QueuedWrite, cause: unknown): Errors.StoreFailure =>
+  cause instanceof Errors.StoreFailure ? cause : storeFailure(queued.doing, cause)
+
+const isUniqueViolation = (cause: unknown) =>
+  cause instanceof Error && "code" in cause && cause.code === "SQLITE_CONSTRAINT_UNIQUE"
+
 /**
- * A store on an open, migrated database (`SqliteDatabase.open`): reads on `db`, writes on a writer
- * thread with its own connection to the same file (`SqliteWriter.onThread`, started from
- * `writerEntry` if given), or in this thread if `db` is in memory. `close` leaves `db` open unless
- * `ownsDatabase`.
+ * A store on an open, migrated database (`SqliteDatabase.open`). `close` leaves the database open
+ * unless `ownsDatabase`.
  *
  * @category constructors
  */
 export const make = (
   db: Database.Database,
-  options: { readonly ownsDatabase?: boolean; readonly writerEntry?: WorkerEntry } = {}
+  options: { readonly ownsDatabase: boolean } = { ownsDatabase: false }
 ): Effect.Effect<SqliteMessageStoreService, Errors.StoreFailure> =>
   Effect.try({
     try: () => {
       // Prepared once, reused for every call.
+      const insertMessage = db.prepare<[MessageValues]>(
+        `INSERT INTO messages (id, topic_arn, timestamp, subject, attributes, message_structure, publisher,
+           fifo_group_id, fifo_deduplication_id, fifo_sequence_number, body_kind, body_text,
+           envelope_algorithm, envelope_key_arn, envelope_encrypted_data_key, envelope_nonce, envelope_ciphertext)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      )
+      const insertDelivery = db.prepare<[string, string, number]>(
+        "INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at) VALUES (?, ?, 0, ?)"
+      )
       const selectMessage = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE id = ?")
       const selectByTopic = db.prepare<[string, number, number], MessageRow>(
         "SELECT * FROM messages WHERE topic_arn = ? AND timestamp >= ? ORDER BY seq LIMIT ?"
@@ -161,22 +231,95 @@ export const make = (
         "SELECT MIN(due_at) AS next FROM deliveries"
       )
       const countPending = db.prepare<[], { readonly n: number }>("SELECT COUNT(*) AS n FROM deliveries")
-      const writer = db.memory ? SqliteWriter.inProcess(db) : SqliteWriter.onThread(db.name, options.writerEntry)
+      const retryDelivery = db.prepare<[number, number, string, string]>(
+        "UPDATE deliveries SET attempts = ?, due_at = ? WHERE message_id = ? AND subscription_arn = ?"
+      )
+      const endDelivery = db.prepare<[string, string]>(
+        "DELETE FROM deliveries WHERE message_id = ? AND subscription_arn = ?"
+      )
+      const deleteBySubscription = db.prepare<[string]>("DELETE FROM deliveries WHERE subscription_arn = ?")
+      // The deliveries go with their messages by the foreign key's ON DELETE CASCADE.
+      const deleteByTopic = db.prepare<[string]>("DELETE FROM messages WHERE topic_arn = ?")
+      const deleteSettled = db.prepare<[number]>(
+        `DELETE FROM messages WHERE timestamp < ?
+           AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.message_id = messages.id)`
+      )
+
+      const appendEntries = (entries: ReadonlyArray<MessageStore.AppendEntry>): void => {
+        for (const { message, subscriptionArns } of entries) {
+          try {
+            insertMessage.run(toValues(message))
+          } catch (cause) {
+            if (isUniqueViolation(cause)) throw new Errors.StoreFailure({ message: `Message ${message.messageId} is already stored` })
+            throw cause
+          }
+          // A Set only when there is something to deduplicate: one subscriber is the common case.
+          const distinct = subscriptionArns.length > 1 ? new Set(subscriptionArns) : subscriptionArns
+          for (const subscriptionArn of distinct) {
+            insertDelivery.run(message.messageId, subscriptionArn, message.timestamp)
+          }
+        }
+      }
+
+      /** Set when a caller's write threw inside `writeGroup`, as opposed to its BEGIN or COMMIT failing. */
+      let writeRefused = false
+
+      /** The cheap path: the whole group in one transaction, no savepoints. */
+      const writeGroup = db.transaction((group: ReadonlyArray<QueuedWrite>) => {
+        writeRefused = false
+        for (const queued of group) {
+          try {
+            queued.write()
+          } catch (cause) {
+            writeRefused = true
+            throw cause
+          }
+        }
+      })
+
+      /** One caller's write, all or none; nested in `writeEachAlone`'s transaction it is a SAVEPOINT. */
+      const writeInSavepoint = db.transaction((queued: QueuedWrite) => queued.write())
+
+      /** The fallback after a refusal: each caller in its own savepoint, so a refused one fails alone. */
+      const writeEachAlone = db.transaction(
+        (group: ReadonlyArray<QueuedWrite>, refused: Map<QueuedWrite, Errors.StoreFailure>) => {
+          for (const queued of group) {
+            try {
+              writeInSavepoint(queued)
+            } catch (cause) {
+              refused.set(queued, refusal(queued, cause))
+            }
+          }
+        }
+      )
 
       let queue: Array<QueuedWrite> = []
       let flushScheduled = false
-      let closing: Promise<void> | undefined
+      let closed = false
 
       const commitQueued = (): void => {
         flushScheduled = false
         const group = queue
         queue = []
         if (group.length === 0) return
-        // The writer answers one outcome per write, in order.
-        writer.write(
-          group.map((queued) => queued.write),
-          (outcomes) => group.forEach((queued, i) => queued.answer(outcomes[i]!))
-        )
+        const refused = new Map<QueuedWrite, Errors.StoreFailure>()
+        try {
+          try {
+            writeGroup(group)
+          } catch (cause) {
+            // better-sqlite3 has rolled the group back. Only a refused write is worth a second try;
+            // a failed BEGIN or COMMIT would fail again.
+            if (!writeRefused) throw cause
+            writeEachAlone(group, refused)
+          }
+        } catch (cause) {
+          for (const queued of group) queued.resume(Effect.fail(storeFailure(queued.doing, cause)))
+          return
+        }
+        for (const queued of group) {
+          const failure = refused.get(queued)
+          queued.resume(failure === undefined ? Effect.void : Effect.fail(failure))
+        }
       }
 
       /**
@@ -185,25 +328,20 @@ export const make = (
        * callbacks of this loop turn, so the Publish calls parsed (and the deliveries answered) in
        * the same turn share one commit.
        */
-      const enqueue = <A>(write: SqliteWrites.Write, succeed: (changes: number) => Effect.Effect<A>) =>
-        Effect.async<A, Errors.StoreFailure>((resume) => {
-          if (closing !== undefined) {
+      const enqueue = (doing: string, write: () => void): Effect.Effect<void, Errors.StoreFailure> =>
+        Effect.async<void, Errors.StoreFailure>((resume) => {
+          if (closed) {
             resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
             return
           }
-          const queued: QueuedWrite = {
-            write,
-            answer: (outcome) =>
-              resume(typeof outcome === "number" ? succeed(outcome) : Effect.fail(new Errors.StoreFailure({ message: outcome })))
-          }
+          const queued: QueuedWrite = { write, doing, resume }
           queue.push(queued)
           if (!flushScheduled) {
             flushScheduled = true
             setImmediate(commitQueued)
           }
-          // A write interrupted before its group is handed to the writer is taken out of the queue:
-          // nothing of it is written. Once handed over, an interruption cannot undo it (the caller
-          // just never hears).
+          // A write interrupted before its group commits is taken out of the queue: nothing of it is
+          // written. Once committed, an interruption cannot undo it (the caller just never hears).
           return Effect.sync(() => {
             queue = queue.filter((q) => q !== queued)
           })
@@ -213,7 +351,7 @@ export const make = (
         Effect.try({ try: f, catch: (cause) => storeFailure(doing, cause) })
 
       return {
-        append: (entries) => enqueue(SqliteWrites.appendWrite(entries), () => Effect.void),
+        append: (entries) => enqueue("Cannot store the messages", () => appendEntries(entries)),
         get: (messageId) =>
           run("Cannot read the message", () => {
             const row = selectMessage.get(messageId)
@@ -226,19 +364,29 @@ export const make = (
         nextDueAt: run("Cannot read the next due delivery", () => selectNextDueAt.get()?.next ?? undefined),
         // In the group commit, the settles of a busy dispatcher share one transaction per event-loop
         // turn with the appends, instead of paying a WAL commit each.
-        settle: (settlements) => enqueue(SqliteWrites.settleWrite(settlements), () => Effect.void),
+        settle: (settlements) =>
+          enqueue("Cannot record the delivery outcomes", () => {
+            for (const { messageId, subscriptionArn, outcome } of settlements) {
+              if (outcome._tag === "Retry") retryDelivery.run(outcome.attempts, outcome.dueAt, messageId, subscriptionArn)
+              else endDelivery.run(messageId, subscriptionArn)
+            }
+          }),
         pendingCount: run("Cannot count the pending deliveries", () => countPending.get()?.n ?? 0),
-        // Writes too, so they go through the same queue: ordered with the appends and settles before them.
-        removeSubscription: (subscriptionArn) => enqueue(["removeSubscription", subscriptionArn], () => Effect.void),
-        removeTopic: (topicArn) => enqueue(["removeTopic", topicArn], () => Effect.void),
-        prune: (before) => enqueue(["prune", before], Effect.succeed),
-        close: Effect.promise(() =>
-          closing ??= (async () => {
-            commitQueued()
-            await writer.close()
-            if (options.ownsDatabase === true) db.close()
-          })()
-        )
+        removeSubscription: (subscriptionArn) =>
+          run("Cannot remove the subscription's deliveries", () => {
+            deleteBySubscription.run(subscriptionArn)
+          }),
+        removeTopic: (topicArn) =>
+          run("Cannot remove the topic's messages", () => {
+            deleteByTopic.run(topicArn)
+          }),
+        prune: (before) => run("Cannot prune old messages", () => deleteSettled.run(before).changes),
+        close: Effect.sync(() => {
+          if (closed) return
+          closed = true
+          commitQueued()
+          if (options.ownsDatabase) db.close()
+        })
       }
     },
     catch: (cause) => storeFailure("Cannot prepare the message store", cause)

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
-import { typeScriptWorker } from "../../src/internal/WorkerEntry.js"
 import * as SqliteDatabase from "../../src/store/SqliteDatabase.js"
 import * as SqliteMessageStore from "../../src/store/SqliteMessageStore.js"
 
@@ -177,34 +176,5 @@ describe("SqliteMessageStore", () => {
       yield* store.close
       expect(db.open).toBe(true)
       db.close()
-    }))
-
-  it.effect("removeTopic goes through the writer's queue: ordered after the appends queued before it", () =>
-    Effect.gen(function* () {
-      const store = yield* SqliteMessageStore.open({ path: join(root, "ordered", "sealcast.db") })
-      const [appended, removed] = yield* Effect.all([store.append([entry("gone")]), store.removeTopic(TOPIC)], {
-        concurrency: "unbounded"
-      })
-      expect([appended, removed]).toEqual([undefined, undefined])
-      expect(yield* store.get("gone")).toBeUndefined()
-      expect(yield* store.pendingCount).toBe(0)
-      yield* store.close
-    }))
-
-  it.effect("if the writer thread dies, its writes in flight fail with StoreFailure and the next write starts another", () =>
-    Effect.gen(function* () {
-      const path = join(root, "crash", "sealcast.db")
-      const db = yield* SqliteDatabase.open(path)
-      const store = yield* SqliteMessageStore.make(db, {
-        ownsDatabase: true,
-        writerEntry: typeScriptWorker(new URL("./support/CrashOnceWriter.ts", import.meta.url))
-      })
-      const lost = yield* Effect.flip(store.append([entry("lost")]))
-      expect(lost.message).toBe("Cannot store the messages: the store's writer thread exited with code 1")
-      yield* store.append([entry("kept")])
-      expect(yield* store.get("lost")).toBeUndefined()
-      expect(yield* store.get("kept")).toBeDefined()
-      yield* store.close
-      expect(db.open).toBe(false)
     }))
 })
