@@ -607,21 +607,24 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       registry: currentRegistry,
 
+      // Runs for every delivery of a sealed body: the clock is read in place, and a data key opened
+      // in the last 5 minutes is used without a KMS call or a generator.
       openBody: (message) => {
         const body = message.body
         if (body._tag === "Plain") return Effect.succeed(body.text)
-        return Effect.gen(function* () {
-          const at = yield* now
+        return Effect.clockWith((clock) => {
+          const at = clock.unsafeCurrentTimeMillis()
           const cacheKey = bytesKey(body.envelope.encryptedDataKey)
-          let opened = openedKeys.get(cacheKey)
-          if (opened === undefined || !DataKeyCache.canReuseOpened(opened.openedAt, at)) {
-            const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }
-            const { plaintext } = yield* kms.decrypt(body.envelope.encryptedDataKey, EncryptionContext.forTopic(message.topicArn), caller)
-            opened = { plaintext, openedAt: at }
-            openedKeys.set(cacheKey, opened)
+          const opened = openedKeys.get(cacheKey)
+          const openWith = (plaintext: Uint8Array) =>
+            Encryption.open(cipher, body.envelope, plaintext, message.topicArn, message.messageId)
+          if (opened !== undefined && DataKeyCache.canReuseOpened(opened.openedAt, at)) return openWith(opened.plaintext)
+          const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }
+          return Effect.flatMap(kms.decrypt(body.envelope.encryptedDataKey, EncryptionContext.forTopic(message.topicArn), caller), ({ plaintext }) => {
+            openedKeys.set(cacheKey, { plaintext, openedAt: at })
             for (const [k, v] of openedKeys) if (!DataKeyCache.canReuseOpened(v.openedAt, at)) openedKeys.delete(k)
-          }
-          return yield* Encryption.open(cipher, body.envelope, opened.plaintext, message.topicArn, message.messageId)
+            return openWith(plaintext)
+          })
         })
       },
 
