@@ -614,11 +614,15 @@ export const start = (
         // With every slot taken, only a finishing attempt can start anything, and it wakes the loop.
         if (attempting >= concurrency) return yield* Queue.take(wake)
         const now = yield* Clock.currentTimeMillis
+        // While announcements flow, the store is read again once the read interval has passed,
+        // which finds whatever has come due by then: no need to ask when that is.
+        if (announcedSinceRead) {
+          const readAgain = Math.min(lastRead + READ_INTERVAL_MS, throttleLifts ?? Infinity)
+          return yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.max(0, readAgain - now))))
+        }
         const next = yield* store.nextDueAt
         // Due now but not started (in flight, behind its lane, or over capacity): a finishing attempt wakes us.
-        // Due now but held back by the read interval: look again when it has passed.
-        const readAgain = next !== undefined && next <= now && announcedSinceRead ? lastRead + READ_INTERVAL_MS : undefined
-        const candidates = [next !== undefined && next > now ? next : readAgain, throttleLifts].filter((t): t is number => t !== undefined)
+        const candidates = [next !== undefined && next > now ? next : undefined, throttleLifts].filter((t): t is number => t !== undefined)
         if (candidates.length === 0) return yield* Queue.take(wake)
         yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.min(...candidates) - now)))
       })
