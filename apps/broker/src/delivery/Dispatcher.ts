@@ -734,6 +734,10 @@ export const start = (
     // (a crash between the commit and the send), so each start asks again, once per token.
     for (const s of (yield* sns.registry).subscriptions.values()) yield* requestConfirmation(s)
 
-    yield* FiberSet.run(fibers, Effect.forever(Effect.flatMap(Queue.take(events), onEvent)))
+    // Everything waiting is taken at once: one wake-up per burst of publishes, not one per event.
+    yield* FiberSet.run(
+      fibers,
+      Effect.forever(Effect.flatMap(Queue.takeBetween(events, 1, Number.MAX_SAFE_INTEGER), (taken) => Effect.forEach(taken, onEvent, { discard: true })))
+    )
     yield* FiberSet.run(fibers, loop)
   })

@@ -185,5 +185,10 @@ export const follow = (metrics: Metrics): Effect.Effect<void, never, Sns.Sns | S
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
     const events = yield* sns.events
-    yield* Effect.forkScoped(Effect.forever(Effect.map(Queue.take(events), metrics.observe)))
+    // Everything waiting is taken at once: one wake-up per burst of publishes, not one per event.
+    yield* Effect.forkScoped(
+      Effect.forever(Effect.map(Queue.takeBetween(events, 1, Number.MAX_SAFE_INTEGER), (taken) => {
+        for (const event of taken) metrics.observe(event)
+      }))
+    )
   })
