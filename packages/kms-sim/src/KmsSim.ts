@@ -284,7 +284,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
         known = new Map()
         verdicts.set(key, known)
       }
-      const question = `${action} ${caller.accountId} ${caller.principalArn} ${caller.viaService ?? ""}`
+      const question = `${action}\u0000${caller.accountId}\u0000${caller.principalArn}\u0000${caller.viaService ?? ""}`
       let decision = known.get(question)
       if (decision === undefined) {
         decision = decide(key, action, caller, context)
