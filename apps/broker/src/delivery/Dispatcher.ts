@@ -358,7 +358,10 @@ export const start = (
     }
 
     const releaseLane = (lane: string | undefined, messageId: string) => {
-      if (lane !== undefined && lanes.get(lane) === messageId) lanes.delete(lane)
+      if (lane === undefined || lanes.get(lane) !== messageId) return
+      lanes.delete(lane)
+      // The lane's next message is found by a read: make the next pass read, whatever the interval.
+      lastRead = Number.NEGATIVE_INFINITY
     }
 
     /** The attempt's outcome is stored (or could not be): reads may see its row again, and a stop waits for it no longer. */
@@ -709,8 +712,13 @@ export const start = (
           for (const { message, subscriptionArns } of event.messages) {
             if (recent.size >= RECENT_MESSAGES_KEPT) recent.delete(recent.keys().next().value!)
             recent.set(message.messageId, message)
-            // FIFO messages wait for their lane, which a read of the store works out in order.
-            if (message.fifo !== undefined || queued.size + announced.length + subscriptionArns.length > announcedLimit) continue
+            // FIFO messages wait for their lane, which a read of the store works out in order: the
+            // next pass reads, whatever the interval.
+            if (message.fifo !== undefined) {
+              lastRead = Number.NEGATIVE_INFINITY
+              continue
+            }
+            if (queued.size + announced.length + subscriptionArns.length > announcedLimit) continue
             announcedSinceRead = true
             for (const subscriptionArn of subscriptionArns) {
               announced.push({ messageId: message.messageId, subscriptionArn, attempts: 0, dueAt: message.timestamp })
