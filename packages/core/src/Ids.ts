@@ -18,11 +18,10 @@ export interface IdsService {
   /** A random (version 4) UUID, RFC 9562 §5.4: subscription ids, tokens' ids, KMS key ids. */
   readonly uuid: Effect.Effect<string>
   /**
-   * The same draws as plain calls, for hot paths that already run inside an effect (Effect's naming:
+   * `randomBytes` as a plain call, for hot paths that already run inside an effect (Effect's naming:
    * `unsafe` marks a side effect performed where it is called, not described for later).
    */
   readonly unsafeRandomBytes: (n: number) => Uint8Array
-  readonly unsafeUuid: () => string
   /** A time-ordered (version 7) UUID for the instant `unixMs`: SNS message ids (`uuidV7FromBytes`). */
   readonly unsafeUuidV7: (unixMs: number) => string
 }
@@ -87,12 +86,10 @@ export const uuidV7FromBytes = (unixMs: number, random: Uint8Array): string => {
 }
 
 const fromSource = (source: (n: number) => Uint8Array): IdsService => {
-  const unsafeUuid = () => uuidFromBytes(source(16))
   return {
     randomBytes: (n) => Effect.sync(() => source(n)),
-    uuid: Effect.sync(unsafeUuid),
+    uuid: Effect.sync(() => uuidFromBytes(source(16))),
     unsafeRandomBytes: source,
-    unsafeUuid,
     unsafeUuidV7: (unixMs) => uuidV7FromBytes(unixMs, source(UUID_V7_RANDOM_BYTES))
   }
 }

@@ -47,7 +47,6 @@ export type Event =
       readonly _tag: "MessagesAccepted"
       readonly topicArn: string
       readonly messages: ReadonlyArray<{
-        readonly messageId: string
         /** The record as stored (a sealed body stays sealed), so delivery need not read it back. */
         readonly message: StoredMessage
         readonly bytes: number
@@ -375,7 +374,6 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           _tag: "MessagesAccepted",
           topicArn: topic.arn,
           messages: stored.map((p) => ({
-            messageId: p.message.messageId,
             message: p.message,
             bytes: p.bytes,
             subscriptionArns: p.subscriptionArns,

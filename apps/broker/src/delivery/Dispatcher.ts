@@ -612,6 +612,10 @@ export const start = (
       return { throttleLifts, full: full || (next < backlog.length && !stopping) }
     })
 
+    /** Waits for a wake-up, or until `at` at the latest. */
+    const wakeOrAt = (at: number, now: number) =>
+      Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.max(0, at - now))))
+
     const waitForWork = (throttleLifts: number | undefined) =>
       Effect.gen(function* () {
         // With every slot taken, only a finishing attempt can start anything, and it wakes the loop.
@@ -620,14 +624,13 @@ export const start = (
         // While announcements flow, the store is read again once the read interval has passed,
         // which finds whatever has come due by then: no need to ask when that is.
         if (announcedSinceRead) {
-          const readAgain = Math.min(lastRead + READ_INTERVAL_MS, throttleLifts ?? Infinity)
-          return yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.max(0, readAgain - now))))
+          return yield* wakeOrAt(Math.min(lastRead + READ_INTERVAL_MS, throttleLifts ?? Infinity), now)
         }
         const next = yield* store.nextDueAt
         // Due now but not started (in flight, behind its lane, or over capacity): a finishing attempt wakes us.
         const candidates = [next !== undefined && next > now ? next : undefined, throttleLifts].filter((t): t is number => t !== undefined)
         if (candidates.length === 0) return yield* Queue.take(wake)
-        yield* Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.min(...candidates) - now)))
+        yield* wakeOrAt(Math.min(...candidates), now)
       })
 
     const loop = Effect.gen(function* () {

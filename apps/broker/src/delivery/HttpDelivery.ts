@@ -189,8 +189,6 @@ export interface WorkerData {
   readonly caPem: string | undefined
 }
 
-export { typeScriptWorker, type WorkerEntry } from "../internal/WorkerEntry.js"
-
 /**
  * The delivery worker beside this module (`HttpDeliveryWorker`), compiled or from its source.
  *

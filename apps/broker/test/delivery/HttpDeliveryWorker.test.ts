@@ -3,6 +3,7 @@ import { Effect, Fiber } from "effect"
 import * as http from "node:http"
 import type { AddressInfo } from "node:net"
 import * as HttpDelivery from "../../src/delivery/HttpDelivery.js"
+import * as WorkerEntry from "../../src/internal/WorkerEntry.js"
 import { eventually, startSubscriber } from "./support/Fixtures.js"
 
 const notification = (url: string, body = "hello"): HttpDelivery.Post => ({
@@ -69,7 +70,7 @@ describe("HttpDelivery's worker", () => {
     Effect.gen(function* () {
       const endpoint = yield* silentEndpoint
       const answering = yield* subscriber
-      const crashing = HttpDelivery.typeScriptWorker(new URL("./support/CrashingWorker.ts", import.meta.url))
+      const crashing = WorkerEntry.typeScriptWorker(new URL("./support/CrashingWorker.ts", import.meta.url))
       const sender = yield* HttpDelivery.makeHttpSender(undefined, crashing)
       const waiting = yield* Effect.fork(Effect.flip(sender.post(notification(endpoint.url))))
       yield* eventually(() => endpoint.seen.requests === 1)

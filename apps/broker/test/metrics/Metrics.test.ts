@@ -23,8 +23,8 @@ describe("Metrics", () => {
       _tag: "MessagesAccepted",
       topicArn: topic,
       messages: [
-        { messageId: "a", message: stored("a"), bytes: 100, subscriptionArns: ["s"], filteredOut: { FilteredOut: 2 } },
-        { messageId: "b", message: stored("b"), bytes: 50, subscriptionArns: [], filteredOut: { NoMessageAttributes: 1, InvalidMessageBody: 3 } }
+        { message: stored("a"), bytes: 100, subscriptionArns: ["s"], filteredOut: { FilteredOut: 2 } },
+        { message: stored("b"), bytes: 50, subscriptionArns: [], filteredOut: { NoMessageAttributes: 1, InvalidMessageBody: 3 } }
       ]
     })
     metrics.delivered(topic, "https")
