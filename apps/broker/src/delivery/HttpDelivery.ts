@@ -9,7 +9,7 @@
  * timeout) is a failed attempt that the retry policy decides about.
  *
  * The requests are made on a worker thread (HttpDeliveryWorker runs `makeRequester`); the broker's
- * side (`makeHttpSender`) hands each post over and hands each outcome back to its caller.
+ * side (`makeHttpPoster`) hands each post over and hands each outcome back to its caller.
  *
  * @since 0.1.0
  */
@@ -18,6 +18,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import { rootCertificates } from "node:tls"
 import { Worker } from "node:worker_threads"
+import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import { type WorkerEntry, workerEntry } from "../internal/WorkerEntry.js"
 
 /** SNS's delivery timeout (SNS guide, "Amazon SNS message delivery retries": 15 seconds). */
@@ -76,11 +77,11 @@ export const headerLines = (post: Post, destination: Destination, contentLength:
 /**
  * @category models
  */
-export interface HttpSender {
+export interface HttpPoster {
   /**
    * Posts and calls `done` once, with the failure or `undefined` for a 2xx answer; returns a
-   * function that abandons the request (then `done` reports the abandonment). The dispatcher's
-   * per-delivery path uses this callback form directly, with no fiber of its own per request.
+   * function that abandons the request (then `done` reports the abandonment). The per-delivery path
+   * (`HttpSender`) uses this callback form directly, with no fiber of its own per request.
    */
   readonly send: (post: Post, done: (failure: DeliveryFailed | undefined) => void) => () => void
   /** `send` as an Effect; interrupting it abandons the request. */
@@ -111,7 +112,7 @@ const DESTINATION_CACHE_LIMIT = 10_000
  *
  * @category constructors
  */
-export const makeRequester = (caPem: string | undefined): HttpSender["send"] => {
+export const makeRequester = (caPem: string | undefined): HttpPoster["send"] => {
   const agents = {
     http: new http.Agent({ keepAlive: true }),
     https: new https.Agent({ keepAlive: true, ca: caPem === undefined ? [...rootCertificates] : [...rootCertificates, caPem] })
@@ -197,7 +198,7 @@ export interface WorkerData {
 export const defaultWorkerEntry = (): WorkerEntry => workerEntry("./HttpDeliveryWorker.js", "./HttpDeliveryWorker.ts", import.meta.url)
 
 /**
- * The sender: every post is made on a worker thread (HttpDeliveryWorker), so that the event loop
+ * The poster: every post is made on a worker thread (HttpDeliveryWorker), so that the event loop
  * serving publishers spends only a structured clone of the post on it, and one message per batch of
  * outcomes, instead of node's HTTP client work (request objects, agent bookkeeping, socket writes,
  * response parsing), which was a large share of that loop's time under load. Posts and outcomes of
@@ -210,9 +211,9 @@ export const defaultWorkerEntry = (): WorkerEntry => workerEntry("./HttpDelivery
  *
  * @category constructors
  */
-export const makeHttpSender = (caPem: string | undefined, worker: WorkerEntry = defaultWorkerEntry()) =>
+export const makeHttpPoster = (caPem: string | undefined, worker: WorkerEntry = defaultWorkerEntry()) =>
   Effect.acquireRelease(Effect.sync(() => connectWorker(caPem, worker)), (link) => Effect.promise(link.close)).pipe(
-    Effect.map(({ send }): HttpSender => ({
+    Effect.map(({ send }): HttpPoster => ({
       send,
       post: (post) =>
         Effect.async<void, DeliveryFailed>((resume) => {
@@ -228,23 +229,14 @@ const connectWorker = (caPem: string | undefined, entry: WorkerEntry) => {
   const pending = new Map<number, (failure: DeliveryFailed | undefined) => void>()
   let nextId = 0
   let worker: Worker | undefined
-  let outgoing: Array<ToWorker[number]> = []
   let closed = false
 
-  const flush = () => {
-    if (outgoing.length === 0) return
-    const batch = outgoing
-    outgoing = []
-    worker?.postMessage(batch satisfies ToWorker)
-  }
-  const enqueue = (item: ToWorker[number]) => {
-    if (outgoing.push(item) === 1) setImmediate(flush)
-  }
+  const outgoing = batchUntilNextTurn<ToWorker[number]>((batch) => worker?.postMessage(batch satisfies ToWorker))
   /** The worker is gone: its posts in flight fail, and the next post starts another. */
   const lost = (gone: Worker, reason: string) => {
     if (worker !== gone) return
     worker = undefined
-    outgoing = []
+    outgoing.clear()
     const failure = new DeliveryFailed({ reason })
     const callers = [...pending.values()]
     pending.clear()
@@ -269,7 +261,7 @@ const connectWorker = (caPem: string | undefined, entry: WorkerEntry) => {
     return started
   }
 
-  const send: HttpSender["send"] = (post, done) => {
+  const send: HttpPoster["send"] = (post, done) => {
     if (closed) {
       done(new DeliveryFailed({ reason: "the delivery worker is stopped" }))
       return () => undefined
@@ -285,10 +277,10 @@ const connectWorker = (caPem: string | undefined, entry: WorkerEntry) => {
     const id = nextId++
     if (pending.size === 0) current.ref()
     pending.set(id, done)
-    enqueue({ _tag: "Post", id, post })
+    outgoing.add({ _tag: "Post", id, post })
     // The worker destroys the request and reports the abandonment as the post's outcome.
     return () => {
-      if (pending.has(id) && worker === current) enqueue({ _tag: "Abandon", id })
+      if (pending.has(id) && worker === current) outgoing.add({ _tag: "Abandon", id })
     }
   }
   const close = async (): Promise<void> => {

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { parentPort, workerData } from "node:worker_threads"
+import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import { type FromWorker, makeRequester, type ToWorker, type WorkerData } from "./HttpDelivery.js"
 
 if (parentPort === null) throw new Error("HttpDeliveryWorker runs as a worker thread of the broker")
@@ -16,13 +17,7 @@ const send = makeRequester((workerData as WorkerData).caPem)
 /** Requests in flight, by post id, as the functions that abandon them. */
 const inFlight = new Map<number, () => void>()
 /** Outcomes settled in this turn of the event loop, sent together at its end. */
-let settled: Array<FromWorker[number]> = []
-
-const flush = () => {
-  const batch = settled
-  settled = []
-  broker.postMessage(batch satisfies FromWorker)
-}
+const settled = batchUntilNextTurn<FromWorker[number]>((batch) => broker.postMessage(batch satisfies FromWorker))
 
 broker.on("message", (batch: ToWorker) => {
   for (const item of batch) {
@@ -35,7 +30,7 @@ broker.on("message", (batch: ToWorker) => {
     const abandon = send(item.post, (failure) => {
       answered = true
       inFlight.delete(id)
-      if (settled.push({ id, failure: failure?.reason }) === 1) setImmediate(flush)
+      settled.add({ id, failure: failure?.reason })
     })
     // A post refused before any request (a bad URL) has its outcome already.
     if (!answered) inFlight.set(id, abandon)

@@ -1,18 +1,16 @@
 /**
- * Delivery retries as Effect `Schedule`s.
+ * The retry decision, as pure functions.
  *
  * SNS guide, "Amazon SNS message delivery retries": each protocol has a delivery policy of four
  * phases (immediate retries, pre-backoff, backoff, post-backoff). HTTP/S subscriptions take theirs
  * from the topic's and subscription's DeliveryPolicy; every other protocol has a policy SNS defines
- * and nobody can change. A policy becomes a Schedule whose input is the retry number (1 for the
- * first retry) and whose output is the delay before that retry; it stops when the policy is spent.
- * The dispatcher steps it once per failed attempt, with the attempt count the store keeps, so the
- * schedule needs no state of its own and survives a restart.
+ * and nobody can change. After a failed attempt, the policy and the attempt count the store keeps
+ * decide alone whether and when the next attempt is due, so the decision needs no state of its own
+ * and survives a restart.
  *
  * @since 0.1.0
  */
-import { DeliveryPolicy, Routing, type Subscription, type Topic } from "@sealcast/core"
-import { Duration, Effect, Option, Schedule, ScheduleDecision } from "effect"
+import { DeliveryPolicy, type MessageStore, Routing, type Subscription, type Topic } from "@sealcast/core"
 
 /**
  * AWS-managed endpoints (Lambda, SQS, Firehose): 3 retries without delay, 2 one second apart, 10
@@ -69,28 +67,16 @@ export const retryPolicyFor = (topic: Topic.Topic, subscription: Subscription.Su
 }
 
 /**
- * The policy as a Schedule: input the retry number, output the delay before it.
- *
- * @category constructors
- */
-export const fromPolicy = (policy: DeliveryPolicy.RetryPolicy): Schedule.Schedule<Duration.Duration, number> =>
-  Schedule.identity<number>().pipe(
-    Schedule.whileInput((retry: number) => DeliveryPolicy.retryDelaySeconds(policy, retry) !== undefined),
-    Schedule.addDelay((retry) => Duration.seconds(DeliveryPolicy.retryDelaySeconds(policy, retry) ?? 0)),
-    Schedule.delays
-  )
-
-/**
- * One step of the schedule: the delay before retry number `retry`, or none when the policy is spent
- * and the delivery is to be dropped.
+ * What to store after a failed attempt, the `attempts`-th of its delivery (1 for the first): due
+ * again after the delay of retry number `attempts`, or dropped once the policy is spent.
  *
  * @category rules
  */
-export const delayBeforeRetry = (
-  schedule: Schedule.Schedule<Duration.Duration, number>,
-  retry: number,
+export const afterFailedAttempt = (
+  policy: DeliveryPolicy.RetryPolicy,
+  attempts: number,
   now: number
-): Effect.Effect<Option.Option<Duration.Duration>> =>
-  Effect.map(schedule.step(now, retry, schedule.initial), ([, delay, decision]) =>
-    ScheduleDecision.isDone(decision) ? Option.none() : Option.some(delay)
-  )
+): Extract<MessageStore.DeliveryOutcome, { readonly _tag: "Retry" | "Dropped" }> => {
+  const delaySeconds = DeliveryPolicy.retryDelaySeconds(policy, attempts)
+  return delaySeconds === undefined ? { _tag: "Dropped", attempts } : { _tag: "Retry", attempts, dueAt: now + delaySeconds * 1000 }
+}

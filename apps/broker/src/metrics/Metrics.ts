@@ -51,6 +51,11 @@ const FAILED = family(
   "Failed notifications, per protocol: every failed HTTP/S attempt, and for other protocols each delivery given up (CloudWatch NumberOfNotificationsFailed)."
 )
 const DROPPED = family("sealcast_sns_notifications_dropped_total", "counter", "Deliveries dropped after their retry policy was spent, per protocol.")
+const SEALED_BODY_REFUSED = family(
+  "sealcast_sns_sealed_body_refusals_total",
+  "counter",
+  "Delivery attempts held back because the message's sealed body could not be opened (the KMS refused its data key, or the envelope did not authenticate), per subscription."
+)
 const FILTERED: Readonly<Record<FilterVerdict, Family>> = {
   FilteredOut: family("sealcast_sns_notifications_filtered_out_total", "counter", "Notifications a filter policy rejected (CloudWatch NumberOfNotificationsFilteredOut)."),
   InvalidAttributes: family(
@@ -113,6 +118,8 @@ export interface Metrics {
   readonly delivered: (topicArn: string, protocol: string) => void
   readonly failed: (topicArn: string, protocol: string) => void
   readonly dropped: (topicArn: string, protocol: string) => void
+  /** An attempt for this subscription was held back: the message's sealed body did not open. */
+  readonly sealedBodyRefused: (topicArn: string, subscriptionArn: string) => void
   /** The exposition text, with the KMS's counts as they are now. */
   readonly render: (kmsCounts: ReadonlyArray<KmsCount>) => string
 }
@@ -126,6 +133,7 @@ export const make = (): Metrics => {
   const delivered = new Counter()
   const failed = new Counter()
   const dropped = new Counter()
+  const sealedBodyRefused = new Counter()
   const filtered: Record<FilterVerdict, Counter> = {
     FilteredOut: new Counter(),
     InvalidAttributes: new Counter(),
@@ -150,6 +158,7 @@ export const make = (): Metrics => {
     delivered: (topicArn, protocol) => delivered.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     failed: (topicArn, protocol) => failed.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     dropped: (topicArn, protocol) => dropped.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
+    sealedBodyRefused: (topicArn, subscriptionArn) => sealedBodyRefused.add([["topic_arn", topicArn], ["subscription_arn", subscriptionArn]], 1),
     render: (kmsCounts) => {
       const kms = new Counter()
       for (const c of kmsCounts) kms.add([["key_arn", c.keyArn], ["operation", c.operation]], c.count)
@@ -166,6 +175,8 @@ export const make = (): Metrics => {
         ...samples(FAILED.name, failed),
         ...header(DROPPED),
         ...samples(DROPPED.name, dropped),
+        ...header(SEALED_BODY_REFUSED),
+        ...samples(SEALED_BODY_REFUSED.name, sealedBodyRefused),
         ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v])]),
         ...header(KMS_REQUESTS),
         ...samples(KMS_REQUESTS.name, kms)

@@ -22,7 +22,7 @@ describe("HttpDelivery", () => {
   it.scoped("a notification carries SNS's headers, its Host and its length, and a 2xx answer is a delivery", () =>
     Effect.gen(function* () {
       const endpoint = yield* subscriber()
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       const post = notification(endpoint.url, { body: "héllo" })
       yield* sender.post(post)
       yield* sender.post({ ...post, raw: true, contentType: "application/json" })
@@ -47,7 +47,7 @@ describe("HttpDelivery", () => {
   it.scoped("a confirmation has no subscription ARN header", () =>
     Effect.gen(function* () {
       const endpoint = yield* subscriber()
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       yield* sender.post(notification(endpoint.url, { messageType: "SubscriptionConfirmation", subscriptionArn: undefined }))
       expect(endpoint.received[0]?.headers["x-amz-sns-message-type"]).toBe("SubscriptionConfirmation")
       expect(endpoint.received[0]?.headers["x-amz-sns-subscription-arn"]).toBeUndefined()
@@ -56,7 +56,7 @@ describe("HttpDelivery", () => {
   it.scoped("credentials in the endpoint URL are sent as basic authorization", () =>
     Effect.gen(function* () {
       const endpoint = yield* subscriber()
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       yield* sender.post(notification(endpoint.url.replace("http://", "http://alice:p%40ss@")))
       expect(endpoint.received[0]?.headers["authorization"]).toBe(`Basic ${Buffer.from("alice:p@ss").toString("base64")}`)
       expect(endpoint.received[0]?.headers["host"]).toBe(`127.0.0.1:${endpoint.port}`)
@@ -65,7 +65,7 @@ describe("HttpDelivery", () => {
   it.scoped("another status, a bad URL, an unsupported scheme and an unsendable header are failed attempts, not throws", () =>
     Effect.gen(function* () {
       const endpoint = yield* subscriber(() => 503)
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       const reasonOf = (post: HttpDelivery.Post) => Effect.flip(sender.post(post)).pipe(Effect.map((e) => e.reason))
       expect(yield* reasonOf(notification(endpoint.url))).toBe("HTTP 503")
       expect(yield* reasonOf(notification("not a url"))).toBe("not a URL: not a url")
@@ -79,7 +79,7 @@ describe("HttpDelivery", () => {
     Effect.gen(function* () {
       const closed = yield* Effect.promise(() => startSubscriber())
       yield* Effect.promise(() => closed.close())
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       const failure = yield* Effect.flip(sender.post(notification(closed.url)))
       expect(failure._tag).toBe("DeliveryFailed")
       expect(failure.reason).toContain("ECONNREFUSED")

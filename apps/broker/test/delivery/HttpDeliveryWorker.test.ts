@@ -45,7 +45,7 @@ describe("HttpDelivery's worker", () => {
   it.scopedLive("abandoning a post cancels its request in the worker, and its outcome says so", () =>
     Effect.gen(function* () {
       const endpoint = yield* silentEndpoint
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       let outcome: HttpDelivery.DeliveryFailed | undefined | "none" = "none"
       const abandon = sender.send(notification(endpoint.url), (failure) => {
         outcome = failure
@@ -59,7 +59,7 @@ describe("HttpDelivery's worker", () => {
   it.scopedLive("interrupting `post` cancels its request in the worker", () =>
     Effect.gen(function* () {
       const endpoint = yield* silentEndpoint
-      const sender = yield* HttpDelivery.makeHttpSender(undefined)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined)
       const posting = yield* Effect.fork(sender.post(notification(endpoint.url)))
       yield* eventually(() => endpoint.seen.requests === 1)
       yield* Fiber.interrupt(posting)
@@ -71,7 +71,7 @@ describe("HttpDelivery's worker", () => {
       const endpoint = yield* silentEndpoint
       const answering = yield* subscriber
       const crashing = WorkerEntry.typeScriptWorker(new URL("./support/CrashingWorker.ts", import.meta.url))
-      const sender = yield* HttpDelivery.makeHttpSender(undefined, crashing)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined, crashing)
       const waiting = yield* Effect.fork(Effect.flip(sender.post(notification(endpoint.url))))
       yield* eventually(() => endpoint.seen.requests === 1)
       const crash = yield* Effect.flip(sender.post(notification(endpoint.url, "crash")))
@@ -85,12 +85,12 @@ describe("HttpDelivery's worker", () => {
   it.scopedLive("a worker that cannot start fails its posts rather than leaving them waiting", () =>
     Effect.gen(function* () {
       const missing = { script: new URL("./NoSuchWorker.js", import.meta.url), eval: false }
-      const sender = yield* HttpDelivery.makeHttpSender(undefined, missing)
+      const sender = yield* HttpDelivery.makeHttpPoster(undefined, missing)
       const first = yield* Effect.flip(sender.post(notification("http://127.0.0.1:9/")))
       const second = yield* Effect.flip(sender.post(notification("http://127.0.0.1:9/")))
       expect(first.reason).toContain("the delivery worker failed")
       expect(second.reason).toContain("the delivery worker failed")
-      const refused = yield* HttpDelivery.makeHttpSender(undefined, { script: "not/an/absolute/path.js", eval: false })
+      const refused = yield* HttpDelivery.makeHttpPoster(undefined, { script: "not/an/absolute/path.js", eval: false })
       expect((yield* Effect.flip(refused.post(notification("http://127.0.0.1:9/")))).reason).toContain("must be an absolute path")
     }))
 
@@ -99,7 +99,7 @@ describe("HttpDelivery's worker", () => {
       const answering = yield* subscriber
       const sender = yield* Effect.scoped(
         Effect.gen(function* () {
-          const open = yield* HttpDelivery.makeHttpSender(undefined)
+          const open = yield* HttpDelivery.makeHttpPoster(undefined)
           yield* open.post(notification(answering.url))
           return open
         })

@@ -1,11 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { DeliveryPolicy } from "@sealcast/core"
-import { Duration, Effect, Option } from "effect"
+import { Effect, Option } from "effect"
 import * as RetrySchedule from "../../src/delivery/RetrySchedule.js"
 
+/** The delay in seconds before each retry number, read off the decision taken at instant 1000; none once dropped. */
 const delays = (policy: DeliveryPolicy.RetryPolicy, retries: ReadonlyArray<number>) =>
-  Effect.forEach(retries, (retry) =>
-    Effect.map(RetrySchedule.delayBeforeRetry(RetrySchedule.fromPolicy(policy), retry, 0), Option.map(Duration.toSeconds))
+  Effect.sync(() =>
+    retries.map((retry) => {
+      const decided = RetrySchedule.afterFailedAttempt(policy, retry, 1000)
+      expect(decided.attempts).toBe(retry)
+      return decided._tag === "Retry" ? Option.some((decided.dueAt - 1000) / 1000) : Option.none()
+    })
   )
 
 describe("RetrySchedule", () => {

@@ -1,0 +1,115 @@
+/**
+ * Subscription confirmation requests: each subscription pending confirmation gets one request per
+ * token (SNS guide, "Confirm your Amazon SNS subscription"). HTTP/S endpoints are posted the signed
+ * SubscriptionConfirmation document, retried three times, 1, 2 and 4 seconds apart; the other
+ * protocols that need confirming (email, email-json) find theirs in the outbox with its
+ * SubscribeURL. Each request runs in the background, in the scope delivery started in.
+ *
+ * @since 0.1.0
+ */
+import { type Subscription, Sns } from "@sealcast/core"
+import { Cause, Clock, Duration, Effect, FiberSet, Schedule, type Scope } from "effect"
+import { randomUUID } from "node:crypto"
+import * as Envelope from "./Envelope.js"
+import type * as HttpDelivery from "./HttpDelivery.js"
+import type { Outbox } from "./Outbox.js"
+import * as Signature from "./Signature.js"
+
+/** A confirmation request that fails is retried three times, 1, 2 and 4 seconds apart. */
+const confirmationRetries = Schedule.intersect(Schedule.exponential(Duration.seconds(1)), Schedule.recurs(3))
+
+/**
+ * @category models
+ */
+export interface Options {
+  /** The broker's own origin, for SubscribeURL and SigningCertURL. */
+  readonly origin: string
+  readonly signer: Signature.Signer
+  readonly poster: HttpDelivery.HttpPoster
+  readonly outbox: Outbox
+  readonly log: (level: "warn" | "error", message: string, fields: Readonly<Record<string, string>>) => void
+}
+
+/**
+ * @category models
+ */
+export interface Confirmations {
+  /** Sends a pending subscription its confirmation request, once per token, in the background; anything else is ignored. */
+  readonly request: (subscription: Subscription.Subscription) => Effect.Effect<void>
+}
+
+/**
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.Sns | Scope.Scope> =>
+  Effect.gen(function* () {
+    const sns = yield* Sns.Sns
+    const fibers = yield* FiberSet.make()
+    const { origin, signer, poster, outbox, log } = options
+    const signingCertUrl = Envelope.signingCertUrl(origin)
+    /** Confirmation tokens already sent, so an attribute change on a pending subscription sends nothing new. */
+    const asked = new Set<string>()
+
+    const confirm = (subscription: Subscription.Subscription, token: string) =>
+      Effect.gen(function* () {
+        const topic = (yield* sns.registry).topics.get(subscription.topicArn)
+        if (topic === undefined) return
+        const now = yield* Clock.currentTimeMillis
+        const subscribeUrl = Envelope.subscribeUrl(origin, topic.arn, token)
+        const fields = Envelope.confirmationFields({
+          messageId: randomUUID(),
+          token,
+          topicArn: topic.arn,
+          subscribeUrl,
+          at: now,
+          signatureVersion: Signature.signatureVersionOf(topic.attributes)
+        })
+        const document = Envelope.encode(Envelope.confirmation(fields, signer.sign(fields), signingCertUrl))
+        if (subscription.protocol === "http" || subscription.protocol === "https") {
+          const post = poster.post({
+            url: subscription.endpoint,
+            messageType: "SubscriptionConfirmation",
+            messageId: fields.MessageId,
+            topicArn: topic.arn,
+            subscriptionArn: undefined,
+            raw: false,
+            contentType: undefined,
+            body: document
+          })
+          const result = yield* Effect.either(Effect.retry(post, confirmationRetries))
+          if (result._tag === "Left") {
+            log("warn", "subscription confirmation request could not be delivered", { subscriptionArn: subscription.arn, reason: result.left.reason })
+          }
+          return
+        }
+        outbox.put({
+          type: "SubscriptionConfirmation",
+          protocol: subscription.protocol,
+          endpoint: subscription.endpoint,
+          subscriptionArn: subscription.arn,
+          topicArn: topic.arn,
+          messageId: fields.MessageId,
+          subject: "AWS Notification - Subscription Confirmation",
+          body: subscription.protocol === "email-json" ? document : fields.Message,
+          subscribeUrl,
+          deliveredAt: new Date(now).toISOString()
+        })
+      })
+
+    return {
+      request: (subscription) =>
+        Effect.suspend(() => {
+          const token = subscription.confirmationToken
+          if (subscription.status !== "PendingConfirmation" || token === undefined || asked.has(token)) return Effect.void
+          asked.add(token)
+          return FiberSet.run(
+            fibers,
+            confirm(subscription, token).pipe(
+              Effect.catchAllCause((cause) =>
+                Effect.sync(() => log("error", "subscription confirmation failed", { subscriptionArn: subscription.arn, cause: Cause.pretty(cause) }))
+              )
+            )
+          ).pipe(Effect.asVoid)
+        })
+    }
+  })
