@@ -85,6 +85,9 @@ const RECENT_MESSAGES_KEPT = 4096
 /** Message FIFO data cached by message id, cleared whole past this size (a miss only costs a store read). */
 const FIFO_CACHE_LIMIT = 100_000
 
+/** Pending rows read at start to find FIFO lane heads waiting for their retries. */
+const RECOVERY_READ_LIMIT = 100_000
+
 /** Messages whose sealed body was refused and logged, forgotten all at once past this many. */
 const REFUSALS_REMEMBERED = 10_000
 
@@ -216,7 +219,7 @@ export const start = (
         metrics.dropped(topic.arn, protocol)
         log("warn", "delivery dropped after its retry policy was spent", { ...fields, attempts: s.outcome.attempts, reason: s.reason! })
       }
-      if (Scheduler.outcomeSettled(state, s.candidate, committed, ended)) whenIdle?.()
+      if (Scheduler.outcomeSettled(state, s.candidate, committed, ended, s.outcome._tag === "Retry" ? s.outcome.dueAt : undefined)) whenIdle?.()
       Queue.unsafeOffer(wake, undefined)
     }
 
@@ -273,7 +276,7 @@ export const start = (
         }
       } catch (cause) {
         log("error", "delivery attempt could not be settled", { messageId: d.messageId, subscriptionArn: d.subscriptionArn, cause: String(cause) })
-        if (Scheduler.outcomeSettled(state, candidate, false, false)) whenIdle?.()
+        if (Scheduler.outcomeSettled(state, candidate, false, false, undefined)) whenIdle?.()
         Queue.unsafeOffer(wake, undefined)
         return
       }
@@ -402,7 +405,7 @@ export const start = (
         if (wait._tag === "Wake") return yield* Queue.take(wake)
         const now = yield* Clock.currentTimeMillis
         if (wait._tag === "WakeOrAt") return yield* wakeOrAt(wait.at, now)
-        const at = Scheduler.wakeAfterNextDue(yield* store.nextDueAt, throttleLifts, now)
+        const at = Scheduler.wakeAfterNextDue(state, yield* store.nextDueAt, throttleLifts, now)
         return yield* at === undefined ? Queue.take(wake) : wakeOrAt(at, now)
       })
 
@@ -444,6 +447,26 @@ export const start = (
         { discard: true }
       )
     }
+
+    /**
+     * Restart recovery: a FIFO lane's head that was waiting for its retry when the broker last
+     * stopped holds its lane again, before any pass can start a later message of its group.
+     */
+    const recoverLanes = Effect.gen(function* () {
+      const registry = yield* sns.registry
+      let fifoTopics = false
+      for (const topic of registry.topics.values()) if (topic.attributes["FifoTopic"] === "true") fifoTopics = true
+      if (!fifoTopics) return
+      const pending = yield* store.due(Number.MAX_SAFE_INTEGER, RECOVERY_READ_LIMIT)
+      for (const delivery of pending) {
+        if (delivery.attempts === 0 || fifoOf.has(delivery.messageId) || !isFifoDelivery(registry, delivery)) continue
+        fifoOf.set(delivery.messageId, (yield* store.get(delivery.messageId))?.fifo ?? null)
+      }
+      Scheduler.lanesRecovered(state, pending, (delivery) => (isFifoDelivery(registry, delivery) ? (fifoOf.get(delivery.messageId) ?? undefined) : undefined))
+    })
+    yield* recoverLanes.pipe(
+      Effect.catchAll((failure) => Effect.sync(() => log("error", "FIFO lanes could not be recovered from the store", { reason: failure.message })))
+    )
 
     // A subscription still pending when the broker last stopped may never have had its request sent
     // (a crash between the commit and the send), so each start asks again, once per token.

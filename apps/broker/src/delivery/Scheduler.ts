@@ -81,6 +81,11 @@ export interface DeliveryState {
   attempting: number
   /** Lane -> the message at its head: in flight, or waiting for its retry. */
   readonly lanes: Map<string, string>
+  /**
+   * Lane -> when its head, waiting for its retry, falls due. The store's earliest due instant can be
+   * a delivery blocked behind such a head, which says nothing of when the head itself is due.
+   */
+  readonly laneRetries: Map<string, number>
   /** Subscription -> when its attempts started within the last throttle window (throttle policy only). */
   readonly starts: Map<string, Array<number>>
   /**
@@ -115,6 +120,7 @@ export const initial = (concurrency: number): DeliveryState => {
     inFlight: new Set(),
     attempting: 0,
     lanes: new Map(),
+    laneRetries: new Map(),
     starts: new Map(),
     backlog: [],
     next: 0,
@@ -176,13 +182,44 @@ export const announcementAdmitted = (
 }
 
 /**
+ * Restart recovery: the pending rows of FIFO lanes, as a new process finds them in the store. A
+ * delivery already attempted (`attempts` above 0) is its lane's head, waiting for its retry: it holds
+ * its lane again, so no later message of the group overtakes it while its retry is not yet due.
+ * `laneOf` as for `dueRowsAdmitted`.
+ *
+ * @category transitions
+ */
+export const lanesRecovered = (
+  state: DeliveryState,
+  rows: ReadonlyArray<MessageStore.PendingDelivery>,
+  laneOf: (delivery: MessageStore.PendingDelivery) => LaneOf | undefined
+): void => {
+  const heads = new Map<string, string>()
+  for (const delivery of rows) {
+    if (delivery.attempts === 0) continue
+    const place = laneOf(delivery)
+    if (place === undefined) continue
+    const lane = laneKey(delivery.subscriptionArn, place.messageGroupId)
+    const held = heads.get(lane)
+    if (held !== undefined && compareSequence(held, place.sequenceNumber) < 0) continue
+    heads.set(lane, place.sequenceNumber)
+    state.lanes.set(lane, delivery.messageId)
+    state.laneRetries.set(lane, delivery.dueAt)
+  }
+}
+
+/**
  * A subscription was deleted: its lanes and throttle window go.
  *
  * @category transitions
  */
 export const subscriptionRemoved = (state: DeliveryState, subscriptionArn: string): void => {
   const prefix = `${subscriptionArn}\u0000`
-  for (const lane of state.lanes.keys()) if (lane.startsWith(prefix)) state.lanes.delete(lane)
+  for (const lane of state.lanes.keys()) {
+    if (!lane.startsWith(prefix)) continue
+    state.lanes.delete(lane)
+    state.laneRetries.delete(lane)
+  }
   state.starts.delete(subscriptionArn)
 }
 
@@ -327,7 +364,10 @@ export const startNow = (
         continue
       }
     }
-    if (candidate.lane !== undefined) state.lanes.set(candidate.lane, candidate.delivery.messageId)
+    if (candidate.lane !== undefined) {
+      state.lanes.set(candidate.lane, candidate.delivery.messageId)
+      state.laneRetries.delete(candidate.lane)
+    }
     state.inFlight.add(candidate.key)
     state.attempting++
     starts.push(candidate)
@@ -361,16 +401,28 @@ export const answered = (state: DeliveryState): void => {
  * An attempt's outcome is settled in the store (or could not be, `committed` false): reads may see
  * its row again. A committed outcome that ends the delivery (delivered or dropped, `ended`) frees
  * its FIFO lane, and the lane's next message is found by a read: the next pass reads, whatever the
- * interval. Answers whether nothing is in flight any more.
+ * interval. A committed retry of a lane's head (`retryAt`) holds the lane until then. Answers
+ * whether nothing is in flight any more.
  *
  * @category transitions
  */
-export const outcomeSettled = (state: DeliveryState, candidate: Candidate, committed: boolean, ended: boolean): boolean => {
+export const outcomeSettled = (
+  state: DeliveryState,
+  candidate: Candidate,
+  committed: boolean,
+  ended: boolean,
+  retryAt: number | undefined
+): boolean => {
   state.inFlight.delete(candidate.key)
   const { lane } = candidate
-  if (committed && ended && lane !== undefined && state.lanes.get(lane) === candidate.delivery.messageId) {
-    state.lanes.delete(lane)
-    state.lastRead = Number.NEGATIVE_INFINITY
+  if (committed && lane !== undefined && state.lanes.get(lane) === candidate.delivery.messageId) {
+    if (ended) {
+      state.lanes.delete(lane)
+      state.laneRetries.delete(lane)
+      state.lastRead = Number.NEGATIVE_INFINITY
+    } else if (retryAt !== undefined) {
+      state.laneRetries.set(lane, retryAt)
+    }
   }
   return state.inFlight.size === 0
 }
@@ -419,12 +471,18 @@ export const waitAfterPass = (state: DeliveryState, throttleLifts: number | unde
 /**
  * Given the store's earliest due instant: when to wake at the latest, or `undefined` to wait for a
  * wake-up only. A delivery due now but not started (in flight, behind its lane, or over capacity)
- * is started after an answer, which wakes the loop.
+ * is started after an answer, which wakes the loop, or once its lane's head falls due again.
  *
  * @category queries
  */
-export const wakeAfterNextDue = (nextDueAt: number | undefined, throttleLifts: number | undefined, now: number): number | undefined => {
-  const due = nextDueAt !== undefined && nextDueAt > now ? nextDueAt : undefined
-  if (due === undefined) return throttleLifts
-  return throttleLifts === undefined ? due : Math.min(due, throttleLifts)
+export const wakeAfterNextDue = (
+  state: DeliveryState,
+  nextDueAt: number | undefined,
+  throttleLifts: number | undefined,
+  now: number
+): number | undefined => {
+  let at = nextDueAt !== undefined && nextDueAt > now ? nextDueAt : Infinity
+  if (throttleLifts !== undefined) at = Math.min(at, throttleLifts)
+  for (const retryAt of state.laneRetries.values()) at = Math.min(at, retryAt)
+  return at === Infinity ? undefined : at
 }

@@ -85,6 +85,8 @@ export interface Received {
   readonly headers: http.IncomingHttpHeaders
   readonly body: string
   readonly status: number
+  /** Date.now() when the request's body had arrived. */
+  readonly at: number
 }
 
 /**
@@ -101,8 +103,9 @@ export const startSubscriber = async (
     req.on("data", (c: Buffer) => chunks.push(c))
     req.on("end", () => {
       const body = Buffer.concat(chunks).toString("utf8")
+      const at = Date.now()
       void Promise.resolve(respond(body, req.headers)).then((status) => {
-        received.push({ headers: req.headers, body, status })
+        received.push({ headers: req.headers, body, status, at })
         res.statusCode = status
         res.end()
       })
@@ -123,8 +126,12 @@ export const startSubscriber = async (
   }
 }
 
-/** Polls `check` until it holds, or fails after `timeoutMs`. */
-export const eventually = (check: () => boolean, timeoutMs = 10_000): Effect.Effect<void> =>
+/**
+ * Waits until `check` holds: for something that must happen, never to show that something did not.
+ * The limit only catches a hang, so it is generous (a loaded machine is slow, not wrong) and below
+ * the test timeout, so a hang names its condition.
+ */
+export const eventually = (check: () => boolean, timeoutMs = 90_000): Effect.Effect<void> =>
   Effect.gen(function* () {
     const deadline = Date.now() + timeoutMs
     while (!check()) {
