@@ -18,6 +18,8 @@ export interface NextTurnBatch<A> {
   readonly remove: (item: A) => boolean
   /** Forgets everything waiting, unhanded. */
   readonly clear: () => void
+  /** Hands over what is waiting now, without waiting for the turn's end (a store closing). */
+  readonly flushNow: () => void
 }
 
 /**
@@ -45,6 +47,7 @@ export const batchUntilNextTurn = <A>(flush: (batch: Array<A>) => void): NextTur
     },
     clear: () => {
       waiting = []
-    }
+    },
+    flushNow: handOver
   }
 }

@@ -18,6 +18,7 @@ import type { Message } from "@sealcast/core"
 import type Database from "better-sqlite3"
 import { Effect, Layer, Schema } from "effect"
 import * as JsonBytes from "./internal/jsonBytes.js"
+import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import { storeFailure } from "./internal/storeFailure.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
 
@@ -293,15 +294,9 @@ export const make = (
         }
       )
 
-      let queue: Array<QueuedWrite> = []
-      let flushScheduled = false
       let closed = false
 
-      const commitQueued = (): void => {
-        flushScheduled = false
-        const group = queue
-        queue = []
-        if (group.length === 0) return
+      const commitQueued = (group: Array<QueuedWrite>): void => {
         const refused = new Map<QueuedWrite, Errors.StoreFailure>()
         try {
           try {
@@ -322,11 +317,14 @@ export const make = (
         }
       }
 
+      /** The writes of one event-loop turn, committed together at its end (internal/NextTurn.ts). */
+      const queue = batchUntilNextTurn(commitQueued)
+
       /**
        * Queues a write for the group commit and resumes once it is committed (or refused). The
-       * first write of a turn schedules the commit with setImmediate, which runs after the I/O
-       * callbacks of this loop turn, so the Publish calls parsed (and the deliveries answered) in
-       * the same turn share one commit.
+       * first write of a turn schedules the commit, which runs after the I/O callbacks of this loop
+       * turn, so the Publish calls parsed (and the deliveries answered) in the same turn share one
+       * commit.
        */
       const enqueue = (doing: string, write: () => void): Effect.Effect<void, Errors.StoreFailure> =>
         Effect.async<void, Errors.StoreFailure>((resume) => {
@@ -335,15 +333,11 @@ export const make = (
             return
           }
           const queued: QueuedWrite = { write, doing, resume }
-          queue.push(queued)
-          if (!flushScheduled) {
-            flushScheduled = true
-            setImmediate(commitQueued)
-          }
+          queue.add(queued)
           // A write interrupted before its group commits is taken out of the queue: nothing of it is
           // written. Once committed, an interruption cannot undo it (the caller just never hears).
           return Effect.sync(() => {
-            queue = queue.filter((q) => q !== queued)
+            queue.remove(queued)
           })
         })
 
@@ -384,7 +378,7 @@ export const make = (
         close: Effect.sync(() => {
           if (closed) return
           closed = true
-          commitQueued()
+          queue.flushNow()
           if (options.ownsDatabase) db.close()
         })
       }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { MessageStore, Sns } from "@sealcast/core"
+import { Errors, MessageStore, Sns } from "@sealcast/core"
 import { Effect, type Scope } from "effect"
 import * as Dispatcher from "../../src/delivery/Dispatcher.js"
 import * as Functions from "../../src/delivery/Functions.js"
@@ -412,4 +412,53 @@ describe("Dispatcher", () => {
         expect(JSON.parse(response.body).counts).toEqual({ email: 2, "email-json": 2, sms: 1 })
       })
     ))
+
+  it.live("a sealed body that does not open is logged once, without its plaintext, and counted against the subscription it holds back", () => {
+    const kms = makeTestKms(KEY_ARN)
+    // The key has been disabled since the message was published: every Decrypt is refused.
+    let decryptRefused = false
+    const service = {
+      ...kms.service,
+      decrypt: (...args: Parameters<typeof kms.service.decrypt>) =>
+        decryptRefused ? Effect.fail(new Errors.KMSInvalidState({ message: `${KEY_ARN} is disabled.` })) : kms.service.decrypt(...args)
+    }
+    const lines: Array<{ readonly level: string; readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
+    const metrics = Metrics.make()
+    const functions = Functions.make()
+    let calls = 0
+    functions.register("reader", () => {
+      calls++
+    })
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const store = yield* MessageStore.MessageStore
+      yield* Dispatcher.start({
+        origin: certHost.origin,
+        signing: identity,
+        functions,
+        outbox: Outbox.make(),
+        metrics,
+        log: (level, message, fields) => lines.push({ level, message, fields })
+      })
+      const { topicArn } = yield* sns.createTopic({ name: "sealed", attributes: { KmsMasterKeyId: KEY_ARN }, tags: [], dataProtectionPolicy: undefined }, ctx)
+      const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reader`
+      const { subscriptionArn } = yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint: functionArn, attributes: {}, returnSubscriptionArn: true }, ctx)
+      decryptRefused = true
+      const { messageId } = yield* sns.publish(publishInput(topicArn, "the vault code is 1234"), ctx)
+      // Lambda's policy retries three times at once: four refusals, one log line.
+      const refusals = `sealcast_sns_sealed_body_refusals_total{topic_arn="${topicArn}",subscription_arn="${subscriptionArn}"}`
+      yield* eventually(() => metrics.render([]).includes(`${refusals} 4`))
+      const logged = lines.filter((l) => l.message.includes("sealed message body could not be opened"))
+      expect(logged).toEqual([
+        {
+          level: "error",
+          message: "a sealed message body could not be opened; its deliveries are held back",
+          fields: { messageId, topicArn, keyArn: KEY_ARN, reason: `KMSInvalidState: ${KEY_ARN} is disabled.` }
+        }
+      ])
+      expect(JSON.stringify(lines)).not.toContain("1234")
+      expect(calls).toBe(0)
+      expect(yield* store.pendingCount).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(service)))
+  })
 })
