@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Errors, MessageStore, Sns } from "@sealcast/core"
 import { Effect, type Scope } from "effect"
+import * as fc from "fast-check"
 import * as Dispatcher from "../../src/delivery/Dispatcher.js"
 import * as Functions from "../../src/delivery/Functions.js"
 import * as Outbox from "../../src/delivery/Outbox.js"
@@ -460,5 +461,64 @@ describe("Dispatcher", () => {
       expect(calls).toBe(0)
       expect(yield* store.pendingCount).toBe(1)
     }).pipe(Effect.scoped, Effect.provide(snsLayer(service)))
+  })
+})
+
+describe("Dispatcher (interleavings)", () => {
+  it("whatever order functions answer in, each message is delivered exactly once, failures retried, within the attempt slots", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.scheduler(), fc.array(fc.boolean(), { minLength: 1, maxLength: 12 }), async (s, failsFirst) => {
+        const kms = makeTestKms(KEY_ARN)
+        const functions = Functions.make()
+        const concurrency = 2
+        const bodies = failsFirst.map((_, i) => `m${i}`)
+        const delivered = new Map<string, number>()
+        const failedOnce = new Set<string>()
+        let running = 0
+        let mostRunning = 0
+        functions.register("f", async (event) => {
+          const body = event.Records[0]!.Sns.Message
+          running++
+          mostRunning = Math.max(mostRunning, running)
+          try {
+            // fc.scheduler decides when each invocation answers, relative to every other.
+            await s.schedule(Promise.resolve(), body)
+          } finally {
+            running--
+          }
+          if (failsFirst[Number(body.slice(1))] === true && !failedOnce.has(body)) {
+            failedOnce.add(body)
+            throw new Error("fails its first attempt")
+          }
+          delivered.set(body, (delivered.get(body) ?? 0) + 1)
+        })
+        const program = Effect.gen(function* () {
+          const sns = yield* Sns.Sns
+          const store = yield* MessageStore.MessageStore
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions, outbox: Outbox.make(), metrics: Metrics.make(), log: () => {}, concurrency })
+              const { topicArn } = yield* sns.createTopic({ name: "interleaved", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+              const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f`
+              yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint: functionArn, attributes: {}, returnSubscriptionArn: true }, ctx)
+              yield* Effect.forEach(bodies, (body) => sns.publish(publishInput(topicArn, body), ctx), { discard: true })
+              // Let the scheduler release answers one at a time until everything is settled; between
+              // answers, one event-loop turn lets delivery act. The bound only catches a hang.
+              for (let turn = 0; turn < 100_000; turn++) {
+                if (delivered.size === bodies.length && (yield* store.pendingCount) === 0) break
+                if (s.count() > 0) yield* Effect.promise(() => s.waitOne())
+                else yield* Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+              }
+            })
+          )
+          // Stopped: every attempt in flight has finished.
+          expect(yield* store.pendingCount).toBe(0)
+        }).pipe(Effect.provide(snsLayer(kms.service)))
+        await Effect.runPromise(program)
+        expect(Object.fromEntries(delivered)).toEqual(Object.fromEntries(bodies.map((b) => [b, 1])))
+        expect(mostRunning).toBeLessThanOrEqual(concurrency)
+      }),
+      { numRuns: 25 }
+    )
   })
 })
