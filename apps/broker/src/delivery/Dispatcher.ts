@@ -41,7 +41,7 @@ import * as Signature from "./Signature.js"
 
 /**
  * Where the dispatcher reports. Fields never include a message body: for an encrypted topic the body
- * must not reach a log in plaintext (docs/SEMANTICS.md, "At rest").
+ * must not reach a log in plaintext (CONTRACT.md, "At rest").
  *
  * @category models
  */

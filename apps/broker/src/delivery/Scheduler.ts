@@ -483,6 +483,8 @@ export const wakeAfterNextDue = (
 ): number | undefined => {
   let at = nextDueAt !== undefined && nextDueAt > now ? nextDueAt : Infinity
   if (throttleLifts !== undefined) at = Math.min(at, throttleLifts)
-  for (const retryAt of state.laneRetries.values()) at = Math.min(at, retryAt)
+  // A head due already is found by the next read like any due row (and one whose topic has gone
+  // since must not keep the loop awake).
+  for (const retryAt of state.laneRetries.values()) if (retryAt > now) at = Math.min(at, retryAt)
   return at === Infinity ? undefined : at
 }

@@ -288,7 +288,7 @@ describe("Scheduler (model)", () => {
           expect(firsts).toEqual([...firsts].sort((a, b) => a - b))
         }
       }),
-      { numRuns: 300 }
+      { numRuns: 1000 }
     )
   })
 
