@@ -272,10 +272,15 @@ describe("Dispatcher", () => {
       const sns = yield* Sns.Sns
       const store = yield* MessageStore.MessageStore
       let arrived = 0
+      // The first notification is answered only when the test says: as the stop begins.
+      let answer: () => void = () => {}
+      const answered = new Promise<void>((resolve) => {
+        answer = resolve
+      })
       const endpoint = yield* subscriber(async (_body, headers) => {
         if (headers["x-amz-sns-message-type"] !== "Notification") return 200
         arrived++
-        await new Promise((resolve) => setTimeout(resolve, 300))
+        await answered
         return 200
       })
       const { topicArn } = yield* sns.createTopic({ name: "stopping", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
@@ -287,9 +292,12 @@ describe("Dispatcher", () => {
           yield* sns.publish(publishInput(topicArn, "first"), ctx)
           yield* sns.publish(publishInput(topicArn, "second"), ctx)
           yield* eventually(() => arrived === 1)
+          // Finalizers run in reverse: this one first, then delivery's stop, in the same run of the
+          // fiber, before the answer can travel back from the endpoint through the worker thread.
+          yield* Effect.addFinalizer(() => Effect.sync(answer))
         })
       )
-      // The scope has closed: the first attempt was answered and settled before it did, the second never started.
+      // The scope has closed: the stop waited for the first attempt to be answered and settled, and started nothing after it.
       expect(endpoint.received.filter((r) => r.headers["x-amz-sns-message-type"] === "Notification").map((r) => JSON.parse(r.body).Message)).toEqual(["first"])
       expect(yield* store.pendingCount).toBe(1)
       expect(arrived).toBe(1)
