@@ -364,6 +364,8 @@ export const start = (
     // Passes
     // -------------------------------------------------------------------------------------------
 
+    const laneOfRead = (delivery: MessageStore.PendingDelivery) => fifoOf.get(delivery.messageId) ?? undefined
+
     /** Reads due rows into the scheduler, with the FIFO data their lanes need; answers whether the read was full. */
     const readDue = (now: number) =>
       Effect.gen(function* () {
@@ -371,16 +373,16 @@ export const start = (
         const due = yield* store.due(now, limit)
         const registry = yield* sns.registry
         loaded = new Map()
+        // Cleared before, never during, the loop: every FIFO row of this read must find its entry.
+        if (fifoOf.size + due.length > FIFO_CACHE_LIMIT) fifoOf.clear()
         for (const delivery of due) {
           if (fifoOf.has(delivery.messageId) || !isFifoDelivery(registry, delivery)) continue
           const message = knownMessage(delivery.messageId) ?? (yield* store.get(delivery.messageId))
-          if (fifoOf.size >= FIFO_CACHE_LIMIT) fifoOf.clear()
           fifoOf.set(delivery.messageId, message?.fifo ?? null)
           if (message !== undefined) loaded.set(message.messageId, message)
         }
-        const laneOf = (delivery: MessageStore.PendingDelivery) =>
-          isFifoDelivery(registry, delivery) ? (fifoOf.get(delivery.messageId) ?? undefined) : undefined
-        return Scheduler.dueRowsAdmitted(state, due, limit, laneOf, now)
+        // Only a FIFO topic's messages are in `fifoOf`, so a standard topic's row needs no registry lookup here.
+        return Scheduler.dueRowsAdmitted(state, due, limit, laneOfRead, now)
       })
 
     /** Starts what the scheduler says may start now, reading the store first when it says so. */
@@ -462,7 +464,7 @@ export const start = (
         if (delivery.attempts === 0 || fifoOf.has(delivery.messageId) || !isFifoDelivery(registry, delivery)) continue
         fifoOf.set(delivery.messageId, (yield* store.get(delivery.messageId))?.fifo ?? null)
       }
-      Scheduler.lanesRecovered(state, pending, (delivery) => (isFifoDelivery(registry, delivery) ? (fifoOf.get(delivery.messageId) ?? undefined) : undefined))
+      Scheduler.lanesRecovered(state, pending, laneOfRead)
     })
     yield* recoverLanes.pipe(
       Effect.catchAll((failure) => Effect.sync(() => log("error", "FIFO lanes could not be recovered from the store", { reason: failure.message })))
