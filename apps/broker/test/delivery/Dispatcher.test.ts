@@ -353,6 +353,49 @@ describe("Dispatcher", () => {
       { concurrency: 8 }
     ))
 
+  it.live("FIFO across a restart: a head waiting for its retry is still sent before the later messages of its group", () => {
+    const kms = makeTestKms(KEY_ARN)
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const store = yield* MessageStore.MessageStore
+      let failedFirst = false
+      const endpoint = yield* subscriber((body, headers) => {
+        if (headers["x-amz-sns-message-type"] !== "Notification") return 200
+        if ((JSON.parse(body) as { Message: string }).Message === "first" && !failedFirst) {
+          failedFirst = true
+          return 500
+        }
+        return 200
+      })
+      const delivered = () =>
+        endpoint.received.filter((r) => r.status === 200 && r.headers["x-amz-sns-message-type"] === "Notification").map((r) => (JSON.parse(r.body) as { Message: string }).Message)
+      const { topicArn } = yield* sns.createTopic({ name: "restart.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx)
+      const policy = { healthyRetryPolicy: { numRetries: 3, numNoDelayRetries: 0, minDelayTarget: 2, maxDelayTarget: 2 } }
+      yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { DeliveryPolicy: JSON.stringify(policy) }, returnSubscriptionArn: false }, ctx)
+      const start = Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {} })
+      const publishInGroup = (body: string) => sns.publish(publishInput(topicArn, body, { messageGroupId: "g", messageDeduplicationId: body }), ctx)
+      // First life: "first" fails once, and its retry (2 seconds on) is stored before the stop.
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* start
+          yield* confirmFromEndpoint(sns, endpoint.received)
+          yield* publishInGroup("first")
+          yield* eventually(() => Effect.runSync(store.due(Number.MAX_SAFE_INTEGER, 10)).some((d) => d.attempts === 1))
+        })
+      )
+      // While no delivery runs, a later message of the same group is accepted.
+      yield* publishInGroup("second")
+      // Second life: "second" is due at once, but its lane's head is "first", waiting for its retry.
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* start
+          yield* eventually(() => delivered().length === 2)
+        })
+      )
+      expect(delivered()).toEqual(["first", "second"])
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+  })
+
   it.live("lambda: registered functions get Lambda's SNS event; a throw is a failed attempt that is retried", () =>
     withBroker(({ sns, functions, metrics }) =>
       Effect.gen(function* () {
