@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md, "At rest": for an encrypted topic no file under the data dir and no log line ever
+ * docs/CONTRACT.md, "At rest": for an encrypted topic no file under the data dir and no log line ever
  * holds a message body in plaintext. The broker runs as `sealcast serve` at log level debug on a real
  * data dir; the subscriber keeps failing, so the messages stay stored while every file is scanned.
  * The same scan finds an unencrypted topic's body, which proves it can see.

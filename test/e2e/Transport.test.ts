@@ -1,5 +1,5 @@
 /**
- * The endpoint's transport rules (CONTRACT.md, "The endpoint"; SEMANTICS.md §1.9 and §6): requests
+ * The endpoint's transport rules (docs/CONTRACT.md, "The endpoint"; docs/SEMANTICS.md §1.9 and §6): requests
  * to an encrypted topic need HTTPS and SigV4, else `InvalidSecurity` (403); every other SNS and KMS
  * request is verified, with AWS's common error codes for what fails; bodies are capped; health is
  * public.
@@ -29,7 +29,7 @@ let httpSns: SNSClient
 let encryptedArn: string
 let plainArn: string
 
-/** SEMANTICS.md §1.9, the documented text. */
+/** docs/SEMANTICS.md §1.9, the documented text. */
 const INVALID_SECURITY =
   "The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4."
 

@@ -1,6 +1,6 @@
 /**
  * The running broker: settings in, a listening HTTPS endpoint out, with every service composed and
- * delivery started. `startBroker` is the embedding API (CONTRACT.md, "Embedding in a Node program");
+ * delivery started. `startBroker` is the embedding API (docs/CONTRACT.md, "Embedding in a Node program");
  * the `sealcast serve` command is a thin wrapper around the same program.
  *
  * Start order: stores and KMS, then metrics and delivery (both subscribe to the core's events before

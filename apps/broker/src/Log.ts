@@ -1,6 +1,7 @@
 /**
  * Structured, levelled logs: one JSON object a line on standard error, so standard output carries
- * only the ready line (CONTRACT.md). Callers pass fields, never a message body, a secret or a key.
+ * only the ready line (docs/CONTRACT.md, "The ready line"). Callers pass fields, never a message
+ * body, a secret or a key.
  *
  * @since 0.1.0
  */

@@ -96,7 +96,7 @@ export interface KmsSimService {
   readonly deleteAlias: Op<typeof Schemas.DeleteAliasRequest, typeof Schemas.DeleteAliasResponse>
   readonly listAliases: Op<typeof Schemas.ListAliasesRequest, typeof Schemas.ListAliasesResponse>
   /**
-   * The check SNS makes on every Publish (SEMANTICS.md §1.7): resolves `keyId`, creates
+   * The check SNS makes on every Publish (docs/SEMANTICS.md §1.7): resolves `keyId`, creates
    * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
    * `caller` may generate data keys with. Local: not counted as a KMS request.
    */
@@ -261,7 +261,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
      * Verdicts decided without an encryption context, remembered per key record and caller. A key
      * record is immutable (every change to a key, its policy included, makes a new record), so a
      * remembered verdict never outlives what it was decided on. SNS asks the same question on every
-     * publish to an encrypted topic (SEMANTICS.md §1.7).
+     * publish to an encrypted topic (docs/SEMANTICS.md §1.7).
      */
     const verdicts = new WeakMap<Key.KeyRecord, Map<string, Policy.Decision>>()
 
@@ -330,7 +330,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     }
 
     /**
-     * Creates the AWS managed key for SNS and its alias in `accountId` (SEMANTICS.md §1.2: "created the
+     * Creates the AWS managed key for SNS and its alias in `accountId` (docs/SEMANTICS.md §1.2: "created the
      * first time it is needed"). Like AWS's, it rotates every year.
      */
     const createSnsManagedKey = (tx: Tx, accountId: string) =>

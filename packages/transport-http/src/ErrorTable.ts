@@ -4,7 +4,7 @@
  * protocols read it: SNS (AWS Query) writes `<Code>` and `<Type>`, KMS (AWS JSON 1.1) writes `__type`.
  *
  * Sources: SNS codes and statuses from the SNS API model (botocore `sns/2010-03-31`, each error's
- * `error.code` and `httpStatusCode`); KMS statuses as AWS was recorded answering (SEMANTICS.md §5:
+ * `error.code` and `httpStatusCode`); KMS statuses as AWS was recorded answering (docs/SEMANTICS.md §5:
  * 400 for all client errors, although the model declares 404/409 for some); the Query protocol's
  * "Common Errors" of the AWS API references.
  *
@@ -65,7 +65,7 @@ type Tag =
  * @category table
  */
 export const errorTable: { readonly [T in Tag]: ErrorRow } = {
-  // SNS (botocore sns/2010-03-31; SEMANTICS.md §2 for the KMS-derived ones).
+  // SNS (botocore sns/2010-03-31; docs/SEMANTICS.md §2 for the KMS-derived ones).
   InvalidParameter: sender("InvalidParameter", 400),
   ParameterValueInvalid: sender("ParameterValueInvalid", 400),
   NotFound: sender("NotFound", 404),
@@ -99,7 +99,7 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   // The Query "Common Errors" table gives MalformedQueryString 404, and so does this one.
   MalformedQueryString: sender("MalformedQueryString", 404),
 
-  // Request authentication (AWS "Common Errors"; SEMANTICS.md §6). AWS answers a SigV4 request
+  // Request authentication (AWS "Common Errors"; docs/SEMANTICS.md §6). AWS answers a SigV4 request
   // outside the 15-minute window 403 ("Signature expired"), and the current common-errors table
   // gives IncompleteSignature 403.
   MissingAuthenticationToken: sender("MissingAuthenticationToken", 403, "MissingAuthenticationTokenException"),
@@ -109,7 +109,7 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   RequestExpired: sender("RequestExpired", 403, "InvalidSignatureException"),
   XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400, "InvalidSignatureException"),
 
-  // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, SEMANTICS.md §5).
+  // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, docs/SEMANTICS.md §5).
   NotFoundException: sender("NotFoundException", 400),
   DisabledException: sender("DisabledException", 400),
   KMSInvalidStateException: sender("KMSInvalidStateException", 400),

@@ -2,7 +2,7 @@
  * The server glue: one HTTPS origin (and an optional plain-HTTP one) serving SNS (AWS Query) and KMS
  * (AWS JSON 1.1) at `POST /`, every request verified against the credential table first.
  *
- * Routing (CONTRACT.md, "The endpoint"):
+ * Routing (docs/CONTRACT.md, "The endpoint"):
  * - `X-Amz-Target: TrentService.<Op>` → KMS; the credential scope must say `kms`.
  * - any other request to `/` → SNS; the scope must say `sns` (or the request carries SigV2).
  * - `GET /?Action=ConfirmSubscription…` and `GET /?Action=Unsubscribe…` without a signature are the

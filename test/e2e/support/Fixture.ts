@@ -1,5 +1,5 @@
 /**
- * The one-line fixture of CONTRACT.md, "Embedding in a Node program": a suite calls `useBroker()` at
+ * The one-line fixture of docs/CONTRACT.md, "Embedding in a Node program": a suite calls `useBroker()` at
  * its top and gets, for its tests, an in-process broker on a free port with nothing on disk, the SDK
  * clients pointed at it, and local subscribers and lambda functions that are cleaned up after it.
  */

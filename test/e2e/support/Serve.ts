@@ -1,6 +1,6 @@
 /**
  * `sealcast serve` as a child process, the way a user runs it: options on the command line, the
- * ready line read from standard output, logs from standard error (CONTRACT.md, "The command line").
+ * ready line read from standard output, logs from standard error (docs/CONTRACT.md, "The command line").
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"

@@ -1,5 +1,5 @@
 /**
- * The broker's settings (CONTRACT.md, "The command line"): one Schema-decoded `BrokerOptions`, the
+ * The broker's settings (docs/CONTRACT.md, "The command line"): one Schema-decoded `BrokerOptions`, the
  * same for `sealcast serve` and for `startBroker(options)`.
  *
  * Every setting is described once, in `settings` below; the flag parser, the environment reader and
@@ -103,7 +103,7 @@ export type BrokerOptionsInput = Schema.Schema.Encoded<typeof BrokerOptions>
 
 type Key = keyof BrokerOptionsInput
 
-/** One row of CONTRACT.md's table. */
+/** One row of docs/CONTRACT.md's table. */
 interface Setting {
   readonly key: Key
   readonly flag: string

@@ -1,5 +1,5 @@
 /**
- * The data dir: where everything durable lives (CONTRACT.md, "The command line"), and how the broker
+ * The data dir: where everything durable lives (docs/CONTRACT.md, "The command line"), and how the broker
  * writes its small secret files there.
  *
  * Layout: `sealcast.db` (messages, topics, subscriptions, keys), `credentials` (AWS shared-credentials

@@ -1,6 +1,6 @@
 /**
  * The root key: the 32-byte AES-256 key under which the KMS key store keeps key material at rest
- * (CONTRACT.md, "At rest": "KMS key material is stored only encrypted under the root key").
+ * (docs/CONTRACT.md, "At rest": "KMS key material is stored only encrypted under the root key").
  *
  * From `--root-key-file` (32 bytes written as 64 hex digits or as base64), or by default made once
  * at `<dataDir>/root-key` (mode 0600, base64, the same format). The default is convenient but weak:

@@ -2,7 +2,7 @@
  * The broker's one SQLite database: opened with the pragmas the durability promise needs, migrated
  * to the current schema, shared by the message store and the record tables.
  *
- * Why `synchronous=NORMAL` is enough (CONTRACT.md, "At rest": acknowledged work survives `kill -9` of
+ * Why `synchronous=NORMAL` is enough (docs/CONTRACT.md, "At rest": acknowledged work survives `kill -9` of
  * the broker, not a power cut). In WAL mode a commit is a `write()` of the transaction's frames and a
  * commit frame into the `-wal` file; with `synchronous=NORMAL` SQLite skips the `fsync` at commit and
  * syncs only at checkpoints (sqlite.org/pragma.html#pragma_synchronous, sqlite.org/wal.html). Once
@@ -47,7 +47,7 @@ export const databasePath = (dataDir: string): string => join(dataDir, DATABASE_
  * ever appended: a released step is never edited, so every old database migrates the same way.
  *
  * - `messages`: the `INTEGER PRIMARY KEY` (rowid) `seq` is acceptance order; a new row always gets a
- *   larger one than every live row. A sealed body is stored as its envelope only (SEMANTICS.md §1.6):
+ *   larger one than every live row. A sealed body is stored as its envelope only (docs/SEMANTICS.md §1.6):
  *   there is no plaintext column it could leak into.
  * - `deliveries`: one row per delivery still owed; the foreign key cascades DeleteTopic.
  * - `records`: the generic durable key-value table (`SqliteRecords`) for topics, subscriptions and

@@ -1,5 +1,5 @@
 /**
- * The HTTPS server's certificate and key (CONTRACT.md, the `--tls-cert`/`--tls-key` row).
+ * The HTTPS server's certificate and key (docs/CONTRACT.md, the `--tls-cert`/`--tls-key` row).
  *
  * By default the broker is its own small PKI, made on first start and reused after:
  * `<dataDir>/tls/ca.pem` and `ca-key.pem`, a local CA (ECDSA P-256, CA:TRUE, keyCertSign, 10 years),

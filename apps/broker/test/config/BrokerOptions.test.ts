@@ -10,7 +10,7 @@ const error = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) =>
   Either.getOrThrowWith(Either.flip(parseCommandLine(["serve", ...argv], env)), () => new Error("expected a ConfigError")).message
 
 describe("BrokerOptions", () => {
-  it("fills CONTRACT.md's defaults", () => {
+  it("fills docs/CONTRACT.md's defaults", () => {
     expect(serve([])).toEqual(Either.right({
       host: "127.0.0.1",
       port: 9443,

@@ -1,5 +1,5 @@
 /**
- * The KMS endpoint: AWS JSON 1.1 (SEMANTICS.md §5). `X-Amz-Target: TrentService.<Op>` names the
+ * The KMS endpoint: AWS JSON 1.1 (docs/SEMANTICS.md §5). `X-Amz-Target: TrentService.<Op>` names the
  * operation; the body is the request as JSON; the answer is the response as JSON, or
  * `{"__type": "<Code>", "message": "…"}`.
  *

@@ -1,6 +1,6 @@
 /**
  * The SNS endpoint's actions by name, and the dispatch from a parsed Query request to the XML
- * answer (SEMANTICS.md §3): `Action` picks the action, `Version` must be SNS's 2010-03-31, the
+ * answer (docs/SEMANTICS.md §3): `Action` picks the action, `Version` must be SNS's 2010-03-31, the
  * action decodes its parameters, calls the core and encodes the result; any failure becomes the
  * `ErrorResponse` its row in the error table describes.
  *
@@ -70,7 +70,7 @@ export const actions: Readonly<Record<string, AnySnsAction>> = Object.fromEntrie
 )
 
 /**
- * An HTTP answer, for the server glue to write (with `x-amzn-RequestId`, SEMANTICS.md §3).
+ * An HTTP answer, for the server glue to write (with `x-amzn-RequestId`, docs/SEMANTICS.md §3).
  *
  * @category models
  */
