@@ -13,12 +13,16 @@ import type { EncryptionContext } from "./EncryptionContext.js"
 
 /**
  * Who is asking KMS: the publishing principal, on whose behalf SNS calls KMS (docs/SEMANTICS.md §1.10).
+ * The same type is the simulated KMS's caller, where `viaService: "sns"` marks a call a service makes
+ * on the principal's behalf, which the `kms:ViaService` condition key sees (KMS Developer Guide,
+ * "kms:ViaService"). The core leaves it out; the adapter to the KMS sets it.
  *
  * @category models
  */
 export interface KmsCaller {
   readonly accountId: string
   readonly principalArn: string
+  readonly viaService?: "sns"
 }
 
 /**

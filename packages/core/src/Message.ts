@@ -83,8 +83,3 @@ export interface StoredMessage {
   readonly fifo: FifoInfo | undefined
   readonly body: MessageBody
 }
-
-/**
- * @category guards
- */
-export const isSealed = (message: StoredMessage): boolean => message.body._tag === "Sealed"

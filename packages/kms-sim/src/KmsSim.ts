@@ -12,6 +12,7 @@
 import { Cipher } from "@sealcast/core/Cipher"
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import { Ids } from "@sealcast/core/Ids"
+import type { KmsCaller } from "@sealcast/core/Kms"
 import { Clock, Context, Effect, Either, Layer, type Schema } from "effect"
 import * as Blob from "./CiphertextBlob.js"
 import * as Errors from "./Errors.js"
@@ -34,16 +35,11 @@ import {
 } from "./internal/state.js"
 
 /**
- * Who is calling KMS. `viaService: "sns"` marks a call SNS makes on the caller's behalf, which the
- * `kms:ViaService` condition key sees (KMS Developer Guide, "kms:ViaService").
+ * Who is calling KMS: the one caller type, shared with the core's `Kms` port.
  *
  * @category models
  */
-export interface KmsCaller {
-  readonly accountId: string
-  readonly principalArn: string
-  readonly viaService?: "sns"
-}
+export type { KmsCaller }
 
 /** @category models */
 export interface Options {

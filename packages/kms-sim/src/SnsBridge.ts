@@ -9,10 +9,10 @@
  * @since 0.1.0
  */
 import * as CoreErrors from "@sealcast/core/Errors"
-import { Kms, type KmsCaller as CoreCaller } from "@sealcast/core/Kms"
+import { Kms, type KmsCaller } from "@sealcast/core/Kms"
 import { Effect, Layer } from "effect"
 import type { KmsError } from "./Errors.js"
-import { KmsSim, type KmsCaller } from "./KmsSim.js"
+import { KmsSim } from "./KmsSim.js"
 
 /** Every KMS error docs/SEMANTICS.md §5 records answers with HTTP 400; SNS quotes that status. */
 const KMS_STATUS = 400
@@ -43,7 +43,7 @@ export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFa
   }
 }
 
-const viaSns = (caller: CoreCaller): KmsCaller => ({
+const viaSns = (caller: KmsCaller): KmsCaller => ({
   accountId: caller.accountId,
   principalArn: caller.principalArn,
   viaService: "sns"

@@ -40,7 +40,6 @@ export interface ErrorRow {
 export const transportErrorTags = [
   "RequestEntityTooLarge",
   "RequestAborted",
-  "UnsupportedMediaType",
   "UnknownPath",
   "InternalFailure",
   "UnrepresentableCharacter"
@@ -137,7 +136,6 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   // InternalFailure 500).
   RequestEntityTooLarge: sender("RequestEntityTooLarge", 413),
   RequestAborted: sender("RequestAborted", 400),
-  UnsupportedMediaType: sender("UnsupportedMediaType", 400),
   UnknownPath: sender("NotFound", 404),
   InternalFailure: receiver("InternalFailure", 500),
   UnrepresentableCharacter: receiver("InternalFailure", 500)

@@ -28,23 +28,13 @@ import type { CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./aut
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
 import { describeError } from "./ErrorTable.js"
 import { partsOf, readBody, splitTarget } from "./HttpRequest.js"
+import type { Response } from "./HttpResponse.js"
 import * as KmsRoute from "./kms/KmsRoute.js"
 import * as Form from "./query/Form.js"
 import * as SnsProtocol from "./sns/index.js"
 
 /** SNS's largest request is a 256 KiB batch, which form encoding can triple; KMS's are far smaller. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-/**
- * An answer for the glue to write.
- *
- * @category models
- */
-export interface Response {
-  readonly status: number
-  readonly contentType: string
-  readonly body: string | Uint8Array
-}
 
 /**
  * What an app route sees: the request, and a way to demand a verified SigV4 caller.
