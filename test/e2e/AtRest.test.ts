@@ -123,6 +123,9 @@ describe("message bodies at rest", () => {
 
     const logs = broker.stderr()
     expect(logs).toContain('"level":"debug"')
+    // The per-request lines ran too: the Publish requests' lines name their action and status.
+    const requestLines = logs.split("\n").filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(requestLines.some((line) => line["action"] === "Publish" && line["status"] === 200)).toBe(true)
     for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) {
       for (const encoding of encodingsOf(body)) expect(Buffer.from(logs, "utf8").includes(encoding.bytes)).toBe(false)
     }

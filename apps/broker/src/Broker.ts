@@ -130,8 +130,11 @@ export const program = (
       }),
       debugSignatures: options.logLevel === "debug"
     }
+    // The listeners' request fibers log through Effect's logger, into the same lines as `log`.
+    const effectLogger = Log.layerEffectLogger(log, options.logLevel)
     const https = yield* Effect.acquireRelease(
       Server.listenHttps(serverOptions, tls, options.host, options.port).pipe(
+        Effect.provide(effectLogger),
         Effect.mapError((e) => new StartupError({ message: `Cannot listen on ${options.host}:${options.port}: ${e.message}` }))
       ),
       (listening) => listening.close
@@ -141,6 +144,7 @@ export const program = (
         ? undefined
         : yield* Effect.acquireRelease(
             Server.listenHttp(serverOptions, options.host, options.httpPort).pipe(
+              Effect.provide(effectLogger),
               Effect.mapError((e) => new StartupError({ message: `Cannot listen on ${options.host}:${options.httpPort}: ${e.message}` }))
             ),
             (listening) => listening.close

@@ -13,6 +13,7 @@
 import { Errors as CoreErrors } from "@sealcast/core"
 import { Errors as KmsErrors } from "@sealcast/kms-sim"
 import { authErrorTags } from "./auth/AuthErrors.js"
+import { INTERNAL_FAILURE_MESSAGE } from "./EdgeErrors.js"
 import { kmsProtocolErrorTags } from "./kms/Errors.js"
 import { queryErrorTags } from "./query/Errors.js"
 
@@ -32,8 +33,9 @@ export interface ErrorRow {
 }
 
 /**
- * Errors of the HTTP layer and of response writing, raised by the server glue and the codecs.
- * `UnrepresentableCharacter`: a stored text holds a character XML 1.0 cannot carry (`query/Xml.ts`).
+ * Errors of the HTTP layer and of response writing, raised by the server glue and the codecs:
+ * the body's (`HttpRequest.ts`), the edge's (`EdgeErrors.ts`), and `UnrepresentableCharacter`, a
+ * stored text holding a character XML 1.0 cannot carry (`query/Xml.ts`).
  *
  * @category errors
  */
@@ -49,7 +51,13 @@ const sender = (code: string, status: number, jsonCode?: string): ErrorRow =>
   jsonCode === undefined ? { code, status, fault: "Sender" } : { code, status, fault: "Sender", jsonCode }
 const receiver = (code: string, status: number): ErrorRow => ({ code, status, fault: "Receiver" })
 
-type Tag =
+/**
+ * Every tag with a row: a literal `_tag` outside this union does not compile where an answer is
+ * built from it.
+ *
+ * @category models
+ */
+export type ErrorTag =
   | (typeof CoreErrors.snsErrorTags)[number]
   | (typeof queryErrorTags)[number]
   | (typeof authErrorTags)[number]
@@ -63,7 +71,7 @@ type Tag =
  *
  * @category table
  */
-export const errorTable: { readonly [T in Tag]: ErrorRow } = {
+export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   // SNS (botocore sns/2010-03-31; docs/SEMANTICS.md §2 for the KMS-derived ones).
   InvalidParameter: sender("InvalidParameter", 400),
   ParameterValueInvalid: sender("ParameterValueInvalid", 400),
@@ -141,8 +149,6 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   UnrepresentableCharacter: receiver("InternalFailure", 500)
 }
 
-/** AWS's "Common Errors" text for InternalFailure. */
-const internalFailureMessage = "The request processing has failed because of an unknown error, exception or failure."
 
 /**
  * The row for an error, with its message. A tag the table does not know (a defect, never a planned
@@ -153,7 +159,7 @@ const internalFailureMessage = "The request processing has failed because of an 
 export const describeError = (error: { readonly _tag: string; readonly message?: string }): ErrorRow & {
   readonly message: string
 } => {
-  const row = Object.hasOwn(errorTable, error._tag) ? errorTable[error._tag as Tag] : undefined
-  if (row === undefined) return { ...errorTable.InternalFailure, message: internalFailureMessage }
+  const row = Object.hasOwn(errorTable, error._tag) ? errorTable[error._tag as ErrorTag] : undefined
+  if (row === undefined) return { ...errorTable.InternalFailure, message: INTERNAL_FAILURE_MESSAGE }
   return { ...row, message: error.message ?? "" }
 }

@@ -8,9 +8,10 @@
  */
 import type { RequestContext, Sns } from "@sealcast/core"
 import { Effect, Either } from "effect"
-import { describeError } from "../ErrorTable.js"
+import { describeError, type ErrorTag } from "../ErrorTable.js"
 import { InvalidAction, MissingAction } from "../query/Errors.js"
 import * as Form from "../query/Form.js"
+import { InternalFailure } from "../EdgeErrors.js"
 import type { Response } from "../HttpResponse.js"
 import * as Xml from "../query/Xml.js"
 import type { AnySnsAction } from "./Action.js"
@@ -78,7 +79,7 @@ const CONTENT_TYPE = "text/xml"
  *
  * @category encoding
  */
-export const errorResponse = (error: { readonly _tag: string; readonly message?: string }, requestId: string): Response<string> => {
+export const errorResponse = (error: { readonly _tag: ErrorTag; readonly message?: string }, requestId: string): Response<string> => {
   const row = describeError(error)
   return { status: row.status, contentType: CONTENT_TYPE, body: Xml.errorEnvelope(row.fault, row.code, row.message, requestId) }
 }
@@ -120,7 +121,10 @@ export const dispatch = (
     const request = Either.flatMap(actionOf(form), (action) => Either.map(Form.toTree(form), (tree) => ({ action, tree })))
     if (Either.isLeft(request)) return Effect.succeed(errorResponse(request.left, requestId))
     const { action, tree } = request.right
-    return Effect.flatMap(action.handle(tree, sns, ctx), (result) => Xml.successEnvelope(action.name, result, requestId)).pipe(
+    // Once the service has begun an action it finishes it, whether or not the client waits: a change
+    // cut off halfway could leave the store and the service's memory out of step.
+    return Effect.flatMap(Effect.uninterruptible(action.handle(tree, sns, ctx)), (result) =>
+      Xml.successEnvelope(action.name, result, requestId)).pipe(
       Effect.match({
         onFailure: (error) => errorResponse(error, requestId),
         onSuccess: (body): Response<string> => ({ status: 200, contentType: CONTENT_TYPE, body })
@@ -128,5 +132,5 @@ export const dispatch = (
     )
   }).pipe(
     // A defect is a bug, never the client's doing: InternalFailure, with nothing of its details.
-    Effect.catchAllDefect(() => Effect.succeed(errorResponse({ _tag: "InternalFailure" }, requestId)))
+    Effect.catchAllDefect(() => Effect.succeed(errorResponse(new InternalFailure(), requestId)))
   )
