@@ -131,8 +131,8 @@ export const validateStructure = (
  * body's SHA-256 when the topic has content-based deduplication, else the request is refused. A
  * deduplication id on a standard topic is refused.
  *
- * Written as straight-line checks rather than `Either.gen`: it runs on every publish, and a generator
- * per message showed in profiles.
+ * Straight-line checks rather than `Either.gen`, as it runs on every publish (docs/PERFORMANCE.md,
+ * "Publish in the core").
  *
  * @category validation
  */

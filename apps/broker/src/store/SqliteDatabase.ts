@@ -130,12 +130,9 @@ export const open = (path: string): Effect.Effect<Database.Database, Errors.Stor
       try {
         db.pragma("journal_mode = WAL")
         db.pragma("synchronous = NORMAL")
-        // Checkpoint when the WAL holds 1000 pages (4 MiB at the default 4 KiB page), SQLite's own
-        // default, said out loud (sqlite.org/pragma.html#pragma_wal_autocheckpoint). The automatic
-        // checkpoint runs inside the commit that crosses the threshold, on the event loop, and its
-        // stall grows with the WAL: under a steady load of 64-message group commits, 4000 pages
-        // made 1 commit in 60 take 30–70 ms, 1000 pages kept the slowest near 10–20 ms, at the same
-        // insert rate. A smaller WAL also means less to replay after a crash.
+        // Checkpoint when the WAL holds 1000 pages, SQLite's own default said out loud
+        // (sqlite.org/pragma.html#pragma_wal_autocheckpoint): a larger WAL stalls the checkpointing
+        // commit longer (docs/PERFORMANCE.md, "SQLite") and leaves more to replay after a crash.
         db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`)
         // SQLite leaves foreign keys off unless asked, per connection (sqlite.org/foreignkeys.html §2).
         db.pragma("foreign_keys = ON")

@@ -107,8 +107,8 @@ type MessageValues = readonly [
 ]
 
 /**
- * A message as `insertMessage`'s values. Bound by position, not by name: better-sqlite3 then binds
- * straight from the array instead of looking each `@name` up in an object, a few microseconds a row.
+ * A message as `insertMessage`'s values, bound by position, which is cheaper than by name
+ * (docs/PERFORMANCE.md, "SQLite").
  */
 const toValues = (message: Message.StoredMessage): MessageValues => {
   const { body, fifo } = message
