@@ -61,6 +61,8 @@ export interface Options {
   readonly log: Log
   /** Attempts in flight at once; 32 unless given. */
   readonly concurrency?: number | undefined
+  /** How long a stop waits for the attempts in flight; STOP_GRACE unless given. */
+  readonly stopGrace?: Duration.Duration | undefined
 }
 
 /**
@@ -79,7 +81,7 @@ const PAUSE_AFTER_FAILURE = Duration.seconds(1)
  * timeout, and a few seconds more let its outcome commit. Past it the stop goes on; what was not
  * settled is still pending in the store.
  */
-const STOP_GRACE = Duration.seconds(20)
+export const STOP_GRACE = Duration.seconds(20)
 
 /** A confirmation request that fails is retried three times, 1, 2 and 4 seconds apart. */
 const confirmationRetries = Schedule.intersect(Schedule.exponential(Duration.seconds(1)), Schedule.recurs(3))
@@ -223,12 +225,16 @@ export const start = (
     let stopping = false
     let whenIdle: (() => void) | undefined
     yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => {
-        stopping = true
-        if (inFlight.size === 0) return resume(Effect.void)
-        whenIdle = () => resume(Effect.void)
-      }).pipe(
-        Effect.timeoutOption(STOP_GRACE),
+      // Finalizers run uninterruptibly, and a timeout waits for what it interrupts: the wait itself
+      // must be interruptible for the grace to end it.
+      Effect.interruptible(
+        Effect.async<void>((resume) => {
+          stopping = true
+          if (inFlight.size === 0) return resume(Effect.void)
+          whenIdle = () => resume(Effect.void)
+        })
+      ).pipe(
+        Effect.timeoutOption(options.stopGrace ?? STOP_GRACE),
         Effect.flatMap((idle) =>
           Option.isSome(idle)
             ? Effect.void
