@@ -20,7 +20,7 @@ import * as Identifiers from "./Identifiers.js"
 import * as Key from "./Key.js"
 import { KeyStore } from "./KeyStore.js"
 import * as Policy from "./Policy.js"
-import { RootKey, unwrapMaterial, wrapMaterial } from "./RootKey.js"
+import { type KeyStoreRootKeyMismatch, RootKey, unwrapMaterial, verifyAgainstStore, wrapMaterial } from "./RootKey.js"
 import type * as Schemas from "./Schemas.js"
 import {
   aliasEntry,
@@ -147,11 +147,14 @@ const dryRun = () =>
   new Errors.DryRunOperationException({ message: "The request would have succeeded, but the DryRun option is set." })
 
 /**
- * Builds the service from its dependencies, loading the key store once.
+ * Builds the service from its dependencies, loading the key store once and checking the root key
+ * against it (`RootKey.verifyAgainstStore`).
  *
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSInternalException, Cipher | Ids | KeyStore | RootKey> =>
+export const make = (
+  options: Options
+): Effect.Effect<KmsSimService, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey> =>
   Effect.gen(function* () {
     const { region } = options
     const cipher = yield* Cipher
@@ -161,6 +164,10 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     const internal = (e: { readonly message: string }) =>
       new Errors.KMSInternalException({ message: `The key store failed: ${e.message}` })
     const snapshot = yield* Effect.mapError(store.load, internal)
+    // Refuse to start on a key store this root key does not open, rather than answer every request
+    // for its keys with KMSInternalException while DescribeKey says Enabled.
+    const check = yield* verifyAgainstStore(cipher, root, snapshot)
+    if (check !== undefined) yield* Effect.mapError(store.putRootKeyCheck(check), internal)
     const loaded = fromSnapshot(snapshot.keys, snapshot.aliases)
     // The state in force and the earliest instant it has work due. Only `transact` replaces it, under
     // `lock`; a read-only check may read it without the lock, since JavaScript runs one step at a time.
@@ -865,5 +872,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
  *
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<KmsSim, Errors.KMSInternalException, Cipher | Ids | KeyStore | RootKey> =>
+export const layer = (
+  options: Options
+): Layer.Layer<KmsSim, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey> =>
   Layer.effect(KmsSim, make(options))

@@ -18,13 +18,13 @@
  * (`maxReceivesPerSecond`) cap how many attempts start per second for a subscription.
  *
  * Stopping: closing the scope stops new attempts and waits for those in flight to finish and settle
- * (bounded by the 15-second delivery timeout). Deliveries not yet attempted stay pending in the
- * store; with a durable store a restart sends them.
+ * (each is bounded by the 15-second delivery timeout, the wait by STOP_GRACE). Deliveries not yet
+ * attempted stay pending in the store; with a durable store a restart sends them.
  *
  * @since 0.1.0
  */
 import { type DeliveryPolicy, type Message, MessageStore, type Registry, Routing, Sns, type Subscription, type Topic } from "@sealcast/core"
-import { Cause, Clock, Duration, Effect, Exit, FiberSet, Option, Queue, Runtime, Schedule, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, Schedule, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import type { Metrics } from "../metrics/Metrics.js"
 import * as Envelope from "./Envelope.js"
@@ -61,6 +61,8 @@ export interface Options {
   readonly log: Log
   /** Attempts in flight at once; 32 unless given. */
   readonly concurrency?: number | undefined
+  /** How long a stop waits for the attempts in flight; STOP_GRACE unless given. */
+  readonly stopGrace?: Duration.Duration | undefined
 }
 
 /**
@@ -73,6 +75,13 @@ export const DEFAULT_CONCURRENCY = 128
 
 /** After an unexpected failure of the loop itself (a store error), wait this long before trying again. */
 const PAUSE_AFTER_FAILURE = Duration.seconds(1)
+
+/**
+ * How long a stop waits for the attempts in flight: each is bounded by the 15-second delivery
+ * timeout, and a few seconds more let its outcome commit. Past it the stop goes on; what was not
+ * settled is still pending in the store.
+ */
+export const STOP_GRACE = Duration.seconds(20)
 
 /** A confirmation request that fails is retried three times, 1, 2 and 4 seconds apart. */
 const confirmationRetries = Schedule.intersect(Schedule.exponential(Duration.seconds(1)), Schedule.recurs(3))
@@ -216,11 +225,26 @@ export const start = (
     let stopping = false
     let whenIdle: (() => void) | undefined
     yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => {
-        stopping = true
-        if (inFlight.size === 0) return resume(Effect.void)
-        whenIdle = () => resume(Effect.void)
-      })
+      // Finalizers run uninterruptibly, and a timeout waits for what it interrupts: the wait itself
+      // must be interruptible for the grace to end it.
+      Effect.interruptible(
+        Effect.async<void>((resume) => {
+          stopping = true
+          if (inFlight.size === 0) return resume(Effect.void)
+          whenIdle = () => resume(Effect.void)
+        })
+      ).pipe(
+        Effect.timeoutOption(options.stopGrace ?? STOP_GRACE),
+        Effect.flatMap((idle) =>
+          Option.isSome(idle)
+            ? Effect.void
+            : Effect.sync(() =>
+              log("warn", "stopped with delivery attempts unfinished; they stay pending and are sent after a restart", {
+                attempts: inFlight.size
+              })
+            )
+        )
+      )
     )
 
     /** Remembers a FIFO topic's message's FIFO data (null: none) for the passes to come. */
@@ -520,7 +544,15 @@ export const start = (
           }
           let fifo = fifoOf.get(delivery.messageId)
           if (fifo === undefined) {
-            const message = knownMessage(delivery.messageId) ?? (yield* store.get(delivery.messageId))
+            const known = knownMessage(delivery.messageId)
+            const read = known === undefined ? yield* Effect.either(store.get(delivery.messageId)) : Either.right(known)
+            // A message that cannot be read: its attempt reads it again and reports the failure,
+            // while the other due deliveries go on.
+            if (Either.isLeft(read)) {
+              candidates.push({ delivery, lane: undefined })
+              continue
+            }
+            const message = read.right
             // A message gone from the store: its attempt finds out and drops the delivery.
             if (message === undefined) fifo = null
             else {
@@ -604,10 +636,18 @@ export const start = (
             continue
           }
         }
+        // Read before the attempt counts as in flight: a read that fails is an outcome like any other,
+        // settled, never an attempt left in flight for a stop to wait on forever.
+        const known = knownMessage(delivery.messageId)
+        const read = known === undefined ? yield* Effect.either(store.get(delivery.messageId)) : Either.right(known)
         if (lane !== undefined) lanes.set(lane, delivery.messageId)
         inFlight.add(deliveryKey(delivery))
         attempting++
-        attempt(delivery, lane, knownMessage(delivery.messageId) ?? (yield* store.get(delivery.messageId)), registry)
+        if (Either.isLeft(read)) {
+          settle(delivery, lane, { _tag: "Failed", reason: `the message could not be read: ${read.left.message}`, target: undefined })
+        } else {
+          attempt(delivery, lane, read.right, registry)
+        }
       }
       return { throttleLifts, full: full || (next < backlog.length && !stopping) }
     })

@@ -117,8 +117,33 @@ const migrate = (db: Database.Database): void => {
 }
 
 /**
- * Opens (creating if need be) and migrates the database at `path`; `":memory:"` for a private
- * in-memory one. The caller closes it.
+ * The problems `PRAGMA quick_check` finds, at most `limit`; none for a sound database.
+ *
+ * quick_check reads every page of the file and checks each b-tree's structure (page format, cell
+ * order, free-list), everything `integrity_check` does but matching index entries to their rows
+ * (sqlite.org/pragma.html#pragma_quick_check). It is the check that finds an overwritten page at
+ * open instead of as a 500 at the first request to touch it. Its cost grows with the file: 0.6 s
+ * for a 244 MB store of 100,000 pending encrypted 1 KiB messages, file in the page cache (README,
+ * "The data dir").
+ *
+ * @category utils
+ */
+export const integrityProblems = (db: Database.Database, limit = 10): ReadonlyArray<string> => {
+  const rows = db.pragma(`quick_check(${limit})`) as ReadonlyArray<{ readonly quick_check: string }>
+  const problems = rows.map((row) => row.quick_check)
+  return problems.length === 1 && problems[0] === "ok" ? [] : problems
+}
+
+/** What quick_check found, as the reason a damaged database is refused. */
+class DamagedDatabase extends Error {}
+
+const isCorruption = (cause: unknown) =>
+  cause instanceof Error && "code" in cause && typeof cause.code === "string" &&
+  (cause.code.startsWith("SQLITE_CORRUPT") || cause.code === "SQLITE_NOTADB")
+
+/**
+ * Opens (creating if need be), checks (`integrityProblems`) and migrates the database at `path`;
+ * `":memory:"` for a private in-memory one. The caller closes it.
  *
  * @category constructors
  */
@@ -138,6 +163,8 @@ export const open = (path: string): Effect.Effect<Database.Database, Errors.Stor
         db.pragma("foreign_keys = ON")
         // Wait rather than fail at once if another connection (an `sqlite3` shell) holds the lock.
         db.pragma("busy_timeout = 5000")
+        const problems = integrityProblems(db)
+        if (problems.length > 0) throw new DamagedDatabase(problems.join("; "))
         migrate(db)
         return db
       } catch (cause) {
@@ -145,7 +172,10 @@ export const open = (path: string): Effect.Effect<Database.Database, Errors.Stor
         throw cause
       }
     },
-    catch: (cause) => storeFailure(`Cannot open the database ${path}`, cause)
+    catch: (cause) =>
+      cause instanceof DamagedDatabase || isCorruption(cause)
+        ? storeFailure(`The database ${path} is damaged (restore it from a copy, or move it aside to start empty)`, cause)
+        : storeFailure(`Cannot open the database ${path}`, cause)
   })
 
 /**

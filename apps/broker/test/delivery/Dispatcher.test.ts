@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { MessageStore, Sns } from "@sealcast/core"
-import { Effect, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import * as Dispatcher from "../../src/delivery/Dispatcher.js"
 import * as Functions from "../../src/delivery/Functions.js"
 import * as Outbox from "../../src/delivery/Outbox.js"
@@ -338,6 +338,45 @@ describe("Dispatcher", () => {
         }),
       { concurrency: 8 }
     ))
+
+  it.live("a stop waits for an attempt in flight no longer than its grace, says so, and leaves the delivery pending", () => {
+    const kms = makeTestKms(KEY_ARN)
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const store = yield* MessageStore.MessageStore
+      const functions = Functions.make()
+      let called = false
+      // Answers within its 15-second timeout, but long after the stop's grace.
+      functions.register("slow", () => {
+        called = true
+        return new Promise((resolve) => setTimeout(resolve, 10_000).unref())
+      })
+      const logged: Array<{ readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
+      const { topicArn } = yield* sns.createTopic({ name: "slow", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+      const endpoint = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:slow`
+      yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Dispatcher.start({
+            origin: certHost.origin,
+            signing: identity,
+            functions,
+            outbox: Outbox.make(),
+            metrics: Metrics.make(),
+            log: (_level, message, fields) => logged.push({ message, fields }),
+            stopGrace: Duration.millis(200)
+          })
+          yield* sns.publish(publishInput(topicArn, "slow"), ctx)
+          yield* eventually(() => called)
+        })
+      )
+      expect(logged).toContainEqual({
+        message: "stopped with delivery attempts unfinished; they stay pending and are sent after a restart",
+        fields: { attempts: 1 }
+      })
+      expect(yield* store.pendingCount).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+  })
 
   it.live("lambda: registered functions get Lambda's SNS event; a throw is a failed attempt that is retried", () =>
     withBroker(({ sns, functions, metrics }) =>
