@@ -33,12 +33,15 @@ const main = async (): Promise<number> => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     return 1
   }
-  process.stdout.write(`${JSON.stringify(started.value.ready)}\n`)
-  log("info", "ready", { https: started.value.endpoint, http: started.value.httpEndpoint ?? null })
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // The handlers go in before the ready line: a supervisor may signal as soon as it reads the line,
+  // and until a handler is installed SIGTERM's default action ends the process without a graceful stop.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"))
     process.once("SIGINT", () => resolve("SIGINT"))
   })
+  process.stdout.write(`${JSON.stringify(started.value.ready)}\n`)
+  log("info", "ready", { https: started.value.endpoint, http: started.value.httpEndpoint ?? null })
+  const signal = await stopSignal
   log("info", "stopping", { signal })
   await Effect.runPromise(Scope.close(scope, Exit.void))
   log("info", "stopped")
