@@ -5,7 +5,7 @@
  * the local npm cache first (`--prefer-offline`); better-sqlite3 builds its native addon there.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -92,14 +92,18 @@ describe("the installed packages", () => {
       stdio: ["ignore", "pipe", "pipe"]
     })
     const stderr = closed(child)
+    let caFile = ""
     try {
       const ready = JSON.parse(await firstLine(child)) as Record<string, unknown>
       expect(ready).toMatchObject({ event: "ready", region: "us-east-1", accountId: "000000000000", dataDir: ":memory:" })
       expect(ready["https"]).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      caFile = String(ready["caFile"])
+      expect(readFileSync(caFile, "utf8")).toMatch(/^-----BEGIN CERTIFICATE-----/)
     } finally {
       process.kill(-child.pid!, "SIGTERM")
     }
     expect(await stderr).toMatch(/"message":"stopping","signal":"SIGTERM"}\n.*"message":"stopped"}\n$/)
+    expect(existsSync(caFile)).toBe(false)
   })
 
   it("give `import { startBroker } from \"sealcast\"`, which serves an encrypted topic to the SDK", async () => {
