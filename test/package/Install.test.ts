@@ -82,6 +82,14 @@ describe("the installed packages", () => {
   it("give `npx sealcast serve`, which prints its ready line and stops on SIGTERM", async () => {
     const help = await run("npx", ["--no-install", "sealcast", "--help"], { cwd: project, env: cleanEnv() })
     expect(help.stdout).toContain("sealcast serve")
+    const misspelt = await run("npx", ["--no-install", "sealcast", "serve", "--prot", "0"], { cwd: project, env: cleanEnv() }).then(
+      () => ({ code: 0, stderr: "" }),
+      (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr })
+    )
+    expect(misspelt).toEqual({
+      code: 2,
+      stderr: "sealcast: Unknown option --prot. Did you mean --port?\nRun `sealcast serve --help` for the options.\n"
+    })
 
     // As a terminal's Ctrl-C or a process manager does, the signal goes to the whole process group:
     // npm itself then exits on the signal, and the broker under it stops gracefully.

@@ -117,6 +117,7 @@ export const program = (
     const serverOptions: Server.ServerOptions = {
       region: options.region,
       lookup: (accessKeyId) => Effect.succeed(table.get(accessKeyId)),
+      unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
       kms,
       newRequestId: randomUUID,

@@ -16,7 +16,9 @@ import * as Log from "../Log.js"
 const main = async (): Promise<number> => {
   const command = parseCommandLine(process.argv.slice(2), process.env)
   if (Either.isLeft(command)) {
-    process.stderr.write(`sealcast: ${command.left.message}\nRun 'sealcast serve --help' for the options.\n`)
+    // The messages say what is wrong; the pointer to the help is added here, once.
+    const help = process.argv[2] === "serve" ? "sealcast serve --help" : "sealcast --help"
+    process.stderr.write(`sealcast: ${command.left.message}\nRun \`${help}\` for the options.\n`)
     return 2
   }
   if (command.right._tag === "Help") {

@@ -241,3 +241,25 @@ export const loadCredentialTable = (options: {
     }
     return { root, table }
   })
+
+/**
+ * What a caller signing with an unknown access key is told: where the default account's keys are,
+ * and the options that set them (a client's fixed keys, such as LocalStack's `test`, can be made the
+ * broker's own with them).
+ *
+ * @category utils
+ */
+export const unknownKeyHint = (options: {
+  readonly dataDir: string
+  readonly accessKeyId?: string | undefined
+  readonly credentials?: string | undefined
+}): string => {
+  const where =
+    options.accessKeyId !== undefined
+      ? "The default account's keys are the ones given with --access-key-id and --secret-access-key"
+      : DataDir.isMemory(options.dataDir)
+        ? "The default account's keys are in the broker's ready line (accessKeyId, secretAccessKey), or startBroker()'s credentials"
+        : `The default account's keys are in ${credentialsPath(options.dataDir)} (profile ${PROFILE})`
+  const further = options.credentials === undefined ? "" : `; further keys are in ${options.credentials}`
+  return `${where}${further}. To accept the keys your client signs with, start Sealcast with --access-key-id and --secret-access-key.`
+}

@@ -11,7 +11,8 @@ import {
   generateKeyPair,
   loadCredentialTable,
   loadRootCredential,
-  readCredentialsFile
+  readCredentialsFile,
+  unknownKeyHint
 } from "../../src/config/Credentials.js"
 import { helpText } from "../../src/config/BrokerOptions.js"
 
@@ -166,4 +167,15 @@ describe("Credentials", () => {
       const missing = yield* Effect.flip(loadCredentialTable({ ...defaults, dataDir: ":memory:", credentials: join(root, "nope.ini") }))
       expect(missing.message).toContain("--credentials: no such file")
     }))
+
+  it("tells a caller with an unknown key where the default account's keys are, and the options that set them", () => {
+    const options = "To accept the keys your client signs with, start Sealcast with --access-key-id and --secret-access-key."
+    expect(unknownKeyHint({ dataDir: "/srv/.sealcast" })).toBe(
+      `The default account's keys are in /srv/.sealcast/credentials (profile sealcast). ${options}`
+    )
+    expect(unknownKeyHint({ dataDir: "/srv/.sealcast", accessKeyId: "AKIAX", credentials: "/etc/extra.ini" })).toBe(
+      `The default account's keys are the ones given with --access-key-id and --secret-access-key; further keys are in /etc/extra.ini. ${options}`
+    )
+    expect(unknownKeyHint({ dataDir: ":memory:" })).toContain("in the broker's ready line")
+  })
 })
