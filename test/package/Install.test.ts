@@ -18,9 +18,12 @@ const repoRoot = resolve(import.meta.dirname, "../..")
 const require = createRequire(import.meta.url)
 const versionOf = (name: string): string => (require(`${name}/package.json`) as { version: string }).version
 
-/** The parent npm's `npm_*` settings (workspace, prefix, …) would steer the scratch project's npm. */
+/**
+ * The parent npm's `npm_*` settings (workspace, prefix, …) would steer the scratch project's npm, and
+ * this runner's `VITEST*` variables the scratch project's vitest.
+ */
 const cleanEnv = (): NodeJS.ProcessEnv =>
-  Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== "INIT_CWD"))
+  Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|VITEST)/i.test(key) && key !== "INIT_CWD"))
 
 let scratch: string
 let project: string
@@ -39,7 +42,8 @@ beforeAll(async () => {
       "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error",
       ...files,
       `@aws-sdk/client-sns@${versionOf("@aws-sdk/client-sns")}`,
-      `@aws-sdk/client-kms@${versionOf("@aws-sdk/client-kms")}`
+      `@aws-sdk/client-kms@${versionOf("@aws-sdk/client-kms")}`,
+      `vitest@${versionOf("vitest")}`
     ],
     { cwd: project, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 }
   )
@@ -145,5 +149,15 @@ console.log(JSON.stringify({ kmsMasterKeyId: Attributes.KmsMasterKeyId, keyId: K
     const result = JSON.parse(stdout) as { kmsMasterKeyId: string; keyId: string; messageId: string }
     expect(result.kmsMasterKeyId).toBe(result.keyId)
     expect(result.messageId).toMatch(/^[0-9a-f-]{36}$/)
+  })
+
+  it("pass the README's vitest test of an encrypted topic, run through sealcast/testing", async () => {
+    const readme = readFileSync(join(repoRoot, "apps/broker/README.md"), "utf8")
+    const test = /A complete vitest test of an encrypted topic[^\n]*\n```ts\n([^`]*)```/.exec(readme)?.[1]
+    expect(test).toBeDefined()
+    writeFileSync(join(project, "orders.test.ts"), test!)
+    const { stdout } = await run("npx", ["--no-install", "vitest", "run", "orders.test.ts"], { cwd: project, env: cleanEnv() })
+    // Without colour codes, which come through when the parent's terminal asks for them.
+    expect(stdout.replace(/\u001b\[[0-9;]*m/g, "")).toMatch(/Tests\s+1 passed \(1\)/)
   })
 })
