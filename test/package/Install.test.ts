@@ -71,6 +71,13 @@ const closed = (child: ChildProcess): Promise<string> => {
   return new Promise((resolveText) => child.once("close", () => resolveText(stderr)))
 }
 
+describe("the repository itself", () => {
+  it("gives `npx sealcast` from its root once built", async () => {
+    const { stdout } = await run("npx", ["--no-install", "sealcast", "--help"], { cwd: repoRoot, env: cleanEnv() })
+    expect(stdout).toContain("sealcast serve [options]")
+  })
+})
+
 describe("the installed packages", () => {
   it("hold built JavaScript with declarations and no workspace links", () => {
     const manifest = JSON.parse(readFileSync(join(project, "node_modules/sealcast/package.json"), "utf8")) as {
