@@ -4,8 +4,8 @@
  * file and the reason, never served with 500s later.
  */
 import { CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns"
-import { startBroker } from "@sealcast/broker"
-import * as SqliteDatabase from "@sealcast/broker/store/SqliteDatabase"
+import { startBroker } from "sealcast"
+import * as SqliteDatabase from "sealcast/store/SqliteDatabase"
 import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

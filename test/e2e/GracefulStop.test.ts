@@ -6,7 +6,7 @@
  */
 import { CreateKeyCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns"
-import * as SqliteDatabase from "@sealcast/broker/store/SqliteDatabase"
+import * as SqliteDatabase from "sealcast/store/SqliteDatabase"
 import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"

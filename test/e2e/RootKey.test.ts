@@ -6,7 +6,7 @@
  * store that holds keys. A data dir from before check values gets one on its next start.
  */
 import { CreateKeyCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms"
-import * as SqliteDatabase from "@sealcast/broker/store/SqliteDatabase"
+import * as SqliteDatabase from "sealcast/store/SqliteDatabase"
 import { Effect } from "effect"
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"

@@ -104,6 +104,7 @@ export interface RunningBroker {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
   /** The CA that signed the server certificate (undefined with the user's own certificate). */
   readonly caPem: string | undefined
+  /** `caPem` as a file; with `:memory:` a temporary one, removed on stop. */
   readonly caFile: string | undefined
   /** Absolute, or `:memory:`. */
   readonly dataDir: string
@@ -172,6 +173,7 @@ export const program = (
     const rootKey = yield* RootKey.loadRootKey({ dataDir, rootKeyFile: options.rootKeyFile }).pipe(Effect.mapError(startupError))
     if (rootKey.warning !== undefined) log("warn", rootKey.warning)
     const tls = yield* TlsMaterial.loadTlsMaterial({ dataDir, tlsCert: options.tlsCert, tlsKey: options.tlsKey }).pipe(
+      Effect.flatMap(TlsMaterial.withCaFile),
       Effect.mapError(startupError)
     )
     for (const file of tls.written) log("info", "made TLS material", { file })
@@ -196,6 +198,7 @@ export const program = (
     const serverOptions: Server.ServerOptions = {
       region: options.region,
       lookup: (accessKeyId) => Effect.succeed(table.get(accessKeyId)),
+      unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
       kms,
       newRequestId: randomUUID,

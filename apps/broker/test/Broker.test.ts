@@ -1,6 +1,7 @@
+import { existsSync, readFileSync } from "node:fs"
 import { Effect, Scope } from "effect"
 import { describe, expect, it } from "vitest"
-import { closeWithin, StopTimeout } from "../src/Broker.js"
+import { closeWithin, startBroker, StopTimeout } from "../src/Broker.js"
 
 describe("closeWithin", () => {
   it("resolves once every finalizer has run", async () => {
@@ -25,5 +26,20 @@ describe("closeWithin", () => {
     const scope = Effect.runSync(Scope.make())
     Effect.runSync(Scope.addFinalizer(scope, Effect.die(new Error("boom"))))
     await expect(closeWithin(scope, 10_000)).rejects.toThrow("boom")
+  })
+})
+describe("startBroker", () => {
+  it("with :memory: resolves to the endpoint, the credentials and the CA, also as a file until stop", async () => {
+    const broker = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error" })
+    try {
+      expect(broker).toMatchObject({ region: "us-east-1", accountId: "000000000000", dataDir: ":memory:" })
+      expect(broker.endpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/)
+      expect(broker.credentials.accessKeyId).toMatch(/^AKIA[A-Z2-7]{16}$/)
+      expect(broker.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/)
+      expect(readFileSync(broker.caFile!, "utf8")).toBe(broker.caPem)
+    } finally {
+      await broker.stop()
+    }
+    expect(existsSync(broker.caFile!)).toBe(false)
   })
 })

@@ -23,6 +23,7 @@ import type { KmsSim } from "@sealcast/kms-sim"
 import { Cause, Effect, Either, FiberId, FiberRef, FiberSet, LogLevel, type Scope } from "effect"
 import { authenticate, detectScheme } from "./auth/Authenticate.js"
 import { MissingAuthenticationToken } from "./auth/AuthErrors.js"
+import { explainRefusal, withUnknownKeyHint } from "./auth/Guidance.js"
 import { nodeHashing } from "./auth/NodeHashing.js"
 import type { CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
@@ -75,6 +76,8 @@ export interface ServerOptions {
   readonly debugSignatures?: boolean
   /** The server's clock; Date.now unless a test says otherwise. */
   readonly now?: () => number
+  /** Told to a caller whose access key is unknown: where this endpoint's keys are, how to set them. */
+  readonly unknownAccessKeyHint?: string
 }
 
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -181,16 +184,17 @@ const makeRoutes = (options: ServerOptions) => {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const now = options.now ?? Date.now
   const signingKeys = makeSigningKeyCache()
+  const lookup = options.unknownAccessKeyHint === undefined ? options.lookup : withUnknownKeyHint(options.lookup, options.unknownAccessKeyHint)
   const verify = (parts: HttpRequestParts, service: string) =>
     authenticate(parts, {
       region: options.region,
       service,
       now: now(),
-      lookup: options.lookup,
+      lookup,
       hashing: nodeHashing,
       signingKeys,
       ...(options.debugSignatures === true ? { debug: true } : {})
-    })
+    }).pipe(Effect.mapError((refusal) => explainRefusal(parts, refusal, { service, region: options.region })))
 
   const serveKms = (req: IncomingMessage, body: Uint8Array, target: string, info: RequestInfo): Effect.Effect<Response> => {
     const parts = partsOf(req, body)

@@ -90,7 +90,7 @@ export const send = (origin: string, caPem: string, request: RawRequest): Promis
 
 export interface SignedRequest extends RawRequest {
   /** The SigV4 credential scope's service. */
-  readonly service: "sns" | "kms"
+  readonly service: string
   readonly credentials?: Target["credentials"]
 }
 

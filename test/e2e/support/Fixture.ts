@@ -5,7 +5,7 @@
  */
 import type { KMSClient } from "@aws-sdk/client-kms"
 import type { SNSClient } from "@aws-sdk/client-sns"
-import { type BrokerOptions, type RunningBroker, type SnsEvent, startBroker } from "@sealcast/broker"
+import { type BrokerOptions, type RunningBroker, type SnsEvent, startBroker } from "sealcast"
 import { afterAll, beforeAll } from "vitest"
 import { kmsClient, snsClient, type Target, targetOf } from "./Clients.js"
 import { startSubscriber, type Subscriber, type SubscriberOptions } from "./Subscriber.js"

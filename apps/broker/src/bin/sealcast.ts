@@ -17,7 +17,9 @@ import * as Log from "../Log.js"
 const main = async (): Promise<number> => {
   const command = parseCommandLine(process.argv.slice(2), process.env)
   if (Either.isLeft(command)) {
-    process.stderr.write(`sealcast: ${command.left.message}\nRun 'sealcast serve --help' for the options.\n`)
+    // The messages say what is wrong; the pointer to the help is added here, once.
+    const help = process.argv[2] === "serve" ? "sealcast serve --help" : "sealcast --help"
+    process.stderr.write(`sealcast: ${command.left.message}\nRun \`${help}\` for the options.\n`)
     return 2
   }
   if (command.right._tag === "Help") {
@@ -34,7 +36,8 @@ const main = async (): Promise<number> => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     return error instanceof StartupError && error.reason === "DataDirInUse" ? 3 : 1
   }
-  // Listening before the ready line: a supervisor may send SIGTERM the moment it reads that line.
+  // The handlers go in before the ready line: a supervisor may signal as soon as it reads the line,
+  // and until a handler is installed SIGTERM's default action ends the process without a graceful stop.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"))
     process.once("SIGINT", () => resolve("SIGINT"))

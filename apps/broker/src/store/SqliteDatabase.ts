@@ -190,7 +190,7 @@ export interface SqliteDatabaseService {
  *
  * @category services
  */
-export class SqliteDatabase extends Context.Tag("@sealcast/broker/SqliteDatabase")<
+export class SqliteDatabase extends Context.Tag("sealcast/SqliteDatabase")<
   SqliteDatabase,
   SqliteDatabaseService
 >() {}
