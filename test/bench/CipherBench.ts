@@ -2,7 +2,7 @@
  * Scenario 6: AES-256-GCM seal throughput of the core's portable layer (`@noble/ciphers`), the
  * broker's `node:crypto` layer, and bare `node:crypto` calls with nothing around them (the limit).
  */
-import * as NodeCipher from "@sealcast/broker/NodeCipher"
+import * as NodeCipher from "sealcast/NodeCipher"
 import { Cipher, Encryption } from "@sealcast/core"
 import { createCipheriv, randomBytes, randomUUID } from "node:crypto"
 import { percentile, repeatFor } from "./Stats.js"

@@ -3,8 +3,8 @@
  * service graph (`Services.layer`, durable SQLite store in a data dir) driven with no HTTP at all,
  * and the same records written straight into better-sqlite3, the store's limit.
  */
-import * as Services from "@sealcast/broker/Services"
-import * as SqliteDatabase from "@sealcast/broker/store/SqliteDatabase"
+import * as Services from "sealcast/Services"
+import * as SqliteDatabase from "sealcast/store/SqliteDatabase"
 import { Ids, MessageStore, type RequestContext, Sns } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import { Context, Effect, Exit, Layer, Scope } from "effect"

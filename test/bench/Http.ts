@@ -6,8 +6,8 @@
  */
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns"
-import { type RunningBroker, startBroker } from "@sealcast/broker"
-import * as TlsMaterial from "@sealcast/broker/tls/TlsMaterial"
+import { type RunningBroker, startBroker } from "sealcast"
+import * as TlsMaterial from "sealcast/tls/TlsMaterial"
 import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { createServer as createHttpServer } from "node:http"

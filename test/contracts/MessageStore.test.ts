@@ -1,5 +1,5 @@
 import { MessageStore } from "@sealcast/core"
-import * as SqliteMessageStore from "@sealcast/broker/store/SqliteMessageStore"
+import * as SqliteMessageStore from "sealcast/store/SqliteMessageStore"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

@@ -1,4 +1,4 @@
-import * as SqliteMessageStore from "@sealcast/broker/store/SqliteMessageStore"
+import * as SqliteMessageStore from "sealcast/store/SqliteMessageStore"
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"

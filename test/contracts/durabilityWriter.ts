@@ -5,7 +5,7 @@
  *
  * Usage: node --import tsx durabilityWriter.ts <database path>
  */
-import * as SqliteMessageStore from "@sealcast/broker/store/SqliteMessageStore"
+import * as SqliteMessageStore from "sealcast/store/SqliteMessageStore"
 import { Effect } from "effect"
 
 const LANES = 8

@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md, "At rest": for an encrypted topic no file under the data dir and no log line ever
+ * docs/CONTRACT.md, "At rest": for an encrypted topic no file under the data dir and no log line ever
  * holds a message body in plaintext. The broker runs as `sealcast serve` at log level debug on a real
  * data dir; the subscriber keeps failing, so the messages stay stored while every file is scanned.
  * The same scan finds an unencrypted topic's body, which proves it can see.
@@ -123,6 +123,9 @@ describe("message bodies at rest", () => {
 
     const logs = broker.stderr()
     expect(logs).toContain('"level":"debug"')
+    // The per-request lines ran too: the Publish requests' lines name their action and status.
+    const requestLines = logs.split("\n").filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(requestLines.some((line) => line["action"] === "Publish" && line["status"] === 200)).toBe(true)
     for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) {
       for (const encoding of encodingsOf(body)) expect(Buffer.from(logs, "utf8").includes(encoding.bytes)).toBe(false)
     }

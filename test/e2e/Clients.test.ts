@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md, "The command line" and "The endpoint": the AWS CLI and boto3 work against a
+ * docs/CONTRACT.md, "The command line" and "The endpoint": the AWS CLI and boto3 work against a
  * `sealcast serve` child process with nothing but the endpoint, the credentials file the broker wrote
  * (profile `sealcast`, region included) and its CA bundle, exactly as the contract's example; and
  * SIGTERM stops the broker with exit code 0.

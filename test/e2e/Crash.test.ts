@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md, "At rest": whatever was acknowledged survives `kill -9`. `sealcast serve` runs on a
+ * docs/CONTRACT.md, "At rest": whatever was acknowledged survives `kill -9`. `sealcast serve` runs on a
  * temp data dir and a fixed port while several SDK publishers write to an encrypted and an
  * unencrypted topic; the broker is killed with SIGKILL at varying moments and restarted at once on
  * the same data dir and port. In the end every MessageId a publisher got back has reached the

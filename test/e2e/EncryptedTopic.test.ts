@@ -75,7 +75,7 @@ describe("an encrypted topic through the AWS SDK v3 over HTTPS", () => {
     // A changed body must not validate: proves the validator checked this very document.
     await expect(validateSignature({ ...notification, Message: `${BODY}!` }, live.broker.endpoint, live.target.caPem)).rejects.toThrow()
 
-    // SEMANTICS.md §1.4 and §1.6: stored sealed under the topic's key, subject and attributes in the clear.
+    // docs/SEMANTICS.md §1.4 and §1.6: stored sealed under the topic's key, subject and attributes in the clear.
     const [stored] = await storedMessages(live.target, "orders")
     expect(stored).toMatchObject({ messageId: MessageId, subject: "Order 42", body: { kind: "Sealed", keyArn: key.Arn } })
     expect(JSON.stringify(stored)).not.toContain("4111-1111")

@@ -1,5 +1,5 @@
 /**
- * Untrusted input never takes the broker down (CONTRACT.md, "The endpoint"; the transport's rule that
+ * Untrusted input never takes the broker down (docs/CONTRACT.md, "The endpoint"; the transport's rule that
  * a request never throws): fast-check throws random bytes, random Query forms, random JSON under
  * random `X-Amz-Target`s, odd content types, oversized and truncated bodies at the live server. Every
  * answer is a success or a well-formed AWS error of the protocol asked for, never a 500, and the

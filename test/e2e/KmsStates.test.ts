@@ -1,5 +1,5 @@
 /**
- * SEMANTICS.md §1.7 and §2: Publish to an encrypted topic checks its key's state on every call, fails
+ * docs/SEMANTICS.md §1.7 and §2: Publish to an encrypted topic checks its key's state on every call, fails
  * with SNS's KMS error codes (sender faults, the KMS text wrapped), and a failed Publish stores
  * nothing. PublishBatch reports the same failures entry by entry.
  */

@@ -294,7 +294,7 @@ describe("KMS operations through @aws-sdk/client-kms", () => {
     const opened = await live.kms.send(new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob!, EncryptionContext: context }))
     expect(opened.KeyId).toBe(first.Arn)
     expect(bytesEqual(opened.Plaintext, dataKey.Plaintext)).toBe(true)
-    // SEMANTICS.md §5: the encryption context must match exactly.
+    // docs/SEMANTICS.md §5: the encryption context must match exactly.
     const wrongContext = await rejection(live.kms.send(new DecryptCommand({ CiphertextBlob: dataKey.CiphertextBlob!, EncryptionContext: { other: "x" } })))
     expect(wrongContext).toBeInstanceOf(InvalidCiphertextException)
 

@@ -1,5 +1,5 @@
 /**
- * The endpoint's transport rules (CONTRACT.md, "The endpoint"; SEMANTICS.md §1.9 and §6): requests
+ * The endpoint's transport rules (docs/CONTRACT.md, "The endpoint"; docs/SEMANTICS.md §1.9 and §6): requests
  * to an encrypted topic need HTTPS and SigV4, else `InvalidSecurity` (403); every other SNS and KMS
  * request is verified, with AWS's common error codes for what fails; bodies are capped; health is
  * public.
@@ -29,7 +29,7 @@ let httpSns: SNSClient
 let encryptedArn: string
 let plainArn: string
 
-/** SEMANTICS.md §1.9, the documented text. */
+/** docs/SEMANTICS.md §1.9, the documented text. */
 const INVALID_SECURITY =
   "The credential signature isn't valid. You must use an HTTPS endpoint and sign your request using Signature Version 4."
 
@@ -182,11 +182,53 @@ describe("request authentication", () => {
     expect(refusals.sns.message).toMatch(/^The request signature we calculated does not match the signature you provided/)
   })
 
-  it("refuses an unknown access key with InvalidClientTokenId (KMS: UnrecognizedClientException)", async () => {
-    expect(await refusalsWith({ accessKeyId: "AKIAUNKNOWNUNKNOWN00", secretAccessKey: "irrelevant" })).toEqual({
-      sns: { name: "InvalidClientTokenId", status: 403, message: "The security token included in the request is invalid." },
+  it("refuses an unknown access key with InvalidClientTokenId (KMS: UnrecognizedClientException), saying where the keys are", async () => {
+    expect(await refusalsWith({ accessKeyId: "test", secretAccessKey: "test" })).toEqual({
+      sns: {
+        name: "InvalidClientTokenId",
+        status: 403,
+        message:
+          "The security token included in the request is invalid. This endpoint has no access key 'test'. The default account's keys " +
+          "are in the broker's ready line (accessKeyId, secretAccessKey), or startBroker()'s credentials. To accept the keys your " +
+          "client signs with, start Sealcast with --access-key-id and --secret-access-key."
+      },
       kms: { name: "UnrecognizedClientException", status: 403 }
     })
+  })
+
+  it("refuses a request signed for another region with SignatureDoesNotMatch that names the region served", async () => {
+    const refused = await sendSigned({ ...overHttps, region: "eu-west-1" }, { method: "POST", path: "/", service: "sns", headers: FORM_TYPE, body: form({ Action: "ListTopics" }) })
+    expect(refused.status).toBe(403)
+    expect(awsErrorOf(refused)).toEqual({
+      protocol: "query",
+      code: "SignatureDoesNotMatch",
+      message: "Credential should be scoped to a valid region, not 'eu-west-1'. This endpoint serves region us-east-1: sign for us-east-1."
+    })
+  })
+
+  it("refuses a request for a service it does not serve by name, in the protocol it came in by", async () => {
+    const sqsJson = await sendSigned(overHttps, {
+      method: "POST",
+      path: "/",
+      service: "sqs",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AmazonSQS.ListQueues" },
+      body: "{}"
+    })
+    expect(sqsJson.status).toBe(400)
+    expect(awsErrorOf(sqsJson)).toEqual({
+      protocol: "json",
+      code: "UnknownOperationException",
+      message: "Sealcast does not serve sqs; this endpoint serves sns and kms."
+    })
+    const stsQuery = await sendSigned(overHttps, {
+      method: "POST",
+      path: "/",
+      service: "sts",
+      headers: FORM_TYPE,
+      body: new URLSearchParams({ Action: "GetCallerIdentity", Version: "2011-06-15" }).toString()
+    })
+    expect(stsQuery.status).toBe(400)
+    expect(awsErrorOf(stsQuery)).toEqual({ protocol: "query", code: "InvalidAction", message: "Sealcast does not serve sts; this endpoint serves sns and kms." })
   })
 
   it("refuses a KMS request signed for service sns, and an SNS request signed for kms", async () => {

@@ -7,7 +7,7 @@
  */
 import { Arn, type Message, type MessageStore } from "@sealcast/core"
 import type { KmsSim } from "@sealcast/kms-sim"
-import { ErrorTable, type Server } from "@sealcast/transport-http"
+import { ErrorTable, type HttpResponse, type Server } from "@sealcast/transport-http"
 import { Effect } from "effect"
 import type { Outbox } from "./delivery/Outbox.js"
 import * as Metrics from "./metrics/Metrics.js"
@@ -25,13 +25,13 @@ export interface AppRoutesOptions {
   readonly startedAt: number
 }
 
-const json = (status: number, value: unknown): Server.Response => ({
+const json = (status: number, value: unknown): HttpResponse.Response => ({
   status,
   contentType: "application/json",
   body: JSON.stringify(value)
 })
 
-const errorJson = (error: { readonly _tag: string; readonly message?: string }): Server.Response => {
+const errorJson = (error: { readonly _tag: string; readonly message?: string }): HttpResponse.Response => {
   const row = ErrorTable.describeError(error)
   return json(row.status, { __type: row.jsonCode ?? row.code, message: row.message })
 }
@@ -79,7 +79,7 @@ const TOPIC_MESSAGES = /^\/_sealcast\/topics\/([^/]+)\/messages$/
  */
 export const make =
   (options: AppRoutesOptions) =>
-  (request: Server.RouteRequest): Effect.Effect<Server.Response> | undefined => {
+  (request: Server.RouteRequest): Effect.Effect<HttpResponse.Response> | undefined => {
     if (request.method !== "GET") return undefined
     switch (request.path) {
       case "/_sealcast/health":

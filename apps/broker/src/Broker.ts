@@ -1,17 +1,21 @@
 /**
  * The running broker: settings in, a listening HTTPS endpoint out, with every service composed and
- * delivery started. `startBroker` is the embedding API (CONTRACT.md, "Embedding in a Node program");
+ * delivery started. `startBroker` is the embedding API (docs/CONTRACT.md, "Embedding in a Node program");
  * the `sealcast serve` command is a thin wrapper around the same program.
  *
- * Start order: stores and KMS, then metrics and delivery (both subscribe to the core's events before
- * any request can publish), then the listeners. Stop order is the reverse, by the scope: stop
- * accepting and finish the requests in flight, stop delivery (attempts in flight finish), then flush
- * and close the store.
+ * Start order: the data dir (writable, then locked against a second broker), stores and KMS (the
+ * database's integrity and the root key checked), then metrics and delivery (both subscribe to the
+ * core's events before any request can publish), then the listeners. A start that cannot go on is a
+ * `StartupError` whose message names the file and the reason. Stop order is the reverse, by the
+ * scope: stop accepting and finish the requests in flight, stop delivery (attempts in flight
+ * finish), flush and close the store, release the lock; the whole stop is bounded by
+ * `STOP_TIMEOUT_MS`.
  *
  * @since 0.1.0
  */
 import { MessageStore, Sns } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
+import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
 import { Cause, Context, Data, Effect, Exit, Layer, Schedule, Scope } from "effect"
 import { mkdirSync } from "node:fs"
@@ -20,6 +24,7 @@ import * as AppRoutes from "./AppRoutes.js"
 import * as BrokerOptions from "./config/BrokerOptions.js"
 import * as Credentials from "./config/Credentials.js"
 import * as DataDir from "./config/DataDir.js"
+import * as DataDirLock from "./config/DataDirLock.js"
 import * as RootKey from "./config/RootKey.js"
 import * as Dispatcher from "./delivery/Dispatcher.js"
 import * as Functions from "./delivery/Functions.js"
@@ -27,6 +32,7 @@ import * as Outbox from "./delivery/Outbox.js"
 import * as Log from "./Log.js"
 import * as Metrics from "./metrics/Metrics.js"
 import * as Services from "./Services.js"
+import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SigningIdentity from "./tls/SigningIdentity.js"
 import * as TlsMaterial from "./tls/TlsMaterial.js"
 
@@ -35,7 +41,52 @@ import * as TlsMaterial from "./tls/TlsMaterial.js"
  *
  * @category errors
  */
-export class StartupError extends Data.TaggedError("StartupError")<{ readonly message: string }> {}
+export class StartupError extends Data.TaggedError("StartupError")<{
+  readonly message: string
+  /** `DataDirInUse`: another broker holds the data dir (`sealcast serve` exits 3 for it). */
+  readonly reason?: "DataDirInUse"
+}> {}
+
+/**
+ * A graceful stop did not finish within its bound (`STOP_TIMEOUT_MS`).
+ *
+ * @category errors
+ */
+export class StopTimeout extends Data.TaggedError("StopTimeout")<{ readonly message: string }> {}
+
+/**
+ * How long a graceful stop may take: requests in flight are answered and delivery attempts in
+ * flight finish (each bounded by the 15-second delivery timeout, their wait by 20 s), then the store
+ * is flushed. Past this bound the stop is given up: nothing acknowledged is lost (every acknowledged
+ * write is already committed), and unsettled deliveries are sent again after a restart.
+ *
+ * @category utils
+ */
+export const STOP_TIMEOUT_MS = 30_000
+
+/**
+ * Closes the broker's scope, or fails with `StopTimeout` once `timeoutMs` has passed, whatever is
+ * still running then.
+ *
+ * @category utils
+ */
+export const closeWithin = (scope: Scope.CloseableScope, timeoutMs: number): Promise<void> =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new StopTimeout({ message: `The broker did not stop within ${timeoutMs / 1000} s` })),
+      timeoutMs
+    )
+    Effect.runPromise(Scope.close(scope, Exit.void)).then(
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+    )
+  })
 
 /**
  * What a running broker tells its embedder.
@@ -53,6 +104,7 @@ export interface RunningBroker {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
   /** The CA that signed the server certificate (undefined with the user's own certificate). */
   readonly caPem: string | undefined
+  /** `caPem` as a file; with `:memory:` a temporary one, removed on stop. */
   readonly caFile: string | undefined
   /** Absolute, or `:memory:`. */
   readonly dataDir: string
@@ -73,6 +125,24 @@ const originOf = (scheme: "https" | "http", host: string, port: number): string 
 
 const startupError = (e: { readonly message: string }) => new StartupError({ message: e.message })
 
+/** The key store refused the root key: say which file, and what to do. */
+const rootKeyRefusal = (e: KeyStoreRootKeyMismatch, rootKey: RootKey.RootKey, dataDir: string): StartupError => {
+  const store = `the KMS key store in ${SqliteDatabase.databasePath(dataDir)}`
+  if (rootKey.save !== undefined) {
+    return new StartupError({
+      message: `The root key file ${rootKey.source} is missing, and ${store} holds ${e.keyCount} keys that only that key opens: ` +
+        "restore the file, or pass it with --root-key-file. A new root key is never made for a key store that holds keys."
+    })
+  }
+  return new StartupError({
+    message: e.reason === "OtherRootKey"
+      ? `The root key in ${rootKey.source} is not the one ${store} was written under (it holds ${e.keyCount} keys): ` +
+        "restore that file, or pass the right one with --root-key-file."
+      : `The root key in ${rootKey.source} does not open ${store}: ${e.message}. Those records were damaged or altered, ` +
+        "or this is not the root key they were written under."
+  })
+}
+
 /**
  * The whole broker as a scoped program: it runs until its scope closes.
  *
@@ -90,19 +160,32 @@ export const program = (
         try: () => mkdirSync(dataDir, { recursive: true, mode: 0o700 }),
         catch: (cause) => new StartupError({ message: `Cannot create the data dir ${dataDir}: ${String(cause)}` })
       })
+      const database = SqliteDatabase.databasePath(dataDir)
+      yield* DataDir.checkWritable(dataDir, [database, `${database}-wal`, `${database}-shm`]).pipe(Effect.mapError(startupError))
+      // Before anything is read or made in the data dir: a second broker stops here.
+      yield* DataDirLock.acquire(dataDir).pipe(
+        Effect.mapError((e) =>
+          e._tag === "DataDirInUse" ? new StartupError({ message: e.message, reason: "DataDirInUse" }) : startupError(e)
+        )
+      )
     }
     const { root, table } = yield* Credentials.loadCredentialTable({ ...options, dataDir }).pipe(Effect.mapError(startupError))
     const rootKey = yield* RootKey.loadRootKey({ dataDir, rootKeyFile: options.rootKeyFile }).pipe(Effect.mapError(startupError))
     if (rootKey.warning !== undefined) log("warn", rootKey.warning)
     const tls = yield* TlsMaterial.loadTlsMaterial({ dataDir, tlsCert: options.tlsCert, tlsKey: options.tlsKey }).pipe(
+      Effect.flatMap(TlsMaterial.withCaFile),
       Effect.mapError(startupError)
     )
     for (const file of tls.written) log("info", "made TLS material", { file })
     const signing = yield* SigningIdentity.loadSigningIdentity({ dataDir }).pipe(Effect.mapError(startupError))
 
     const services = yield* Layer.build(Services.layer({ dataDir, region: options.region, rootKey: rootKey.key })).pipe(
-      Effect.mapError(startupError)
+      Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, dataDir) : startupError(e)))
     )
+    if (rootKey.save !== undefined) {
+      yield* rootKey.save.pipe(Effect.mapError(startupError))
+      log("info", "made the KMS root key", { file: rootKey.source })
+    }
     const sns = Context.get(services, Sns.Sns)
     const kms = Context.get(services, KmsSim.KmsSim)
     const store = Context.get(services, MessageStore.MessageStore)
@@ -115,6 +198,7 @@ export const program = (
     const serverOptions: Server.ServerOptions = {
       region: options.region,
       lookup: (accessKeyId) => Effect.succeed(table.get(accessKeyId)),
+      unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
       kms,
       newRequestId: randomUUID,
@@ -130,8 +214,11 @@ export const program = (
       }),
       debugSignatures: options.logLevel === "debug"
     }
+    // The listeners' request fibers log through Effect's logger, into the same lines as `log`.
+    const effectLogger = Log.layerEffectLogger(log, options.logLevel)
     const https = yield* Effect.acquireRelease(
       Server.listenHttps(serverOptions, tls, options.host, options.port).pipe(
+        Effect.provide(effectLogger),
         Effect.mapError((e) => new StartupError({ message: `Cannot listen on ${options.host}:${options.port}: ${e.message}` }))
       ),
       (listening) => listening.close
@@ -141,6 +228,7 @@ export const program = (
         ? undefined
         : yield* Effect.acquireRelease(
             Server.listenHttp(serverOptions, options.host, options.httpPort).pipe(
+              Effect.provide(effectLogger),
               Effect.mapError((e) => new StartupError({ message: `Cannot listen on ${options.host}:${options.httpPort}: ${e.message}` }))
             ),
             (listening) => listening.close
@@ -216,6 +304,6 @@ export const startBroker = async (input: BrokerOptions.BrokerOptionsInput = {}):
   let stopping: Promise<void> | undefined
   return {
     ...started.value,
-    stop: () => (stopping ??= Effect.runPromise(Scope.close(scope, Exit.void)))
+    stop: () => (stopping ??= closeWithin(scope, STOP_TIMEOUT_MS))
   }
 }

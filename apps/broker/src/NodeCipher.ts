@@ -15,10 +15,8 @@ import { type Cipher as NodeCipherStream, createCipheriv, createDecipheriv, type
 const ALGORITHM = "aes-256-gcm"
 
 /**
- * How much input each `update` call takes. OpenSSL hands each call's output back in a fresh buffer
- * as long as its input; one `update` over a whole 256 KiB body made those large allocations (and the
- * garbage collection they bring) cost more CPU than the AES itself. Fed in 64 KiB pieces copied into
- * one output buffer, a 256 KiB seal took about half the CPU (32 and 64 KiB pieces measured best).
+ * How much input each `update` call takes: large bodies in pieces halve the CPU of a seal
+ * (docs/PERFORMANCE.md, "AES-256-GCM in 64 KiB pieces").
  */
 const PIECE_BYTES = 64 * 1024
 
@@ -31,7 +29,7 @@ const PIECE_BYTES = 64 * 1024
 const updateInto = (stream: NodeCipherStream | Decipher, input: Uint8Array, out: Uint8Array): number => {
   let written = 0
   for (let at = 0; at < input.length; at += PIECE_BYTES) {
-    // A body of one piece goes in as it is: a `subarray` view per call shows at 1 KiB.
+    // A body of one piece goes in as it is (a view per call shows at 1 KiB).
     const piece = stream.update(input.length <= PIECE_BYTES ? input : input.subarray(at, at + PIECE_BYTES))
     out.set(piece, written)
     written += piece.length

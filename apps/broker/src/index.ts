@@ -1,8 +1,8 @@
 /**
- * @sealcast/broker: the running broker, for embedding.
+ * sealcast: the running broker, for embedding.
  *
  * ```ts
- * import { startBroker } from "@sealcast/broker"
+ * import { startBroker } from "sealcast"
  * const broker = await startBroker({ port: 0, dataDir: ":memory:" })
  * // … point the AWS SDK at broker.endpoint with broker.credentials and broker.caPem …
  * await broker.stop()

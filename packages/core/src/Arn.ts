@@ -25,7 +25,7 @@ export const topicArn = (region: string, accountId: string, name: string): strin
 
 /**
  * Splits an SNS topic ARN. The texts are real SNS's: "Invalid parameter: TopicArn Reason: An ARN must
- * have at least 6 elements, not 1" (SEMANTICS.md §3).
+ * have at least 6 elements, not 1" (docs/SEMANTICS.md §3).
  *
  * @category parsing
  */

@@ -1,7 +1,7 @@
 /**
  * When a data key may be reused.
  *
- * SEMANTICS.md §1.7: SNS reuses a data key for up to 5 minutes per topic and publishing principal, so
+ * docs/SEMANTICS.md §1.7: SNS reuses a data key for up to 5 minutes per topic and publishing principal, so
  * it calls KMS about once per topic and principal every 5 minutes (the SNS guide's cost formula).
  * Sealcast adds a cap on messages per data key: with random 96-bit nonces, NIST SP 800-38D §8.3 bounds
  * the invocations of one key to 2^32; we stop at 2^24, where the chance of any nonce repeating is below

@@ -2,7 +2,8 @@
  * The encryption rules of SNS server-side encryption, as pure functions, and the two effects that
  * apply them to a body (seal at publish, open at delivery).
  *
- * Source: sns-encryption-at-rest.txt (cited "seed:" below) and SEMANTICS.md §1.
+ * Source: the SNS Developer Guide, "Encryption at rest" (quoted as "SSE guide:" below,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html), and docs/SEMANTICS.md §1.
  *
  * @since 0.1.0
  */
@@ -15,10 +16,7 @@ import type { Envelope, MessageBody } from "./Message.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Topic from "./Topic.js"
 
-/**
- * One encoder for every body. `@noble/hashes`' `utf8ToBytes` makes a new encoder and copies its
- * output for each call, which showed on the publish path.
- */
+/** One encoder for every body (docs/PERFORMANCE.md, "One text encoder; the AAD prefix per topic"). */
 const utf8Encoder = new TextEncoder()
 
 /**
@@ -29,10 +27,10 @@ const utf8Encoder = new TextEncoder()
 export type BodyPlan = { readonly _tag: "Plain" } | { readonly _tag: "Seal"; readonly kmsKeyId: string }
 
 /**
- * Seed: "SSE encrypts messages as soon as Amazon SNS receives them", and "A message is encrypted only
- * if it is sent after the encryption of a topic is enabled." So the decision reads the topic as it is
- * at the instant of publish, and nothing else. Nothing ever re-plans a stored message: enabling or
- * disabling encryption touches no stored message (SEMANTICS.md §1.5).
+ * SSE guide: "SSE encrypts messages as soon as Amazon SNS receives them", and "A message is
+ * encrypted only if it is sent after the encryption of a topic is enabled." So the decision reads
+ * the topic as it is at the instant of publish, and nothing else. Nothing ever re-plans a stored message: enabling or
+ * disabling encryption touches no stored message (docs/SEMANTICS.md §1.5).
  *
  * @category rules
  */
@@ -42,9 +40,9 @@ export const planBody = (topic: Topic.Topic): BodyPlan => {
 }
 
 /**
- * Seed: "All requests to topics with SSE enabled must use HTTPS and Signature Version 4." A request
+ * SSE guide: "All requests to topics with SSE enabled must use HTTPS and Signature Version 4." A request
  * over plain HTTP, signed with SigV2, or unsigned is refused with InvalidSecurity, in AWS's words
- * (SEMANTICS.md §1.9).
+ * (docs/SEMANTICS.md §1.9).
  *
  * @category rules
  */
@@ -100,9 +98,9 @@ const bodyAadPrefix = (topicArn: string): Uint8Array => {
 }
 
 /**
- * Seals a body under a data key. Only the body: seed: "SSE encrypts the body of the message … SSE
- * doesn't encrypt … message metadata (subject, message ID, timestamp, and attributes)". `nonce` must
- * be fresh (12 random bytes from `Ids`): a repeated nonce under one data key breaks GCM
+ * Seals a body under a data key. Only the body: SSE guide, "Encryption scope": "SSE encrypts the
+ * body of the message … SSE doesn't encrypt … message metadata (subject, message ID, timestamp, and
+ * attributes)". `nonce` must be fresh (12 random bytes from `Ids`): a repeated nonce under one data key breaks GCM
  * (SP 800-38D §8).
  *
  * @category encoding

@@ -47,7 +47,7 @@ export const canonicalize = (context: EncryptionContext): Uint8Array => {
 }
 
 /**
- * The context SNS uses when it asks KMS for a topic's data key (SEMANTICS.md §1.8).
+ * The context SNS uses when it asks KMS for a topic's data key (docs/SEMANTICS.md §1.8).
  *
  * @category constructors
  */

@@ -5,7 +5,7 @@
  * mapping table (tag -> HTTP status and fault) reads as AWS's own documentation does. The core knows
  * nothing of HTTP: status codes live only in that table.
  *
- * Texts follow real SNS where it is known (SEMANTICS.md §2-§4).
+ * Texts follow real SNS where it is known (docs/SEMANTICS.md §2-§4).
  *
  * @since 0.1.0
  */
@@ -27,8 +27,8 @@ export class AuthorizationError extends Data.TaggedError("AuthorizationError")<{
 
 /**
  * An encrypted topic was addressed without HTTPS and Signature Version 4.
- * sns-encryption-at-rest.txt: "All requests to topics with SSE enabled must use HTTPS and Signature
- * Version 4."
+ * SNS Developer Guide, "Encryption at rest": "All requests to topics with SSE enabled must use HTTPS
+ * and Signature Version 4." (docs/SEMANTICS.md §1.9)
  */
 export class InvalidSecurity extends Data.TaggedError("InvalidSecurity")<{ readonly message: string }> {}
 
@@ -89,7 +89,7 @@ export class TooManyEntriesInBatchRequest extends Data.TaggedError("TooManyEntri
 /** The durable store failed; the request's effect did not happen. */
 export class StoreFailure extends Data.TaggedError("StoreFailure")<{ readonly message: string }> {}
 
-/** The errors SNS raises that come from KMS (SEMANTICS.md §2), all sender faults. */
+/** The errors SNS raises that come from KMS (docs/SEMANTICS.md §2), all sender faults. */
 export type KmsFailure =
   | KMSDisabled
   | KMSInvalidState

@@ -1,5 +1,5 @@
 /**
- * FIFO topics: deduplication inside a 5-minute window and per-topic sequence numbers (SEMANTICS.md §4;
+ * FIFO topics: deduplication inside a 5-minute window and per-topic sequence numbers (docs/SEMANTICS.md §4;
  * SNS guide, "Message deduplication for FIFO topics").
  *
  * @since 0.1.0

@@ -63,11 +63,8 @@ export const UUID_V7_RANDOM_BYTES = 10
  * Formats a version-7 UUID (RFC 9562 §5.7): the first 48 bits are `unixMs` big-endian, then the
  * version nibble 7, the variant bits `10`, and 74 bits from `random`.
  *
- * Message ids are made this way. The store indexes messages by id; ids that grow with time are
- * appended at the end of that B-tree, where random (version 4) ids land each on a page of its own and
- * a group commit rewrites dozens of pages instead of a few (RFC 9562 §6.2 names exactly this
- * "database index locality"; measured here: about three times the insert rate, and no slowdown as
- * the table grows). The 74 random bits keep ids unguessable, and clients treat a MessageId as an
+ * Message ids are made this way: ids that grow with time keep the store's index local (RFC 9562 §6.2;
+ * docs/PERFORMANCE.md, "Message ids: UUIDv7"). The 74 random bits keep ids unguessable, and clients treat a MessageId as an
  * opaque string (SNS API reference, Publish: "Unique identifier assigned to the published message").
  *
  * @category utils
@@ -98,9 +95,9 @@ const fromSource = (source: (n: number) => Uint8Array): IdsService => {
 const POOL_BYTES = 4096
 
 /**
- * A CSPRNG source that draws in 4 KiB blocks. Each `getRandomValues` call crosses into the platform,
- * which costs far more than copying out a few bytes, so ids and nonces come from the block until it is
- * used up. Every byte is handed out once; none is reused.
+ * A CSPRNG source that draws in 4 KiB blocks, since a call into the platform costs far more than
+ * copying a few bytes (docs/PERFORMANCE.md, "Random bytes in blocks"). Every byte is handed out once;
+ * none is reused.
  *
  * @category constructors
  */

@@ -2,7 +2,7 @@
  * The KMS as SNS sees it: the port through which the core asks for data keys and opens them.
  *
  * The shell provides it (the broker adapts `@sealcast/kms-sim`); the core only knows these three
- * calls and the SNS-side errors they may fail with (SEMANTICS.md §2). Mapping a KMS error
+ * calls and the SNS-side errors they may fail with (docs/SEMANTICS.md §2). Mapping a KMS error
  * (`DisabledException`, …) to the SNS one (`KMSDisabled`, …) is the adapter's job.
  *
  * @since 0.1.0
@@ -12,13 +12,17 @@ import type { KmsFailure } from "./Errors.js"
 import type { EncryptionContext } from "./EncryptionContext.js"
 
 /**
- * Who is asking KMS: the publishing principal, on whose behalf SNS calls KMS (SEMANTICS.md §1.10).
+ * Who is asking KMS: the publishing principal, on whose behalf SNS calls KMS (docs/SEMANTICS.md §1.10).
+ * The same type is the simulated KMS's caller, where `viaService: "sns"` marks a call a service makes
+ * on the principal's behalf, which the `kms:ViaService` condition key sees (KMS Developer Guide,
+ * "kms:ViaService"). The core leaves it out; the adapter to the KMS sets it.
  *
  * @category models
  */
 export interface KmsCaller {
   readonly accountId: string
   readonly principalArn: string
+  readonly viaService?: "sns"
 }
 
 /**
@@ -40,7 +44,7 @@ export interface KmsService {
   /**
    * Resolves `keyId` (id, ARN, alias name or alias ARN, resolved in `caller`'s account) and checks,
    * without counting a KMS request, that it can protect a topic now: it exists, is enabled, is a
-   * symmetric ENCRYPT_DECRYPT key and `caller` may use it. SEMANTICS.md §1.7: checked on every
+   * symmetric ENCRYPT_DECRYPT key and `caller` may use it. docs/SEMANTICS.md §1.7: checked on every
    * Publish, even while a cached data key is fresh. `alias/aws/sns` is created on first use.
    */
   readonly checkKeyForUse: (

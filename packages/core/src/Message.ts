@@ -1,17 +1,17 @@
 /**
  * The stored message: plaintext metadata and a body that is either plain text or a sealed envelope.
  *
- * sns-encryption-at-rest.txt: "SSE encrypts the body of the message ... SSE doesn't encrypt the
- * following: topic metadata (topic name and attributes), message metadata (subject, message ID,
- * timestamp, and attributes), data protection policy, per-topic metrics." So everything but the body
- * is plain here, and the body is a tagged union decided once, at publish, never changed after
- * (SEMANTICS.md §1.5).
+ * SNS Developer Guide, "Encryption at rest", "Encryption scope": SSE encrypts the body of a message
+ * and not its metadata (topic name and attributes; subject, message ID, timestamp and attributes),
+ * the data protection policy or per-topic metrics (docs/SEMANTICS.md §1.4). So everything but the
+ * body is plain here, and the body is a tagged union decided once, at publish, never changed after
+ * (docs/SEMANTICS.md §1.5).
  *
  * @since 0.1.0
  */
 
 /**
- * A typed message attribute, as SNS takes it (SEMANTICS.md §4). `Binary` values are bytes; the other
+ * A typed message attribute, as SNS takes it (docs/SEMANTICS.md §4). `Binary` values are bytes; the other
  * types carry their text.
  *
  * @category models
@@ -26,7 +26,7 @@ export type MessageAttributeValue =
 export type MessageAttributes = Readonly<Record<string, MessageAttributeValue>>
 
 /**
- * The envelope of a sealed body (SEMANTICS.md §1.6): the body under AES-256-GCM with a data key, and
+ * The envelope of a sealed body (docs/SEMANTICS.md §1.6): the body under AES-256-GCM with a data key, and
  * that data key encrypted by KMS (its CiphertextBlob). The plaintext data key is never part of it.
  *
  * @category models
@@ -53,7 +53,7 @@ export type MessageBody =
   | { readonly _tag: "Sealed"; readonly envelope: Envelope }
 
 /**
- * FIFO metadata (SEMANTICS.md §4).
+ * FIFO metadata (docs/SEMANTICS.md §4).
  *
  * @category models
  */
@@ -83,8 +83,3 @@ export interface StoredMessage {
   readonly fifo: FifoInfo | undefined
   readonly body: MessageBody
 }
-
-/**
- * @category guards
- */
-export const isSealed = (message: StoredMessage): boolean => message.body._tag === "Sealed"

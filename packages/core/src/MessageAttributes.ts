@@ -1,5 +1,5 @@
 /**
- * Message attributes and the publish limits, as SNS checks them (SEMANTICS.md §4; SNS guide,
+ * Message attributes and the publish limits, as SNS checks them (docs/SEMANTICS.md §4; SNS guide,
  * "Amazon SNS message attributes" and "Publish").
  *
  * @since 0.1.0
@@ -8,7 +8,7 @@ import { Either } from "effect"
 import { invalidParameter, type InvalidParameter, ParameterValueInvalid } from "./Errors.js"
 import type { MessageAttributes, MessageAttributeValue } from "./Message.js"
 
-/** Body plus attributes, in bytes of UTF-8 (SEMANTICS.md §4). */
+/** Body plus attributes, in bytes of UTF-8 (docs/SEMANTICS.md §4). */
 export const MAX_MESSAGE_BYTES = 262_144
 
 /** Subject: "less than 100 characters long". */

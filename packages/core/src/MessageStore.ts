@@ -6,7 +6,7 @@
  * against both.
  *
  * Durability rule: `append` resolves only when the messages are committed; a client is told its
- * MessageId only after that (CONTRACT.md, "At rest").
+ * MessageId only after that (docs/CONTRACT.md, "At rest").
  *
  * @since 0.1.0
  */

@@ -1,6 +1,6 @@
 /**
  * The pure checks of Publish and PublishBatch: what a message must look like before the broker
- * accepts it (SEMANTICS.md §4; SNS API reference, Publish and PublishBatch).
+ * accepts it (docs/SEMANTICS.md §4; SNS API reference, Publish and PublishBatch).
  *
  * @since 0.1.0
  */
@@ -67,7 +67,7 @@ export interface ValidMessage {
   readonly bytes: number
 }
 
-/** PublishBatch: at most 10 entries (SEMANTICS.md §4). */
+/** PublishBatch: at most 10 entries (docs/SEMANTICS.md §4). */
 export const MAX_BATCH_ENTRIES = 10
 
 /** PublishBatch: at most 256 KiB of messages together. */
@@ -127,12 +127,12 @@ export const validateStructure = (
 /**
  * Every check of one message against its topic.
  *
- * FIFO (SEMANTICS.md §4): a group id is required; the deduplication id is the explicit one, or the
+ * FIFO (docs/SEMANTICS.md §4): a group id is required; the deduplication id is the explicit one, or the
  * body's SHA-256 when the topic has content-based deduplication, else the request is refused. A
  * deduplication id on a standard topic is refused.
  *
- * Written as straight-line checks rather than `Either.gen`: it runs on every publish, and a generator
- * per message showed in profiles.
+ * Straight-line checks rather than `Either.gen`, as it runs on every publish (docs/PERFORMANCE.md,
+ * "Publish in the core").
  *
  * @category validation
  */

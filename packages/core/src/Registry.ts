@@ -223,7 +223,7 @@ export const subscriptionsOf = (registry: Registry, topicArn: string): ReadonlyA
 }
 
 /**
- * CreateTopic. Idempotent for the same name and attributes (SEMANTICS.md §4).
+ * CreateTopic. Idempotent for the same name and attributes (docs/SEMANTICS.md §4).
  *
  * @category operations
  */

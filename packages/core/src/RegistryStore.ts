@@ -2,7 +2,7 @@
  * The registry store port: where topics and subscriptions are kept across restarts.
  *
  * The Sns service writes every change through it before the change becomes visible, so an
- * acknowledged CreateTopic or Subscribe survives a crash (CONTRACT.md, "At rest").
+ * acknowledged CreateTopic or Subscribe survives a crash (docs/CONTRACT.md, "At rest").
  *
  * @since 0.1.0
  */

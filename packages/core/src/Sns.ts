@@ -32,7 +32,7 @@ import * as Routing from "./Routing.js"
 import * as Subscription from "./Subscription.js"
 import * as Topic from "./Topic.js"
 
-/** ListTopics and ListSubscriptions return 100 a page (SEMANTICS.md §4). */
+/** ListTopics and ListSubscriptions return 100 a page (docs/SEMANTICS.md §4). */
 export const PAGE_SIZE = 100
 
 /**
@@ -297,7 +297,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
       const sealUnder = (dataKey: DataKey) =>
         Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, topic.arn, messageId)
-      // SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
+      // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
       return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
         const cached = cachedDataKey(scope, at)
         return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeyFor(scope, caller, at), sealUnder)
@@ -419,7 +419,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const at = yield* now
           // An encrypted topic, asked for or already there, is only touched over HTTPS with SigV4;
-          // checked before anything is created (SEMANTICS.md §1.9).
+          // checked before anything is created (docs/SEMANTICS.md §1.9).
           const requested = yield* Topic.make(input, ctx, at)
           yield* Encryption.requireSecureTransport(requested, ctx)
           const existing = current.topics.get(requested.arn)
@@ -456,7 +456,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           const registry = yield* currentRegistry
           const topic = yield* Registry.findTopic(registry, topicArn)
           // Turning encryption on must itself come over HTTPS with SigV4, as must any change to an
-          // encrypted topic (SEMANTICS.md §1.9).
+          // encrypted topic (docs/SEMANTICS.md §1.9).
           const after = name === "KmsMasterKeyId" ? yield* Topic.setAttribute(topic, name, value) : topic
           yield* Encryption.requireSecureTransport(topic, ctx)
           yield* Encryption.requireSecureTransport(after, ctx)

@@ -211,13 +211,6 @@ export const isSameEndpoint = (s: Subscription, topicArn: string, protocol: Prot
   s.topicArn === topicArn && s.protocol === protocol && s.endpoint === endpoint
 
 /**
- * What ListSubscriptions shows as the ARN of a pending subscription.
- *
- * @category encoding
- */
-export const listedArn = (s: Subscription): string => (s.status === "Confirmed" ? s.arn : "PendingConfirmation")
-
-/**
  * GetSubscriptionAttributes: what was set plus the derived attributes.
  *
  * @category encoding

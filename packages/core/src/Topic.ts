@@ -1,5 +1,5 @@
 /**
- * Topics: names, attributes and tags, with SNS's validation (SEMANTICS.md §1, §4).
+ * Topics: names, attributes and tags, with SNS's validation (docs/SEMANTICS.md §1, §4).
  *
  * A topic is a plain, JSON-serialisable record so the registry store can persist it as it is.
  *
@@ -56,14 +56,14 @@ export const settableAttributes: ReadonlyArray<string> = [
 /** Attributes that only CreateTopic takes. */
 export const createOnlyAttributes: ReadonlyArray<string> = ["FifoTopic"]
 
-/** At most this many tags on one topic (SEMANTICS.md §4). */
+/** At most this many tags on one topic (docs/SEMANTICS.md §4). */
 export const MAX_TAGS = 50
 
 const NAME = /^[A-Za-z0-9_-]{1,256}$/
 const FIFO_NAME = /^[A-Za-z0-9_-]{1,251}\.fifo$/
 
 /**
- * SEMANTICS.md §4: names are 1 to 256 of `[A-Za-z0-9_-]`; FIFO names end in `.fifo` (the suffix
+ * docs/SEMANTICS.md §4: names are 1 to 256 of `[A-Za-z0-9_-]`; FIFO names end in `.fifo` (the suffix
  * counts toward the 256).
  *
  * @category validation
@@ -116,7 +116,7 @@ export const validateAttribute = (
     case "DeliveryPolicy":
       return value === "" ? Either.right(value) : Either.map(DeliveryPolicy.parseTopicPolicy(value), () => value)
     case "KmsMasterKeyId":
-      // SEMANTICS.md §1.2: any identifier is stored; the key is checked when it is used, at Publish.
+      // docs/SEMANTICS.md §1.2: any identifier is stored; the key is checked when it is used, at Publish.
       return value.length <= 2048 ? Either.right(value) : bad("KmsMasterKeyId must be at most 2048 characters long")
     case "SignatureVersion":
       return value === "1" || value === "2" ? Either.right(value) : bad("SignatureVersion must be 1 or 2")
@@ -238,7 +238,7 @@ const sameRecord = (a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 
 /**
  * CreateTopic is idempotent: the same name with the same attributes returns the existing topic; other
- * attributes or tags are refused (SEMANTICS.md §4).
+ * attributes or tags are refused (docs/SEMANTICS.md §4).
  *
  * @category rules
  */
@@ -260,7 +260,7 @@ export const reconcileCreate = (
 
 /**
  * SetTopicAttributes: one attribute at a time. Setting `KmsMasterKeyId` to "" turns encryption off
- * (SEMANTICS.md §1.1); an empty value removes any other optional attribute too.
+ * (docs/SEMANTICS.md §1.1); an empty value removes any other optional attribute too.
  *
  * @category rules
  */
@@ -310,7 +310,7 @@ export const defaultPolicy = (topic: Topic): string =>
   })
 
 /**
- * The topic's KMS key identifier, when encryption is on: a non-empty KmsMasterKeyId (SEMANTICS.md
+ * The topic's KMS key identifier, when encryption is on: a non-empty KmsMasterKeyId (docs/SEMANTICS.md
  * §1.1).
  *
  * @category rules

@@ -197,7 +197,7 @@ class Publish implements Cmd {
     }
     const kmsError = expectedKmsError(m, t)
     if (kmsError !== undefined) {
-      // A failed Publish stores nothing (SEMANTICS.md §2).
+      // A failed Publish stores nothing (docs/SEMANTICS.md §2).
       expect(Either.isLeft(result) && result.left._tag).toBe(kmsError)
       return checkInvariants(m, r)
     }

@@ -4,7 +4,7 @@
  * The tag is KMS's wire `__type` (botocore `kms/2014-11-01` model), so the transport's one error
  * table reads like AWS's documentation. No HTTP status lives here.
  *
- * Texts follow real KMS where known (SEMANTICS.md §5); the constructors below keep them in one place.
+ * Texts follow real KMS where known (docs/SEMANTICS.md §5); the constructors below keep them in one place.
  *
  * @since 0.1.0
  */
@@ -122,7 +122,7 @@ export const kmsErrorTags = [
   "KMSInternalException"
 ] as const satisfies ReadonlyArray<KmsError["_tag"]>
 
-/** "Key '<arn>' does not exist" (SEMANTICS.md §5). @category constructors */
+/** "Key '<arn>' does not exist" (docs/SEMANTICS.md §5). @category constructors */
 export const keyNotFound = (keyArn: string): NotFoundException =>
   new NotFoundException({ message: `Key '${keyArn}' does not exist` })
 
@@ -130,14 +130,14 @@ export const keyNotFound = (keyArn: string): NotFoundException =>
 export const aliasNotFound = (aliasArn: string): NotFoundException =>
   new NotFoundException({ message: `Alias ${aliasArn} is not found.` })
 
-/** "Invalid keyId '<x>'" for an identifier that is no id, ARN or alias (SEMANTICS.md §5). @category constructors */
+/** "Invalid keyId '<x>'" for an identifier that is no id, ARN or alias (docs/SEMANTICS.md §5). @category constructors */
 export const invalidKeyId = (keyId: string): NotFoundException =>
   new NotFoundException({ message: `Invalid keyId '${keyId}'` })
 
-/** "<key ARN> is disabled." (SEMANTICS.md §5). @category constructors */
+/** "<key ARN> is disabled." (docs/SEMANTICS.md §5). @category constructors */
 export const disabled = (keyArn: string): DisabledException => new DisabledException({ message: `${keyArn} is disabled.` })
 
-/** "<key ARN> is pending deletion." (SEMANTICS.md §5). @category constructors */
+/** "<key ARN> is pending deletion." (docs/SEMANTICS.md §5). @category constructors */
 export const pendingDeletion = (keyArn: string): KMSInvalidStateException =>
   new KMSInvalidStateException({ message: `${keyArn} is pending deletion.` })
 
@@ -145,7 +145,7 @@ export const pendingDeletion = (keyArn: string): KMSInvalidStateException =>
 export const notPendingDeletion = (keyArn: string): KMSInvalidStateException =>
   new KMSInvalidStateException({ message: `${keyArn} is not pending deletion.` })
 
-/** "<arn> key usage is SIGN_VERIFY which is not valid for Encrypt." (SEMANTICS.md §5). @category constructors */
+/** "<arn> key usage is SIGN_VERIFY which is not valid for Encrypt." (docs/SEMANTICS.md §5). @category constructors */
 export const invalidKeyUsage = (keyArn: string, keyUsage: string, operation: string): InvalidKeyUsageException =>
   new InvalidKeyUsageException({ message: `${keyArn} key usage is ${keyUsage} which is not valid for ${operation}.` })
 
@@ -157,7 +157,7 @@ export const incorrectKey = (): IncorrectKeyException =>
 
 /**
  * KMS answers a bad ciphertext, a wrong encryption context or a changed byte with an empty message
- * (SEMANTICS.md §5): it never says which, so an attacker learns nothing from the text.
+ * (docs/SEMANTICS.md §5): it never says which, so an attacker learns nothing from the text.
  *
  * @category constructors
  */

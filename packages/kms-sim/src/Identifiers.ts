@@ -5,7 +5,7 @@
  * (`1234abcd-…`), a key ARN (`arn:aws:kms:<region>:<account>:key/<id>`), an alias name
  * (`alias/name`) or an alias ARN (`arn:aws:kms:<region>:<account>:alias/name`). A key id or alias
  * name is looked up in the caller's own account; a key of another account can be named only by an
- * ARN, and only by the operations that allow cross-account use (SEMANTICS.md §1.2).
+ * ARN, and only by the operations that allow cross-account use (docs/SEMANTICS.md §1.2).
  *
  * @since 0.1.0
  */
@@ -42,7 +42,7 @@ export interface Directory {
 export const ALIAS_PREFIX = "alias/"
 /** Reserved for AWS managed keys (CreateAlias API: "cannot begin with alias/aws/"). @category rules */
 export const RESERVED_ALIAS_PREFIX = "alias/aws/"
-/** The AWS managed key for SNS (SEMANTICS.md §1.2). @category rules */
+/** The AWS managed key for SNS (docs/SEMANTICS.md §1.2). @category rules */
 export const SNS_MANAGED_ALIAS = "alias/aws/sns"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -153,7 +153,7 @@ export const isSymmetricEncryption = (key: KeyRecord): boolean =>
 
 /**
  * The symmetric cryptographic operations need a SYMMETRIC_DEFAULT ENCRYPT_DECRYPT key; anything else
- * is `InvalidKeyUsageException` (SEMANTICS.md §5).
+ * is `InvalidKeyUsageException` (docs/SEMANTICS.md §5).
  *
  * @category rules
  */
@@ -172,7 +172,7 @@ export const checkSymmetricUse = (key: KeyRecord, operation: string): Either.Eit
 /**
  * Cryptographic use needs an Enabled key: Disabled is `DisabledException`, PendingDeletion is
  * `KMSInvalidStateException` (KMS Developer Guide, "Key states of AWS KMS keys", the table of
- * operations by state; SEMANTICS.md §5 for the texts).
+ * operations by state; docs/SEMANTICS.md §5 for the texts).
  *
  * @category rules
  */
@@ -220,7 +220,7 @@ export const scheduleDeletion = (key: KeyRecord, days: number, now: number): Eit
 
 /**
  * CancelKeyDeletion: PendingDeletion back to Disabled, never straight to Enabled (CancelKeyDeletion
- * API: when it succeeds, the key state is Disabled; SEMANTICS.md §5).
+ * API: when it succeeds, the key state is Disabled; docs/SEMANTICS.md §5).
  *
  * @category rules
  */

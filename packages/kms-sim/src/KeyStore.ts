@@ -3,7 +3,8 @@
  * persist.
  *
  * Everything is loaded once at start; every change is written through before the request that
- * made it answers. Key material reaches this port only wrapped under the root key (see
+ * made it answers. The store also keeps the root key's check value, so a start with another root
+ * key is refused (`RootKey.verifyAgainstStore`). Key material reaches this port only wrapped under the root key (see
  * `RootKey.wrapMaterial`): no implementation ever sees it in the clear. One contract suite
  * (`@sealcast/kms-sim/testing/KeyStoreContract`) runs against every implementation: the memory one
  * below, and the broker's SQLite one.
@@ -18,6 +19,8 @@ import type { KeyRecord } from "./Key.js"
 export interface KeyStoreSnapshot {
   readonly keys: ReadonlyArray<KeyRecord>
   readonly aliases: ReadonlyArray<AliasRecord>
+  /** The check value of the root key the store is kept under (`RootKey.checkValue`); absent until first put. */
+  readonly rootKeyCheck?: Uint8Array | undefined
 }
 
 /** @category errors */
@@ -33,6 +36,8 @@ export interface KeyStoreService {
   /** Inserts or replaces the alias with this `aliasArn`. */
   readonly putAlias: (alias: AliasRecord) => Effect.Effect<void, KeyStoreFailure>
   readonly deleteAlias: (aliasArn: string) => Effect.Effect<void, KeyStoreFailure>
+  /** Records the root key's check value (never the key itself), replacing any before. */
+  readonly putRootKeyCheck: (check: Uint8Array) => Effect.Effect<void, KeyStoreFailure>
 }
 
 /** @category services */
@@ -46,6 +51,7 @@ export class KeyStore extends Context.Tag("@sealcast/kms-sim/KeyStore")<KeyStore
 export const makeMemory: Effect.Effect<KeyStoreService> = Effect.gen(function* () {
   const keys = yield* Ref.make(new Map<string, KeyRecord>())
   const aliases = yield* Ref.make(new Map<string, AliasRecord>())
+  const rootKeyCheck = yield* Ref.make<Uint8Array | undefined>(undefined)
   const update = <K, V>(ref: Ref.Ref<Map<K, V>>, f: (m: Map<K, V>) => void) =>
     Ref.update(ref, (m) => {
       const next = new Map(m)
@@ -53,11 +59,16 @@ export const makeMemory: Effect.Effect<KeyStoreService> = Effect.gen(function* (
       return next
     })
   return {
-    load: Effect.map(Effect.all([Ref.get(keys), Ref.get(aliases)]), ([k, a]) => ({ keys: [...k.values()], aliases: [...a.values()] })),
+    load: Effect.map(Effect.all([Ref.get(keys), Ref.get(aliases), Ref.get(rootKeyCheck)]), ([k, a, check]) => ({
+      keys: [...k.values()],
+      aliases: [...a.values()],
+      rootKeyCheck: check
+    })),
     putKey: (key) => update(keys, (m) => m.set(key.keyId, key)),
     deleteKey: (keyId) => update(keys, (m) => m.delete(keyId)),
     putAlias: (alias) => update(aliases, (m) => m.set(alias.aliasArn, alias)),
-    deleteAlias: (aliasArn) => update(aliases, (m) => m.delete(aliasArn))
+    deleteAlias: (aliasArn) => update(aliases, (m) => m.delete(aliasArn)),
+    putRootKeyCheck: (check) => Ref.set(rootKeyCheck, check.slice())
   }
 })
 

@@ -12,6 +12,7 @@
 import { Cipher } from "@sealcast/core/Cipher"
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import { Ids } from "@sealcast/core/Ids"
+import type { KmsCaller } from "@sealcast/core/Kms"
 import { Clock, Context, Effect, Either, Layer, type Schema } from "effect"
 import * as Blob from "./CiphertextBlob.js"
 import * as Errors from "./Errors.js"
@@ -19,7 +20,7 @@ import * as Identifiers from "./Identifiers.js"
 import * as Key from "./Key.js"
 import { KeyStore } from "./KeyStore.js"
 import * as Policy from "./Policy.js"
-import { RootKey, unwrapMaterial, wrapMaterial } from "./RootKey.js"
+import { type KeyStoreRootKeyMismatch, RootKey, unwrapMaterial, verifyAgainstStore, wrapMaterial } from "./RootKey.js"
 import type * as Schemas from "./Schemas.js"
 import {
   aliasEntry,
@@ -34,16 +35,11 @@ import {
 } from "./internal/state.js"
 
 /**
- * Who is calling KMS. `viaService: "sns"` marks a call SNS makes on the caller's behalf, which the
- * `kms:ViaService` condition key sees (KMS Developer Guide, "kms:ViaService").
+ * Who is calling KMS: the one caller type, shared with the core's `Kms` port.
  *
  * @category models
  */
-export interface KmsCaller {
-  readonly accountId: string
-  readonly principalArn: string
-  readonly viaService?: "sns"
-}
+export type { KmsCaller }
 
 /** @category models */
 export interface Options {
@@ -96,7 +92,7 @@ export interface KmsSimService {
   readonly deleteAlias: Op<typeof Schemas.DeleteAliasRequest, typeof Schemas.DeleteAliasResponse>
   readonly listAliases: Op<typeof Schemas.ListAliasesRequest, typeof Schemas.ListAliasesResponse>
   /**
-   * The check SNS makes on every Publish (SEMANTICS.md §1.7): resolves `keyId`, creates
+   * The check SNS makes on every Publish (docs/SEMANTICS.md §1.7): resolves `keyId`, creates
    * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
    * `caller` may generate data keys with. Local: not counted as a KMS request.
    */
@@ -151,11 +147,14 @@ const dryRun = () =>
   new Errors.DryRunOperationException({ message: "The request would have succeeded, but the DryRun option is set." })
 
 /**
- * Builds the service from its dependencies, loading the key store once.
+ * Builds the service from its dependencies, loading the key store once and checking the root key
+ * against it (`RootKey.verifyAgainstStore`).
  *
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSInternalException, Cipher | Ids | KeyStore | RootKey> =>
+export const make = (
+  options: Options
+): Effect.Effect<KmsSimService, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey> =>
   Effect.gen(function* () {
     const { region } = options
     const cipher = yield* Cipher
@@ -165,6 +164,10 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     const internal = (e: { readonly message: string }) =>
       new Errors.KMSInternalException({ message: `The key store failed: ${e.message}` })
     const snapshot = yield* Effect.mapError(store.load, internal)
+    // Refuse to start on a key store this root key does not open, rather than answer every request
+    // for its keys with KMSInternalException while DescribeKey says Enabled.
+    const check = yield* verifyAgainstStore(cipher, root, snapshot)
+    if (check !== undefined) yield* Effect.mapError(store.putRootKeyCheck(check), internal)
     const loaded = fromSnapshot(snapshot.keys, snapshot.aliases)
     // The state in force and the earliest instant it has work due. Only `transact` replaces it, under
     // `lock`; a read-only check may read it without the lock, since JavaScript runs one step at a time.
@@ -261,7 +264,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
      * Verdicts decided without an encryption context, remembered per key record and caller. A key
      * record is immutable (every change to a key, its policy included, makes a new record), so a
      * remembered verdict never outlives what it was decided on. SNS asks the same question on every
-     * publish to an encrypted topic (SEMANTICS.md §1.7).
+     * publish to an encrypted topic (docs/SEMANTICS.md §1.7).
      */
     const verdicts = new WeakMap<Key.KeyRecord, Map<string, Policy.Decision>>()
 
@@ -330,7 +333,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     }
 
     /**
-     * Creates the AWS managed key for SNS and its alias in `accountId` (SEMANTICS.md §1.2: "created the
+     * Creates the AWS managed key for SNS and its alias in `accountId` (docs/SEMANTICS.md §1.2: "created the
      * first time it is needed"). Like AWS's, it rotates every year.
      */
     const createSnsManagedKey = (tx: Tx, accountId: string) =>
@@ -869,5 +872,7 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
  *
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<KmsSim, Errors.KMSInternalException, Cipher | Ids | KeyStore | RootKey> =>
+export const layer = (
+  options: Options
+): Layer.Layer<KmsSim, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey> =>
   Layer.effect(KmsSim, make(options))

@@ -9,9 +9,11 @@
  * @since 0.1.0
  */
 import { type CipherService, KEY_BYTES } from "@sealcast/core/Cipher"
+import { hmac } from "@noble/hashes/hmac.js"
+import { sha256 } from "@noble/hashes/sha2.js"
 import { utf8ToBytes } from "@noble/hashes/utils.js"
-import { Context, Data, Either, Encoding, Layer } from "effect"
-import type { WrappedMaterial } from "./Key.js"
+import { Context, Data, Effect, Either, Encoding, Layer } from "effect"
+import type { KeyRecord, WrappedMaterial } from "./Key.js"
 
 /** @category models */
 export interface RootKeyService {
@@ -106,3 +108,94 @@ export const unwrapMaterial = (
   keyId: string,
   wrapped: WrappedMaterial
 ) => cipher.open(root.bytes, wrapped.nonce, wrapAad(keyId, wrapped.version), wrapped.sealed)
+
+const CHECK_LABEL = utf8ToBytes("sealcast/kms-sim root key check v1")
+
+/**
+ * The root key's check value: HMAC-SHA-256 keyed with the root key over a fixed label (RFC 2104,
+ * FIPS 198-1). Kept with the key store, so a start with another root key is refused before any key
+ * is used; it tells nothing about the key (HMAC is a PRF) and is never the key itself.
+ *
+ * @category encoding
+ */
+export const checkValue = (root: RootKeyService): Uint8Array => hmac(sha256, root.bytes, CHECK_LABEL)
+
+/** Compares in constant time: the check value is a MAC. */
+export const checkValueMatches = (root: RootKeyService, stored: Uint8Array): boolean => {
+  const expected = checkValue(root)
+  if (stored.length !== expected.length) return false
+  let difference = 0
+  for (let i = 0; i < expected.length; i++) difference |= expected[i]! ^ stored[i]!
+  return difference === 0
+}
+
+/**
+ * The key store cannot be used with this root key: it was written under another one
+ * (`OtherRootKey`, found by the check value), or the material of the keys in `keyIds` does not
+ * open under it (`RecordsDoNotOpen`: damaged or altered records, or, in a store without a check
+ * value yet, another root key).
+ *
+ * @category errors
+ */
+export class KeyStoreRootKeyMismatch extends Data.TaggedError("KeyStoreRootKeyMismatch")<{
+  readonly message: string
+  readonly reason: "OtherRootKey" | "RecordsDoNotOpen"
+  /** How many keys the store holds. */
+  readonly keyCount: number
+  /** The keys whose material does not open (`RecordsDoNotOpen`). */
+  readonly keyIds: ReadonlyArray<string>
+}> {}
+
+/**
+ * The ids of the keys some of whose material does not open under the root key.
+ *
+ * @category utils
+ */
+export const keysThatDoNotOpen = (
+  cipher: CipherService,
+  root: RootKeyService,
+  keys: ReadonlyArray<KeyRecord>
+): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.map(
+    Effect.forEach(keys, (key) =>
+      Effect.map(
+        Effect.forEach(key.materials, (material) => Effect.either(unwrapMaterial(cipher, root, key.keyId, material))),
+        (opened) => (opened.some(Either.isLeft) ? [key.keyId] : [])
+      )),
+    (ids) => ids.flat()
+  )
+
+/**
+ * Checks the root key against a loaded store: the check value if the store has one, then every
+ * key's material. Returns the check value to store when the store has none (a store from before
+ * check values, or an empty one) or an outdated one in an empty store; undefined when it is in place.
+ *
+ * @category utils
+ */
+export const verifyAgainstStore = (
+  cipher: CipherService,
+  root: RootKeyService,
+  store: { readonly keys: ReadonlyArray<KeyRecord>; readonly rootKeyCheck?: Uint8Array | undefined }
+): Effect.Effect<Uint8Array | undefined, KeyStoreRootKeyMismatch> =>
+  Effect.gen(function* () {
+    const keyCount = store.keys.length
+    const matches = store.rootKeyCheck !== undefined && checkValueMatches(root, store.rootKeyCheck)
+    if (store.rootKeyCheck !== undefined && !matches && keyCount > 0) {
+      return yield* new KeyStoreRootKeyMismatch({
+        message: `the key store's ${keyCount} keys were written under another root key`,
+        reason: "OtherRootKey",
+        keyCount,
+        keyIds: []
+      })
+    }
+    const keyIds = yield* keysThatDoNotOpen(cipher, root, store.keys)
+    if (keyIds.length > 0) {
+      return yield* new KeyStoreRootKeyMismatch({
+        message: `the material of ${keyIds.length} of the key store's ${keyCount} keys does not open under the root key: ${keyIds.join(", ")}`,
+        reason: "RecordsDoNotOpen",
+        keyCount,
+        keyIds
+      })
+    }
+    return matches ? undefined : checkValue(root)
+  })

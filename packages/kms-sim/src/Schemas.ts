@@ -177,7 +177,7 @@ export const DisableKeyResponse = Empty
 /** @category schemas */
 export const ScheduleKeyDeletionRequest = Schema.Struct({
   KeyId,
-  // The model allows 1–365; KMS itself takes 7–30 (SEMANTICS.md §5), so the schema says so.
+  // The model allows 1–365; KMS itself takes 7–30 (docs/SEMANTICS.md §5), so the schema says so.
   PendingWindowInDays: optional(intBetween(7, 30))
 })
 /** @category schemas */

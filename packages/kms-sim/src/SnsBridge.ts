@@ -3,22 +3,22 @@
  *
  * Calls go through with `viaService: "sns"`, so key policies that say `kms:ViaService:
  * sns.<region>.amazonaws.com` (as `alias/aws/sns`'s does) see SNS as the caller's intermediary. KMS
- * errors become SNS's `KMS*` errors, their text wrapped the way SNS wraps them (SEMANTICS.md §2):
+ * errors become SNS's `KMS*` errors, their text wrapped the way SNS wraps them (docs/SEMANTICS.md §2):
  * "<KMS message> (Service: AWSKMS; Status Code: 400; Error Code: <code>; Request ID: <id>)".
  *
  * @since 0.1.0
  */
 import * as CoreErrors from "@sealcast/core/Errors"
-import { Kms, type KmsCaller as CoreCaller } from "@sealcast/core/Kms"
+import { Kms, type KmsCaller } from "@sealcast/core/Kms"
 import { Effect, Layer } from "effect"
 import type { KmsError } from "./Errors.js"
-import { KmsSim, type KmsCaller } from "./KmsSim.js"
+import { KmsSim } from "./KmsSim.js"
 
-/** Every KMS error SEMANTICS.md §5 records answers with HTTP 400; SNS quotes that status. */
+/** Every KMS error docs/SEMANTICS.md §5 records answers with HTTP 400; SNS quotes that status. */
 const KMS_STATUS = 400
 
 /**
- * The SNS error for a KMS error (SEMANTICS.md §2). KMS errors SNS has no name for (a ciphertext that
+ * The SNS error for a KMS error (docs/SEMANTICS.md §2). KMS errors SNS has no name for (a ciphertext that
  * does not open, an internal failure) become `KMSInvalidState`: the key cannot serve the request in
  * its present state, and the wrapped text still names the KMS error code.
  *
@@ -43,7 +43,7 @@ export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFa
   }
 }
 
-const viaSns = (caller: CoreCaller): KmsCaller => ({
+const viaSns = (caller: KmsCaller): KmsCaller => ({
   accountId: caller.accountId,
   principalArn: caller.principalArn,
   viaService: "sns"

@@ -33,7 +33,7 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       const created = (yield* handle("CreateKey", {})) as { KeyMetadata: { KeyId: string; CreationDate: number } }
       expect(typeof created.KeyMetadata.CreationDate).toBe("number")
       yield* handle("CreateAlias", { AliasName: "alias/my-key", TargetKeyId: created.KeyMetadata.KeyId })
-      // The body of wire-captures/03-kms-GenerateDataKey.txt.
+      // The body of transport-http/test/vectors/wire-captures/03-kms-GenerateDataKey.txt.
       const generated = (yield* handle("GenerateDataKey", { KeyId: "alias/my-key", EncryptionContext: { tenant: "t1" }, KeySpec: "AES_256" })) as {
         CiphertextBlob: string
         Plaintext: string
@@ -46,7 +46,7 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
         KeyId: string
       }
       expect(decrypted).toEqual({ KeyId: generated.KeyId, Plaintext: generated.Plaintext, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" })
-      // The body of wire-captures/04-kms-Decrypt.txt: a 4-byte blob is no ciphertext of ours.
+      // The body of transport-http/test/vectors/wire-captures/04-kms-Decrypt.txt: a 4-byte blob is no ciphertext of ours.
       expect((yield* failure(handle("Decrypt", { CiphertextBlob: "3q2+7w==", EncryptionContext: { tenant: "t1" }, KeyId: "alias/my-key" })))._tag).toBe(
         "InvalidCiphertextException"
       )

@@ -4,7 +4,7 @@
  * protocols read it: SNS (AWS Query) writes `<Code>` and `<Type>`, KMS (AWS JSON 1.1) writes `__type`.
  *
  * Sources: SNS codes and statuses from the SNS API model (botocore `sns/2010-03-31`, each error's
- * `error.code` and `httpStatusCode`); KMS statuses as AWS was recorded answering (SEMANTICS.md §5:
+ * `error.code` and `httpStatusCode`); KMS statuses as AWS was recorded answering (docs/SEMANTICS.md §5:
  * 400 for all client errors, although the model declares 404/409 for some); the Query protocol's
  * "Common Errors" of the AWS API references.
  *
@@ -13,6 +13,7 @@
 import { Errors as CoreErrors } from "@sealcast/core"
 import { Errors as KmsErrors } from "@sealcast/kms-sim"
 import { authErrorTags } from "./auth/AuthErrors.js"
+import { INTERNAL_FAILURE_MESSAGE } from "./EdgeErrors.js"
 import { kmsProtocolErrorTags } from "./kms/Errors.js"
 import { queryErrorTags } from "./query/Errors.js"
 
@@ -32,15 +33,15 @@ export interface ErrorRow {
 }
 
 /**
- * Errors of the HTTP layer and of response writing, raised by the server glue and the codecs.
- * `UnrepresentableCharacter`: a stored text holds a character XML 1.0 cannot carry (`query/Xml.ts`).
+ * Errors of the HTTP layer and of response writing, raised by the server glue and the codecs:
+ * the body's (`HttpRequest.ts`), the edge's (`EdgeErrors.ts`), and `UnrepresentableCharacter`, a
+ * stored text holding a character XML 1.0 cannot carry (`query/Xml.ts`).
  *
  * @category errors
  */
 export const transportErrorTags = [
   "RequestEntityTooLarge",
   "RequestAborted",
-  "UnsupportedMediaType",
   "UnknownPath",
   "InternalFailure",
   "UnrepresentableCharacter"
@@ -50,7 +51,13 @@ const sender = (code: string, status: number, jsonCode?: string): ErrorRow =>
   jsonCode === undefined ? { code, status, fault: "Sender" } : { code, status, fault: "Sender", jsonCode }
 const receiver = (code: string, status: number): ErrorRow => ({ code, status, fault: "Receiver" })
 
-type Tag =
+/**
+ * Every tag with a row: a literal `_tag` outside this union does not compile where an answer is
+ * built from it.
+ *
+ * @category models
+ */
+export type ErrorTag =
   | (typeof CoreErrors.snsErrorTags)[number]
   | (typeof queryErrorTags)[number]
   | (typeof authErrorTags)[number]
@@ -64,8 +71,8 @@ type Tag =
  *
  * @category table
  */
-export const errorTable: { readonly [T in Tag]: ErrorRow } = {
-  // SNS (botocore sns/2010-03-31; SEMANTICS.md §2 for the KMS-derived ones).
+export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
+  // SNS (botocore sns/2010-03-31; docs/SEMANTICS.md §2 for the KMS-derived ones).
   InvalidParameter: sender("InvalidParameter", 400),
   ParameterValueInvalid: sender("ParameterValueInvalid", 400),
   NotFound: sender("NotFound", 404),
@@ -99,7 +106,7 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   // The Query "Common Errors" table gives MalformedQueryString 404, and so does this one.
   MalformedQueryString: sender("MalformedQueryString", 404),
 
-  // Request authentication (AWS "Common Errors"; SEMANTICS.md §6). AWS answers a SigV4 request
+  // Request authentication (AWS "Common Errors"; docs/SEMANTICS.md §6). AWS answers a SigV4 request
   // outside the 15-minute window 403 ("Signature expired"), and the current common-errors table
   // gives IncompleteSignature 403.
   MissingAuthenticationToken: sender("MissingAuthenticationToken", 403, "MissingAuthenticationTokenException"),
@@ -109,7 +116,7 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   RequestExpired: sender("RequestExpired", 403, "InvalidSignatureException"),
   XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400, "InvalidSignatureException"),
 
-  // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, SEMANTICS.md §5).
+  // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, docs/SEMANTICS.md §5).
   NotFoundException: sender("NotFoundException", 400),
   DisabledException: sender("DisabledException", 400),
   KMSInvalidStateException: sender("KMSInvalidStateException", 400),
@@ -137,14 +144,11 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   // InternalFailure 500).
   RequestEntityTooLarge: sender("RequestEntityTooLarge", 413),
   RequestAborted: sender("RequestAborted", 400),
-  UnsupportedMediaType: sender("UnsupportedMediaType", 400),
   UnknownPath: sender("NotFound", 404),
   InternalFailure: receiver("InternalFailure", 500),
   UnrepresentableCharacter: receiver("InternalFailure", 500)
 }
 
-/** AWS's "Common Errors" text for InternalFailure. */
-const internalFailureMessage = "The request processing has failed because of an unknown error, exception or failure."
 
 /**
  * The row for an error, with its message. A tag the table does not know (a defect, never a planned
@@ -155,7 +159,7 @@ const internalFailureMessage = "The request processing has failed because of an 
 export const describeError = (error: { readonly _tag: string; readonly message?: string }): ErrorRow & {
   readonly message: string
 } => {
-  const row = Object.hasOwn(errorTable, error._tag) ? errorTable[error._tag as Tag] : undefined
-  if (row === undefined) return { ...errorTable.InternalFailure, message: internalFailureMessage }
+  const row = Object.hasOwn(errorTable, error._tag) ? errorTable[error._tag as ErrorTag] : undefined
+  if (row === undefined) return { ...errorTable.InternalFailure, message: INTERNAL_FAILURE_MESSAGE }
   return { ...row, message: error.message ?? "" }
 }

@@ -2,7 +2,7 @@
  * The server glue: one HTTPS origin (and an optional plain-HTTP one) serving SNS (AWS Query) and KMS
  * (AWS JSON 1.1) at `POST /`, every request verified against the credential table first.
  *
- * Routing (CONTRACT.md, "The endpoint"):
+ * Routing (docs/CONTRACT.md, "The endpoint"):
  * - `X-Amz-Target: TrentService.<Op>` → KMS; the credential scope must say `kms`.
  * - any other request to `/` → SNS; the scope must say `sns` (or the request carries SigV2).
  * - `GET /?Action=ConfirmSubscription…` and `GET /?Action=Unsubscribe…` without a signature are the
@@ -20,31 +20,24 @@ import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
 import type { RequestContext, Sns } from "@sealcast/core"
 import type { KmsSim } from "@sealcast/kms-sim"
-import { Cause, Effect, Either, Exit } from "effect"
+import { Cause, Effect, Either, FiberId, FiberRef, FiberSet, LogLevel, type Scope } from "effect"
 import { authenticate, detectScheme } from "./auth/Authenticate.js"
 import { MissingAuthenticationToken } from "./auth/AuthErrors.js"
+import { explainRefusal, withUnknownKeyHint } from "./auth/Guidance.js"
 import { nodeHashing } from "./auth/NodeHashing.js"
 import type { CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
-import { describeError } from "./ErrorTable.js"
+import { InternalFailure, UnknownPath } from "./EdgeErrors.js"
+import { describeError, type ErrorTag } from "./ErrorTable.js"
 import { partsOf, readBody, splitTarget } from "./HttpRequest.js"
+import type { Response } from "./HttpResponse.js"
+import { UnknownOperationException } from "./kms/Errors.js"
 import * as KmsRoute from "./kms/KmsRoute.js"
 import * as Form from "./query/Form.js"
 import * as SnsProtocol from "./sns/index.js"
 
 /** SNS's largest request is a 256 KiB batch, which form encoding can triple; KMS's are far smaller. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-
-/**
- * An answer for the glue to write.
- *
- * @category models
- */
-export interface Response {
-  readonly status: number
-  readonly contentType: string
-  readonly body: string | Uint8Array
-}
 
 /**
  * What an app route sees: the request, and a way to demand a verified SigV4 caller.
@@ -83,6 +76,8 @@ export interface ServerOptions {
   readonly debugSignatures?: boolean
   /** The server's clock; Date.now unless a test says otherwise. */
   readonly now?: () => number
+  /** Told to a caller whose access key is unknown: where this endpoint's keys are, how to set them. */
+  readonly unknownAccessKeyHint?: string
 }
 
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -90,7 +85,7 @@ const JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 /** The links SNS hands out, which subscribers follow without credentials. */
 const UNSIGNED_ACTIONS = new Set(["ConfirmSubscription", "Unsubscribe"])
 
-const kmsErrorResponse = (error: { readonly _tag: string; readonly message?: string }): Response => {
+const kmsErrorResponse = (error: { readonly _tag: ErrorTag; readonly message?: string }): Response => {
   const row = describeError(error)
   return { status: row.status, contentType: JSON_CONTENT_TYPE, body: KmsRoute.errorBody(row.jsonCode ?? row.code, row.message) }
 }
@@ -112,34 +107,109 @@ const headerOf = (req: IncomingMessage, name: string): string | undefined => {
 }
 
 /**
- * The request handler, for `node:http` or `node:https`; `transport` says which.
+ * What one request turned out to be, filled in as it is routed, for its log line.
+ *
+ * @category models
+ */
+interface RequestInfo {
+  /** The SNS action, the KMS operation, or the app route's path; "-" until known. */
+  action: string
+  /** The verified principal's ARN, "unsigned" for the links SNS hands out; "-" until known. */
+  caller: string
+}
+
+/**
+ * The request handlers of one listener, for `node:http` or `node:https` (`transport` says which).
+ *
+ * Each request runs as one fiber of a runtime owned by the listener's scope (a `FiberSet`, as
+ * Effect's platform HTTP server does): closing the scope interrupts what is still running, and a
+ * client that goes away before its answer is written interrupts its request's fiber. The service
+ * calls themselves are not interrupted (see `sns/index.ts` and `serveKms`), so a change the
+ * service began is carried to its end and the store and the registry stay in step.
+ *
+ * At debug level, each request logs one line through Effect's logger: request id, action, caller,
+ * status and latency, never a body, a secret or a key.
  *
  * @category constructors
  */
-export const makeHandler = (options: ServerOptions) => {
+export const makeHandler = (
+  options: ServerOptions
+): Effect.Effect<(transport: "https" | "http") => (req: IncomingMessage, res: ServerResponse) => void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+    const logRequests = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+    const route = makeRoutes(options)
+
+    // The body is read with plain callbacks, then the request enters the runtime once: its one fiber
+    // routes, answers and writes. Every request takes this path.
+    return (transport) => (req, res) => {
+      const requestId = options.newRequestId()
+      const startedAt = logRequests ? performance.now() : 0
+      const target = headerOf(req, "x-amz-target")
+      readBody(req, route.maxBodyBytes, (body) => {
+        const info: RequestInfo = { action: "-", caller: "-" }
+        const answer = Either.isLeft(body)
+          ? Effect.succeed(target !== undefined ? kmsErrorResponse(body.left) : SnsProtocol.errorResponse(body.left, requestId))
+          : Effect.suspend(() => route.routeBody(req, body.right, target, transport, requestId, info))
+        const answered = Effect.map(
+          Effect.catchAllCause(answer, (cause) => Effect.succeed(route.internalFailure(requestId, cause))),
+          (response) => write(res, requestId, response)
+        )
+        const fiber = runFork(
+          logRequests
+            ? answered.pipe(
+                Effect.flatMap((status) => logRequest(requestId, info, status, startedAt)),
+                Effect.onInterrupt(() => logRequest(requestId, info, "client closed the connection", startedAt))
+              )
+            : answered
+        )
+        res.once("close", () => {
+          if (!res.writableEnded) fiber.unsafeInterruptAsFork(FiberId.none)
+        })
+      })
+    }
+  })
+
+const logRequest = (requestId: string, info: RequestInfo, status: number | string, startedAt: number): Effect.Effect<void> =>
+  Effect.annotateLogs(Effect.logDebug("request"), {
+    requestId,
+    action: info.action,
+    caller: info.caller,
+    status,
+    latencyMs: Math.round((performance.now() - startedAt) * 1000) / 1000
+  })
+
+/** Routing and answering, from the body on: everything `makeHandler` needs but its runtime. */
+const makeRoutes = (options: ServerOptions) => {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
   const now = options.now ?? Date.now
   const signingKeys = makeSigningKeyCache()
+  const lookup = options.unknownAccessKeyHint === undefined ? options.lookup : withUnknownKeyHint(options.lookup, options.unknownAccessKeyHint)
   const verify = (parts: HttpRequestParts, service: string) =>
     authenticate(parts, {
       region: options.region,
       service,
       now: now(),
-      lookup: options.lookup,
+      lookup,
       hashing: nodeHashing,
       signingKeys,
       ...(options.debugSignatures === true ? { debug: true } : {})
-    })
+    }).pipe(Effect.mapError((refusal) => explainRefusal(parts, refusal, { service, region: options.region })))
 
-  const serveKms = (req: IncomingMessage, body: Uint8Array, target: string): Effect.Effect<Response> => {
+  const serveKms = (req: IncomingMessage, body: Uint8Array, target: string, info: RequestInfo): Effect.Effect<Response> => {
     const parts = partsOf(req, body)
+    info.action = target
     return Effect.gen(function* () {
       // KMS takes Signature Version 4 only.
       if (detectScheme(parts) === "sigv2") {
         return yield* new MissingAuthenticationToken({ message: "KMS accepts only Signature Version 4 requests." })
       }
       const identity = yield* verify(parts, "kms")
-      const answer = yield* KmsRoute.run(options.kms, target, body, { accountId: identity.accountId, principalArn: identity.principalArn })
+      info.caller = identity.principalArn
+      // Once KMS has begun an operation it finishes it, whether or not the client waits.
+      const answer = yield* Effect.uninterruptible(
+        KmsRoute.run(options.kms, target, body, { accountId: identity.accountId, principalArn: identity.principalArn })
+      )
       return { status: 200, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(answer) } satisfies Response
     }).pipe(Effect.catchAll((error) => Effect.succeed(kmsErrorResponse(error))))
   }
@@ -149,7 +219,8 @@ export const makeHandler = (options: ServerOptions) => {
     body: Uint8Array,
     rawQuery: string,
     transport: RequestContext.RequestContext["transport"],
-    requestId: string
+    requestId: string,
+    info: RequestInfo
   ): Effect.Effect<Response> => {
     // Query requests carry their parameters in a form body (POST) or the query string (GET).
     const paramBytes = req.method === "GET" ? utf8Encoder.encode(rawQuery) : body
@@ -157,19 +228,23 @@ export const makeHandler = (options: ServerOptions) => {
       onLeft: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
       onRight: (form) => {
         const parts = partsOf(req, body, [...form])
-        if (detectScheme(parts) === "none" && UNSIGNED_ACTIONS.has(form.get("Action") ?? "")) {
+        info.action = form.get("Action") ?? "-"
+        if (detectScheme(parts) === "none" && UNSIGNED_ACTIONS.has(info.action)) {
+          info.caller = "unsigned"
           return SnsProtocol.dispatch(form, options.sns, undefined, requestId)
         }
         return verify(parts, "sns").pipe(
           Effect.matchEffect({
             onFailure: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
-            onSuccess: (identity) =>
-              SnsProtocol.dispatch(
+            onSuccess: (identity) => {
+              info.caller = identity.principalArn
+              return SnsProtocol.dispatch(
                 form,
                 options.sns,
                 { accountId: identity.accountId, principalArn: identity.principalArn, region: options.region, transport, auth: identity.scheme },
                 requestId
               )
+            }
           })
         )
       }
@@ -182,13 +257,14 @@ export const makeHandler = (options: ServerOptions) => {
     body: Uint8Array,
     target: string | undefined,
     transport: "https" | "http",
-    requestId: string
+    requestId: string,
+    info: RequestInfo
   ): Effect.Effect<Response> => {
     const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
     const path = decodePath(rawPath)
     if (path === undefined) {
       return Effect.succeed(
-        SnsProtocol.errorResponse({ _tag: "UnknownPath", message: "The request path is not valid percent-encoded UTF-8" }, requestId)
+        SnsProtocol.errorResponse(new UnknownPath({ message: "The request path is not valid percent-encoded UTF-8" }), requestId)
       )
     }
     if (path.startsWith("/_sealcast/") && options.appRoute !== undefined) {
@@ -200,50 +276,42 @@ export const makeHandler = (options: ServerOptions) => {
         parts,
         authenticate: (service) => verify(parts, service)
       })
-      if (handled !== undefined) return handled
+      if (handled !== undefined) {
+        info.action = path
+        return handled
+      }
     }
     if (rawPath !== "/") {
-      return Effect.succeed(SnsProtocol.errorResponse({ _tag: "UnknownPath", message: `No resource at ${rawPath}` }, requestId))
+      return Effect.succeed(SnsProtocol.errorResponse(new UnknownPath({ message: `No resource at ${rawPath}` }), requestId))
     }
     if (target !== undefined) {
       if (req.method !== "POST") {
-        return Effect.succeed(kmsErrorResponse({ _tag: "UnknownOperationException", message: "KMS requests are POST" }))
+        return Effect.succeed(kmsErrorResponse(new UnknownOperationException({ message: "KMS requests are POST" })))
       }
-      return serveKms(req, body, target)
+      return serveKms(req, body, target, info)
     }
-    return serveSns(req, body, rawQuery, transport, requestId)
+    return serveSns(req, body, rawQuery, transport, requestId, info)
   }
 
   /** Whatever goes wrong below is a bug, never the client's doing: logged, and answered InternalFailure. */
   const internalFailure = (requestId: string, cause: Cause.Cause<unknown>): Response => {
     options.log("error", "request failed", { requestId, cause: Cause.pretty(cause) })
-    return SnsProtocol.errorResponse({ _tag: "InternalFailure" }, requestId)
+    return SnsProtocol.errorResponse(new InternalFailure(), requestId)
   }
 
-  // The body is read with plain callbacks and the route is entered once, as one fiber run with a
-  // callback, rather than through a promise: every request takes this path.
-  return (transport: "https" | "http") => (req: IncomingMessage, res: ServerResponse): void => {
-    const requestId = options.newRequestId()
-    const target = headerOf(req, "x-amz-target")
-    readBody(req, maxBodyBytes, (body) => {
-      const answer = Either.isLeft(body)
-        ? Effect.succeed(target !== undefined ? kmsErrorResponse(body.left) : SnsProtocol.errorResponse(body.left, requestId))
-        : Effect.suspend(() => routeBody(req, body.right, target, transport, requestId))
-      Effect.runCallback(answer, {
-        onExit: (exit) => write(res, requestId, Exit.isSuccess(exit) ? exit.value : internalFailure(requestId, exit.cause))
-      })
-    })
-  }
+  return { maxBodyBytes, routeBody, internalFailure }
 }
 
-const write = (res: ServerResponse, requestId: string, answer: Response): void => {
-  if (res.headersSent || res.destroyed) return
+/** Writes the answer, unless the client has gone; the status written, for the request's log line. */
+const write = (res: ServerResponse, requestId: string, answer: Response): number => {
+  if (res.headersSent || res.destroyed) return answer.status
   // A text body goes to the socket as it is (encoded once, natively, on the way out); only its
   // UTF-8 length is needed here.
   const length = typeof answer.body === "string" ? Buffer.byteLength(answer.body, "utf8") : answer.body.byteLength
   res
     .writeHead(answer.status, { "content-type": answer.contentType, "content-length": length, "x-amzn-requestid": requestId })
     .end(answer.body)
+  return answer.status
 }
 
 /**
@@ -296,13 +364,14 @@ export const listenHttps = (
   tls: { readonly cert: string; readonly key: string },
   host: string,
   port: number
-): Effect.Effect<Listening, Error> =>
-  Effect.suspend(() => listen(createHttpsServer({ ...tls, ...TIMEOUTS }, makeHandler(options)("https")), host, port, options.log))
+): Effect.Effect<Listening, Error, Scope.Scope> =>
+  Effect.flatMap(makeHandler(options), (handler) =>
+    listen(createHttpsServer({ ...tls, ...TIMEOUTS }, handler("https")), host, port, options.log))
 
 /**
  * Starts the optional plain-HTTP listener (legacy clients; encrypted topics refuse it).
  *
  * @category constructors
  */
-export const listenHttp = (options: ServerOptions, host: string, port: number): Effect.Effect<Listening, Error> =>
-  Effect.suspend(() => listen(createHttpServer(TIMEOUTS, makeHandler(options)("http")), host, port, options.log))
+export const listenHttp = (options: ServerOptions, host: string, port: number): Effect.Effect<Listening, Error, Scope.Scope> =>
+  Effect.flatMap(makeHandler(options), (handler) => listen(createHttpServer(TIMEOUTS, handler("http")), host, port, options.log))

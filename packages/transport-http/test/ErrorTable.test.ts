@@ -33,7 +33,7 @@ describe("the error table", () => {
     }
   })
 
-  it("uses AWS's statuses for the rows the SNS model and SEMANTICS.md spell out", () => {
+  it("uses AWS's statuses for the rows the SNS model and docs/SEMANTICS.md spell out", () => {
     const expected: Record<string, readonly [string, number, "Sender" | "Receiver"]> = {
       InvalidParameter: ["InvalidParameter", 400, "Sender"],
       NotFound: ["NotFound", 404, "Sender"],

@@ -1,13 +1,14 @@
 /**
  * The server glue on a live listener: routing by X-Amz-Target and path, the credential scope's
- * service, the body cap, the unsigned links, app routes, and that nothing a client sends takes the
- * server down. Requests are signed by the AWS SDK's own signer.
+ * service, the body cap, the unsigned links, app routes, that nothing a client sends takes the
+ * server down, that a client going away interrupts its request, and the per-request debug line.
+ * Requests are signed by the AWS SDK's own signer.
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { Cipher, Ids } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { SignatureV4 } from "@smithy/signature-v4"
-import { Context, Effect, Layer } from "effect"
+import { Context, Deferred, Effect, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
 import * as fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Server from "../src/Server.js"
@@ -33,6 +34,20 @@ const kms = Effect.runSync(
 )
 
 const logged: Array<string> = []
+/** What reached Effect's logger: level, message and annotations. */
+const effectLogs: Array<{ readonly level: string; readonly message: unknown; readonly annotations: Record<string, unknown> }> = []
+const captureLogs = Layer.merge(
+  Logger.replace(
+    Logger.defaultLogger,
+    Logger.make(({ annotations, logLevel, message }) =>
+      effectLogs.push({ level: logLevel.label, message, annotations: Object.fromEntries(HashMap.toEntries(annotations)) }))
+  ),
+  Logger.minimumLogLevel(LogLevel.Debug)
+)
+/** The `/_sealcast/hang` route: started when it runs, interrupted when its fiber is. */
+const hang = Effect.runSync(Effect.all({ started: Deferred.make<void>(), interrupted: Deferred.make<void>() }))
+
+const scope = Effect.runSync(Scope.make())
 let listening: Server.Listening
 let origin: string
 
@@ -52,16 +67,21 @@ beforeAll(async () => {
             ? Effect.succeed({ status: 200, contentType: "application/json", body: '{"status":"ok"}' })
             : request.path === "/_sealcast/broken"
               ? Effect.die(new Error("a bug"))
-              : undefined
+              : request.path === "/_sealcast/hang"
+                ? Deferred.succeed(hang.started, undefined).pipe(
+                    Effect.zipRight(Effect.never),
+                    Effect.onInterrupt(() => Deferred.succeed(hang.interrupted, undefined))
+                  )
+                : undefined
       },
       "127.0.0.1",
       0
-    )
+    ).pipe(Effect.provide(captureLogs), Scope.extend(scope))
   )
   origin = `http://127.0.0.1:${listening.port}`
 })
 
-afterAll(() => Effect.runPromise(listening.close))
+afterAll(() => Effect.runPromise(Effect.zipRight(listening.close, Scope.close(scope, Exit.void))))
 
 const signed = async (
   service: string,
@@ -163,6 +183,38 @@ describe("Server", () => {
     expect(await broken.text()).toContain("<Code>InternalFailure</Code>")
     expect(logged.some((line) => line.startsWith("error request failed"))).toBe(true)
     expect((await fetch(`${origin}/_sealcast/health`)).status).toBe(200)
+  })
+
+  it("interrupts a request's fiber when its client goes away", async () => {
+    const client = new AbortController()
+    const answer = fetch(`${origin}/_sealcast/hang`, { signal: client.signal }).catch((e: unknown) => e)
+    await Effect.runPromise(Deferred.await(hang.started))
+    client.abort()
+    await Effect.runPromise(Deferred.await(hang.interrupted))
+    expect(await answer).toBeInstanceOf(Error)
+    const line = effectLogs.find((l) => l.annotations["action"] === "/_sealcast/hang")
+    expect(line?.annotations["status"]).toBe("client closed the connection")
+  })
+
+  it("logs one debug line per request: id, action, caller, status, latency; never the body or a secret", async () => {
+    effectLogs.length = 0
+    const res = await signed("sns", "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Message=secret-body", form)
+    expect(res.status).toBe(200)
+    await res.text()
+    const lines = effectLogs.filter((l) => l.message === "request" || (Array.isArray(l.message) && l.message[0] === "request"))
+    expect(lines).toHaveLength(1)
+    const line = lines[0]!
+    expect(line.level).toBe("DEBUG")
+    expect(line.annotations).toMatchObject({
+      requestId: "req-1",
+      action: "Publish",
+      caller: "arn:aws:iam::000000000000:root",
+      status: 200
+    })
+    expect(typeof line.annotations["latencyMs"]).toBe("number")
+    const text = JSON.stringify(line)
+    expect(text).not.toContain("secret-body")
+    expect(text).not.toContain(credentials.secretAccessKey)
   })
 
   it("answers any body with a well-formed AWS error, never a 5xx", async () => {

@@ -1,6 +1,6 @@
 /**
  * What every end-to-end suite needs to talk to a running broker: the unmodified AWS SDK v3 clients
- * configured with only endpoint, region, credentials and the CA (CONTRACT.md, "The endpoint"), and
+ * configured with only endpoint, region, credentials and the CA (docs/CONTRACT.md, "The endpoint"), and
  * raw requests signed with the SDK's own SigV4 signer for the wire-level checks the SDK cannot make.
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
@@ -90,7 +90,7 @@ export const send = (origin: string, caPem: string, request: RawRequest): Promis
 
 export interface SignedRequest extends RawRequest {
   /** The SigV4 credential scope's service. */
-  readonly service: "sns" | "kms"
+  readonly service: string
   readonly credentials?: Target["credentials"]
 }
 
@@ -166,7 +166,7 @@ const unescapeXml = (text: string): string =>
   )
 
 /**
- * Reads `response` as AWS's error shapes (SEMANTICS.md §3 and §5): an SNS Query `ErrorResponse` or a
+ * Reads `response` as AWS's error shapes (docs/SEMANTICS.md §3 and §5): an SNS Query `ErrorResponse` or a
  * JSON 1.1 `{"__type","message"}` body; undefined when it is neither.
  */
 export const awsErrorOf = (response: RawResponse): AwsError | undefined => {

@@ -1,11 +1,11 @@
 /**
- * The one-line fixture of CONTRACT.md, "Embedding in a Node program": a suite calls `useBroker()` at
+ * The one-line fixture of docs/CONTRACT.md, "Embedding in a Node program": a suite calls `useBroker()` at
  * its top and gets, for its tests, an in-process broker on a free port with nothing on disk, the SDK
  * clients pointed at it, and local subscribers and lambda functions that are cleaned up after it.
  */
 import type { KMSClient } from "@aws-sdk/client-kms"
 import type { SNSClient } from "@aws-sdk/client-sns"
-import { type BrokerOptions, type RunningBroker, type SnsEvent, startBroker } from "@sealcast/broker"
+import { type BrokerOptions, type RunningBroker, type SnsEvent, startBroker } from "sealcast"
 import { afterAll, beforeAll } from "vitest"
 import { kmsClient, snsClient, type Target, targetOf } from "./Clients.js"
 import { startSubscriber, type Subscriber, type SubscriberOptions } from "./Subscriber.js"

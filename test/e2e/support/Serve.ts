@@ -1,6 +1,6 @@
 /**
  * `sealcast serve` as a child process, the way a user runs it: options on the command line, the
- * ready line read from standard output, logs from standard error (CONTRACT.md, "The command line").
+ * ready line read from standard output, logs from standard error (docs/CONTRACT.md, "The command line").
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -36,10 +36,17 @@ export interface Served {
   readonly stop: (signal: NodeJS.Signals) => Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
 }
 
-/** Starts `sealcast serve <args>` and resolves once its ready line arrives (or rejects if it exits first). */
-export const serve = (args: ReadonlyArray<string>, timeoutMs = 30_000): Promise<Served> =>
+/**
+ * Starts `sealcast serve <args>` and resolves once its ready line arrives (or rejects if it exits
+ * first); `ids` run it as another user (the suite must be root to ask).
+ */
+export const serve = (
+  args: ReadonlyArray<string>,
+  timeoutMs = 30_000,
+  ids: { readonly uid?: number; readonly gid?: number } = {}
+): Promise<Served> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SEALCAST_BIN, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [SEALCAST_BIN, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"], ...ids })
     let out = ""
     let err = ""
     let settled = false
@@ -94,3 +101,61 @@ export const freePort = (): Promise<number> =>
       server.close(() => resolve(port))
     })
   })
+
+/** How `sealcast serve` ended when it was expected not to start. */
+export interface Refused {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Runs `sealcast serve <args>` expecting it to refuse to start: resolves with its exit and output,
+ * or rejects if it printed a ready line (it is then killed) or did not exit within `timeoutMs`.
+ * `uid`/`gid` run it as another user (the suite must be root to ask).
+ */
+export const serveRefused = (
+  args: ReadonlyArray<string>,
+  options: { readonly uid?: number; readonly gid?: number; readonly timeoutMs?: number } = {}
+): Promise<Refused> =>
+  new Promise((resolve, reject) => {
+    const { timeoutMs = 30_000, ...ids } = options
+    const child = spawn(process.execPath, [SEALCAST_BIN, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"], ...ids })
+    let out = ""
+    let err = ""
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`sealcast serve did not exit within ${timeoutMs} ms; stderr:\n${err}`))
+    }, timeoutMs)
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (err += chunk))
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk
+      if (!out.includes("\n")) return
+      clearTimeout(timer)
+      child.kill("SIGKILL")
+      reject(new Error(`sealcast serve started, expected a refusal: ${out}`))
+    })
+    child.once("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    // "close", not "exit": by then standard output and error are read to their end.
+    child.once("close", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal, stdout: out, stderr: err })
+    })
+  })
+
+/** The `error` field of the one "cannot start" log line a refused start writes, failing if there is not exactly one. */
+export const startupRefusal = (refused: Refused): string => {
+  const lines = refused.stderr
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((entry) => entry["level"] === "error")
+  if (lines.length !== 1 || lines[0]!["message"] !== "cannot start") {
+    throw new Error(`expected one "cannot start" error line; stderr:\n${refused.stderr}`)
+  }
+  return String(lines[0]!["error"])
+}

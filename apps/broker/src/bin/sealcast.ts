@@ -3,20 +3,23 @@
  * The `sealcast` command. `sealcast serve` runs the broker until SIGTERM or SIGINT; it prints exactly
  * one JSON line on standard output when ready, and logs on standard error.
  *
- * Exit codes: 0 after a graceful stop or `--help`; 2 for invalid options; 1 when the broker cannot
- * start.
+ * Exit codes: 0 after a graceful stop or `--help`; 2 for invalid options; 3 when another broker
+ * holds the data dir; 1 when the broker cannot start for any other reason (one log line says why),
+ * or when a stop does not finish within `STOP_TIMEOUT_MS`.
  *
  * @since 0.1.0
  */
 import { Cause, Effect, Either, Exit, Scope } from "effect"
-import { program } from "../Broker.js"
+import { closeWithin, program, STOP_TIMEOUT_MS, StartupError } from "../Broker.js"
 import { parseCommandLine } from "../config/BrokerOptions.js"
 import * as Log from "../Log.js"
 
 const main = async (): Promise<number> => {
   const command = parseCommandLine(process.argv.slice(2), process.env)
   if (Either.isLeft(command)) {
-    process.stderr.write(`sealcast: ${command.left.message}\nRun 'sealcast serve --help' for the options.\n`)
+    // The messages say what is wrong; the pointer to the help is added here, once.
+    const help = process.argv[2] === "serve" ? "sealcast serve --help" : "sealcast --help"
+    process.stderr.write(`sealcast: ${command.left.message}\nRun \`${help}\` for the options.\n`)
     return 2
   }
   if (command.right._tag === "Help") {
@@ -31,16 +34,24 @@ const main = async (): Promise<number> => {
     const error = Cause.squash(started.cause)
     log("error", "cannot start", { error: error instanceof Error ? error.message : String(error) })
     await Effect.runPromise(Scope.close(scope, Exit.void))
-    return 1
+    return error instanceof StartupError && error.reason === "DataDirInUse" ? 3 : 1
   }
-  process.stdout.write(`${JSON.stringify(started.value.ready)}\n`)
-  log("info", "ready", { https: started.value.endpoint, http: started.value.httpEndpoint ?? null })
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  // The handlers go in before the ready line: a supervisor may signal as soon as it reads the line,
+  // and until a handler is installed SIGTERM's default action ends the process without a graceful stop.
+  const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"))
     process.once("SIGINT", () => resolve("SIGINT"))
   })
+  process.stdout.write(`${JSON.stringify(started.value.ready)}\n`)
+  log("info", "ready", { https: started.value.endpoint, http: started.value.httpEndpoint ?? null })
+  const signal = await stopSignal
   log("info", "stopping", { signal })
-  await Effect.runPromise(Scope.close(scope, Exit.void))
+  try {
+    await closeWithin(scope, STOP_TIMEOUT_MS)
+  } catch (error) {
+    log("error", "stop did not finish; exiting", { error: error instanceof Error ? error.message : String(error) })
+    return 1
+  }
   log("info", "stopped")
   return 0
 }

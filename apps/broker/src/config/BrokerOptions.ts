@@ -1,5 +1,5 @@
 /**
- * The broker's settings (CONTRACT.md, "The command line"): one Schema-decoded `BrokerOptions`, the
+ * The broker's settings (docs/CONTRACT.md, "The command line"): one Schema-decoded `BrokerOptions`, the
  * same for `sealcast serve` and for `startBroker(options)`.
  *
  * Every setting is described once, in `settings` below; the flag parser, the environment reader and
@@ -103,7 +103,7 @@ export type BrokerOptionsInput = Schema.Schema.Encoded<typeof BrokerOptions>
 
 type Key = keyof BrokerOptionsInput
 
-/** One row of CONTRACT.md's table. */
+/** One row of docs/CONTRACT.md's table. */
 interface Setting {
   readonly key: Key
   readonly flag: string
@@ -248,6 +248,31 @@ export const helpText = { main: mainHelp, serve: serveHelp }
 
 const isHelp = (arg: string) => arg === "--help" || arg === "-h"
 
+/** Levenshtein distance: the fewest one-character insertions, deletions or substitutions. */
+const editDistance = (a: string, b: string): number => {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}
+
+/**
+ * The known name closest to `given`, when it is close enough to be a slip (at most a third of its
+ * length away): " Did you mean --port?", or nothing.
+ *
+ * @category utils
+ */
+export const suggestion = (given: string, known: ReadonlyArray<string>): string => {
+  const ranked = known.map((name) => ({ name, distance: editDistance(given, name) })).sort((a, b) => a.distance - b.distance)
+  const best = ranked[0]
+  return best !== undefined && best.distance <= Math.max(1, Math.floor(given.length / 3)) ? ` Did you mean ${best.name}?` : ""
+}
+
 /**
  * Reads `argv` (without the node executable and script) and the environment into a command.
  * `sealcast`, `sealcast --help` and `sealcast help` ask for the main help; `sealcast serve --help` and
@@ -265,7 +290,7 @@ export const parseCommandLine = (
     return Either.right({ _tag: "Help", text: rest[0] === "serve" ? serveHelp() : mainHelp() })
   }
   if (command !== "serve") {
-    return Either.left(new ConfigError({ message: `Unknown command ${JSON.stringify(command)}. Run \`sealcast --help\` for usage.` }))
+    return Either.left(new ConfigError({ message: `Unknown command ${JSON.stringify(command)}.${suggestion(command, ["serve", "help"])}` }))
   }
   if (rest.some(isHelp)) return Either.right({ _tag: "Help", text: serveHelp() })
 
@@ -273,13 +298,13 @@ export const parseCommandLine = (
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!
     if (!arg.startsWith("--")) {
-      return Either.left(new ConfigError({ message: `Unexpected argument ${JSON.stringify(arg)}. Run \`sealcast serve --help\` for usage.` }))
+      return Either.left(new ConfigError({ message: `Unexpected argument ${JSON.stringify(arg)}: options start with --.${suggestion(`--${arg.replace(/^-+/, "")}`, [...settings.map((x) => x.flag), "--help"])}` }))
     }
     const equals = arg.indexOf("=")
     const flag = equals === -1 ? arg : arg.slice(0, equals)
     const setting = settings.find((s) => s.flag === flag)
     if (setting === undefined) {
-      return Either.left(new ConfigError({ message: `Unknown option ${flag}. Run \`sealcast serve --help\` for the options.` }))
+      return Either.left(new ConfigError({ message: `Unknown option ${flag}.${suggestion(flag, [...settings.map((x) => x.flag), "--help"])}` }))
     }
     let value: string
     if (equals !== -1) value = arg.slice(equals + 1)

@@ -13,9 +13,12 @@
  * [AKIAIOSFODNN7EXAMPLE]
  * secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
  * account_id = 111111111111
- * user = alice          ; optional: the key is IAM user alice's; without it, the account root's
- * session_token = ...   ; optional: temporary credentials, requests must carry X-Amz-Security-Token
+ * user = alice          # optional: the key is IAM user alice's; without it, the account root's
+ * session_token = ...   # optional: temporary credentials, requests must carry X-Amz-Security-Token
  * ```
+ *
+ * Both files are read with the AWS SDK's own reader (`internal/ini.ts`), so a file the SDK and CLI
+ * read the same way reads here the same way too, inline comments included.
  *
  * @since 0.1.0
  */
@@ -25,7 +28,7 @@ import { join } from "node:path"
 import type { Request } from "@sealcast/transport-http"
 import { ConfigError } from "./BrokerOptions.js"
 import * as DataDir from "./DataDir.js"
-import { parseIni } from "./internal/ini.js"
+import { type IniSections, readIniFile } from "./internal/ini.js"
 
 /**
  * One access key and whose it is: the shape the request verifier looks keys up in.
@@ -108,22 +111,20 @@ export const formatSharedCredentials = (pair: {
   ].join("\n")
 
 /**
- * Reads the `[sealcast]` key pair back from a shared-credentials file.
+ * The `[sealcast]` key pair of a shared-credentials file, as read.
  *
  * @category utils
  */
 export const parseSharedCredentials = (
-  text: string,
+  sections: IniSections,
   source: string
 ): Either.Either<{ readonly accessKeyId: string; readonly secretAccessKey: string }, ConfigError> => {
   const fail = (why: string) =>
     Either.left(new ConfigError({ message: `${source}: ${why} (delete the file to have new credentials generated)` }))
-  const sections = parseIni(text)
-  if (Either.isLeft(sections)) return fail(sections.left)
-  const profile = sections.right.find((s) => s.name === PROFILE)
+  const profile = Object.hasOwn(sections, PROFILE) ? sections[PROFILE] : undefined
   if (profile === undefined) return fail(`no [${PROFILE}] profile`)
-  const accessKeyId = profile.values.get("aws_access_key_id")?.value
-  const secretAccessKey = profile.values.get("aws_secret_access_key")?.value
+  const accessKeyId = profile["aws_access_key_id"]
+  const secretAccessKey = profile["aws_secret_access_key"]
   if (!accessKeyId || !secretAccessKey) return fail(`[${PROFILE}] needs aws_access_key_id and aws_secret_access_key`)
   return Either.right({ accessKeyId, secretAccessKey })
 }
@@ -136,44 +137,48 @@ const USER_NAME = /^[\w+=,.@-]{1,64}$/
 const KNOWN_KEYS = ["secret_access_key", "account_id", "user", "session_token"]
 
 /**
- * Parses a `--credentials` file (format in the module comment). Pure; the first problem, with its
- * line number, is the error.
+ * The credentials of a `--credentials` file (format in the module comment), as read. Pure; the first
+ * problem, naming its section, is the error.
  *
  * @category constructors
  */
-export const parseCredentialsFile = (text: string, source: string): Either.Either<ReadonlyArray<Credential>, ConfigError> => {
+export const parseCredentialsFile = (sections: IniSections, source: string): Either.Either<ReadonlyArray<Credential>, ConfigError> => {
   const fail = (why: string) => Either.left(new ConfigError({ message: `${source}: ${why}` }))
-  const sections = parseIni(text)
-  if (Either.isLeft(sections)) return fail(sections.left)
   const credentials: Array<Credential> = []
-  for (const section of sections.right) {
-    const where = `[${section.name}] (line ${section.line})`
-    if (!ACCESS_KEY_ID.test(section.name)) return fail(`${where}: an access key id is 1 to 128 letters, digits or underscores`)
-    for (const [key, { line }] of section.values) {
-      if (!KNOWN_KEYS.includes(key)) return fail(`line ${line}: unknown setting ${key} (expected one of ${KNOWN_KEYS.join(", ")})`)
+  for (const [name, values] of Object.entries(sections)) {
+    const where = `[${name}]`
+    if (!ACCESS_KEY_ID.test(name)) return fail(`${where}: an access key id is 1 to 128 letters, digits or underscores`)
+    for (const key of Object.keys(values)) {
+      if (!KNOWN_KEYS.includes(key)) return fail(`${where}: unknown setting ${key} (expected one of ${KNOWN_KEYS.join(", ")})`)
     }
-    const secretAccessKey = section.values.get("secret_access_key")?.value
-    const accountId = section.values.get("account_id")?.value
-    const user = section.values.get("user")
-    const sessionToken = section.values.get("session_token")
+    const { secret_access_key: secretAccessKey, account_id: accountId, user, session_token: sessionToken } = values
     if (secretAccessKey === undefined || !SECRET.test(secretAccessKey)) {
       return fail(`${where}: secret_access_key is required, 1 to 128 characters without spaces`)
     }
     if (accountId === undefined || !ACCOUNT_ID.test(accountId)) return fail(`${where}: account_id is required, exactly 12 digits`)
-    if (user !== undefined && !USER_NAME.test(user.value)) {
-      return fail(`line ${user.line}: user must be 1 to 64 letters, digits or any of +=,.@_-`)
-    }
-    if (sessionToken !== undefined && sessionToken.value === "") return fail(`line ${sessionToken.line}: session_token is empty`)
+    if (user !== undefined && !USER_NAME.test(user)) return fail(`${where}: user must be 1 to 64 letters, digits or any of +=,.@_-`)
     credentials.push({
-      accessKeyId: section.name,
+      accessKeyId: name,
       secretAccessKey,
-      ...(sessionToken === undefined ? {} : { sessionToken: sessionToken.value }),
+      ...(sessionToken === undefined ? {} : { sessionToken }),
       accountId,
-      principalArn: user === undefined ? rootArn(accountId) : userArn(accountId, user.value)
+      principalArn: user === undefined ? rootArn(accountId) : userArn(accountId, user)
     })
   }
+  if (credentials.length === 0) return fail("no [access key id] section with secret_access_key and account_id")
   return Either.right(credentials)
 }
+
+/**
+ * Reads and checks a `--credentials` file.
+ *
+ * @category constructors
+ */
+export const readCredentialsFile = (path: string): Effect.Effect<ReadonlyArray<Credential>, ConfigError | DataDir.DataDirError> =>
+  Effect.zipRight(
+    DataDir.readNamedFile(path, "--credentials"),
+    Effect.flatMap(readIniFile(path), (sections) => parseCredentialsFile(sections, path))
+  )
 
 /**
  * The default account's root credential: explicit, read back from the data dir, or generated and
@@ -199,7 +204,7 @@ export const loadRootCredential = (options: {
   if (DataDir.isMemory(options.dataDir)) return Effect.sync(() => credential(generateKeyPair()))
   const path = credentialsPath(options.dataDir)
   return Effect.flatMap(DataDir.readIfPresent(path), (text): Effect.Effect<Credential, ConfigError | DataDir.DataDirError> => {
-    if (text !== undefined) return Effect.map(parseSharedCredentials(text, path), credential)
+    if (text !== undefined) return Effect.flatMap(readIniFile(path), (sections) => Effect.map(parseSharedCredentials(sections, path), credential))
     const pair = generateKeyPair()
     return Effect.as(DataDir.writeFileAtomic(path, formatSharedCredentials({ ...pair, region: options.region }), DataDir.PRIVATE), credential(pair))
   })
@@ -224,9 +229,7 @@ export const loadCredentialTable = (options: {
     const further =
       options.credentials === undefined
         ? []
-        : yield* Effect.flatMap(DataDir.readNamedFile(options.credentials, "--credentials"), (text) =>
-          parseCredentialsFile(text, options.credentials ?? "--credentials")
-        )
+        : yield* readCredentialsFile(options.credentials)
     const table = new Map<string, Credential>([[root.accessKeyId, root]])
     for (const credential of further) {
       if (table.has(credential.accessKeyId)) {
@@ -238,3 +241,25 @@ export const loadCredentialTable = (options: {
     }
     return { root, table }
   })
+
+/**
+ * What a caller signing with an unknown access key is told: where the default account's keys are,
+ * and the options that set them (a client's fixed keys, such as LocalStack's `test`, can be made the
+ * broker's own with them).
+ *
+ * @category utils
+ */
+export const unknownKeyHint = (options: {
+  readonly dataDir: string
+  readonly accessKeyId?: string | undefined
+  readonly credentials?: string | undefined
+}): string => {
+  const where =
+    options.accessKeyId !== undefined
+      ? "The default account's keys are the ones given with --access-key-id and --secret-access-key"
+      : DataDir.isMemory(options.dataDir)
+        ? "The default account's keys are in the broker's ready line (accessKeyId, secretAccessKey), or startBroker()'s credentials"
+        : `The default account's keys are in ${credentialsPath(options.dataDir)} (profile ${PROFILE})`
+  const further = options.credentials === undefined ? "" : `; further keys are in ${options.credentials}`
+  return `${where}${further}. To accept the keys your client signs with, start Sealcast with --access-key-id and --secret-access-key.`
+}

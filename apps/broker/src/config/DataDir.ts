@@ -1,16 +1,17 @@
 /**
- * The data dir: where everything durable lives (CONTRACT.md, "The command line"), and how the broker
+ * The data dir: where everything durable lives (docs/CONTRACT.md, "The command line"), and how the broker
  * writes its small secret files there.
  *
  * Layout: `sealcast.db` (messages, topics, subscriptions, keys), `credentials` (AWS shared-credentials
  * file, profile `sealcast`), `root-key` (unless `--root-key-file`), `tls/` (local CA, localhost
- * certificate, message-signing identity). `:memory:` keeps nothing: no file is read or written.
+ * certificate, message-signing identity), `lock` (see `DataDirLock`). `:memory:` keeps nothing: no
+ * file is read or written.
  *
  * @since 0.1.0
  */
 import { Data, Effect } from "effect"
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
-import { dirname, resolve } from "node:path"
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 
 /**
  * The data dir value that keeps nothing on disk.
@@ -94,3 +95,34 @@ export const readNamedFile = (path: string, option: string): Effect.Effect<strin
   Effect.flatMap(readIfPresent(path), (text) =>
     text === undefined ? Effect.fail(new DataDirError({ message: `${option}: no such file ${path}` })) : Effect.succeed(text)
   )
+
+const isMissing = (cause: unknown) => cause instanceof Error && "code" in cause && cause.code === "ENOENT"
+
+/**
+ * Checks, by doing it, that the broker can write where it must: a file can be made in `dataDir`, and
+ * each of `files` (paths in it) that exists opens for writing. Permission bits alone do not answer
+ * this (root ignores them; an immutable or read-only-mounted dir refuses root too). A broker that
+ * started without this would answer every write with a 500.
+ *
+ * @category utils
+ */
+export const checkWritable = (dataDir: string, files: ReadonlyArray<string>): Effect.Effect<void, DataDirError> =>
+  Effect.try({
+    try: () => {
+      const probe = join(dataDir, `.write-check-${process.pid}`)
+      try {
+        writeFileSync(probe, "")
+        unlinkSync(probe)
+      } catch (cause) {
+        throw new DataDirError({ message: `The data dir ${dataDir} is not writable: ${describe(cause)}` })
+      }
+      for (const file of files) {
+        try {
+          closeSync(openSync(file, "r+"))
+        } catch (cause) {
+          if (!isMissing(cause)) throw new DataDirError({ message: `${file} is not writable: ${describe(cause)}` })
+        }
+      }
+    },
+    catch: (cause) => (cause instanceof DataDirError ? cause : new DataDirError({ message: `Cannot check the data dir ${dataDir}: ${describe(cause)}` }))
+  })

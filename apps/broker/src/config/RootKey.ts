@@ -1,11 +1,15 @@
 /**
  * The root key: the 32-byte AES-256 key under which the KMS key store keeps key material at rest
- * (CONTRACT.md, "At rest": "KMS key material is stored only encrypted under the root key").
+ * (docs/CONTRACT.md, "At rest": "KMS key material is stored only encrypted under the root key").
  *
  * From `--root-key-file` (32 bytes written as 64 hex digits or as base64), or by default made once
  * at `<dataDir>/root-key` (mode 0600, base64, the same format). The default is convenient but weak:
  * whoever copies the data dir copies the key with it, so the loader returns a warning for the log.
  * With `:memory:` a fresh key lives only in memory.
+ *
+ * A key made here is written only once the key store has accepted it (`save`): a data dir whose
+ * `root-key` was lost while its key store holds keys is refused at start, and a new file is never
+ * left behind to hide the loss.
  *
  * @since 0.1.0
  */
@@ -27,6 +31,8 @@ export interface RootKey {
   readonly source: string
   /** Set when the key sits beside the data it protects: say so in the log. */
   readonly warning: string | undefined
+  /** Set when the key was just made: writes it to `source`, to run once the key store accepted it. */
+  readonly save: Effect.Effect<void, DataDir.DataDirError> | undefined
 }
 
 /**
@@ -69,19 +75,21 @@ export const loadRootKey = (options: {
     const path = options.rootKeyFile
     return DataDir.readNamedFile(path, "--root-key-file").pipe(
       Effect.flatMap((text) => parseRootKey(text, path)),
-      Effect.map((key) => ({ key, source: path, warning: undefined }))
+      Effect.map((key) => ({ key, source: path, warning: undefined, save: undefined }))
     )
   }
   if (DataDir.isMemory(options.dataDir)) {
-    return Effect.sync(() => ({ key: new Uint8Array(randomBytes(ROOT_KEY_BYTES)), source: "memory", warning: undefined }))
+    return Effect.sync(() => ({ key: new Uint8Array(randomBytes(ROOT_KEY_BYTES)), source: "memory", warning: undefined, save: undefined }))
   }
   const path = rootKeyPath(options.dataDir)
   const warning = `The KMS root key is ${path}, beside the data it protects: anyone who copies the data dir can read every KMS key. Pass --root-key-file to keep it elsewhere.`
   return Effect.flatMap(DataDir.readIfPresent(path), (text): Effect.Effect<RootKey, ConfigError | DataDir.DataDirError> => {
     // An unreadable root key is an error, never a reason to make a new one: a new key would leave
     // every stored KMS key undecryptable.
-    if (text !== undefined) return Effect.map(parseRootKey(text, path), (key) => ({ key, source: path, warning }))
-    const key = new Uint8Array(randomBytes(ROOT_KEY_BYTES))
-    return Effect.as(DataDir.writeFileAtomic(path, formatRootKey(key), DataDir.PRIVATE), { key, source: path, warning })
+    if (text !== undefined) return Effect.map(parseRootKey(text, path), (key) => ({ key, source: path, warning, save: undefined }))
+    return Effect.sync(() => {
+      const key = new Uint8Array(randomBytes(ROOT_KEY_BYTES))
+      return { key, source: path, warning, save: DataDir.writeFileAtomic(path, formatRootKey(key), DataDir.PRIVATE) }
+    })
   })
 }

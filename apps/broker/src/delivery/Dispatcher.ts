@@ -7,7 +7,7 @@
  * It wakes when the service accepts messages (their deliveries are announced, so the store need not
  * be read for them) and when the store's next delivery falls due. An attempt gets the message its
  * pass read (or the one just accepted) and the subscription and topic of the pass's registry; the
- * body is opened (KMS Decrypt of its data key, SEMANTICS.md §1.4) only then, just before it is sent.
+ * body is opened (KMS Decrypt of its data key, docs/SEMANTICS.md §1.4) only then, just before it is sent.
  * The outcome goes back to the store: Delivered, Retry at the delay the subscription's retry policy
  * gives (`RetrySchedule`), or Dropped once that policy is spent (SNS guide, "Amazon SNS message
  * delivery retries"; dead-letter queues are not implemented, so a dropped delivery is counted and
@@ -17,13 +17,13 @@
  * `Confirmations`'.
  *
  * Stopping: closing the scope stops new attempts and waits for those in flight to finish and settle
- * (bounded by the 15-second delivery timeout). Deliveries not yet attempted stay pending in the
- * store; with a durable store a restart sends them.
+ * (each is bounded by the 15-second delivery timeout, the wait by STOP_GRACE). Deliveries not yet
+ * attempted stay pending in the store; with a durable store a restart sends them.
  *
  * @since 0.1.0
  */
 import { type Message, MessageStore, type Registry, Routing, Sns, type Subscription } from "@sealcast/core"
-import { Cause, Clock, Duration, Effect, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import type { Metrics } from "../metrics/Metrics.js"
 import * as Confirmations from "./Confirmations.js"
@@ -41,7 +41,7 @@ import * as Signature from "./Signature.js"
 
 /**
  * Where the dispatcher reports. Fields never include a message body: for an encrypted topic the body
- * must not reach a log in plaintext (CONTRACT.md, "At rest").
+ * must not reach a log in plaintext (docs/CONTRACT.md, "At rest").
  *
  * @category models
  */
@@ -66,6 +66,8 @@ export interface Options {
   readonly log: Log
   /** Attempts in flight at once; DEFAULT_CONCURRENCY unless given. */
   readonly concurrency?: number | undefined
+  /** How long a stop waits for the attempts in flight; STOP_GRACE unless given. */
+  readonly stopGrace?: Duration.Duration | undefined
 }
 
 /**
@@ -78,6 +80,13 @@ export const DEFAULT_CONCURRENCY = 128
 
 /** After an unexpected failure (of the loop, or of an attempt before its endpoint), look again after this long. */
 const PAUSE_AFTER_FAILURE = Duration.seconds(1)
+
+/**
+ * How long a stop waits for the attempts in flight: each is bounded by the 15-second delivery
+ * timeout, and a few seconds more let its outcome commit. Past it the stop goes on; what was not
+ * settled is still pending in the store.
+ */
+export const STOP_GRACE = Duration.seconds(20)
 
 /** Recently accepted messages kept for their first delivery (see `recent`): a few MiB of 1 KiB messages. */
 const RECENT_MESSAGES_KEPT = 4096
@@ -186,10 +195,25 @@ export const start = (
 
     let whenIdle: (() => void) | undefined
     yield* Effect.addFinalizer(() =>
-      Effect.async<void>((resume) => {
-        if (Scheduler.stopped(state)) return resume(Effect.void)
-        whenIdle = () => resume(Effect.void)
-      })
+      // Finalizers run uninterruptibly, and a timeout waits for what it interrupts: the wait itself
+      // must be interruptible for the grace to end it.
+      Effect.interruptible(
+        Effect.async<void>((resume) => {
+          if (Scheduler.stopped(state)) return resume(Effect.void)
+          whenIdle = () => resume(Effect.void)
+        })
+      ).pipe(
+        Effect.timeoutOption(options.stopGrace ?? STOP_GRACE),
+        Effect.flatMap((idle) =>
+          Option.isSome(idle)
+            ? Effect.void
+            : Effect.sync(() =>
+              log("warn", "stopped with delivery attempts unfinished; they stay pending and are sent after a restart", {
+                attempts: state.inFlight.size
+              })
+            )
+        )
+      )
     )
 
     // -------------------------------------------------------------------------------------------
@@ -377,7 +401,14 @@ export const start = (
         if (fifoOf.size + due.length > FIFO_CACHE_LIMIT) fifoOf.clear()
         for (const delivery of due) {
           if (fifoOf.has(delivery.messageId) || !isFifoDelivery(registry, delivery)) continue
-          const message = knownMessage(delivery.messageId) ?? (yield* store.get(delivery.messageId))
+          let message = knownMessage(delivery.messageId)
+          if (message === undefined) {
+            const read = yield* Effect.either(store.get(delivery.messageId))
+            // A message that cannot be read has no lane here: its attempt reads it again and settles
+            // the failure, while the other due deliveries go on.
+            if (Either.isLeft(read)) continue
+            message = read.right
+          }
           fifoOf.set(delivery.messageId, message?.fifo ?? null)
           if (message !== undefined) loaded.set(message.messageId, message)
         }
@@ -392,8 +423,19 @@ export const start = (
       const registry = yield* sns.registry
       const started = Scheduler.startNow(state, rateIn(registry), now, full)
       for (const candidate of started.starts) {
-        const messageId = candidate.delivery.messageId
-        attempt(candidate, knownMessage(messageId) ?? (yield* store.get(messageId)), registry)
+        // The scheduler already counts the attempt in flight: a read that fails is settled like any
+        // other outcome (retried without spending a retry), never left in flight for a stop to
+        // wait on forever.
+        let message = knownMessage(candidate.delivery.messageId)
+        if (message === undefined) {
+          const read = yield* Effect.either(store.get(candidate.delivery.messageId))
+          if (Either.isLeft(read)) {
+            attemptAnswered(candidate, undefined, { reason: `the message could not be read: ${read.left.message}`, beforeEndpoint: true }, undefined)
+            continue
+          }
+          message = read.right
+        }
+        attempt(candidate, message, registry)
       }
       return started
     })
@@ -462,7 +504,9 @@ export const start = (
       const pending = yield* store.due(Number.MAX_SAFE_INTEGER, RECOVERY_READ_LIMIT)
       for (const delivery of pending) {
         if (delivery.attempts === 0 || fifoOf.has(delivery.messageId) || !isFifoDelivery(registry, delivery)) continue
-        fifoOf.set(delivery.messageId, (yield* store.get(delivery.messageId))?.fifo ?? null)
+        const read = yield* Effect.either(store.get(delivery.messageId))
+        // A message that cannot be read holds no lane: its own attempts settle the failure.
+        if (Either.isRight(read)) fifoOf.set(delivery.messageId, read.right?.fifo ?? null)
       }
       Scheduler.lanesRecovered(state, pending, laneOfRead)
     })

@@ -11,7 +11,7 @@
 import type { Message } from "@sealcast/core"
 
 /**
- * The links SNS hands to subscribers, all on the broker's own origin (CONTRACT.md, "The endpoint").
+ * The links SNS hands to subscribers, all on the broker's own origin (docs/CONTRACT.md, "The endpoint").
  *
  * @category constructors
  */

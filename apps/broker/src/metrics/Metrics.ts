@@ -7,7 +7,7 @@
  * -NoMessageAttributes and -InvalidMessageBody variants; deliveries per protocol; and KMS requests per
  * key and operation, which the KMS reports and `render` is handed.
  *
- * SEMANTICS.md §1.4: per-topic metrics are not encrypted, and nothing here holds a message body.
+ * docs/SEMANTICS.md §1.4: per-topic metrics are not encrypted, and nothing here holds a message body.
  *
  * @since 0.1.0
  */

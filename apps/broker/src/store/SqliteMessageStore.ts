@@ -59,7 +59,7 @@ interface MessageRow {
 /** The attributes of a message that has none, as stored: no JSON round trip for the common case. */
 const NO_ATTRIBUTES = "{}"
 
-/** Message attributes as stored: JSON whose Binary values are tagged base64 (SEMANTICS.md §4 types). */
+/** Message attributes as stored: JSON whose Binary values are tagged base64 (docs/SEMANTICS.md §4 types). */
 const StoredAttributes = Schema.Record({
   key: Schema.String,
   value: Schema.Union(
@@ -72,7 +72,7 @@ const isStoredAttributes = Schema.is(StoredAttributes)
 /**
  * The stored attributes, checked rather than decoded: the parsed JSON already has the right shape,
  * and a decode would rebuild the record by assignment, turning an attribute named `__proto__` (a
- * valid SNS name, SEMANTICS.md §4) into the object's prototype instead of one of its keys.
+ * valid SNS name, docs/SEMANTICS.md §4) into the object's prototype instead of one of its keys.
  */
 const attributesOf = (json: string): Message.StoredMessage["attributes"] => {
   if (json === NO_ATTRIBUTES) return {}
@@ -108,8 +108,8 @@ type MessageValues = readonly [
 ]
 
 /**
- * A message as `insertMessage`'s values. Bound by position, not by name: better-sqlite3 then binds
- * straight from the array instead of looking each `@name` up in an object, a few microseconds a row.
+ * A message as `insertMessage`'s values, bound by position, which is cheaper than by name
+ * (docs/PERFORMANCE.md, "SQLite").
  */
 const toValues = (message: Message.StoredMessage): MessageValues => {
   const { body, fifo } = message

@@ -56,7 +56,7 @@ export const makeRecordTable = <A, I>(
       const decode = Schema.decodeUnknown(schema)
       const encode = Schema.encode(schema)
       const read = (key: string, text: string) =>
-        Effect.try(() => JsonBytes.parse(text)).pipe(
+        Effect.try({ try: () => JsonBytes.parse(text), catch: (cause) => cause }).pipe(
           Effect.flatMap((json) => decode(json)),
           Effect.mapError((cause) => storeFailure(`The stored ${kind} record ${JSON.stringify(key)} is unreadable`, cause))
         )

@@ -1,5 +1,5 @@
 /**
- * The HTTPS server's certificate and key (CONTRACT.md, the `--tls-cert`/`--tls-key` row).
+ * The HTTPS server's certificate and key (docs/CONTRACT.md, the `--tls-cert`/`--tls-key` row).
  *
  * By default the broker is its own small PKI, made on first start and reused after:
  * `<dataDir>/tls/ca.pem` and `ca-key.pem`, a local CA (ECDSA P-256, CA:TRUE, keyCertSign, 10 years),
@@ -12,14 +12,18 @@
  *
  * A certificate that is missing, unreadable, expired or within 30 days of expiry, or a key that does
  * not match it, is made again; the CA is kept whenever it is still good, so a client that already
- * trusts it keeps working. `:memory:` makes everything in memory, afresh.
+ * trusts it keeps working. `:memory:` makes everything in memory, afresh; `withCaFile` then writes the
+ * CA certificate (public, no key) to a temporary file for the life of the broker, so a client that
+ * takes a CA bundle path (`AWS_CA_BUNDLE`, the ready line's `caFile`) can trust it too.
  *
  * With `--tls-cert` and `--tls-key` the user's own files are used as they are, once checked.
  *
  * @since 0.1.0
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, type Scope } from "effect"
 import type { X509Certificate } from "node:crypto"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ConfigError } from "../config/BrokerOptions.js"
 import * as DataDir from "../config/DataDir.js"
@@ -55,7 +59,7 @@ export interface TlsMaterial {
   readonly key: string
   /** The local CA's certificate (PEM), for clients; `undefined` with the user's own certificate. */
   readonly caPem: string | undefined
-  /** Where `caPem` is on disk; `undefined` in memory or with the user's own certificate. */
+  /** Where `caPem` is on disk; `undefined` with the user's own certificate, and in memory until `withCaFile`. */
   readonly caFile: string | undefined
   /** The files this call (re)made, for the log. */
   readonly written: ReadonlyArray<string>
@@ -231,3 +235,30 @@ export const loadTlsMaterial = (options: {
     if (options.tlsCert !== undefined && options.tlsKey !== undefined) return userSupplied(options.tlsCert, options.tlsKey, now)
     return DataDir.isMemory(options.dataDir) ? inMemory(now) : fromDataDir(options.dataDir, now)
   })
+
+/**
+ * `material` with its CA certificate on disk: as it is when the CA is already a file (or there is no
+ * CA of the broker's own); otherwise the PEM is written to `ca.pem` in a fresh private folder under
+ * the system's temporary directory, removed with that folder when the scope closes.
+ *
+ * @category constructors
+ */
+export const withCaFile = (material: TlsMaterial): Effect.Effect<TlsMaterial, DataDir.DataDirError, Scope.Scope> => {
+  const caPem = material.caPem
+  if (caPem === undefined || material.caFile !== undefined) return Effect.succeed(material)
+  return Effect.map(
+    Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          const folder = mkdtempSync(join(tmpdir(), "sealcast-ca-"))
+          const file = join(folder, "ca.pem")
+          writeFileSync(file, caPem, { mode: DataDir.PUBLIC })
+          return { folder, file }
+        },
+        catch: (cause) => new DataDir.DataDirError({ message: `Cannot write the CA certificate to a temporary file: ${String(cause)}` })
+      }),
+      ({ folder }) => Effect.sync(() => rmSync(folder, { recursive: true, force: true }))
+    ),
+    ({ file }) => ({ ...material, caFile: file })
+  )
+}

@@ -23,7 +23,11 @@ describe("RootKey", () => {
     Effect.gen(function* () {
       const dataDir = join(root, "default")
       const first = yield* loadRootKey({ dataDir })
+      // Made, not yet written: the broker saves it once the key store has accepted it.
+      expect(() => statSync(rootKeyPath(dataDir))).toThrow()
+      yield* first.save!
       const second = yield* loadRootKey({ dataDir })
+      expect(second.save).toBeUndefined()
       expect(second.key).toEqual(first.key)
       expect(first.key.length).toBe(32)
       expect(statSync(rootKeyPath(dataDir)).mode & 0o777).toBe(0o600)
@@ -35,7 +39,7 @@ describe("RootKey", () => {
     Effect.gen(function* () {
       const file = join(root, "elsewhere.key")
       writeFileSync(file, Buffer.from(key).toString("hex"))
-      expect(yield* loadRootKey({ dataDir: join(root, "unused"), rootKeyFile: file })).toEqual({ key, source: file, warning: undefined })
+      expect(yield* loadRootKey({ dataDir: join(root, "unused"), rootKeyFile: file })).toEqual({ key, source: file, warning: undefined, save: undefined })
       expect(() => statSync(join(root, "unused"))).toThrow()
       writeFileSync(file, "short")
       expect((yield* Effect.flip(loadRootKey({ dataDir: ":memory:", rootKeyFile: file }))).message).toContain(file)
@@ -44,7 +48,7 @@ describe("RootKey", () => {
   it.effect("a damaged root key in the data dir is an error, never replaced", () =>
     Effect.gen(function* () {
       const dataDir = join(root, "damaged")
-      yield* loadRootKey({ dataDir })
+      yield* (yield* loadRootKey({ dataDir })).save!
       writeFileSync(rootKeyPath(dataDir), "garbage")
       expect((yield* Effect.flip(loadRootKey({ dataDir })))._tag).toBe("ConfigError")
       expect(readFileSync(rootKeyPath(dataDir), "utf8")).toBe("garbage")

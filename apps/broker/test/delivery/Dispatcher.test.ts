@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Errors, MessageStore, Sns } from "@sealcast/core"
-import { Effect, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import * as fc from "fast-check"
 import * as Dispatcher from "../../src/delivery/Dispatcher.js"
 import * as Functions from "../../src/delivery/Functions.js"
@@ -393,6 +393,89 @@ describe("Dispatcher", () => {
         })
       )
       expect(delivered()).toEqual(["first", "second"])
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+  })
+
+  it.live("a stop waits for an attempt in flight no longer than its grace, says so, and leaves the delivery pending", () => {
+    const kms = makeTestKms(KEY_ARN)
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const store = yield* MessageStore.MessageStore
+      const functions = Functions.make()
+      let called = false
+      // Answers within its 15-second timeout, but long after the stop's grace.
+      functions.register("slow", () => {
+        called = true
+        return new Promise((resolve) => setTimeout(resolve, 10_000).unref())
+      })
+      const logged: Array<{ readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
+      const { topicArn } = yield* sns.createTopic({ name: "slow", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+      const endpoint = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:slow`
+      yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Dispatcher.start({
+            origin: certHost.origin,
+            signing: identity,
+            functions,
+            outbox: Outbox.make(),
+            metrics: Metrics.make(),
+            log: (_level, message, fields) => logged.push({ message, fields }),
+            stopGrace: Duration.millis(200)
+          })
+          yield* sns.publish(publishInput(topicArn, "slow"), ctx)
+          yield* eventually(() => called)
+        })
+      )
+      expect(logged).toContainEqual({
+        message: "stopped with delivery attempts unfinished; they stay pending and are sent after a restart",
+        fields: { attempts: 1 }
+      })
+      expect(yield* store.pendingCount).toBe(1)
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+  })
+
+  it.live("a message that cannot be read is a settled outcome, logged by message id, its retry not spent; the others go on and a stop does not wait on it", () => {
+    const kms = makeTestKms(KEY_ARN)
+    return Effect.gen(function* () {
+      const sns = yield* Sns.Sns
+      const store = yield* MessageStore.MessageStore
+      const functions = Functions.make()
+      const received: Array<string> = []
+      functions.register("reader", (event) => {
+        for (const record of event.Records) received.push(record.Sns.Message)
+      })
+      const logged: Array<{ readonly level: string; readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
+      const { topicArn } = yield* sns.createTopic({ name: "unreadable", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+      const endpoint = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reader`
+      yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
+      // Published before delivery starts, so delivery reads both messages from the store.
+      const { messageId: unreadable } = yield* sns.publish(publishInput(topicArn, "unreadable"), ctx)
+      yield* sns.publish(publishInput(topicArn, "readable"), ctx)
+      const damaged: MessageStore.MessageStoreService = {
+        ...store,
+        get: (messageId) =>
+          messageId === unreadable ? Effect.fail(new Errors.StoreFailure({ message: "the stored envelope has a malformed Sealed body" })) : store.get(messageId)
+      }
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* Dispatcher.start({
+            origin: certHost.origin,
+            signing: identity,
+            functions,
+            outbox: Outbox.make(),
+            metrics: Metrics.make(),
+            log: (level, message, fields) => logged.push({ level, message, fields })
+          }).pipe(Effect.provideService(MessageStore.MessageStore, damaged))
+          yield* eventually(() => received.includes("readable") && logged.some((l) => l.fields["messageId"] === unreadable))
+        })
+      )
+      expect(received).toEqual(["readable"])
+      const line = logged.find((l) => l.fields["messageId"] === unreadable)!
+      expect(line.level).toBe("error")
+      expect(String(line.fields["reason"])).toContain("malformed Sealed body")
+      expect(logged.map((l) => l.message)).not.toContain("stopped with delivery attempts unfinished; they stay pending and are sent after a restart")
+      expect(yield* store.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([expect.objectContaining({ messageId: unreadable, attempts: 0 })])
     }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
@@ -41,6 +41,24 @@ describe("SqliteDatabase", () => {
       const refused = yield* Effect.flip(SqliteDatabase.open(path))
       expect(refused._tag).toBe("StoreFailure")
       expect(refused.message).toContain(`schema version ${SqliteDatabase.SCHEMA_VERSION + 1}`)
+    }))
+
+  it.effect("a page overwritten with garbage is found at open, with the file and what quick_check found", () =>
+    Effect.gen(function* () {
+      const path = join(root, "damaged", "sealcast.db")
+      const db = yield* SqliteDatabase.open(path)
+      const insert = db.prepare("INSERT INTO records (kind, key, value) VALUES ('t', ?, ?)")
+      for (let i = 0; i < 200; i++) insert.run(`k${i}`, "v".repeat(200))
+      expect(SqliteDatabase.integrityProblems(db)).toEqual([])
+      db.close()
+      const fd = openSync(path, "r+")
+      // The last page in use: a leaf of the records table or one of its indexes.
+      const last = fstatSync(fd).size - 4096
+      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, last)
+      closeSync(fd)
+      const failure = yield* Effect.flip(SqliteDatabase.open(path))
+      expect(failure._tag).toBe("StoreFailure")
+      expect(failure.message).toContain(`The database ${path} is damaged (restore it from a copy, or move it aside to start empty): `)
     }))
 
   it.effect("a path it cannot create is a StoreFailure, not a thrown exception", () =>

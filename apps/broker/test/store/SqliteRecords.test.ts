@@ -88,7 +88,11 @@ describe("SqliteRecords", () => {
         db.prepare("INSERT INTO records (kind, key, value) VALUES ('keys', 'garbled', ?)").run("{not json")
         const broken = yield* Effect.flip(keys.get("broken"))
         expect(broken.message).toContain('The stored keys record "broken" is unreadable')
-        expect((yield* Effect.flip(keys.get("garbled")))._tag).toBe("StoreFailure")
+        const garbled = yield* Effect.flip(keys.get("garbled"))
+        expect(garbled._tag).toBe("StoreFailure")
+        // JSON's own words, not "An unknown error occurred in Effect.try".
+        expect(garbled.message).toMatch(/^The stored keys record "garbled" is unreadable: .*JSON/)
+        expect(garbled.message).not.toContain("unknown error")
         expect((yield* Effect.flip(keys.all))._tag).toBe("StoreFailure")
       })
     ))

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, TestClock } from "effect"
+import { Effect, Exit, Scope, TestClock } from "effect"
 import { X509Certificate } from "node:crypto"
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs"
 import { createServer, request } from "node:https"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
-import { loadTlsMaterial, type TlsMaterial, tlsPaths } from "../../src/tls/TlsMaterial.js"
+import { loadTlsMaterial, type TlsMaterial, tlsPaths, withCaFile } from "../../src/tls/TlsMaterial.js"
 
 const root = mkdtempSync(join(tmpdir(), "sealcast-tls-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -123,5 +123,28 @@ describe("TLS material", () => {
       expect((yield* Effect.flip(loadTlsMaterial({ dataDir: ":memory:", tlsCert: certFile, tlsKey: keyFile })))._tag).toBe("ConfigError")
       const missing = yield* Effect.flip(loadTlsMaterial({ dataDir: ":memory:", tlsCert: join(root, "none.pem"), tlsKey: keyFile }))
       expect(missing.message).toContain("--tls-cert: no such file")
+    }))
+
+  it.live("in memory, withCaFile puts the CA in a temporary file that lives as long as its scope", () =>
+    Effect.gen(function* () {
+      const material = yield* loadTlsMaterial({ dataDir: ":memory:" })
+      expect(material.caFile).toBeUndefined()
+      const scope = yield* Scope.make()
+      const published = yield* Scope.extend(withCaFile(material), scope)
+      const caFile = published.caFile!
+      expect(published).toEqual({ ...material, caFile })
+      expect(caFile.startsWith(tmpdir())).toBe(true)
+      expect(readFileSync(caFile, "utf8")).toBe(material.caPem)
+      yield* Scope.close(scope, Exit.void)
+      expect(existsSync(caFile)).toBe(false)
+      expect(existsSync(join(caFile, ".."))).toBe(false)
+    }))
+
+  it.scoped("withCaFile leaves a data dir's CA file and the user's own certificate as they are", () =>
+    Effect.gen(function* () {
+      const fromDir = yield* loadTlsMaterial({ dataDir: join(root, "ca-file") })
+      expect(yield* withCaFile(fromDir)).toBe(fromDir)
+      const own: TlsMaterial = { ...fromDir, caPem: undefined, caFile: undefined }
+      expect(yield* withCaFile(own)).toBe(own)
     }))
 })

@@ -74,7 +74,7 @@ export const nextDueAt = (state: State): number => {
 
 const seconds = (ms: number): number => ms / 1000
 
-/** KeyMetadata as DescribeKey returns it (SEMANTICS.md §5). */
+/** KeyMetadata as DescribeKey returns it (docs/SEMANTICS.md §5). */
 export const keyMetadata = (key: KeyRecord): typeof Schemas.KeyMetadata.Type => {
   const algorithms = encryptionAlgorithms(key)
   return {

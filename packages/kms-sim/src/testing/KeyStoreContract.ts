@@ -56,7 +56,7 @@ const byId = (snapshot: KeyStoreSnapshot) => new Map(snapshot.keys.map((k) => [k
 
 /**
  * The behaviour every KeyStore keeps: what was put is loaded back field for field (bytes included),
- * puts replace, deletes remove.
+ * puts replace, deletes remove; the root key check value is kept.
  *
  * @category testing
  */
@@ -117,6 +117,15 @@ export const keyStoreContract = <E>(name: string, layer: Layer.Layer<KeyStore, E
         const loaded = yield* store.load
         expect(loaded.keys).toEqual([keyRecord(2)])
         expect(loaded.aliases).toEqual([aliasRecord("alias/b", keyRecord(2).keyId)])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("loads back the root key check value last put, byte for byte", () =>
+      Effect.gen(function* () {
+        const store = yield* KeyStore
+        expect((yield* store.load).rootKeyCheck).toBeUndefined()
+        yield* store.putRootKeyCheck(new Uint8Array(32).fill(1))
+        yield* store.putRootKeyCheck(Uint8Array.from({ length: 32 }, (_, i) => 255 - i))
+        expect((yield* store.load).rootKeyCheck).toEqual(Uint8Array.from({ length: 32 }, (_, i) => 255 - i))
       }).pipe(Effect.provide(layer)))
 
     it.effect("putAlias replaces the alias with the same ARN (UpdateAlias)", () =>

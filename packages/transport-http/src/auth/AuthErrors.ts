@@ -2,7 +2,7 @@
  * Every error request authentication can raise, one `Data.TaggedError` per AWS error code.
  *
  * The tag is the code AWS puts on the wire (AWS "Common Errors" for the Query protocol; S3's
- * `XAmzContentSHA256Mismatch`). Texts are AWS's own where they are known (SEMANTICS.md §6). HTTP
+ * `XAmzContentSHA256Mismatch`). Texts are AWS's own where they are known (docs/SEMANTICS.md §6). HTTP
  * statuses are not decided here: they belong to the transport's one error table.
  *
  * @since 0.1.0

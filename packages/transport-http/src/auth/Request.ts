@@ -4,7 +4,7 @@
  *
  * Signatures cover bytes, so the input is raw. In particular headers come as Node's
  * `req.rawHeaders` pairs, because `req.headers` joins repeated headers with `", "` where SigV4 wants
- * `","` (SEMANTICS.md §6), and the body as the bytes received, not a decoded form.
+ * `","` (docs/SEMANTICS.md §6), and the body as the bytes received, not a decoded form.
  *
  * @since 0.1.0
  */

@@ -6,7 +6,7 @@
  * `SignatureMethod=HmacSHA256` or `HmacSHA1`, `Timestamp` or `Expires`, optional `SecurityToken`,
  * `Signature`), in the query string or the form body. It covers the method, host, path and the
  * decoded parameters, not the body bytes nor any other header, which is why SNS refuses it for
- * encrypted topics (SEMANTICS.md §1.9).
+ * encrypted topics (docs/SEMANTICS.md §1.9).
  *
  * @since 0.1.0
  */

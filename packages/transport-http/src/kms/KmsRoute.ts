@@ -1,5 +1,5 @@
 /**
- * The KMS endpoint: AWS JSON 1.1 (SEMANTICS.md §5). `X-Amz-Target: TrentService.<Op>` names the
+ * The KMS endpoint: AWS JSON 1.1 (docs/SEMANTICS.md §5). `X-Amz-Target: TrentService.<Op>` names the
  * operation; the body is the request as JSON; the answer is the response as JSON, or
  * `{"__type": "<Code>", "message": "…"}`.
  *
@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
-import type { KmsSim } from "@sealcast/kms-sim"
+import type { Errors as KmsErrors, KmsSim } from "@sealcast/kms-sim"
 import { Operations } from "@sealcast/kms-sim"
 import { SerializationException, UnknownOperationException } from "./Errors.js"
 
@@ -29,7 +29,7 @@ export const run = (
   target: string,
   body: Uint8Array,
   caller: KmsSim.KmsCaller
-): Effect.Effect<unknown, { readonly _tag: string; readonly message: string }> =>
+): Effect.Effect<unknown, KmsErrors.KmsError | UnknownOperationException | SerializationException> =>
   Effect.gen(function* () {
     const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : ""
     const operation = Object.hasOwn(Operations.operations, name)

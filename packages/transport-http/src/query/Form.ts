@@ -11,6 +11,7 @@
  */
 import { isAscii } from "node:buffer"
 import { Either } from "effect"
+import { hexDigitValue } from "../internal/hexDigit.js"
 import { MalformedQueryString } from "./Errors.js"
 
 /**
@@ -38,13 +39,6 @@ export interface TreeNode {
 const PLUS = 0x2b
 const PERCENT = 0x25
 const SPACE = 0x20
-
-const hexValue = (byte: number): number => {
-  if (byte >= 0x30 && byte <= 0x39) return byte - 0x30
-  if (byte >= 0x41 && byte <= 0x46) return byte - 0x37
-  if (byte >= 0x61 && byte <= 0x66) return byte - 0x57
-  return -1
-}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
@@ -75,8 +69,8 @@ const decodeComponent = (component: string, ascii: boolean): Either.Either<strin
     if (byte === PLUS) {
       out[n++] = SPACE
     } else if (byte === PERCENT) {
-      const high = i + 2 < component.length ? hexValue(component.charCodeAt(i + 1)) : -1
-      const low = high >= 0 ? hexValue(component.charCodeAt(i + 2)) : -1
+      const high = i + 2 < component.length ? hexDigitValue(component.charCodeAt(i + 1)) : -1
+      const low = high >= 0 ? hexDigitValue(component.charCodeAt(i + 2)) : -1
       if (low < 0) return malformed("The query string has a '%' that is not followed by two hexadecimal digits.")
       out[n++] = (high << 4) | low
       i += 2

@@ -1,6 +1,6 @@
 /**
  * A small XML writer for AWS Query responses: elements and text only, which is all the SNS response
- * shapes use (Smithy "AWS query protocol", responses; the envelopes in SEMANTICS.md §3).
+ * shapes use (Smithy "AWS query protocol", responses; the envelopes in docs/SEMANTICS.md §3).
  *
  * Element names are the model's member names, fixed in code; text is anything a client stored, so
  * it is escaped, and a character XML 1.0 cannot carry at all is refused rather than sent as a
@@ -170,7 +170,7 @@ export const escapeTextLossy = (text: string): string => {
   return out
 }
 
-/** The namespace of every SNS response (SEMANTICS.md §3). */
+/** The namespace of every SNS response (docs/SEMANTICS.md §3). */
 export const SNS_NAMESPACE = "http://sns.amazonaws.com/doc/2010-03-31/"
 
 /**

@@ -69,7 +69,7 @@ export const make = <W, E, I, O>(spec: {
   withHandle({
     name: spec.name,
     decode: decoder(spec.request, spec.input),
-    // Every action but the two links SNS hands out needs a verified caller (CONTRACT.md, "The
+    // Every action but the two links SNS hands out needs a verified caller (docs/CONTRACT.md, "The
     // endpoint": "Nothing is accepted unsigned, except the subscription-confirmation and
     // unsubscribe links").
     run: (sns, input, ctx) =>

@@ -10,7 +10,7 @@ import * as Action from "./Action.js"
 
 /**
  * Answers the map as `<Attributes><entry><key>…</key><value>…</value></entry>…</Attributes>`
- * (SEMANTICS.md §3).
+ * (docs/SEMANTICS.md §3).
  *
  * @category actions
  */

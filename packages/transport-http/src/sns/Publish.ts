@@ -23,8 +23,7 @@ export const Publish = Action.make({
     PhoneNumber: Schema.optional(Text),
     ...messageFields
   }),
-  // The spread comes last: on Node 20, members written after a spread took V8 a generic path about
-  // fifteen times slower (3 µs of every Publish) than the same members written before it.
+  // The spread comes last: V8 builds this far faster (docs/PERFORMANCE.md, "Building Publish's input").
   input: (wire) => ({
     topicArn: wire.TopicArn,
     targetArn: wire.TargetArn,

@@ -1,6 +1,6 @@
 /**
  * The SNS endpoint's actions by name, and the dispatch from a parsed Query request to the XML
- * answer (SEMANTICS.md §3): `Action` picks the action, `Version` must be SNS's 2010-03-31, the
+ * answer (docs/SEMANTICS.md §3): `Action` picks the action, `Version` must be SNS's 2010-03-31, the
  * action decodes its parameters, calls the core and encodes the result; any failure becomes the
  * `ErrorResponse` its row in the error table describes.
  *
@@ -8,9 +8,11 @@
  */
 import type { RequestContext, Sns } from "@sealcast/core"
 import { Effect, Either } from "effect"
-import { describeError } from "../ErrorTable.js"
+import { describeError, type ErrorTag } from "../ErrorTable.js"
 import { InvalidAction, MissingAction } from "../query/Errors.js"
 import * as Form from "../query/Form.js"
+import { InternalFailure } from "../EdgeErrors.js"
+import type { Response } from "../HttpResponse.js"
 import * as Xml from "../query/Xml.js"
 import type { AnySnsAction } from "./Action.js"
 import { AddPermission } from "./AddPermission.js"
@@ -69,17 +71,6 @@ export const actions: Readonly<Record<string, AnySnsAction>> = Object.fromEntrie
   ].map((action) => [action.name, action])
 )
 
-/**
- * An HTTP answer, for the server glue to write (with `x-amzn-RequestId`, SEMANTICS.md §3).
- *
- * @category models
- */
-export interface Response {
-  readonly status: number
-  readonly contentType: string
-  readonly body: string
-}
-
 const CONTENT_TYPE = "text/xml"
 
 /**
@@ -88,7 +79,7 @@ const CONTENT_TYPE = "text/xml"
  *
  * @category encoding
  */
-export const errorResponse = (error: { readonly _tag: string; readonly message?: string }, requestId: string): Response => {
+export const errorResponse = (error: { readonly _tag: ErrorTag; readonly message?: string }, requestId: string): Response<string> => {
   const row = describeError(error)
   return { status: row.status, contentType: CONTENT_TYPE, body: Xml.errorEnvelope(row.fault, row.code, row.message, requestId) }
 }
@@ -123,36 +114,23 @@ export const dispatch = (
   sns: Sns.SnsService,
   ctx: RequestContext.RequestContext | undefined,
   requestId: string
-): Effect.Effect<Response> =>
+): Effect.Effect<Response<string>> =>
   // Reading the action and the tree is pure: plain Either steps, then the one effectful call, whose
   // failure or success becomes the answer in one step.
   Effect.suspend(() => {
     const request = Either.flatMap(actionOf(form), (action) => Either.map(Form.toTree(form), (tree) => ({ action, tree })))
     if (Either.isLeft(request)) return Effect.succeed(errorResponse(request.left, requestId))
     const { action, tree } = request.right
-    return Effect.flatMap(action.handle(tree, sns, ctx), (result) => Xml.successEnvelope(action.name, result, requestId)).pipe(
+    // Once the service has begun an action it finishes it, whether or not the client waits: a change
+    // cut off halfway could leave the store and the service's memory out of step.
+    return Effect.flatMap(Effect.uninterruptible(action.handle(tree, sns, ctx)), (result) =>
+      Xml.successEnvelope(action.name, result, requestId)).pipe(
       Effect.match({
         onFailure: (error) => errorResponse(error, requestId),
-        onSuccess: (body): Response => ({ status: 200, contentType: CONTENT_TYPE, body })
+        onSuccess: (body): Response<string> => ({ status: 200, contentType: CONTENT_TYPE, body })
       })
     )
   }).pipe(
     // A defect is a bug, never the client's doing: InternalFailure, with nothing of its details.
-    Effect.catchAllDefect(() => Effect.succeed(errorResponse({ _tag: "InternalFailure" }, requestId)))
+    Effect.catchAllDefect(() => Effect.succeed(errorResponse(new InternalFailure(), requestId)))
   )
-
-/**
- * Parses a form body and runs it: a malformed body is answered like any other error.
- *
- * @category dispatch
- */
-export const dispatchBody = (
-  body: Uint8Array,
-  sns: Sns.SnsService,
-  ctx: RequestContext.RequestContext | undefined,
-  requestId: string
-): Effect.Effect<Response> =>
-  Either.match(Form.parse(body), {
-    onLeft: (error) => Effect.succeed(errorResponse(error, requestId)),
-    onRight: (form) => dispatch(form, sns, ctx, requestId)
-  })

@@ -4,11 +4,11 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Form from "../../src/query/Form.js"
 import { CreateTopic } from "../../src/sns/CreateTopic.js"
-import { dispatchBody, type Response } from "../../src/sns/index.js"
+import type { Response } from "../../src/HttpResponse.js"
 import { Publish } from "../../src/sns/Publish.js"
 import { PublishBatch } from "../../src/sns/PublishBatch.js"
 import { parseStrict, text } from "../query/strictXml.js"
-import { ctx, fakeSns } from "./support.js"
+import { ctx, dispatchBody, fakeSns } from "./support.js"
 
 /** The body of a raw HTTP capture: everything after the first blank line. */
 const captureBody = (file: string) => {
@@ -26,7 +26,7 @@ const run = (body: string, answers: Parameters<typeof fakeSns>[0] = {}, caller: 
   return { response, calls: fake.calls, contexts: fake.contexts }
 }
 
-const errorOf = (response: Response) => {
+const errorOf = (response: Response<string>) => {
   const doc = parseStrict(response.body)
   expect(doc.name).toBe("ErrorResponse")
   return { status: response.status, type: text(doc, "Error", "Type"), code: text(doc, "Error", "Code"), message: text(doc, "Error", "Message") }
@@ -186,7 +186,7 @@ describe("properties", () => {
     return Effect.runSync(dispatchBody(body, fake.service, ctx, "req"))
   }
 
-  const wellFormed = (response: Response) => {
+  const wellFormed = (response: Response<string>) => {
     const doc = parseStrict(response.body)
     if (response.status === 200) {
       expect(doc.name.endsWith("Response")).toBe(true)

@@ -1,12 +1,29 @@
 /**
  * Test support: a fake `SnsService` that records each call and answers what a test sets, and an AWS
- * SDK v3 client whose HTTP handler hands the SDK's own request body to `dispatchBody` and the answer
+ * SDK v3 client whose HTTP handler hands the SDK's own request body to `dispatchBody` (below) and the answer
  * back to the SDK's own deserialiser.
  */
 import { SNSClient } from "@aws-sdk/client-sns"
 import type { Errors, RequestContext, Sns } from "@sealcast/core"
-import { Effect } from "effect"
-import { dispatchBody, type Response } from "../../src/sns/index.js"
+import { Effect, Either } from "effect"
+import type { Response } from "../../src/HttpResponse.js"
+import * as Form from "../../src/query/Form.js"
+import { dispatch, errorResponse } from "../../src/sns/index.js"
+
+/**
+ * Parses a form body and runs it, as the server glue does for a POST: a malformed body is answered
+ * like any other error.
+ */
+export const dispatchBody = (
+  body: Uint8Array,
+  sns: Sns.SnsService,
+  caller: RequestContext.RequestContext | undefined,
+  requestId: string
+): Effect.Effect<Response<string>> =>
+  Either.match(Form.parse(body), {
+    onLeft: (error) => Effect.succeed(errorResponse(error, requestId)),
+    onRight: (form) => dispatch(form, sns, caller, requestId)
+  })
 
 export const ctx: RequestContext.RequestContext = {
   accountId: "000000000000",
@@ -57,7 +74,7 @@ const isSnsError = (value: unknown): value is Errors.SnsError =>
  * raw answer so a test can look at the XML too.
  */
 export const sdkClient = (service: Sns.SnsService) => {
-  const responses: Array<Response> = []
+  const responses: Array<Response<string>> = []
   const requests: Array<string> = []
   const client = new SNSClient({
     region: "us-east-1",

@@ -1,45 +1,27 @@
 /**
- * A small INI reader for the two credential files: `[section]` headers, `key = value` lines, and
- * whole-line comments starting with `#` or `;`, as the AWS shared-credentials file has them
- * (docs.aws.amazon.com/sdkref/latest/guide/file-format.html). Pure: text in, sections or the first
- * problem (with its line number) out.
+ * Reads an INI file as the AWS SDK for JavaScript reads the shared credentials file: with its own
+ * reader, `loadSharedConfigFiles` of `@smithy/core/config` (the home of what was
+ * `@smithy/shared-ini-file-loader`, which now re-exports it). So the two credential files follow the
+ * SDK's rules (docs.aws.amazon.com/sdkref/latest/guide/file-format.html) to the letter: `#` and `;`
+ * start a comment at the beginning of a line or after whitespace (so `user = alice  # note` is
+ * `alice`), keys and values are trimmed, a later value wins, and lines it cannot read are skipped.
+ *
+ * The reader's `parseIni` is not exported, and `loadSharedConfigFiles` reads both a credentials and a
+ * config file by path and answers `{}` for a missing one; so the file is named as both (the config
+ * reading is discarded) and its presence is checked first by the caller.
  */
-import { Either } from "effect"
+import { loadSharedConfigFiles } from "@smithy/core/config"
+import { Effect } from "effect"
+import { DataDirError } from "../DataDir.js"
 
-export interface IniValue {
-  readonly value: string
-  readonly line: number
-}
+/**
+ * Section name -> key -> value.
+ */
+export type IniSections = Readonly<Record<string, Readonly<Record<string, string | undefined>>>>
 
-export interface IniSection {
-  readonly name: string
-  readonly line: number
-  readonly values: ReadonlyMap<string, IniValue>
-}
-
-export const parseIni = (text: string): Either.Either<ReadonlyArray<IniSection>, string> => {
-  const sections: Array<{ name: string; line: number; values: Map<string, IniValue> }> = []
-  const lines = text.split(/\r?\n/)
-  for (const [index, raw] of lines.entries()) {
-    const line = index + 1
-    const trimmed = raw.trim()
-    if (trimmed === "" || trimmed.startsWith("#") || trimmed.startsWith(";")) continue
-    const header = /^\[\s*([^\]]*?)\s*\]$/.exec(trimmed)
-    if (header !== null) {
-      const name = header[1] ?? ""
-      if (name === "") return Either.left(`line ${line}: empty section name`)
-      const earlier = sections.find((s) => s.name === name)
-      if (earlier !== undefined) return Either.left(`line ${line}: section [${name}] already appeared on line ${earlier.line}`)
-      sections.push({ name, line, values: new Map() })
-      continue
-    }
-    const assignment = /^([A-Za-z0-9_.-]+)\s*=\s*(.*)$/.exec(trimmed)
-    if (assignment === null) return Either.left(`line ${line}: expected "[section]" or "key = value"`)
-    const current = sections.at(-1)
-    if (current === undefined) return Either.left(`line ${line}: "${assignment[1]}" comes before any [section]`)
-    const key = assignment[1] ?? ""
-    if (current.values.has(key)) return Either.left(`line ${line}: ${key} is set twice in [${current.name}]`)
-    current.values.set(key, { value: assignment[2] ?? "", line })
-  }
-  return Either.right(sections)
-}
+export const readIniFile = (path: string): Effect.Effect<IniSections, DataDirError> =>
+  Effect.tryPromise({
+    // ignoreCache: the reader otherwise keeps a file's first reading for the life of the process.
+    try: async () => (await loadSharedConfigFiles({ filepath: path, configFilepath: path, ignoreCache: true })).credentialsFile,
+    catch: (cause) => new DataDirError({ message: `Cannot read ${path}: ${String(cause)}` })
+  })

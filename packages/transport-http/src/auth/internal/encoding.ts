@@ -5,6 +5,7 @@
  * an unpaired surrogate can never throw: untrusted input only ever yields a wrong signature.
  */
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
+import { hexDigitValue } from "../../internal/hexDigit.js"
 
 export { bytesToHex, utf8ToBytes }
 
@@ -29,13 +30,6 @@ export const percentEncode = (bytes: Uint8Array): string => {
   return out
 }
 
-const hexValue = (code: number): number => {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30
-  if (code >= 0x41 && code <= 0x46) return code - 0x37
-  if (code >= 0x61 && code <= 0x66) return code - 0x57
-  return -1
-}
-
 /**
  * Undoes `%XX` escapes (RFC 3986 §2.1) on the UTF-8 bytes of `text`. A `%` not followed by two hex
  * digits is kept as a literal byte rather than rejected: it then simply re-encodes as `%25`.
@@ -46,8 +40,8 @@ export const percentDecode = (text: string): Uint8Array => {
   let n = 0
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!
-    const high = byte === 0x25 && i + 2 < bytes.length ? hexValue(bytes[i + 1]!) : -1
-    const low = high >= 0 ? hexValue(bytes[i + 2]!) : -1
+    const high = byte === 0x25 && i + 2 < bytes.length ? hexDigitValue(bytes[i + 1]!) : -1
+    const low = high >= 0 ? hexDigitValue(bytes[i + 2]!) : -1
     if (low >= 0) {
       out[n++] = (high << 4) | low
       i += 2
