@@ -4,7 +4,7 @@
  * request is verified, with AWS's common error codes for what fails; bodies are capped; health is
  * public.
  */
-import { CreateKeyCommand, KMSServiceException, ListKeysCommand } from "@aws-sdk/client-kms"
+import { CreateKeyCommand, DecryptCommand, GenerateDataKeyCommand, KMSServiceException, ListKeysCommand } from "@aws-sdk/client-kms"
 import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
@@ -58,6 +58,9 @@ const expectInvalidSecurity = async (call: Promise<unknown>) => {
   expect(error.message).toBe(INVALID_SECURITY)
 }
 
+/** The refusal of a KMS request on the plain-HTTP listener. */
+const KMS_OVER_HTTP = "KMS requests must use HTTPS: this listener is plain HTTP. Send the request to the HTTPS endpoint."
+
 /** An unsigned KMS JSON 1.1 request for `operation`. */
 const postKmsUnsigned = (target: Target, operation: string, body: string | Uint8Array) =>
   send(target.endpoint, target.caPem, {
@@ -105,6 +108,36 @@ describe("the plain-HTTP listener", () => {
     expect(Attributes).toMatchObject({ TopicArn: plainArn, DisplayName: "Plain" })
     const { MessageId } = await httpSns.send(new PublishCommand({ TopicArn: plainArn, Message: "over http" }))
     expect((await storedMessages(overHttps, "plain")).find((m) => m.messageId === MessageId)?.body).toEqual({ kind: "Plain", text: "over http" })
+  })
+
+  it("refuses every KMS request, signed or not, with AccessDeniedException before anything runs", async () => {
+    const { KeyMetadata } = await live.kms.send(new CreateKeyCommand({}))
+    const { CiphertextBlob } = await live.kms.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId!, KeySpec: "AES_256" }))
+    const keysBefore = (await live.kms.send(new ListKeysCommand({}))).Keys?.length
+    const httpKms = kmsClient(overHttp)
+    const calls: ReadonlyArray<Promise<unknown>> = [
+      httpKms.send(new CreateKeyCommand({})),
+      httpKms.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId!, KeySpec: "AES_256" })),
+      httpKms.send(new DecryptCommand({ CiphertextBlob: CiphertextBlob! })),
+      httpKms.send(new ListKeysCommand({}))
+    ]
+    for (const call of calls) {
+      const error = await rejectionOf(call, KMSServiceException)
+      expect({ name: error.name, status: error.$metadata.httpStatusCode, message: error.message }).toEqual({
+        name: "AccessDeniedException",
+        status: 400,
+        message: KMS_OVER_HTTP
+      })
+    }
+    httpKms.destroy()
+    const unsigned = await postKmsUnsigned(overHttp, "GenerateDataKey", JSON.stringify({ KeyId: KeyMetadata!.KeyId!, KeySpec: "AES_256" }))
+    expect({ status: unsigned.status, error: awsErrorOf(unsigned) }).toEqual({
+      status: 400,
+      error: { protocol: "json", code: "AccessDeniedException", message: KMS_OVER_HTTP }
+    })
+    expect(unsigned.body).not.toContain("Plaintext")
+    // The CreateKey over plain HTTP made no key.
+    expect((await live.kms.send(new ListKeysCommand({}))).Keys?.length).toBe(keysBefore)
   })
 
   it("answers the health check without credentials, on both listeners", async () => {
@@ -206,6 +239,28 @@ describe("request authentication", () => {
     const sns = await sendSigned(overHttps, { method: "POST", path: "/", service: "kms", headers: FORM_TYPE, body: form({ Action: "ListTopics" }) })
     expect(sns.status).toBe(403)
     expect(awsErrorOf(sns)).toEqual({ protocol: "query", code: "SignatureDoesNotMatch", message: "Credential should be scoped to correct service: 'sns'." })
+  })
+
+  it("answers a 17 KB header with an AWS-shaped 400 RequestHeaderSectionTooLarge, in each protocol's shape, on both listeners", async () => {
+    const big = "a".repeat(17 * 1024)
+    for (const target of [overHttps, overHttp]) {
+      const sns = await send(target.endpoint, target.caPem, { method: "POST", path: "/", headers: { ...FORM_TYPE, "x-padding": big }, body: form({ Action: "ListTopics" }) })
+      const kms = await send(target.endpoint, target.caPem, {
+        method: "POST",
+        path: "/",
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys", "x-padding": big },
+        body: "{}"
+      })
+      const expected = { code: "RequestHeaderSectionTooLarge", message: "Your request header section exceeds the maximum allowed size." }
+      expect({ status: sns.status, error: awsErrorOf(sns) }).toEqual({ status: 400, error: { protocol: "query", ...expected } })
+      expect({ status: kms.status, error: awsErrorOf(kms) }).toEqual({ status: 400, error: { protocol: "json", ...expected } })
+      expect(sns.headers["x-amzn-requestid"]).toBeTruthy()
+      // Past what the parser reads at all: answered before any header is known, in the Query shape.
+      const huge = await send(target.endpoint, target.caPem, { method: "GET", path: "/", headers: { "x-padding": "a".repeat(70 * 1024) } })
+      expect({ status: huge.status, error: awsErrorOf(huge) }).toEqual({ status: 400, error: { protocol: "query", ...expected } })
+      const health = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/health" })
+      expect(health.status).toBe(200)
+    }
   })
 
   it("answers a 2 MiB body with an AWS-shaped 413, in each protocol's shape", async () => {

@@ -90,10 +90,16 @@ const JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 /** The links SNS hands out, which subscribers follow without credentials. */
 const UNSIGNED_ACTIONS = new Set(["ConfirmSubscription", "Unsubscribe"])
 
+const KMS_OVER_PLAIN_HTTP = "KMS requests must use HTTPS: this listener is plain HTTP. Send the request to the HTTPS endpoint."
+
 const kmsErrorResponse = (error: { readonly _tag: string; readonly message?: string }): Response => {
   const row = describeError(error)
   return { status: row.status, contentType: JSON_CONTENT_TYPE, body: KmsRoute.errorBody(row.jsonCode ?? row.code, row.message) }
 }
+
+/** An error in the shape of the protocol the request speaks: JSON 1.1 under `X-Amz-Target`, else Query XML. */
+const refusal = (error: { readonly _tag: string; readonly message?: string }, target: string | undefined, requestId: string): Response =>
+  target !== undefined ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)
 
 /** The path with its percent-escapes decoded, or undefined when they are not valid UTF-8. */
 const decodePath = (rawPath: string): string | undefined => {
@@ -206,6 +212,10 @@ export const makeHandler = (options: ServerOptions) => {
       return Effect.succeed(SnsProtocol.errorResponse({ _tag: "UnknownPath", message: `No resource at ${rawPath}` }, requestId))
     }
     if (target !== undefined) {
+      // KMS is served over TLS only ("All KMS API calls must be signed and be transmitted using
+      // Transport Layer Security", KMS API reference, Welcome): on the plain-HTTP listener nothing of
+      // a KMS request runs, not even its signature's check.
+      if (transport === "http") return Effect.succeed(kmsErrorResponse({ _tag: "KmsOverPlainHttp", message: KMS_OVER_PLAIN_HTTP }))
       if (req.method !== "POST") {
         return Effect.succeed(kmsErrorResponse({ _tag: "UnknownOperationException", message: "KMS requests are POST" }))
       }
@@ -226,8 +236,10 @@ export const makeHandler = (options: ServerOptions) => {
     const requestId = options.newRequestId()
     const target = headerOf(req, "x-amz-target")
     readBody(req, maxBodyBytes, (body) => {
-      const answer = Either.isLeft(body)
-        ? Effect.succeed(target !== undefined ? kmsErrorResponse(body.left) : SnsProtocol.errorResponse(body.left, requestId))
+      const answer = headerSectionBytes(req) > MAX_HEADER_SECTION_BYTES
+        ? Effect.succeed(refusal(HEADER_SECTION_TOO_LARGE, target, requestId))
+        : Either.isLeft(body)
+        ? Effect.succeed(refusal(body.left, target, requestId))
         : Effect.suspend(() => routeBody(req, body.right, target, transport, requestId))
       Effect.runCallback(answer, {
         onExit: (exit) => write(res, requestId, Exit.isSuccess(exit) ? exit.value : internalFailure(requestId, exit.cause))
@@ -258,17 +270,47 @@ export interface Listening {
 }
 
 /**
+ * A header section larger than Node's default limit (16 KiB) is refused as S3 refuses one, with
+ * AWS's one documented code for it: `RequestHeaderSectionTooLarge`, 400 ("Your request header
+ * section exceeds the maximum allowed size", S3 API reference, Error responses); AWS does not answer
+ * 431 (RFC 6585 §5). Node's parser is let read up to `PARSER_MAX_HEADER_BYTES`, so a request just
+ * over the limit reaches the handler and is answered in its own protocol's shape; one past the
+ * parser's limit never does, and `clientError` answers it in the Query shape, all it can know.
+ */
+const MAX_HEADER_SECTION_BYTES = 16 * 1024
+const PARSER_MAX_HEADER_BYTES = 64 * 1024
+const HEADER_SECTION_TOO_LARGE = { _tag: "RequestHeaderSectionTooLarge", message: "Your request header section exceeds the maximum allowed size." }
+
+/** The request line and header lines as they came, CRLFs included. */
+const headerSectionBytes = (req: IncomingMessage): number => {
+  let total = (req.method ?? "").length + (req.url ?? "").length + 12
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i++) total += raw[i]!.length + 2
+  return total
+}
+
+/**
  * Header and request timeouts keep a slow client from holding a connection forever (Node's
  * `headersTimeout` and `requestTimeout`); keep-alive connections idle for 5 s are closed.
  */
-const TIMEOUTS = { headersTimeout: 20_000, requestTimeout: 60_000, keepAliveTimeout: 5_000 }
+const TIMEOUTS = { headersTimeout: 20_000, requestTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: PARSER_MAX_HEADER_BYTES }
 
-const listen = (server: HttpServer, host: string, port: number, log: ServerOptions["log"]): Effect.Effect<Listening, Error> =>
+const listen = (server: HttpServer, host: string, port: number, options: ServerOptions): Effect.Effect<Listening, Error> =>
   Effect.async<Listening, Error>((resume) => {
-    server.on("clientError", (error, socket) => {
-      log("debug", "client error", { error: error.message })
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-      else socket.destroy()
+    server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+      options.log("debug", "client error", { error: error.message })
+      if (!socket.writable) {
+        socket.destroy()
+      } else if (error.code === "HPE_HEADER_OVERFLOW") {
+        const requestId = options.newRequestId()
+        const answer = SnsProtocol.errorResponse(HEADER_SECTION_TOO_LARGE, requestId)
+        socket.end(
+          `HTTP/1.1 ${answer.status} Bad Request\r\nConnection: close\r\nContent-Type: ${answer.contentType}\r\n` +
+            `Content-Length: ${Buffer.byteLength(answer.body)}\r\nx-amzn-RequestId: ${requestId}\r\n\r\n${answer.body}`
+        )
+      } else {
+        socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+      }
     })
     const onError = (error: Error) => resume(Effect.fail(error))
     server.once("error", onError)
@@ -297,7 +339,7 @@ export const listenHttps = (
   host: string,
   port: number
 ): Effect.Effect<Listening, Error> =>
-  Effect.suspend(() => listen(createHttpsServer({ ...tls, ...TIMEOUTS }, makeHandler(options)("https")), host, port, options.log))
+  Effect.suspend(() => listen(createHttpsServer({ ...tls, ...TIMEOUTS }, makeHandler(options)("https")), host, port, options))
 
 /**
  * Starts the optional plain-HTTP listener (legacy clients; encrypted topics refuse it).
@@ -305,4 +347,4 @@ export const listenHttps = (
  * @category constructors
  */
 export const listenHttp = (options: ServerOptions, host: string, port: number): Effect.Effect<Listening, Error> =>
-  Effect.suspend(() => listen(createHttpServer(TIMEOUTS, makeHandler(options)("http")), host, port, options.log))
+  Effect.suspend(() => listen(createHttpServer(TIMEOUTS, makeHandler(options)("http")), host, port, options))
