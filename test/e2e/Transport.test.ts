@@ -14,11 +14,12 @@ import {
   PublishCommand,
   SetTopicAttributesCommand,
   type SNSClient,
-  SNSServiceException
+  SNSServiceException,
+  SubscribeCommand
 } from "@aws-sdk/client-sns"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { botocoreMissing, signSigV2 } from "./support/Botocore.js"
-import { awsErrorOf, kmsClient, send, sendSigned, snsClient, storedMessages, type Target } from "./support/Clients.js"
+import { awsErrorOf, eventually, kmsClient, send, sendSigned, snsClient, storedMessages, type Target } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
 
 const live = useBroker({ httpPort: 0 })
@@ -207,6 +208,40 @@ describe("request authentication", () => {
     expect(awsErrorOf(kms)).toMatchObject({ protocol: "json", code: "MissingAuthenticationTokenException" })
     const inspection = await send(overHttps.endpoint, overHttps.caPem, { method: "GET", path: "/_sealcast/topics/plain/messages" })
     expect(inspection.status).toBe(403)
+  })
+
+  it("serves only health and the signing certificate unsigned: the outbox needs SigV4, metrics name no resource", async () => {
+    await httpsSns.send(new SubscribeCommand({ TopicArn: encryptedArn, Protocol: "sms", Endpoint: "+15555550123" }))
+    const secret = `plaintext-${Date.now()}`
+    await httpsSns.send(new PublishCommand({ TopicArn: encryptedArn, Message: secret }))
+    await eventually("the sms reaches the outbox", async () =>
+      (await sendSigned(overHttps, { method: "GET", path: "/_sealcast/outbox", service: "sns" })).body.includes(secret)
+    )
+    for (const target of [overHttps, overHttp]) {
+      const outbox = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/outbox" })
+      expect({ status: outbox.status, error: awsErrorOf(outbox) }).toMatchObject({
+        status: 403,
+        error: { protocol: "json", code: "MissingAuthenticationTokenException" }
+      })
+      expect(outbox.body).not.toContain(secret)
+      const metrics = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/metrics" })
+      expect(metrics.status).toBe(200)
+      expect(metrics.body).toMatch(/^sealcast_sns_messages_published_total \d+$/m)
+      expect(metrics.body).not.toMatch(/arn:|topic_arn|key_arn/)
+      for (const path of ["/_sealcast/health", "/_sealcast/signing-cert.pem"]) {
+        expect((await send(target.endpoint, target.caPem, { method: "GET", path })).status).toBe(200)
+      }
+    }
+    const signedMetrics = await sendSigned(overHttps, { method: "GET", path: "/_sealcast/metrics", service: "sns" })
+    expect(signedMetrics.status).toBe(200)
+    expect(signedMetrics.body).toContain(`sealcast_sns_messages_published_total{topic_arn="${encryptedArn}"}`)
+    const wrongSecret = await sendSigned(overHttps, {
+      method: "GET",
+      path: "/_sealcast/metrics",
+      service: "sns",
+      credentials: { ...overHttps.credentials, secretAccessKey: "wrong" }
+    })
+    expect({ status: wrongSecret.status, code: awsErrorOf(wrongSecret)?.code }).toEqual({ status: 403, code: "InvalidSignatureException" })
   })
 
   it("refuses a wrong secret with SignatureDoesNotMatch, through both SDK clients", async () => {
