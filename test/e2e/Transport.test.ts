@@ -9,6 +9,8 @@ import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
   InvalidSecurityException,
+  ListSubscriptionsByTopicCommand,
+  ListTagsForResourceCommand,
   ListTopicsCommand,
   PublishBatchCommand,
   PublishCommand,
@@ -98,6 +100,11 @@ describe("the plain-HTTP listener", () => {
     await expectInvalidSecurity(
       httpSns.send(new SetTopicAttributesCommand({ TopicArn: encryptedArn, AttributeName: "DisplayName", AttributeValue: "x" }))
     )
+    // docs/semantics-transport.md: every request naming an encrypted topic, Subscribe and
+    // ListSubscriptionsByTopic among them.
+    await expectInvalidSecurity(httpSns.send(new SubscribeCommand({ TopicArn: encryptedArn, Protocol: "sms", Endpoint: "+15555550199" })))
+    await expectInvalidSecurity(httpSns.send(new ListSubscriptionsByTopicCommand({ TopicArn: encryptedArn })))
+    await expectInvalidSecurity(httpSns.send(new ListTagsForResourceCommand({ ResourceArn: encryptedArn })))
     expect(await storedMessages(overHttps, "sealed")).toEqual([])
     const { Attributes } = await httpsSns.send(new GetTopicAttributesCommand({ TopicArn: encryptedArn }))
     expect(Attributes?.["DisplayName"] ?? "").toBe("")
@@ -177,7 +184,9 @@ describe.skipIf(sigv2Missing !== undefined)(`legacy Signature Version 2 (botocor
     for (const target of [overHttp, overHttps]) {
       for (const params of [
         { Action: "Publish", TopicArn: encryptedArn, Message: "sigv2" },
-        { Action: "GetTopicAttributes", TopicArn: encryptedArn }
+        { Action: "GetTopicAttributes", TopicArn: encryptedArn },
+        { Action: "Subscribe", TopicArn: encryptedArn, Protocol: "sms", Endpoint: "+15555550198" },
+        { Action: "ListSubscriptionsByTopic", TopicArn: encryptedArn }
       ]) {
         const response = await postSigV2(target, params)
         expect({ status: response.status, error: awsErrorOf(response) }).toEqual({
