@@ -141,8 +141,8 @@ describe("Dispatcher", () => {
         expect(delivery.body.startsWith(`{\n  "Type" : "Notification",\n  "MessageId" : "${published.messageId}",\n`)).toBe(true)
         yield* Effect.promise(() => validateWithAwsValidator(certHost.host, notification))
 
-        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="http"} 1`))
-        expect(metrics.render([])).toContain(`sealcast_sns_messages_published_total{topic_arn="${topicArn}"} 1`)
+        yield* eventually(() => metrics.render([], Metrics.everything).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="http"} 1`))
+        expect(metrics.render([], Metrics.everything)).toContain(`sealcast_sns_messages_published_total{topic_arn="${topicArn}"} 1`)
       })
     ))
 
@@ -232,9 +232,9 @@ describe("Dispatcher", () => {
         const secondAt = Date.now()
         yield* eventually(() => notifications().length === 3)
         expect(Date.now() - secondAt).toBeGreaterThanOrEqual(900)
-        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_dropped_total{topic_arn="${topicArn}",protocol="http"} 1`))
+        yield* eventually(() => metrics.render([], Metrics.everything).includes(`sealcast_sns_notifications_dropped_total{topic_arn="${topicArn}",protocol="http"} 1`))
         expect(yield* store.pendingCount).toBe(0)
-        expect(metrics.render([])).toContain(`sealcast_sns_notifications_failed_total{topic_arn="${topicArn}",protocol="http"} 3`)
+        expect(metrics.render([], Metrics.everything)).toContain(`sealcast_sns_notifications_failed_total{topic_arn="${topicArn}",protocol="http"} 3`)
         yield* Effect.sleep("1200 millis")
         expect(notifications().length).toBe(3)
       })
@@ -410,7 +410,7 @@ describe("Dispatcher", () => {
         expect(record.Sns.UnsubscribeUrl).toContain("Action=Unsubscribe")
         // AWS's validator reads Lambda's spellings too; the signature covers the same fields.
         yield* Effect.promise(() => validateWithAwsValidator(certHost.host, { ...record.Sns }))
-        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="lambda"} 1`))
+        yield* eventually(() => metrics.render([], Metrics.everything).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="lambda"} 1`))
       })
     ))
 
@@ -440,7 +440,7 @@ describe("Dispatcher", () => {
         expect(envelope["Message"]).toBe("plain words")
         expect(envelope["MessageId"]).toBe(messageId)
         yield* Effect.promise(() => validateWithAwsValidator(certHost.host, envelope))
-        const response = outbox.response()
+        const response = outbox.response("000000000000")
         expect(response.status).toBe(200)
         expect(response.contentType).toBe("application/json")
         expect(JSON.parse(response.body).counts).toEqual({ email: 2, "email-json": 2, sms: 1 })
