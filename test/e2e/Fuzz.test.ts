@@ -6,12 +6,12 @@
  * server keeps serving.
  */
 import { CreateKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms"
-import { CreateTopicCommand, ListTopicsCommand, PublishCommand } from "@aws-sdk/client-sns"
+import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns"
 import { Operations } from "@sealcast/kms-sim"
 import { SnsProtocol } from "@sealcast/transport-http"
 import * as fc from "fast-check"
 import * as tls from "node:tls"
-import { beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { awsErrorOf, type RawResponse, send, sendSigned, type Target } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
 
@@ -20,8 +20,31 @@ let target: Target
 let topicArns: ReadonlyArray<string>
 let keyId: string
 
-/** Bounded: enough to reach the parsers' corners, small enough for a shared two-core machine. */
-const RUNS = { numRuns: 200, interruptAfterTimeLimit: 60_000 }
+/**
+ * Bounded: enough to reach the parsers' corners, small enough for a shared two-core machine.
+ * `SEALCAST_FUZZ_RUNS=N` runs each property N times with no time limit, for a long run outside CI.
+ */
+const LONG_RUNS = Number(process.env["SEALCAST_FUZZ_RUNS"] ?? 0)
+const RUNS = LONG_RUNS > 0 ? { numRuns: LONG_RUNS } : { numRuns: 200, interruptAfterTimeLimit: 60_000 }
+const LONG_TIMEOUT = LONG_RUNS > 0 ? 24 * 60 * 60 * 1000 : undefined
+
+/** What the run sent and got back, printed at its end for a long run. */
+const tally = { requests: 0, byStatus: new Map<number, number>() }
+const counted = async (response: Promise<RawResponse>): Promise<RawResponse> => {
+  const answer = await response
+  tally.requests++
+  tally.byStatus.set(answer.status, (tally.byStatus.get(answer.status) ?? 0) + 1)
+  return answer
+}
+const signedRequest = (request: Parameters<typeof sendSigned>[1]) => counted(sendSigned(target, request))
+const plainRequest = (request: Parameters<typeof send>[2]) => counted(send(target.endpoint, target.caPem, request))
+
+afterAll(() => {
+  if (LONG_RUNS > 0) {
+    const statuses = [...tally.byStatus].sort(([a], [b]) => a - b).map(([status, n]) => `${status}: ${n}`).join(", ")
+    console.log(`fuzz: ${tally.requests} requests (${statuses})`)
+  }
+})
 
 beforeAll(async () => {
   target = live.target
@@ -65,6 +88,8 @@ const contentType = fc.option(
   { nil: undefined }
 )
 
+const FORM_TYPE = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }
+
 const snsActionNames = [...Object.keys(SnsProtocol.actions), "Bogus", ""]
 const kmsTargets = [...Object.keys(Operations.operations).map((op) => `TrentService.${op}`), "TrentService.Bogus", "TrentService.", "DynamoDB_20120810.GetItem", ""]
 
@@ -82,8 +107,20 @@ const paramName = fc.oneof(
   fc.string({ maxLength: 30 })
 )
 
+/**
+ * What XML 1.0 cannot carry (§2.2, Char), as a form can send it: C0 controls but TAB, LF and CR, and
+ * U+FFFE/U+FFFF. A lone surrogate has no UTF-8 form, so it never arrives as a character.
+ */
+const nonXmlChar = fc.constantFrom("\u0000", "\u0001", "\u0008", "\u000b", "\u000c", "\u000e", "\u001f", "\ufffe", "\uffff")
+
+/** A text with at least one such character somewhere in it. */
+const textWithNonXmlChar = fc
+  .tuple(fc.string({ maxLength: 20 }), nonXmlChar, fc.string({ unit: fc.oneof(fc.char(), nonXmlChar), maxLength: 20 }))
+  .map(([before, bad, after]) => `${before}${bad}${after}`)
+
 const paramValue = fc.oneof(
   fc.string({ maxLength: 60 }),
+  textWithNonXmlChar,
   fc.string({ unit: "binary", maxLength: 60 }),
   fc.constantFrom("2010-03-31", "", "true", "false", "{}", "[]", "-1", "1e309", "KmsMasterKeyId", "FilterPolicy", "String", "Binary", "Number", "http", "lambda"),
   fc.constant(null).map(() => topicArns[0]!),
@@ -131,7 +168,89 @@ const kmsBody = fc.oneof(
   fc.string({ maxLength: 100 })
 )
 
+/** The topic and subscription whose every read must keep answering; no other property names them. */
+let xmlTopicArn: string
+let xmlSubscriptionArn: string
+
+beforeAll(async () => {
+  xmlTopicArn = (await live.sns.send(new CreateTopicCommand({ Name: "fuzz-xml" }))).TopicArn!
+  xmlSubscriptionArn = (
+    await live.sns.send(new SubscribeCommand({ TopicArn: xmlTopicArn, Protocol: "sms", Endpoint: "+15555550100", ReturnSubscriptionArn: true }))
+  ).SubscriptionArn!
+})
+
+/** A valid request of every action, each of its string members set. */
+const validRequests = (): Readonly<Record<string, Readonly<Record<string, string>>>> => {
+  const topic = { TopicArn: xmlTopicArn }
+  const resource = { ResourceArn: xmlTopicArn }
+  const subscription = { SubscriptionArn: xmlSubscriptionArn }
+  return {
+    CreateTopic: { Name: "fuzz-xml", "Attributes.entry.1.key": "DisplayName", "Attributes.entry.1.value": "shown", "Tags.member.1.Key": "k", "Tags.member.1.Value": "v" },
+    DeleteTopic: topic,
+    GetTopicAttributes: topic,
+    SetTopicAttributes: { ...topic, AttributeName: "DisplayName", AttributeValue: "shown" },
+    ListTopics: { NextToken: "token" },
+    Subscribe: { ...topic, Protocol: "sms", Endpoint: "+15555550100", "Attributes.entry.1.key": "FilterPolicy", "Attributes.entry.1.value": '{"a":["b"]}', ReturnSubscriptionArn: "true" },
+    ConfirmSubscription: { ...topic, Token: "token", AuthenticateOnUnsubscribe: "true" },
+    Unsubscribe: subscription,
+    GetSubscriptionAttributes: subscription,
+    SetSubscriptionAttributes: { ...subscription, AttributeName: "FilterPolicy", AttributeValue: '{"a":["b"]}' },
+    ListSubscriptions: { NextToken: "token" },
+    ListSubscriptionsByTopic: { ...topic, NextToken: "token" },
+    Publish: {
+      ...topic, Message: "m", Subject: "s", "MessageAttributes.entry.1.Name": "a",
+      "MessageAttributes.entry.1.Value.DataType": "String", "MessageAttributes.entry.1.Value.StringValue": "v"
+    },
+    PublishBatch: { ...topic, "PublishBatchRequestEntries.member.1.Id": "e1", "PublishBatchRequestEntries.member.1.Message": "m", "PublishBatchRequestEntries.member.1.Subject": "s" },
+    TagResource: { ...resource, "Tags.member.1.Key": "k", "Tags.member.1.Value": "v" },
+    UntagResource: { ...resource, "TagKeys.member.1": "k" },
+    ListTagsForResource: resource,
+    AddPermission: { ...topic, Label: "l", "AWSAccountId.member.1": "000000000000", "ActionName.member.1": "Publish" },
+    RemovePermission: { ...topic, Label: "l" },
+    GetDataProtectionPolicy: resource,
+    PutDataProtectionPolicy: { ...resource, DataProtectionPolicy: "{}" }
+  }
+}
+
+/** Every read of the topic and its subscription, which must answer 200 whatever was sent before. */
+const readsOfTheResource = () => [
+  { Action: "GetTopicAttributes", TopicArn: xmlTopicArn },
+  { Action: "ListTagsForResource", ResourceArn: xmlTopicArn },
+  { Action: "GetSubscriptionAttributes", SubscriptionArn: xmlSubscriptionArn },
+  { Action: "ListSubscriptions" },
+  { Action: "ListSubscriptionsByTopic", TopicArn: xmlTopicArn },
+  { Action: "ListTopics" }
+]
+
 describe("fuzzing the live endpoint", () => {
+  it("a character XML cannot carry, in any string member of any action, is refused, and every read still answers", async () => {
+    const actionNames = Object.keys(SnsProtocol.actions)
+    expect(Object.keys(validRequests()).sort()).toEqual([...actionNames].sort())
+    const cases = fc
+      .constantFrom(...actionNames)
+      .chain((action) => {
+        const members = Object.keys(validRequests()[action]!)
+        return fc.tuple(fc.constant(action), fc.constantFrom(...members), fc.nat(), textWithNonXmlChar)
+      })
+    await fc.assert(
+      fc.asyncProperty(cases, async ([action, member, at, bad]) => {
+        const params = { ...validRequests()[action]! }
+        const valid = params[member]!
+        const position = at % (valid.length + 1)
+        params[member] = `${valid.slice(0, position)}${bad}${valid.slice(position)}`
+        const body = new URLSearchParams({ Action: action, Version: "2010-03-31", ...params }).toString()
+        const response = await signedRequest({ method: "POST", path: "/", service: "sns", headers: FORM_TYPE, body })
+        expect({ status: response.status, code: awsErrorOf(response)?.code }, response.body).toEqual({ status: 400, code: "InvalidParameter" })
+        expect(awsErrorOf(response)?.message).toContain(`Invalid parameter: ${member} `)
+        for (const read of readsOfTheResource()) {
+          const answer = await signedRequest({ method: "POST", path: "/", service: "sns", headers: FORM_TYPE, body: new URLSearchParams({ Version: "2010-03-31", ...read }).toString() })
+          expect(answer.status, `${read.Action}: ${answer.body}`).toBe(200)
+        }
+      }),
+      { ...RUNS, numRuns: LONG_RUNS > 0 ? LONG_RUNS : 60 }
+    )
+  }, LONG_TIMEOUT)
+
   it("random bytes, signed or not, under any content type get well-formed answers", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 2048 }), contentType, fc.boolean(), fc.boolean(), async (body, type, signed, asKms) => {
@@ -140,31 +259,31 @@ describe("fuzzing the live endpoint", () => {
           ...(asKms ? { "x-amz-target": "TrentService.Encrypt" } : {})
         }
         const response = signed
-          ? await sendSigned(target, { method: "POST", path: "/", service: asKms ? "kms" : "sns", headers, body })
-          : await send(target.endpoint, target.caPem, { method: "POST", path: "/", headers, body })
+          ? await signedRequest({ method: "POST", path: "/", service: asKms ? "kms" : "sns", headers, body })
+          : await plainRequest({ method: "POST", path: "/", headers, body })
         expectWellFormed(response, asKms ? "json" : "query")
       }),
       RUNS
     )
-  })
+  }, LONG_TIMEOUT)
 
   it("random Query forms, signed for sns, get well-formed SNS answers", async () => {
     await fc.assert(
       fc.asyncProperty(formBody, contentType, fc.constantFrom("POST" as const, "GET" as const), async (form, type, method) => {
         const response =
           method === "POST"
-            ? await sendSigned(target, { method, path: "/", service: "sns", headers: type === undefined ? {} : { "content-type": type }, body: form })
-            : await sendSigned(target, { method, path: `/?${form}`, service: "sns" })
+            ? await signedRequest({ method, path: "/", service: "sns", headers: type === undefined ? {} : { "content-type": type }, body: form })
+            : await signedRequest({ method, path: `/?${form}`, service: "sns" })
         expectWellFormed(response, "query")
       }),
       RUNS
     )
-  })
+  }, LONG_TIMEOUT)
 
   it("random JSON under random X-Amz-Target, signed for kms, gets well-formed KMS answers", async () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.constantFrom(...kmsTargets), headerText), kmsBody, contentType, async (amzTarget, body, type) => {
-        const response = await sendSigned(target, {
+        const response = await signedRequest({
           method: "POST",
           path: "/",
           service: "kms",
@@ -175,7 +294,7 @@ describe("fuzzing the live endpoint", () => {
       }),
       RUNS
     )
-  })
+  }, LONG_TIMEOUT)
 
   it("random paths and methods get well-formed answers", async () => {
     await fc.assert(
@@ -183,14 +302,14 @@ describe("fuzzing the live endpoint", () => {
         fc.oneof(fc.webPath(), fc.constantFrom("/_sealcast/", "/_sealcast/topics//messages", "/_sealcast/topics/%ff/messages", "//", "/%")),
         fc.constantFrom("GET" as const, "POST" as const),
         async (path, method) => {
-          const response = await send(target.endpoint, target.caPem, { method, path: path === "" ? "/" : path })
+          const response = await plainRequest({ method, path: path === "" ? "/" : path })
           expect(response.status, response.body).not.toBe(500)
           if (response.status >= 400) expect(awsErrorOf(response), response.body).toBeDefined()
         }
       ),
-      { ...RUNS, numRuns: 100 }
+      { ...RUNS, numRuns: LONG_RUNS > 0 ? LONG_RUNS : 100 }
     )
-  })
+  }, LONG_TIMEOUT)
 
   it("a path with a malformed percent-escape gets an AWS-shaped 4xx, not a 500", async () => {
     for (const path of ["/_sealcast/topics/%ff/messages", "/_sealcast/%", "/%E0%A4%A"]) {

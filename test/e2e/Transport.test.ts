@@ -4,21 +4,24 @@
  * request is verified, with AWS's common error codes for what fails; bodies are capped; health is
  * public.
  */
-import { CreateKeyCommand, KMSServiceException, ListKeysCommand } from "@aws-sdk/client-kms"
+import { CreateKeyCommand, DecryptCommand, GenerateDataKeyCommand, KMSServiceException, ListKeysCommand } from "@aws-sdk/client-kms"
 import {
   CreateTopicCommand,
   GetTopicAttributesCommand,
   InvalidSecurityException,
+  ListSubscriptionsByTopicCommand,
+  ListTagsForResourceCommand,
   ListTopicsCommand,
   PublishBatchCommand,
   PublishCommand,
   SetTopicAttributesCommand,
   type SNSClient,
-  SNSServiceException
+  SNSServiceException,
+  SubscribeCommand
 } from "@aws-sdk/client-sns"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { botocoreMissing, signSigV2 } from "./support/Botocore.js"
-import { awsErrorOf, kmsClient, send, sendSigned, snsClient, storedMessages, type Target } from "./support/Clients.js"
+import { awsErrorOf, eventually, kmsClient, send, sendSigned, snsClient, storedMessages, type Target } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
 
 const live = useBroker({ httpPort: 0 })
@@ -58,6 +61,9 @@ const expectInvalidSecurity = async (call: Promise<unknown>) => {
   expect(error.message).toBe(INVALID_SECURITY)
 }
 
+/** The refusal of a KMS request on the plain-HTTP listener. */
+const KMS_OVER_HTTP = "KMS requests must use HTTPS: this listener is plain HTTP. Send the request to the HTTPS endpoint."
+
 /** An unsigned KMS JSON 1.1 request for `operation`. */
 const postKmsUnsigned = (target: Target, operation: string, body: string | Uint8Array) =>
   send(target.endpoint, target.caPem, {
@@ -94,6 +100,11 @@ describe("the plain-HTTP listener", () => {
     await expectInvalidSecurity(
       httpSns.send(new SetTopicAttributesCommand({ TopicArn: encryptedArn, AttributeName: "DisplayName", AttributeValue: "x" }))
     )
+    // docs/SEMANTICS.md §1.9: every request naming an encrypted topic, Subscribe and
+    // ListSubscriptionsByTopic among them.
+    await expectInvalidSecurity(httpSns.send(new SubscribeCommand({ TopicArn: encryptedArn, Protocol: "sms", Endpoint: "+15555550199" })))
+    await expectInvalidSecurity(httpSns.send(new ListSubscriptionsByTopicCommand({ TopicArn: encryptedArn })))
+    await expectInvalidSecurity(httpSns.send(new ListTagsForResourceCommand({ ResourceArn: encryptedArn })))
     expect(await storedMessages(overHttps, "sealed")).toEqual([])
     const { Attributes } = await httpsSns.send(new GetTopicAttributesCommand({ TopicArn: encryptedArn }))
     expect(Attributes?.["DisplayName"] ?? "").toBe("")
@@ -105,6 +116,36 @@ describe("the plain-HTTP listener", () => {
     expect(Attributes).toMatchObject({ TopicArn: plainArn, DisplayName: "Plain" })
     const { MessageId } = await httpSns.send(new PublishCommand({ TopicArn: plainArn, Message: "over http" }))
     expect((await storedMessages(overHttps, "plain")).find((m) => m.messageId === MessageId)?.body).toEqual({ kind: "Plain", text: "over http" })
+  })
+
+  it("refuses every KMS request, signed or not, with AccessDeniedException before anything runs", async () => {
+    const { KeyMetadata } = await live.kms.send(new CreateKeyCommand({}))
+    const { CiphertextBlob } = await live.kms.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId!, KeySpec: "AES_256" }))
+    const keysBefore = (await live.kms.send(new ListKeysCommand({}))).Keys?.length
+    const httpKms = kmsClient(overHttp)
+    const calls: ReadonlyArray<Promise<unknown>> = [
+      httpKms.send(new CreateKeyCommand({})),
+      httpKms.send(new GenerateDataKeyCommand({ KeyId: KeyMetadata!.KeyId!, KeySpec: "AES_256" })),
+      httpKms.send(new DecryptCommand({ CiphertextBlob: CiphertextBlob! })),
+      httpKms.send(new ListKeysCommand({}))
+    ]
+    for (const call of calls) {
+      const error = await rejectionOf(call, KMSServiceException)
+      expect({ name: error.name, status: error.$metadata.httpStatusCode, message: error.message }).toEqual({
+        name: "AccessDeniedException",
+        status: 400,
+        message: KMS_OVER_HTTP
+      })
+    }
+    httpKms.destroy()
+    const unsigned = await postKmsUnsigned(overHttp, "GenerateDataKey", JSON.stringify({ KeyId: KeyMetadata!.KeyId!, KeySpec: "AES_256" }))
+    expect({ status: unsigned.status, error: awsErrorOf(unsigned) }).toEqual({
+      status: 400,
+      error: { protocol: "json", code: "AccessDeniedException", message: KMS_OVER_HTTP }
+    })
+    expect(unsigned.body).not.toContain("Plaintext")
+    // The CreateKey over plain HTTP made no key.
+    expect((await live.kms.send(new ListKeysCommand({}))).Keys?.length).toBe(keysBefore)
   })
 
   it("answers the health check without credentials, on both listeners", async () => {
@@ -143,7 +184,9 @@ describe.skipIf(sigv2Missing !== undefined)(`legacy Signature Version 2 (botocor
     for (const target of [overHttp, overHttps]) {
       for (const params of [
         { Action: "Publish", TopicArn: encryptedArn, Message: "sigv2" },
-        { Action: "GetTopicAttributes", TopicArn: encryptedArn }
+        { Action: "GetTopicAttributes", TopicArn: encryptedArn },
+        { Action: "Subscribe", TopicArn: encryptedArn, Protocol: "sms", Endpoint: "+15555550198" },
+        { Action: "ListSubscriptionsByTopic", TopicArn: encryptedArn }
       ]) {
         const response = await postSigV2(target, params)
         expect({ status: response.status, error: awsErrorOf(response) }).toEqual({
@@ -174,6 +217,40 @@ describe("request authentication", () => {
     expect(awsErrorOf(kms)).toMatchObject({ protocol: "json", code: "MissingAuthenticationTokenException" })
     const inspection = await send(overHttps.endpoint, overHttps.caPem, { method: "GET", path: "/_sealcast/topics/plain/messages" })
     expect(inspection.status).toBe(403)
+  })
+
+  it("serves only health and the signing certificate unsigned: the outbox needs SigV4, metrics name no resource", async () => {
+    await httpsSns.send(new SubscribeCommand({ TopicArn: encryptedArn, Protocol: "sms", Endpoint: "+15555550123" }))
+    const secret = `plaintext-${Date.now()}`
+    await httpsSns.send(new PublishCommand({ TopicArn: encryptedArn, Message: secret }))
+    await eventually("the sms reaches the outbox", async () =>
+      (await sendSigned(overHttps, { method: "GET", path: "/_sealcast/outbox", service: "sns" })).body.includes(secret)
+    )
+    for (const target of [overHttps, overHttp]) {
+      const outbox = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/outbox" })
+      expect({ status: outbox.status, error: awsErrorOf(outbox) }).toMatchObject({
+        status: 403,
+        error: { protocol: "json", code: "MissingAuthenticationTokenException" }
+      })
+      expect(outbox.body).not.toContain(secret)
+      const metrics = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/metrics" })
+      expect(metrics.status).toBe(200)
+      expect(metrics.body).toMatch(/^sealcast_sns_messages_published_total \d+$/m)
+      expect(metrics.body).not.toMatch(/arn:|topic_arn|key_arn/)
+      for (const path of ["/_sealcast/health", "/_sealcast/signing-cert.pem"]) {
+        expect((await send(target.endpoint, target.caPem, { method: "GET", path })).status).toBe(200)
+      }
+    }
+    const signedMetrics = await sendSigned(overHttps, { method: "GET", path: "/_sealcast/metrics", service: "sns" })
+    expect(signedMetrics.status).toBe(200)
+    expect(signedMetrics.body).toContain(`sealcast_sns_messages_published_total{topic_arn="${encryptedArn}"}`)
+    const wrongSecret = await sendSigned(overHttps, {
+      method: "GET",
+      path: "/_sealcast/metrics",
+      service: "sns",
+      credentials: { ...overHttps.credentials, secretAccessKey: "wrong" }
+    })
+    expect({ status: wrongSecret.status, code: awsErrorOf(wrongSecret)?.code }).toEqual({ status: 403, code: "InvalidSignatureException" })
   })
 
   it("refuses a wrong secret with SignatureDoesNotMatch, through both SDK clients", async () => {
@@ -248,6 +325,28 @@ describe("request authentication", () => {
     const sns = await sendSigned(overHttps, { method: "POST", path: "/", service: "kms", headers: FORM_TYPE, body: form({ Action: "ListTopics" }) })
     expect(sns.status).toBe(403)
     expect(awsErrorOf(sns)).toEqual({ protocol: "query", code: "SignatureDoesNotMatch", message: "Credential should be scoped to correct service: 'sns'." })
+  })
+
+  it("answers a 17 KB header with an AWS-shaped 400 RequestHeaderSectionTooLarge, in each protocol's shape, on both listeners", async () => {
+    const big = "a".repeat(17 * 1024)
+    for (const target of [overHttps, overHttp]) {
+      const sns = await send(target.endpoint, target.caPem, { method: "POST", path: "/", headers: { ...FORM_TYPE, "x-padding": big }, body: form({ Action: "ListTopics" }) })
+      const kms = await send(target.endpoint, target.caPem, {
+        method: "POST",
+        path: "/",
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys", "x-padding": big },
+        body: "{}"
+      })
+      const expected = { code: "RequestHeaderSectionTooLarge", message: "Your request header section exceeds the maximum allowed size." }
+      expect({ status: sns.status, error: awsErrorOf(sns) }).toEqual({ status: 400, error: { protocol: "query", ...expected } })
+      expect({ status: kms.status, error: awsErrorOf(kms) }).toEqual({ status: 400, error: { protocol: "json", ...expected } })
+      expect(sns.headers["x-amzn-requestid"]).toBeTruthy()
+      // Past what the parser reads at all: answered before any header is known, in the Query shape.
+      const huge = await send(target.endpoint, target.caPem, { method: "GET", path: "/", headers: { "x-padding": "a".repeat(70 * 1024) } })
+      expect({ status: huge.status, error: awsErrorOf(huge) }).toEqual({ status: 400, error: { protocol: "query", ...expected } })
+      const health = await send(target.endpoint, target.caPem, { method: "GET", path: "/_sealcast/health" })
+      expect(health.status).toBe(200)
+    }
   })
 
   it("answers a 2 MiB body with an AWS-shaped 413, in each protocol's shape", async () => {

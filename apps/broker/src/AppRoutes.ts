@@ -3,6 +3,9 @@
  * certificate, and the stored messages of a topic (for teaching and tests: metadata in the clear, a
  * sealed body only as its envelope, never its plaintext).
  *
+ * Only the health check and the signing certificate (a link SNS hands to subscribers) are public;
+ * the outbox and the stored messages need SigV4, and metrics name no resource unless signed.
+ *
  * @since 0.1.0
  */
 import { Arn, type Message, type MessageStore } from "@sealcast/core"
@@ -70,6 +73,17 @@ export const describeMessage = (m: Message.StoredMessage) => ({
         }
 })
 
+/**
+ * A scrape without credentials sees the totals, without resource names, so a Prometheus server can
+ * scrape with no AWS signer; a SigV4-signed one (service `sns`) sees its account's topics and keys
+ * one by one; a signature that is present but fails is refused like any other.
+ */
+const metricsView = (request: Server.RouteRequest) =>
+  request.authenticate("sns").pipe(
+    Effect.map((caller) => Metrics.account(caller.accountId)),
+    Effect.catchIf((error) => error._tag === "MissingAuthenticationToken", () => Effect.succeed(Metrics.totals))
+  )
+
 const TOPIC_MESSAGES = /^\/_sealcast\/topics\/([^/]+)\/messages$/
 
 /**
@@ -85,13 +99,17 @@ export const make =
       case "/_sealcast/health":
         return Effect.succeed(json(200, { status: "ok", uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000) }))
       case "/_sealcast/metrics":
-        return Effect.map(options.kms.usage, (counts) => ({
-          status: 200,
-          contentType: Metrics.CONTENT_TYPE,
-          body: options.metrics.render(counts)
-        }))
+        return Effect.gen(function* () {
+          const view = yield* metricsView(request)
+          const counts = yield* options.kms.usage
+          return { status: 200, contentType: Metrics.CONTENT_TYPE, body: options.metrics.render(counts, view) } satisfies HttpResponse.Response
+        }).pipe(Effect.catchAll((error) => Effect.succeed(errorJson(error))))
       case "/_sealcast/outbox":
-        return Effect.succeed(options.outbox.response())
+        // Bodies (of encrypted topics too) and subscription tokens in plaintext: a signed caller's own only.
+        return request.authenticate("sns").pipe(
+          Effect.map((caller) => options.outbox.response(caller.accountId)),
+          Effect.catchAll((error) => Effect.succeed(errorJson(error)))
+        )
       case "/_sealcast/signing-cert.pem":
         return Effect.succeed({ status: 200, contentType: "application/x-pem-file", body: options.signingCertificatePem })
     }

@@ -17,7 +17,7 @@ import { MessageStore, Sns } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
-import { Cause, Context, Data, Effect, Exit, Layer, Schedule, Scope } from "effect"
+import { Cause, Context, Data, Effect, Either, Exit, Layer, Schedule, Scope } from "effect"
 import { mkdirSync } from "node:fs"
 import { randomUUID } from "node:crypto"
 import * as AppRoutes from "./AppRoutes.js"
@@ -291,9 +291,11 @@ export const program = (
  * @category constructors
  */
 export const startBroker = async (input: BrokerOptions.BrokerOptionsInput = {}): Promise<RunningBroker> => {
-  const options = await Effect.runPromise(
-    Effect.mapError(BrokerOptions.decodeBrokerOptions(input), (e) => new StartupError({ message: e.message }))
-  )
+  // Thrown as it is: the embedding API promises the broker's own StartupError, not an Effect wrapper
+  // (docs/CONTRACT.md, "Embedding in a Node program").
+  const decoded = BrokerOptions.decodeBrokerOptions(input)
+  if (Either.isLeft(decoded)) throw new StartupError({ message: decoded.left.message })
+  const options = decoded.right
   const log = Log.make(options.logLevel)
   const scope = Effect.runSync(Scope.make())
   const started = await Effect.runPromiseExit(Scope.extend(program(options, log), scope))

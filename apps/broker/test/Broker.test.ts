@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { Effect, Scope } from "effect"
 import { describe, expect, it } from "vitest"
-import { closeWithin, startBroker, StopTimeout } from "../src/Broker.js"
+import { closeWithin, startBroker, StartupError, StopTimeout } from "../src/Broker.js"
 
 describe("closeWithin", () => {
   it("resolves once every finalizer has run", async () => {
@@ -41,5 +41,13 @@ describe("startBroker", () => {
       await broker.stop()
     }
     expect(existsSync(broker.caFile!)).toBe(false)
+  })
+})
+
+describe("startBroker refusals", () => {
+  it("rejects options that do not decode with the broker's own StartupError", async () => {
+    const refused = await startBroker({ port: -1, dataDir: ":memory:" }).then(() => undefined, (error: unknown) => error)
+    expect(refused).toBeInstanceOf(StartupError)
+    expect((refused as StartupError).message).toMatch(/port/)
   })
 })

@@ -60,6 +60,20 @@ export const requireSecureTransport = (
       )
 
 /**
+ * The same rule for a request that names a topic it may not find, or arrives unsigned: nothing to
+ * say when there is no such topic (the request's own lookup answers NotFound), and nothing for the
+ * unsigned links SNS hands to subscribers (ConfirmSubscription and Unsubscribe), which AWS serves
+ * unsigned for every topic (docs/SEMANTICS.md §1.9).
+ *
+ * @category rules
+ */
+export const requireSecureTransportIfAny = (
+  topic: Topic.Topic | undefined,
+  context: RequestContext | undefined
+): Either.Either<void, InvalidSecurity> =>
+  topic === undefined || context === undefined ? Either.void : requireSecureTransport(topic, context)
+
+/**
  * What the body's ciphertext is bound to: its topic and its message id, canonicalised with length
  * prefixes. A sealed body moved to another message or topic fails to open (SP 800-38D §7.2).
  *

@@ -410,6 +410,15 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       )
     }
 
+    // Every request naming an encrypted topic, or a subscription to one, needs HTTPS and SigV4
+    // (docs/SEMANTICS.md §1.9): these read the topic as it is now.
+    const secureForTopic = (topicArn: string, ctx: RequestContext | undefined) =>
+      Encryption.requireSecureTransportIfAny(current.topics.get(topicArn), ctx)
+    const secureForSubscription = (subscriptionArn: string, ctx: RequestContext | undefined) => {
+      const subscription = current.subscriptions.get(subscriptionArn)
+      return Encryption.requireSecureTransportIfAny(subscription === undefined ? undefined : current.topics.get(subscription.topicArn), ctx)
+    }
+
     const topicForPublish = (registry: Registry.Registry, topicArn: string, ctx: RequestContext) =>
       Either.flatMap(Registry.topicFor(registry, topicArn, ctx, "Publish"), (topic) =>
         Either.map(Encryption.requireSecureTransport(topic, ctx), () => topic))
@@ -465,6 +474,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       subscribe: (input, ctx) =>
         Effect.gen(function* () {
+          yield* secureForTopic(input.topicArn, ctx)
           const at = yield* now
           const id = yield* ids.uuid
           const token = Array.from(yield* ids.randomBytes(32), (b) => b.toString(16).padStart(2, "0")).join("")
@@ -477,11 +487,12 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       confirmSubscription: (input, ctx) =>
         Effect.map(
-          mutate((r) => Registry.confirmSubscription(r, input.topicArn, input.token, ctx !== undefined && input.authenticateOnUnsubscribe)),
+          Effect.zipRight(secureForTopic(input.topicArn, ctx), mutate((r) => Registry.confirmSubscription(r, input.topicArn, input.token, ctx !== undefined && input.authenticateOnUnsubscribe))),
           (s) => ({ subscriptionArn: s.arn })
         ),
 
-      unsubscribe: (subscriptionArn, ctx) => mutate((r) => Registry.unsubscribe(r, subscriptionArn, ctx)),
+      unsubscribe: (subscriptionArn, ctx) =>
+        Effect.zipRight(secureForSubscription(subscriptionArn, ctx), mutate((r) => Registry.unsubscribe(r, subscriptionArn, ctx))),
 
       listSubscriptions: (nextToken, ctx) =>
         Effect.gen(function* () {
@@ -495,6 +506,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const topic = yield* Registry.topicFor(registry, topicArn, ctx, "ListSubscriptionsByTopic")
+          yield* Encryption.requireSecureTransport(topic, ctx)
           const page = yield* Registry.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
         }),
@@ -509,13 +521,14 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
               message: `User: ${ctx.principalArn} is not authorized to perform: SNS:GetSubscriptionAttributes on resource: ${s.arn}`
             })
           }
+          yield* Encryption.requireSecureTransportIfAny(topic, ctx)
           const http = s.protocol === "http" || s.protocol === "https"
           const effective = http ? Routing.effectiveDeliveryPolicy(topic, s) : undefined
           return Subscription.describe(s, effective)
         }),
 
       setSubscriptionAttributes: (subscriptionArn, name, value, ctx) =>
-        mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes"))),
+        Effect.zipRight(secureForSubscription(subscriptionArn, ctx), mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes")))),
 
       // Publish is the hot path: the registry, the clock and the checks are read synchronously, so a
       // message costs one effect for its body and one for its commit, not one per step.
@@ -552,56 +565,56 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         }),
 
       tagResource: (resourceArn, tags, ctx) =>
-        mutate((r) =>
+        Effect.zipRight(secureForTopic(resourceArn, ctx), mutate((r) =>
           Either.gen(function* () {
             const topic = yield* Registry.resourceFor(r, resourceArn, ctx, "TagResource")
             const merged = yield* Topic.validateTags(topic.tags, tags)
             return Registry.updateTopic(r, { ...topic, tags: merged })
           })
-        ),
+        )),
 
       untagResource: (resourceArn, keys, ctx) =>
-        mutate((r) =>
+        Effect.zipRight(secureForTopic(resourceArn, ctx), mutate((r) =>
           Either.map(Registry.resourceFor(r, resourceArn, ctx, "UntagResource"), (topic) =>
             Registry.updateTopic(r, { ...topic, tags: topic.tags.filter((t) => !keys.includes(t.key)) })
           )
-        ),
+        )),
 
       listTagsForResource: (resourceArn, ctx) =>
-        Effect.map(
+        Effect.zipRight(secureForTopic(resourceArn, ctx), Effect.map(
           Effect.flatMap(currentRegistry, (r) => Registry.resourceFor(r, resourceArn, ctx, "ListTagsForResource")),
           (topic) => topic.tags
-        ),
+        )),
 
       addPermission: (input, ctx) =>
-        mutate((r) =>
+        Effect.zipRight(secureForTopic(input.topicArn, ctx), mutate((r) =>
           Either.gen(function* () {
             const topic = yield* Registry.topicFor(r, input.topicArn, ctx, "AddPermission")
             return Registry.updateTopic(r, yield* Permissions.add(topic, input.label, input.accountIds, input.actions))
           })
-        ),
+        )),
 
       removePermission: (topicArn, label, ctx) =>
-        mutate((r) =>
+        Effect.zipRight(secureForTopic(topicArn, ctx), mutate((r) =>
           Either.gen(function* () {
             const topic = yield* Registry.topicFor(r, topicArn, ctx, "RemovePermission")
             return Registry.updateTopic(r, yield* Permissions.remove(topic, label))
           })
-        ),
+        )),
 
       getDataProtectionPolicy: (resourceArn, ctx) =>
-        Effect.map(
+        Effect.zipRight(secureForTopic(resourceArn, ctx), Effect.map(
           Effect.flatMap(currentRegistry, (r) => Registry.resourceFor(r, resourceArn, ctx, "GetDataProtectionPolicy")),
           (topic) => topic.dataProtectionPolicy
-        ),
+        )),
 
       putDataProtectionPolicy: (resourceArn, policy, ctx) =>
-        mutate((r) =>
+        Effect.zipRight(secureForTopic(resourceArn, ctx), mutate((r) =>
           Either.gen(function* () {
             const topic = yield* Registry.resourceFor(r, resourceArn, ctx, "PutDataProtectionPolicy")
             return Registry.updateTopic(r, yield* Topic.setAttribute(topic, "DataProtectionPolicy", policy))
           })
-        ),
+        )),
 
       registry: currentRegistry,
 

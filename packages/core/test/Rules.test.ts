@@ -258,6 +258,48 @@ describe("secure transport at CreateTopic", () => {
     const again = Effect.runSync(Effect.either(sns.createTopic(input, ctx("https", "sigv2"))))
     expect(Either.isLeft(again) && again.left._tag).toBe("InvalidSecurity")
   })
+
+  it("refuses every request naming an encrypted topic, or a subscription to one, over HTTP or SigV2; the unsigned links pass", () => {
+    const ids = Ids.makeSeeded(4)
+    const kms = TestKms.makeTestKms("us-east-1", "000000000000", () => 0, (n) => Effect.runSync(ids.randomBytes(n)))
+    const sns = Effect.runSync(
+      Sns.make.pipe(
+        Effect.provide(Layer.mergeAll(TestKms.layer(kms), MessageStore.layerMemory, RegistryStore.layerMemory, Cipher.layerNoble, Layer.succeed(Ids.Ids, ids)))
+      )
+    )
+    const secure = ctx("https", "sigv4")
+    const { topicArn } = Effect.runSync(sns.createTopic({ name: "t", attributes: { KmsMasterKeyId: "alias/k" }, tags: [], dataProtectionPolicy: undefined }, secure))
+    const subscribe = (c: RequestContext) => sns.subscribe({ topicArn, protocol: "sms", endpoint: "+15555550100", attributes: {}, returnSubscriptionArn: true }, c)
+    const { subscriptionArn } = Effect.runSync(subscribe(secure))
+    const requests: ReadonlyArray<readonly [string, (c: RequestContext) => Effect.Effect<unknown, { readonly _tag: string }>]> = [
+      ["Subscribe", subscribe],
+      ["ListSubscriptionsByTopic", (c) => sns.listSubscriptionsByTopic(topicArn, undefined, c)],
+      ["GetSubscriptionAttributes", (c) => sns.getSubscriptionAttributes(subscriptionArn, c)],
+      ["SetSubscriptionAttributes", (c) => sns.setSubscriptionAttributes(subscriptionArn, "RawMessageDelivery", "true", c)],
+      ["TagResource", (c) => sns.tagResource(topicArn, [{ key: "k", value: "v" }], c)],
+      ["UntagResource", (c) => sns.untagResource(topicArn, ["k"], c)],
+      ["ListTagsForResource", (c) => sns.listTagsForResource(topicArn, c)],
+      ["AddPermission", (c) => sns.addPermission({ topicArn, label: "l", accountIds: ["000000000000"], actions: ["Publish"] }, c)],
+      ["RemovePermission", (c) => sns.removePermission(topicArn, "l", c)],
+      ["GetDataProtectionPolicy", (c) => sns.getDataProtectionPolicy(topicArn, c)],
+      ["PutDataProtectionPolicy", (c) => sns.putDataProtectionPolicy(topicArn, "", c)],
+      ["ConfirmSubscription", (c) => sns.confirmSubscription({ topicArn, token: "no-such-token", authenticateOnUnsubscribe: false }, c)],
+      ["Unsubscribe", (c) => sns.unsubscribe(subscriptionArn, c)]
+    ]
+    for (const [name, request] of requests) {
+      for (const refusedCtx of [ctx("http", "sigv4"), ctx("https", "sigv2"), ctx("http", "sigv2")]) {
+        const refused = Effect.runSync(Effect.either(request(refusedCtx)))
+        expect(Either.isLeft(refused) && refused.left._tag, `${name} over ${refusedCtx.transport}/${refusedCtx.auth}`).toBe("InvalidSecurity")
+      }
+      const served = Effect.runSync(Effect.either(request(secure)))
+      expect(Either.isLeft(served) && served.left._tag, name).not.toBe("InvalidSecurity")
+    }
+    // The unsigned link of the subscription, as a subscriber follows it.
+    const { subscriptionArn: pending } = Effect.runSync(
+      sns.subscribe({ topicArn, protocol: "email", endpoint: "a@example.com", attributes: {}, returnSubscriptionArn: true }, secure)
+    )
+    expect(Either.isRight(Effect.runSync(Effect.either(sns.unsubscribe(pending, undefined))))).toBe(true)
+  })
 })
 
 describe("UTF-8 length", () => {

@@ -1,6 +1,7 @@
 /**
  * Errors the server glue raises itself, before or around a protocol's work: a path nothing serves,
- * and a failure of the server's own (a defect). Both have rows in the one error table
+ * a KMS request on the plain-HTTP listener, a header section over the limit, and a failure of the
+ * server's own (a defect). Both have rows in the one error table
  * (`ErrorTable.ts`); the body errors (`RequestEntityTooLarge`, `RequestAborted`) live beside the body
  * reader in `HttpRequest.ts`.
  *
@@ -30,3 +31,26 @@ export class InternalFailure extends Data.TaggedError("InternalFailure")<{ reado
   }
 }
 
+
+/**
+ * A KMS request arrived on the plain-HTTP listener. KMS is served over TLS only ("All KMS API calls
+ * must be signed and be transmitted using Transport Layer Security", KMS API reference, Welcome).
+ *
+ * @category errors
+ */
+export class KmsOverPlainHttp extends Data.TaggedError("KmsOverPlainHttp")<{ readonly message: string }> {
+  constructor() {
+    super({ message: "KMS requests must use HTTPS: this listener is plain HTTP. Send the request to the HTTPS endpoint." })
+  }
+}
+
+/**
+ * The request's header section is larger than the broker reads (16 KiB, Node's default limit).
+ *
+ * @category errors
+ */
+export class RequestHeaderSectionTooLarge extends Data.TaggedError("RequestHeaderSectionTooLarge")<{ readonly message: string }> {
+  constructor() {
+    super({ message: "Your request header section exceeds the maximum allowed size." })
+  }
+}

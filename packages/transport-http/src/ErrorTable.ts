@@ -44,7 +44,9 @@ export const transportErrorTags = [
   "RequestAborted",
   "UnknownPath",
   "InternalFailure",
-  "UnrepresentableCharacter"
+  "UnrepresentableCharacter",
+  "KmsOverPlainHttp",
+  "RequestHeaderSectionTooLarge"
 ] as const
 
 const sender = (code: string, status: number, jsonCode?: string): ErrorRow =>
@@ -146,7 +148,15 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   RequestAborted: sender("RequestAborted", 400),
   UnknownPath: sender("NotFound", 404),
   InternalFailure: receiver("InternalFailure", 500),
-  UnrepresentableCharacter: receiver("InternalFailure", 500)
+  UnrepresentableCharacter: receiver("InternalFailure", 500),
+  // KMS has no plain-HTTP endpoint, so AWS has no answer of its own for this. KMS's answer to a
+  // request a policy denies, as the documented `"Bool": {"aws:SecureTransport": "false"}` Deny does,
+  // is AccessDeniedException (400, as this table answers every KMS client error): a sender fault the
+  // SDKs do not retry, which is what a request on the wrong listener is.
+  KmsOverPlainHttp: sender("AccessDeniedException", 400),
+  // S3's code for the same limit (S3 API reference, "Error responses": RequestHeaderSectionTooLarge,
+  // 400), the one AWS documents; 431 (RFC 6585 §5) is not what AWS answers.
+  RequestHeaderSectionTooLarge: sender("RequestHeaderSectionTooLarge", 400)
 }
 
 

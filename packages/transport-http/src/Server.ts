@@ -27,7 +27,7 @@ import { explainRefusal, withUnknownKeyHint } from "./auth/Guidance.js"
 import { nodeHashing } from "./auth/NodeHashing.js"
 import type { CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
-import { InternalFailure, UnknownPath } from "./EdgeErrors.js"
+import { InternalFailure, KmsOverPlainHttp, RequestHeaderSectionTooLarge, UnknownPath } from "./EdgeErrors.js"
 import { describeError, type ErrorTag } from "./ErrorTable.js"
 import { partsOf, readBody, splitTarget } from "./HttpRequest.js"
 import type { Response } from "./HttpResponse.js"
@@ -90,6 +90,10 @@ const kmsErrorResponse = (error: { readonly _tag: ErrorTag; readonly message?: s
   return { status: row.status, contentType: JSON_CONTENT_TYPE, body: KmsRoute.errorBody(row.jsonCode ?? row.code, row.message) }
 }
 
+/** An error in the shape of the protocol the request speaks: JSON 1.1 under `X-Amz-Target`, else Query XML. */
+const refusal = (error: { readonly _tag: ErrorTag; readonly message?: string }, target: string | undefined, requestId: string): Response =>
+  target !== undefined ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)
+
 /** The path with its percent-escapes decoded, or undefined when they are not valid UTF-8. */
 const decodePath = (rawPath: string): string | undefined => {
   try {
@@ -148,8 +152,10 @@ export const makeHandler = (
       const target = headerOf(req, "x-amz-target")
       readBody(req, route.maxBodyBytes, (body) => {
         const info: RequestInfo = { action: "-", caller: "-" }
-        const answer = Either.isLeft(body)
-          ? Effect.succeed(target !== undefined ? kmsErrorResponse(body.left) : SnsProtocol.errorResponse(body.left, requestId))
+        const answer = headerSectionBytes(req) > MAX_HEADER_SECTION_BYTES
+          ? Effect.succeed(refusal(new RequestHeaderSectionTooLarge(), target, requestId))
+          : Either.isLeft(body)
+          ? Effect.succeed(refusal(body.left, target, requestId))
           : Effect.suspend(() => route.routeBody(req, body.right, target, transport, requestId, info))
         const answered = Effect.map(
           Effect.catchAllCause(answer, (cause) => Effect.succeed(route.internalFailure(requestId, cause))),
@@ -285,6 +291,10 @@ const makeRoutes = (options: ServerOptions) => {
       return Effect.succeed(SnsProtocol.errorResponse(new UnknownPath({ message: `No resource at ${rawPath}` }), requestId))
     }
     if (target !== undefined) {
+      // KMS is served over TLS only ("All KMS API calls must be signed and be transmitted using
+      // Transport Layer Security", KMS API reference, Welcome): on the plain-HTTP listener nothing of
+      // a KMS request runs, not even its signature's check.
+      if (transport === "http") return Effect.succeed(kmsErrorResponse(new KmsOverPlainHttp()))
       if (req.method !== "POST") {
         return Effect.succeed(kmsErrorResponse(new UnknownOperationException({ message: "KMS requests are POST" })))
       }
@@ -326,17 +336,46 @@ export interface Listening {
 }
 
 /**
+ * A header section larger than Node's default limit (16 KiB) is refused as S3 refuses one, with
+ * AWS's one documented code for it: `RequestHeaderSectionTooLarge`, 400 ("Your request header
+ * section exceeds the maximum allowed size", S3 API reference, Error responses); AWS does not answer
+ * 431 (RFC 6585 §5). Node's parser is let read up to `PARSER_MAX_HEADER_BYTES`, so a request just
+ * over the limit reaches the handler and is answered in its own protocol's shape; one past the
+ * parser's limit never does, and `clientError` answers it in the Query shape, all it can know.
+ */
+const MAX_HEADER_SECTION_BYTES = 16 * 1024
+const PARSER_MAX_HEADER_BYTES = 64 * 1024
+
+/** The request line and header lines as they came, CRLFs included. */
+const headerSectionBytes = (req: IncomingMessage): number => {
+  let total = (req.method ?? "").length + (req.url ?? "").length + 12
+  const raw = req.rawHeaders
+  for (let i = 0; i < raw.length; i++) total += raw[i]!.length + 2
+  return total
+}
+
+/**
  * Header and request timeouts keep a slow client from holding a connection forever (Node's
  * `headersTimeout` and `requestTimeout`); keep-alive connections idle for 5 s are closed.
  */
-const TIMEOUTS = { headersTimeout: 20_000, requestTimeout: 60_000, keepAliveTimeout: 5_000 }
+const TIMEOUTS = { headersTimeout: 20_000, requestTimeout: 60_000, keepAliveTimeout: 5_000, maxHeaderSize: PARSER_MAX_HEADER_BYTES }
 
-const listen = (server: HttpServer, host: string, port: number, log: ServerOptions["log"]): Effect.Effect<Listening, Error> =>
+const listen = (server: HttpServer, host: string, port: number, options: ServerOptions): Effect.Effect<Listening, Error> =>
   Effect.async<Listening, Error>((resume) => {
-    server.on("clientError", (error, socket) => {
-      log("debug", "client error", { error: error.message })
-      if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
-      else socket.destroy()
+    server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+      options.log("debug", "client error", { error: error.message })
+      if (!socket.writable) {
+        socket.destroy()
+      } else if (error.code === "HPE_HEADER_OVERFLOW") {
+        const requestId = options.newRequestId()
+        const answer = SnsProtocol.errorResponse(new RequestHeaderSectionTooLarge(), requestId)
+        socket.end(
+          `HTTP/1.1 ${answer.status} Bad Request\r\nConnection: close\r\nContent-Type: ${answer.contentType}\r\n` +
+            `Content-Length: ${Buffer.byteLength(answer.body)}\r\nx-amzn-RequestId: ${requestId}\r\n\r\n${answer.body}`
+        )
+      } else {
+        socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+      }
     })
     const onError = (error: Error) => resume(Effect.fail(error))
     server.once("error", onError)
@@ -366,7 +405,7 @@ export const listenHttps = (
   port: number
 ): Effect.Effect<Listening, Error, Scope.Scope> =>
   Effect.flatMap(makeHandler(options), (handler) =>
-    listen(createHttpsServer({ ...tls, ...TIMEOUTS }, handler("https")), host, port, options.log))
+    listen(createHttpsServer({ ...tls, ...TIMEOUTS }, handler("https")), host, port, options))
 
 /**
  * Starts the optional plain-HTTP listener (legacy clients; encrypted topics refuse it).
@@ -374,4 +413,4 @@ export const listenHttps = (
  * @category constructors
  */
 export const listenHttp = (options: ServerOptions, host: string, port: number): Effect.Effect<Listening, Error, Scope.Scope> =>
-  Effect.flatMap(makeHandler(options), (handler) => listen(createHttpServer(TIMEOUTS, handler("http")), host, port, options.log))
+  Effect.flatMap(makeHandler(options), (handler) => listen(createHttpServer(TIMEOUTS, handler("http")), host, port, options))

@@ -10,6 +10,8 @@ import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { Context, Deferred, Effect, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
 import * as fc from "fast-check"
+import { createServer, type Server as HttpServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Server from "../src/Server.js"
 import { fakeSns } from "./sns/support.js"
@@ -51,10 +53,15 @@ const scope = Effect.runSync(Scope.make())
 let listening: Server.Listening
 let origin: string
 
+/**
+ * The handler the HTTPS listener runs, served here on a plain socket so the test needs no
+ * certificate: what it decides depends on the transport it is told, not on the socket.
+ */
+let asHttps: HttpServer
+let asHttpsPort: number
+
 beforeAll(async () => {
-  listening = await Effect.runPromise(
-    Server.listenHttp(
-      {
+  const options: Server.ServerOptions = {
         region: "us-east-1",
         lookup: (id) => Effect.succeed(id === credential.accessKeyId ? credential : undefined),
         sns: sns.service,
@@ -73,36 +80,40 @@ beforeAll(async () => {
                     Effect.onInterrupt(() => Deferred.succeed(hang.interrupted, undefined))
                   )
                 : undefined
-      },
-      "127.0.0.1",
-      0
-    ).pipe(Effect.provide(captureLogs), Scope.extend(scope))
-  )
+  }
+  listening = await Effect.runPromise(Server.listenHttp(options, "127.0.0.1", 0).pipe(Effect.provide(captureLogs), Scope.extend(scope)))
   origin = `http://127.0.0.1:${listening.port}`
+  asHttps = createServer(Effect.runSync(Server.makeHandler(options).pipe(Effect.provide(captureLogs), Scope.extend(scope)))("https"))
+  await new Promise<void>((resolve) => asHttps.listen(0, "127.0.0.1", resolve))
+  asHttpsPort = (asHttps.address() as AddressInfo).port
 })
 
-afterAll(() => Effect.runPromise(Effect.zipRight(listening.close, Scope.close(scope, Exit.void))))
+afterAll(async () => {
+  await new Promise((resolve) => asHttps.close(resolve))
+  await Effect.runPromise(Effect.zipRight(listening.close, Scope.close(scope, Exit.void)))
+})
 
 const signed = async (
   service: string,
   body: string,
   headers: Record<string, string>,
-  options: { readonly method?: string; readonly query?: Record<string, string> } = {}
+  options: { readonly method?: string; readonly query?: Record<string, string>; readonly via?: "http" | "https" } = {}
 ) => {
   const signer = new SignatureV4({ service, region: "us-east-1", credentials, sha256: Sha256 })
-  const host = `127.0.0.1:${listening.port}`
+  const port = options.via === "https" ? asHttpsPort : listening.port
+  const host = `127.0.0.1:${port}`
   const request = await signer.sign({
     method: options.method ?? "POST",
     protocol: "http:",
     hostname: "127.0.0.1",
-    port: listening.port,
+    port,
     path: "/",
     ...(options.query === undefined ? {} : { query: options.query }),
     headers: { host, ...headers },
     body
   })
   const query = options.query === undefined ? "" : `?${new URLSearchParams(options.query).toString()}`
-  return fetch(`${origin}/${query}`, {
+  return fetch(`http://${host}/${query}`, {
     method: request.method,
     headers: request.headers,
     ...(request.method === "GET" ? {} : { body })
@@ -114,7 +125,7 @@ const kmsHeaders = (op: string) => ({ "content-type": "application/x-amz-json-1.
 
 describe("Server", () => {
   it("routes a signed KMS request to the simulator and answers JSON 1.1", async () => {
-    const res = await signed("kms", '{"Description":"k"}', kmsHeaders("CreateKey"))
+    const res = await signed("kms", '{"Description":"k"}', kmsHeaders("CreateKey"), { via: "https" })
     expect(res.status).toBe(200)
     expect(res.headers.get("content-type")).toBe("application/x-amz-json-1.1")
     expect(res.headers.get("x-amzn-requestid")).toBe("req-1")
@@ -123,19 +134,31 @@ describe("Server", () => {
   })
 
   it("answers KMS protocol errors in JSON with their codes", async () => {
-    const bad = await signed("kms", "{not json", kmsHeaders("CreateKey"))
+    const bad = await signed("kms", "{not json", kmsHeaders("CreateKey"), { via: "https" })
     expect(bad.status).toBe(400)
     expect(await bad.json()).toMatchObject({ __type: "SerializationException" })
-    const unknown = await signed("kms", "{}", kmsHeaders("MakeCoffee"))
+    const unknown = await signed("kms", "{}", kmsHeaders("MakeCoffee"), { via: "https" })
     expect(await unknown.json()).toMatchObject({ __type: "UnknownOperationException" })
-    const missing = await signed("kms", "{}", kmsHeaders("DescribeKey"))
+    const missing = await signed("kms", "{}", kmsHeaders("DescribeKey"), { via: "https" })
     expect(await missing.json()).toMatchObject({ __type: "ValidationException" })
   })
 
   it("refuses a KMS request signed for another service, in JSON's own words", async () => {
-    const res = await signed("sns", "{}", kmsHeaders("ListKeys"))
+    const res = await signed("sns", "{}", kmsHeaders("ListKeys"), { via: "https" })
     expect(res.status).toBe(403)
     expect(await res.json()).toMatchObject({ __type: "InvalidSignatureException" })
+  })
+
+  it("refuses every KMS request on the plain-HTTP listener, before its signature or body is looked at", async () => {
+    for (const res of [
+      await signed("kms", '{"Description":"k"}', kmsHeaders("CreateKey")),
+      await signed("sns", "{not json", kmsHeaders("MakeCoffee")),
+      await fetch(origin, { method: "POST", headers: kmsHeaders("GenerateDataKey"), body: "{}" })
+    ]) {
+      expect(res.status).toBe(400)
+      expect(res.headers.get("content-type")).toBe("application/x-amz-json-1.1")
+      expect(await res.json()).toMatchObject({ __type: "AccessDeniedException", message: expect.stringContaining("HTTPS") })
+    }
   })
 
   it("hands a signed SNS request to the core with the caller and transport", async () => {

@@ -4,7 +4,8 @@
  * would the mail, the phone or the stream (`GET /_sealcast/outbox`, as LocalStack offers).
  *
  * Bounded: it keeps the most recent entries and counts everything, so a long run cannot exhaust
- * memory. Entries hold bodies in plaintext, in memory only; nothing here is written to disk.
+ * memory. Entries hold bodies in plaintext, in memory only; nothing here is written to disk, and the
+ * route answers only a SigV4-signed caller, with its own account's entries.
  *
  * @since 0.1.0
  */
@@ -50,8 +51,11 @@ export interface OutboxSnapshot {
 export interface Outbox {
   readonly put: (entry: OutboxEntry) => void
   readonly snapshot: () => OutboxSnapshot
-  /** The answer to `GET /_sealcast/outbox`. */
-  readonly response: () => { readonly status: number; readonly contentType: string; readonly body: string }
+  /**
+   * The answer to `GET /_sealcast/outbox` for a caller of `accountId`: the entries of its own
+   * topics (they hold bodies and subscription tokens in plaintext); the counts are across accounts.
+   */
+  readonly response: (accountId: string) => { readonly status: number; readonly contentType: string; readonly body: string }
 }
 
 /** Enough for any test's assertions, small enough to stay cheap. */
@@ -88,6 +92,11 @@ export const make = (capacity: number = DEFAULT_CAPACITY): Outbox => {
       }
     },
     snapshot,
-    response: () => ({ status: 200, contentType: "application/json", body: JSON.stringify(snapshot()) })
+    response: (accountId) => {
+      const all = snapshot()
+      // A topic ARN is `arn:partition:sns:region:account:name`.
+      const own = all.entries.filter((e) => e.topicArn.split(":")[4] === accountId)
+      return { status: 200, contentType: "application/json", body: JSON.stringify({ ...all, entries: own }) }
+    }
   }
 }

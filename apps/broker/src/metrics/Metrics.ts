@@ -8,6 +8,7 @@
  * key and operation, which the KMS reports and `render` is handed.
  *
  * docs/SEMANTICS.md §1.4: per-topic metrics are not encrypted, and nothing here holds a message body.
+ * Resource names are shown only to a signed scrape, and only its own account's (`View`).
  *
  * @since 0.1.0
  */
@@ -106,8 +107,52 @@ class Counter {
 
 const header = (f: Family): Array<string> => [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`]
 
-const samples = (name: string, counter: Counter): Array<string> =>
-  [...counter.values.values()].map(({ labels, value }) => `${name}${labelText(labels)} ${value}`)
+/**
+ * Which figures a scrape may see. Resource names (topic, subscription and key ARNs) say what an
+ * account holds, so an unauthenticated scrape sees only the totals across them (`Totals`); a
+ * SigV4-signed one sees its own account's resources one by one (`Account`); `Everything` is for the
+ * broker's own tests.
+ *
+ * @category models
+ */
+export type View =
+  | { readonly _tag: "Totals" }
+  | { readonly _tag: "Account"; readonly accountId: string }
+  | { readonly _tag: "Everything" }
+
+/** @category constructors */
+export const totals: View = { _tag: "Totals" }
+/** @category constructors */
+export const everything: View = { _tag: "Everything" }
+/** @category constructors */
+export const account = (accountId: string): View => ({ _tag: "Account", accountId })
+
+/** The labels that name a resource; each value is an ARN. */
+const RESOURCE_LABELS: ReadonlySet<string> = new Set(["topic_arn", "subscription_arn", "key_arn"])
+
+/** The account field of an ARN (`arn:partition:service:region:account:resource`). */
+const accountOfArn = (arn: string): string | undefined => arn.split(":")[4]
+
+type Entry = { readonly labels: ReadonlyArray<readonly [string, string]>; readonly value: number }
+
+const visible = (counter: Counter, view: View): ReadonlyArray<Entry> => {
+  const entries = [...counter.values.values()]
+  switch (view._tag) {
+    case "Everything":
+      return entries
+    case "Account":
+      return entries.filter(({ labels }) => labels.every(([k, v]) => !RESOURCE_LABELS.has(k) || accountOfArn(v) === view.accountId))
+    case "Totals": {
+      // Summed over the resource labels, keyed by what remains (protocol, operation), as in `Counter`.
+      const summed = new Counter()
+      for (const { labels, value } of entries) summed.add(labels.filter(([k]) => !RESOURCE_LABELS.has(k)), value)
+      return [...summed.values.values()]
+    }
+  }
+}
+
+const samples = (name: string, counter: Counter, view: View): Array<string> =>
+  visible(counter, view).map(({ labels, value }) => `${name}${labelText(labels)} ${value}`)
 
 /**
  * @category models
@@ -120,8 +165,8 @@ export interface Metrics {
   readonly dropped: (topicArn: string, protocol: string) => void
   /** An attempt for this subscription was held back: the message's sealed body did not open. */
   readonly sealedBodyRefused: (topicArn: string, subscriptionArn: string) => void
-  /** The exposition text, with the KMS's counts as they are now. */
-  readonly render: (kmsCounts: ReadonlyArray<KmsCount>) => string
+  /** The exposition text, with the KMS's counts as they are now, as `view` may see it. */
+  readonly render: (kmsCounts: ReadonlyArray<KmsCount>, view: View) => string
 }
 
 /**
@@ -159,27 +204,27 @@ export const make = (): Metrics => {
     failed: (topicArn, protocol) => failed.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     dropped: (topicArn, protocol) => dropped.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     sealedBodyRefused: (topicArn, subscriptionArn) => sealedBodyRefused.add([["topic_arn", topicArn], ["subscription_arn", subscriptionArn]], 1),
-    render: (kmsCounts) => {
+    render: (kmsCounts, view) => {
       const kms = new Counter()
       for (const c of kmsCounts) kms.add([["key_arn", c.keyArn], ["operation", c.operation]], c.count)
       const lines = [
         ...header(PUBLISHED),
-        ...samples(PUBLISHED.name, published),
+        ...samples(PUBLISHED.name, published, view),
         // A summary without quantiles: its sum and count (exposition format 0.0.4, "Histograms and summaries").
         ...header(PUBLISH_SIZE),
-        ...samples(`${PUBLISH_SIZE.name}_sum`, sizeSum),
-        ...samples(`${PUBLISH_SIZE.name}_count`, published),
+        ...samples(`${PUBLISH_SIZE.name}_sum`, sizeSum, view),
+        ...samples(`${PUBLISH_SIZE.name}_count`, published, view),
         ...header(DELIVERED),
-        ...samples(DELIVERED.name, delivered),
+        ...samples(DELIVERED.name, delivered, view),
         ...header(FAILED),
-        ...samples(FAILED.name, failed),
+        ...samples(FAILED.name, failed, view),
         ...header(DROPPED),
-        ...samples(DROPPED.name, dropped),
+        ...samples(DROPPED.name, dropped, view),
         ...header(SEALED_BODY_REFUSED),
-        ...samples(SEALED_BODY_REFUSED.name, sealedBodyRefused),
-        ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v])]),
+        ...samples(SEALED_BODY_REFUSED.name, sealedBodyRefused, view),
+        ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v], view)]),
         ...header(KMS_REQUESTS),
-        ...samples(KMS_REQUESTS.name, kms)
+        ...samples(KMS_REQUESTS.name, kms, view)
       ]
       return `${lines.join("\n")}\n`
     }

@@ -145,8 +145,8 @@ describe("Dispatcher", () => {
         expect(delivery.body.startsWith(`{\n  "Type" : "Notification",\n  "MessageId" : "${published.messageId}",\n`)).toBe(true)
         yield* Effect.promise(() => validateWithAwsValidator(certHost.host, notification))
 
-        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="http"} 1`))
-        expect(metrics.render([])).toContain(`sealcast_sns_messages_published_total{topic_arn="${topicArn}"} 1`)
+        yield* eventually(() => metrics.render([], Metrics.everything).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="http"} 1`))
+        expect(metrics.render([], Metrics.everything)).toContain(`sealcast_sns_messages_published_total{topic_arn="${topicArn}"} 1`)
       })
     ))
 
@@ -232,10 +232,10 @@ describe("Dispatcher", () => {
         yield* confirmFromEndpoint(sns, endpoint.received)
         yield* sns.publish(publishInput(topicArn, "nobody home"), ctx)
         const notifications = () => endpoint.received.filter((r) => r.headers["x-amz-sns-message-type"] === "Notification")
-        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_dropped_total{topic_arn="${topicArn}",protocol="http"} 1`))
+        yield* eventually(() => metrics.render([], Metrics.everything).includes(`sealcast_sns_notifications_dropped_total{topic_arn="${topicArn}",protocol="http"} 1`))
         // Dropped: nothing of it is pending, so nothing more can be sent.
         expect(yield* store.pendingCount).toBe(0)
-        expect(metrics.render([])).toContain(`sealcast_sns_notifications_failed_total{topic_arn="${topicArn}",protocol="http"} 3`)
+        expect(metrics.render([], Metrics.everything)).toContain(`sealcast_sns_notifications_failed_total{topic_arn="${topicArn}",protocol="http"} 3`)
         const at = notifications().map((r) => r.at)
         expect(at.length).toBe(3)
         // The retry's delay is a lower bound (it is due no sooner), which a slow machine only lengthens.
@@ -511,7 +511,7 @@ describe("Dispatcher", () => {
         expect(record.Sns.UnsubscribeUrl).toContain("Action=Unsubscribe")
         // AWS's validator reads Lambda's spellings too; the signature covers the same fields.
         yield* Effect.promise(() => validateWithAwsValidator(certHost.host, { ...record.Sns }))
-        yield* eventually(() => metrics.render([]).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="lambda"} 1`))
+        yield* eventually(() => metrics.render([], Metrics.everything).includes(`sealcast_sns_notifications_delivered_total{topic_arn="${topicArn}",protocol="lambda"} 1`))
       })
     ))
 
@@ -541,7 +541,7 @@ describe("Dispatcher", () => {
         expect(envelope["Message"]).toBe("plain words")
         expect(envelope["MessageId"]).toBe(messageId)
         yield* Effect.promise(() => validateWithAwsValidator(certHost.host, envelope))
-        const response = outbox.response()
+        const response = outbox.response("000000000000")
         expect(response.status).toBe(200)
         expect(response.contentType).toBe("application/json")
         expect(JSON.parse(response.body).counts).toEqual({ email: 2, "email-json": 2, sms: 1 })
@@ -582,7 +582,7 @@ describe("Dispatcher", () => {
       const { messageId } = yield* sns.publish(publishInput(topicArn, "the vault code is 1234"), ctx)
       // Lambda's policy retries three times at once: four refusals, one log line.
       const refusals = `sealcast_sns_sealed_body_refusals_total{topic_arn="${topicArn}",subscription_arn="${subscriptionArn}"}`
-      yield* eventually(() => metrics.render([]).includes(`${refusals} 4`))
+      yield* eventually(() => metrics.render([], Metrics.everything).includes(`${refusals} 4`))
       const logged = lines.filter((l) => l.message.includes("sealed message body could not be opened"))
       expect(logged).toEqual([
         {

@@ -23,6 +23,16 @@ describe("Outbox", () => {
     expect(snapshot.total).toBe(5)
     expect(snapshot.evicted).toBe(2)
     expect(snapshot.counts).toEqual({ sms: 3, email: 2 })
-    expect(JSON.parse(outbox.response().body)).toEqual(snapshot)
+    expect(JSON.parse(outbox.response("000000000000").body)).toEqual(snapshot)
+  })
+
+  it("answers a caller only the entries of its own account's topics", () => {
+    const outbox = Outbox.make()
+    outbox.put(entry(1))
+    outbox.put({ ...entry(2), topicArn: "arn:aws:sns:us-east-1:111111111111:t" })
+    const mine = JSON.parse(outbox.response("111111111111").body) as Outbox.OutboxSnapshot
+    expect(mine.entries.map((e) => e.messageId)).toEqual(["2"])
+    expect(mine.total).toBe(2)
+    expect(JSON.parse(outbox.response("222222222222").body).entries).toEqual([])
   })
 })

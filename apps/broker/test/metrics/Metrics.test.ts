@@ -31,7 +31,7 @@ describe("Metrics", () => {
     metrics.delivered(topic, "https")
     metrics.failed(topic, "lambda")
     metrics.dropped(topic, "lambda")
-    const text = metrics.render([{ keyArn: "arn:aws:kms:us-east-1:000000000000:key/k", operation: "Decrypt", count: 7 }])
+    const text = metrics.render([{ keyArn: "arn:aws:kms:us-east-1:000000000000:key/k", operation: "Decrypt", count: 7 }], Metrics.everything)
     const lines = text.split("\n")
     expect(text.endsWith("\n")).toBe(true)
     expect(lines).toContain(`sealcast_sns_messages_published_total{topic_arn="${topic}"} 2`)
@@ -53,10 +53,37 @@ describe("Metrics", () => {
     expect(lines.filter((l) => l.startsWith("# HELP ")).length).toBe(declared.size)
   })
 
+  it("shows resource names only to their own account; without one, the totals across them", () => {
+    const metrics = Metrics.make()
+    const other = "arn:aws:sns:us-east-1:111111111111:secret-plans"
+    metrics.delivered(topic, "https")
+    metrics.delivered(other, "https")
+    metrics.delivered(other, "sqs")
+    metrics.sealedBodyRefused(topic, `${topic}:0b1c`)
+    metrics.sealedBodyRefused(other, `${other}:9f2e`)
+    const kms = [
+      { keyArn: "arn:aws:kms:us-east-1:000000000000:key/k", operation: "Decrypt", count: 7 },
+      { keyArn: "arn:aws:kms:us-east-1:111111111111:key/q", operation: "Decrypt", count: 2 }
+    ]
+    const totals = metrics.render(kms, Metrics.totals)
+    expect(totals).not.toMatch(/arn:|topic_arn|key_arn/)
+    expect(totals.split("\n")).toEqual(expect.arrayContaining([
+      'sealcast_sns_notifications_delivered_total{protocol="https"} 2',
+      'sealcast_sns_notifications_delivered_total{protocol="sqs"} 1',
+      'sealcast_kms_requests_total{operation="Decrypt"} 9',
+      "sealcast_sns_sealed_body_refusals_total 2"
+    ]))
+    const mine = metrics.render(kms, Metrics.account("000000000000"))
+    expect(mine).toContain(`sealcast_sns_notifications_delivered_total{topic_arn="${topic}",protocol="https"} 1`)
+    expect(mine).toContain('sealcast_kms_requests_total{key_arn="arn:aws:kms:us-east-1:000000000000:key/k",operation="Decrypt"} 7')
+    expect(mine).toContain(`sealcast_sns_sealed_body_refusals_total{topic_arn="${topic}",subscription_arn="${topic}:0b1c"} 1`)
+    expect(mine).not.toContain("111111111111")
+  })
+
   it("escapes label values as the exposition format requires", () => {
     expect(Metrics.escapeLabelValue('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd')
     const metrics = Metrics.make()
     metrics.delivered('odd"topic\\', "http")
-    expect(metrics.render([])).toContain('sealcast_sns_notifications_delivered_total{topic_arn="odd\\"topic\\\\",protocol="http"} 1')
+    expect(metrics.render([], Metrics.everything)).toContain('sealcast_sns_notifications_delivered_total{topic_arn="odd\\"topic\\\\",protocol="http"} 1')
   })
 })

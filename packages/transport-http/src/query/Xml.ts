@@ -37,7 +37,7 @@ export class UnrepresentableCharacter extends Data.TaggedError("UnrepresentableC
 const unrepresentable = (codePoint: number) =>
   new UnrepresentableCharacter({
     codePoint,
-    message: `The response would hold U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}, which XML 1.0 cannot carry.`
+    message: `The response would hold ${codePointName(codePoint)}, which XML 1.0 cannot carry.`
   })
 
 /**
@@ -91,6 +91,30 @@ const isXmlChar = (cp: number): boolean =>
   (cp >= 0x20 && cp <= 0xd7ff) ||
   (cp >= 0xe000 && cp <= 0xfffd) ||
   (cp >= 0x10000 && cp <= 0x10ffff)
+
+/**
+ * What XML 1.0 §2.2 [2] leaves out: the C0 controls but TAB, LF and CR, the surrogates (with the `u`
+ * flag a pair is one astral character, so only a lone surrogate matches), and U+FFFE/U+FFFF.
+ */
+const OUTSIDE_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/u
+
+/**
+ * The first code point of `text` that XML 1.0 cannot carry, or undefined when every one can: what
+ * the request edge refuses, so nothing is stored that no answer could hold.
+ *
+ * @category encoding
+ */
+export const firstUnrepresentable = (text: string): number | undefined => {
+  const found = OUTSIDE_XML_CHAR.exec(text)
+  return found === null ? undefined : found[0].codePointAt(0)
+}
+
+/**
+ * `U+FFFF` for a code point, as messages name characters.
+ *
+ * @category encoding
+ */
+export const codePointName = (codePoint: number): string => `U+${codePoint.toString(16).toUpperCase().padStart(4, "0")}`
 
 /**
  * Anything `escapeText` would write differently or refuse: the five markup characters, TAB, LF, CR,

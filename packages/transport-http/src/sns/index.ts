@@ -6,10 +6,10 @@
  *
  * @since 0.1.0
  */
-import type { RequestContext, Sns } from "@sealcast/core"
+import { Errors, type RequestContext, type Sns } from "@sealcast/core"
 import { Effect, Either } from "effect"
 import { describeError, type ErrorTag } from "../ErrorTable.js"
-import { InvalidAction, MissingAction } from "../query/Errors.js"
+import { InvalidAction, type MalformedQueryString, MissingAction } from "../query/Errors.js"
 import * as Form from "../query/Form.js"
 import { InternalFailure } from "../EdgeErrors.js"
 import type { Response } from "../HttpResponse.js"
@@ -103,6 +103,26 @@ const actionOf = (form: Form.Form): Either.Either<AnySnsAction, MissingAction | 
 }
 
 /**
+ * Every value of the request, checked once here rather than per action or member: a character XML
+ * 1.0 cannot carry (XML 1.0 §2.2, production [2] `Char`) could be stored, but never answered, so
+ * every later read of the resource would fail. Refused as SNS refuses any value it does not accept,
+ * `InvalidParameter` naming the parameter as it came on the wire (SNS API reference, Common Errors
+ * of each action: "InvalidParameter: Indicates that a request parameter does not comply with the
+ * associated constraints").
+ */
+const unrepresentableParameter = (form: Form.Form): Errors.InvalidParameter | undefined => {
+  for (const [name, value] of form) {
+    const codePoint = Xml.firstUnrepresentable(value)
+    if (codePoint !== undefined) {
+      return new Errors.InvalidParameter({
+        message: `Invalid parameter: ${name} Reason: ${Xml.codePointName(codePoint)} is not a character XML 1.0 allows (XML 1.0 section 2.2, Char).`
+      })
+    }
+  }
+  return undefined
+}
+
+/**
  * Runs one request. `ctx` is the verified caller, or undefined for an unsigned request (then only
  * ConfirmSubscription and Unsubscribe may proceed). Never fails: every error, and every defect, is an
  * answer.
@@ -118,7 +138,13 @@ export const dispatch = (
   // Reading the action and the tree is pure: plain Either steps, then the one effectful call, whose
   // failure or success becomes the answer in one step.
   Effect.suspend(() => {
-    const request = Either.flatMap(actionOf(form), (action) => Either.map(Form.toTree(form), (tree) => ({ action, tree })))
+    const request = Either.flatMap(
+      actionOf(form),
+      (action): Either.Either<{ action: AnySnsAction; tree: Form.TreeNode }, Errors.InvalidParameter | MalformedQueryString> => {
+        const refused = unrepresentableParameter(form)
+        return refused !== undefined ? Either.left(refused) : Either.map(Form.toTree(form), (tree) => ({ action, tree }))
+      }
+    )
     if (Either.isLeft(request)) return Effect.succeed(errorResponse(request.left, requestId))
     const { action, tree } = request.right
     // Once the service has begun an action it finishes it, whether or not the client waits: a change

@@ -35,6 +35,18 @@ describe("Xml.escapeText", () => {
     )
   })
 
+  it("firstUnrepresentable finds exactly what escapeText refuses, and names the same code point", () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        const refused = Either.getLeft(Xml.escapeText(s))
+        expect(Xml.firstUnrepresentable(s)).toBe(refused._tag === "Some" ? refused.value.codePoint : undefined)
+      }),
+      { numRuns: 2000 }
+    )
+    expect(Xml.firstUnrepresentable("ok😀\uD83D")).toBe(0xd83d)
+    expect(Xml.firstUnrepresentable("\uDE00")).toBe(0xde00)
+  })
+
   it("keeps surrogate pairs whole and escapes the markup characters", () => {
     expect(Xml.escapeText("😀<&>\"'\t\r\n")).toEqual(Either.right("😀&lt;&amp;&gt;&quot;&apos;&#x9;&#xD;&#xA;"))
     expect(Either.getLeft(Xml.escapeText("a\u0001b"))).toMatchObject({ _tag: "Some", value: { codePoint: 1 } })

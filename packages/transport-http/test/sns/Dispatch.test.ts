@@ -157,6 +157,28 @@ describe("dispatch errors", () => {
     expect(unsubscribed.contexts).toEqual([undefined])
   })
 
+  it("a value XML 1.0 cannot carry, in any parameter of any action, is InvalidParameter naming it, before the core runs", () => {
+    const cases: ReadonlyArray<readonly [string, string, string]> = [
+      ["Action=SetTopicAttributes&TopicArn=t&AttributeName=DisplayName&AttributeValue=a%EF%BF%BF", "AttributeValue", "U+FFFF"],
+      ["Action=TagResource&ResourceArn=r&Tags.member.1.Key=k&Tags.member.1.Value=%00", "Tags.member.1.Value", "U+0000"],
+      ["Action=Subscribe&TopicArn=t&Protocol=sqs&Endpoint=q&Attributes.entry.1.key=RawMessageDelivery%0B&Attributes.entry.1.value=true", "Attributes.entry.1.key", "U+000B"],
+      ["Action=Publish&TopicArn=t&Message=%EF%BF%BE", "Message", "U+FFFE"],
+      ["Action=CreateTopic&Name=%1F", "Name", "U+001F"]
+    ]
+    for (const [body, parameter, codePoint] of cases) {
+      const { response, calls } = run(body)
+      expect(errorOf(response)).toEqual({
+        status: 400,
+        type: "Sender",
+        code: "InvalidParameter",
+        message: `Invalid parameter: ${parameter} Reason: ${codePoint} is not a character XML 1.0 allows (XML 1.0 section 2.2, Char).`
+      })
+      expect(calls).toEqual([])
+    }
+    // TAB, LF, CR and a surrogate pair (U+1F600) are characters XML carries.
+    expect(run("Action=Publish&TopicArn=t&Message=a%09b%0Ac%0D%F0%9F%98%80", { publish: { messageId: "m", sequenceNumber: undefined } }).response.status).toBe(200)
+  })
+
   it("a stored text XML cannot carry is an InternalFailure, not a broken document", () => {
     const { response } = run("Action=GetTopicAttributes&TopicArn=t", { getTopicAttributes: { DisplayName: "a\u0001b" } })
     expect(errorOf(response)).toMatchObject({ status: 500, type: "Receiver", code: "InternalFailure" })
