@@ -107,7 +107,6 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   InvalidClientTokenId: sender("InvalidClientTokenId", 403, "UnrecognizedClientException"),
   SignatureDoesNotMatch: sender("SignatureDoesNotMatch", 403, "InvalidSignatureException"),
   RequestExpired: sender("RequestExpired", 403, "InvalidSignatureException"),
-  XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400, "InvalidSignatureException"),
 
   // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, SEMANTICS.md §5).
   NotFoundException: sender("NotFoundException", 400),
