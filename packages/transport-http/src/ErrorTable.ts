@@ -77,8 +77,6 @@ export const errorTable: { readonly [T in Tag]: ErrorRow } = {
   KMSAccessDenied: sender("KMSAccessDenied", 400),
   KMSThrottling: sender("KMSThrottling", 400),
   KMSOptInRequired: sender("KMSOptInRequired", 403),
-  // Not in the SNS model: the core's name for KMS's InvalidKeyUsageException, a sender fault like its siblings.
-  KMSInvalidKeyUsage: sender("KMSInvalidKeyUsage", 400),
   TagLimitExceeded: sender("TagLimitExceeded", 400),
   TopicLimitExceeded: sender("TopicLimitExceeded", 403),
   SubscriptionLimitExceeded: sender("SubscriptionLimitExceeded", 403),
