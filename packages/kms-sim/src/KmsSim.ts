@@ -145,6 +145,27 @@ const CROSS_ACCOUNT = new Set([
   "GetKeyRotationStatus"
 ])
 
+/**
+ * Operations whose `KeyId` the KMS API Reference documents as "key ID or key ARN" only: they act on
+ * the key itself, and an alias name or alias ARN is refused as an invalid key id, as KMS refuses it.
+ * The others (DescribeKey and the cryptographic operations) also take "alias name, or alias ARN".
+ */
+const KEY_ID_OR_ARN_ONLY = new Set([
+  "EnableKey",
+  "DisableKey",
+  "ScheduleKeyDeletion",
+  "CancelKeyDeletion",
+  "EnableKeyRotation",
+  "DisableKeyRotation",
+  "GetKeyRotationStatus",
+  "RotateKeyOnDemand",
+  "TagResource",
+  "UntagResource",
+  "ListResourceTags",
+  "GetKeyPolicy",
+  "PutKeyPolicy"
+])
+
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 const MATERIAL_BYTES = 32
 const dryRun = () =>
@@ -381,6 +402,9 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
     const locate = (tx: Tx, keyIdText: string, operation: string, caller: KmsCaller, context?: EncryptionContext) =>
       Effect.gen(function* () {
         const ref = yield* Identifiers.parseKeyRef(keyIdText)
+        if ((ref._tag === "AliasName" || ref._tag === "AliasArn") && KEY_ID_OR_ARN_ONLY.has(operation)) {
+          return yield* Errors.invalidKeyId(keyIdText)
+        }
         const alias = Identifiers.aliasOf(ref, region, caller.accountId)
         if (
           alias !== undefined && alias.aliasName === Identifiers.SNS_MANAGED_ALIAS && alias.accountId === caller.accountId &&
@@ -832,9 +856,14 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
         transact((tx) =>
           Effect.gen(function* () {
             const own = [...tx.state.aliases.values()].filter((a) => a.accountId === caller.accountId)
-            const target = request.KeyId === undefined
+            // ListAliases API, KeyId: "Specify the key ID or key ARN of the KMS key."
+            const targetRef = request.KeyId === undefined ? undefined : yield* Identifiers.parseKeyRef(request.KeyId)
+            if (targetRef !== undefined && (targetRef._tag === "AliasName" || targetRef._tag === "AliasArn")) {
+              return yield* Errors.invalidKeyId(request.KeyId!)
+            }
+            const target = targetRef === undefined
               ? undefined
-              : yield* Identifiers.resolve(tx.state, yield* Identifiers.parseKeyRef(request.KeyId), region, caller.accountId, false)
+              : yield* Identifiers.resolve(tx.state, targetRef, region, caller.accountId, false)
             const aliases = target === undefined ? own : own.filter((a) => a.targetKeyId === target.keyId)
             const { page, nextMarker, truncated } = yield* paginate(aliases, request.Limit, request.Marker)
             return {
