@@ -7,6 +7,7 @@ import {
   GetSubscriptionAttributesCommand,
   GetTopicAttributesCommand,
   InvalidParameterException,
+  PublishBatchCommand,
   SetTopicAttributesCommand,
   SubscribeCommand,
   TagResourceCommand
@@ -59,5 +60,36 @@ describe("boolean attributes take true and false in any letter case", () => {
     )
     const attributes = (await live.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn }))).Attributes!
     expect(attributes["RawMessageDelivery"]).toBe("true")
+  })
+})
+
+describe("PublishBatch: whole-request versus per-entry errors", () => {
+  it("on a FIFO topic an entry without MessageGroupId refuses the whole request; a bad attribute fails its entry alone", async () => {
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "batch-rules.fifo", Attributes: { FifoTopic: "true" } }))
+    const noGroup = await rejection(live.sns.send(new PublishBatchCommand({
+      TopicArn,
+      PublishBatchRequestEntries: [
+        { Id: "a", Message: "one", MessageGroupId: "g", MessageDeduplicationId: "1" },
+        { Id: "b", Message: "two", MessageDeduplicationId: "2" }
+      ]
+    })))
+    expect(noGroup).toBeInstanceOf(InvalidParameterException)
+    expect((noGroup as Error).message).toBe("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+    const noDedup = await rejection(live.sns.send(new PublishBatchCommand({
+      TopicArn,
+      PublishBatchRequestEntries: [{ Id: "a", Message: "one", MessageGroupId: "g" }]
+    })))
+    expect((noDedup as Error).message).toBe(
+      "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+    const mixed = await live.sns.send(new PublishBatchCommand({
+      TopicArn,
+      PublishBatchRequestEntries: [
+        { Id: "a", Message: "one", MessageGroupId: "g", MessageDeduplicationId: "1" },
+        { Id: "b", Message: "two", MessageGroupId: "g", MessageDeduplicationId: "2", MessageAttributes: { n: { DataType: "Number", StringValue: "twelve" } } }
+      ]
+    }))
+    expect(mixed.Successful?.map((s) => s.Id)).toEqual(["a"])
+    expect(mixed.Failed?.map((f) => [f.Id, f.SenderFault])).toEqual([["b", true]])
   })
 })

@@ -217,6 +217,21 @@ describe("messages", () => {
     expect(check("t", { dataType: "Blob", stringValue: "x" })).toBe("ParameterValueInvalid")
   })
 
+  it("PublishBatch on a FIFO topic: a missing MessageGroupId or MessageDeduplicationId refuses the whole request", () => {
+    const entry = (over: Partial<Publish.BatchEntryInput>): Publish.BatchEntryInput => ({ id: "e", ...message({}), ...over })
+    const ok = entry({ messageGroupId: "g", messageDeduplicationId: "d" })
+    expect(Publish.validateBatchForTopic(fifo, [ok, { ...ok, id: "f" }])).toEqual(Either.void)
+    const noGroup = Publish.validateBatchForTopic(fifo, [ok, entry({ id: "f", messageDeduplicationId: "d" })])
+    expect(Either.isLeft(noGroup) && noGroup.left.message).toBe("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+    const noDedup = Publish.validateBatchForTopic(fifo, [ok, entry({ id: "f", messageGroupId: "g" })])
+    expect(Either.isLeft(noDedup) && noDedup.left.message).toBe(
+      "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+    const cbd = Either.getOrThrow(Topic.setAttribute(fifo, "ContentBasedDeduplication", "true"))
+    expect(Publish.validateBatchForTopic(cbd, [entry({ messageGroupId: "g" })])).toEqual(Either.void)
+    expect(Publish.validateBatchForTopic(standard, [entry({})])).toEqual(Either.void)
+  })
+
   it("applies the FIFO rules", () => {
     const need = Publish.validateMessage(fifo, message({}))
     expect(Either.isLeft(need) && need.left.message).toBe("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
