@@ -1,6 +1,6 @@
 /**
  * KMS answers as AWS gives them, through the unmodified SDK v3: identifier rules (which operations
- * take aliases) and the characters an alias name may hold.
+ * take aliases), the characters an alias name may hold, UpdateKeyDescription and ListKeyPolicies.
  */
 import {
   CreateAliasCommand,
@@ -8,7 +8,9 @@ import {
   DescribeKeyCommand,
   EnableKeyRotationCommand,
   GetKeyRotationStatusCommand,
-  NotFoundException
+  ListKeyPoliciesCommand,
+  NotFoundException,
+  UpdateKeyDescriptionCommand
 } from "@aws-sdk/client-kms"
 import { describe, expect, it } from "vitest"
 import { useBroker } from "./support/Fixture.js"
@@ -36,5 +38,15 @@ describe("KMS identifier rules", () => {
     // The KMS model declares no ValidationException shape: the SDK raises a generic service error by that name.
     expect((refused as Error).name).toBe("ValidationException")
     expect((refused as Error).message).toBe("alias/a:b contains invalid characters for an alias")
+  })
+})
+
+describe("UpdateKeyDescription and ListKeyPolicies", () => {
+  it("the new description is what DescribeKey answers; the one policy is default", async () => {
+    const key = (await live.kms.send(new CreateKeyCommand({ Description: "first" }))).KeyMetadata!
+    await live.kms.send(new UpdateKeyDescriptionCommand({ KeyId: key.Arn, Description: "second" }))
+    expect((await live.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!.Description).toBe("second")
+    const policies = await live.kms.send(new ListKeyPoliciesCommand({ KeyId: key.KeyId }))
+    expect([policies.PolicyNames, policies.Truncated]).toEqual([["default"], false])
   })
 })

@@ -89,6 +89,8 @@ export interface KmsSimService {
   readonly tagResource: Op<typeof Schemas.TagResourceRequest, typeof Schemas.TagResourceResponse>
   readonly untagResource: Op<typeof Schemas.UntagResourceRequest, typeof Schemas.UntagResourceResponse>
   readonly listResourceTags: Op<typeof Schemas.ListResourceTagsRequest, typeof Schemas.ListResourceTagsResponse>
+  readonly updateKeyDescription: Op<typeof Schemas.UpdateKeyDescriptionRequest, typeof Schemas.UpdateKeyDescriptionResponse>
+  readonly listKeyPolicies: Op<typeof Schemas.ListKeyPoliciesRequest, typeof Schemas.ListKeyPoliciesResponse>
   readonly getKeyPolicy: Op<typeof Schemas.GetKeyPolicyRequest, typeof Schemas.GetKeyPolicyResponse>
   readonly putKeyPolicy: Op<typeof Schemas.PutKeyPolicyRequest, typeof Schemas.PutKeyPolicyResponse>
   readonly createAlias: Op<typeof Schemas.CreateAliasRequest, typeof Schemas.CreateAliasResponse>
@@ -163,7 +165,9 @@ const KEY_ID_OR_ARN_ONLY = new Set([
   "UntagResource",
   "ListResourceTags",
   "GetKeyPolicy",
-  "PutKeyPolicy"
+  "PutKeyPolicy",
+  "ListKeyPolicies",
+  "UpdateKeyDescription"
 ])
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
@@ -781,6 +785,21 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
         onKey("ListResourceTags", request.KeyId, caller, (_, key) =>
           Effect.map(paginate(key.tags, request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
             Tags: page,
+            ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+            Truncated: truncated
+          }))
+        ),
+
+      // UpdateKeyDescription API: a key pending deletion is in no state to change (KMSInvalidState).
+      updateKeyDescription: (request, caller) =>
+        onKey("UpdateKeyDescription", request.KeyId, caller, (tx, key) =>
+          Effect.as(transition(tx, Either.map(Key.checkNotPendingDeletion(key), (k) => ({ ...k, description: request.Description }))), {})
+        ),
+
+      listKeyPolicies: (request, caller) =>
+        onKey("ListKeyPolicies", request.KeyId, caller, () =>
+          Effect.map(paginate(["default"], request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
+            PolicyNames: page,
             ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
             Truncated: truncated
           }))

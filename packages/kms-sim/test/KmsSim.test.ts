@@ -321,6 +321,8 @@ describe("KmsSim identifier rules", () => {
           kms.untagResource({ KeyId: id, TagKeys: ["a"] }, caller),
           kms.listResourceTags({ KeyId: id }, caller),
           kms.getKeyPolicy({ KeyId: id }, caller),
+          kms.listKeyPolicies({ KeyId: id }, caller),
+          kms.updateKeyDescription({ KeyId: id, Description: "d" }, caller),
           kms.listAliases({ KeyId: id }, caller)
         ]
         for (const call of calls) {
@@ -332,6 +334,22 @@ describe("KmsSim identifier rules", () => {
       }
       expect((yield* kms.getKeyRotationStatus({ KeyId: key.Arn }, caller)).KeyRotationEnabled).toBe(false)
       expect(yield* outcome(kms.describeKey({ KeyId: key.KeyId }, caller))).toBe("ok")
+    }).pipe(Effect.provide(kmsLayer())))
+})
+
+describe("KmsSim UpdateKeyDescription and ListKeyPolicies", () => {
+  it.effect("UpdateKeyDescription replaces the description, not of a key pending deletion; ListKeyPolicies names default", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = yield* newKey("first")
+      yield* kms.updateKeyDescription({ KeyId: key.KeyId, Description: "second" }, caller)
+      expect((yield* kms.describeKey({ KeyId: key.Arn }, caller)).KeyMetadata.Description).toBe("second")
+      yield* kms.updateKeyDescription({ KeyId: key.Arn, Description: "" }, caller)
+      expect((yield* kms.describeKey({ KeyId: key.KeyId }, caller)).KeyMetadata.Description).toBe("")
+      expect(yield* kms.listKeyPolicies({ KeyId: key.KeyId }, caller)).toEqual({ PolicyNames: ["default"], Truncated: false })
+      expect(yield* outcome(kms.listKeyPolicies({ KeyId: key.KeyId }, outsider))).toBe("NotFoundException")
+      yield* kms.scheduleKeyDeletion({ KeyId: key.KeyId }, caller)
+      expect(yield* outcome(kms.updateKeyDescription({ KeyId: key.KeyId, Description: "late" }, caller))).toBe("KMSInvalidStateException")
     }).pipe(Effect.provide(kmsLayer())))
 })
 
