@@ -1,6 +1,7 @@
 /**
  * KMS answers as AWS gives them, through the unmodified SDK v3: identifier rules (which operations
- * take aliases), the characters an alias name may hold, UpdateKeyDescription and ListKeyPolicies.
+ * take aliases), the characters an alias name may hold, UpdateKeyDescription, ListKeyPolicies and
+ * ListKeyRotations.
  */
 import {
   CreateAliasCommand,
@@ -9,6 +10,8 @@ import {
   EnableKeyRotationCommand,
   GetKeyRotationStatusCommand,
   ListKeyPoliciesCommand,
+  ListKeyRotationsCommand,
+  RotateKeyOnDemandCommand,
   NotFoundException,
   UpdateKeyDescriptionCommand
 } from "@aws-sdk/client-kms"
@@ -41,12 +44,22 @@ describe("KMS identifier rules", () => {
   })
 })
 
-describe("UpdateKeyDescription and ListKeyPolicies", () => {
+describe("UpdateKeyDescription, ListKeyPolicies, ListKeyRotations", () => {
   it("the new description is what DescribeKey answers; the one policy is default", async () => {
     const key = (await live.kms.send(new CreateKeyCommand({ Description: "first" }))).KeyMetadata!
     await live.kms.send(new UpdateKeyDescriptionCommand({ KeyId: key.Arn, Description: "second" }))
     expect((await live.kms.send(new DescribeKeyCommand({ KeyId: key.KeyId }))).KeyMetadata!.Description).toBe("second")
     const policies = await live.kms.send(new ListKeyPoliciesCommand({ KeyId: key.KeyId }))
     expect([policies.PolicyNames, policies.Truncated]).toEqual([["default"], false])
+  })
+
+  it("RotateKeyOnDemand shows in ListKeyRotations as ON_DEMAND, dated", async () => {
+    const key = (await live.kms.send(new CreateKeyCommand({}))).KeyMetadata!
+    expect((await live.kms.send(new ListKeyRotationsCommand({ KeyId: key.KeyId }))).Rotations).toEqual([])
+    const before = Date.now()
+    await live.kms.send(new RotateKeyOnDemandCommand({ KeyId: key.KeyId }))
+    const { Rotations } = await live.kms.send(new ListKeyRotationsCommand({ KeyId: key.Arn }))
+    expect(Rotations?.map((r) => [r.KeyId, r.RotationType])).toEqual([[key.Arn, "ON_DEMAND"]])
+    expect(Rotations![0]!.RotationDate!.getTime()).toBeGreaterThanOrEqual(before - 1000)
   })
 })

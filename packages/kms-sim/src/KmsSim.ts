@@ -89,6 +89,7 @@ export interface KmsSimService {
   readonly tagResource: Op<typeof Schemas.TagResourceRequest, typeof Schemas.TagResourceResponse>
   readonly untagResource: Op<typeof Schemas.UntagResourceRequest, typeof Schemas.UntagResourceResponse>
   readonly listResourceTags: Op<typeof Schemas.ListResourceTagsRequest, typeof Schemas.ListResourceTagsResponse>
+  readonly listKeyRotations: Op<typeof Schemas.ListKeyRotationsRequest, typeof Schemas.ListKeyRotationsResponse>
   readonly updateKeyDescription: Op<typeof Schemas.UpdateKeyDescriptionRequest, typeof Schemas.UpdateKeyDescriptionResponse>
   readonly listKeyPolicies: Op<typeof Schemas.ListKeyPoliciesRequest, typeof Schemas.ListKeyPoliciesResponse>
   readonly getKeyPolicy: Op<typeof Schemas.GetKeyPolicyRequest, typeof Schemas.GetKeyPolicyResponse>
@@ -167,6 +168,7 @@ const KEY_ID_OR_ARN_ONLY = new Set([
   "GetKeyPolicy",
   "PutKeyPolicy",
   "ListKeyPolicies",
+  "ListKeyRotations",
   "UpdateKeyDescription"
 ])
 
@@ -785,6 +787,15 @@ export const make = (options: Options): Effect.Effect<KmsSimService, Errors.KMSI
         onKey("ListResourceTags", request.KeyId, caller, (_, key) =>
           Effect.map(paginate(key.tags, request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
             Tags: page,
+            ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+            Truncated: truncated
+          }))
+        ),
+
+      listKeyRotations: (request, caller) =>
+        onKey("ListKeyRotations", request.KeyId, caller, (_, key) =>
+          Effect.map(paginate(Key.rotations(key), request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
+            Rotations: page,
             ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
             Truncated: truncated
           }))

@@ -82,6 +82,7 @@ export const operations = {
     Schemas.UpdateKeyDescriptionResponse,
     (s) => s.updateKeyDescription
   ),
+  ListKeyRotations: operation(Schemas.ListKeyRotationsRequest, Schemas.ListKeyRotationsResponse, (s) => s.listKeyRotations),
   ListKeyPolicies: operation(Schemas.ListKeyPoliciesRequest, Schemas.ListKeyPoliciesResponse, (s) => s.listKeyPolicies),
   GetKeyPolicy: operation(Schemas.GetKeyPolicyRequest, Schemas.GetKeyPolicyResponse, (s) => s.getKeyPolicy),
   PutKeyPolicy: operation(Schemas.PutKeyPolicyRequest, Schemas.PutKeyPolicyResponse, (s) => s.putKeyPolicy),

@@ -322,6 +322,7 @@ describe("KmsSim identifier rules", () => {
           kms.listResourceTags({ KeyId: id }, caller),
           kms.getKeyPolicy({ KeyId: id }, caller),
           kms.listKeyPolicies({ KeyId: id }, caller),
+          kms.listKeyRotations({ KeyId: id }, caller),
           kms.updateKeyDescription({ KeyId: id, Description: "d" }, caller),
           kms.listAliases({ KeyId: id }, caller)
         ]
@@ -337,8 +338,8 @@ describe("KmsSim identifier rules", () => {
     }).pipe(Effect.provide(kmsLayer())))
 })
 
-describe("KmsSim UpdateKeyDescription and ListKeyPolicies", () => {
-  it.effect("UpdateKeyDescription replaces the description, not of a key pending deletion; ListKeyPolicies names default", () =>
+describe("KmsSim UpdateKeyDescription, ListKeyPolicies, ListKeyRotations", () => {
+  it.effect("UpdateKeyDescription replaces the description, not of a key pending deletion; ListKeyPolicies names default; ListKeyRotations lists each rotation", () =>
     Effect.gen(function* () {
       const kms = yield* KmsSim
       const key = yield* newKey("first")
@@ -348,6 +349,15 @@ describe("KmsSim UpdateKeyDescription and ListKeyPolicies", () => {
       expect((yield* kms.describeKey({ KeyId: key.KeyId }, caller)).KeyMetadata.Description).toBe("")
       expect(yield* kms.listKeyPolicies({ KeyId: key.KeyId }, caller)).toEqual({ PolicyNames: ["default"], Truncated: false })
       expect(yield* outcome(kms.listKeyPolicies({ KeyId: key.KeyId }, outsider))).toBe("NotFoundException")
+      expect(yield* kms.listKeyRotations({ KeyId: key.KeyId }, caller)).toEqual({ Rotations: [], Truncated: false })
+      yield* kms.rotateKeyOnDemand({ KeyId: key.KeyId }, caller)
+      yield* TestClock.adjust("1 hour")
+      yield* kms.rotateKeyOnDemand({ KeyId: key.Arn }, caller)
+      const listed = yield* kms.listKeyRotations({ KeyId: key.Arn }, caller)
+      expect(listed.Rotations.map((r) => [r.KeyId, r.RotationType])).toEqual([[key.Arn, "ON_DEMAND"], [key.Arn, "ON_DEMAND"]])
+      expect(listed.Rotations[1]!.RotationDate - listed.Rotations[0]!.RotationDate).toBe(3600)
+      const firstPage = yield* kms.listKeyRotations({ KeyId: key.KeyId, Limit: 1 }, caller)
+      expect([firstPage.Rotations.length, firstPage.Truncated]).toEqual([1, true])
       yield* kms.scheduleKeyDeletion({ KeyId: key.KeyId }, caller)
       expect(yield* outcome(kms.updateKeyDescription({ KeyId: key.KeyId, Description: "late" }, caller))).toBe("KMSInvalidStateException")
     }).pipe(Effect.provide(kmsLayer())))

@@ -18,7 +18,7 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       [
         "CancelKeyDeletion", "CreateAlias", "CreateKey", "Decrypt", "DeleteAlias", "DescribeKey", "DisableKey",
         "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
-        "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies",
+        "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
         "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
         "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription"
       ].sort()
