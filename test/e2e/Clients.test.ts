@@ -98,6 +98,15 @@ describe("sealcast serve and the Python clients", () => {
     expect(stored).toMatchObject({ messageId: MessageId, subject: "cli", body: { kind: "Sealed", keyArn: key["Arn"] } })
   })
 
+  it.skipIf(cliMissing !== undefined)(`the AWS CLI: FifoTopic=True makes a FIFO topic, and CreateTopic after SetTopicAttributes returns its ARN${cliMissing === undefined ? "" : ` (skipped: ${cliMissing})`}`, () => {
+    const fifo = aws("sns", "create-topic", "--name", "cli-spelled.fifo", "--attributes", "FifoTopic=True")["TopicArn"]
+    const attributes = aws("sns", "get-topic-attributes", "--topic-arn", String(fifo))["Attributes"] as Record<string, string>
+    expect(attributes["FifoTopic"]).toBe("true")
+    const plain = aws("sns", "create-topic", "--name", "cli-renamed")["TopicArn"]
+    aws("sns", "set-topic-attributes", "--topic-arn", String(plain), "--attribute-name", "DisplayName", "--attribute-value", "Renamed")
+    expect(aws("sns", "create-topic", "--name", "cli-renamed")["TopicArn"]).toBe(plain)
+  })
+
   const boto3Missing = botocoreMissing("boto3")
   it.skipIf(boto3Missing !== undefined)(`boto3 creates a key and alias, publishes to an encrypted topic, and lists${boto3Missing === undefined ? "" : ` (skipped: ${boto3Missing})`}`, async () => {
     const run = spawnSync("python3", ["-c", BOTO3_SCRIPT, broker.ready.https], { env: contractEnvironment(), encoding: "utf8", timeout: 60_000 })

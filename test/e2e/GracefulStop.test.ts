@@ -1,5 +1,5 @@
 /**
- * CONTRACT.md, "The command line": SIGTERM stops the broker gracefully, whatever its store holds. A
+ * docs/CONTRACT.md, "The command line": SIGTERM stops the broker gracefully, whatever its store holds. A
  * stored envelope whose algorithm field is malformed (written into the database of a stopped broker,
  * as damage or a hand edit would) cannot be read back; the restarted broker reports the delivery it
  * cannot attempt by message id, keeps serving, and still stops at once on SIGTERM with exit 0.

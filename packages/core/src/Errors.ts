@@ -50,9 +50,6 @@ export class KMSThrottling extends Data.TaggedError("KMSThrottling")<{ readonly 
 /** The account is not subscribed to KMS. */
 export class KMSOptInRequired extends Data.TaggedError("KMSOptInRequired")<{ readonly message: string }> {}
 
-/** KMS rejected the key for another reason (e.g. wrong key usage). */
-export class KMSInvalidKeyUsage extends Data.TaggedError("KMSInvalidKeyUsage")<{ readonly message: string }> {}
-
 /** More than 50 tags on one resource. */
 export class TagLimitExceeded extends Data.TaggedError("TagLimitExceeded")<{ readonly message: string }> {}
 
@@ -97,7 +94,6 @@ export type KmsFailure =
   | KMSAccessDenied
   | KMSThrottling
   | KMSOptInRequired
-  | KMSInvalidKeyUsage
 
 /** Every error the SNS core can raise. */
 export type SnsError =
@@ -133,7 +129,6 @@ export const snsErrorTags = [
   "KMSAccessDenied",
   "KMSThrottling",
   "KMSOptInRequired",
-  "KMSInvalidKeyUsage",
   "TagLimitExceeded",
   "TopicLimitExceeded",
   "SubscriptionLimitExceeded",

@@ -196,6 +196,31 @@ const standardIds = (input: MessageInput): Either.Either<undefined, InvalidParam
   return input.messageGroupId === undefined ? Either.right(undefined) : Either.map(Fifo.validateId("MessageGroupId", input.messageGroupId), () => undefined)
 }
 
+/**
+ * PublishBatch's FIFO rules that refuse the whole request rather than one entry: on a FIFO topic
+ * every entry needs a MessageGroupId, and, unless the topic deduplicates by content, a
+ * MessageDeduplicationId. AWS answers the request itself `InvalidParameter` with Publish's texts,
+ * before looking at any entry (recorded AWS answers in LocalStack's validated PublishBatch tests);
+ * the other rules of one message fail its entry alone, in `Failed`.
+ *
+ * @category validation
+ */
+export const validateBatchForTopic = (
+  topic: Topic.Topic,
+  entries: ReadonlyArray<BatchEntryInput>
+): Either.Either<void, InvalidParameter> => {
+  if (!topic.fifo) return Either.void
+  if (entries.some((entry) => entry.messageGroupId === undefined || entry.messageGroupId === "")) {
+    return Either.left(invalidParameter("The MessageGroupId parameter is required for FIFO topics"))
+  }
+  if (!Topic.contentBasedDeduplication(topic) && entries.some((entry) => entry.messageDeduplicationId === undefined)) {
+    return Either.left(
+      invalidParameter("The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly")
+    )
+  }
+  return Either.void
+}
+
 const ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/
 
 /**

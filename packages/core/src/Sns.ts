@@ -550,6 +550,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           const registry = yield* currentRegistry
           const topic = yield* topicForPublish(registry, topicArn, ctx)
           yield* Publish.validateBatch(entries)
+          yield* Publish.validateBatchForTopic(topic, entries)
           const failed: Array<{ id: string; error: SnsError }> = []
           const ready: Array<{ id: string; prepared: Prepared }> = []
           for (const entry of entries) {

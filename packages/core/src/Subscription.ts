@@ -6,6 +6,7 @@
 import { Either } from "effect"
 import * as DeliveryPolicy from "./DeliveryPolicy.js"
 import { invalidParameter, type InvalidParameter } from "./Errors.js"
+import * as Topic from "./Topic.js"
 
 /**
  * The delivery protocols SNS knows.
@@ -145,12 +146,15 @@ export const validateAttribute = (
 ): Either.Either<string, InvalidParameter> => {
   const bad = (reason: string) => Either.left(invalidParameter("Attributes", reason))
   switch (name) {
-    case "RawMessageDelivery":
-      if (value !== "true" && value !== "false") return bad("RawMessageDelivery must be true or false")
-      if (value === "true" && !RAW_DELIVERY_PROTOCOLS.includes(protocol)) {
+    case "RawMessageDelivery": {
+      // Any letter case, stored lower-case, as the topic's boolean attributes (Topic.booleanAttribute).
+      const raw = Topic.booleanAttribute(value)
+      if (raw === undefined) return bad("RawMessageDelivery must be true or false")
+      if (raw === "true" && !RAW_DELIVERY_PROTOCOLS.includes(protocol)) {
         return bad(`Delivery protocol [${protocol}] does not support raw message delivery.`)
       }
-      return Either.right(value)
+      return Either.right(raw)
+    }
     case "FilterPolicy":
       return Either.right(value)
     case "FilterPolicyScope":

@@ -91,7 +91,22 @@ const isJsonObject = (text: string): boolean => {
   }
 }
 
-const BOOLEAN = ["true", "false"]
+/**
+ * A boolean attribute's value as SNS reads it: `true` or `false` in any letter case (clients send
+ * `True`, as Python's `str(True)` writes it), stored as the lower-case form SNS answers with in
+ * GetTopicAttributes. Anything else is not a boolean.
+ *
+ * @category validation
+ */
+export const booleanAttribute = (value: string): "true" | "false" | undefined => {
+  const lower = value.toLowerCase()
+  return lower === "true" || lower === "false" ? lower : undefined
+}
+
+const readBoolean = (value: string, bad: (reason: string) => Either.Either<never, InvalidParameter>, reason: string) => {
+  const read = booleanAttribute(value)
+  return read === undefined ? bad(reason) : Either.right(read)
+}
 
 /**
  * Checks one attribute's value as SNS does. `fifo` is the topic's type.
@@ -124,12 +139,12 @@ export const validateAttribute = (
       return value === "PassThrough" || value === "Active" ? Either.right(value) : bad("TracingConfig must be PassThrough or Active")
     case "ContentBasedDeduplication":
       if (!fifo) return bad("Content-based deduplication can only be set for FIFO topics")
-      return BOOLEAN.includes(value) ? Either.right(value) : bad("ContentBasedDeduplication must be true or false")
+      return readBoolean(value, bad, "ContentBasedDeduplication must be true or false")
     case "FifoThroughputScope":
       if (!fifo) return bad("FifoThroughputScope can only be set for FIFO topics")
       return value === "Topic" || value === "MessageGroup" ? Either.right(value) : bad("FifoThroughputScope must be Topic or MessageGroup")
     case "FifoTopic":
-      return BOOLEAN.includes(value) ? Either.right(value) : bad("FifoTopic must be true or false")
+      return readBoolean(value, bad, "FifoTopic must be true or false")
     default:
       return Either.left(invalidParameter("AttributeName"))
   }
@@ -202,7 +217,8 @@ export const make = (
   now: number
 ): Either.Either<Topic, InvalidParameter | TagLimitExceeded> =>
   Either.gen(function* () {
-    const fifo = input.attributes["FifoTopic"] === "true"
+    const fifoValue = input.attributes["FifoTopic"]
+    const fifo = fifoValue !== undefined && booleanAttribute(fifoValue) === "true"
     if (!fifo && input.name.endsWith(".fifo")) {
       return yield* Either.left(invalidParameter("Topic Name"))
     }
@@ -231,14 +247,12 @@ export const make = (
     }
   })
 
-const sameRecord = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
-  const ka = Object.keys(a)
-  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k])
-}
-
 /**
- * CreateTopic is idempotent: the same name with the same attributes returns the existing topic; other
- * attributes or tags are refused (docs/SEMANTICS.md §4).
+ * CreateTopic is idempotent: "if the requester already owns a topic with the specified name, that
+ * topic's ARN is returned without creating a new topic" (SNS API Reference, CreateTopic). What the
+ * topic became since (a DisplayName set with SetTopicAttributes, tags added) is no conflict; only an
+ * attribute or tag *in the request* whose value differs from the topic's is refused (docs/SEMANTICS.md §4).
+ * A FIFO topic's `FifoTopic=true` is part of its name (`.fifo`), so it always agrees.
  *
  * @category rules
  */
@@ -246,14 +260,14 @@ export const reconcileCreate = (
   existing: Topic,
   requested: Topic
 ): Either.Either<Topic, InvalidParameter> => {
-  if (!sameRecord(existing.attributes, requested.attributes)) {
-    return Either.left(invalidParameter("Attributes", "Topic already exists with different attributes"))
-  }
-  if (requested.tags.length > 0) {
-    const current = new Map(existing.tags.map((t) => [t.key, t.value]))
-    if (requested.tags.length !== current.size || requested.tags.some((t) => current.get(t.key) !== t.value)) {
-      return Either.left(invalidParameter("Tags", "Topic already exists with different tags"))
+  for (const [name, value] of Object.entries(requested.attributes)) {
+    if (existing.attributes[name] !== value) {
+      return Either.left(invalidParameter("Attributes", "Topic already exists with different attributes"))
     }
+  }
+  const current = new Map(existing.tags.map((t) => [t.key, t.value]))
+  if (requested.tags.some((t) => current.get(t.key) !== t.value)) {
+    return Either.left(invalidParameter("Tags", "Topic already exists with different tags"))
   }
   return Either.right(existing)
 }

@@ -176,3 +176,24 @@ describe("FilterPolicy: operators and message shapes", () => {
     expect(evaluate(policy, { attributes: {}, body: JSON.stringify({ $or: "y" }) })).toBe("Matched")
   })
 })
+
+describe("filter-policy refusals share one text shape", () => {
+  it("every rule, the complexity limit included, reads 'FilterPolicy: <reason>' after the call's prefix", () => {
+    const values = (n: number) => Array.from({ length: n }, (_, i) => `v${i}`)
+    const refused = [
+      JSON.stringify({ a: values(60), b: values(60), c: values(60) }),
+      '{"a":[]}',
+      '{"a":"x"}',
+      '{"a":[{"numeric":[">"]}]}',
+      "not json"
+    ]
+    for (const policy of refused) {
+      const set = parse(policy, "MessageAttributes", "SetSubscriptionAttributes")
+      const subscribe = parse(policy, "MessageAttributes", "Subscribe")
+      const setText = Either.isLeft(set) ? set.left.message : ""
+      const subscribeText = Either.isLeft(subscribe) ? subscribe.left.message : ""
+      expect(setText, policy).toMatch(/^Invalid parameter: FilterPolicy: \S/)
+      expect(subscribeText, policy).toBe(setText.replace("Invalid parameter: ", "Invalid parameter: Attributes Reason: "))
+    }
+  })
+})

@@ -43,6 +43,13 @@ describe("topic names", () => {
     expect(make("a.fifo", {})).toBe("InvalidParameter")
     expect(make("a", { FifoTopic: "true" })).toBe("InvalidParameter")
     expect(make("a.fifo", { FifoTopic: "true" })).toBe("ok")
+    // Any letter case, as clients send it (Python writes True).
+    expect(make("a.fifo", { FifoTopic: "True" })).toBe("ok")
+    expect(make("a.fifo", { FifoTopic: "TRUE" })).toBe("ok")
+    expect(make("a", { FifoTopic: "False" })).toBe("ok")
+    expect(make("a.fifo", { FifoTopic: "yes" })).toBe("InvalidParameter")
+    const created = Either.getOrThrow(Topic.make({ name: "a.fifo", attributes: { FifoTopic: "True", ContentBasedDeduplication: "TRUE" }, tags: [], dataProtectionPolicy: undefined }, owner, 0))
+    expect(created.attributes).toEqual({ FifoTopic: "true", ContentBasedDeduplication: "true" })
     expect(make("x".repeat(251) + ".fifo", { FifoTopic: "true" })).toBe("ok")
     expect(make("x".repeat(252) + ".fifo", { FifoTopic: "true" })).toBe("InvalidParameter")
   })
@@ -55,6 +62,17 @@ describe("topic names", () => {
     expect(Either.isLeft(refused) && refused.left.message).toBe(
       "Invalid parameter: Attributes Reason: Topic already exists with different attributes"
     )
+  })
+
+  it("after SetTopicAttributes or TagResource, a plain CreateTopic of the name returns the topic", () => {
+    const plain = Either.getOrThrow(Topic.make({ name: "t", attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner, 0))
+    const changed = { ...Either.getOrThrow(Topic.setAttribute(plain, "DisplayName", "shown")), tags: [{ key: "team", value: "a" }] }
+    expect(Topic.reconcileCreate(changed, plain)).toEqual(Either.right(changed))
+    const sameTag = Either.getOrThrow(Topic.make({ name: "t", attributes: { DisplayName: "shown" }, tags: [{ key: "team", value: "a" }], dataProtectionPolicy: undefined }, owner, 1))
+    expect(Topic.reconcileCreate(changed, sameTag)).toEqual(Either.right(changed))
+    const otherTag = Either.getOrThrow(Topic.make({ name: "t", attributes: {}, tags: [{ key: "team", value: "b" }], dataProtectionPolicy: undefined }, owner, 1))
+    const refused = Topic.reconcileCreate(changed, otherTag)
+    expect(Either.isLeft(refused) && refused.left.message).toBe("Invalid parameter: Tags Reason: Topic already exists with different tags")
   })
 })
 
@@ -197,6 +215,21 @@ describe("messages", () => {
     expect(check("b", { dataType: "Binary", binaryValue: new Uint8Array([1]) })).toBe("ok")
     expect(check("b", { dataType: "Binary", stringValue: "x" })).toBe("ParameterValueInvalid")
     expect(check("t", { dataType: "Blob", stringValue: "x" })).toBe("ParameterValueInvalid")
+  })
+
+  it("PublishBatch on a FIFO topic: a missing MessageGroupId or MessageDeduplicationId refuses the whole request", () => {
+    const entry = (over: Partial<Publish.BatchEntryInput>): Publish.BatchEntryInput => ({ id: "e", ...message({}), ...over })
+    const ok = entry({ messageGroupId: "g", messageDeduplicationId: "d" })
+    expect(Publish.validateBatchForTopic(fifo, [ok, { ...ok, id: "f" }])).toEqual(Either.void)
+    const noGroup = Publish.validateBatchForTopic(fifo, [ok, entry({ id: "f", messageDeduplicationId: "d" })])
+    expect(Either.isLeft(noGroup) && noGroup.left.message).toBe("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+    const noDedup = Publish.validateBatchForTopic(fifo, [ok, entry({ id: "f", messageGroupId: "g" })])
+    expect(Either.isLeft(noDedup) && noDedup.left.message).toBe(
+      "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+    const cbd = Either.getOrThrow(Topic.setAttribute(fifo, "ContentBasedDeduplication", "true"))
+    expect(Publish.validateBatchForTopic(cbd, [entry({ messageGroupId: "g" })])).toEqual(Either.void)
+    expect(Publish.validateBatchForTopic(standard, [entry({})])).toEqual(Either.void)
   })
 
   it("applies the FIFO rules", () => {

@@ -127,8 +127,16 @@ export const resolve = (
 }
 
 /**
- * Checks a new alias name: it starts `alias/` and is not in the reserved `alias/aws/` space (the
- * request schema has already checked length and characters).
+ * The characters an alias name may hold: "It can contain only alphanumeric characters, forward
+ * slashes (/), underscores (_), and dashes (-)" (KMS Developer Guide, "Create aliases"; CreateAlias
+ * API, AliasName). The service model's pattern also admits `:`, which the service itself refuses.
+ */
+const ALIAS_CHARACTERS = /^[A-Za-z0-9/_-]+$/
+
+/**
+ * Checks a new alias name: it starts `alias/`, holds only the characters KMS allows, and is not in
+ * the reserved `alias/aws/` space (the request schema has already checked its length and the
+ * model's pattern).
  *
  * @category rules
  */
@@ -139,6 +147,9 @@ export const checkAliasName = (aliasName: string): Either.Either<string, Errors.
         message: `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`
       })
     )
+  }
+  if (!ALIAS_CHARACTERS.test(aliasName)) {
+    return Either.left(new Errors.ValidationException({ message: `${aliasName} contains invalid characters for an alias` }))
   }
   if (aliasName.startsWith(RESERVED_ALIAS_PREFIX)) {
     return Either.left(

@@ -71,6 +71,8 @@ export interface WrappedMaterial {
   readonly nonce: Uint8Array
   /** AES-256-GCM ciphertext and tag of the 32 material bytes. */
   readonly sealed: Uint8Array
+  /** How a rotation made this material (ListKeyRotations API, `RotationType`); absent for the key's first. */
+  readonly rotationType?: "AUTOMATIC" | "ON_DEMAND"
 }
 
 /** @category models */
@@ -299,13 +301,27 @@ export const addMaterial = (
   onDemand: boolean
 ): KeyRecord => ({
   ...key,
-  materials: [...key.materials, material],
+  materials: [...key.materials, { ...material, rotationType: onDemand ? "ON_DEMAND" : "AUTOMATIC" }],
   rotation: {
     ...key.rotation,
     nextRotationDate: key.rotation.enabled ? now + key.rotation.periodInDays * DAY_MS : undefined,
     onDemandRotationStartDate: onDemand ? now : key.rotation.onDemandRotationStartDate
   }
 })
+
+/**
+ * The key's completed rotations, oldest first (ListKeyRotations API): every material a rotation
+ * made, dated when it was made.
+ *
+ * @category rules
+ */
+export const rotations = (
+  key: KeyRecord
+): ReadonlyArray<{ readonly KeyId: string; readonly RotationDate: number; readonly RotationType: "AUTOMATIC" | "ON_DEMAND" }> =>
+  // RotationDate in seconds since the epoch, as the JSON 1.1 protocol writes timestamps.
+  key.materials.flatMap((m) =>
+    m.rotationType === undefined ? [] : [{ KeyId: key.arn, RotationDate: m.createdAt / 1000, RotationType: m.rotationType }]
+  )
 
 /** The material version new ciphertexts use: the newest. @category rules */
 export const currentMaterial = (key: KeyRecord): WrappedMaterial | undefined => key.materials[key.materials.length - 1]

@@ -85,6 +85,9 @@ export interface KmsSimService {
   readonly tagResource: Op<typeof Schemas.TagResourceRequest, typeof Schemas.TagResourceResponse>
   readonly untagResource: Op<typeof Schemas.UntagResourceRequest, typeof Schemas.UntagResourceResponse>
   readonly listResourceTags: Op<typeof Schemas.ListResourceTagsRequest, typeof Schemas.ListResourceTagsResponse>
+  readonly listKeyRotations: Op<typeof Schemas.ListKeyRotationsRequest, typeof Schemas.ListKeyRotationsResponse>
+  readonly updateKeyDescription: Op<typeof Schemas.UpdateKeyDescriptionRequest, typeof Schemas.UpdateKeyDescriptionResponse>
+  readonly listKeyPolicies: Op<typeof Schemas.ListKeyPoliciesRequest, typeof Schemas.ListKeyPoliciesResponse>
   readonly getKeyPolicy: Op<typeof Schemas.GetKeyPolicyRequest, typeof Schemas.GetKeyPolicyResponse>
   readonly putKeyPolicy: Op<typeof Schemas.PutKeyPolicyRequest, typeof Schemas.PutKeyPolicyResponse>
   readonly createAlias: Op<typeof Schemas.CreateAliasRequest, typeof Schemas.CreateAliasResponse>
@@ -139,6 +142,30 @@ const CROSS_ACCOUNT = new Set([
   "GenerateDataKey",
   "GenerateDataKeyWithoutPlaintext",
   "GetKeyRotationStatus"
+])
+
+/**
+ * Operations whose `KeyId` the KMS API Reference documents as "key ID or key ARN" only: they act on
+ * the key itself, and an alias name or alias ARN is refused as an invalid key id, as KMS refuses it.
+ * The others (DescribeKey and the cryptographic operations) also take "alias name, or alias ARN".
+ */
+const KEY_ID_OR_ARN_ONLY = new Set([
+  "EnableKey",
+  "DisableKey",
+  "ScheduleKeyDeletion",
+  "CancelKeyDeletion",
+  "EnableKeyRotation",
+  "DisableKeyRotation",
+  "GetKeyRotationStatus",
+  "RotateKeyOnDemand",
+  "TagResource",
+  "UntagResource",
+  "ListResourceTags",
+  "GetKeyPolicy",
+  "PutKeyPolicy",
+  "ListKeyPolicies",
+  "ListKeyRotations",
+  "UpdateKeyDescription"
 ])
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
@@ -384,6 +411,9 @@ export const make = (
     const locate = (tx: Tx, keyIdText: string, operation: string, caller: KmsCaller, context?: EncryptionContext) =>
       Effect.gen(function* () {
         const ref = yield* Identifiers.parseKeyRef(keyIdText)
+        if ((ref._tag === "AliasName" || ref._tag === "AliasArn") && KEY_ID_OR_ARN_ONLY.has(operation)) {
+          return yield* Errors.invalidKeyId(keyIdText)
+        }
         const alias = Identifiers.aliasOf(ref, region, caller.accountId)
         if (
           alias !== undefined && alias.aliasName === Identifiers.SNS_MANAGED_ALIAS && alias.accountId === caller.accountId &&
@@ -765,6 +795,30 @@ export const make = (
           }))
         ),
 
+      listKeyRotations: (request, caller) =>
+        onKey("ListKeyRotations", request.KeyId, caller, (_, key) =>
+          Effect.map(paginate(Key.rotations(key), request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
+            Rotations: page,
+            ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+            Truncated: truncated
+          }))
+        ),
+
+      // UpdateKeyDescription API: a key pending deletion is in no state to change (KMSInvalidState).
+      updateKeyDescription: (request, caller) =>
+        onKey("UpdateKeyDescription", request.KeyId, caller, (tx, key) =>
+          Effect.as(transition(tx, Either.map(Key.checkNotPendingDeletion(key), (k) => ({ ...k, description: request.Description }))), {})
+        ),
+
+      listKeyPolicies: (request, caller) =>
+        onKey("ListKeyPolicies", request.KeyId, caller, () =>
+          Effect.map(paginate(["default"], request.Limit, request.Marker), ({ page, nextMarker, truncated }) => ({
+            PolicyNames: page,
+            ...(nextMarker === undefined ? {} : { NextMarker: nextMarker }),
+            Truncated: truncated
+          }))
+        ),
+
       getKeyPolicy: (request, caller) =>
         onKey("GetKeyPolicy", request.KeyId, caller, (_, key) =>
           Effect.as(onlyDefaultPolicy(request.PolicyName), { Policy: key.policy, PolicyName: "default" })
@@ -835,9 +889,14 @@ export const make = (
         transact((tx) =>
           Effect.gen(function* () {
             const own = [...tx.state.aliases.values()].filter((a) => a.accountId === caller.accountId)
-            const target = request.KeyId === undefined
+            // ListAliases API, KeyId: "Specify the key ID or key ARN of the KMS key."
+            const targetRef = request.KeyId === undefined ? undefined : yield* Identifiers.parseKeyRef(request.KeyId)
+            if (targetRef !== undefined && (targetRef._tag === "AliasName" || targetRef._tag === "AliasArn")) {
+              return yield* Errors.invalidKeyId(request.KeyId!)
+            }
+            const target = targetRef === undefined
               ? undefined
-              : yield* Identifiers.resolve(tx.state, yield* Identifiers.parseKeyRef(request.KeyId), region, caller.accountId, false)
+              : yield* Identifiers.resolve(tx.state, targetRef, region, caller.accountId, false)
             const aliases = target === undefined ? own : own.filter((a) => a.targetKeyId === target.keyId)
             const { page, nextMarker, truncated } = yield* paginate(aliases, request.Limit, request.Marker)
             return {

@@ -77,6 +77,13 @@ export const operations = {
   TagResource: operation(Schemas.TagResourceRequest, Schemas.TagResourceResponse, (s) => s.tagResource),
   UntagResource: operation(Schemas.UntagResourceRequest, Schemas.UntagResourceResponse, (s) => s.untagResource),
   ListResourceTags: operation(Schemas.ListResourceTagsRequest, Schemas.ListResourceTagsResponse, (s) => s.listResourceTags),
+  UpdateKeyDescription: operation(
+    Schemas.UpdateKeyDescriptionRequest,
+    Schemas.UpdateKeyDescriptionResponse,
+    (s) => s.updateKeyDescription
+  ),
+  ListKeyRotations: operation(Schemas.ListKeyRotationsRequest, Schemas.ListKeyRotationsResponse, (s) => s.listKeyRotations),
+  ListKeyPolicies: operation(Schemas.ListKeyPoliciesRequest, Schemas.ListKeyPoliciesResponse, (s) => s.listKeyPolicies),
   GetKeyPolicy: operation(Schemas.GetKeyPolicyRequest, Schemas.GetKeyPolicyResponse, (s) => s.getKeyPolicy),
   PutKeyPolicy: operation(Schemas.PutKeyPolicyRequest, Schemas.PutKeyPolicyResponse, (s) => s.putKeyPolicy),
   CreateAlias: operation(Schemas.CreateAliasRequest, Schemas.CreateAliasResponse, (s) => s.createAlias),

@@ -307,6 +307,29 @@ export const ListResourceTagsResponse = Schema.Struct({
   Truncated: Schema.Boolean
 })
 
+/** ListKeyRotations API: the completed rotations of a key, paged. @category schemas */
+export const ListKeyRotationsRequest = Schema.Struct({ KeyId, Limit: optional(Limit), Marker: optional(Marker) })
+/** @category schemas */
+export const ListKeyRotationsResponse = Schema.Struct({
+  Rotations: Schema.Array(Schema.Struct({ KeyId: Schema.String, RotationDate: Timestamp, RotationType: Schema.String })),
+  NextMarker: optional(Schema.String),
+  Truncated: Schema.Boolean
+})
+
+/** UpdateKeyDescription API: a description of 0 to 8192 characters, required. @category schemas */
+export const UpdateKeyDescriptionRequest = Schema.Struct({ KeyId, Description: Schema.String.pipe(maxLength(8192)) })
+/** @category schemas */
+export const UpdateKeyDescriptionResponse = Empty
+
+/** ListKeyPolicies API: every key has the one policy `default`. @category schemas */
+export const ListKeyPoliciesRequest = Schema.Struct({ KeyId, Limit: optional(Limit), Marker: optional(Marker) })
+/** @category schemas */
+export const ListKeyPoliciesResponse = Schema.Struct({
+  PolicyNames: Schema.Array(Schema.String),
+  NextMarker: optional(Schema.String),
+  Truncated: Schema.Boolean
+})
+
 /** @category schemas */
 export const GetKeyPolicyRequest = Schema.Struct({ KeyId, PolicyName: optional(PolicyName) })
 /** @category schemas */

@@ -18,9 +18,13 @@ import { KmsSim } from "./KmsSim.js"
 const KMS_STATUS = 400
 
 /**
- * The SNS error for a KMS error (docs/SEMANTICS.md §2). KMS errors SNS has no name for (a ciphertext that
- * does not open, an internal failure) become `KMSInvalidState`: the key cannot serve the request in
- * its present state, and the wrapped text still names the KMS error code.
+ * The SNS error for a KMS error (docs/SEMANTICS.md §2). KMS errors SNS has no name for become
+ * `KMSInvalidState`, "the state of the specified resource isn't valid for this request": a key whose
+ * usage or spec is not symmetric encryption (KMS's `InvalidKeyUsageException`), a ciphertext that
+ * does not open, an internal failure. Publish and PublishBatch declare only KMSDisabled,
+ * KMSInvalidState, KMSNotFound, KMSOptInRequired, KMSThrottling and KMSAccessDenied among KMS
+ * errors (botocore `sns/2010-03-31` service model, the operations' `errors`), so an SDK has no class
+ * for any other; the wrapped text still names the KMS error code.
  *
  * @category utils
  */
@@ -33,9 +37,6 @@ export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFa
       return new CoreErrors.KMSNotFound({ message })
     case "AccessDeniedException":
       return new CoreErrors.KMSAccessDenied({ message })
-    case "InvalidKeyUsageException":
-    case "UnsupportedOperationException":
-      return new CoreErrors.KMSInvalidKeyUsage({ message })
     case "LimitExceededException":
       return new CoreErrors.KMSThrottling({ message })
     default:

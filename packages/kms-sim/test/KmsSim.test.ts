@@ -289,6 +289,80 @@ describe("KmsSim aliases", () => {
     }).pipe(Effect.provide(kmsLayer())))
 })
 
+describe("KmsSim identifier rules", () => {
+  it.effect("alias names hold only letters, digits, /, _ and -", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = yield* newKey()
+      yield* kms.createAlias({ AliasName: "alias/Team_1/orders-v2", TargetKeyId: key.KeyId }, caller)
+      for (const name of ["alias/a:b", "alias/a.b", "alias/a b", "alias/é"]) {
+        const refused = yield* failure(kms.createAlias({ AliasName: name, TargetKeyId: key.KeyId }, caller))
+        expect([refused._tag, refused.message]).toEqual(["ValidationException", `${name} contains invalid characters for an alias`])
+      }
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("operations documented as taking a key ID or key ARN refuse an alias name or alias ARN", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = yield* newKey()
+      yield* kms.createAlias({ AliasName: "alias/rotating", TargetKeyId: key.KeyId }, caller)
+      const aliasArn = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/rotating`
+      for (const id of ["alias/rotating", aliasArn]) {
+        const calls = [
+          kms.enableKeyRotation({ KeyId: id }, caller),
+          kms.disableKeyRotation({ KeyId: id }, caller),
+          kms.getKeyRotationStatus({ KeyId: id }, caller),
+          kms.rotateKeyOnDemand({ KeyId: id }, caller),
+          kms.enableKey({ KeyId: id }, caller),
+          kms.disableKey({ KeyId: id }, caller),
+          kms.scheduleKeyDeletion({ KeyId: id }, caller),
+          kms.cancelKeyDeletion({ KeyId: id }, caller),
+          kms.tagResource({ KeyId: id, Tags: [{ TagKey: "a", TagValue: "b" }] }, caller),
+          kms.untagResource({ KeyId: id, TagKeys: ["a"] }, caller),
+          kms.listResourceTags({ KeyId: id }, caller),
+          kms.getKeyPolicy({ KeyId: id }, caller),
+          kms.listKeyPolicies({ KeyId: id }, caller),
+          kms.listKeyRotations({ KeyId: id }, caller),
+          kms.updateKeyDescription({ KeyId: id, Description: "d" }, caller),
+          kms.listAliases({ KeyId: id }, caller)
+        ]
+        for (const call of calls) {
+          const refused = yield* failure(call as Effect.Effect<unknown, { readonly _tag: string; readonly message: string }>)
+          expect([refused._tag, refused.message]).toEqual(["NotFoundException", `Invalid keyId '${id}'`])
+        }
+        // The operations that take aliases still do.
+        expect((yield* kms.describeKey({ KeyId: id }, caller)).KeyMetadata.Arn).toBe(key.Arn)
+      }
+      expect((yield* kms.getKeyRotationStatus({ KeyId: key.Arn }, caller)).KeyRotationEnabled).toBe(false)
+      expect(yield* outcome(kms.describeKey({ KeyId: key.KeyId }, caller))).toBe("ok")
+    }).pipe(Effect.provide(kmsLayer())))
+})
+
+describe("KmsSim UpdateKeyDescription, ListKeyPolicies, ListKeyRotations", () => {
+  it.effect("UpdateKeyDescription replaces the description, not of a key pending deletion; ListKeyPolicies names default; ListKeyRotations lists each rotation", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = yield* newKey("first")
+      yield* kms.updateKeyDescription({ KeyId: key.KeyId, Description: "second" }, caller)
+      expect((yield* kms.describeKey({ KeyId: key.Arn }, caller)).KeyMetadata.Description).toBe("second")
+      yield* kms.updateKeyDescription({ KeyId: key.Arn, Description: "" }, caller)
+      expect((yield* kms.describeKey({ KeyId: key.KeyId }, caller)).KeyMetadata.Description).toBe("")
+      expect(yield* kms.listKeyPolicies({ KeyId: key.KeyId }, caller)).toEqual({ PolicyNames: ["default"], Truncated: false })
+      expect(yield* outcome(kms.listKeyPolicies({ KeyId: key.KeyId }, outsider))).toBe("NotFoundException")
+      expect(yield* kms.listKeyRotations({ KeyId: key.KeyId }, caller)).toEqual({ Rotations: [], Truncated: false })
+      yield* kms.rotateKeyOnDemand({ KeyId: key.KeyId }, caller)
+      yield* TestClock.adjust("1 hour")
+      yield* kms.rotateKeyOnDemand({ KeyId: key.Arn }, caller)
+      const listed = yield* kms.listKeyRotations({ KeyId: key.Arn }, caller)
+      expect(listed.Rotations.map((r) => [r.KeyId, r.RotationType])).toEqual([[key.Arn, "ON_DEMAND"], [key.Arn, "ON_DEMAND"]])
+      expect(listed.Rotations[1]!.RotationDate - listed.Rotations[0]!.RotationDate).toBe(3600)
+      const firstPage = yield* kms.listKeyRotations({ KeyId: key.KeyId, Limit: 1 }, caller)
+      expect([firstPage.Rotations.length, firstPage.Truncated]).toEqual([1, true])
+      yield* kms.scheduleKeyDeletion({ KeyId: key.KeyId }, caller)
+      expect(yield* outcome(kms.updateKeyDescription({ KeyId: key.KeyId, Description: "late" }, caller))).toBe("KMSInvalidStateException")
+    }).pipe(Effect.provide(kmsLayer())))
+})
+
 describe("KmsSim alias/aws/sns", () => {
   it.effect("is created on first use through SNS or DescribeKey, AWS-managed, usable only via SNS by its own account", () =>
     Effect.gen(function* () {

@@ -45,7 +45,10 @@ describe("SnsBridge.layerCoreKms", () => {
       const own = (yield* sim.createKey({}, caller)).KeyMetadata
       expect((yield* failure(kms.checkKeyForUse(own.Arn, outsider)))._tag).toBe("KMSAccessDenied")
       const hmac = (yield* sim.createKey({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" }, caller)).KeyMetadata
-      expect((yield* failure(kms.checkKeyForUse(hmac.KeyId, alice)))._tag).toBe("KMSInvalidKeyUsage")
+      // SNS declares no key-usage error: a key that cannot encrypt is in no state to serve Publish.
+      const wrongUsage = yield* failure(kms.checkKeyForUse(hmac.KeyId, alice))
+      expect(wrongUsage._tag).toBe("KMSInvalidState")
+      expect(wrongUsage.message).toContain("InvalidKeyUsageException")
     }).pipe(Effect.provide(layer)))
 
   it.effect("calls go via SNS, so a kms:ViaService condition admits them and refuses direct use", () =>

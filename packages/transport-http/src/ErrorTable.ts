@@ -86,8 +86,6 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   KMSAccessDenied: sender("KMSAccessDenied", 400),
   KMSThrottling: sender("KMSThrottling", 400),
   KMSOptInRequired: sender("KMSOptInRequired", 403),
-  // Not in the SNS model: the core's name for KMS's InvalidKeyUsageException, a sender fault like its siblings.
-  KMSInvalidKeyUsage: sender("KMSInvalidKeyUsage", 400),
   TagLimitExceeded: sender("TagLimitExceeded", 400),
   TopicLimitExceeded: sender("TopicLimitExceeded", 403),
   SubscriptionLimitExceeded: sender("SubscriptionLimitExceeded", 403),
@@ -116,7 +114,6 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   InvalidClientTokenId: sender("InvalidClientTokenId", 403, "UnrecognizedClientException"),
   SignatureDoesNotMatch: sender("SignatureDoesNotMatch", 403, "InvalidSignatureException"),
   RequestExpired: sender("RequestExpired", 403, "InvalidSignatureException"),
-  XAmzContentSHA256Mismatch: sender("XAmzContentSHA256Mismatch", 400, "InvalidSignatureException"),
 
   // KMS (botocore kms/2014-11-01 codes; statuses as recorded from AWS, docs/SEMANTICS.md §5).
   NotFoundException: sender("NotFoundException", 400),

@@ -103,7 +103,6 @@ const decodePath = (rawPath: string): string | undefined => {
   }
 }
 
-const utf8Encoder = new TextEncoder()
 
 const headerOf = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name]
@@ -228,9 +227,8 @@ const makeRoutes = (options: ServerOptions) => {
     requestId: string,
     info: RequestInfo
   ): Effect.Effect<Response> => {
-    // Query requests carry their parameters in a form body (POST) or the query string (GET).
-    const paramBytes = req.method === "GET" ? utf8Encoder.encode(rawQuery) : body
-    return Either.match(Form.parse(paramBytes), {
+    // Query requests carry their parameters in the query string, and in a form body unless GET.
+    return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
       onLeft: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
       onRight: (form) => {
         const parts = partsOf(req, body, [...form])

@@ -49,7 +49,6 @@ describe("the error table", () => {
       ValidationError: ["ValidationError", 400, "Sender"],
       MissingAuthenticationToken: ["MissingAuthenticationToken", 403, "Sender"],
       SignatureDoesNotMatch: ["SignatureDoesNotMatch", 403, "Sender"],
-      XAmzContentSHA256Mismatch: ["XAmzContentSHA256Mismatch", 400, "Sender"],
       NotFoundException: ["NotFoundException", 400, "Sender"],
       KMSInternalException: ["KMSInternalException", 500, "Receiver"],
       RequestEntityTooLarge: ["RequestEntityTooLarge", 413, "Sender"]

@@ -67,7 +67,9 @@ export const KeyRecord = Schema.Struct({
       version: Schema.Number,
       createdAt: Schema.Number,
       nonce: Schema.Uint8ArrayFromSelf,
-      sealed: Schema.Uint8ArrayFromSelf
+      sealed: Schema.Uint8ArrayFromSelf,
+      // Absent in records written before ListKeyRotations, and for a key's first material.
+      rotationType: Schema.optionalWith(Schema.Literal("AUTOMATIC", "ON_DEMAND"), { exact: true })
     })
   )
 })

@@ -1,9 +1,9 @@
 /**
  * Every error request authentication can raise, one `Data.TaggedError` per AWS error code.
  *
- * The tag is the code AWS puts on the wire (AWS "Common Errors" for the Query protocol; S3's
- * `XAmzContentSHA256Mismatch`). Texts are AWS's own where they are known (docs/SEMANTICS.md §6). HTTP
- * statuses are not decided here: they belong to the transport's one error table.
+ * The tag is the code AWS puts on the wire (AWS "Common Errors" for the Query protocol).
+ * Texts are AWS's own where they are known (docs/SEMANTICS.md §6). HTTP statuses are not decided here:
+ * they belong to the transport's one error table.
  *
  * @since 0.1.0
  */
@@ -53,16 +53,6 @@ export class SignatureDoesNotMatch extends Data.TaggedError("SignatureDoesNotMat
 export class RequestExpired extends Data.TaggedError("RequestExpired")<{ readonly message: string }> {}
 
 /**
- * `x-amz-content-sha256` is not the SHA-256 of the bytes received (or is `UNSIGNED-PAYLOAD`, which SNS
- * and KMS do not accept).
- *
- * @category errors
- */
-export class XAmzContentSHA256Mismatch extends Data.TaggedError("XAmzContentSHA256Mismatch")<{
-  readonly message: string
-}> {}
-
-/**
  * Every error request authentication can raise.
  *
  * @category errors
@@ -73,7 +63,6 @@ export type AuthError =
   | InvalidClientTokenId
   | SignatureDoesNotMatch
   | RequestExpired
-  | XAmzContentSHA256Mismatch
 
 /**
  * Every tag above, so the transport's error table can prove it has a row for each.
@@ -85,8 +74,7 @@ export const authErrorTags = [
   "IncompleteSignature",
   "InvalidClientTokenId",
   "SignatureDoesNotMatch",
-  "RequestExpired",
-  "XAmzContentSHA256Mismatch"
+  "RequestExpired"
 ] as const satisfies ReadonlyArray<AuthError["_tag"]>
 
 /** AWS's text for `MissingAuthenticationToken`. */
@@ -99,10 +87,6 @@ export const invalidClientTokenIdMessage = "The security token included in the r
 export const signatureDoesNotMatchMessage =
   "The request signature we calculated does not match the signature you provided. Check your AWS Secret " +
   "Access Key and signing method. Consult the service documentation for details."
-
-/** AWS's text for `XAmzContentSHA256Mismatch`. */
-export const contentSha256MismatchMessage =
-  "The provided 'x-amz-content-sha256' header does not match what was computed."
 
 /**
  * `SignatureDoesNotMatch`; with `debug`, AWS's own appendix showing what the server signed, so a

@@ -27,8 +27,8 @@ export interface HttpRequestParts {
   readonly rawQuery: string
   /**
    * Header name/value pairs in arrival order, repeats kept (Node's `req.rawHeaders`, paired). Node
-   * hands values over as Latin-1 strings, one character per byte; they are signed as the clients
-   * sign them, as UTF-8 text.
+   * hands values over as Latin-1 strings, one character per byte, and SigV4 hashes exactly those
+   * bytes (a value sent as UTF-8 is hashed as its UTF-8 bytes, as the signer hashed it).
    */
   readonly rawHeaders: ReadonlyArray<readonly [string, string]>
   /** The body bytes as received. */

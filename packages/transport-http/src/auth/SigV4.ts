@@ -13,15 +13,13 @@
  */
 import { Effect, Either } from "effect"
 import {
-  contentSha256MismatchMessage,
   IncompleteSignature,
   InvalidClientTokenId,
   MissingAuthenticationToken,
   missingAuthenticationTokenMessage,
   RequestExpired,
   SignatureDoesNotMatch,
-  signatureDoesNotMatch,
-  XAmzContentSHA256Mismatch
+  signatureDoesNotMatch
 } from "./AuthErrors.js"
 import { type Hashing, nobleHashing } from "./Hashing.js"
 import { checkSessionToken, knownCredential } from "./internal/credentials.js"
@@ -31,6 +29,8 @@ import {
   headerValues,
   joinSortedPairs,
   percentEncode,
+  byteStringBytes,
+  byteStringText,
   queryValues,
   reencode,
   splitQuery,
@@ -48,8 +48,6 @@ export const SCOPE_TERMINATOR = "aws4_request"
 export { MAX_CLOCK_SKEW_MS } from "./internal/time.js"
 /** A presigned URL may live at most seven days (AWS General Reference, "Add the signature to the query string"). */
 export const MAX_PRESIGNED_EXPIRES_SECONDS = 604_800
-/** The payload-hash placeholder S3 accepts and SNS and KMS do not. */
-export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 // ---------------------------------------------------------------------------------------------------
 // The signer's steps
@@ -97,11 +95,14 @@ export const canonicalQueryString = (rawQuery: string, excludeSignature = false)
 /**
  * A header value as SigV4 signs it: leading and trailing whitespace trimmed, every run of whitespace
  * (folded lines included) collapsed to one space (`get-header-value-trim`,
- * `get-header-value-multiline`), as the JS SDK and botocore do.
+ * `get-header-value-multiline`), as the JS SDK and botocore do. Only ASCII whitespace counts: the
+ * value is a byte string (one character per byte received), and a byte such as 0xA0 is part of a
+ * UTF-8 character there (`à` is C3 A0), never a space of its own.
  *
  * @category encoding
  */
-export const canonicalHeaderValue = (value: string): string => value.replace(/\s+/g, " ").trim()
+export const canonicalHeaderValue = (value: string): string =>
+  value.replace(/[\t\n\v\f\r ]+/g, " ").replace(/^ | $/g, "")
 
 /**
  * The canonical headers block: for each signed header, in the order signed, `name:value\n`, where a
@@ -134,7 +135,7 @@ export interface CanonicalRequestInput {
   readonly rawHeaders: ReadonlyArray<readonly [string, string]>
   /** Lower-case header names, sorted, as the signature lists them. */
   readonly signedHeaders: ReadonlyArray<string>
-  /** Hex SHA-256 of the body, or the `x-amz-content-sha256` value the client signed. */
+  /** Hex SHA-256 of the body. */
   readonly payloadHash: string
   /** A presigned request, whose query carries `X-Amz-Signature`. */
   readonly presigned?: boolean
@@ -176,6 +177,11 @@ export const scopeString = (scope: CredentialScope): string =>
 /**
  * Task 2: the string to sign, `AWS4-HMAC-SHA256 \n X-Amz-Date \n scope \n hex(SHA-256(canonical request))`.
  *
+ * The canonical request is a byte string: its header values are the bytes received, one character
+ * per byte, as Node hands them over (`HttpRequestParts.rawHeaders`), and everything else in it is
+ * ASCII. So it is hashed byte for byte, never re-encoded: a value the client sent as UTF-8 bytes is
+ * hashed as exactly those bytes, as AWS and the signers hash them.
+ *
  * @category rules
  */
 export const stringToSign = (
@@ -183,7 +189,7 @@ export const stringToSign = (
   scope: CredentialScope,
   canonical: string,
   hashing: Hashing = nobleHashing
-): string => `${ALGORITHM}\n${amzDate}\n${scopeString(scope)}\n${hashing.sha256Hex(canonical)}`
+): string => `${ALGORITHM}\n${amzDate}\n${scopeString(scope)}\n${hashing.sha256Hex(byteStringBytes(canonical))}`
 
 /**
  * Task 3a: the signing key, a chain of HMAC-SHA256 starting from `"AWS4" + secret` over the date,
@@ -462,29 +468,6 @@ export const checkHostSigned = (claim: SignatureClaim): Either.Either<void, Sign
     ? Either.void
     : Either.left(new SignatureDoesNotMatch({ message: "'Host' must be a 'SignedHeader' in the AWS Authorization." }))
 
-/**
- * The payload hash that enters the canonical request: the client's `x-amz-content-sha256` when it
- * sent one, else the SHA-256 of the body received. `UNSIGNED-PAYLOAD` is an S3-only opt-out that
- * SNS and KMS do not offer, so it is refused.
- *
- * @category rules
- */
-export const claimedPayloadHash = (
-  parts: HttpRequestParts,
-  bodyHash: string
-): Either.Either<string, XAmzContentSHA256Mismatch> => {
-  const declared = headerValues(parts.rawHeaders, "x-amz-content-sha256")
-  if (declared.length === 0) return Either.right(bodyHash)
-  const value = declared.map(canonicalHeaderValue).join(",")
-  return value === UNSIGNED_PAYLOAD
-    ? Either.left(
-      new XAmzContentSHA256Mismatch({
-        message: `${contentSha256MismatchMessage} ${UNSIGNED_PAYLOAD} is not accepted here: sign the payload.`
-      })
-    )
-    : Either.right(value)
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Verification
 // ---------------------------------------------------------------------------------------------------
@@ -513,8 +496,8 @@ export interface SigV4Options<E = never, R = never> {
  *
  * Order of checks, as AWS reports them: the signature's parts and date are present and well formed;
  * the date is within the clock skew or the presigned lifetime; `host` is signed; the algorithm and
- * the credential's shape; the scope; the access key exists; the signature matches; the body matches
- * `x-amz-content-sha256`; the session token belongs to the key.
+ * the credential's shape; the scope; the access key exists; the signature matches; the session token
+ * belongs to the key.
  *
  * @category rules
  */
@@ -528,7 +511,6 @@ export const verifySigV4 = <E = never, R = never>(
   | RequestExpired
   | SignatureDoesNotMatch
   | InvalidClientTokenId
-  | XAmzContentSHA256Mismatch
   | E,
   R
 > =>
@@ -575,12 +557,16 @@ const checkSignature = (
   scope: ClaimedCredential,
   credential: Credential,
   options: { readonly hashing?: Hashing; readonly signingKeys?: SigningKeyCache; readonly debug?: boolean }
-): Either.Either<VerifiedIdentity, SignatureDoesNotMatch | XAmzContentSHA256Mismatch | InvalidClientTokenId> => {
+): Either.Either<VerifiedIdentity, SignatureDoesNotMatch | InvalidClientTokenId> => {
   const hashing = options.hashing ?? nobleHashing
-  const bodyHash = hashing.sha256Hex(parts.body)
-  const declaredHash = claimedPayloadHash(parts, bodyHash)
-  if (Either.isLeft(declaredHash)) return Either.left(declaredHash.left)
-  const payloadHash = declaredHash.right
+  // The payload hash is always the hash of the bytes received, never the `x-amz-content-sha256` a
+  // client declares: that header, its `UNSIGNED-PAYLOAD` opt-out and its own error code
+  // (`XAmzContentSHA256Mismatch`) are Amazon S3's (Amazon S3 API Reference, "Signature Calculations
+  // for the Authorization Header"). Other services hash the body themselves (AWS General Reference,
+  // "Create a canonical request": `Hex(SHA256Hash(<payload>))`), so a body that is not the one
+  // signed, whatever the header says, is `SignatureDoesNotMatch` (403), which the SNS and KMS error
+  // models declare and S3's code is not in.
+  const payloadHash = hashing.sha256Hex(parts.body)
   const canonical = canonicalRequest({
     method: parts.method,
     rawPath: parts.rawPath,
@@ -597,12 +583,10 @@ const checkSignature = (
     : options.signingKeys.get(credential.secretAccessKey, scope.date, scope.region, scope.service, derive)
   if (!constantTimeEqualText(sign(key, toSign, hashing), claim.signature)) {
     return Either.left(
-      signatureDoesNotMatch(options.debug === true ? { canonicalRequest: canonical, stringToSign: toSign } : undefined)
+      signatureDoesNotMatch(
+        options.debug === true ? { canonicalRequest: byteStringText(canonical), stringToSign: toSign } : undefined
+      )
     )
-  }
-  // The signature covers the declared hash, not the bytes: this is what binds the body.
-  if (payloadHash !== bodyHash) {
-    return Either.left(new XAmzContentSHA256Mismatch({ message: contentSha256MismatchMessage }))
   }
   const session = checkSessionToken(credential, [
     ...headerValues(parts.rawHeaders, "x-amz-security-token").map(canonicalHeaderValue),

@@ -153,3 +153,30 @@ export const toTree = (form: Form): Either.Either<TreeNode, MalformedQueryString
 }
 
 const conflict = (name: string) => malformed(`The parameter ${name} is given both as a value and as a structure.`)
+
+const utf8Encoder = new TextEncoder()
+
+/**
+ * The parameters of a whole request: the query string's and, unless the method is GET, the form
+ * body's. AWS Query services read both (botocore's presigner, `SigV4QueryAuth`, moves a POST's form
+ * into the query string and sends an empty body). A name given in both places is as ambiguous as a
+ * name given twice in one, and refused the same way.
+ *
+ * @category parsing
+ */
+export const parseRequest = (
+  method: string,
+  rawQuery: string,
+  body: Uint8Array
+): Either.Either<Form, MalformedQueryString> => {
+  const fromQuery = rawQuery === "" ? Either.right<Form>(new Map()) : parse(utf8Encoder.encode(rawQuery))
+  if (method === "GET" || Either.isLeft(fromQuery)) return fromQuery
+  const fromBody = parse(body)
+  if (Either.isLeft(fromBody) || fromQuery.right.size === 0) return fromBody
+  const merged = new Map(fromQuery.right)
+  for (const [name, value] of fromBody.right) {
+    if (merged.has(name)) return malformed(`The parameter ${name} appears more than once.`)
+    merged.set(name, value)
+  }
+  return Either.right(merged)
+}

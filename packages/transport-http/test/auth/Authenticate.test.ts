@@ -28,6 +28,6 @@ describe("authenticate", () => {
   })
 
   it("lists every error tag once", () => {
-    expect(new Set(authErrorTags).size).toBe(6)
+    expect(new Set(authErrorTags).size).toBe(5)
   })
 })

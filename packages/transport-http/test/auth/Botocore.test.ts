@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest"
 import type { HttpRequestParts } from "../../src/auth/Request.js"
 import { verifySigV2 } from "../../src/auth/SigV2.js"
 import { verifySigV4 } from "../../src/auth/SigV4.js"
+import * as Form from "../../src/query/Form.js"
 import { vectorPath } from "./rawRequest.js"
 import { exampleCredential, lookupOf, outcome, run } from "./support.js"
 
@@ -61,6 +62,31 @@ describe("botocore SigV4Auth / SigV4QueryAuth fixtures", () => {
     expect(identity).toMatchObject({ scheme: "sigv4", region: "us-east-1", service })
     expect(outcome(verify({ ...parts, method: parts.method === "GET" ? "PUT" : "GET" }))).toBe("SignatureDoesNotMatch")
     expect(outcome(verify({ ...parts, rawPath: `${parts.rawPath}x` }))).toBe("SignatureDoesNotMatch")
+  })
+})
+
+describe("botocore requests beyond ASCII and in the query", () => {
+  const fixture = load("sigv4.json")
+  const find = (name: string) => fixture.cases.find((c) => c.name === name)!
+
+  it("a UTF-8 header value is hashed as the bytes received: one byte changed is refused", () => {
+    const c = find("utf8-header-values")
+    const parts = partsOf(c.request)
+    const verify = (p: HttpRequestParts) =>
+      verifySigV4(p, { region: fixture.region, service: "sns", now: Date.parse(fixture.now), lookup: lookupFor(fixture, c) })
+    expect(outcome(verify(parts))).toBe("ok")
+    // The same text read as characters rather than bytes (what re-encoding the Latin-1 string as UTF-8 hashed).
+    const asText = parts.rawHeaders.map(([k, v]) => [k, k === "X-Note" ? Buffer.from(v, "latin1").toString("utf8") : v] as const)
+    expect(outcome(verify({ ...parts, rawHeaders: asText }))).toBe("SignatureDoesNotMatch")
+  })
+
+  it("a presigned POST's parameters are read from its query string", () => {
+    const c = find("presigned-post")
+    const parts = partsOf(c.request)
+    expect(parts.body.length).toBe(0)
+    const form = Either.getOrThrow(Form.parseRequest(parts.method, parts.rawQuery, parts.body))
+    expect(form.get("Action")).toBe("Publish")
+    expect(form.get("Message")).toBe("h\u00e9llo \u20ac")
   })
 })
 

@@ -14,7 +14,6 @@ import {
   signingKey,
   type SigV4Options,
   stringToSign,
-  UNSIGNED_PAYLOAD,
   verifySigV4
 } from "../../src/auth/SigV4.js"
 import { readRawRequest, vectorPath } from "./rawRequest.js"
@@ -54,7 +53,9 @@ const withHeader = (parts: HttpRequestParts, name: string, value: string | undef
 const authorizationOf = (parts: HttpRequestParts) => parts.rawHeaders.find(([k]) => k === "authorization")![1]
 
 // Arbitraries for requests the SDK could send: escaped path segments, query parameters (some
-// repeated), extra headers with printable values, any body.
+// repeated), extra headers with any text but whitespace beyond ASCII (sent as UTF-8; the signer
+// collapses Unicode whitespace in the text, while SigV4's Trimall and the server trim ASCII spaces of
+// the bytes), any body.
 const segment = fc.string({ unit: "grapheme", minLength: 1, maxLength: 6 })
 const requestArbitrary = (options: { readonly dotSegments: boolean }) =>
   fc.record({
@@ -71,7 +72,7 @@ const requestArbitrary = (options: { readonly dotSegments: boolean }) =>
     ),
     headers: fc.dictionary(
       fc.stringMatching(/^x-test-[a-z0-9-]{1,8}$/),
-      fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 12 }),
+      fc.string({ unit: "grapheme", maxLength: 12 }).filter((v) => !/[^\S\t\n\v\f\r ]/.test(v)),
       { maxKeys: 4 }
     ),
     body: fc.uint8Array({ maxLength: 64 })
@@ -240,19 +241,18 @@ describe("SigV4 refusals", () => {
     expect(verify(await signed({ sessionToken: "the-token" }))).toBe("InvalidClientTokenId")
   })
 
-  it("x-amz-content-sha256 must be the body's hash, and UNSIGNED-PAYLOAD is refused", async () => {
+  it("the body's own hash is signed: a body not matching x-amz-content-sha256, or UNSIGNED-PAYLOAD, is SignatureDoesNotMatch", async () => {
     const parts = await signed()
-    expect(verify({ ...parts, body: utf8("Action=Publish&Version=2010-03-31&Message=HELLO") })).toBe("XAmzContentSHA256Mismatch")
-    const unsigned = await signed({}, { ...publish, headers: { ...publish.headers, "x-amz-content-sha256": UNSIGNED_PAYLOAD } })
-    expect(verify(unsigned)).toBe("XAmzContentSHA256Mismatch")
-    // Without the header the body's own hash is signed, so a changed body breaks the signature instead.
-    const bare = withHeader(parts, "x-amz-content-sha256", undefined)
-    const resigned = await signWithSmithy(
-      { ...publish, headers: { ...publish.headers, "x-amz-content-sha256": "" } },
+    expect(verify({ ...parts, body: utf8("Action=Publish&Version=2010-03-31&Message=HELLO") })).toBe("SignatureDoesNotMatch")
+    const unsigned = await signed({}, { ...publish, headers: { ...publish.headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } })
+    expect(verify(unsigned)).toBe("SignatureDoesNotMatch")
+    // A declared hash that is not the body's, signed as the payload hash, is refused even with the header intact.
+    const lying = await signWithSmithy(
+      { ...publish, headers: { ...publish.headers, "x-amz-content-sha256": "0".repeat(64) } },
       { date: new Date(NOW) }
     )
-    expect(verify(bare)).toBe("SignatureDoesNotMatch")
-    expect(verify(resigned)).toBe("XAmzContentSHA256Mismatch")
+    expect(verify(lying)).toBe("SignatureDoesNotMatch")
+    expect(verify(withHeader(parts, "x-amz-content-sha256", undefined))).toBe("SignatureDoesNotMatch")
   })
 
   it("malformed Authorization headers get AWS's IncompleteSignature texts", async () => {

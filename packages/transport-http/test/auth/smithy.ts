@@ -68,7 +68,8 @@ export const signWithSmithy = async (request: PlainRequest, options: SignOptions
     method: signed.method,
     rawPath: signed.path,
     rawQuery: rawQueryOf(signed.query as Record<string, string | Array<string> | null>),
-    rawHeaders: Object.entries(signed.headers),
+    // On the wire each header value is its UTF-8 bytes, which Node hands over one character per byte.
+    rawHeaders: Object.entries(signed.headers).map(([name, value]) => [name, Buffer.from(value, "utf8").toString("latin1")] as const),
     body: request.body
   }
 }

@@ -61,3 +61,22 @@ describe("Form.toTree", () => {
     expect(t["constructor"]).toBe("x")
   })
 })
+
+describe("Form.parseRequest", () => {
+  const request = (method: string, query: string, body: string) =>
+    Either.map(Form.parseRequest(method, query, bytes(body)), (form) => [...form])
+
+  it("reads the query string and, unless GET, the body", () => {
+    expect(request("POST", "Action=Publish&Message=h%C3%A9", "TopicArn=t")).toEqual(
+      Either.right([["Action", "Publish"], ["Message", "hé"], ["TopicArn", "t"]])
+    )
+    expect(request("POST", "", "Action=ListTopics")).toEqual(Either.right([["Action", "ListTopics"]]))
+    expect(request("GET", "Action=ListTopics", "Action=Publish")).toEqual(Either.right([["Action", "ListTopics"]]))
+  })
+
+  it("a name in both the query and the body is refused, as a name given twice", () => {
+    const answer = Form.parseRequest("POST", "Action=Publish", bytes("Action=ListTopics"))
+    expect(Either.isLeft(answer) && answer.left._tag).toBe("MalformedQueryString")
+    expect(Either.isLeft(answer) && answer.left.message).toBe("The parameter Action appears more than once.")
+  })
+})

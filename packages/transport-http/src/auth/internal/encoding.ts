@@ -52,6 +52,31 @@ export const percentDecode = (text: string): Uint8Array => {
   return out.slice(0, n)
 }
 
+/**
+ * The bytes a byte string stands for (one character per byte, as Node hands over header values).
+ * All-ASCII text, the usual case, is returned as it is, since its UTF-8 encoding is the same bytes
+ * and a native hash takes a string without a copy. A character above U+00FF cannot have come off
+ * the wire; it stands for its UTF-8 bytes, so text built in memory is still hashed as signers do.
+ */
+export const byteStringBytes = (text: string): Uint8Array | string => {
+  if (/^[\x00-\x7f]*$/.test(text)) return text
+  const out: Array<number> = []
+  for (const char of text) {
+    const code = char.codePointAt(0)!
+    if (code <= 0xff) out.push(code)
+    else out.push(...utf8ToBytes(char))
+  }
+  return Uint8Array.from(out)
+}
+
+const readableDecoder = new TextDecoder("utf-8", { fatal: false })
+
+/** A byte string shown as the UTF-8 text it carries (invalid sequences as U+FFFD), for messages. */
+export const byteStringText = (text: string): string => {
+  const bytes = byteStringBytes(text)
+  return typeof bytes === "string" ? bytes : readableDecoder.decode(bytes)
+}
+
 /** A component as the client meant it (escapes undone), encoded the one way SigV4 accepts. */
 export const reencode = (component: string): string => percentEncode(percentDecode(component))
 

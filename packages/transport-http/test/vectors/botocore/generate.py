@@ -23,7 +23,10 @@ def parts(prepared, note):
     body = prepared.body or b""
     if isinstance(body, str):
         body = body.encode("utf-8")
-    headers = [[name, value if isinstance(value, str) else value.decode("latin-1")] for name, value in prepared.headers.items()]
+    # A header value goes on the wire as the UTF-8 bytes botocore signed; it is stored as Node hands it
+    # over, one character per byte (Latin-1).
+    headers = [[name, (value.encode("utf-8") if isinstance(value, str) else value).decode("latin-1")]
+               for name, value in prepared.headers.items()]
     # The HTTP client adds Host on the wire (botocore signs it from the URL), and Content-Length when
     # botocore has not.
     headers.append(["Host", url.netloc])
@@ -66,6 +69,18 @@ def sigv4_cases():
               {"X-Custom": "  spaced    out  "}),
         sigv4("presigned-get", SigV4QueryAuth(plain, "sns", "us-east-1", expires=900), "GET",
               ENDPOINT + "/?Action=ListTopics&Version=2010-03-31"),
+        # Header values beyond ASCII: botocore signs their UTF-8 bytes, and those bytes are sent.
+        sigv4("utf8-header-values", SigV4Auth(plain, "sns", "us-east-1"), "POST", ENDPOINT + "/",
+              "Action=ListTopics&Version=2010-03-31",
+              {**form, "X-Note": "h\u00e9llo \u20ac \u00e0 \U0001f600", "X-Latin": "caf\u00e9"}),
+        # Query values beyond ASCII, percent-encoded as UTF-8.
+        sigv4("utf8-query-values", SigV4Auth(plain, "sns", "us-east-1"), "GET",
+              ENDPOINT + "/?Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aorders"
+              "&Message=h%C3%A9llo%20%E2%82%AC%20%F0%9F%98%80"),
+        # botocore's presigner moves a POST's form into the query string and sends an empty body.
+        sigv4("presigned-post", SigV4QueryAuth(plain, "sns", "us-east-1", expires=900), "POST", ENDPOINT + "/",
+              {"Action": "Publish", "Version": "2010-03-31", "TopicArn": "arn:aws:sns:us-east-1:000000000000:orders",
+               "Message": "h\u00e9llo \u20ac"}),
     ]
 
 

@@ -1,0 +1,95 @@
+/**
+ * SNS answers as AWS gives them, through the unmodified SDK v3: CreateTopic's idempotency after the
+ * topic has changed, and boolean attributes in the spellings clients send.
+ */
+import {
+  CreateTopicCommand,
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  InvalidParameterException,
+  PublishBatchCommand,
+  SetTopicAttributesCommand,
+  SubscribeCommand,
+  TagResourceCommand
+} from "@aws-sdk/client-sns"
+import { describe, expect, it } from "vitest"
+import { useBroker } from "./support/Fixture.js"
+
+const live = useBroker()
+
+const rejection = (call: Promise<unknown>): Promise<unknown> => call.then(() => expect.fail("the call succeeded"), (e: unknown) => e)
+
+describe("CreateTopic is idempotent (SNS API Reference, CreateTopic)", () => {
+  it("after SetTopicAttributes and TagResource, a plain CreateTopic returns the existing ARN; only a conflicting request is refused", async () => {
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "changed-later" }))
+    await live.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "DisplayName", AttributeValue: "Shown" }))
+    await live.sns.send(new TagResourceCommand({ ResourceArn: TopicArn, Tags: [{ Key: "team", Value: "a" }] }))
+    expect((await live.sns.send(new CreateTopicCommand({ Name: "changed-later" }))).TopicArn).toBe(TopicArn)
+    expect((await live.sns.send(new CreateTopicCommand({ Name: "changed-later", Attributes: { DisplayName: "Shown" } }))).TopicArn).toBe(TopicArn)
+    expect((await live.sns.send(new CreateTopicCommand({ Name: "changed-later", Tags: [{ Key: "team", Value: "a" }] }))).TopicArn).toBe(TopicArn)
+    const otherName = await rejection(live.sns.send(new CreateTopicCommand({ Name: "changed-later", Attributes: { DisplayName: "Other" } })))
+    expect(otherName).toBeInstanceOf(InvalidParameterException)
+    expect((otherName as Error).message).toBe("Invalid parameter: Attributes Reason: Topic already exists with different attributes")
+    const otherTag = await rejection(live.sns.send(new CreateTopicCommand({ Name: "changed-later", Tags: [{ Key: "team", Value: "b" }] })))
+    expect((otherTag as Error).message).toBe("Invalid parameter: Tags Reason: Topic already exists with different tags")
+  })
+})
+
+describe("boolean attributes take true and false in any letter case", () => {
+  it("FifoTopic=True and ContentBasedDeduplication=TRUE make a FIFO topic, answered lower-case", async () => {
+    const { TopicArn } = await live.sns.send(
+      new CreateTopicCommand({ Name: "spelled.fifo", Attributes: { FifoTopic: "True", ContentBasedDeduplication: "TRUE" } })
+    )
+    const attributes = (await live.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes!
+    expect(attributes["FifoTopic"]).toBe("true")
+    expect(attributes["ContentBasedDeduplication"]).toBe("true")
+    // The same request again is the same topic.
+    expect((await live.sns.send(new CreateTopicCommand({ Name: "spelled.fifo", Attributes: { FifoTopic: "true" } }))).TopicArn).toBe(TopicArn)
+    await live.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "ContentBasedDeduplication", AttributeValue: "False" }))
+    expect((await live.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes!["ContentBasedDeduplication"]).toBe("false")
+    const notBoolean = await rejection(
+      live.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "ContentBasedDeduplication", AttributeValue: "yes" }))
+    )
+    expect(notBoolean).toBeInstanceOf(InvalidParameterException)
+  })
+
+  it("RawMessageDelivery=True on a subscription is stored as true", async () => {
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "raw-spelled" }))
+    const { SubscriptionArn } = await live.sns.send(
+      new SubscribeCommand({ TopicArn, Protocol: "https", Endpoint: "https://127.0.0.1:9/raw", Attributes: { RawMessageDelivery: "True" }, ReturnSubscriptionArn: true })
+    )
+    const attributes = (await live.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn }))).Attributes!
+    expect(attributes["RawMessageDelivery"]).toBe("true")
+  })
+})
+
+describe("PublishBatch: whole-request versus per-entry errors", () => {
+  it("on a FIFO topic an entry without MessageGroupId refuses the whole request; a bad attribute fails its entry alone", async () => {
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "batch-rules.fifo", Attributes: { FifoTopic: "true" } }))
+    const noGroup = await rejection(live.sns.send(new PublishBatchCommand({
+      TopicArn,
+      PublishBatchRequestEntries: [
+        { Id: "a", Message: "one", MessageGroupId: "g", MessageDeduplicationId: "1" },
+        { Id: "b", Message: "two", MessageDeduplicationId: "2" }
+      ]
+    })))
+    expect(noGroup).toBeInstanceOf(InvalidParameterException)
+    expect((noGroup as Error).message).toBe("Invalid parameter: The MessageGroupId parameter is required for FIFO topics")
+    const noDedup = await rejection(live.sns.send(new PublishBatchCommand({
+      TopicArn,
+      PublishBatchRequestEntries: [{ Id: "a", Message: "one", MessageGroupId: "g" }]
+    })))
+    expect((noDedup as Error).message).toBe(
+      "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+    )
+    const mixed = await live.sns.send(new PublishBatchCommand({
+      TopicArn,
+      PublishBatchRequestEntries: [
+        { Id: "a", Message: "one", MessageGroupId: "g", MessageDeduplicationId: "1" },
+        { Id: "b", Message: "two", MessageGroupId: "g", MessageDeduplicationId: "2", MessageAttributes: { n: { DataType: "Number", StringValue: "twelve" } } }
+      ]
+    }))
+    expect(mixed.Successful?.map((s) => s.Id)).toEqual(["a"])
+    expect(mixed.Failed?.map((f) => [f.Id, f.SenderFault])).toEqual([["b", true]])
+  })
+})
