@@ -12,7 +12,6 @@ import * as DataKeyCache from "./DataKeyCache.js"
 import * as Encryption from "./Encryption.js"
 import * as EncryptionContext from "./EncryptionContext.js"
 import {
-  AuthorizationError,
   type InvalidParameter,
   type KmsFailure,
   type SnsError,
@@ -23,6 +22,7 @@ import { Ids } from "./Ids.js"
 import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
+import * as Paging from "./Paging.js"
 import * as Permissions from "./Permissions.js"
 import * as Publish from "./Publish.js"
 import * as Registry from "./Registry.js"
@@ -448,7 +448,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const arns = [...registry.topics.values()].filter((t) => t.accountId === ctx.accountId).map((t) => t.arn).sort()
-          const page = yield* Registry.page(arns, nextToken, PAGE_SIZE)
+          const page = yield* Paging.page(arns, nextToken, PAGE_SIZE)
           return { topicArns: page.items, nextToken: page.nextToken }
         }),
 
@@ -498,7 +498,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const mine = [...registry.subscriptions.values()].filter((s) => s.accountId === ctx.accountId)
-          const page = yield* Registry.page(mine, nextToken, PAGE_SIZE)
+          const page = yield* Paging.page(mine, nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
         }),
 
@@ -507,7 +507,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           const registry = yield* currentRegistry
           const topic = yield* Registry.topicFor(registry, topicArn, ctx, "ListSubscriptionsByTopic")
           yield* Encryption.requireSecureTransport(topic, ctx)
-          const page = yield* Registry.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
+          const page = yield* Paging.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
         }),
 
@@ -515,12 +515,8 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const s = yield* Registry.findSubscription(registry, subscriptionArn)
+          yield* Registry.authorizeSubscription(registry, s, ctx, "GetSubscriptionAttributes")
           const topic = registry.topics.get(s.topicArn)
-          if (s.accountId !== ctx.accountId && topic?.accountId !== ctx.accountId) {
-            return yield* new AuthorizationError({
-              message: `User: ${ctx.principalArn} is not authorized to perform: SNS:GetSubscriptionAttributes on resource: ${s.arn}`
-            })
-          }
           yield* Encryption.requireSecureTransportIfAny(topic, ctx)
           const http = s.protocol === "http" || s.protocol === "https"
           const effective = http ? Routing.effectiveDeliveryPolicy(topic, s) : undefined
