@@ -6,6 +6,7 @@
 export * as Arn from "./Arn.js"
 export * as Cipher from "./Cipher.js"
 export * as DataKeyCache from "./DataKeyCache.js"
+export * as DataKeys from "./DataKeys.js"
 export * as DeliveryPolicy from "./DeliveryPolicy.js"
 export * as Encryption from "./Encryption.js"
 export * as EncryptionContext from "./EncryptionContext.js"
