@@ -213,6 +213,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     const fifoStates = new Map<string, Fifo.FifoState>()
     // The data-key caches live and die with this service value.
     const dataKeys = yield* DataKeys.make
+    const aadPrefixOf = Encryption.makeAadPrefixes()
     const pubsub = yield* PubSub.unbounded<Event>()
 
     /** Runs a pure registry operation: persist its changes, then make them visible. */
@@ -261,7 +262,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       const caller = callerOf(ctx)
       const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
       const sealUnder = (dataKey: DataKey) =>
-        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, topic.arn, messageId)
+        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, aadPrefixOf(topic.arn), messageId)
       // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
       return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
         const cached = dataKeys.reuse(scope, at)
@@ -588,7 +589,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         return Effect.clockWith((clock) => {
           const at = clock.unsafeCurrentTimeMillis()
           const openWith = (plaintext: Uint8Array) =>
-            Encryption.open(cipher, body.envelope, plaintext, message.topicArn, message.messageId)
+            Encryption.open(cipher, body.envelope, plaintext, aadPrefixOf(message.topicArn), message.messageId)
           const opened = dataKeys.opened(body.envelope.encryptedDataKey, at)
           if (opened !== undefined) return openWith(opened)
           const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }
