@@ -7,7 +7,7 @@
  * the invocations of one key to 2^32; we stop at 2^24, where the chance of any nonce repeating is below
  * 2^-49 (birthday bound: n² / 2^97).
  *
- * The policy is pure; the shell keeps the cache.
+ * The policy is pure; the `DataKeys` service keeps the caches.
  *
  * @since 0.1.0
  */

@@ -79,8 +79,27 @@ export const requireSecureTransportIfAny = (
  *
  * @category encoding
  */
-export const bodyAad = (topicArn: string, messageId: string): Uint8Array => {
-  const prefix = bodyAadPrefix(topicArn)
+export const bodyAad = (topicArn: string, messageId: string): Uint8Array => bodyAadAfter(bodyAadPrefix(topicArn), messageId)
+
+/**
+ * The bytes of `bodyAad` before the message id's length and bytes: the canonical form of the same
+ * context with an empty message id, minus that empty value's 4-byte length. Valid because
+ * `aws:sns:topicArn` sorts before `sealcast:messageId`, so the message id is the last value (a
+ * property test checks `bodyAad` against `EncryptionContext.canonicalize`).
+ *
+ * @category encoding
+ */
+export const bodyAadPrefix = (topicArn: string): Uint8Array => {
+  const whole = EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": "" })
+  return whole.subarray(0, whole.length - 4)
+}
+
+/**
+ * `bodyAad` from its topic's prefix (`bodyAadPrefix`) and the message id.
+ *
+ * @category encoding
+ */
+export const bodyAadAfter = (prefix: Uint8Array, messageId: string): Uint8Array => {
   const id = utf8Encoder.encode(messageId)
   const out = new Uint8Array(prefix.length + 4 + id.length)
   out.set(prefix)
@@ -89,33 +108,33 @@ export const bodyAad = (topicArn: string, messageId: string): Uint8Array => {
   return out
 }
 
-/** How many topics' AAD prefixes are kept; past that the memo starts over. */
+/** How many topics' AAD prefixes a memo keeps; past that it starts over. */
 const AAD_PREFIXES_KEPT = 1024
-const aadPrefixes = new Map<string, Uint8Array>()
 
 /**
- * The bytes of `bodyAad` before the message id's length and bytes: the canonical form of the same
- * context with an empty message id, minus that empty value's 4-byte length. Valid because
- * `aws:sns:topicArn` sorts before `sealcast:messageId`, so the message id is the last value. Every
- * sealed publish and every delivery of one needs it, and per topic it never changes, so it is
- * remembered (a property test checks `bodyAad` against `EncryptionContext.canonicalize`).
+ * A memo of `bodyAadPrefix`, owned by whoever makes it (the SNS service). Every sealed publish and
+ * every delivery of one needs its topic's prefix, and per topic it never changes.
+ *
+ * @category constructors
  */
-const bodyAadPrefix = (topicArn: string): Uint8Array => {
-  let prefix = aadPrefixes.get(topicArn)
-  if (prefix === undefined) {
-    if (aadPrefixes.size >= AAD_PREFIXES_KEPT) aadPrefixes.clear()
-    const whole = EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": "" })
-    prefix = whole.subarray(0, whole.length - 4)
-    aadPrefixes.set(topicArn, prefix)
+export const makeAadPrefixes = (): ((topicArn: string) => Uint8Array) => {
+  const prefixes = new Map<string, Uint8Array>()
+  return (topicArn) => {
+    let prefix = prefixes.get(topicArn)
+    if (prefix === undefined) {
+      if (prefixes.size >= AAD_PREFIXES_KEPT) prefixes.clear()
+      prefix = bodyAadPrefix(topicArn)
+      prefixes.set(topicArn, prefix)
+    }
+    return prefix
   }
-  return prefix
 }
 
 /**
  * Seals a body under a data key. Only the body: SSE guide, "Encryption scope": "SSE encrypts the
  * body of the message … SSE doesn't encrypt … message metadata (subject, message ID, timestamp, and
  * attributes)". `nonce` must be fresh (12 random bytes from `Ids`): a repeated nonce under one data key breaks GCM
- * (SP 800-38D §8).
+ * (SP 800-38D §8). `aadPrefix` is the topic's `bodyAadPrefix`.
  *
  * @category encoding
  */
@@ -124,7 +143,7 @@ export const seal = (
   nonce: Uint8Array,
   body: string,
   dataKey: DataKey,
-  topicArn: string,
+  aadPrefix: Uint8Array,
   messageId: string
 ): Extract<MessageBody, { _tag: "Sealed" }> => ({
   _tag: "Sealed",
@@ -133,7 +152,7 @@ export const seal = (
     keyArn: dataKey.keyArn,
     encryptedDataKey: dataKey.ciphertextBlob,
     nonce,
-    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAad(topicArn, messageId), utf8Encoder.encode(body))
+    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAadAfter(aadPrefix, messageId), utf8Encoder.encode(body))
   }
 })
 
@@ -141,6 +160,7 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: false })
 
 /**
  * Opens a sealed body with its (already decrypted) data key: the last step before delivery.
+ * `aadPrefix` is the topic's `bodyAadPrefix`.
  *
  * @category encoding
  */
@@ -148,9 +168,9 @@ export const open = (
   cipher: CipherService,
   envelope: Envelope,
   dataKeyPlaintext: Uint8Array,
-  topicArn: string,
+  aadPrefix: Uint8Array,
   messageId: string
 ): Effect.Effect<string, CipherOpenError> =>
-  Effect.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAad(topicArn, messageId), envelope.ciphertext), (bytes) =>
+  Effect.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAadAfter(aadPrefix, messageId), envelope.ciphertext), (bytes) =>
     utf8Decoder.decode(bytes)
   )

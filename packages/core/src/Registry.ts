@@ -96,11 +96,11 @@ export const findTopic = (
 }
 
 /**
- * SNS actions as they appear in policies.
+ * SNS actions on a topic, as they appear in topic policies.
  *
  * @category models
  */
-export type Action =
+export type TopicAction =
   | "GetTopicAttributes"
   | "SetTopicAttributes"
   | "AddPermission"
@@ -114,6 +114,22 @@ export type Action =
   | "ListTagsForResource"
   | "GetDataProtectionPolicy"
   | "PutDataProtectionPolicy"
+
+/**
+ * SNS actions on a subscription. Only the subscriber's and the topic owner's accounts may perform
+ * them; a topic policy does not grant them (SNS Developer Guide, "Example cases for Amazon SNS
+ * access control").
+ *
+ * @category models
+ */
+export type SubscriptionAction = "GetSubscriptionAttributes" | "SetSubscriptionAttributes" | "Unsubscribe"
+
+/**
+ * SNS actions as a refusal names them (`SNS:<action>`).
+ *
+ * @category models
+ */
+export type Action = TopicAction | SubscriptionAction
 
 const principalsOf = (principal: unknown): ReadonlyArray<string> => {
   if (principal === "*") return ["*"]
@@ -133,7 +149,7 @@ const actionsOf = (action: unknown): ReadonlyArray<string> =>
  *
  * @category rules
  */
-export const policyAllows = (topic: Topic.Topic, context: RequestContext, action: Action): boolean => {
+export const policyAllows = (topic: Topic.Topic, context: RequestContext, action: TopicAction): boolean => {
   const text = topic.attributes["Policy"]
   if (text === undefined) return false
   let doc: unknown
@@ -166,6 +182,24 @@ export const policyAllows = (topic: Topic.Topic, context: RequestContext, action
 }
 
 /**
+ * The one authorization evaluator: `action` on the resource `resourceArn` is allowed when the caller's
+ * account owns it or a grant allows it; a refusal names the action and the resource, in AWS's words.
+ */
+const evaluate = (
+  context: RequestContext,
+  action: Action,
+  resourceArn: string,
+  allowed: boolean
+): Either.Either<void, AuthorizationError> =>
+  allowed
+    ? Either.void
+    : Either.left(
+        new AuthorizationError({
+          message: `User: ${context.principalArn} is not authorized to perform: SNS:${action} on resource: ${resourceArn}`
+        })
+      )
+
+/**
  * The owner may do everything with its topics; anyone else needs the topic policy's grant.
  *
  * @category rules
@@ -173,15 +207,12 @@ export const policyAllows = (topic: Topic.Topic, context: RequestContext, action
 export const authorize = (
   topic: Topic.Topic,
   context: RequestContext,
-  action: Action
+  action: TopicAction
 ): Either.Either<Topic.Topic, AuthorizationError> =>
-  topic.accountId === context.accountId || policyAllows(topic, context, action)
-    ? Either.right(topic)
-    : Either.left(
-        new AuthorizationError({
-          message: `User: ${context.principalArn} is not authorized to perform: SNS:${action} on resource: ${topic.arn}`
-        })
-      )
+  Either.map(
+    evaluate(context, action, topic.arn, topic.accountId === context.accountId || policyAllows(topic, context, action)),
+    () => topic
+  )
 
 /**
  * Finds a topic and checks the caller may perform `action` on it.
@@ -192,7 +223,7 @@ export const topicFor = (
   registry: Registry,
   topicArn: string,
   context: RequestContext,
-  action: Action,
+  action: TopicAction,
   parameter = "TopicArn"
 ): Either.Either<Topic.Topic, InvalidParameter | NotFound | AuthorizationError> =>
   Either.flatMap(findTopic(registry, topicArn, parameter), (topic) => authorize(topic, context, action))
@@ -314,7 +345,7 @@ export const resourceFor = (
   registry: Registry,
   resourceArn: string,
   context: RequestContext,
-  action: Action
+  action: TopicAction
 ): Either.Either<Topic.Topic, InvalidParameter | ResourceNotFound | AuthorizationError> =>
   Either.gen(function* () {
     yield* Arn.parseTopicArn(resourceArn, "ResourceArn")
@@ -437,24 +468,26 @@ export const findSubscription = (
   })
 
 /**
- * The subscriber or the topic owner may change or remove a subscription.
+ * The subscriber or the topic owner may read, change or remove a subscription.
  *
  * @category rules
  */
 export const authorizeSubscription = (
   registry: Registry,
   subscription: Subscription.Subscription,
-  context: RequestContext
-): Either.Either<Subscription.Subscription, AuthorizationError> => {
-  const owner = registry.topics.get(subscription.topicArn)?.accountId
-  return subscription.accountId === context.accountId || owner === context.accountId
-    ? Either.right(subscription)
-    : Either.left(
-        new AuthorizationError({
-          message: `User: ${context.principalArn} is not authorized to perform: SNS:Unsubscribe on resource: ${subscription.arn}`
-        })
-      )
-}
+  context: RequestContext,
+  action: SubscriptionAction
+): Either.Either<Subscription.Subscription, AuthorizationError> =>
+  Either.map(
+    evaluate(
+      context,
+      action,
+      subscription.arn,
+      subscription.accountId === context.accountId ||
+        registry.topics.get(subscription.topicArn)?.accountId === context.accountId
+    ),
+    () => subscription
+  )
 
 /**
  * Unsubscribe. `context` is undefined for the unsigned UnsubscribeURL link, which works unless the
@@ -476,7 +509,7 @@ export const unsubscribe = (
         )
       }
     } else {
-      yield* authorizeSubscription(registry, s, context)
+      yield* authorizeSubscription(registry, s, context, "Unsubscribe")
     }
     const subscriptions = new Map(registry.subscriptions)
     subscriptions.delete(s.arn)
@@ -505,7 +538,7 @@ export const setSubscriptionAttribute = (
 ): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError> =>
   Either.gen(function* () {
     const s = yield* Either.flatMap(findSubscription(registry, subscriptionArn), (s) =>
-      authorizeSubscription(registry, s, context)
+      authorizeSubscription(registry, s, context, "SetSubscriptionAttributes")
     )
     if (!Subscription.settableAttributes.includes(name)) return yield* Either.left(invalidParameter("AttributeName"))
     const checked = yield* Subscription.validateAttribute(s.protocol, name, value)
@@ -540,21 +573,4 @@ export const subscriptionCounts = (
     else pending++
   }
   return { confirmed, pending }
-}
-
-/**
- * A page of a list, SNS style: at most `size` items after the opaque `nextToken` (the index to resume
- * at, as a decimal string), and the token for the next page.
- *
- * @category utils
- */
-export const page = <A>(
-  items: ReadonlyArray<A>,
-  nextToken: string | undefined,
-  size: number
-): Either.Either<{ readonly items: ReadonlyArray<A>; readonly nextToken: string | undefined }, InvalidParameter> => {
-  const start = nextToken === undefined ? 0 : /^\d+$/.test(nextToken) ? Number(nextToken) : Number.NaN
-  if (!Number.isSafeInteger(start) || start > items.length) return Either.left(invalidParameter("NextToken"))
-  const end = start + size
-  return Either.right({ items: items.slice(start, end), nextToken: end < items.length ? String(end) : undefined })
 }

@@ -8,11 +8,10 @@
 import { Clock, Context, Effect, Either, Layer, PubSub, type Scope } from "effect"
 import type { Queue } from "effect"
 import { Cipher, type CipherOpenError, NONCE_BYTES } from "./Cipher.js"
-import * as DataKeyCache from "./DataKeyCache.js"
+import type * as DataKeyCache from "./DataKeyCache.js"
+import * as DataKeys from "./DataKeys.js"
 import * as Encryption from "./Encryption.js"
-import * as EncryptionContext from "./EncryptionContext.js"
 import {
-  AuthorizationError,
   type InvalidParameter,
   type KmsFailure,
   type SnsError,
@@ -23,6 +22,7 @@ import { Ids } from "./Ids.js"
 import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
+import * as Paging from "./Paging.js"
 import * as Permissions from "./Permissions.js"
 import * as Publish from "./Publish.js"
 import * as Registry from "./Registry.js"
@@ -177,12 +177,6 @@ interface Prepared {
   readonly bytes: number
 }
 
-/**
- * A map key for a byte string: one UTF-16 unit per byte. Cheaper than hex for the encrypted data
- * key every delivery of a sealed body looks up.
- */
-const bytesKey = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as Array<number>)
-
 /** The account a principal ARN belongs to (`arn:aws:iam::<account>:…`). */
 const accountOfPrincipal = (principalArn: string): string => principalArn.split(":")[4] ?? ""
 
@@ -217,9 +211,9 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
     const registryLock = yield* Effect.makeSemaphore(1)
     const fifoLock = yield* Effect.makeSemaphore(1)
     const fifoStates = new Map<string, Fifo.FifoState>()
-    const dataKeys = new Map<string, DataKeyCache.Entry>()
-    const dataKeyLock = yield* Effect.makeSemaphore(1)
-    const openedKeys = new Map<string, { readonly plaintext: Uint8Array; readonly openedAt: number }>()
+    // The data-key caches live and die with this service value.
+    const dataKeys = yield* DataKeys.make
+    const aadPrefixOf = Encryption.makeAadPrefixes()
     const pubsub = yield* PubSub.unbounded<Event>()
 
     /** Runs a pure registry operation: persist its changes, then make them visible. */
@@ -253,34 +247,6 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Either.map(Routing.compile(policy, scope, call), () => undefined)
 
     /**
-     * A data key for this scope: the cached one while the reuse policy allows, else a fresh one. The
-     * hit path is synchronous and takes no lock; a miss takes the lock and looks again, so concurrent
-     * publishes make one GenerateDataKey call, not one each.
-     */
-    const cachedDataKey = (scope: DataKeyCache.Scope, at: number) => {
-      const key = DataKeyCache.scopeKey(scope)
-      const cached = dataKeys.get(key)
-      if (cached === undefined || !DataKeyCache.canReuse(cached, scope, at)) return undefined
-      dataKeys.set(key, { ...cached, uses: cached.uses + 1 })
-      return cached.dataKey
-    }
-    const dataKeyFor = (scope: DataKeyCache.Scope, caller: KmsCaller, at: number) =>
-      Effect.suspend(() => {
-        const hit = cachedDataKey(scope, at)
-        if (hit !== undefined) return Effect.succeed(hit)
-        return dataKeyLock.withPermits(1)(
-          Effect.suspend(() => {
-            const again = cachedDataKey(scope, at)
-            if (again !== undefined) return Effect.succeed(again)
-            return Effect.map(kms.generateDataKey(scope.kmsKeyId, EncryptionContext.forTopic(scope.topicArn), caller), (dataKey) => {
-              dataKeys.set(DataKeyCache.scopeKey(scope), { scope, dataKey, createdAt: at, uses: 1 })
-              return dataKey
-            })
-          })
-        )
-      })
-
-    /**
      * Decides the body's stored form at the instant of publish (Encryption.planBody). Plain bodies and
      * sealed ones under a cached data key take no KMS round trip beyond the per-publish key check.
      */
@@ -296,11 +262,11 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       const caller = callerOf(ctx)
       const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
       const sealUnder = (dataKey: DataKey) =>
-        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, topic.arn, messageId)
+        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, aadPrefixOf(topic.arn), messageId)
       // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
       return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
-        const cached = cachedDataKey(scope, at)
-        return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeyFor(scope, caller, at), sealUnder)
+        const cached = dataKeys.reuse(scope, at)
+        return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeys.forSealing(scope, caller, at), sealUnder)
       })
     }
 
@@ -448,7 +414,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const arns = [...registry.topics.values()].filter((t) => t.accountId === ctx.accountId).map((t) => t.arn).sort()
-          const page = yield* Registry.page(arns, nextToken, PAGE_SIZE)
+          const page = yield* Paging.page(arns, nextToken, PAGE_SIZE)
           return { topicArns: page.items, nextToken: page.nextToken }
         }),
 
@@ -498,7 +464,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const mine = [...registry.subscriptions.values()].filter((s) => s.accountId === ctx.accountId)
-          const page = yield* Registry.page(mine, nextToken, PAGE_SIZE)
+          const page = yield* Paging.page(mine, nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
         }),
 
@@ -507,7 +473,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           const registry = yield* currentRegistry
           const topic = yield* Registry.topicFor(registry, topicArn, ctx, "ListSubscriptionsByTopic")
           yield* Encryption.requireSecureTransport(topic, ctx)
-          const page = yield* Registry.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
+          const page = yield* Paging.page(Registry.subscriptionsOf(registry, topic.arn), nextToken, PAGE_SIZE)
           return { subscriptions: page.items.map(summary), nextToken: page.nextToken }
         }),
 
@@ -515,12 +481,8 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         Effect.gen(function* () {
           const registry = yield* currentRegistry
           const s = yield* Registry.findSubscription(registry, subscriptionArn)
+          yield* Registry.authorizeSubscription(registry, s, ctx, "GetSubscriptionAttributes")
           const topic = registry.topics.get(s.topicArn)
-          if (s.accountId !== ctx.accountId && topic?.accountId !== ctx.accountId) {
-            return yield* new AuthorizationError({
-              message: `User: ${ctx.principalArn} is not authorized to perform: SNS:GetSubscriptionAttributes on resource: ${s.arn}`
-            })
-          }
           yield* Encryption.requireSecureTransportIfAny(topic, ctx)
           const http = s.protocol === "http" || s.protocol === "https"
           const effective = http ? Routing.effectiveDeliveryPolicy(topic, s) : undefined
@@ -626,17 +588,12 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         if (body._tag === "Plain") return Effect.succeed(body.text)
         return Effect.clockWith((clock) => {
           const at = clock.unsafeCurrentTimeMillis()
-          const cacheKey = bytesKey(body.envelope.encryptedDataKey)
-          const opened = openedKeys.get(cacheKey)
           const openWith = (plaintext: Uint8Array) =>
-            Encryption.open(cipher, body.envelope, plaintext, message.topicArn, message.messageId)
-          if (opened !== undefined && DataKeyCache.canReuseOpened(opened.openedAt, at)) return openWith(opened.plaintext)
+            Encryption.open(cipher, body.envelope, plaintext, aadPrefixOf(message.topicArn), message.messageId)
+          const opened = dataKeys.opened(body.envelope.encryptedDataKey, at)
+          if (opened !== undefined) return openWith(opened)
           const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }
-          return Effect.flatMap(kms.decrypt(body.envelope.encryptedDataKey, EncryptionContext.forTopic(message.topicArn), caller), ({ plaintext }) => {
-            openedKeys.set(cacheKey, { plaintext, openedAt: at })
-            for (const [k, v] of openedKeys) if (!DataKeyCache.canReuseOpened(v.openedAt, at)) openedKeys.delete(k)
-            return openWith(plaintext)
-          })
+          return Effect.flatMap(dataKeys.forOpening(body.envelope.encryptedDataKey, message.topicArn, caller, at), openWith)
         })
       },
 

@@ -1,0 +1,98 @@
+/**
+ * The data-key caches of one broker: the sealing cache (a data key per topic, key and publishing
+ * principal, reused under the rules of `DataKeyCache`) and the opening cache (a decrypted data key per
+ * encrypted data key, reused for 5 minutes at delivery). docs/SEMANTICS.md §1.7.
+ *
+ * @since 0.1.0
+ */
+import { Context, Effect, Layer } from "effect"
+import * as DataKeyCache from "./DataKeyCache.js"
+import * as EncryptionContext from "./EncryptionContext.js"
+import type { KmsFailure } from "./Errors.js"
+import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
+
+/**
+ * @category models
+ */
+export interface DataKeysService {
+  /**
+   * The cached data key for this scope if the reuse rules allow one more message under it (counted
+   * as used), else undefined. Synchronous: the hot path of a sealed publish.
+   */
+  readonly reuse: (scope: DataKeyCache.Scope, at: number) => DataKey | undefined
+  /**
+   * A data key for this scope: the cached one if still reusable, else a fresh one from KMS. Misses
+   * take a lock and look again, so concurrent publishes make one GenerateDataKey call, not one each.
+   */
+  readonly forSealing: (scope: DataKeyCache.Scope, caller: KmsCaller, at: number) => Effect.Effect<DataKey, KmsFailure>
+  /** The plaintext of an encrypted data key opened in the last 5 minutes, else undefined. */
+  readonly opened: (encryptedDataKey: Uint8Array, at: number) => Uint8Array | undefined
+  /** Decrypts an encrypted data key with KMS and remembers its plaintext; expired entries are dropped. */
+  readonly forOpening: (
+    encryptedDataKey: Uint8Array,
+    topicArn: string,
+    caller: KmsCaller,
+    at: number
+  ) => Effect.Effect<Uint8Array, KmsFailure>
+}
+
+/**
+ * @category tags
+ */
+export class DataKeys extends Context.Tag("@sealcast/core/DataKeys")<DataKeys, DataKeysService>() {}
+
+/** The opening cache's key: the encrypted data key's bytes, one character each. */
+const bytesKey = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as Array<number>)
+
+/**
+ * @category constructors
+ */
+export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.gen(function* () {
+  const kms = yield* Kms
+  const sealing = new Map<string, DataKeyCache.Entry>()
+  const sealingLock = yield* Effect.makeSemaphore(1)
+  const opening = new Map<string, { readonly plaintext: Uint8Array; readonly openedAt: number }>()
+
+  const reuse = (scope: DataKeyCache.Scope, at: number): DataKey | undefined => {
+    const key = DataKeyCache.scopeKey(scope)
+    const cached = sealing.get(key)
+    if (cached === undefined || !DataKeyCache.canReuse(cached, scope, at)) return undefined
+    sealing.set(key, { ...cached, uses: cached.uses + 1 })
+    return cached.dataKey
+  }
+
+  const service: DataKeysService = {
+    reuse,
+    forSealing: (scope, caller, at) =>
+      Effect.suspend(() => {
+        const hit = reuse(scope, at)
+        if (hit !== undefined) return Effect.succeed(hit)
+        return sealingLock.withPermits(1)(
+          Effect.suspend(() => {
+            const again = reuse(scope, at)
+            if (again !== undefined) return Effect.succeed(again)
+            return Effect.map(kms.generateDataKey(scope.kmsKeyId, EncryptionContext.forTopic(scope.topicArn), caller), (dataKey) => {
+              sealing.set(DataKeyCache.scopeKey(scope), { scope, dataKey, createdAt: at, uses: 1 })
+              return dataKey
+            })
+          })
+        )
+      }),
+    opened: (encryptedDataKey, at) => {
+      const opened = opening.get(bytesKey(encryptedDataKey))
+      return opened !== undefined && DataKeyCache.canReuseOpened(opened.openedAt, at) ? opened.plaintext : undefined
+    },
+    forOpening: (encryptedDataKey, topicArn, caller, at) =>
+      Effect.map(kms.decrypt(encryptedDataKey, EncryptionContext.forTopic(topicArn), caller), ({ plaintext }) => {
+        opening.set(bytesKey(encryptedDataKey), { plaintext, openedAt: at })
+        for (const [k, v] of opening) if (!DataKeyCache.canReuseOpened(v.openedAt, at)) opening.delete(k)
+        return plaintext
+      })
+  }
+  return service
+})
+
+/**
+ * @category layers
+ */
+export const layer: Layer.Layer<DataKeys, never, Kms> = Layer.effect(DataKeys, make)
