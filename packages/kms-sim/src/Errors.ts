@@ -70,6 +70,12 @@ export class DryRunOperationException extends Data.TaggedError("DryRunOperationE
   readonly message: string
 }> {}
 
+/** A GrantId that names no grant of the key (RetireGrant, RevokeGrant). @category errors */
+export class InvalidGrantIdException extends Data.TaggedError("InvalidGrantIdException")<{ readonly message: string }> {}
+
+/** A grant token KMS did not issue, or whose grant is gone (RetireGrant). @category errors */
+export class InvalidGrantTokenException extends Data.TaggedError("InvalidGrantTokenException")<{ readonly message: string }> {}
+
 /** The key store failed; the request's change did not happen. @category errors */
 export class KMSInternalException extends Data.TaggedError("KMSInternalException")<{ readonly message: string }> {}
 
@@ -95,6 +101,8 @@ export type KmsError =
   | TagException
   | InvalidMarkerException
   | DryRunOperationException
+  | InvalidGrantIdException
+  | InvalidGrantTokenException
   | KMSInternalException
 
 /**
@@ -119,6 +127,8 @@ export const kmsErrorTags = [
   "TagException",
   "InvalidMarkerException",
   "DryRunOperationException",
+  "InvalidGrantIdException",
+  "InvalidGrantTokenException",
   "KMSInternalException"
 ] as const satisfies ReadonlyArray<KmsError["_tag"]>
 

@@ -19,6 +19,7 @@
  */
 import { Either } from "effect"
 import * as Errors from "./Errors.js"
+import type { Grant } from "./Grant.js"
 
 /** The key specs of the CreateKey API (botocore `KeySpec`). @category models */
 export const keySpecs = [
@@ -108,6 +109,8 @@ export interface KeyRecord {
   readonly rotation: Rotation
   /** Oldest first; empty for key specs whose cryptography is not simulated (RSA, ECC, HMAC). */
   readonly materials: ReadonlyArray<WrappedMaterial>
+  /** The key's grants (CreateGrant), oldest first; absent in records stored before grants existed. */
+  readonly grants?: ReadonlyArray<Grant> | undefined
 }
 
 const DAY_MS = 86_400_000

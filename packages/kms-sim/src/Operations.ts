@@ -89,7 +89,16 @@ export const operations = {
   CreateAlias: operation(Schemas.CreateAliasRequest, Schemas.CreateAliasResponse, (s) => s.createAlias),
   UpdateAlias: operation(Schemas.UpdateAliasRequest, Schemas.UpdateAliasResponse, (s) => s.updateAlias),
   DeleteAlias: operation(Schemas.DeleteAliasRequest, Schemas.DeleteAliasResponse, (s) => s.deleteAlias),
-  ListAliases: operation(Schemas.ListAliasesRequest, Schemas.ListAliasesResponse, (s) => s.listAliases)
+  ListAliases: operation(Schemas.ListAliasesRequest, Schemas.ListAliasesResponse, (s) => s.listAliases),
+  CreateGrant: operation(Schemas.CreateGrantRequest, Schemas.CreateGrantResponse, (s) => s.createGrant),
+  ListGrants: operation(Schemas.ListGrantsRequest, Schemas.ListGrantsResponse, (s) => s.listGrants),
+  ListRetirableGrants: operation(
+    Schemas.ListRetirableGrantsRequest,
+    Schemas.ListRetirableGrantsResponse,
+    (s) => s.listRetirableGrants
+  ),
+  RetireGrant: operation(Schemas.RetireGrantRequest, Schemas.RetireGrantResponse, (s) => s.retireGrant),
+  RevokeGrant: operation(Schemas.RevokeGrantRequest, Schemas.RevokeGrantResponse, (s) => s.revokeGrant)
 } as const
 
 /** @category models */

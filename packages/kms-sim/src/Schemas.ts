@@ -12,6 +12,7 @@
  */
 import { type ParseResult, Schema, type SchemaAST as AST } from "effect"
 import * as Errors from "./Errors.js"
+import { grantOperations } from "./Grant.js"
 import { keySpecs, keyUsages } from "./Key.js"
 
 /** The annotation carrying AWS's constraint text for a refinement. */
@@ -95,7 +96,7 @@ export const EncryptionAlgorithm = oneOf(["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1
 export const Policy = Schema.String.pipe(lengthBetween(1, 32768))
 /** `PolicyNameType`: only `default` exists. @category schemas */
 export const PolicyName = Schema.String.pipe(lengthBetween(1, 128), matching(/^[\w]+$/))
-/** `GrantTokenList`: accepted and ignored (grants are not simulated). @category schemas */
+/** `GrantTokenList`: grants take effect at once here, so a token adds nothing (README). @category schemas */
 export const GrantTokens = Schema.Array(Schema.String.pipe(lengthBetween(1, 8192))).pipe(maxLength(10))
 /** `LimitType`: 1 to 1000. @category schemas */
 export const Limit = intBetween(1, 1000)
@@ -457,3 +458,80 @@ export const toValidationException = (error: ParseResult.ParseError): Errors.Val
   collect(error.issue, [], violations)
   return Errors.validation([...new Set(violations)])
 }
+
+/** `PrincipalIdType`: 1 to 256 of `[\w+=,.@:/-]`. @category schemas */
+export const PrincipalId = Schema.String.pipe(lengthBetween(1, 256), matching(/^[\w+=,.@:/-]+$/))
+/** `GrantIdType`: 1 to 128 characters. @category schemas */
+export const GrantId = Schema.String.pipe(lengthBetween(1, 128))
+/** `GrantTokenType`: 1 to 8192 characters. @category schemas */
+export const GrantToken = Schema.String.pipe(lengthBetween(1, 8192))
+/** `GrantNameType`: 1 to 256 of `[a-zA-Z0-9:/_-]`. @category schemas */
+export const GrantName = Schema.String.pipe(lengthBetween(1, 256), matching(/^[a-zA-Z0-9:/_-]+$/))
+/** `GrantOperation`. @category schemas */
+export const GrantOperation = oneOf(grantOperations)
+/** `GrantConstraints`. @category schemas */
+export const GrantConstraints = Schema.Struct({
+  EncryptionContextSubset: optional(EncryptionContext),
+  EncryptionContextEquals: optional(EncryptionContext)
+})
+/** `GrantListEntry`. @category schemas */
+export const GrantListEntry = Schema.Struct({
+  KeyId: Schema.String,
+  GrantId: Schema.String,
+  Name: optional(Schema.String),
+  CreationDate: Timestamp,
+  GranteePrincipal: Schema.String,
+  RetiringPrincipal: optional(Schema.String),
+  IssuingAccount: Schema.String,
+  Operations: Schema.Array(Schema.String),
+  Constraints: optional(GrantConstraints)
+})
+
+/** @category schemas */
+export const CreateGrantRequest = Schema.Struct({
+  KeyId,
+  GranteePrincipal: PrincipalId,
+  RetiringPrincipal: optional(PrincipalId),
+  Operations: Schema.Array(GrantOperation),
+  Constraints: optional(GrantConstraints),
+  GrantTokens: optional(GrantTokens),
+  Name: optional(GrantName),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const CreateGrantResponse = Schema.Struct({ GrantToken: Schema.String, GrantId: Schema.String })
+/** @category schemas */
+export const ListGrantsRequest = Schema.Struct({
+  KeyId,
+  Limit: optional(Limit),
+  Marker: optional(Marker),
+  GrantId: optional(GrantId),
+  GranteePrincipal: optional(PrincipalId)
+})
+/** @category schemas */
+export const ListGrantsResponse = Schema.Struct({
+  Grants: Schema.Array(GrantListEntry),
+  NextMarker: optional(Schema.String),
+  Truncated: Schema.Boolean
+})
+/** @category schemas */
+export const ListRetirableGrantsRequest = Schema.Struct({
+  RetiringPrincipal: PrincipalId,
+  Limit: optional(Limit),
+  Marker: optional(Marker)
+})
+/** @category schemas */
+export const ListRetirableGrantsResponse = ListGrantsResponse
+/** @category schemas */
+export const RetireGrantRequest = Schema.Struct({
+  GrantToken: optional(GrantToken),
+  KeyId: optional(KeyId),
+  GrantId: optional(GrantId),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const RetireGrantResponse = Empty
+/** @category schemas */
+export const RevokeGrantRequest = Schema.Struct({ KeyId, GrantId, DryRun: optional(Schema.Boolean) })
+/** @category schemas */
+export const RevokeGrantResponse = Empty

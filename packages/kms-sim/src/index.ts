@@ -5,6 +5,7 @@
  */
 export * as CiphertextBlob from "./CiphertextBlob.js"
 export * as Errors from "./Errors.js"
+export * as Grant from "./Grant.js"
 export * as Identifiers from "./Identifiers.js"
 export * as Key from "./Key.js"
 export * as KeyStore from "./KeyStore.js"

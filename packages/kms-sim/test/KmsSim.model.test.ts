@@ -3,7 +3,8 @@
  *
  * The model knows four states per key (Enabled, Disabled, PendingDeletion and Deleted, the last
  * reached only by the clock passing a deletion date), which alias names point at which key, and
- * every ciphertext made so far with its plaintext and context. Each command acts on the real
+ * every ciphertext made so far with its plaintext and context, and the grants each key gives another
+ * account's user (KMS Developer Guide, "Grants in AWS KMS"). Each command acts on the real
  * simulator, predicts the outcome from the model alone (success or the exact error tag), and
  * compares.
  */
@@ -11,14 +12,20 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Layer, ManagedRuntime, TestClock, TestContext } from "effect"
 import * as fc from "fast-check"
 import { KmsSim } from "../src/KmsSim.js"
-import { caller, kmsLayer } from "./support.js"
+import { caller, kmsLayer, outsider } from "./support.js"
+
+/** A user of another account, whom only a grant lets use the keys. */
+const grantee = { accountId: outsider.accountId, principalArn: `arn:aws:iam::${outsider.accountId}:user/grantee` }
 
 const DAY = 86_400_000
 
 type State = "Enabled" | "Disabled" | "PendingDeletion" | "Deleted"
 interface ModelKey {
   readonly keyId: string
+  readonly arn: string
   state: State
+  /** Live grants to `grantee` for Encrypt: their ids and the tenant an EncryptionContextSubset demands. */
+  readonly grants: Array<{ readonly grantId: string; readonly tenant: string | undefined }>
   deleteAt?: number
 }
 interface Model {
@@ -56,7 +63,7 @@ class CreateKey implements Command {
   async run(m: Model, r: Real) {
     const result = await r.run(Effect.flatMap(KmsSim, (kms) => kms.createKey({}, caller)))
     expect(tagOf(result)).toBe("ok")
-    if (Either.isRight(result)) m.keys.push({ keyId: result.right.KeyMetadata.KeyId, state: "Enabled" })
+    if (Either.isRight(result)) m.keys.push({ keyId: result.right.KeyMetadata.KeyId, arn: result.right.KeyMetadata.Arn, state: "Enabled", grants: [] })
   }
   toString = () => "CreateKey"
 }
@@ -246,6 +253,56 @@ class Describe implements Command {
   toString = () => `DescribeKey(key#${this.index})`
 }
 
+class GrantEncrypt implements Command {
+  constructor(readonly index: number, readonly tenant: string | undefined) {}
+  check = hasKeys
+  async run(m: Model, r: Real) {
+    const { key } = pick(m, this.index)
+    const result = await r.run(
+      Effect.flatMap(KmsSim, (kms) =>
+        kms.createGrant({
+          KeyId: key.keyId,
+          GranteePrincipal: grantee.principalArn,
+          Operations: ["Encrypt"],
+          ...(this.tenant === undefined ? {} : { Constraints: { EncryptionContextSubset: { tenant: this.tenant } } })
+        }, caller)
+      )
+    )
+    expect(tagOf(result)).toBe(manageOutcome(key.state))
+    if (Either.isRight(result)) key.grants.push({ grantId: result.right.GrantId, tenant: this.tenant })
+  }
+  toString = () => `CreateGrant(key#${this.index}, Encrypt${this.tenant === undefined ? "" : `, tenant=${this.tenant}`})`
+}
+
+class RevokeGrant implements Command {
+  constructor(readonly index: number, readonly grant: number) {}
+  check = hasKeys
+  async run(m: Model, r: Real) {
+    const { key } = pick(m, this.index)
+    const grantId = key.grants[this.grant % Math.max(1, key.grants.length)]?.grantId ?? "0".repeat(64)
+    const result = await r.run(Effect.flatMap(KmsSim, (kms) => kms.revokeGrant({ KeyId: key.keyId, GrantId: grantId }, caller)))
+    const present = key.grants.some((g) => g.grantId === grantId)
+    expect(tagOf(result)).toBe(key.state === "Deleted" ? "NotFoundException" : present ? "ok" : "InvalidGrantIdException")
+    if (Either.isRight(result)) key.grants.splice(key.grants.findIndex((g) => g.grantId === grantId), 1)
+  }
+  toString = () => `RevokeGrant(key#${this.index}, grant#${this.grant})`
+}
+
+class GranteeEncrypt implements Command {
+  constructor(readonly index: number, readonly context: Record<string, string>) {}
+  check = hasKeys
+  async run(m: Model, r: Real) {
+    const { key } = pick(m, this.index)
+    const result = await r.run(
+      Effect.flatMap(KmsSim, (kms) => kms.encrypt({ KeyId: key.arn, Plaintext: Uint8Array.of(1), EncryptionContext: this.context }, grantee))
+    )
+    // The key is found first, then the grant decides, then the key's state.
+    const granted = key.grants.some((g) => g.tenant === undefined || this.context["tenant"] === g.tenant)
+    expect(tagOf(result)).toBe(key.state === "Deleted" ? "NotFoundException" : granted ? useOutcome(key.state) : "AccessDeniedException")
+  }
+  toString = () => `Encrypt(key#${this.index}, ${showContext(this.context)}) as the grantee`
+}
+
 const index = fc.nat({ max: 7 })
 const aliasName = fc.constantFrom("alias/a", "alias/b", "alias/c")
 const target: fc.Arbitrary<Target> = fc.oneof(
@@ -268,13 +325,16 @@ const commands = fc.commands<Model, Real, false>(
     fc.tuple(target, context).map(([t, c]) => new GenerateDataKey(t, c)),
     fc.tuple(fc.nat({ max: 31 }), fc.boolean()).map(([i, same]) => new Decrypt(i, same)),
     index.map((i) => new Rotate(i)),
-    index.map((i) => new Describe(i))
+    index.map((i) => new Describe(i)),
+    fc.tuple(index, fc.option(fc.constantFrom("a", "b"), { nil: undefined })).map(([i, t]) => new GrantEncrypt(i, t)),
+    fc.tuple(index, fc.nat({ max: 3 })).map(([i, g]) => new RevokeGrant(i, g)),
+    fc.tuple(index, fc.dictionary(fc.constantFrom("tenant", "t"), fc.constantFrom("a", "b"), { maxKeys: 2 })).map(([i, c]) => new GranteeEncrypt(i, c))
   ],
   { maxCommands: 40 }
 )
 
 describe("KmsSim key lifecycle (model-based)", () => {
-  it("agrees with the model on every outcome, across states, aliases, rotation and time", async () => {
+  it("agrees with the model on every outcome, across states, aliases, rotation, grants and time", async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 2 ** 31 - 1 }), commands, async (seed, cmds) => {
         const runtime = ManagedRuntime.make(Layer.merge(kmsLayer(seed), TestContext.TestContext))

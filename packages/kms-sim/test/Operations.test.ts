@@ -20,7 +20,8 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
         "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
         "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
         "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
-        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription"
+        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
+        "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant"
       ].sort()
     )
     expect(isOperationName("Decrypt")).toBe(true)
@@ -83,6 +84,27 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
         "1 validation error detected: Value at 'tags.2.member.tagKey' failed to satisfy constraint: Member must have length greater than or equal to 1"
       ])
       expect((yield* validationMessage("Decrypt", { CiphertextBlob: 42 }))[0]).toBe("ValidationException")
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("CreateGrant on the wire: an unknown operation is AWS's enum ValidationException; a grant lists back", () =>
+    Effect.gen(function* () {
+      const created = (yield* handle("CreateKey", {})) as { KeyMetadata: { KeyId: string; Arn: string } }
+      const bad = yield* Effect.flip(
+        handle("CreateGrant", { KeyId: created.KeyMetadata.KeyId, GranteePrincipal: "arn:aws:iam::111111111111:root", Operations: ["Fly"] })
+      )
+      expect(bad._tag).toBe("ValidationException")
+      expect(bad.message).toContain("Value 'Fly' at 'operations.1.member' failed to satisfy constraint: Member must satisfy enum value set")
+      const grant = (yield* handle("CreateGrant", {
+        KeyId: created.KeyMetadata.KeyId,
+        GranteePrincipal: "arn:aws:iam::111111111111:root",
+        Operations: ["Decrypt"],
+        Constraints: { EncryptionContextEquals: { a: "b" } }
+      })) as { GrantId: string; GrantToken: string }
+      const listed = (yield* handle("ListGrants", { KeyId: created.KeyMetadata.Arn })) as { Grants: Array<Record<string, unknown>> }
+      expect(listed.Grants).toEqual([
+        expect.objectContaining({ GrantId: grant.GrantId, Constraints: { EncryptionContextEquals: { a: "b" } }, Operations: ["Decrypt"] })
+      ])
+      expect(typeof listed.Grants[0]!["CreationDate"]).toBe("number")
     }).pipe(Effect.provide(kmsLayer())))
 
   it.effect("never throws or dies on arbitrary JSON: every failure is a typed KMS error", () =>

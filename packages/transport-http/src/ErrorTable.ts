@@ -131,6 +131,8 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   MalformedPolicyDocumentException: sender("MalformedPolicyDocumentException", 400),
   TagException: sender("TagException", 400),
   InvalidMarkerException: sender("InvalidMarkerException", 400),
+  InvalidGrantIdException: sender("InvalidGrantIdException", 400),
+  InvalidGrantTokenException: sender("InvalidGrantTokenException", 400),
   // The model's httpStatusCode for DryRunOperationException: 412 Precondition Failed.
   DryRunOperationException: sender("DryRunOperationException", 412),
   KMSInternalException: receiver("KMSInternalException", 500),

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { Subscription, Topic } from "@sealcast/core"
-import { Key } from "@sealcast/kms-sim"
+import { Grant, Key } from "@sealcast/kms-sim"
 import type { Identifiers } from "@sealcast/kms-sim"
 import { Schema } from "effect"
 
@@ -71,6 +71,33 @@ export const KeyRecord = Schema.Struct({
       // Absent in records written before ListKeyRotations, and for a key's first material.
       rotationType: Schema.optionalWith(Schema.Literal("AUTOMATIC", "ON_DEMAND"), { exact: true })
     })
+  ),
+  // Absent in records written before grants existed: such a key has none.
+  grants: Schema.optionalWith(
+    Schema.UndefinedOr(
+      Schema.Array(
+        Schema.Struct({
+          grantId: Schema.String,
+          name: Schema.optionalWith(Schema.UndefinedOr(Schema.String), { exact: true }),
+          granteePrincipal: Schema.String,
+          retiringPrincipal: Schema.optionalWith(Schema.UndefinedOr(Schema.String), { exact: true }),
+          operations: Schema.Array(Schema.Literal(...Grant.grantOperations)),
+          constraints: Schema.optionalWith(
+            Schema.UndefinedOr(
+              Schema.Struct({
+                EncryptionContextSubset: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { exact: true }),
+                EncryptionContextEquals: Schema.optionalWith(Schema.Record({ key: Schema.String, value: Schema.String }), { exact: true })
+              })
+            ),
+            { exact: true }
+          ),
+          issuingAccount: Schema.String,
+          creationDate: Schema.Number,
+          tokens: Schema.Array(Schema.String)
+        })
+      )
+    ),
+    { exact: true }
   )
 })
 

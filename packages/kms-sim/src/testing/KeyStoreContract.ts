@@ -79,6 +79,20 @@ export const keyStoreContract = <E>(name: string, layer: Layer.Layer<KeyStore, E
           materials: [
             { version: 1, createdAt: 1, nonce: new Uint8Array(12).fill(7), sealed: new Uint8Array([0, 255, 1, 254]) },
             { version: 2, createdAt: 2, nonce: new Uint8Array(12).fill(9), sealed: new Uint8Array([9, 8, 7]) }
+          ],
+          grants: [
+            {
+              grantId: "ab".repeat(32),
+              name: "reader",
+              granteePrincipal: "arn:aws:iam::111111111111:role/reader",
+              retiringPrincipal: "arn:aws:iam::111111111111:root",
+              operations: ["Decrypt", "RetireGrant"],
+              constraints: { EncryptionContextSubset: { tenant: "t1" } },
+              issuingAccount: "000000000000",
+              creationDate: 1_700_000_200_000,
+              tokens: ["token-1", "token-2"]
+            },
+            { grantId: "cd".repeat(32), granteePrincipal: "arn:aws:iam::000000000000:user/bob", operations: ["Encrypt"], issuingAccount: "000000000000", creationDate: 3, tokens: ["token-3"] }
           ]
         })
         const hmac = keyRecord(3, { keySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC", materials: [], tags: [] })
