@@ -1,5 +1,5 @@
 /**
- * The published packages, as a user installs them (CONTRACT.md, "The package"): the tarballs
+ * The published packages, as a user installs them (docs/CONTRACT.md, "The package"): the tarballs
  * `npm run pack` makes are installed into an empty project, which then runs `npx sealcast serve` and
  * `import { startBroker } from "sealcast"` with nothing of the monorepo in reach. The install reads
  * the local npm cache first (`--prefer-offline`); better-sqlite3 builds its native addon there.
