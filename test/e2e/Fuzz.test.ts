@@ -7,8 +7,7 @@
  */
 import { CreateKeyCommand, ListKeysCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns"
-import { Operations } from "@sealcast/kms-sim"
-import { SnsProtocol } from "@sealcast/transport-http"
+import { KmsOperations, SnsProtocol } from "@sealcast/transport-http"
 import * as fc from "fast-check"
 import * as tls from "node:tls"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -91,7 +90,7 @@ const contentType = fc.option(
 const FORM_TYPE = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }
 
 const snsActionNames = [...Object.keys(SnsProtocol.actions), "Bogus", ""]
-const kmsTargets = [...Object.keys(Operations.operations).map((op) => `TrentService.${op}`), "TrentService.Bogus", "TrentService.", "DynamoDB_20120810.GetItem", ""]
+const kmsTargets = [...Object.keys(KmsOperations.operations).map((op) => `TrentService.${op}`), "TrentService.Bogus", "TrentService.", "DynamoDB_20120810.GetItem", ""]
 
 /** Query parameter names, the real ones (flat, maps, lists, batch entries) and anything else. */
 const paramName = fc.oneof(

@@ -1,6 +1,6 @@
 /**
  * The unmodified AWS SDK v3 clients round-trip every SNS action and every KMS operation the broker
- * implements (packages/kms-sim/src/Operations.ts), against a live server over HTTPS, and the answers
+ * implements (packages/transport-http/src/kms/Operations.ts), against a live server over HTTPS, and the answers
  * are checked against what the calls did. Then the features that cut across actions: FIFO
  * deduplication and sequence numbers, MessageStructure=json, and filter policies on an encrypted topic.
  */

@@ -13,7 +13,7 @@ import { Cipher } from "@sealcast/core/Cipher"
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import { Ids } from "@sealcast/core/Ids"
 import type { KmsCaller } from "@sealcast/core/Kms"
-import { Clock, Context, Effect, Either, Encoding, Layer, type Schema } from "effect"
+import { Clock, Context, Effect, Either, Encoding, Layer } from "effect"
 import * as Blob from "./CiphertextBlob.js"
 import * as Errors from "./Errors.js"
 import * as Grant from "./Grant.js"
@@ -22,7 +22,7 @@ import * as Key from "./Key.js"
 import { KeyStore } from "./KeyStore.js"
 import * as Policy from "./Policy.js"
 import { type KeyStoreRootKeyMismatch, RootKey, unwrapMaterial, verifyAgainstStore, wrapMaterial } from "./RootKey.js"
-import type * as Schemas from "./Schemas.js"
+import type * as R from "./Requests.js"
 import {
   aliasEntry,
   applyChange,
@@ -47,12 +47,7 @@ export interface Options {
   readonly region: string
 }
 
-/** Requests and responses as their schemas decode them. */
-type In<S extends Schema.Schema.Any> = Schema.Schema.Type<S>
-type Op<Req extends Schema.Schema.Any, Res extends Schema.Schema.Any> = (
-  request: In<Req>,
-  caller: KmsCaller
-) => Effect.Effect<In<Res>, Errors.KmsError>
+type Op<Req, Res> = (request: Req, caller: KmsCaller) => Effect.Effect<Res, Errors.KmsError>
 
 /** How often each operation succeeded on each key: for metrics and cost estimates. @category models */
 export interface UsageCount {
@@ -63,43 +58,40 @@ export interface UsageCount {
 
 /** @category models */
 export interface KmsSimService {
-  readonly createKey: Op<typeof Schemas.CreateKeyRequest, typeof Schemas.CreateKeyResponse>
-  readonly describeKey: Op<typeof Schemas.DescribeKeyRequest, typeof Schemas.DescribeKeyResponse>
-  readonly listKeys: Op<typeof Schemas.ListKeysRequest, typeof Schemas.ListKeysResponse>
-  readonly enableKey: Op<typeof Schemas.EnableKeyRequest, typeof Schemas.EnableKeyResponse>
-  readonly disableKey: Op<typeof Schemas.DisableKeyRequest, typeof Schemas.DisableKeyResponse>
-  readonly scheduleKeyDeletion: Op<typeof Schemas.ScheduleKeyDeletionRequest, typeof Schemas.ScheduleKeyDeletionResponse>
-  readonly cancelKeyDeletion: Op<typeof Schemas.CancelKeyDeletionRequest, typeof Schemas.CancelKeyDeletionResponse>
-  readonly generateDataKey: Op<typeof Schemas.GenerateDataKeyRequest, typeof Schemas.GenerateDataKeyResponse>
-  readonly generateDataKeyWithoutPlaintext: Op<
-    typeof Schemas.GenerateDataKeyWithoutPlaintextRequest,
-    typeof Schemas.GenerateDataKeyWithoutPlaintextResponse
-  >
-  readonly encrypt: Op<typeof Schemas.EncryptRequest, typeof Schemas.EncryptResponse>
-  readonly decrypt: Op<typeof Schemas.DecryptRequest, typeof Schemas.DecryptResponse>
-  readonly reEncrypt: Op<typeof Schemas.ReEncryptRequest, typeof Schemas.ReEncryptResponse>
-  readonly generateRandom: Op<typeof Schemas.GenerateRandomRequest, typeof Schemas.GenerateRandomResponse>
-  readonly enableKeyRotation: Op<typeof Schemas.EnableKeyRotationRequest, typeof Schemas.EnableKeyRotationResponse>
-  readonly disableKeyRotation: Op<typeof Schemas.DisableKeyRotationRequest, typeof Schemas.DisableKeyRotationResponse>
-  readonly getKeyRotationStatus: Op<typeof Schemas.GetKeyRotationStatusRequest, typeof Schemas.GetKeyRotationStatusResponse>
-  readonly rotateKeyOnDemand: Op<typeof Schemas.RotateKeyOnDemandRequest, typeof Schemas.RotateKeyOnDemandResponse>
-  readonly tagResource: Op<typeof Schemas.TagResourceRequest, typeof Schemas.TagResourceResponse>
-  readonly untagResource: Op<typeof Schemas.UntagResourceRequest, typeof Schemas.UntagResourceResponse>
-  readonly listResourceTags: Op<typeof Schemas.ListResourceTagsRequest, typeof Schemas.ListResourceTagsResponse>
-  readonly listKeyRotations: Op<typeof Schemas.ListKeyRotationsRequest, typeof Schemas.ListKeyRotationsResponse>
-  readonly updateKeyDescription: Op<typeof Schemas.UpdateKeyDescriptionRequest, typeof Schemas.UpdateKeyDescriptionResponse>
-  readonly listKeyPolicies: Op<typeof Schemas.ListKeyPoliciesRequest, typeof Schemas.ListKeyPoliciesResponse>
-  readonly getKeyPolicy: Op<typeof Schemas.GetKeyPolicyRequest, typeof Schemas.GetKeyPolicyResponse>
-  readonly putKeyPolicy: Op<typeof Schemas.PutKeyPolicyRequest, typeof Schemas.PutKeyPolicyResponse>
-  readonly createAlias: Op<typeof Schemas.CreateAliasRequest, typeof Schemas.CreateAliasResponse>
-  readonly updateAlias: Op<typeof Schemas.UpdateAliasRequest, typeof Schemas.UpdateAliasResponse>
-  readonly deleteAlias: Op<typeof Schemas.DeleteAliasRequest, typeof Schemas.DeleteAliasResponse>
-  readonly listAliases: Op<typeof Schemas.ListAliasesRequest, typeof Schemas.ListAliasesResponse>
-  readonly createGrant: Op<typeof Schemas.CreateGrantRequest, typeof Schemas.CreateGrantResponse>
-  readonly listGrants: Op<typeof Schemas.ListGrantsRequest, typeof Schemas.ListGrantsResponse>
-  readonly listRetirableGrants: Op<typeof Schemas.ListRetirableGrantsRequest, typeof Schemas.ListRetirableGrantsResponse>
-  readonly retireGrant: Op<typeof Schemas.RetireGrantRequest, typeof Schemas.RetireGrantResponse>
-  readonly revokeGrant: Op<typeof Schemas.RevokeGrantRequest, typeof Schemas.RevokeGrantResponse>
+  readonly createKey: Op<R.CreateKeyRequest, R.KeyMetadataResponse>
+  readonly describeKey: Op<R.DescribeKeyRequest, R.KeyMetadataResponse>
+  readonly listKeys: Op<R.PageRequest, R.ListKeysResponse>
+  readonly enableKey: Op<R.KeyIdRequest, R.Empty>
+  readonly disableKey: Op<R.KeyIdRequest, R.Empty>
+  readonly scheduleKeyDeletion: Op<R.ScheduleKeyDeletionRequest, R.ScheduleKeyDeletionResponse>
+  readonly cancelKeyDeletion: Op<R.KeyIdRequest, R.KeyArnResponse>
+  readonly generateDataKey: Op<R.GenerateDataKeyRequest, R.GenerateDataKeyResponse>
+  readonly generateDataKeyWithoutPlaintext: Op<R.GenerateDataKeyRequest, R.GenerateDataKeyWithoutPlaintextResponse>
+  readonly encrypt: Op<R.EncryptRequest, R.EncryptResponse>
+  readonly decrypt: Op<R.DecryptRequest, R.DecryptResponse>
+  readonly reEncrypt: Op<R.ReEncryptRequest, R.ReEncryptResponse>
+  readonly generateRandom: Op<R.GenerateRandomRequest, R.GenerateRandomResponse>
+  readonly enableKeyRotation: Op<R.EnableKeyRotationRequest, R.Empty>
+  readonly disableKeyRotation: Op<R.KeyIdRequest, R.Empty>
+  readonly getKeyRotationStatus: Op<R.KeyIdRequest, R.GetKeyRotationStatusResponse>
+  readonly rotateKeyOnDemand: Op<R.KeyIdRequest, R.KeyArnResponse>
+  readonly tagResource: Op<R.TagResourceRequest, R.Empty>
+  readonly untagResource: Op<R.UntagResourceRequest, R.Empty>
+  readonly listResourceTags: Op<R.KeyPageRequest, R.ListResourceTagsResponse>
+  readonly listKeyRotations: Op<R.KeyPageRequest, R.ListKeyRotationsResponse>
+  readonly updateKeyDescription: Op<R.UpdateKeyDescriptionRequest, R.Empty>
+  readonly listKeyPolicies: Op<R.KeyPageRequest, R.ListKeyPoliciesResponse>
+  readonly getKeyPolicy: Op<R.GetKeyPolicyRequest, R.GetKeyPolicyResponse>
+  readonly putKeyPolicy: Op<R.PutKeyPolicyRequest, R.Empty>
+  readonly createAlias: Op<R.AliasTargetRequest, R.Empty>
+  readonly updateAlias: Op<R.AliasTargetRequest, R.Empty>
+  readonly deleteAlias: Op<R.DeleteAliasRequest, R.Empty>
+  readonly listAliases: Op<R.ListAliasesRequest, R.ListAliasesResponse>
+  readonly createGrant: Op<R.CreateGrantRequest, R.CreateGrantResponse>
+  readonly listGrants: Op<R.ListGrantsRequest, R.ListGrantsResponse>
+  readonly listRetirableGrants: Op<R.ListRetirableGrantsRequest, R.ListGrantsResponse>
+  readonly retireGrant: Op<R.RetireGrantRequest, R.Empty>
+  readonly revokeGrant: Op<R.RevokeGrantRequest, R.Empty>
   /**
    * The check SNS makes on every Publish (docs/SEMANTICS.md §1.7): resolves `keyId`, creates
    * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
@@ -572,7 +564,7 @@ export const make = (
 
     const dataKey = (
       operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
-      request: In<typeof Schemas.GenerateDataKeyRequest>,
+      request: R.GenerateDataKeyRequest,
       caller: KmsCaller
     ) =>
       transact((tx) =>

@@ -8,7 +8,7 @@ import { Either } from "effect"
 import { InvalidMarkerException } from "../Errors.js"
 import { aliasesOfKey, type AliasRecord, type Directory } from "../Identifiers.js"
 import { encryptionAlgorithms, expiresAt, isExpired, type KeyRecord, rotationDueAt } from "../Key.js"
-import type * as Schemas from "../Schemas.js"
+import type { AliasListEntry, KeyMetadata } from "../Requests.js"
 
 export interface State extends Directory {
   readonly keys: ReadonlyMap<string, KeyRecord>
@@ -75,7 +75,7 @@ export const nextDueAt = (state: State): number => {
 const seconds = (ms: number): number => ms / 1000
 
 /** KeyMetadata as DescribeKey returns it (docs/SEMANTICS.md §5). */
-export const keyMetadata = (key: KeyRecord): typeof Schemas.KeyMetadata.Type => {
+export const keyMetadata = (key: KeyRecord): KeyMetadata => {
   const algorithms = encryptionAlgorithms(key)
   return {
     AWSAccountId: key.accountId,
@@ -97,7 +97,7 @@ export const keyMetadata = (key: KeyRecord): typeof Schemas.KeyMetadata.Type => 
   }
 }
 
-export const aliasEntry = (alias: AliasRecord): typeof Schemas.AliasListEntry.Type => ({
+export const aliasEntry = (alias: AliasRecord): AliasListEntry => ({
   AliasName: alias.aliasName,
   AliasArn: alias.aliasArn,
   TargetKeyId: alias.targetKeyId,

@@ -4,15 +4,15 @@
  * `{"__type": "<Code>", "message": "…"}`.
  *
  * Unlike the Query protocol, JSON 1.1 needs no per-action codec: the wire JSON is the operation's
- * request shape, so kms-sim's operation table (one schema pair per operation) decodes and encodes
+ * request shape, so the operation table (Operations.ts, one schema pair per operation) decodes and encodes
  * every action, and this one route serves them all.
  *
  * @since 0.1.0
  */
 import { Effect } from "effect"
 import type { Errors as KmsErrors, KmsSim } from "@sealcast/kms-sim"
-import { Operations } from "@sealcast/kms-sim"
 import { SerializationException, UnknownOperationException } from "./Errors.js"
+import * as Operations from "./Operations.js"
 
 /** The target prefix of KMS operations. */
 export const TARGET_PREFIX = "TrentService."

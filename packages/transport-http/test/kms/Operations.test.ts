@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as fc from "fast-check"
-import { kmsErrorTags } from "../src/Errors.js"
-import { KmsSim } from "../src/KmsSim.js"
-import { isOperationName, operations } from "../src/Operations.js"
+import { kmsErrorTags } from "@sealcast/kms-sim/Errors"
+import { KmsSim } from "@sealcast/kms-sim/KmsSim"
+import { isOperationName, operations } from "../../src/kms/Operations.js"
 import { caller, failure, kmsLayer } from "./support.js"
 
 const handle = (name: keyof typeof operations, json: unknown) =>

@@ -11,12 +11,10 @@
  * @since 0.1.0
  */
 import { type ParseResult, Schema, type SchemaAST as AST } from "effect"
-import * as Errors from "./Errors.js"
-import { grantOperations } from "./Grant.js"
-import { keySpecs, keyUsages } from "./Key.js"
+import { Errors as KmsErrors, Grant, Key } from "@sealcast/kms-sim"
 
 /** The annotation carrying AWS's constraint text for a refinement. */
-const Constraint = Symbol.for("@sealcast/kms-sim/Schemas/Constraint")
+const Constraint = Symbol.for("@sealcast/transport-http/kms/Schemas/Constraint")
 
 interface ConstraintText {
   readonly text: string
@@ -87,9 +85,9 @@ export const NumberOfBytes = intBetween(1, 1024)
 /** `DataKeySpec`. @category schemas */
 export const DataKeySpec = oneOf(["AES_256", "AES_128"])
 /** @category schemas */
-export const KeySpec = oneOf(keySpecs)
+export const KeySpec = oneOf(Key.keySpecs)
 /** @category schemas */
-export const KeyUsage = oneOf(keyUsages)
+export const KeyUsage = oneOf(Key.keyUsages)
 /** `EncryptionAlgorithmSpec`. @category schemas */
 export const EncryptionAlgorithm = oneOf(["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"])
 /** `PolicyType`: 1 to 32768 characters. @category schemas */
@@ -453,10 +451,10 @@ const collect = (issue: ParseResult.ParseIssue, path: ReadonlyArray<string>, out
  *
  * @category encoding
  */
-export const toValidationException = (error: ParseResult.ParseError): Errors.ValidationException => {
+export const toValidationException = (error: ParseResult.ParseError): KmsErrors.ValidationException => {
   const violations: Array<string> = []
   collect(error.issue, [], violations)
-  return Errors.validation([...new Set(violations)])
+  return KmsErrors.validation([...new Set(violations)])
 }
 
 /** `PrincipalIdType`: 1 to 256 of `[\w+=,.@:/-]`. @category schemas */
@@ -468,7 +466,7 @@ export const GrantToken = Schema.String.pipe(lengthBetween(1, 8192))
 /** `GrantNameType`: 1 to 256 of `[a-zA-Z0-9:/_-]`. @category schemas */
 export const GrantName = Schema.String.pipe(lengthBetween(1, 256), matching(/^[a-zA-Z0-9:/_-]+$/))
 /** `GrantOperation`. @category schemas */
-export const GrantOperation = oneOf(grantOperations)
+export const GrantOperation = oneOf(Grant.grantOperations)
 /** `GrantConstraints`. @category schemas */
 export const GrantConstraints = Schema.Struct({
   EncryptionContextSubset: optional(EncryptionContext),

@@ -8,8 +8,8 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import type { KmsError } from "./Errors.js"
-import type { KmsCaller, KmsSimService } from "./KmsSim.js"
+import type { KmsError } from "@sealcast/kms-sim/Errors"
+import type { KmsCaller, KmsSimService } from "@sealcast/kms-sim/KmsSim"
 import * as Schemas from "./Schemas.js"
 
 /** @category models */
