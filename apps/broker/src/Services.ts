@@ -1,13 +1,14 @@
 /**
  * The broker's services as one layer graph: the stores (SQLite in the data dir, or memory), the
- * simulated KMS over its key store, the bridge that gives the SNS core its KMS port, the node:crypto
+ * simulated KMS over its key store, the adapter that gives the SNS core its KMS port, the node:crypto
  * cipher, and the Sns service itself.
  *
  * @since 0.1.0
  */
 import { Ids, MessageStore, RegistryStore, Sns } from "@sealcast/core"
-import { KeyStore, KmsSim, RootKey, SnsBridge } from "@sealcast/kms-sim"
+import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
+import * as SnsKms from "./adapters/SnsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
 import * as SqliteKeyStore from "./persistence/SqliteKeyStore.js"
 import * as SqliteRegistryStore from "./persistence/SqliteRegistryStore.js"
@@ -58,7 +59,7 @@ export const layer = (options: ServicesOptions) => {
   const kms = KmsSim.layer({ region: options.region }).pipe(
     Layer.provide(Layer.mergeAll(primitives, RootKey.layer(options.rootKey)))
   )
-  const sns = Sns.layer.pipe(Layer.provide(SnsBridge.layerCoreKms), Layer.provide(primitives))
+  const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
   return Layer.provideMerge(Layer.provideMerge(sns, kms), stores)
 }
 

@@ -1,5 +1,5 @@
 /**
- * The bridge from the SNS core's `Kms` port to the simulated KMS.
+ * The bridge from the SNS core's `Kms` port to the simulated KMS: the broker's adapter between the two.
  *
  * Calls go through with `viaService: "sns"`, so key policies that say `kms:ViaService:
  * sns.<region>.amazonaws.com` (as `alias/aws/sns`'s does) see SNS as the caller's intermediary. KMS
@@ -11,8 +11,8 @@
 import * as CoreErrors from "@sealcast/core/Errors"
 import { Kms, type KmsCaller } from "@sealcast/core/Kms"
 import { Effect, Layer } from "effect"
-import type { KmsError } from "./Errors.js"
-import { KmsSim } from "./KmsSim.js"
+import type { KmsError } from "@sealcast/kms-sim/Errors"
+import { KmsSim } from "@sealcast/kms-sim/KmsSim"
 
 /** Every KMS error docs/SEMANTICS.md §5 records answers with HTTP 400; SNS quotes that status. */
 const KMS_STATUS = 400
@@ -55,7 +55,7 @@ const viaSns = (caller: KmsCaller): KmsCaller => ({
  *
  * @category layers
  */
-export const layerCoreKms: Layer.Layer<Kms, never, KmsSim> = Layer.effect(
+export const layer: Layer.Layer<Kms, never, KmsSim> = Layer.effect(
   Kms,
   Effect.gen(function* () {
     const sim = yield* KmsSim

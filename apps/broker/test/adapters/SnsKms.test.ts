@@ -1,16 +1,28 @@
 import { describe, expect, it } from "@effect/vitest"
+import { layerNoble } from "@sealcast/core/Cipher"
 import { forTopic } from "@sealcast/core/EncryptionContext"
-import { Kms } from "@sealcast/core/Kms"
+import { layerSeeded } from "@sealcast/core/Ids"
+import { Kms, type KmsCaller } from "@sealcast/core/Kms"
+import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
-import { KmsSim } from "../src/KmsSim.js"
-import { layerCoreKms } from "../src/SnsBridge.js"
-import { alice, caller, failure, kmsLayer, outsider } from "./support.js"
+import * as SnsKms from "../../src/adapters/SnsKms.js"
 
-const layer = layerCoreKms.pipe(Layer.provideMerge(kmsLayer()))
+const rootOf = (accountId: string): KmsCaller => ({ accountId, principalArn: `arn:aws:iam::${accountId}:root` })
+const caller = rootOf("000000000000")
+const alice: KmsCaller = { accountId: "000000000000", principalArn: "arn:aws:iam::000000000000:user/alice" }
+const outsider = rootOf("111111111111")
+const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.flip(effect)
+
+const kmsLayer = KmsSim.layer({ region: "us-east-1" }).pipe(
+  Layer.provideMerge(
+    Layer.mergeAll(layerNoble, layerSeeded(1), RootKey.layer(Uint8Array.from({ length: 32 }, (_, i) => i + 1)), KeyStore.layerMemory)
+  )
+)
+const layer = SnsKms.layer.pipe(Layer.provideMerge(kmsLayer))
 const topic = forTopic("arn:aws:sns:us-east-1:000000000000:orders")
 const WRAPPED = /^(.*) \(Service: AWSKMS; Status Code: 400; Error Code: (\w+); Request ID: [0-9a-f-]{36}\)$/
 
-describe("SnsBridge.layerCoreKms", () => {
+describe("SnsKms.layer", () => {
   it.effect("alias/aws/sns works end to end through the core port, created on first use", () =>
     Effect.gen(function* () {
       const kms = yield* Kms
@@ -27,7 +39,7 @@ describe("SnsBridge.layerCoreKms", () => {
   it.effect("checkKeyForUse is a local check and maps KMS errors to SNS's, wrapping AWS's text", () =>
     Effect.gen(function* () {
       const kms = yield* Kms
-      const sim = yield* KmsSim
+      const sim = yield* KmsSim.KmsSim
       const key = (yield* sim.createKey({}, caller)).KeyMetadata
       yield* kms.checkKeyForUse(key.KeyId, alice)
       expect((yield* sim.usage).filter((u) => u.keyArn === key.Arn).map((u) => u.operation)).toEqual(["CreateKey"])
@@ -54,7 +66,7 @@ describe("SnsBridge.layerCoreKms", () => {
   it.effect("calls go via SNS, so a kms:ViaService condition admits them and refuses direct use", () =>
     Effect.gen(function* () {
       const kms = yield* Kms
-      const sim = yield* KmsSim
+      const sim = yield* KmsSim.KmsSim
       const policy = JSON.stringify({
         Statement: [
           { Effect: "Allow", Principal: { AWS: "000000000000" }, Action: "kms:*", Resource: "*" },
