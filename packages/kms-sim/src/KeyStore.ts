@@ -6,8 +6,8 @@
  * made it answers. The store also keeps the root key's check value, so a start with another root
  * key is refused (`RootKey.verifyAgainstStore`). Key material reaches this port only wrapped under the root key (see
  * `RootKey.wrapMaterial`): no implementation ever sees it in the clear. One contract suite
- * (`@sealcast/kms-sim/testing/KeyStoreContract`) runs against every implementation: the memory one
- * below, and the broker's SQLite one.
+ * (test/contracts/KeyStoreContract.ts) runs against every implementation: the memory one below,
+ * and the broker's SQLite one.
  *
  * @since 0.1.0
  */

@@ -1,7 +1,7 @@
 /**
- * Contract tests for KeyStore implementations: one suite, run against the memory store here and
- * the broker's SQLite store there (as NATS JetStream runs one suite against its memory and file
- * stores).
+ * Contract tests for KeyStore implementations: one suite, run against kms-sim's memory store and
+ * the broker's SQLite store (KeyStore.test.ts), as NATS JetStream runs one suite against its memory
+ * and file stores.
  *
  * `layer` must build a fresh, empty store each time it is built (each test builds it once).
  *
@@ -11,11 +11,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { layerNoble, Cipher } from "@sealcast/core/Cipher"
 import { layerSeeded } from "@sealcast/core/Ids"
 import { Effect, Layer } from "effect"
-import type { AliasRecord } from "../Identifiers.js"
-import type { KeyRecord } from "../Key.js"
-import { KeyStore, type KeyStoreSnapshot } from "../KeyStore.js"
-import { KmsSim, layer as kmsLayer } from "../KmsSim.js"
-import { layer as rootKeyLayer, RootKey, unwrapMaterial } from "../RootKey.js"
+import type { AliasRecord } from "@sealcast/kms-sim/Identifiers"
+import type { KeyRecord } from "@sealcast/kms-sim/Key"
+import { KeyStore, type KeyStoreSnapshot } from "@sealcast/kms-sim/KeyStore"
+import { KmsSim, layer as kmsLayer } from "@sealcast/kms-sim/KmsSim"
+import { layer as rootKeyLayer, RootKey, unwrapMaterial } from "@sealcast/kms-sim/RootKey"
 
 const ACCOUNT = "111122223333"
 const REGION = "eu-west-1"
