@@ -1,0 +1,198 @@
+/**
+ * Cryptographic operations: GenerateDataKey, GenerateDataKeyWithoutPlaintext, Encrypt, Decrypt,
+ * ReEncrypt, GenerateRandom, and the check SNS makes on every Publish (`checkKeyForUse`).
+ *
+ * @since 0.1.0
+ */
+import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
+import type { KmsCaller } from "@sealcast/core/Kms"
+import { Effect, Either } from "effect"
+import * as Blob from "../../CiphertextBlob.js"
+import * as Errors from "../../Errors.js"
+import * as Identifiers from "../../Identifiers.js"
+import * as Key from "../../Key.js"
+import type { KmsSimService } from "../../KmsSim.js"
+import type * as R from "../../Requests.js"
+import { CROSS_ACCOUNT, dryRun } from "../KeyAccess.js"
+import type { Shell } from "../Shell.js"
+import type { Tx } from "../Transactions.js"
+
+export type Cryptography = Pick<
+  KmsSimService,
+  "generateDataKey" | "generateDataKeyWithoutPlaintext" | "encrypt" | "decrypt" | "reEncrypt" | "generateRandom" | "checkKeyForUse"
+>
+
+const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
+
+const checkAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined) =>
+  algorithm === undefined || algorithm === SYMMETRIC_DEFAULT
+    ? Effect.void
+    : Effect.fail(
+        new Errors.InvalidKeyUsageException({ message: `${key.arn} does not support the ${algorithm} encryption algorithm.` })
+      )
+
+/** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
+const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
+
+export const make = ({ authorization, ids, keys: { locate }, material, region, transactions, usage }: Shell): Cryptography => {
+  const { transact } = transactions
+
+  /**
+   * `checkKeyForUse` as a plain read: no lock and no transaction, since it changes nothing. It
+   * answers undefined when a transaction is needed after all: when deletions or rotations have come
+   * due, or when the caller names the SNS managed alias before it exists (the transaction creates it).
+   */
+  const checkKeyForUseNow = (
+    keyIdText: string,
+    caller: KmsCaller,
+    now: number
+  ): Either.Either<{ readonly keyArn: string }, Errors.KmsError> | undefined => {
+    const published = transactions.published()
+    if (now >= published.dueAt) return undefined
+    const ref = Identifiers.parseKeyRef(keyIdText)
+    if (Either.isLeft(ref)) return Either.left(ref.left)
+    const alias = Identifiers.aliasOf(ref.right, region, caller.accountId)
+    if (alias?.aliasName === Identifiers.SNS_MANAGED_ALIAS && !published.state.aliases.has(alias.aliasArn)) return undefined
+    return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.has("GenerateDataKey")).pipe(
+      Either.flatMap((key) => authorization.authorize(key, "GenerateDataKey", caller)),
+      Either.flatMap((key) => usable(key, "GenerateDataKey")),
+      Either.map((key) => ({ keyArn: key.arn }))
+    )
+  }
+
+  /**
+   * The key a ciphertext names, checked against the KeyId the caller gave, if any (Decrypt API,
+   * KeyId: when given, it must name the key the ciphertext was made under, else
+   * IncorrectKeyException).
+   */
+  const sourceKey = (
+    tx: Tx,
+    blob: Blob.Blob,
+    keyIdText: string | undefined,
+    operation: string,
+    caller: KmsCaller,
+    context: EncryptionContext
+  ) =>
+    Effect.gen(function* () {
+      if (keyIdText !== undefined) {
+        const named = yield* locate(tx, keyIdText, operation, caller, context)
+        if (named.keyId !== blob.keyId) return yield* Errors.incorrectKey()
+        return named
+      }
+      const key = tx.state.keys.get(blob.keyId)
+      if (key === undefined) return yield* Errors.keyNotFound(Key.keyArn(region, caller.accountId, blob.keyId))
+      return yield* authorization.authorize(key, operation, caller, context)
+    })
+
+  const dataKey = (
+    operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
+    request: R.GenerateDataKeyRequest,
+    caller: KmsCaller
+  ) =>
+    transact((tx) =>
+      Effect.gen(function* () {
+        // GenerateDataKey API: "You must specify either the KeySpec or the NumberOfBytes parameter
+        // (but not both) in every GenerateDataKey request."
+        if ((request.KeySpec === undefined) === (request.NumberOfBytes === undefined)) {
+          return yield* new Errors.ValidationException({ message: "Please specify either number of bytes or key spec." })
+        }
+        const context = request.EncryptionContext ?? {}
+        const key = yield* locate(tx, request.KeyId, operation, caller, context)
+        yield* usable(key, operation)
+        if (request.DryRun === true) return yield* dryRun()
+        const size = request.NumberOfBytes ?? (request.KeySpec === "AES_128" ? 16 : 32)
+        const plaintext = yield* ids.randomBytes(size)
+        const ciphertextBlob = yield* material.seal(key, plaintext, context)
+        yield* usage.count(key.arn, operation)
+        return { key, plaintext, ciphertextBlob }
+      })
+    )
+
+  return {
+    generateDataKey: (request, caller) =>
+      Effect.map(dataKey("GenerateDataKey", request, caller), (r) => ({
+        CiphertextBlob: r.ciphertextBlob,
+        Plaintext: r.plaintext,
+        KeyId: r.key.arn
+      })),
+
+    generateDataKeyWithoutPlaintext: (request, caller) =>
+      Effect.map(dataKey("GenerateDataKeyWithoutPlaintext", request, caller), (r) => ({
+        CiphertextBlob: r.ciphertextBlob,
+        KeyId: r.key.arn
+      })),
+
+    encrypt: (request, caller) =>
+      transact((tx) =>
+        Effect.gen(function* () {
+          const context = request.EncryptionContext ?? {}
+          const key = yield* locate(tx, request.KeyId, "Encrypt", caller, context)
+          yield* usable(key, "Encrypt")
+          yield* checkAlgorithm(key, request.EncryptionAlgorithm)
+          if (request.DryRun === true) return yield* dryRun()
+          const blob = yield* material.seal(key, request.Plaintext, context)
+          yield* usage.count(key.arn, "Encrypt")
+          return { CiphertextBlob: blob, KeyId: key.arn, EncryptionAlgorithm: SYMMETRIC_DEFAULT }
+        })
+      ),
+
+    decrypt: (request, caller) =>
+      transact((tx) =>
+        Effect.gen(function* () {
+          const context = request.EncryptionContext ?? {}
+          const blob = yield* Blob.decode(request.CiphertextBlob)
+          const key = yield* sourceKey(tx, blob, request.KeyId, "Decrypt", caller, context)
+          yield* usable(key, "Decrypt")
+          yield* checkAlgorithm(key, request.EncryptionAlgorithm)
+          if (request.DryRun === true) return yield* dryRun()
+          const plaintext = yield* material.open(key, blob, context)
+          yield* usage.count(key.arn, "Decrypt")
+          return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: SYMMETRIC_DEFAULT }
+        })
+      ),
+
+    reEncrypt: (request, caller) =>
+      transact((tx) =>
+        Effect.gen(function* () {
+          const sourceContext = request.SourceEncryptionContext ?? {}
+          const destinationContext = request.DestinationEncryptionContext ?? {}
+          const blob = yield* Blob.decode(request.CiphertextBlob)
+          const source = yield* sourceKey(tx, blob, request.SourceKeyId, "ReEncryptFrom", caller, sourceContext)
+          yield* usable(source, "ReEncrypt")
+          yield* checkAlgorithm(source, request.SourceEncryptionAlgorithm)
+          const destination = yield* locate(tx, request.DestinationKeyId, "ReEncryptTo", caller, destinationContext)
+          yield* usable(destination, "ReEncrypt")
+          yield* checkAlgorithm(destination, request.DestinationEncryptionAlgorithm)
+          if (request.DryRun === true) return yield* dryRun()
+          const plaintext = yield* material.open(source, blob, sourceContext)
+          const sealed = yield* material.seal(destination, plaintext, destinationContext)
+          yield* usage.count(source.arn, "ReEncrypt")
+          if (destination.arn !== source.arn) yield* usage.count(destination.arn, "ReEncrypt")
+          return {
+            CiphertextBlob: sealed,
+            SourceKeyId: source.arn,
+            KeyId: destination.arn,
+            SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
+            DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT
+          }
+        })
+      ),
+
+    generateRandom: (request) =>
+      request.NumberOfBytes === undefined
+        ? Effect.fail(Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"]))
+        : Effect.map(ids.randomBytes(request.NumberOfBytes), (Plaintext) => ({ Plaintext })),
+
+    checkKeyForUse: (keyIdText, caller) =>
+      Effect.clockWith((clock) =>
+        checkKeyForUseNow(keyIdText, caller, clock.unsafeCurrentTimeMillis()) ??
+          transact((tx) =>
+            Effect.gen(function* () {
+              const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller)
+              yield* usable(key, "GenerateDataKey")
+              return { keyArn: key.arn }
+            })
+          )
+      )
+  }
+}
