@@ -3,7 +3,9 @@
  * and the service method that answers it, so a transport can route every KMS call generically.
  *
  * `handle` does the whole round trip on untrusted input: decode the wire JSON (a failure is KMS's
- * `ValidationException`), call the service, encode the response back to wire JSON.
+ * `ValidationException`), call the service, encode the response back to wire JSON. The schemas decode
+ * into kms-sim's own request types (`@sealcast/kms-sim/Requests`): `method` only compiles when each
+ * request schema's type fits the method's request and the method's response fits the response schema.
  *
  * @since 0.1.0
  */
