@@ -286,7 +286,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       const valid = checked.right
       const messageId = ids.unsafeUuidV7(at)
       return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => {
-        const routing = Routing.route(Registry.subscriptionsOf(registry, topic.arn), { attributes: valid.attributes, body: valid.body })
+        const routing = Routing.route(Registry.recipientsOf(registry, topic.arn), { attributes: valid.attributes, body: valid.body })
         return {
           message: {
             messageId,
