@@ -140,7 +140,7 @@ const record = (tx: Tx, change: Change): void => {
  * Operations that may act on another account's key when given its ARN (each operation's "Cross-account
  * use" line in the KMS API Reference); all others see only the caller's own keys.
  */
-const CROSS_ACCOUNT = new Set([
+const CROSS_ACCOUNT: ReadonlyArray<string> = [
   "DescribeKey",
   "Encrypt",
   "Decrypt",
@@ -152,14 +152,14 @@ const CROSS_ACCOUNT = new Set([
   "ListGrants",
   "RetireGrant",
   "RevokeGrant"
-])
+] as const
 
 /**
  * Operations whose `KeyId` the KMS API Reference documents as "key ID or key ARN" only: they act on
  * the key itself, and an alias name or alias ARN is refused as an invalid key id, as KMS refuses it.
  * The others (DescribeKey and the cryptographic operations) also take "alias name, or alias ARN".
  */
-const KEY_ID_OR_ARN_ONLY = new Set([
+const KEY_ID_OR_ARN_ONLY: ReadonlyArray<string> = [
   "EnableKey",
   "DisableKey",
   "ScheduleKeyDeletion",
@@ -179,7 +179,7 @@ const KEY_ID_OR_ARN_ONLY = new Set([
   "CreateGrant",
   "ListGrants",
   "RevokeGrant"
-])
+] as const
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 const MATERIAL_BYTES = 32
@@ -371,7 +371,7 @@ export const make = (
       if (Either.isLeft(ref)) return Either.left(ref.left)
       const alias = Identifiers.aliasOf(ref.right, region, caller.accountId)
       if (alias?.aliasName === Identifiers.SNS_MANAGED_ALIAS && !published.state.aliases.has(alias.aliasArn)) return undefined
-      return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.has("GenerateDataKey")).pipe(
+      return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.includes("GenerateDataKey")).pipe(
         Either.flatMap((key) => authorize(key, "GenerateDataKey", caller)),
         Either.flatMap((key) => usable(key, "GenerateDataKey")),
         Either.map((key) => ({ keyArn: key.arn }))
@@ -430,7 +430,7 @@ export const make = (
     const locate = (tx: Tx, keyIdText: string, operation: string, caller: KmsCaller, context?: EncryptionContext) =>
       Effect.gen(function* () {
         const ref = yield* Identifiers.parseKeyRef(keyIdText)
-        if ((ref._tag === "AliasName" || ref._tag === "AliasArn") && KEY_ID_OR_ARN_ONLY.has(operation)) {
+        if ((ref._tag === "AliasName" || ref._tag === "AliasArn") && KEY_ID_OR_ARN_ONLY.includes(operation)) {
           return yield* Errors.invalidKeyId(keyIdText)
         }
         const alias = Identifiers.aliasOf(ref, region, caller.accountId)
@@ -440,7 +440,7 @@ export const make = (
         ) {
           yield* createSnsManagedKey(tx, caller.accountId)
         }
-        const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.has(operation))
+        const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.includes(operation))
         return yield* authorize(key, operation, caller, context)
       })
 
@@ -478,7 +478,7 @@ export const make = (
         }
         const ref = yield* Identifiers.parseKeyRef(keyIdText)
         if (ref._tag === "AliasName" || ref._tag === "AliasArn") return yield* Errors.invalidKeyId(keyIdText)
-        const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.has("RetireGrant"))
+        const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.includes("RetireGrant"))
         const grant = key.grants?.find((g) => g.grantId === grantId)
         if (grant === undefined) return yield* Grant.grantNotFound(grantId)
         return { key, grant }
