@@ -45,7 +45,7 @@ export const defaultRetryPolicy: RetryPolicy = {
   numMinDelayRetries: 0,
   numMaxDelayRetries: 0,
   backoffFunction: "linear"
-}
+} as const
 
 /**
  * The EffectiveDeliveryPolicy attribute of a topic with no DeliveryPolicy of its own.
@@ -73,7 +73,7 @@ export const allowedContentTypes: ReadonlyArray<string> = [
   "text/html",
   "text/plain",
   "text/xml"
-]
+] as const
 
 /**
  * The parts of a delivery policy the broker acts on.
@@ -86,7 +86,7 @@ export interface HttpDeliveryPolicy {
   readonly headerContentType: string | undefined
 }
 
-const BACKOFF_FUNCTIONS: ReadonlyArray<BackoffFunction> = ["arithmetic", "exponential", "geometric", "linear"]
+const BACKOFF_FUNCTIONS: ReadonlyArray<BackoffFunction> = ["arithmetic", "exponential", "geometric", "linear"] as const
 
 type Json = Record<string, unknown>
 const isObject = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)

@@ -38,7 +38,7 @@ export interface FifoState {
   readonly seen: ReadonlyMap<string, DeduplicationEntry>
 }
 
-export const empty: FifoState = { lastSequence: 0n, seen: new Map() }
+export const empty = (): FifoState => ({ lastSequence: 0n, seen: new Map() })
 
 /**
  * @category validation

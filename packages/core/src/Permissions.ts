@@ -19,7 +19,7 @@ export const grantableActions: ReadonlyArray<string> = [
   "ListSubscriptionsByTopic",
   "Publish",
   "Receive"
-]
+] as const
 
 const statementsOf = (topic: Topic.Topic): Array<Record<string, unknown>> => {
   const doc = JSON.parse(topic.attributes["Policy"] ?? Topic.defaultPolicy(topic)) as Record<string, unknown>

@@ -18,6 +18,7 @@ import {
   type TagLimitExceeded
 } from "./Errors.js"
 import type { RequestContext } from "./RequestContext.js"
+import * as Routing from "./Routing.js"
 import * as Subscription from "./Subscription.js"
 import * as Topic from "./Topic.js"
 
@@ -27,9 +28,17 @@ import * as Topic from "./Topic.js"
 export interface Registry {
   readonly topics: ReadonlyMap<string, Topic.Topic>
   readonly subscriptions: ReadonlyMap<string, Subscription.Subscription>
+  /**
+   * The parsed Policy attribute of each topic that has one, parsed when the topic value is put, so
+   * authorizing a request parses nothing.
+   */
+  readonly topicPolicies: ReadonlyMap<string, TopicPolicy>
+  /**
+   * Each topic's subscriptions in creation order, with their filter policies compiled: what a publish
+   * (the hot path) routes over, kept up to date by every operation rather than rebuilt per message.
+   */
+  readonly recipientsByTopic: ReadonlyMap<string, ReadonlyArray<Routing.Recipient>>
 }
-
-export const empty: Registry = { topics: new Map(), subscriptions: new Map() }
 
 /**
  * @category constructors
@@ -37,10 +46,29 @@ export const empty: Registry = { topics: new Map(), subscriptions: new Map() }
 export const fromLists = (
   topics: ReadonlyArray<Topic.Topic>,
   subscriptions: ReadonlyArray<Subscription.Subscription>
-): Registry => ({
-  topics: new Map(topics.map((t) => [t.arn, t])),
-  subscriptions: new Map(subscriptions.map((s) => [s.arn, s]))
-})
+): Registry => {
+  const topicPolicies = new Map<string, TopicPolicy>()
+  for (const t of topics) {
+    const text = t.attributes["Policy"]
+    if (text !== undefined) topicPolicies.set(t.arn, parseTopicPolicy(text))
+  }
+  const recipientsByTopic = new Map<string, Array<Routing.Recipient>>()
+  const byArn = new Map<string, Subscription.Subscription>()
+  for (const s of subscriptions) byArn.set(s.arn, s)
+  for (const s of byArn.values()) {
+    const list = recipientsByTopic.get(s.topicArn)
+    if (list === undefined) recipientsByTopic.set(s.topicArn, [Routing.recipient(s)])
+    else list.push(Routing.recipient(s))
+  }
+  return { topics: new Map(topics.map((t) => [t.arn, t])), subscriptions: byArn, topicPolicies, recipientsByTopic }
+}
+
+/**
+ * A registry with no topics and no subscriptions.
+ *
+ * @category constructors
+ */
+export const empty = (): Registry => fromLists([], [])
 
 /**
  * What a change did, so the shell can persist exactly that.
@@ -64,16 +92,37 @@ export interface Changed<A> {
 
 const unchanged = <A>(registry: Registry, result: A): Changed<A> => ({ registry, changes: [], result })
 
+/** Puts a topic value; its policy is parsed again only when the Policy text changed. */
 const withTopic = (registry: Registry, topic: Topic.Topic): Registry => {
-  const topics = new Map(registry.topics)
-  topics.set(topic.arn, topic)
-  return { ...registry, topics }
+  const topics = new Map(registry.topics).set(topic.arn, topic)
+  const text = topic.attributes["Policy"]
+  if (text === registry.topics.get(topic.arn)?.attributes["Policy"]) return { ...registry, topics }
+  const topicPolicies = new Map(registry.topicPolicies)
+  if (text === undefined) topicPolicies.delete(topic.arn)
+  else topicPolicies.set(topic.arn, parseTopicPolicy(text))
+  return { ...registry, topics, topicPolicies }
 }
 
+/** Puts a subscription value; a replaced one keeps its place in its topic's list, as in `subscriptions`. */
 const withSubscription = (registry: Registry, subscription: Subscription.Subscription): Registry => {
+  const subscriptions = new Map(registry.subscriptions).set(subscription.arn, subscription)
+  const before = registry.recipientsByTopic.get(subscription.topicArn) ?? []
+  const at = before.findIndex((r) => r.subscription.arn === subscription.arn)
+  const recipient = Routing.recipient(subscription)
+  const after = at === -1 ? [...before, recipient] : before.map((r, i) => (i === at ? recipient : r))
+  const recipientsByTopic = new Map(registry.recipientsByTopic).set(subscription.topicArn, after)
+  return { ...registry, subscriptions, recipientsByTopic }
+}
+
+/** Removes a subscription from `subscriptions` and from its topic's list. */
+const withoutSubscription = (registry: Registry, subscription: Subscription.Subscription): Registry => {
   const subscriptions = new Map(registry.subscriptions)
-  subscriptions.set(subscription.arn, subscription)
-  return { ...registry, subscriptions }
+  subscriptions.delete(subscription.arn)
+  const kept = (registry.recipientsByTopic.get(subscription.topicArn) ?? []).filter((r) => r.subscription.arn !== subscription.arn)
+  const recipientsByTopic = new Map(registry.recipientsByTopic)
+  if (kept.length === 0) recipientsByTopic.delete(subscription.topicArn)
+  else recipientsByTopic.set(subscription.topicArn, kept)
+  return { ...registry, subscriptions, recipientsByTopic }
 }
 
 /**
@@ -142,43 +191,75 @@ const actionsOf = (action: unknown): ReadonlyArray<string> =>
   Array.isArray(action) ? action.filter((a): a is string => typeof a === "string") : typeof action === "string" ? [action] : []
 
 /**
- * Whether the topic's policy lets an account other than the owner perform `action`: an Allow statement
- * whose Principal names that account (id, root ARN, or a principal ARN in it) or `*`, and whose Action
- * names `SNS:<action>`, `SNS:*` or `*`. Conditions other than the default policy's SourceOwner are
- * not evaluated; a statement with any other condition does not grant.
+ * One Allow statement of a topic policy that can grant: its actions (lower-cased), its principals,
+ * and the account its SourceOwner condition requires, if it has one.
  *
- * @category rules
+ * @category models
  */
-export const policyAllows = (topic: Topic.Topic, context: RequestContext, action: TopicAction): boolean => {
-  const text = topic.attributes["Policy"]
-  if (text === undefined) return false
+export interface PolicyGrant {
+  readonly actions: ReadonlyArray<string>
+  readonly principals: ReadonlyArray<string>
+  readonly sourceOwner: string | undefined
+}
+
+/**
+ * A topic's access policy as the evaluator reads it: the statements that can grant anything.
+ *
+ * @category models
+ */
+export type TopicPolicy = ReadonlyArray<PolicyGrant>
+
+/**
+ * Parses a topic's Policy attribute. Only Allow statements are kept. Conditions other than the
+ * default policy's SourceOwner are not evaluated, so a statement with any other condition is dropped:
+ * it never grants. A document that is not JSON grants nothing.
+ *
+ * @category parsing
+ */
+export const parseTopicPolicy = (text: string): TopicPolicy => {
   let doc: unknown
   try {
     doc = JSON.parse(text)
   } catch {
-    return false
+    return []
   }
-  const statement = (doc as Record<string, unknown>)["Statement"]
-  const statements = Array.isArray(statement) ? statement : [statement]
-  return statements.some((raw) => {
-    if (typeof raw !== "object" || raw === null) return false
+  const statement = typeof doc === "object" && doc !== null ? (doc as Record<string, unknown>)["Statement"] : undefined
+  const statements: ReadonlyArray<unknown> = Array.isArray(statement) ? statement : [statement]
+  return statements.flatMap((raw): ReadonlyArray<PolicyGrant> => {
+    if (typeof raw !== "object" || raw === null) return []
     const s = raw as Record<string, unknown>
-    if (s["Effect"] !== "Allow") return false
-    const actionOk = actionsOf(s["Action"]).some((a) => {
-      const lower = a.toLowerCase()
-      return lower === "*" || lower === "sns:*" || lower === `sns:${action.toLowerCase()}`
-    })
-    if (!actionOk) return false
+    if (s["Effect"] !== "Allow") return []
     const condition = s["Condition"]
+    let sourceOwner: string | undefined
     if (condition !== undefined) {
-      const owner = (condition as Record<string, Record<string, unknown>>)["StringEquals"]?.["AWS:SourceOwner"]
-      if (Object.keys(condition as object).length !== 1 || owner !== context.accountId) return false
+      if (typeof condition !== "object" || condition === null || Object.keys(condition).length !== 1) return []
+      const equals = (condition as Record<string, unknown>)["StringEquals"]
+      const owner = typeof equals === "object" && equals !== null ? (equals as Record<string, unknown>)["AWS:SourceOwner"] : undefined
+      if (typeof owner !== "string") return []
+      sourceOwner = owner
     }
-    return principalsOf(s["Principal"]).some(
-      (p) =>
-        p === "*" || p === context.accountId || p === Arn.accountRoot(context.accountId) || p === context.principalArn
-    )
+    return [{ actions: actionsOf(s["Action"]).map((a) => a.toLowerCase()), principals: principalsOf(s["Principal"]), sourceOwner }]
   })
+}
+
+/**
+ * Whether a topic policy lets an account other than the owner perform `action`: a grant whose
+ * Principal names that account (id, root ARN, or a principal ARN in it) or `*`, whose Action names
+ * `SNS:<action>`, `SNS:*` or `*`, and whose SourceOwner condition, if any, is the caller's account.
+ *
+ * @category rules
+ */
+export const policyAllows = (policy: TopicPolicy | undefined, context: RequestContext, action: TopicAction): boolean => {
+  if (policy === undefined) return false
+  const named = `sns:${action.toLowerCase()}`
+  return policy.some(
+    (grant) =>
+      (grant.sourceOwner === undefined || grant.sourceOwner === context.accountId) &&
+      grant.actions.some((a) => a === "*" || a === "sns:*" || a === named) &&
+      grant.principals.some(
+        (p) => p === "*" || p === context.accountId || p === Arn.accountRoot(context.accountId) || p === context.principalArn
+      )
+  )
 }
 
 /**
@@ -200,17 +281,24 @@ const evaluate = (
       )
 
 /**
- * The owner may do everything with its topics; anyone else needs the topic policy's grant.
+ * The owner may do everything with its topics; anyone else needs the grant of the topic's policy as
+ * the registry holds it parsed.
  *
  * @category rules
  */
 export const authorize = (
+  registry: Registry,
   topic: Topic.Topic,
   context: RequestContext,
   action: TopicAction
 ): Either.Either<Topic.Topic, AuthorizationError> =>
   Either.map(
-    evaluate(context, action, topic.arn, topic.accountId === context.accountId || policyAllows(topic, context, action)),
+    evaluate(
+      context,
+      action,
+      topic.arn,
+      topic.accountId === context.accountId || policyAllows(registry.topicPolicies.get(topic.arn), context, action)
+    ),
     () => topic
   )
 
@@ -226,32 +314,24 @@ export const topicFor = (
   action: TopicAction,
   parameter = "TopicArn"
 ): Either.Either<Topic.Topic, InvalidParameter | NotFound | AuthorizationError> =>
-  Either.flatMap(findTopic(registry, topicArn, parameter), (topic) => authorize(topic, context, action))
-
-/**
- * Subscriptions grouped by topic, built once per registry value: a registry never changes, so every
- * publish against it (the hot path) finds its topic's subscriptions without scanning all of them.
- */
-const subscriptionsByTopic = new WeakMap<Registry, Map<string, Array<Subscription.Subscription>>>()
+  Either.flatMap(findTopic(registry, topicArn, parameter), (topic) => authorize(registry, topic, context, action))
 
 /**
  * The subscriptions of a topic, in creation order.
  *
  * @category lookups
  */
-export const subscriptionsOf = (registry: Registry, topicArn: string): ReadonlyArray<Subscription.Subscription> => {
-  let byTopic = subscriptionsByTopic.get(registry)
-  if (byTopic === undefined) {
-    byTopic = new Map()
-    for (const s of registry.subscriptions.values()) {
-      const list = byTopic.get(s.topicArn)
-      if (list === undefined) byTopic.set(s.topicArn, [s])
-      else list.push(s)
-    }
-    subscriptionsByTopic.set(registry, byTopic)
-  }
-  return byTopic.get(topicArn) ?? []
-}
+export const subscriptionsOf = (registry: Registry, topicArn: string): ReadonlyArray<Subscription.Subscription> =>
+  recipientsOf(registry, topicArn).map((r) => r.subscription)
+
+/**
+ * The subscriptions of a topic with their compiled filter policies, in creation order: what routing
+ * a published message reads.
+ *
+ * @category lookups
+ */
+export const recipientsOf = (registry: Registry, topicArn: string): ReadonlyArray<Routing.Recipient> =>
+  registry.recipientsByTopic.get(topicArn) ?? []
 
 /**
  * CreateTopic. Idempotent for the same name and attributes (docs/SEMANTICS.md §4).
@@ -289,19 +369,18 @@ export const deleteTopic = (
     yield* Arn.parseTopicArn(topicArn)
     const topic = registry.topics.get(topicArn)
     if (topic === undefined) return unchanged(registry, undefined)
-    yield* authorize(topic, context, "DeleteTopic")
+    yield* authorize(registry, topic, context, "DeleteTopic")
     const topics = new Map(registry.topics)
     topics.delete(topicArn)
+    const topicPolicies = new Map(registry.topicPolicies)
+    topicPolicies.delete(topicArn)
     const subscriptions = new Map(registry.subscriptions)
-    const removed: Array<string> = []
-    for (const s of registry.subscriptions.values()) {
-      if (s.topicArn === topicArn) {
-        subscriptions.delete(s.arn)
-        removed.push(s.arn)
-      }
-    }
+    const removed = subscriptionsOf(registry, topicArn).map((s) => s.arn)
+    for (const arn of removed) subscriptions.delete(arn)
+    const recipientsByTopic = new Map(registry.recipientsByTopic)
+    recipientsByTopic.delete(topicArn)
     return {
-      registry: { topics, subscriptions },
+      registry: { topics, subscriptions, topicPolicies, recipientsByTopic },
       changes: [{ _tag: "DeleteTopic", topicArn, subscriptionArns: removed }],
       result: undefined
     }
@@ -351,7 +430,7 @@ export const resourceFor = (
     yield* Arn.parseTopicArn(resourceArn, "ResourceArn")
     const topic = registry.topics.get(resourceArn)
     if (topic === undefined) return yield* Either.left(new ResourceNotFound({ message: "Resource does not exist" }))
-    return yield* authorize(topic, context, action)
+    return yield* authorize(registry, topic, context, action)
   })
 
 /**
@@ -511,13 +590,11 @@ export const unsubscribe = (
     } else {
       yield* authorizeSubscription(registry, s, context, "Unsubscribe")
     }
-    const subscriptions = new Map(registry.subscriptions)
-    subscriptions.delete(s.arn)
+    const removed = withoutSubscription(registry, s)
     const topic = registry.topics.get(s.topicArn)
     const counted = topic === undefined ? undefined : { ...topic, subscriptionsDeleted: topic.subscriptionsDeleted + 1 }
-    const topics = counted === undefined ? registry.topics : new Map(registry.topics).set(counted.arn, counted)
     return {
-      registry: { topics, subscriptions },
+      registry: counted === undefined ? removed : withTopic(removed, counted),
       changes: [{ _tag: "DeleteSubscription", subscriptionArn: s.arn, topic: counted }],
       result: undefined
     }
@@ -567,8 +644,7 @@ export const subscriptionCounts = (
 ): { readonly confirmed: number; readonly pending: number } => {
   let confirmed = 0
   let pending = 0
-  for (const s of registry.subscriptions.values()) {
-    if (s.topicArn !== topicArn) continue
+  for (const { subscription: s } of recipientsOf(registry, topicArn)) {
     if (s.status === "Confirmed") confirmed++
     else pending++
   }

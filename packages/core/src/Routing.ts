@@ -27,18 +27,32 @@ export const compile = (
   FilterPolicy.parse(policy, scope === "MessageBody" ? "MessageBody" : "MessageAttributes", call)
 
 /**
- * Compiled policies, one per subscription value. Subscriptions are immutable, so a changed policy is
- * a new subscription object and compiles afresh; dropped subscriptions are collected with their key.
+ * A subscription with its filter policy compiled, as the registry keeps it: compiled once when the
+ * subscription value is put into the registry, so routing a message compiles nothing.
+ *
+ * @category models
  */
-const compiled = new WeakMap<Subscription, FilterPolicy.CompiledFilterPolicy | undefined>()
+export interface Recipient {
+  readonly subscription: Subscription
+  /** Undefined when the subscription has no filter policy. */
+  readonly filterPolicy: FilterPolicy.CompiledFilterPolicy | undefined
+}
 
-const policyOf = (s: Subscription): FilterPolicy.CompiledFilterPolicy | undefined => {
-  if (compiled.has(s)) return compiled.get(s)
-  const text = s.attributes["FilterPolicy"]
-  const policy =
-    text === undefined || text === "" ? undefined : Either.getOrUndefined(compile(text, s.attributes["FilterPolicyScope"] ?? "MessageAttributes"))
-  compiled.set(s, policy)
-  return policy
+/**
+ * Compiles a subscription's filter policy. Subscribe and SetSubscriptionAttributes refuse a policy
+ * that does not compile, so every stored one does.
+ *
+ * @category constructors
+ */
+export const recipient = (subscription: Subscription): Recipient => {
+  const text = subscription.attributes["FilterPolicy"]
+  return {
+    subscription,
+    filterPolicy:
+      text === undefined || text === ""
+        ? undefined
+        : Either.getOrUndefined(compile(text, subscription.attributes["FilterPolicyScope"] ?? "MessageAttributes"))
+  }
 }
 
 /**
@@ -59,17 +73,16 @@ export interface Decision {
  * @category rules
  */
 export const route = (
-  subscriptions: ReadonlyArray<Subscription>,
+  recipients: ReadonlyArray<Recipient>,
   message: FilterPolicy.FilterableMessage
 ): Decision => {
   const prepared = FilterPolicy.prepare(message)
   const subscriptionArns: Array<string> = []
   const filteredOut: Partial<Record<Exclude<FilterPolicy.Verdict, "Matched">, number>> = {}
-  for (const s of subscriptions) {
-    if (s.status !== "Confirmed") continue
-    const policy = policyOf(s)
-    const verdict = policy === undefined ? "Matched" : FilterPolicy.evaluate(policy, prepared)
-    if (verdict === "Matched") subscriptionArns.push(s.arn)
+  for (const { subscription, filterPolicy } of recipients) {
+    if (subscription.status !== "Confirmed") continue
+    const verdict = filterPolicy === undefined ? "Matched" : FilterPolicy.evaluate(filterPolicy, prepared)
+    if (verdict === "Matched") subscriptionArns.push(subscription.arn)
     else filteredOut[verdict] = (filteredOut[verdict] ?? 0) + 1
   }
   return { subscriptionArns, filteredOut }

@@ -1,14 +1,14 @@
 /**
  * The SNS service: every action, as effects over the pure registry and rules, with the ports (KMS,
  * stores, cipher, ids, clock) as services. The transport decodes a request, calls one method here,
- * and encodes the answer.
+ * and encodes the answer. Its parts: the registry in force and how it changes (`RegistryRef.ts`),
+ * Publish and PublishBatch (`Publisher.ts`), FIFO deduplication and sequencing (`FifoSequencer.ts`).
  *
  * @since 0.1.0
  */
 import { Clock, Context, Effect, Either, Layer, PubSub, type Scope } from "effect"
 import type { Queue } from "effect"
-import { Cipher, type CipherOpenError, NONCE_BYTES } from "./Cipher.js"
-import type * as DataKeyCache from "./DataKeyCache.js"
+import { Cipher, type CipherOpenError } from "./Cipher.js"
 import * as DataKeys from "./DataKeys.js"
 import * as Encryption from "./Encryption.js"
 import {
@@ -17,15 +17,17 @@ import {
   type SnsError,
   type StoreFailure
 } from "./Errors.js"
-import * as Fifo from "./Fifo.js"
+import * as FifoSequencer from "./FifoSequencer.js"
 import { Ids } from "./Ids.js"
-import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
-import type { MessageBody, StoredMessage } from "./Message.js"
+import { Kms } from "./Kms.js"
+import type { StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
 import * as Paging from "./Paging.js"
 import * as Permissions from "./Permissions.js"
-import * as Publish from "./Publish.js"
+import type * as Publish from "./Publish.js"
+import * as Publisher from "./Publisher.js"
 import * as Registry from "./Registry.js"
+import * as RegistryRef from "./RegistryRef.js"
 import { RegistryStore } from "./RegistryStore.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Routing from "./Routing.js"
@@ -43,34 +45,17 @@ export const PAGE_SIZE = 100
  */
 export type Event =
   | { readonly _tag: "RegistryChanged"; readonly changes: ReadonlyArray<Registry.Change> }
-  | {
-      readonly _tag: "MessagesAccepted"
-      readonly topicArn: string
-      readonly messages: ReadonlyArray<{
-        /** The record as stored (a sealed body stays sealed), so delivery need not read it back. */
-        readonly message: StoredMessage
-        readonly bytes: number
-        /** The subscriptions the message is to be delivered to (what routing matched). */
-        readonly subscriptionArns: ReadonlyArray<string>
-        readonly filteredOut: Routing.Decision["filteredOut"]
-      }>
-    }
+  | Publisher.MessagesAccepted
 
 /**
  * @category models
  */
-export interface PublishResult {
-  readonly messageId: string
-  readonly sequenceNumber: string | undefined
-}
+export type PublishResult = Publisher.PublishResult
 
 /**
  * @category models
  */
-export interface PublishBatchResult {
-  readonly successful: ReadonlyArray<PublishResult & { readonly id: string }>
-  readonly failed: ReadonlyArray<{ readonly id: string; readonly error: SnsError }>
-}
+export type PublishBatchResult = Publisher.PublishBatchResult
 
 /**
  * @category models
@@ -168,19 +153,8 @@ export interface SnsService {
  */
 export class Sns extends Context.Tag("@sealcast/core/Sns")<Sns, SnsService>() {}
 
-/** One message ready to store: its record, where it goes, and what the announcement reports. */
-interface Prepared {
-  readonly message: StoredMessage
-  readonly subscriptionArns: ReadonlyArray<string>
-  readonly filteredOut: Routing.Decision["filteredOut"]
-  readonly fifo: Publish.ValidMessage["fifo"]
-  readonly bytes: number
-}
-
 /** The account a principal ARN belongs to (`arn:aws:iam::<account>:…`). */
 const accountOfPrincipal = (principalArn: string): string => principalArn.split(":")[4] ?? ""
-
-const callerOf = (ctx: RequestContext): KmsCaller => ({ accountId: ctx.accountId, principalArn: ctx.principalArn })
 
 const summary = (s: Subscription.Subscription): SubscriptionSummary => ({
   subscriptionArn: s.status === "Confirmed" ? s.arn : "PendingConfirmation",
@@ -197,47 +171,29 @@ const summary = (s: Subscription.Subscription): SubscriptionSummary => ({
  */
 export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | RegistryStore | Cipher | Ids> = Effect.gen(
   function* () {
-    const kms = yield* Kms
-    const messages = yield* MessageStore
-    const registryStore = yield* RegistryStore
-    const ids = yield* Ids
     const cipher = yield* Cipher
-
-    const loaded = yield* registryStore.load
-    // The registry is an immutable value; `current` names the one in force. Only `mutate` replaces
-    // it, under `registryLock`, so a reader (Publish takes it synchronously) always sees a whole one.
-    let current = Registry.fromLists(loaded.topics, loaded.subscriptions)
-    const currentRegistry = Effect.sync(() => current)
-    const registryLock = yield* Effect.makeSemaphore(1)
-    const fifoLock = yield* Effect.makeSemaphore(1)
-    const fifoStates = new Map<string, Fifo.FifoState>()
-    // The data-key caches live and die with this service value.
+    const ids = yield* Ids
+    const messages = yield* MessageStore
+    const pubsub = yield* PubSub.unbounded<Event>()
+    const fifo = yield* FifoSequencer.make(messages)
+    const registryRef = yield* RegistryRef.make((changes) => {
+      for (const change of changes) if (change._tag === "DeleteTopic") fifo.forget(change.topicArn)
+      return PubSub.publish(pubsub, { _tag: "RegistryChanged", changes })
+    })
+    const currentRegistry = registryRef.get
+    const mutate = registryRef.mutate
+    // The data-key caches and the AAD prefix memo live and die with this service value; Publish seals
+    // with them and `openBody` opens with them.
     const dataKeys = yield* DataKeys.make
     const aadPrefixOf = Encryption.makeAadPrefixes()
-    const pubsub = yield* PubSub.unbounded<Event>()
-
-    /** Runs a pure registry operation: persist its changes, then make them visible. */
-    const mutate = <A, E>(
-      operation: (registry: Registry.Registry) => Either.Either<Registry.Changed<A>, E>
-    ): Effect.Effect<A, E | StoreFailure> =>
-      registryLock.withPermits(1)(
-        Effect.gen(function* () {
-          const changed = yield* operation(current)
-          if (changed.changes.length > 0) {
-            yield* registryStore.apply(changed.changes)
-            for (const change of changed.changes) {
-              if (change._tag === "DeleteTopic") {
-                yield* messages.removeTopic(change.topicArn)
-                fifoStates.delete(change.topicArn)
-              }
-              if (change._tag === "DeleteSubscription") yield* messages.removeSubscription(change.subscriptionArn)
-            }
-            current = changed.registry
-            yield* PubSub.publish(pubsub, { _tag: "RegistryChanged", changes: changed.changes })
-          }
-          return changed.result
-        })
-      )
+    // The events PubSub is unbounded, so offering never waits.
+    const publisher = yield* Publisher.make({
+      registry: registryRef,
+      dataKeys,
+      aadPrefixOf,
+      fifo,
+      announce: (accepted) => pubsub.unsafeOffer(accepted)
+    })
 
     const now = Clock.currentTimeMillis
 
@@ -246,148 +202,15 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       (policy: string, scope: string): Either.Either<void, InvalidParameter> =>
         Either.map(Routing.compile(policy, scope, call), () => undefined)
 
-    /**
-     * Decides the body's stored form at the instant of publish (Encryption.planBody). Plain bodies and
-     * sealed ones under a cached data key take no KMS round trip beyond the per-publish key check.
-     */
-    const storeBody = (
-      topic: Topic.Topic,
-      body: string,
-      messageId: string,
-      ctx: RequestContext,
-      at: number
-    ): Effect.Effect<MessageBody, KmsFailure> => {
-      const plan = Encryption.planBody(topic)
-      if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
-      const caller = callerOf(ctx)
-      const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
-      const sealUnder = (dataKey: DataKey) =>
-        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, aadPrefixOf(topic.arn), messageId)
-      // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
-      return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
-        const cached = dataKeys.reuse(scope, at)
-        return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeys.forSealing(scope, caller, at), sealUnder)
-      })
-    }
-
-    /**
-     * Everything of a publish up to the stored record, without storing it. The checks are pure and
-     * synchronous; only the body's sealing may need KMS.
-     */
-    const prepare = (
-      registry: Registry.Registry,
-      topic: Topic.Topic,
-      input: Publish.MessageInput,
-      ctx: RequestContext,
-      at: number
-    ): Effect.Effect<Prepared, SnsError> => {
-      const checked = Publish.validateMessage(topic, input)
-      if (Either.isLeft(checked)) return Effect.fail(checked.left)
-      const valid = checked.right
-      const messageId = ids.unsafeUuidV7(at)
-      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => {
-        const routing = Routing.route(Registry.subscriptionsOf(registry, topic.arn), { attributes: valid.attributes, body: valid.body })
-        return {
-          message: {
-            messageId,
-            topicArn: topic.arn,
-            subject: valid.subject,
-            attributes: valid.attributes,
-            messageStructure: valid.messageStructure,
-            timestamp: at,
-            publisher: ctx.principalArn,
-            fifo: undefined,
-            body
-          },
-          subscriptionArns: routing.subscriptionArns,
-          filteredOut: routing.filteredOut,
-          fifo: valid.fifo,
-          bytes: valid.bytes
-        }
-      })
-    }
-
-
-    const fifoStateOf = (topicArn: string, at: number) =>
-      Effect.gen(function* () {
-        const known = fifoStates.get(topicArn)
-        if (known !== undefined) return known
-        const recent = yield* messages.listByTopic(topicArn, { since: at - Fifo.DEDUPLICATION_WINDOW_MS, limit: 1_000_000 })
-        const state = Fifo.fromRecent(
-          recent.flatMap((m) =>
-            m.fifo === undefined
-              ? []
-              : [{ deduplicationId: m.fifo.messageDeduplicationId, messageId: m.messageId, sequenceNumber: m.fifo.sequenceNumber, acceptedAt: m.timestamp }]
-          )
-        )
-        fifoStates.set(topicArn, state)
-        return state
-      })
-
-    /**
-     * Stores prepared messages of one topic. FIFO topics go through deduplication and sequencing under
-     * one lock, so sequence numbers follow commit order.
-     */
-    const commit = (
-      topic: Topic.Topic,
-      prepared: ReadonlyArray<Prepared>,
-      at: number
-    ): Effect.Effect<ReadonlyArray<PublishResult>, StoreFailure> => {
-      // The events PubSub is unbounded, so offering never waits: done in place, without a fiber step.
-      const announce = (stored: ReadonlyArray<Prepared>): void => {
-        if (stored.length === 0) return
-        pubsub.unsafeOffer({
-          _tag: "MessagesAccepted",
-          topicArn: topic.arn,
-          messages: stored.map((p) => ({
-            message: p.message,
-            bytes: p.bytes,
-            subscriptionArns: p.subscriptionArns,
-            filteredOut: p.filteredOut
-          }))
-        })
-      }
-      if (!topic.fifo) {
-        return Effect.map(messages.append(prepared.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns }))), () => {
-          announce(prepared)
-          return prepared.map((p) => ({ messageId: p.message.messageId, sequenceNumber: undefined }))
-        })
-      }
-      return fifoLock.withPermits(1)(
-        Effect.gen(function* () {
-          let state = yield* fifoStateOf(topic.arn, at)
-          const results: Array<PublishResult> = []
-          const toStore: Array<Prepared> = []
-          for (const p of prepared) {
-            const decision = Fifo.decide(state, p.fifo!.messageDeduplicationId, p.message.messageId, at)
-            if (decision._tag === "Duplicate") {
-              results.push({ messageId: decision.messageId, sequenceNumber: decision.sequenceNumber })
-              continue
-            }
-            state = decision.state
-            toStore.push({ ...p, message: { ...p.message, fifo: { ...p.fifo!, sequenceNumber: decision.sequenceNumber } } })
-            results.push({ messageId: p.message.messageId, sequenceNumber: decision.sequenceNumber })
-          }
-          yield* messages.append(toStore.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns })))
-          fifoStates.set(topic.arn, state)
-          announce(toStore)
-          return results
-        })
-      )
-    }
-
     // Every request naming an encrypted topic, or a subscription to one, needs HTTPS and SigV4
     // (docs/SEMANTICS.md §1.9): these read the topic as it is now.
     const secureForTopic = (topicArn: string, ctx: RequestContext | undefined) =>
-      Encryption.requireSecureTransportIfAny(current.topics.get(topicArn), ctx)
+      Encryption.requireSecureTransportIfAny(registryRef.unsafeGet().topics.get(topicArn), ctx)
     const secureForSubscription = (subscriptionArn: string, ctx: RequestContext | undefined) => {
+      const current = registryRef.unsafeGet()
       const subscription = current.subscriptions.get(subscriptionArn)
       return Encryption.requireSecureTransportIfAny(subscription === undefined ? undefined : current.topics.get(subscription.topicArn), ctx)
     }
-
-    const topicForPublish = (registry: Registry.Registry, topicArn: string, ctx: RequestContext) =>
-      Either.flatMap(Registry.topicFor(registry, topicArn, ctx, "Publish"), (topic) =>
-        Either.map(Encryption.requireSecureTransport(topic, ctx), () => topic))
 
     const service: SnsService = {
       createTopic: (input, ctx) =>
@@ -397,7 +220,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           // checked before anything is created (docs/SEMANTICS.md §1.9).
           const requested = yield* Topic.make(input, ctx, at)
           yield* Encryption.requireSecureTransport(requested, ctx)
-          const existing = current.topics.get(requested.arn)
+          const existing = registryRef.unsafeGet().topics.get(requested.arn)
           if (existing !== undefined) yield* Encryption.requireSecureTransport(existing, ctx)
           const topic = yield* mutate((r) => Registry.createTopic(r, input, ctx, at))
           return { topicArn: topic.arn }
@@ -405,7 +228,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       deleteTopic: (topicArn, ctx) =>
         Effect.gen(function* () {
-          const topic = current.topics.get(topicArn)
+          const topic = registryRef.unsafeGet().topics.get(topicArn)
           if (topic !== undefined) yield* Encryption.requireSecureTransport(topic, ctx)
           yield* mutate((r) => Registry.deleteTopic(r, topicArn, ctx))
         }),
@@ -492,40 +315,9 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
       setSubscriptionAttributes: (subscriptionArn, name, value, ctx) =>
         Effect.zipRight(secureForSubscription(subscriptionArn, ctx), mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes")))),
 
-      // Publish is the hot path: the registry, the clock and the checks are read synchronously, so a
-      // message costs one effect for its body and one for its commit, not one per step.
-      publish: (input, ctx) =>
-        Effect.clockWith((clock) => {
-          const at = clock.unsafeCurrentTimeMillis()
-          const registry = current
-          const topic = Either.flatMap(Publish.destination(input), (topicArn) => topicForPublish(registry, topicArn, ctx))
-          if (Either.isLeft(topic)) return Effect.fail(topic.left)
-          return prepare(registry, topic.right, input, ctx, at).pipe(
-            Effect.flatMap((prepared) => commit(topic.right, [prepared], at)),
-            Effect.map((results) => results[0]!)
-          )
-        }),
+      publish: publisher.publish,
 
-      publishBatch: (topicArn, entries, ctx) =>
-        Effect.gen(function* () {
-          const at = yield* now
-          const registry = yield* currentRegistry
-          const topic = yield* topicForPublish(registry, topicArn, ctx)
-          yield* Publish.validateBatch(entries)
-          yield* Publish.validateBatchForTopic(topic, entries)
-          const failed: Array<{ id: string; error: SnsError }> = []
-          const ready: Array<{ id: string; prepared: Prepared }> = []
-          for (const entry of entries) {
-            const outcome = yield* Effect.either(prepare(registry, topic, entry, ctx, at))
-            if (Either.isLeft(outcome)) failed.push({ id: entry.id, error: outcome.left })
-            else ready.push({ id: entry.id, prepared: outcome.right })
-          }
-          const results = yield* commit(topic, ready.map((r) => r.prepared), at)
-          return {
-            successful: ready.map((r, i) => ({ id: r.id, ...results[i]! })),
-            failed
-          }
-        }),
+      publishBatch: publisher.publishBatch,
 
       tagResource: (resourceArn, tags, ctx) =>
         Effect.zipRight(secureForTopic(resourceArn, ctx), mutate((r) =>

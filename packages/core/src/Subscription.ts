@@ -25,7 +25,7 @@ export const protocols: ReadonlyArray<Protocol> = [
   "application",
   "lambda",
   "firehose"
-]
+] as const
 
 /**
  * @category models
@@ -55,7 +55,7 @@ export const settableAttributes: ReadonlyArray<string> = [
   "RedrivePolicy",
   "SubscriptionRoleArn",
   "ReplayPolicy"
-]
+] as const
 
 /**
  * @category guards
@@ -131,7 +131,7 @@ export const validateProtocol = (protocol: string): Either.Either<Protocol, Inva
     ? Either.right(protocol)
     : Either.left(invalidParameter(`Amazon SNS does not support this protocol string: ${protocol}`))
 
-const RAW_DELIVERY_PROTOCOLS: ReadonlyArray<Protocol> = ["http", "https", "sqs", "firehose"]
+const RAW_DELIVERY_PROTOCOLS: ReadonlyArray<Protocol> = ["http", "https", "sqs", "firehose"] as const
 
 /**
  * Checks one subscription attribute. The filter policy's own grammar is checked by the caller (it

@@ -51,10 +51,10 @@ export const settableAttributes: ReadonlyArray<string> = [
   "FifoThroughputScope",
   "DataProtectionPolicy",
   "ArchivePolicy"
-]
+] as const
 
 /** Attributes that only CreateTopic takes. */
-export const createOnlyAttributes: ReadonlyArray<string> = ["FifoTopic"]
+export const createOnlyAttributes: ReadonlyArray<string> = ["FifoTopic"] as const
 
 /** At most this many tags on one topic (docs/SEMANTICS.md §4). */
 export const MAX_TAGS = 50

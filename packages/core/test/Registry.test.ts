@@ -4,8 +4,10 @@ import * as Cipher from "../src/Cipher.js"
 import * as Ids from "../src/Ids.js"
 import * as MessageStore from "../src/MessageStore.js"
 import * as Paging from "../src/Paging.js"
+import * as Registry from "../src/Registry.js"
 import * as RegistryStore from "../src/RegistryStore.js"
 import type { RequestContext } from "../src/RequestContext.js"
+import * as Routing from "../src/Routing.js"
 import * as Sns from "../src/Sns.js"
 import * as TestKms from "./support/TestKms.js"
 
@@ -69,5 +71,76 @@ describe("paging", () => {
       const refused = Paging.page(items, token, 2)
       expect(Either.isLeft(refused) && refused.left._tag, token).toBe("InvalidParameter")
     }
+  })
+})
+
+describe("registry indexes", () => {
+  const owner = caller("000000000000")
+  const stranger = caller("111111111111")
+  const checkFilterPolicy = (policy: string, scope: string) => Either.map(Routing.compile(policy, scope), () => undefined)
+  /** What a registry's indexes must be: the ones built afresh from its topics and subscriptions. */
+  const rebuilt = (registry: Registry.Registry) =>
+    Registry.fromLists([...registry.topics.values()], [...registry.subscriptions.values()])
+  const indexesOf = (registry: Registry.Registry) => ({
+    topicPolicies: [...registry.topicPolicies.entries()].sort(([a], [b]) => a.localeCompare(b)),
+    recipientsByTopic: [...registry.recipientsByTopic.entries()].sort(([a], [b]) => a.localeCompare(b))
+  })
+
+  it("agree with the registry's topics and subscriptions after every operation", () => {
+    let registry = Registry.empty()
+    const step = <A>(changed: Either.Either<Registry.Changed<A>, unknown>): A => {
+      const right = Either.getOrThrowWith(changed, (e) => new Error(JSON.stringify(e)))
+      registry = right.registry
+      expect(indexesOf(registry)).toEqual(indexesOf(rebuilt(registry)))
+      return right.result
+    }
+    const topic = (name: string) => step(Registry.createTopic(registry, { name, attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner, 1))
+    const subscribe = (topicArn: string, n: number, attributes: Record<string, string> = {}) =>
+      step(
+        Registry.subscribe(
+          registry,
+          { topicArn, protocol: "lambda", endpoint: `arn:aws:lambda:us-east-1:000000000000:function:f${n}`, attributes },
+          owner,
+          2,
+          { id: `0000000${n}-0000-4000-8000-000000000000`, token: "t" },
+          checkFilterPolicy
+        )
+      )
+    const a = topic("a")
+    const b = topic("b")
+    const first = subscribe(a.arn, 1)
+    const second = subscribe(a.arn, 2, { FilterPolicy: JSON.stringify({ k: ["v"] }) })
+    subscribe(b.arn, 3)
+    step(Registry.setSubscriptionAttribute(registry, first.arn, "FilterPolicy", JSON.stringify({ k: ["w"] }), owner, checkFilterPolicy))
+    expect(Registry.subscriptionsOf(registry, a.arn).map((s) => s.arn)).toEqual([first.arn, second.arn])
+    expect(Registry.recipientsOf(registry, a.arn)[0]?.filterPolicy).toBeDefined()
+    step(Registry.unsubscribe(registry, second.arn, owner))
+    step(Registry.deleteTopic(registry, b.arn, owner))
+    expect(Registry.recipientsOf(registry, b.arn)).toEqual([])
+    expect(Registry.subscriptionsOf(registry, a.arn).map((s) => s.arn)).toEqual([first.arn])
+  })
+
+  it("hold the policy in force: a grant set, then replaced, is what authorization reads", () => {
+    const created = Either.getOrThrow(
+      Registry.createTopic(Registry.empty(), { name: "t", attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner, 1)
+    )
+    const grant = (actions: ReadonlyArray<string>) =>
+      JSON.stringify({
+        Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: actions, Resource: created.result.arn }]
+      })
+    const withPolicy = (registry: Registry.Registry, actions: ReadonlyArray<string>) =>
+      Either.getOrThrow(Registry.setTopicAttribute(registry, created.result.arn, "Policy", grant(actions), owner)).registry
+    const publishRefusal = (registry: Registry.Registry) => {
+      const outcome = Registry.topicFor(registry, created.result.arn, stranger, "Publish")
+      return Either.isLeft(outcome) ? outcome.left.message : "allowed"
+    }
+    const granted = withPolicy(created.registry, ["SNS:Publish"])
+    expect(publishRefusal(created.registry)).toBe(
+      `User: ${stranger.principalArn} is not authorized to perform: SNS:Publish on resource: ${created.result.arn}`
+    )
+    expect(publishRefusal(granted)).toBe("allowed")
+    expect(publishRefusal(withPolicy(granted, ["SNS:Subscribe"]))).toBe(
+      `User: ${stranger.principalArn} is not authorized to perform: SNS:Publish on resource: ${created.result.arn}`
+    )
   })
 })

@@ -115,7 +115,7 @@ describe("data key reuse", () => {
 
 describe("FIFO", () => {
   it("deduplicates inside 5 minutes and not after", () => {
-    const first = Fifo.decide(Fifo.empty, "d", "m1", 0)
+    const first = Fifo.decide(Fifo.empty(), "d", "m1", 0)
     expect(first._tag).toBe("Accept")
     const state = (first as Extract<Fifo.Decision, { _tag: "Accept" }>).state
     expect(Fifo.decide(state, "d", "m2", Fifo.DEDUPLICATION_WINDOW_MS - 1)).toMatchObject({ _tag: "Duplicate", messageId: "m1" })
@@ -125,7 +125,7 @@ describe("FIFO", () => {
   it("hands out strictly increasing 20-digit sequence numbers", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 10_000 }), fc.constantFrom("a", "b", "c", "d", "e")), { maxLength: 50 }), (steps) => {
-        let state = Fifo.empty
+        let state = Fifo.empty()
         let now = 1_700_000_000_000
         let last = -1n
         steps.forEach(([dt, id], i) => {

@@ -40,7 +40,7 @@ export type GrantOperation = (typeof grantOperations)[number]
  * operations that accept an encryption context"). CreateGrant and RetireGrant are allowed beside
  * them.
  */
-const CONTEXT_OPERATIONS: ReadonlySet<GrantOperation> = new Set([
+const CONTEXT_OPERATIONS: ReadonlyArray<GrantOperation> = [
   "Decrypt",
   "Encrypt",
   "GenerateDataKey",
@@ -51,7 +51,7 @@ const CONTEXT_OPERATIONS: ReadonlySet<GrantOperation> = new Set([
   "GenerateDataKeyPairWithoutPlaintext",
   "CreateGrant",
   "RetireGrant"
-])
+] as const
 
 /** `GrantConstraints`. @category models */
 export interface Constraints {
@@ -127,7 +127,7 @@ export const checkNew = (
         })
       )
     }
-    const other = request.operations.find((op) => !CONTEXT_OPERATIONS.has(op))
+    const other = request.operations.find((op) => !CONTEXT_OPERATIONS.includes(op))
     if (other !== undefined) {
       return Either.left(
         new Errors.ValidationException({

@@ -22,7 +22,7 @@ describe("SqliteRegistryStore", () => {
       const db = yield* SqliteDatabase.open(path)
       const store = yield* SqliteRegistryStore.make(db)
       const created = Either.getOrThrow(
-        Registry.createTopic(Registry.empty, { name: "t", attributes: { KmsMasterKeyId: "alias/k" }, tags: [{ key: "env", value: "dev" }], dataProtectionPolicy: undefined }, ctx, 1)
+        Registry.createTopic(Registry.empty(), { name: "t", attributes: { KmsMasterKeyId: "alias/k" }, tags: [{ key: "env", value: "dev" }], dataProtectionPolicy: undefined }, ctx, 1)
       )
       yield* store.apply(created.changes)
       const subscribed = Either.getOrThrow(

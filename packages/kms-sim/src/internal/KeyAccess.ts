@@ -21,7 +21,7 @@ import type { Usage } from "./Usage.js"
  * Operations that may act on another account's key when given its ARN (each operation's "Cross-account
  * use" line in the KMS API Reference); all others see only the caller's own keys.
  */
-export const CROSS_ACCOUNT = new Set([
+export const CROSS_ACCOUNT: ReadonlyArray<string> = [
   "DescribeKey",
   "Encrypt",
   "Decrypt",
@@ -33,14 +33,14 @@ export const CROSS_ACCOUNT = new Set([
   "ListGrants",
   "RetireGrant",
   "RevokeGrant"
-])
+] as const
 
 /**
  * Operations whose `KeyId` the KMS API Reference documents as "key ID or key ARN" only: they act on
  * the key itself, and an alias name or alias ARN is refused as an invalid key id, as KMS refuses it.
  * The others (DescribeKey and the cryptographic operations) also take "alias name, or alias ARN".
  */
-const KEY_ID_OR_ARN_ONLY = new Set([
+const KEY_ID_OR_ARN_ONLY: ReadonlyArray<string> = [
   "EnableKey",
   "DisableKey",
   "ScheduleKeyDeletion",
@@ -60,7 +60,7 @@ const KEY_ID_OR_ARN_ONLY = new Set([
   "CreateGrant",
   "ListGrants",
   "RevokeGrant"
-])
+] as const
 
 /** What a request with `DryRun` set answers once every check has passed. */
 export const dryRun = () =>
@@ -143,7 +143,7 @@ export const makeKeyAccess = (
   const locate: KeyAccess["locate"] = (tx, keyIdText, operation, caller, context) =>
     Effect.gen(function* () {
       const ref = yield* Identifiers.parseKeyRef(keyIdText)
-      if ((ref._tag === "AliasName" || ref._tag === "AliasArn") && KEY_ID_OR_ARN_ONLY.has(operation)) {
+      if ((ref._tag === "AliasName" || ref._tag === "AliasArn") && KEY_ID_OR_ARN_ONLY.includes(operation)) {
         return yield* Errors.invalidKeyId(keyIdText)
       }
       const alias = Identifiers.aliasOf(ref, region, caller.accountId)
@@ -153,7 +153,7 @@ export const makeKeyAccess = (
       ) {
         yield* createSnsManagedKey(tx, caller.accountId)
       }
-      const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.has(operation))
+      const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.includes(operation))
       return yield* authorization.authorize(key, operation, caller, context)
     })
 

@@ -22,8 +22,6 @@ export type Change =
   | { readonly _tag: "PutAlias"; readonly alias: AliasRecord }
   | { readonly _tag: "DeleteAlias"; readonly aliasArn: string }
 
-export const emptyState: State = { keys: new Map(), aliases: new Map() }
-
 export const fromSnapshot = (keys: ReadonlyArray<KeyRecord>, aliases: ReadonlyArray<AliasRecord>): State => ({
   keys: new Map(keys.map((k) => [k.keyId, k])),
   aliases: new Map(aliases.map((a) => [a.aliasArn, a]))

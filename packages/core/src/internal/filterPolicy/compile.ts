@@ -93,7 +93,7 @@ export const MaxCombinations = 150
 /** "A filter policy can have a maximum of five keys ... For a nested policy, only parent keys are counted." */
 export const MaxKeys = 5
 
-const numericOperators = new Set(["=", "<", "<=", ">", ">="])
+const numericOperators: ReadonlyArray<string> = ["=", "<", "<=", ">", ">="] as const
 
 type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 type JsonObject = { readonly [key: string]: Json }
@@ -135,7 +135,7 @@ const compileNumeric = (operand: Json): Either.Either<ValuePattern, Rejection> =
     if (terms.length === 0) return yield* reject("Invalid member in numeric match: ]")
     const operator = terms[0]!
     if (typeof operator !== "string") return yield* reject(`Invalid member in numeric match: ${tokenText(operator)}`)
-    if (!numericOperators.has(operator)) return yield* reject(`Unrecognized numeric range operator: ${operator}`)
+    if (!numericOperators.includes(operator)) return yield* reject(`Unrecognized numeric range operator: ${operator}`)
     const value = terms[1]
     if (typeof value !== "number") {
       return yield* reject(`Value of ${operator === "=" ? "equals" : operator} must be numeric`)
@@ -297,7 +297,7 @@ const conjoin = (
       }))
     ))
 
-const operatorNames = new Set(["prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "cidr", "exists"])
+const operatorNames: ReadonlyArray<string> = ["prefix", "suffix", "equals-ignore-case", "anything-but", "numeric", "cidr", "exists"] as const
 
 /**
  * SNS developer guide, AND/OR logic: "Amazon SNS only recognizes an "$or" relationship when" its value is
@@ -308,7 +308,7 @@ const isOrRelationship = (value: Json): value is ReadonlyArray<JsonObject> =>
   Array.isArray(value) && value.length >= 2 &&
   value.every((branch: Json) =>
     isObject(branch) && Object.keys(branch).length > 0 &&
-    Object.keys(branch).every((key) => !operatorNames.has(key))
+    Object.keys(branch).every((key) => !operatorNames.includes(key))
   )
 
 interface Level {

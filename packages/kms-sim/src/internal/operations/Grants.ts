@@ -52,7 +52,7 @@ export const make = ({ ids, keys: { onKey }, region, transactions: { transact },
       }
       const ref = yield* Identifiers.parseKeyRef(keyIdText)
       if (ref._tag === "AliasName" || ref._tag === "AliasArn") return yield* Errors.invalidKeyId(keyIdText)
-      const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.has("RetireGrant"))
+      const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.includes("RetireGrant"))
       const grant = key.grants?.find((g) => g.grantId === grantId)
       if (grant === undefined) return yield* Grant.grantNotFound(grantId)
       return { key, grant }

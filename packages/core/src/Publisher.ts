@@ -1,0 +1,256 @@
+/**
+ * Publish and PublishBatch for one SNS service: the checks (`Publish.ts`), the body's stored form
+ * decided and sealed at the instant of publish (`Encryption.ts`, docs/SEMANTICS.md §1.4–1.7), the
+ * routing decision (`Routing.ts`), then the commit: stored, sequenced on FIFO topics
+ * (`FifoSequencer.ts`), and announced.
+ *
+ * @since 0.1.0
+ */
+import { Clock, Effect, Either } from "effect"
+import { Cipher, NONCE_BYTES } from "./Cipher.js"
+import type * as DataKeyCache from "./DataKeyCache.js"
+import type { DataKeysService } from "./DataKeys.js"
+import * as Encryption from "./Encryption.js"
+import type { KmsFailure, SnsError, StoreFailure } from "./Errors.js"
+import type { FifoSequencer } from "./FifoSequencer.js"
+import { Ids } from "./Ids.js"
+import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
+import type { MessageBody, StoredMessage } from "./Message.js"
+import { MessageStore } from "./MessageStore.js"
+import * as Publish from "./Publish.js"
+import * as Registry from "./Registry.js"
+import type { RegistryRef } from "./RegistryRef.js"
+import type { RequestContext } from "./RequestContext.js"
+import * as Routing from "./Routing.js"
+import type * as Topic from "./Topic.js"
+
+/**
+ * @category models
+ */
+export interface PublishResult {
+  readonly messageId: string
+  readonly sequenceNumber: string | undefined
+}
+
+/**
+ * @category models
+ */
+export interface PublishBatchResult {
+  readonly successful: ReadonlyArray<PublishResult & { readonly id: string }>
+  readonly failed: ReadonlyArray<{ readonly id: string; readonly error: SnsError }>
+}
+
+/**
+ * Messages a topic accepted, for the shell: delivery wakes on them and metrics count them.
+ *
+ * @category models
+ */
+export interface MessagesAccepted {
+  readonly _tag: "MessagesAccepted"
+  readonly topicArn: string
+  readonly messages: ReadonlyArray<{
+    /** The record as stored (a sealed body stays sealed), so delivery need not read it back. */
+    readonly message: StoredMessage
+    readonly bytes: number
+    /** The subscriptions the message is to be delivered to (what routing matched). */
+    readonly subscriptionArns: ReadonlyArray<string>
+    readonly filteredOut: Routing.Decision["filteredOut"]
+  }>
+}
+
+/**
+ * @category models
+ */
+export interface Publisher {
+  readonly publish: (input: Publish.PublishInput, ctx: RequestContext) => Effect.Effect<PublishResult, SnsError>
+  readonly publishBatch: (
+    topicArn: string,
+    entries: ReadonlyArray<Publish.BatchEntryInput>,
+    ctx: RequestContext
+  ) => Effect.Effect<PublishBatchResult, SnsError>
+}
+
+/** One message ready to store: its record, where it goes, and what the announcement reports. */
+interface Prepared {
+  readonly message: StoredMessage
+  readonly subscriptionArns: ReadonlyArray<string>
+  readonly filteredOut: Routing.Decision["filteredOut"]
+  readonly fifo: Publish.ValidMessage["fifo"]
+  readonly bytes: number
+}
+
+const callerOf = (ctx: RequestContext): KmsCaller => ({ accountId: ctx.accountId, principalArn: ctx.principalArn })
+
+/**
+ * Builds the publishing flow over the service's registry, data-key caches, AAD prefixes and FIFO
+ * state. `announce` must not block: it is called in place once messages are stored.
+ *
+ * @category constructors
+ */
+export const make = (parts: {
+  readonly registry: RegistryRef
+  readonly dataKeys: DataKeysService
+  readonly aadPrefixOf: (topicArn: string) => Uint8Array
+  readonly fifo: FifoSequencer
+  readonly announce: (accepted: MessagesAccepted) => void
+}): Effect.Effect<Publisher, never, Kms | MessageStore | Cipher | Ids> =>
+  Effect.gen(function* () {
+    const kms = yield* Kms
+    const messages = yield* MessageStore
+    const ids = yield* Ids
+    const cipher = yield* Cipher
+    const { aadPrefixOf, dataKeys, fifo, registry } = parts
+
+    /**
+     * Decides the body's stored form at the instant of publish (Encryption.planBody). Plain bodies and
+     * sealed ones under a cached data key take no KMS round trip beyond the per-publish key check.
+     */
+    const storeBody = (
+      topic: Topic.Topic,
+      body: string,
+      messageId: string,
+      ctx: RequestContext,
+      at: number
+    ): Effect.Effect<MessageBody, KmsFailure> => {
+      const plan = Encryption.planBody(topic)
+      if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
+      const caller = callerOf(ctx)
+      const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
+      const sealUnder = (dataKey: DataKey) =>
+        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, aadPrefixOf(topic.arn), messageId)
+      // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
+      return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
+        const cached = dataKeys.reuse(scope, at)
+        return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeys.forSealing(scope, caller, at), sealUnder)
+      })
+    }
+
+    /**
+     * Everything of a publish up to the stored record, without storing it. The checks are pure and
+     * synchronous; only the body's sealing may need KMS.
+     */
+    const prepare = (
+      current: Registry.Registry,
+      topic: Topic.Topic,
+      input: Publish.MessageInput,
+      ctx: RequestContext,
+      at: number
+    ): Effect.Effect<Prepared, SnsError> => {
+      const checked = Publish.validateMessage(topic, input)
+      if (Either.isLeft(checked)) return Effect.fail(checked.left)
+      const valid = checked.right
+      const messageId = ids.unsafeUuidV7(at)
+      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => {
+        const routing = Routing.route(Registry.recipientsOf(current, topic.arn), { attributes: valid.attributes, body: valid.body })
+        return {
+          message: {
+            messageId,
+            topicArn: topic.arn,
+            subject: valid.subject,
+            attributes: valid.attributes,
+            messageStructure: valid.messageStructure,
+            timestamp: at,
+            publisher: ctx.principalArn,
+            fifo: undefined,
+            body
+          },
+          subscriptionArns: routing.subscriptionArns,
+          filteredOut: routing.filteredOut,
+          fifo: valid.fifo,
+          bytes: valid.bytes
+        }
+      })
+    }
+
+    // The announcement is offered in place, without a fiber step.
+    const announce = (topic: Topic.Topic, stored: ReadonlyArray<Prepared>): void => {
+      if (stored.length === 0) return
+      parts.announce({
+        _tag: "MessagesAccepted",
+        topicArn: topic.arn,
+        messages: stored.map((p) => ({
+          message: p.message,
+          bytes: p.bytes,
+          subscriptionArns: p.subscriptionArns,
+          filteredOut: p.filteredOut
+        }))
+      })
+    }
+
+    const append = (stored: ReadonlyArray<Prepared>): Effect.Effect<void, StoreFailure> =>
+      messages.append(stored.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns })))
+
+    /**
+     * Stores prepared messages of one topic. FIFO topics go through deduplication and sequencing
+     * first; a duplicate is answered with the message it repeats and not stored.
+     */
+    const commit = (
+      topic: Topic.Topic,
+      prepared: ReadonlyArray<Prepared>,
+      at: number
+    ): Effect.Effect<ReadonlyArray<PublishResult>, StoreFailure> => {
+      if (!topic.fifo) {
+        return Effect.map(append(prepared), () => {
+          announce(topic, prepared)
+          return prepared.map((p) => ({ messageId: p.message.messageId, sequenceNumber: undefined }))
+        })
+      }
+      const candidates = prepared.map((p) => ({ deduplicationId: p.fifo!.messageDeduplicationId, messageId: p.message.messageId }))
+      return fifo.sequence(topic.arn, at, candidates, (outcomes) => {
+        const toStore = prepared.flatMap((p, i) => {
+          const outcome = outcomes[i]!
+          return outcome._tag === "Accepted"
+            ? [{ ...p, message: { ...p.message, fifo: { ...p.fifo!, sequenceNumber: outcome.sequenceNumber } } }]
+            : []
+        })
+        return Effect.map(append(toStore), () => {
+          announce(topic, toStore)
+          return outcomes.map((outcome, i) => ({
+            messageId: outcome._tag === "Duplicate" ? outcome.messageId : prepared[i]!.message.messageId,
+            sequenceNumber: outcome.sequenceNumber
+          }))
+        })
+      })
+    }
+
+    const topicForPublish = (current: Registry.Registry, topicArn: string, ctx: RequestContext) =>
+      Either.flatMap(Registry.topicFor(current, topicArn, ctx, "Publish"), (topic) =>
+        Either.map(Encryption.requireSecureTransport(topic, ctx), () => topic))
+
+    return {
+      // Publish is the hot path: the registry, the clock and the checks are read synchronously, so a
+      // message costs one effect for its body and one for its commit, not one per step.
+      publish: (input, ctx) =>
+        Effect.clockWith((clock) => {
+          const at = clock.unsafeCurrentTimeMillis()
+          const current = registry.unsafeGet()
+          const topic = Either.flatMap(Publish.destination(input), (topicArn) => topicForPublish(current, topicArn, ctx))
+          if (Either.isLeft(topic)) return Effect.fail(topic.left)
+          return prepare(current, topic.right, input, ctx, at).pipe(
+            Effect.flatMap((prepared) => commit(topic.right, [prepared], at)),
+            Effect.map((results) => results[0]!)
+          )
+        }),
+
+      publishBatch: (topicArn, entries, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* Clock.currentTimeMillis
+          const current = yield* registry.get
+          const topic = yield* topicForPublish(current, topicArn, ctx)
+          yield* Publish.validateBatch(entries)
+          yield* Publish.validateBatchForTopic(topic, entries)
+          const failed: Array<{ id: string; error: SnsError }> = []
+          const ready: Array<{ id: string; prepared: Prepared }> = []
+          for (const entry of entries) {
+            const outcome = yield* Effect.either(prepare(current, topic, entry, ctx, at))
+            if (Either.isLeft(outcome)) failed.push({ id: entry.id, error: outcome.left })
+            else ready.push({ id: entry.id, prepared: outcome.right })
+          }
+          const results = yield* commit(topic, ready.map((r) => r.prepared), at)
+          return {
+            successful: ready.map((r, i) => ({ id: r.id, ...results[i]! })),
+            failed
+          }
+        })
+    }
+  })
