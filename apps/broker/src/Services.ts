@@ -9,10 +9,10 @@ import { Ids, MessageStore, RegistryStore, Sns } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey, SnsBridge } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as NodeCipher from "./NodeCipher.js"
-import * as SqliteKeyStore from "./persistence/SqliteKeyStore.js"
-import * as SqliteRegistryStore from "./persistence/SqliteRegistryStore.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
+import * as SqliteKeyStore from "./store/SqliteKeyStore.js"
 import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
+import * as SqliteRegistryStore from "./store/SqliteRegistryStore.js"
 
 /**
  * @category models

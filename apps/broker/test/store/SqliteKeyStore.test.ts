@@ -1,7 +1,7 @@
 import { KeyStore } from "@sealcast/kms-sim"
 import { keyStoreContract, keyStoreKeepsNoClearMaterial } from "@sealcast/kms-sim/testing/KeyStoreContract"
 import { Effect, Layer } from "effect"
-import * as SqliteKeyStore from "../../src/persistence/SqliteKeyStore.js"
+import * as SqliteKeyStore from "../../src/store/SqliteKeyStore.js"
 import * as SqliteDatabase from "../../src/store/SqliteDatabase.js"
 
 const layer = Layer.effect(

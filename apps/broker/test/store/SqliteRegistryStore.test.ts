@@ -4,7 +4,7 @@ import { Effect, Either } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as SqliteRegistryStore from "../../src/persistence/SqliteRegistryStore.js"
+import * as SqliteRegistryStore from "../../src/store/SqliteRegistryStore.js"
 import * as SqliteDatabase from "../../src/store/SqliteDatabase.js"
 
 const ctx: RequestContext.RequestContext = {
