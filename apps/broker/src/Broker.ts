@@ -13,13 +13,12 @@
  *
  * @since 0.1.0
  */
-import { MessageStore, Sns } from "@sealcast/core"
+import { Ids, MessageStore, Sns } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
 import { Cause, Context, Data, Effect, Either, Exit, Layer, Schedule, Scope } from "effect"
 import { mkdirSync } from "node:fs"
-import { randomUUID } from "node:crypto"
 import * as AppRoutes from "./AppRoutes.js"
 import * as BrokerOptions from "./config/BrokerOptions.js"
 import * as Credentials from "./config/Credentials.js"
@@ -189,6 +188,7 @@ export const program = (
     const sns = Context.get(services, Sns.Sns)
     const kms = Context.get(services, KmsSim.KmsSim)
     const store = Context.get(services, MessageStore.MessageStore)
+    const ids = Context.get(services, Ids.Ids)
 
     const metrics = Metrics.make()
     const functions = Functions.make()
@@ -201,7 +201,7 @@ export const program = (
       unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
       kms,
-      newRequestId: randomUUID,
+      newRequestId: () => Ids.uuidFromBytes(ids.unsafeRandomBytes(16)),
       log,
       appRoute: AppRoutes.make({
         region: options.region,

@@ -48,7 +48,7 @@ const sqliteStores = (path: string) =>
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
 /**
- * Everything the transport and delivery need: Sns, KmsSim and the message store.
+ * Everything the transport and delivery need: Sns, KmsSim, the message store and Ids.
  *
  * @category layers
  */
@@ -59,7 +59,7 @@ export const layer = (options: ServicesOptions) => {
     Layer.provide(Layer.mergeAll(primitives, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsBridge.layerCoreKms), Layer.provide(primitives))
-  return Layer.provideMerge(Layer.provideMerge(sns, kms), stores)
+  return Layer.provideMerge(Layer.provideMerge(sns, kms), Layer.merge(stores, primitives))
 }
 
 /**

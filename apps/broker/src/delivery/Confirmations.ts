@@ -7,9 +7,8 @@
  *
  * @since 0.1.0
  */
-import { type Subscription, Sns } from "@sealcast/core"
+import { Ids, type Subscription, Sns } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, FiberSet, Schedule, type Scope } from "effect"
-import { randomUUID } from "node:crypto"
 import * as Envelope from "./Envelope.js"
 import type * as HttpDelivery from "./HttpDelivery.js"
 import type { Outbox } from "./Outbox.js"
@@ -41,9 +40,10 @@ export interface Confirmations {
 /**
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.Sns | Scope.Scope> =>
+export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.Sns | Ids.Ids | Scope.Scope> =>
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
+    const ids = yield* Ids.Ids
     const fibers = yield* FiberSet.make()
     const { origin, signer, poster, outbox, log } = options
     const signingCertUrl = Envelope.signingCertUrl(origin)
@@ -57,7 +57,7 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
         const now = yield* Clock.currentTimeMillis
         const subscribeUrl = Envelope.subscribeUrl(origin, topic.arn, token)
         const fields = Envelope.confirmationFields({
-          messageId: randomUUID(),
+          messageId: yield* ids.uuid,
           token,
           topicArn: topic.arn,
           subscribeUrl,

@@ -22,7 +22,7 @@
  *
  * @since 0.1.0
  */
-import { type Message, MessageStore, type Registry, Routing, Sns, type Subscription } from "@sealcast/core"
+import { type Ids, type Message, MessageStore, type Registry, Routing, Sns, type Subscription } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import type { Metrics } from "../metrics/Metrics.js"
@@ -143,7 +143,7 @@ const refusalReason = (failure: { readonly _tag: string; readonly message?: stri
  */
 export const start = (
   options: Options
-): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | MessageStore.MessageStore | Scope.Scope> =>
+): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | MessageStore.MessageStore | Ids.Ids | Scope.Scope> =>
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
     const store = yield* MessageStore.MessageStore
