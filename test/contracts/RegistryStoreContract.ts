@@ -3,9 +3,9 @@
  * run against each implementation as `MessageStoreContract.ts` is. What the Sns service relies on:
  * an applied change is there when the store is opened again (docs/CONTRACT.md, "At rest"); `load`
  * lists topics and subscriptions in the order they were first stored, an update keeping its place
- * (ListTopics and ListSubscriptions page in that order, before a restart and after); deletions
- * remove exactly what they name; applying a change again, or deleting what is not there, changes
- * nothing; and a load, first or later, reads what is stored without consuming it.
+ * (ListSubscriptions and ListSubscriptionsByTopic page in creation order, before a restart and
+ * after); deletions remove exactly what they name; applying a change again, or deleting what is not
+ * there, changes nothing; and a load, first or later, reads what is stored without consuming it.
  *
  * `registryStoreContract(name, makeBacking)` registers the suite; `makeBacking` must give a fresh,
  * empty backing each time it is called.

@@ -148,7 +148,7 @@ export const start = (
     const clock = yield* Effect.clock
     const { metrics } = options
     /** For the plain callbacks below; what runs as an effect logs with `Effect.log…`. */
-    const log = yield* Log.plain
+    const log = Log.plainFrom(runtime)
 
     const notifier = Sender.makeNotifier(options.origin, signer)
     const http = HttpSender.make(poster, notifier)
