@@ -1,6 +1,6 @@
 import { KeyStore } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
-import * as SqliteKeyStore from "sealcast/persistence/SqliteKeyStore"
+import * as SqliteKeyStore from "sealcast/store/SqliteKeyStore"
 import * as SqliteDatabase from "sealcast/store/SqliteDatabase"
 import { keyStoreContract, keyStoreKeepsNoClearMaterial } from "./KeyStoreContract.js"
 

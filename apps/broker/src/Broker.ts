@@ -11,15 +11,17 @@
  * finish), flush and close the store, release the lock; the whole stop is bounded by
  * `STOP_TIMEOUT_MS`.
  *
+ * `launch` is the one start-up path of both: the program on a runtime whose logger is the broker's
+ * (`Log.ts`), in a scope of its own that a failed start closes and `stop` closes later.
+ *
  * @since 0.1.0
  */
-import { MessageStore, Sns } from "@sealcast/core"
+import { Ids, MessageStore, Sns } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
-import { Cause, Context, Data, Effect, Either, Exit, Layer, Schedule, Scope } from "effect"
+import { Cause, Context, Data, Effect, Either, Exit, Layer, Runtime, Schedule, Scope } from "effect"
 import { mkdirSync } from "node:fs"
-import { randomUUID } from "node:crypto"
 import * as AppRoutes from "./AppRoutes.js"
 import * as BrokerOptions from "./config/BrokerOptions.js"
 import * as Credentials from "./config/Credentials.js"
@@ -65,18 +67,22 @@ export class StopTimeout extends Data.TaggedError("StopTimeout")<{ readonly mess
 export const STOP_TIMEOUT_MS = 30_000
 
 /**
- * Closes the broker's scope, or fails with `StopTimeout` once `timeoutMs` has passed, whatever is
- * still running then.
+ * Closes the broker's scope on `runtime` (whose logger its finalizers log with), or fails with
+ * `StopTimeout` once `timeoutMs` has passed, whatever is still running then.
  *
  * @category utils
  */
-export const closeWithin = (scope: Scope.CloseableScope, timeoutMs: number): Promise<void> =>
+export const closeWithin = (
+  scope: Scope.CloseableScope,
+  timeoutMs: number,
+  runtime: Runtime.Runtime<never> = Runtime.defaultRuntime
+): Promise<void> =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new StopTimeout({ message: `The broker did not stop within ${timeoutMs / 1000} s` })),
       timeoutMs
     )
-    Effect.runPromise(Scope.close(scope, Exit.void)).then(
+    Runtime.runPromise(runtime)(Scope.close(scope, Exit.void)).then(
       () => {
         clearTimeout(timer)
         resolve()
@@ -144,14 +150,24 @@ const rootKeyRefusal = (e: KeyStoreRootKeyMismatch, rootKey: RootKey.RootKey, da
 }
 
 /**
- * The whole broker as a scoped program: it runs until its scope closes.
+ * A started broker, and the line `sealcast serve` prints when it is ready (docs/CONTRACT.md, "The
+ * ready line").
+ *
+ * @category models
+ */
+export interface StartedBroker extends RunningBroker {
+  readonly ready: Record<string, unknown>
+}
+
+/**
+ * The whole broker as a scoped program: it runs until its scope closes, and logs with the fiber's
+ * logger (the broker's, `Log.layer`).
  *
  * @category constructors
  */
 export const program = (
-  options: BrokerOptions.BrokerOptions,
-  log: Log.Log
-): Effect.Effect<RunningBroker & { readonly ready: Record<string, unknown> }, StartupError, Scope.Scope> =>
+  options: BrokerOptions.BrokerOptions
+): Effect.Effect<Omit<StartedBroker, "stop">, StartupError, Scope.Scope> =>
   Effect.gen(function* () {
     const startedAt = Date.now()
     const dataDir = DataDir.isMemory(options.dataDir) ? DataDir.MEMORY : DataDir.absolute(options.dataDir)
@@ -171,12 +187,12 @@ export const program = (
     }
     const { root, table } = yield* Credentials.loadCredentialTable({ ...options, dataDir }).pipe(Effect.mapError(startupError))
     const rootKey = yield* RootKey.loadRootKey({ dataDir, rootKeyFile: options.rootKeyFile }).pipe(Effect.mapError(startupError))
-    if (rootKey.warning !== undefined) log("warn", rootKey.warning)
+    if (rootKey.warning !== undefined) yield* Effect.logWarning(rootKey.warning)
     const tls = yield* TlsMaterial.loadTlsMaterial({ dataDir, tlsCert: options.tlsCert, tlsKey: options.tlsKey }).pipe(
       Effect.flatMap(TlsMaterial.withCaFile),
       Effect.mapError(startupError)
     )
-    for (const file of tls.written) log("info", "made TLS material", { file })
+    for (const file of tls.written) yield* Effect.annotateLogs(Effect.logInfo("made TLS material"), { file })
     const signing = yield* SigningIdentity.loadSigningIdentity({ dataDir }).pipe(Effect.mapError(startupError))
 
     const services = yield* Layer.build(Services.layer({ dataDir, region: options.region, rootKey: rootKey.key })).pipe(
@@ -184,11 +200,12 @@ export const program = (
     )
     if (rootKey.save !== undefined) {
       yield* rootKey.save.pipe(Effect.mapError(startupError))
-      log("info", "made the KMS root key", { file: rootKey.source })
+      yield* Effect.annotateLogs(Effect.logInfo("made the KMS root key"), { file: rootKey.source })
     }
     const sns = Context.get(services, Sns.Sns)
     const kms = Context.get(services, KmsSim.KmsSim)
     const store = Context.get(services, MessageStore.MessageStore)
+    const ids = Context.get(services, Ids.Ids)
 
     const metrics = Metrics.make()
     const functions = Functions.make()
@@ -201,8 +218,8 @@ export const program = (
       unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
       kms,
-      newRequestId: randomUUID,
-      log,
+      newRequestId: () => Ids.uuidFromBytes(ids.unsafeRandomBytes(16)),
+      log: yield* Log.plain,
       appRoute: AppRoutes.make({
         region: options.region,
         store,
@@ -214,11 +231,8 @@ export const program = (
       }),
       debugSignatures: options.logLevel === "debug"
     }
-    // The listeners' request fibers log through Effect's logger, into the same lines as `log`.
-    const effectLogger = Log.layerEffectLogger(log, options.logLevel)
     const https = yield* Effect.acquireRelease(
       Server.listenHttps(serverOptions, tls, options.host, options.port).pipe(
-        Effect.provide(effectLogger),
         Effect.mapError((e) => new StartupError({ message: `Cannot listen on ${options.host}:${options.port}: ${e.message}` }))
       ),
       (listening) => listening.close
@@ -228,7 +242,6 @@ export const program = (
         ? undefined
         : yield* Effect.acquireRelease(
             Server.listenHttp(serverOptions, options.host, options.httpPort).pipe(
-              Effect.provide(effectLogger),
               Effect.mapError((e) => new StartupError({ message: `Cannot listen on ${options.host}:${options.httpPort}: ${e.message}` }))
             ),
             (listening) => listening.close
@@ -243,15 +256,14 @@ export const program = (
       caPem: tls.caPem,
       functions,
       outbox,
-      metrics,
-      log: (level, message, fields) => log(level, message, fields)
+      metrics
     }).pipe(Effect.provide(services), Effect.mapError(startupError))
 
     yield* Effect.forkScoped(
       Effect.repeat(
         Effect.suspend(() => store.prune(Date.now() - RETENTION_MS)).pipe(
-          Effect.tap((removed) => (removed > 0 ? Effect.sync(() => log("debug", "pruned delivered messages", { removed })) : Effect.void)),
-          Effect.catchAll((e) => Effect.sync(() => log("warn", "pruning failed", { error: e.message })))
+          Effect.tap((removed) => (removed > 0 ? Effect.annotateLogs(Effect.logDebug("pruned delivered messages"), { removed }) : Effect.void)),
+          Effect.catchAll((e) => Effect.annotateLogs(Effect.logWarning("pruning failed"), { error: e.message }))
         ),
         Schedule.spaced("1 minute")
       )
@@ -279,10 +291,32 @@ export const program = (
       caFile: tls.caFile,
       dataDir,
       registerFunction: functions.register,
-      stop: () => Promise.resolve(),
       ready
     }
   })
+
+/**
+ * The start-up path `startBroker` and the `sealcast` command share, on decoded options: `started` is
+ * the running broker, whose `stop` closes its scope once (the same promise for every call), or what
+ * stopped the start (a `StartupError`, or a defect) after what had started was stopped. `log` is the
+ * broker's logger, for the lines a caller writes around the broker.
+ *
+ * @category constructors
+ */
+export const launch = async (
+  options: BrokerOptions.BrokerOptions
+): Promise<{ readonly log: ReturnType<typeof Log.plainFrom>; readonly started: Either.Either<StartedBroker, unknown> }> => {
+  const runtime = Log.runtime(options.logLevel)
+  const log = Log.plainFrom(runtime)
+  const scope = Effect.runSync(Scope.make())
+  const started = await Runtime.runPromiseExit(runtime)(Scope.extend(program(options), scope))
+  if (Exit.isFailure(started)) {
+    await Runtime.runPromise(runtime)(Scope.close(scope, started))
+    return { log, started: Either.left(Cause.squash(started.cause)) }
+  }
+  let stopping: Promise<void> | undefined
+  return { log, started: Either.right({ ...started.value, stop: () => (stopping ??= closeWithin(scope, STOP_TIMEOUT_MS, runtime)) }) }
+}
 
 /**
  * Starts a broker in this process. With `{ port: 0, dataDir: ":memory:" }` it is the one-line fixture
@@ -291,21 +325,11 @@ export const program = (
  * @category constructors
  */
 export const startBroker = async (input: BrokerOptions.BrokerOptionsInput = {}): Promise<RunningBroker> => {
-  // Thrown as it is: the embedding API promises the broker's own StartupError, not an Effect wrapper
-  // (docs/CONTRACT.md, "Embedding in a Node program").
+  // Thrown as they are: the embedding API promises the broker's own StartupError, not an Effect
+  // wrapper (docs/CONTRACT.md, "Embedding in a Node program").
   const decoded = BrokerOptions.decodeBrokerOptions(input)
   if (Either.isLeft(decoded)) throw new StartupError({ message: decoded.left.message })
-  const options = decoded.right
-  const log = Log.make(options.logLevel)
-  const scope = Effect.runSync(Scope.make())
-  const started = await Effect.runPromiseExit(Scope.extend(program(options, log), scope))
-  if (Exit.isFailure(started)) {
-    await Effect.runPromise(Scope.close(scope, started))
-    throw Cause.squash(started.cause)
-  }
-  let stopping: Promise<void> | undefined
-  return {
-    ...started.value,
-    stop: () => (stopping ??= closeWithin(scope, STOP_TIMEOUT_MS))
-  }
+  const { started } = await launch(decoded.right)
+  if (Either.isLeft(started)) throw started.left
+  return started.right
 }

@@ -10,10 +10,10 @@ import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as SnsKms from "./adapters/SnsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
-import * as SqliteKeyStore from "./persistence/SqliteKeyStore.js"
-import * as SqliteRegistryStore from "./persistence/SqliteRegistryStore.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
+import * as SqliteKeyStore from "./store/SqliteKeyStore.js"
 import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
+import * as SqliteRegistryStore from "./store/SqliteRegistryStore.js"
 
 /**
  * @category models
@@ -49,7 +49,7 @@ const sqliteStores = (path: string) =>
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
 /**
- * Everything the transport and delivery need: Sns, KmsSim and the message store.
+ * Everything the transport and delivery need: Sns, KmsSim, the message store and Ids.
  *
  * @category layers
  */
@@ -60,7 +60,7 @@ export const layer = (options: ServicesOptions) => {
     Layer.provide(Layer.mergeAll(primitives, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
-  return Layer.provideMerge(Layer.provideMerge(sns, kms), stores)
+  return Layer.provideMerge(Layer.provideMerge(sns, kms), Layer.merge(stores, primitives))
 }
 
 /**

@@ -1,7 +1,10 @@
-import { existsSync, readFileSync } from "node:fs"
-import { Effect, Scope } from "effect"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Either, Scope } from "effect"
 import { describe, expect, it } from "vitest"
-import { closeWithin, startBroker, StartupError, StopTimeout } from "../src/Broker.js"
+import { closeWithin, launch, startBroker, StartupError, StopTimeout } from "../src/Broker.js"
+import { decodeBrokerOptions } from "../src/config/BrokerOptions.js"
 
 describe("closeWithin", () => {
   it("resolves once every finalizer has run", async () => {
@@ -49,5 +52,26 @@ describe("startBroker refusals", () => {
     const refused = await startBroker({ port: -1, dataDir: ":memory:" }).then(() => undefined, (error: unknown) => error)
     expect(refused).toBeInstanceOf(StartupError)
     expect((refused as StartupError).message).toMatch(/port/)
+  })
+})
+
+describe("launch", () => {
+  it("a start that cannot go on gives its StartupError, having stopped what it started: the data dir is free again", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "sealcast-launch-"))
+    const holder = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error" })
+    try {
+      const taken = Number(new URL(holder.endpoint).port)
+      const refused = await launch(Either.getOrThrow(decodeBrokerOptions({ port: taken, dataDir, logLevel: "error" })))
+      const error = Either.getOrThrow(Either.flip(refused.started))
+      expect(error).toBeInstanceOf(StartupError)
+      expect((error as StartupError).message).toMatch(`Cannot listen on 127.0.0.1:${taken}`)
+      const second = await launch(Either.getOrThrow(decodeBrokerOptions({ port: 0, dataDir, logLevel: "error" })))
+      const running = Either.getOrThrow(second.started)
+      expect(running.dataDir).toBe(dataDir)
+      await running.stop()
+    } finally {
+      await holder.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })

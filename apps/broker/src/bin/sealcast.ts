@@ -7,12 +7,14 @@
  * holds the data dir; 1 when the broker cannot start for any other reason (one log line says why),
  * or when a stop does not finish within `STOP_TIMEOUT_MS`.
  *
+ * A shell over `launch` (Broker.ts), the start-up `startBroker` runs too: the command line, the
+ * signals, the ready line and the exit codes are this file's.
+ *
  * @since 0.1.0
  */
-import { Cause, Effect, Either, Exit, Scope } from "effect"
-import { closeWithin, program, STOP_TIMEOUT_MS, StartupError } from "../Broker.js"
+import { Either } from "effect"
+import { launch, StartupError } from "../Broker.js"
 import { parseCommandLine } from "../config/BrokerOptions.js"
-import * as Log from "../Log.js"
 
 const main = async (): Promise<number> => {
   const command = parseCommandLine(process.argv.slice(2), process.env)
@@ -26,28 +28,25 @@ const main = async (): Promise<number> => {
     process.stdout.write(command.right.text)
     return 0
   }
-  const options = command.right.options
-  const log = Log.make(options.logLevel)
-  const scope = Effect.runSync(Scope.make())
-  const started = await Effect.runPromiseExit(Scope.extend(program(options, log), scope))
-  if (Exit.isFailure(started)) {
-    const error = Cause.squash(started.cause)
+  const { log, started } = await launch(command.right.options)
+  if (Either.isLeft(started)) {
+    const error = started.left
     log("error", "cannot start", { error: error instanceof Error ? error.message : String(error) })
-    await Effect.runPromise(Scope.close(scope, Exit.void))
     return error instanceof StartupError && error.reason === "DataDirInUse" ? 3 : 1
   }
+  const broker = started.right
   // The handlers go in before the ready line: a supervisor may signal as soon as it reads the line,
   // and until a handler is installed SIGTERM's default action ends the process without a graceful stop.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"))
     process.once("SIGINT", () => resolve("SIGINT"))
   })
-  process.stdout.write(`${JSON.stringify(started.value.ready)}\n`)
-  log("info", "ready", { https: started.value.endpoint, http: started.value.httpEndpoint ?? null })
+  process.stdout.write(`${JSON.stringify(broker.ready)}\n`)
+  log("info", "ready", { https: broker.endpoint, http: broker.httpEndpoint ?? null })
   const signal = await stopSignal
   log("info", "stopping", { signal })
   try {
-    await closeWithin(scope, STOP_TIMEOUT_MS)
+    await broker.stop()
   } catch (error) {
     log("error", "stop did not finish; exiting", { error: error instanceof Error ? error.message : String(error) })
     return 1

@@ -7,9 +7,8 @@
  *
  * @since 0.1.0
  */
-import { type Subscription, Sns } from "@sealcast/core"
+import { Ids, type Subscription, Sns } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, FiberSet, Schedule, type Scope } from "effect"
-import { randomUUID } from "node:crypto"
 import * as Envelope from "./Envelope.js"
 import type * as HttpDelivery from "./HttpDelivery.js"
 import type { Outbox } from "./Outbox.js"
@@ -27,7 +26,6 @@ export interface Options {
   readonly signer: Signature.Signer
   readonly poster: HttpDelivery.HttpPoster
   readonly outbox: Outbox
-  readonly log: (level: "warn" | "error", message: string, fields: Readonly<Record<string, string>>) => void
 }
 
 /**
@@ -41,11 +39,12 @@ export interface Confirmations {
 /**
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.Sns | Scope.Scope> =>
+export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.Sns | Ids.Ids | Scope.Scope> =>
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
+    const ids = yield* Ids.Ids
     const fibers = yield* FiberSet.make()
-    const { origin, signer, poster, outbox, log } = options
+    const { origin, signer, poster, outbox } = options
     const signingCertUrl = Envelope.signingCertUrl(origin)
     /** Confirmation tokens already sent, so an attribute change on a pending subscription sends nothing new. */
     const asked = new Set<string>()
@@ -57,7 +56,7 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
         const now = yield* Clock.currentTimeMillis
         const subscribeUrl = Envelope.subscribeUrl(origin, topic.arn, token)
         const fields = Envelope.confirmationFields({
-          messageId: randomUUID(),
+          messageId: yield* ids.uuid,
           token,
           topicArn: topic.arn,
           subscribeUrl,
@@ -78,7 +77,10 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
           })
           const result = yield* Effect.either(Effect.retry(post, confirmationRetries))
           if (result._tag === "Left") {
-            log("warn", "subscription confirmation request could not be delivered", { subscriptionArn: subscription.arn, reason: result.left.reason })
+            yield* Effect.annotateLogs(Effect.logWarning("subscription confirmation request could not be delivered"), {
+              subscriptionArn: subscription.arn,
+              reason: result.left.reason
+            })
           }
           return
         }
@@ -106,7 +108,7 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
             fibers,
             confirm(subscription, token).pipe(
               Effect.catchAllCause((cause) =>
-                Effect.sync(() => log("error", "subscription confirmation failed", { subscriptionArn: subscription.arn, cause: Cause.pretty(cause) }))
+                Effect.annotateLogs(Effect.logError("subscription confirmation failed"), { subscriptionArn: subscription.arn, cause: Cause.pretty(cause) })
               )
             )
           ).pipe(Effect.asVoid)

@@ -16,15 +16,19 @@
  * Confirmation requests of new subscriptions, and of those still pending when delivery starts, are
  * `Confirmations`'.
  *
+ * It logs with the fiber's logger (`Log.ts`); log fields never include a message body: for an
+ * encrypted topic the body must not reach a log in plaintext (docs/CONTRACT.md, "At rest").
+ *
  * Stopping: closing the scope stops new attempts and waits for those in flight to finish and settle
  * (each is bounded by the 15-second delivery timeout, the wait by STOP_GRACE). Deliveries not yet
  * attempted stay pending in the store; with a durable store a restart sends them.
  *
  * @since 0.1.0
  */
-import { type Message, MessageStore, type Registry, Routing, Sns, type Subscription } from "@sealcast/core"
+import { type Ids, type Message, MessageStore, type Registry, Routing, Sns, type Subscription } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
+import * as Log from "../Log.js"
 import type { Metrics } from "../metrics/Metrics.js"
 import * as Confirmations from "./Confirmations.js"
 import * as Envelope from "./Envelope.js"
@@ -40,18 +44,6 @@ import * as Sender from "./Sender.js"
 import * as Signature from "./Signature.js"
 
 /**
- * Where the dispatcher reports. Fields never include a message body: for an encrypted topic the body
- * must not reach a log in plaintext (docs/CONTRACT.md, "At rest").
- *
- * @category models
- */
-export type Log = (
-  level: "debug" | "info" | "warn" | "error",
-  message: string,
-  fields: Readonly<Record<string, string | number>>
-) => void
-
-/**
  * @category models
  */
 export interface Options {
@@ -63,7 +55,6 @@ export interface Options {
   readonly functions: Functions.Functions
   readonly outbox: Outbox
   readonly metrics: Metrics
-  readonly log: Log
   /** Attempts in flight at once; DEFAULT_CONCURRENCY unless given. */
   readonly concurrency?: number | undefined
   /** How long a stop waits for the attempts in flight; STOP_GRACE unless given. */
@@ -143,7 +134,7 @@ const refusalReason = (failure: { readonly _tag: string; readonly message?: stri
  */
 export const start = (
   options: Options
-): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | MessageStore.MessageStore | Scope.Scope> =>
+): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | MessageStore.MessageStore | Ids.Ids | Scope.Scope> =>
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
     const store = yield* MessageStore.MessageStore
@@ -155,7 +146,9 @@ export const start = (
     const runtime = yield* Effect.runtime<never>()
     const runCallback = Runtime.runCallback(runtime)
     const clock = yield* Effect.clock
-    const { log, metrics } = options
+    const { metrics } = options
+    /** For the plain callbacks below; what runs as an effect logs with `Effect.log…`. */
+    const log = Log.plainFrom(runtime)
 
     const notifier = Sender.makeNotifier(options.origin, signer)
     const http = HttpSender.make(poster, notifier)
@@ -172,7 +165,7 @@ export const start = (
       application: outbox,
       firehose: outbox
     }
-    const confirmations = yield* Confirmations.make({ origin: options.origin, signer, poster, outbox: options.outbox, log })
+    const confirmations = yield* Confirmations.make({ origin: options.origin, signer, poster, outbox: options.outbox })
 
     const state = Scheduler.initial(options.concurrency ?? DEFAULT_CONCURRENCY)
 
@@ -207,11 +200,9 @@ export const start = (
         Effect.flatMap((idle) =>
           Option.isSome(idle)
             ? Effect.void
-            : Effect.sync(() =>
-              log("warn", "stopped with delivery attempts unfinished; they stay pending and are sent after a restart", {
-                attempts: state.inFlight.size
-              })
-            )
+            : Effect.annotateLogs(Effect.logWarning("stopped with delivery attempts unfinished; they stay pending and are sent after a restart"), {
+              attempts: state.inFlight.size
+            })
         )
       )
     )
@@ -460,7 +451,7 @@ export const start = (
     }).pipe(
       Effect.catchAllCause((cause) =>
         Effect.zipRight(
-          Effect.sync(() => log("error", "delivery loop failed; retrying", { cause: Cause.pretty(cause) })),
+          Effect.annotateLogs(Effect.logError("delivery loop failed; retrying"), { cause: Cause.pretty(cause) }),
           Effect.sleep(PAUSE_AFTER_FAILURE)
         )
       ),
@@ -511,7 +502,7 @@ export const start = (
       Scheduler.lanesRecovered(state, pending, laneOfRead)
     })
     yield* recoverLanes.pipe(
-      Effect.catchAll((failure) => Effect.sync(() => log("error", "FIFO lanes could not be recovered from the store", { reason: failure.message })))
+      Effect.catchAll((failure) => Effect.annotateLogs(Effect.logError("FIFO lanes could not be recovered from the store"), { reason: failure.message }))
     )
 
     // A subscription still pending when the broker last stopped may never have had its request sent

@@ -6,6 +6,7 @@ import * as Dispatcher from "../../src/delivery/Dispatcher.js"
 import * as Functions from "../../src/delivery/Functions.js"
 import * as Outbox from "../../src/delivery/Outbox.js"
 import type { SigningIdentity } from "../../src/delivery/Signature.js"
+import * as Log from "../../src/Log.js"
 import * as Metrics from "../../src/metrics/Metrics.js"
 import {
   ACCOUNT,
@@ -25,6 +26,17 @@ import {
 const CLOCK_SLACK_MS = 5
 
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/11111111-2222-3333-4444-555555555555`
+
+/** The broker's logger at debug level, its lines kept as level, message and the other fields. */
+const logKept = () => {
+  const lines: Array<{ readonly level: string; readonly message: string; readonly fields: Readonly<Record<string, unknown>> }> = []
+  const layer = Log.layer("debug", (line) => {
+    const { level, message, ...fields } = JSON.parse(line) as Record<string, unknown>
+    delete fields["time"]
+    lines.push({ level: String(level), message: String(message), fields })
+  })
+  return { lines, layer }
+}
 
 let identity: SigningIdentity
 let certHost: Awaited<ReturnType<typeof startCertificateHost>>
@@ -61,7 +73,6 @@ const withBroker = (
       functions,
       outbox,
       metrics,
-      log: () => {},
       concurrency: options.concurrency,
       caPem: options.caPem
     })
@@ -159,7 +170,7 @@ describe("Dispatcher", () => {
       yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: {}, returnSubscriptionArn: false }, ctx)
       // Subscribe itself sends nothing: the request below comes from delivery's start.
       expect(endpoint.received).toEqual([])
-      yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {} })
+      yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make() })
       yield* eventually(() => endpoint.received.length === 1)
       expect(json(endpoint.received[0]!.body)["Type"]).toBe("SubscriptionConfirmation")
     }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
@@ -253,7 +264,7 @@ describe("Dispatcher", () => {
       const bodies = Array.from({ length: 60 }, (_, i) => `message ${i}`)
       yield* Effect.scoped(
         Effect.gen(function* () {
-          yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {}, concurrency: 3 })
+          yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), concurrency: 3 })
           const { topicArn } = yield* sns.createTopic({ name: "backlog", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
           yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { RawMessageDelivery: "true" }, returnSubscriptionArn: false }, ctx)
           yield* confirmFromEndpoint(sns, endpoint.received)
@@ -287,7 +298,7 @@ describe("Dispatcher", () => {
       yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: {}, returnSubscriptionArn: false }, ctx)
       yield* Effect.scoped(
         Effect.gen(function* () {
-          yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {}, concurrency: 1 })
+          yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), concurrency: 1 })
           yield* confirmFromEndpoint(sns, endpoint.received)
           yield* sns.publish(publishInput(topicArn, "first"), ctx)
           yield* sns.publish(publishInput(topicArn, "second"), ctx)
@@ -372,7 +383,7 @@ describe("Dispatcher", () => {
       const { topicArn } = yield* sns.createTopic({ name: "restart.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx)
       const policy = { healthyRetryPolicy: { numRetries: 3, numNoDelayRetries: 0, minDelayTarget: 2, maxDelayTarget: 2 } }
       yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { DeliveryPolicy: JSON.stringify(policy) }, returnSubscriptionArn: false }, ctx)
-      const start = Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make(), log: () => {} })
+      const start = Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make() })
       const publishInGroup = (body: string) => sns.publish(publishInput(topicArn, body, { messageGroupId: "g", messageDeduplicationId: body }), ctx)
       // First life: "first" fails once, and its retry (2 seconds on) is stored before the stop.
       yield* Effect.scoped(
@@ -398,6 +409,7 @@ describe("Dispatcher", () => {
 
   it.live("a stop waits for an attempt in flight no longer than its grace, says so, and leaves the delivery pending", () => {
     const kms = makeTestKms(KEY_ARN)
+    const logged = logKept()
     return Effect.gen(function* () {
       const sns = yield* Sns.Sns
       const store = yield* MessageStore.MessageStore
@@ -408,7 +420,6 @@ describe("Dispatcher", () => {
         called = true
         return new Promise((resolve) => setTimeout(resolve, 10_000).unref())
       })
-      const logged: Array<{ readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
       const { topicArn } = yield* sns.createTopic({ name: "slow", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
       const endpoint = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:slow`
       yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
@@ -420,23 +431,24 @@ describe("Dispatcher", () => {
             functions,
             outbox: Outbox.make(),
             metrics: Metrics.make(),
-            log: (_level, message, fields) => logged.push({ message, fields }),
             stopGrace: Duration.millis(200)
           })
           yield* sns.publish(publishInput(topicArn, "slow"), ctx)
           yield* eventually(() => called)
         })
       )
-      expect(logged).toContainEqual({
+      expect(logged.lines).toContainEqual({
+        level: "warn",
         message: "stopped with delivery attempts unfinished; they stay pending and are sent after a restart",
         fields: { attempts: 1 }
       })
       expect(yield* store.pendingCount).toBe(1)
-    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)), Effect.provide(logged.layer))
   })
 
   it.live("a message that cannot be read is a settled outcome, logged by message id, its retry not spent; the others go on and a stop does not wait on it", () => {
     const kms = makeTestKms(KEY_ARN)
+    const logged = logKept()
     return Effect.gen(function* () {
       const sns = yield* Sns.Sns
       const store = yield* MessageStore.MessageStore
@@ -445,7 +457,6 @@ describe("Dispatcher", () => {
       functions.register("reader", (event) => {
         for (const record of event.Records) received.push(record.Sns.Message)
       })
-      const logged: Array<{ readonly level: string; readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
       const { topicArn } = yield* sns.createTopic({ name: "unreadable", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
       const endpoint = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reader`
       yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
@@ -464,19 +475,18 @@ describe("Dispatcher", () => {
             signing: identity,
             functions,
             outbox: Outbox.make(),
-            metrics: Metrics.make(),
-            log: (level, message, fields) => logged.push({ level, message, fields })
+            metrics: Metrics.make()
           }).pipe(Effect.provideService(MessageStore.MessageStore, damaged))
-          yield* eventually(() => received.includes("readable") && logged.some((l) => l.fields["messageId"] === unreadable))
+          yield* eventually(() => received.includes("readable") && logged.lines.some((l) => l.fields["messageId"] === unreadable))
         })
       )
       expect(received).toEqual(["readable"])
-      const line = logged.find((l) => l.fields["messageId"] === unreadable)!
+      const line = logged.lines.find((l) => l.fields["messageId"] === unreadable)!
       expect(line.level).toBe("error")
       expect(String(line.fields["reason"])).toContain("malformed Sealed body")
-      expect(logged.map((l) => l.message)).not.toContain("stopped with delivery attempts unfinished; they stay pending and are sent after a restart")
+      expect(logged.lines.map((l) => l.message)).not.toContain("stopped with delivery attempts unfinished; they stay pending and are sent after a restart")
       expect(yield* store.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([expect.objectContaining({ messageId: unreadable, attempts: 0 })])
-    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)), Effect.provide(logged.layer))
   })
 
   it.live("lambda: registered functions get Lambda's SNS event; a throw is a failed attempt that is retried", () =>
@@ -557,7 +567,7 @@ describe("Dispatcher", () => {
       decrypt: (...args: Parameters<typeof kms.service.decrypt>) =>
         decryptRefused ? Effect.fail(new Errors.KMSInvalidState({ message: `${KEY_ARN} is disabled.` })) : kms.service.decrypt(...args)
     }
-    const lines: Array<{ readonly level: string; readonly message: string; readonly fields: Readonly<Record<string, string | number>> }> = []
+    const log = logKept()
     const metrics = Metrics.make()
     const functions = Functions.make()
     let calls = 0
@@ -572,8 +582,7 @@ describe("Dispatcher", () => {
         signing: identity,
         functions,
         outbox: Outbox.make(),
-        metrics,
-        log: (level, message, fields) => lines.push({ level, message, fields })
+        metrics
       })
       const { topicArn } = yield* sns.createTopic({ name: "sealed", attributes: { KmsMasterKeyId: KEY_ARN }, tags: [], dataProtectionPolicy: undefined }, ctx)
       const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:reader`
@@ -583,7 +592,7 @@ describe("Dispatcher", () => {
       // Lambda's policy retries three times at once: four refusals, one log line.
       const refusals = `sealcast_sns_sealed_body_refusals_total{topic_arn="${topicArn}",subscription_arn="${subscriptionArn}"}`
       yield* eventually(() => metrics.render([], Metrics.everything).includes(`${refusals} 4`))
-      const logged = lines.filter((l) => l.message.includes("sealed message body could not be opened"))
+      const logged = log.lines.filter((l) => l.message.includes("sealed message body could not be opened"))
       expect(logged).toEqual([
         {
           level: "error",
@@ -591,10 +600,10 @@ describe("Dispatcher", () => {
           fields: { messageId, topicArn, keyArn: KEY_ARN, reason: `KMSInvalidState: ${KEY_ARN} is disabled.` }
         }
       ])
-      expect(JSON.stringify(lines)).not.toContain("1234")
+      expect(JSON.stringify(log.lines)).not.toContain("1234")
       expect(calls).toBe(0)
       expect(yield* store.pendingCount).toBe(1)
-    }).pipe(Effect.scoped, Effect.provide(snsLayer(service)))
+    }).pipe(Effect.scoped, Effect.provide(snsLayer(service)), Effect.provide(log.layer))
   })
 })
 
@@ -631,7 +640,7 @@ describe("Dispatcher (interleavings)", () => {
           const store = yield* MessageStore.MessageStore
           yield* Effect.scoped(
             Effect.gen(function* () {
-              yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions, outbox: Outbox.make(), metrics: Metrics.make(), log: () => {}, concurrency })
+              yield* Dispatcher.start({ origin: certHost.origin, signing: identity, functions, outbox: Outbox.make(), metrics: Metrics.make(), concurrency })
               const { topicArn } = yield* sns.createTopic({ name: "interleaved", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
               const functionArn = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f`
               yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint: functionArn, attributes: {}, returnSubscriptionArn: true }, ctx)

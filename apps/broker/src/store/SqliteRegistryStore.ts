@@ -7,8 +7,7 @@
 import { Errors, type Registry, type RegistryStore } from "@sealcast/core"
 import type Database from "better-sqlite3"
 import { Effect } from "effect"
-import { makeRecordTable } from "../store/SqliteRecords.js"
-import { recordTypes } from "./RecordSchemas.js"
+import { makeRecordTable, recordTypes } from "./SqliteRecords.js"
 
 /**
  * @category constructors

@@ -7,8 +7,7 @@
 import { KeyStore } from "@sealcast/kms-sim"
 import type Database from "better-sqlite3"
 import { Effect, Schema } from "effect"
-import { makeRecordTable } from "../store/SqliteRecords.js"
-import { recordTypes } from "./RecordSchemas.js"
+import { makeRecordTable, recordTypes } from "./SqliteRecords.js"
 
 /** The one record of its kind: the root key's check value (`RootKey.checkValue`), never the key. */
 const RootKeyCheckRecord = Schema.Struct({ check: Schema.Uint8ArrayFromSelf })
