@@ -410,6 +410,29 @@ const blockedGroups = (state: QueueState, now: number): Set<string> => {
 }
 
 /**
+ * FIFO: the messages a receive may return, in the order it takes them. Of each group not blocked, the
+ * visible messages from its head up to the first one that is not visible, in sequence order; the groups
+ * in the order of their oldest message, each whole before the next: "Amazon SQS tries to return as many
+ * messages with the same message group ID as possible" (ReceiveMessage, FIFO queues).
+ */
+const fifoCandidates = (state: QueueState, now: number): Array<QueueMessage> => {
+  const blocked = blockedGroups(state, now)
+  const lanes = new Map<string, Array<QueueMessage>>()
+  for (const m of state.messages.values()) {
+    const group = m.groupId!
+    if (blocked.has(group)) continue
+    if (m.visibleAt > now) {
+      blocked.add(group)
+      continue
+    }
+    const lane = lanes.get(group)
+    if (lane === undefined) lanes.set(group, [m])
+    else lane.push(m)
+  }
+  return [...lanes.values()].flat()
+}
+
+/**
  * A retried FIFO receive: "During a visibility timeout, subsequent calls with the same
  * ReceiveRequestAttemptId return the same messages and receipt handles. If a retry occurs within the
  * deduplication interval, it resets the visibility timeout", and only "if none of the messages have
@@ -472,18 +495,12 @@ export const receive = (
       }
     }
     const max = input.maxNumberOfMessages ?? 1
-    const blocked = queue.fifo ? blockedGroups(current, now) : new Set<string>()
     const messages = new Map(current.messages)
     const received: Array<Received> = []
     const redriven: Array<QueueMessage> = []
-    for (const m of current.messages.values()) {
+    for (const m of queue.fifo ? fifoCandidates(current, now) : current.messages.values()) {
       if (received.length >= max) break
-      const group = queue.fifo ? m.groupId! : undefined
-      if (group !== undefined && blocked.has(group)) continue
-      if (m.visibleAt > now) {
-        if (group !== undefined) blocked.add(group)
-        continue
-      }
+      if (m.visibleAt > now) continue
       if (config.redrivePolicy !== undefined && m.receiveCount >= config.redrivePolicy.maxReceiveCount) {
         messages.delete(m.messageId)
         redriven.push(m)
@@ -580,14 +597,15 @@ export type Readiness =
  */
 export const readiness = (state: QueueState, queue: Queue, now: number): Readiness => {
   const current = expire(state, queue, now)
-  const blocked = queue.fifo ? blockedGroups(current, now) : new Set<string>()
+  const ready = queue.fifo
+    ? fifoCandidates(current, now).length > 0
+    : [...current.messages.values()].some((m) => m.visibleAt <= now)
+  if (ready) return { _tag: "Ready" }
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
   let next = Infinity
   for (const m of current.messages.values()) {
-    const group = queue.fifo ? m.groupId! : undefined
-    if (m.visibleAt <= now && (group === undefined || !blocked.has(group))) return { _tag: "Ready" }
     if (m.visibleAt > now) next = Math.min(next, m.visibleAt)
-    if (group !== undefined && isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
+    if (queue.fifo && isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
   }
   return next === Infinity ? { _tag: "Empty" } : { _tag: "WaitUntil", at: next }
 }
