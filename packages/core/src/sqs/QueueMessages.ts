@@ -128,9 +128,9 @@ export const counts = (state: QueueState, now: number): Counts => {
   let inflight = 0
   let delayed = 0
   for (const m of state.messages.values()) {
-    if (m.visibleAt <= now) visible++
-    else if (m.lastReceive === undefined) delayed++
-    else inflight++
+    if (isDelayed(m, now)) delayed++
+    else if (isInflight(m, now)) inflight++
+    else visible++
   }
   return { visible, inflight, delayed }
 }
