@@ -249,9 +249,8 @@ export const lookupArn = (directory: Directory, arn: string): Queue | undefined 
 /**
  * A redrive policy must name an existing queue of the same type: "The dead-letter queue of a FIFO
  * queue must also be a FIFO queue. Similarly, the dead-letter queue of a standard queue must also be a
- * standard queue" (Developer Guide, "Amazon SQS dead-letter queues").
- *
- * @category rules
+ * standard queue" (Developer Guide, "Amazon SQS dead-letter queues"), whose RedriveAllowPolicy lets
+ * this queue use it ("allowAll", "denyAll", or "byQueue" with this queue among `sourceQueueArns`).
  */
 const checkRedriveTarget = (directory: Directory, queue: Queue): Either.Either<Queue, InvalidParameterValue> => {
   const policy = settings(queue).redrivePolicy
@@ -261,6 +260,14 @@ const checkRedriveTarget = (directory: Directory, queue: Queue): Either.Either<Q
   if (target === undefined) return Either.left(invalidValue("RedrivePolicy", text, "Dead letter target does not exist."))
   if (target.fifo !== queue.fifo) {
     return Either.left(invalidValue("RedrivePolicy", text, "Dead-letter queue must be same type of queue as the source."))
+  }
+  const allow = target.attributes["RedriveAllowPolicy"]
+  const allowed = allow === undefined ? undefined : Either.getOrUndefined(QueueAttributes.parseRedriveAllowPolicy(allow))
+  if (
+    allowed !== undefined &&
+    (allowed.redrivePermission === "denyAll" || (allowed.redrivePermission === "byQueue" && !allowed.sourceQueueArns.includes(queue.arn)))
+  ) {
+    return Either.left(invalidValue("RedrivePolicy", text, "The dead-letter queue's RedriveAllowPolicy does not allow this queue as a source."))
   }
   return Either.right(queue)
 }

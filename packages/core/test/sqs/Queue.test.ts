@@ -185,4 +185,14 @@ describe("CreateQueue and DeleteQueue", () => {
     expect(tagOf(create(dlq.directory, "src", policy(Queue.queueArn("us-east-1", "000000000000", "none"))))).toBe("InvalidParameterValue")
     expect(tagOf(create(dlq.directory, "src.fifo", { FifoQueue: "true", ...policy(dlq.queue.arn) }))).toBe("InvalidParameterValue")
   })
+
+  it("keeps to the dead-letter queue's RedriveAllowPolicy", () => {
+    const allowOnly = (arn: string) => ({ RedriveAllowPolicy: JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] }) })
+    const dlq = Either.getOrThrow(create(Queue.emptyDirectory, "dlq", allowOnly(Queue.queueArn("us-east-1", "000000000000", "allowed"))))
+    const policy = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queue.arn, maxReceiveCount: 3 }) }
+    expect(tagOf(create(dlq.directory, "allowed", policy))).toBe("Right")
+    expect(tagOf(create(dlq.directory, "other", policy))).toBe("InvalidParameterValue")
+    const denied = Either.getOrThrow(Queue.setQueueAttributes(dlq.directory, dlq.queue.url, { RedriveAllowPolicy: `{"redrivePermission":"denyAll"}` }, T0))
+    expect(tagOf(create(denied.directory, "allowed", policy))).toBe("InvalidParameterValue")
+  })
 })
