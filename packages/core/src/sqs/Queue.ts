@@ -120,7 +120,8 @@ export interface CreateQueueInput {
 /**
  * Builds a new queue, or says why not. `FifoQueue=true` and a `.fifo` name go together: "If you don't
  * specify the FifoQueue attribute, Amazon SQS creates a standard queue", and a standard queue's name
- * may not end in `.fifo`.
+ * may not end in `.fifo`. `FifoQueue=false` is refused as SQS refuses it: "Unknown Attribute
+ * FifoQueue.".
  *
  * @category constructors
  */
@@ -131,8 +132,13 @@ export const make = (
 ): Either.Either<Queue, InvalidParameterValue | InvalidAttributeName | InvalidAttributeValue> =>
   Either.gen(function* () {
     const { FifoQueue: fifoValue, ...rest } = input.attributes
-    const fifoRead = fifoValue === undefined ? "false" : fifoValue.toLowerCase()
-    if (fifoRead !== "true" && fifoRead !== "false") {
+    const fifoRead = fifoValue?.toLowerCase()
+    if (fifoRead === "false") {
+      // The reference lists `false` as a value, but SQS answers it as an attribute a standard queue
+      // does not have, as it does ContentBasedDeduplication.
+      return yield* Either.left(new InvalidAttributeName({ message: "Unknown Attribute FifoQueue." }))
+    }
+    if (fifoRead !== undefined && fifoRead !== "true") {
       return yield* Either.left(new InvalidAttributeValue({ message: "Invalid value for the parameter FifoQueue." }))
     }
     const fifo = fifoRead === "true"

@@ -40,11 +40,14 @@ describe("Queue names", () => {
     expect(tagOf(Queue.parseQueueUrl("https://localhost/jobs"))).toBe("QueueDoesNotExist")
   })
 
-  it("needs FifoQueue=true and a .fifo name together", () => {
+  it("needs FifoQueue=true and a .fifo name together, and refuses FifoQueue=false as SQS does", () => {
     expect(tagOf(create(Queue.emptyDirectory, "a.fifo"))).toBe("InvalidParameterValue")
     expect(tagOf(create(Queue.emptyDirectory, "a", { FifoQueue: "true" }))).toBe("InvalidParameterValue")
     expect(Either.getOrThrow(create(Queue.emptyDirectory, "a.fifo", { FifoQueue: "True" })).queue.fifo).toBe(true)
-    expect(Either.getOrThrow(create(Queue.emptyDirectory, "a", { FifoQueue: "false" })).queue.fifo).toBe(false)
+    expect(create(Queue.emptyDirectory, "a", { FifoQueue: "false" })).toEqual(
+      Either.left(expect.objectContaining({ _tag: "InvalidAttributeName", message: "Unknown Attribute FifoQueue." }))
+    )
+    expect(tagOf(create(Queue.emptyDirectory, "a.fifo", { FifoQueue: "yes" }))).toBe("InvalidAttributeValue")
   })
 })
 
