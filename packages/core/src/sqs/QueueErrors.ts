@@ -47,9 +47,6 @@ export class PurgeQueueInProgress extends Data.TaggedError("PurgeQueueInProgress
 /** The receipt handle is not one SQS issued. */
 export class ReceiptHandleIsInvalid extends Data.TaggedError("ReceiptHandleIsInvalid")<{ readonly message: string }> {}
 
-/** The message is not in flight (Query code `AWS.SimpleQueueService.MessageNotInflight`). */
-export class MessageNotInflight extends Data.TaggedError("MessageNotInflight")<{ readonly message: string }> {}
-
 /** The body holds characters outside the XML character range SQS allows. */
 export class InvalidMessageContents extends Data.TaggedError("InvalidMessageContents")<{ readonly message: string }> {}
 
@@ -64,7 +61,6 @@ export type SqsError =
   | QueueDeletedRecently
   | PurgeQueueInProgress
   | ReceiptHandleIsInvalid
-  | MessageNotInflight
   | InvalidMessageContents
 
 /**
@@ -81,7 +77,6 @@ export const sqsErrorTags = [
   "QueueDeletedRecently",
   "PurgeQueueInProgress",
   "ReceiptHandleIsInvalid",
-  "MessageNotInflight",
   "InvalidMessageContents"
 ] as const satisfies ReadonlyArray<SqsError["_tag"]>
 

@@ -21,7 +21,6 @@ import {
   InvalidMessageContents,
   InvalidParameterValue,
   invalidValue,
-  MessageNotInflight,
   type MissingParameter,
   missingParameter,
   PurgeQueueInProgress,
@@ -385,7 +384,7 @@ export interface ReceiveResult {
 const checkRange = (parameter: string, value: number | undefined, min: number, max: number) =>
   value === undefined || (Number.isInteger(value) && value >= min && value <= max)
     ? Either.right(value)
-    : Either.left(invalidValue(parameter, String(value), `Must be >= ${min} and <= ${max}, if provided.`))
+    : Either.left(invalidValue(parameter, String(value), `Must be between ${min} and ${max}, if provided.`))
 
 /**
  * Validates ReceiveMessage's numbers: MaxNumberOfMessages 1 to 10, VisibilityTimeout 0 to 43,200,
@@ -617,11 +616,24 @@ const notAvailable = (handle: string) =>
   invalidValue("ReceiptHandle", handle, "Message does not exist or is not available for visibility timeout change.")
 
 /**
+ * @category models
+ */
+export interface ChangeVisibilityResult {
+  /** False when the request succeeded without changing anything (the handle's receive had ended). */
+  readonly changed: boolean
+  readonly state: QueueState
+}
+
+/**
  * ChangeMessageVisibility: the new timeout (0 to 43,200 seconds) counts from now, for a message in
  * flight under this receipt handle (the latest). "You can continue to call ChangeMessageVisibility to
  * extend the visibility timeout to the maximum allowed time. If you try to extend the visibility
  * timeout beyond the maximum, your request is rejected": the message may stay invisible at most 12
  * hours after the receive that issued the handle. A timeout of 0 makes it visible at once.
+ *
+ * A handle whose receive is over (its timeout ended, or the message was received again since)
+ * succeeds and changes nothing, as SQS answers it; SQS declares MessageNotInflight for this action
+ * but does not raise it. A message that is gone is refused.
  *
  * @category actions
  */
@@ -631,20 +643,14 @@ export const changeVisibility = (
   receiptHandle: string,
   visibilityTimeout: number,
   now: number
-): Either.Either<QueueState, InvalidParameterValue | ReceiptHandleIsInvalid | MessageNotInflight> =>
+): Either.Either<ChangeVisibilityResult, InvalidParameterValue | ReceiptHandleIsInvalid> =>
   Either.gen(function* () {
-    if (!Number.isInteger(visibilityTimeout) || visibilityTimeout < 0 || visibilityTimeout > MAX_VISIBILITY_TIMEOUT) {
-      return yield* Either.left(
-        invalidValue("VisibilityTimeout", String(visibilityTimeout), `Must be >= 0 and <= ${MAX_VISIBILITY_TIMEOUT}, if provided.`)
-      )
-    }
+    yield* checkRange("VisibilityTimeout", visibilityTimeout, 0, MAX_VISIBILITY_TIMEOUT)
     const handle = yield* ReceiptHandle.decode(receiptHandle)
     const current = expire(state, queue, now)
     const m = current.messages.get(handle.messageId)
     if (m === undefined) return yield* Either.left(notAvailable(receiptHandle))
-    if (m.lastReceive?.handle !== receiptHandle || !isInflight(m, now)) {
-      return yield* Either.left(new MessageNotInflight({ message: "The message referred to isn't in flight." }))
-    }
+    if (m.lastReceive?.handle !== receiptHandle || !isInflight(m, now)) return { changed: false, state: current }
     const visibleAt = now + visibilityTimeout * 1000
     if (visibleAt - m.lastReceive.at > MAX_VISIBILITY_TIMEOUT * 1000) {
       return yield* Either.left(
@@ -657,7 +663,7 @@ export const changeVisibility = (
     }
     const messages = new Map(current.messages)
     messages.set(m.messageId, { ...m, visibleAt })
-    return { ...current, messages }
+    return { changed: true, state: { ...current, messages } }
   })
 
 /**
