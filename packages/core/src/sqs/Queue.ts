@@ -1,7 +1,7 @@
 /**
  * Queues: names, URLs, ARNs and attributes, and the directory of an account's queues with
  * CreateQueue's idempotency and the 60-second rule after DeleteQueue (SQS API Reference,
- * "CreateQueue", "DeleteQueue", "GetQueueAttributes"; Developer Guide, "Amazon SQS queue and message
+ * "CreateQueue", "DeleteQueue", "GetQueueAttributes", "GetQueueUrl", "ListQueues"; Developer Guide, "Amazon SQS queue and message
  * identifiers").
  *
  * A queue is a plain, JSON-serialisable record; the directory is one immutable value and every action
@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
+import { Either, Encoding } from "effect"
 import * as QueueAttributes from "./QueueAttributes.js"
 import {
   InvalidAttributeName,
@@ -240,6 +240,48 @@ export const lookup = (directory: Directory, url: string): Either.Either<Queue, 
     const queue = directory.queues.get(keyOf(accountId, name))
     return queue === undefined ? Either.left(doesNotExist()) : Either.right(queue)
   })
+
+/**
+ * GetQueueUrl: the queue of this name in the account.
+ *
+ * @category getters
+ */
+export const getQueueUrl = (directory: Directory, accountId: string, name: string): Either.Either<Queue, QueueDoesNotExist> => {
+  const queue = directory.queues.get(keyOf(accountId, name))
+  return queue === undefined ? Either.left(doesNotExist()) : Either.right(queue)
+}
+
+/** ListQueues answers at most 1,000 queues ("Value range is 1 to 1000"). */
+export const MAX_LIST_RESULTS = 1000
+
+/**
+ * ListQueues: the account's queues whose names begin with `prefix`, by name. "You must set MaxResults
+ * to receive a value for NextToken in the response"; without it at most 1,000 come back and no token.
+ * The token is the name to resume after, so queues created or deleted between pages neither repeat
+ * nor shift the next page.
+ *
+ * @category getters
+ */
+export const listQueues = (
+  directory: Directory,
+  accountId: string,
+  input: { readonly prefix: string | undefined; readonly maxResults: number | undefined; readonly nextToken: string | undefined }
+): Either.Either<{ readonly queues: ReadonlyArray<Queue>; readonly nextToken: string | undefined }, InvalidParameterValue> => {
+  const { maxResults, nextToken, prefix } = input
+  if (maxResults !== undefined && (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > MAX_LIST_RESULTS)) {
+    return Either.left(invalidValue("MaxResults", String(maxResults), `MaxResults must be an integer between 1 and ${MAX_LIST_RESULTS}.`))
+  }
+  const after = nextToken === undefined ? undefined : Either.getOrUndefined(Encoding.decodeBase64UrlString(nextToken))
+  if (nextToken !== undefined && after === undefined) return Either.left(invalidValue("NextToken", nextToken, "Invalid NextToken value."))
+  const names = [...directory.queues.values()]
+    .filter((q) => q.accountId === accountId && (prefix === undefined || q.name.startsWith(prefix)))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .filter((q) => after === undefined || q.name > after)
+  const size = maxResults ?? MAX_LIST_RESULTS
+  const queues = names.slice(0, size)
+  const more = maxResults !== undefined && names.length > size
+  return Either.right({ queues, nextToken: more ? Encoding.encodeBase64Url(queues[queues.length - 1]!.name) : undefined })
+}
 
 /**
  * The queue an ARN names (a redrive policy's target).

@@ -199,3 +199,35 @@ describe("CreateQueue and DeleteQueue", () => {
     expect(tagOf(create(denied.directory, "allowed", policy))).toBe("InvalidParameterValue")
   })
 })
+
+describe("GetQueueUrl and ListQueues", () => {
+  const directory = ["beta", "alpha", "alpine", "gamma.fifo"].reduce(
+    (d, name) => Either.getOrThrow(create(d, name, name.endsWith(".fifo") ? { FifoQueue: "true" } : {})).directory,
+    Queue.emptyDirectory
+  )
+  const list = (input: { prefix?: string; maxResults?: number; nextToken?: string }) =>
+    Queue.listQueues(directory, OWNER.accountId, { prefix: input.prefix, maxResults: input.maxResults, nextToken: input.nextToken })
+
+  it("finds a queue by name in its account only", () => {
+    expect(Either.getOrThrow(Queue.getQueueUrl(directory, OWNER.accountId, "alpha")).url).toBe(`${OWNER.origin}/000000000000/alpha`)
+    expect(tagOf(Queue.getQueueUrl(directory, "111111111111", "alpha"))).toBe("QueueDoesNotExist")
+    expect(tagOf(Queue.getQueueUrl(directory, OWNER.accountId, "Alpha"))).toBe("QueueDoesNotExist")
+  })
+
+  it("lists by name, filtered by prefix, paged only with MaxResults", () => {
+    const names = (r: ReturnType<typeof list>) => Either.getOrThrow(r).queues.map((q) => q.name)
+    expect(names(list({}))).toEqual(["alpha", "alpine", "beta", "gamma.fifo"])
+    expect(Either.getOrThrow(list({})).nextToken).toBeUndefined()
+    expect(names(list({ prefix: "alp" }))).toEqual(["alpha", "alpine"])
+    const first = Either.getOrThrow(list({ maxResults: 3 }))
+    expect(first.queues.map((q) => q.name)).toEqual(["alpha", "alpine", "beta"])
+    const second = Either.getOrThrow(list({ maxResults: 3, nextToken: first.nextToken! }))
+    expect(second.queues.map((q) => q.name)).toEqual(["gamma.fifo"])
+    expect(second.nextToken).toBeUndefined()
+    expect(Either.getOrThrow(list({ maxResults: 4 })).nextToken).toBeUndefined()
+    expect(names(list({ nextToken: first.nextToken! }))).toEqual(["gamma.fifo"])
+    for (const bad of [{ maxResults: 0 }, { maxResults: 1001 }, { maxResults: 3, nextToken: "!!" }]) {
+      expect(tagOf(list(bad))).toBe("InvalidParameterValue")
+    }
+  })
+})
