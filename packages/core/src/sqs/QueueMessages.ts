@@ -289,6 +289,7 @@ export const send = (
       }
     }
     if (input.messageGroupId !== undefined) yield* validateFifoId("MessageGroupId", input.messageGroupId)
+    const current = expire(state, queue, now)
     const md5OfMessageBody = MessageDigest.md5OfMessageBody(input.body)
     const md5OfMessageAttributes = MessageDigest.md5OfMessageAttributes(input.attributes)
     const base = {
@@ -310,9 +311,9 @@ export const send = (
       if (input.messageDeduplicationId !== undefined) {
         return yield* Either.left(invalidValue("MessageDeduplicationId", input.messageDeduplicationId, NOT_FOR_THIS_QUEUE))
       }
-      const messages = new Map(state.messages)
+      const messages = new Map(current.messages)
       messages.set(input.messageId, { ...base, deduplicationId: undefined, sequenceNumber: undefined })
-      const next = { ...state, messages }
+      const next = { ...current, messages }
       return { messageId: input.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: undefined, duplicate: false, state: next }
     }
     if (input.messageGroupId === undefined) return yield* Either.left(missingParameter("MessageGroupId"))
@@ -327,11 +328,11 @@ export const send = (
       )
     }
     const key = config.deduplicationScope === "messageGroup" ? `${input.messageGroupId}\u0000${deduplicationId}` : deduplicationId
-    const decision = Fifo.decide(state.fifo, key, input.messageId, now)
+    const decision = Fifo.decide(current.fifo, key, input.messageId, now)
     if (decision._tag === "Duplicate") {
-      return { messageId: decision.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: decision.sequenceNumber, duplicate: true, state }
+      return { messageId: decision.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: decision.sequenceNumber, duplicate: true, state: current }
     }
-    const messages = new Map(state.messages)
+    const messages = new Map(current.messages)
     messages.set(input.messageId, { ...base, deduplicationId, sequenceNumber: decision.sequenceNumber })
     return {
       messageId: input.messageId,
@@ -339,7 +340,7 @@ export const send = (
       md5OfMessageAttributes,
       sequenceNumber: decision.sequenceNumber,
       duplicate: false,
-      state: { ...state, messages, fifo: decision.state }
+      state: { ...current, messages, fifo: decision.state }
     }
   })
 
