@@ -1,0 +1,89 @@
+/**
+ * Every error the SQS queue model can raise, one `Data.TaggedError` per SQS error.
+ *
+ * The tag is the error's shape name in the SQS API model (the `__type` of the AWS JSON protocol and
+ * the SDKs' exception class, e.g. `QueueDoesNotExist`); where the AWS Query protocol spells the code
+ * differently (`AWS.SimpleQueueService.NonExistentQueue`, `QueueAlreadyExists`…) the transport's one
+ * error table holds that spelling, as it holds the HTTP status. The texts are SQS's own where they are
+ * known (SQS API Reference, "Common Errors" and each action's "Errors").
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/** A parameter's value is out of range or malformed (a common error of every action). */
+export class InvalidParameterValue extends Data.TaggedError("InvalidParameterValue")<{ readonly message: string }> {}
+
+/** A required parameter is missing (a common error of every action). */
+export class MissingParameter extends Data.TaggedError("MissingParameter")<{ readonly message: string }> {}
+
+/** An attribute name SQS does not know, or one this action or queue type does not take. */
+export class InvalidAttributeName extends Data.TaggedError("InvalidAttributeName")<{ readonly message: string }> {}
+
+/** An attribute's value is out of range or malformed. */
+export class InvalidAttributeValue extends Data.TaggedError("InvalidAttributeValue")<{ readonly message: string }> {}
+
+/** The queue does not exist (Query code `AWS.SimpleQueueService.NonExistentQueue`). */
+export class QueueDoesNotExist extends Data.TaggedError("QueueDoesNotExist")<{ readonly message: string }> {}
+
+/**
+ * CreateQueue named an existing queue with an attribute of a different value (Query code
+ * `QueueAlreadyExists`).
+ */
+export class QueueNameExists extends Data.TaggedError("QueueNameExists")<{ readonly message: string }> {}
+
+/**
+ * CreateQueue named a queue deleted less than 60 seconds ago (Query code
+ * `AWS.SimpleQueueService.QueueDeletedRecently`).
+ */
+export class QueueDeletedRecently extends Data.TaggedError("QueueDeletedRecently")<{ readonly message: string }> {}
+
+/**
+ * PurgeQueue less than 60 seconds after the last one (Query code
+ * `AWS.SimpleQueueService.PurgeQueueInProgress`).
+ */
+export class PurgeQueueInProgress extends Data.TaggedError("PurgeQueueInProgress")<{ readonly message: string }> {}
+
+/** The receipt handle is not one SQS issued. */
+export class ReceiptHandleIsInvalid extends Data.TaggedError("ReceiptHandleIsInvalid")<{ readonly message: string }> {}
+
+/** The body holds characters outside the XML character range SQS allows. */
+export class InvalidMessageContents extends Data.TaggedError("InvalidMessageContents")<{ readonly message: string }> {}
+
+/** Every error the queue model can raise. */
+export type SqsError =
+  | InvalidParameterValue
+  | MissingParameter
+  | InvalidAttributeName
+  | InvalidAttributeValue
+  | QueueDoesNotExist
+  | QueueNameExists
+  | QueueDeletedRecently
+  | PurgeQueueInProgress
+  | ReceiptHandleIsInvalid
+  | InvalidMessageContents
+
+/**
+ * Every tag above, so the transport can prove its table has a row for each (as for SNS's
+ * `snsErrorTags`).
+ */
+export const sqsErrorTags = [
+  "InvalidParameterValue",
+  "MissingParameter",
+  "InvalidAttributeName",
+  "InvalidAttributeValue",
+  "QueueDoesNotExist",
+  "QueueNameExists",
+  "QueueDeletedRecently",
+  "PurgeQueueInProgress",
+  "ReceiptHandleIsInvalid",
+  "InvalidMessageContents"
+] as const satisfies ReadonlyArray<SqsError["_tag"]>
+
+/** SQS's usual wording for a bad parameter: "Value <v> for parameter <p> is invalid. Reason: <why>". */
+export const invalidValue = (parameter: string, value: string, reason: string): InvalidParameterValue =>
+  new InvalidParameterValue({ message: `Value ${value} for parameter ${parameter} is invalid. Reason: ${reason}` })
+
+/** "The request must contain the parameter <p>." */
+export const missingParameter = (parameter: string): MissingParameter =>
+  new MissingParameter({ message: `The request must contain the parameter ${parameter}.` })

@@ -1,0 +1,721 @@
+/**
+ * The messages of one queue as one immutable value, and every message action as a pure function
+ * `(state, queue, input, now) -> Either<error, result>`: SendMessage, ReceiveMessage,
+ * ChangeMessageVisibility, DeleteMessage, PurgeQueue, retention, redrive to a dead-letter queue, and
+ * the decision a long poll waits on (SQS API Reference for each action; Developer Guide, "Amazon SQS
+ * visibility timeout", "Amazon SQS message retention", "Amazon SQS dead-letter queues", "Amazon SQS
+ * FIFO queues").
+ *
+ * Ids and the randomness of receipt handles come in with the input; nothing here reads a clock.
+ *
+ * @since 0.1.0
+ */
+import { Either } from "effect"
+import * as Fifo from "../Fifo.js"
+import type { MessageAttributes } from "../Message.js"
+import { attributeBytes, isSnsNumber, utf8Length, validateName as validateAttributeName } from "../MessageAttributes.js"
+import * as MessageDigest from "./MessageDigest.js"
+import type { Counts, Queue } from "./Queue.js"
+import { settings } from "./Queue.js"
+import {
+  InvalidMessageContents,
+  InvalidParameterValue,
+  invalidValue,
+  type MissingParameter,
+  missingParameter,
+  PurgeQueueInProgress,
+  type ReceiptHandleIsInvalid
+} from "./QueueErrors.js"
+import * as ReceiptHandle from "./ReceiptHandle.js"
+
+/**
+ * One message in a queue.
+ *
+ * @category models
+ */
+export interface QueueMessage {
+  readonly messageId: string
+  readonly body: string
+  readonly attributes: MessageAttributes
+  readonly md5OfMessageBody: string
+  readonly md5OfMessageAttributes: string | undefined
+  readonly senderId: string
+  /** SentTimestamp, epoch milliseconds. */
+  readonly sentAt: number
+  /** When retention counts from: the send, or the move into a FIFO dead-letter queue. */
+  readonly enqueuedAt: number
+  /** When the message may next be received: the end of its delay or of its visibility timeout. */
+  readonly visibleAt: number
+  readonly receiveCount: number
+  readonly firstReceivedAt: number | undefined
+  /** The latest receive: its handle and instant. Only this handle deletes the message. */
+  readonly lastReceive: { readonly handle: string; readonly at: number } | undefined
+  readonly groupId: string | undefined
+  readonly deduplicationId: string | undefined
+  readonly sequenceNumber: string | undefined
+}
+
+/**
+ * One ReceiveMessage of a FIFO queue made with a ReceiveRequestAttemptId: what it returned.
+ *
+ * @category models
+ */
+export interface ReceiveAttempt {
+  readonly at: number
+  readonly entries: ReadonlyArray<{ readonly messageId: string; readonly handle: string; readonly visibleAt: number }>
+}
+
+/**
+ * A queue's messages and the state its rules keep.
+ *
+ * @category models
+ */
+export interface QueueState {
+  /** In the order they were sent (for a FIFO queue, the order of their sequence numbers). */
+  readonly messages: ReadonlyMap<string, QueueMessage>
+  /** FIFO: the deduplication ids inside the window and the last sequence number. */
+  readonly fifo: Fifo.FifoState
+  /** FIFO: recent receives by ReceiveRequestAttemptId. */
+  readonly receiveAttempts: ReadonlyMap<string, ReceiveAttempt>
+  readonly lastPurgeAt: number | undefined
+}
+
+export const empty: QueueState = { messages: new Map(), fifo: Fifo.empty, receiveAttempts: new Map(), lastPurgeAt: undefined }
+
+/** "The maximum is 12 hours" for a visibility timeout, in seconds. */
+export const MAX_VISIBILITY_TIMEOUT = 43_200
+
+/** ReceiveMessage's MaxNumberOfMessages: "Valid values: 1 to 10. Default: 1." */
+export const MAX_RECEIVE = 10
+
+/** ReceiveMessage's WaitTimeSeconds: at most 20. */
+export const MAX_WAIT_SECONDS = 20
+
+/** "The maximum number of message attributes per message is 10" (Developer Guide, "Amazon SQS message quotas"). */
+export const MAX_ATTRIBUTES = 10
+
+/** "You can use ReceiveRequestAttemptId only for 5 minutes after a ReceiveMessage action." */
+export const RECEIVE_ATTEMPT_WINDOW_MS = 5 * 60 * 1000
+
+/** "Only one PurgeQueue operation … is allowed every 60 seconds." */
+export const PURGE_INTERVAL_MS = 60_000
+
+// ---------------------------------------------------------------------------------------------------
+// States of a message.
+
+/**
+ * Received and neither deleted nor back to visible: "in flight".
+ *
+ * @category predicates
+ */
+export const isInflight = (m: QueueMessage, now: number): boolean => m.lastReceive !== undefined && m.visibleAt > now
+
+/**
+ * Sent with a delay that has not passed, never received.
+ *
+ * @category predicates
+ */
+export const isDelayed = (m: QueueMessage, now: number): boolean => m.lastReceive === undefined && m.visibleAt > now
+
+/**
+ * ApproximateNumberOfMessages, …NotVisible and …Delayed, counted exactly.
+ *
+ * @category getters
+ */
+export const counts = (state: QueueState, now: number): Counts => {
+  let visible = 0
+  let inflight = 0
+  let delayed = 0
+  for (const m of state.messages.values()) {
+    if (isDelayed(m, now)) delayed++
+    else if (isInflight(m, now)) inflight++
+    else visible++
+  }
+  return { visible, inflight, delayed }
+}
+
+/**
+ * Retention: "Amazon SQS automatically deletes messages that have been in a queue for more than the
+ * maximum message retention period", in flight or not, and a lowered MessageRetentionPeriod applies
+ * to the messages already there. Every action below applies it first.
+ *
+ * @category rules
+ */
+export const expire = (state: QueueState, queue: Queue, now: number): QueueState => {
+  const retentionMs = settings(queue).messageRetentionPeriod * 1000
+  let messages: Map<string, QueueMessage> | undefined
+  for (const m of state.messages.values()) {
+    if (now - m.enqueuedAt >= retentionMs) {
+      messages ??= new Map(state.messages)
+      messages.delete(m.messageId)
+    }
+  }
+  return messages === undefined ? state : { ...state, messages }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// SendMessage.
+
+/**
+ * "A message can include only XML, JSON, and unformatted text. The following Unicode characters are
+ * allowed: #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF" (SendMessage,
+ * MessageBody). With the `u` flag a lone surrogate is a code point of its own, outside every range.
+ */
+const ALLOWED_TEXT = /^[\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u
+
+/**
+ * @category validation
+ */
+export const validateBody = (body: string): Either.Either<string, InvalidMessageContents | MissingParameter> => {
+  if (body === "") return Either.left(missingParameter("MessageBody"))
+  return ALLOWED_TEXT.test(body)
+    ? Either.right(body)
+    : Either.left(
+        new InvalidMessageContents({
+          message: "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+        })
+      )
+}
+
+const DATA_TYPE = /^(String|Number|Binary)(\..{1,250})?$/
+
+/**
+ * Message attributes as SQS takes them (Developer Guide, "Message attribute components" and "Message
+ * attribute data types"): at most 10; names as SNS has them; the types String, Number and Binary,
+ * each with an optional custom label; values non-empty, numbers of up to 38 digits between 10^-128 and
+ * 10^126, strings in the body's character set.
+ *
+ * @category validation
+ */
+export const validateAttributes = (
+  attributes: MessageAttributes
+): Either.Either<MessageAttributes, InvalidParameterValue> => {
+  const bad = (message: string) => Either.left(new InvalidParameterValue({ message }))
+  const names = Object.keys(attributes)
+  if (names.length > MAX_ATTRIBUTES) {
+    return bad(`Number of message attributes [${names.length}] exceeds the allowed maximum [${MAX_ATTRIBUTES}].`)
+  }
+  for (const name of names) {
+    const named = validateAttributeName(name)
+    if (Either.isLeft(named)) return bad(named.left.message)
+    const value = attributes[name]!
+    const type = DATA_TYPE.exec(value.dataType)
+    if (type === null) return bad(`The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`)
+    const isBinary = type[1] === "Binary"
+    if (isBinary !== (value.binaryValue !== undefined)) {
+      return bad(`Message (user) attribute '${name}' must contain a non-empty ${isBinary ? "binary" : "string"} value of type '${value.dataType}'.`)
+    }
+    const empty = value.binaryValue !== undefined ? value.binaryValue.length === 0 : value.stringValue === ""
+    if (empty) return bad(`Message (user) attribute '${name}' must contain a non-empty value of type '${value.dataType}'.`)
+    if (value.stringValue !== undefined) {
+      if (type[1] === "Number" && !isSnsNumber(value.stringValue)) return bad(`Can't cast the value of message (user) attribute '${name}' to a number.`)
+      if (!ALLOWED_TEXT.test(value.stringValue)) return bad(`Message (user) attribute '${name}' value contains invalid characters.`)
+    }
+  }
+  return Either.right(attributes)
+}
+
+const ID_CHARS = /^[\x21-\x7e]{1,128}$/
+
+const validateFifoId = (parameter: string, id: string): Either.Either<string, InvalidParameterValue> =>
+  ID_CHARS.test(id)
+    ? Either.right(id)
+    : Either.left(invalidValue(parameter, id, `${parameter} can only include alphanumeric and punctuation characters. 1 to 128 in length.`))
+
+const NOT_FOR_THIS_QUEUE = "The request include parameter that is not valid for this queue type."
+
+/**
+ * The input of SendMessage, decoded from the wire, with the id the shell drew for it.
+ *
+ * @category models
+ */
+export interface SendInput {
+  readonly body: string
+  readonly attributes: MessageAttributes
+  readonly delaySeconds: number | undefined
+  readonly messageGroupId: string | undefined
+  readonly messageDeduplicationId: string | undefined
+  readonly messageId: string
+  /** SenderId: the caller's account or principal id. */
+  readonly senderId: string
+}
+
+/**
+ * @category models
+ */
+export interface SendResult {
+  readonly messageId: string
+  readonly md5OfMessageBody: string
+  readonly md5OfMessageAttributes: string | undefined
+  readonly sequenceNumber: string | undefined
+  /** FIFO: the deduplication id was seen inside the window; nothing was added. */
+  readonly duplicate: boolean
+  readonly state: QueueState
+}
+
+/**
+ * SendMessage. A standard queue takes a per-message DelaySeconds (0 to 900) that overrides the
+ * queue's; a FIFO queue takes none ("FIFO queues don't support per-message delays, only per-queue
+ * delays"), needs a MessageGroupId, and a MessageDeduplicationId unless ContentBasedDeduplication is
+ * on, when the id is the SHA-256 of the body. With `DeduplicationScope=messageGroup` a deduplication
+ * id is unique within its group. A duplicate inside the 5-minute window is accepted and answered with
+ * the first message's id and sequence number, and is not delivered (Developer Guide, "Exactly-once
+ * processing in Amazon SQS"). Body and attributes together count against MaximumMessageSize.
+ *
+ * @category actions
+ */
+export const send = (
+  state: QueueState,
+  queue: Queue,
+  input: SendInput,
+  now: number
+): Either.Either<SendResult, InvalidParameterValue | InvalidMessageContents | MissingParameter> =>
+  Either.gen(function* () {
+    const config = settings(queue)
+    yield* validateBody(input.body)
+    yield* validateAttributes(input.attributes)
+    const size = utf8Length(input.body) + attributeBytes(input.attributes)
+    if (size > config.maximumMessageSize) {
+      return yield* Either.left(
+        new InvalidParameterValue({
+          message: `One or more parameters are invalid. Reason: Message must be shorter than ${config.maximumMessageSize} bytes.`
+        })
+      )
+    }
+    if (input.delaySeconds !== undefined) {
+      if (queue.fifo) return yield* Either.left(invalidValue("DelaySeconds", String(input.delaySeconds), NOT_FOR_THIS_QUEUE))
+      if (!Number.isInteger(input.delaySeconds) || input.delaySeconds < 0 || input.delaySeconds > 900) {
+        return yield* Either.left(invalidValue("DelaySeconds", String(input.delaySeconds), "DelaySeconds must be >= 0 and <= 900"))
+      }
+    }
+    if (input.messageGroupId !== undefined) yield* validateFifoId("MessageGroupId", input.messageGroupId)
+    const current = expire(state, queue, now)
+    const md5OfMessageBody = MessageDigest.md5OfMessageBody(input.body)
+    const md5OfMessageAttributes = MessageDigest.md5OfMessageAttributes(input.attributes)
+    const base = {
+      messageId: input.messageId,
+      body: input.body,
+      attributes: input.attributes,
+      md5OfMessageBody,
+      md5OfMessageAttributes,
+      senderId: input.senderId,
+      sentAt: now,
+      enqueuedAt: now,
+      visibleAt: now + (input.delaySeconds ?? config.delaySeconds) * 1000,
+      receiveCount: 0,
+      firstReceivedAt: undefined,
+      lastReceive: undefined,
+      groupId: input.messageGroupId
+    }
+    if (!queue.fifo) {
+      if (input.messageDeduplicationId !== undefined) {
+        return yield* Either.left(invalidValue("MessageDeduplicationId", input.messageDeduplicationId, NOT_FOR_THIS_QUEUE))
+      }
+      const messages = new Map(current.messages)
+      messages.set(input.messageId, { ...base, deduplicationId: undefined, sequenceNumber: undefined })
+      const next = { ...current, messages }
+      return { messageId: input.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: undefined, duplicate: false, state: next }
+    }
+    if (input.messageGroupId === undefined) return yield* Either.left(missingParameter("MessageGroupId"))
+    let deduplicationId = input.messageDeduplicationId
+    if (deduplicationId !== undefined) yield* validateFifoId("MessageDeduplicationId", deduplicationId)
+    else if (config.contentBasedDeduplication) deduplicationId = Fifo.contentDeduplicationId(input.body)
+    else {
+      return yield* Either.left(
+        new InvalidParameterValue({
+          message: "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
+        })
+      )
+    }
+    const key = config.deduplicationScope === "messageGroup" ? `${input.messageGroupId}\u0000${deduplicationId}` : deduplicationId
+    const decision = Fifo.decide(current.fifo, key, input.messageId, now)
+    if (decision._tag === "Duplicate") {
+      return { messageId: decision.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: decision.sequenceNumber, duplicate: true, state: current }
+    }
+    const messages = new Map(current.messages)
+    messages.set(input.messageId, { ...base, deduplicationId, sequenceNumber: decision.sequenceNumber })
+    return {
+      messageId: input.messageId,
+      md5OfMessageBody,
+      md5OfMessageAttributes,
+      sequenceNumber: decision.sequenceNumber,
+      duplicate: false,
+      state: { ...current, messages, fifo: decision.state }
+    }
+  })
+
+// ---------------------------------------------------------------------------------------------------
+// ReceiveMessage.
+
+/**
+ * The input of ReceiveMessage, decoded from the wire, with a random nonce from the shell for the
+ * receipt handles (text without spaces, e.g. hex).
+ *
+ * @category models
+ */
+export interface ReceiveInput {
+  readonly maxNumberOfMessages: number | undefined
+  readonly visibilityTimeout: number | undefined
+  readonly waitTimeSeconds: number | undefined
+  readonly receiveRequestAttemptId: string | undefined
+  readonly nonce: string
+}
+
+/**
+ * @category models
+ */
+export interface Received {
+  readonly message: QueueMessage
+  readonly receiptHandle: string
+}
+
+/**
+ * @category models
+ */
+export interface ReceiveResult {
+  readonly messages: ReadonlyArray<Received>
+  /**
+   * Messages taken out for the dead-letter queue of the redrive policy; the shell hands them to that
+   * queue's state with `acceptRedriven`.
+   */
+  readonly redriven: ReadonlyArray<QueueMessage>
+  readonly state: QueueState
+}
+
+const checkRange = (parameter: string, value: number | undefined, min: number, max: number) =>
+  value === undefined || (Number.isInteger(value) && value >= min && value <= max)
+    ? Either.right(value)
+    : Either.left(invalidValue(parameter, String(value), `Must be between ${min} and ${max}, if provided.`))
+
+/**
+ * Validates ReceiveMessage's numbers: MaxNumberOfMessages 1 to 10, VisibilityTimeout 0 to 43,200,
+ * WaitTimeSeconds 0 to 20.
+ *
+ * @category validation
+ */
+export const validateReceive = (input: ReceiveInput): Either.Either<ReceiveInput, InvalidParameterValue> =>
+  Either.gen(function* () {
+    yield* checkRange("MaxNumberOfMessages", input.maxNumberOfMessages, 1, MAX_RECEIVE)
+    yield* checkRange("VisibilityTimeout", input.visibilityTimeout, 0, MAX_VISIBILITY_TIMEOUT)
+    yield* checkRange("WaitTimeSeconds", input.waitTimeSeconds, 0, MAX_WAIT_SECONDS)
+    if (input.receiveRequestAttemptId !== undefined) yield* validateFifoId("ReceiveRequestAttemptId", input.receiveRequestAttemptId)
+    return input
+  })
+
+/** FIFO: the groups that have a message in flight. "A group is blocked while one of its messages is in flight." */
+const blockedGroups = (state: QueueState, now: number): Set<string> => {
+  const blocked = new Set<string>()
+  for (const m of state.messages.values()) if (m.groupId !== undefined && isInflight(m, now)) blocked.add(m.groupId)
+  return blocked
+}
+
+/**
+ * FIFO: the messages a receive may return, in the order it takes them. Of each group not blocked, the
+ * visible messages from its head up to the first one that is not visible, in sequence order; the groups
+ * in the order of their oldest message, each whole before the next: "Amazon SQS tries to return as many
+ * messages with the same message group ID as possible" (ReceiveMessage, FIFO queues).
+ */
+const fifoCandidates = (state: QueueState, now: number): Array<QueueMessage> => {
+  const blocked = blockedGroups(state, now)
+  const lanes = new Map<string, Array<QueueMessage>>()
+  for (const m of state.messages.values()) {
+    const group = m.groupId!
+    if (blocked.has(group)) continue
+    if (m.visibleAt > now) {
+      blocked.add(group)
+      continue
+    }
+    const lane = lanes.get(group)
+    if (lane === undefined) lanes.set(group, [m])
+    else lane.push(m)
+  }
+  return [...lanes.values()].flat()
+}
+
+/**
+ * A retried FIFO receive: "During a visibility timeout, subsequent calls with the same
+ * ReceiveRequestAttemptId return the same messages and receipt handles. If a retry occurs within the
+ * deduplication interval, it resets the visibility timeout", and only "if none of the messages have
+ * been modified (deleted or had their visibility changes)". Otherwise the receive is a new one.
+ */
+const replay = (state: QueueState, attempt: ReceiveAttempt | undefined, visibilityMs: number, now: number) => {
+  if (attempt === undefined || attempt.entries.length === 0 || now - attempt.at >= RECEIVE_ATTEMPT_WINDOW_MS) return undefined
+  const unchanged = attempt.entries.every((e) => {
+    const m = state.messages.get(e.messageId)
+    return m !== undefined && m.lastReceive?.handle === e.handle && m.visibleAt === e.visibleAt && m.visibleAt > now
+  })
+  if (!unchanged) return undefined
+  const messages = new Map(state.messages)
+  const received = attempt.entries.map((e) => {
+    const message = { ...messages.get(e.messageId)!, visibleAt: now + visibilityMs }
+    messages.set(e.messageId, message)
+    return { message, receiptHandle: e.handle }
+  })
+  return { messages, received }
+}
+
+/**
+ * ReceiveMessage. Visible messages are returned oldest first, each with a new receipt handle, its
+ * receive count raised and its first receive time set, and become invisible for the visibility
+ * timeout (the request's, else the queue's).
+ *
+ * A FIFO queue returns messages in sequence order and never one whose group has a message in flight
+ * or an earlier message not yet visible, so a group is processed one receive at a time, in order;
+ * one receive may return several consecutive messages of a group.
+ *
+ * Redrive: with a RedrivePolicy, a message already received maxReceiveCount times is moved to the
+ * dead-letter queue instead of being returned ("When the ReceiveCount for a message exceeds the
+ * maxReceiveCount for a queue, Amazon SQS moves the message to a dead-letter queue").
+ *
+ * @category actions
+ */
+export const receive = (
+  state: QueueState,
+  queue: Queue,
+  input: ReceiveInput,
+  now: number
+): Either.Either<ReceiveResult, InvalidParameterValue> =>
+  Either.gen(function* () {
+    yield* validateReceive(input)
+    const config = settings(queue)
+    const current = expire(state, queue, now)
+    const visibilityMs = (input.visibilityTimeout ?? config.visibilityTimeout) * 1000
+    const attemptId = queue.fifo ? input.receiveRequestAttemptId : undefined
+    const attempts = new Map<string, ReceiveAttempt>()
+    for (const [id, a] of current.receiveAttempts) if (now - a.at < RECEIVE_ATTEMPT_WINDOW_MS) attempts.set(id, a)
+    if (attemptId !== undefined) {
+      const replayed = replay(current, attempts.get(attemptId), visibilityMs, now)
+      if (replayed !== undefined) {
+        const previous = attempts.get(attemptId)!
+        attempts.set(attemptId, {
+          at: previous.at,
+          entries: replayed.received.map((r) => ({ messageId: r.message.messageId, handle: r.receiptHandle, visibleAt: r.message.visibleAt }))
+        })
+        return { messages: replayed.received, redriven: [], state: { ...current, messages: replayed.messages, receiveAttempts: attempts } }
+      }
+    }
+    const max = input.maxNumberOfMessages ?? 1
+    const messages = new Map(current.messages)
+    const received: Array<Received> = []
+    const redriven: Array<QueueMessage> = []
+    for (const m of queue.fifo ? fifoCandidates(current, now) : current.messages.values()) {
+      if (received.length >= max) break
+      if (m.visibleAt > now) continue
+      if (config.redrivePolicy !== undefined && m.receiveCount >= config.redrivePolicy.maxReceiveCount) {
+        messages.delete(m.messageId)
+        redriven.push(m)
+        continue
+      }
+      const count = m.receiveCount + 1
+      const handle = ReceiptHandle.encode({ messageId: m.messageId, receive: count, nonce: input.nonce })
+      const message: QueueMessage = {
+        ...m,
+        receiveCount: count,
+        firstReceivedAt: m.firstReceivedAt ?? now,
+        lastReceive: { handle, at: now },
+        visibleAt: now + visibilityMs
+      }
+      messages.set(m.messageId, message)
+      received.push({ message, receiptHandle: handle })
+    }
+    if (attemptId !== undefined) {
+      attempts.set(attemptId, {
+        at: now,
+        entries: received.map((r) => ({ messageId: r.message.messageId, handle: r.receiptHandle, visibleAt: r.message.visibleAt }))
+      })
+    }
+    return { messages: received, redriven, state: { ...current, messages, receiveAttempts: attempts } }
+  })
+
+/**
+ * Takes messages redriven from a source queue into its dead-letter queue. They arrive visible, with
+ * their ids, bodies, attributes and receive history. "The expiration of a message is always based on
+ * its original enqueue timestamp. When a message is moved to a dead-letter queue, the enqueue
+ * timestamp is unchanged"; for FIFO queues "the enqueue timestamp resets when the message is moved to
+ * a dead-letter queue" (Developer Guide, "Amazon SQS dead-letter queues").
+ *
+ * @category actions
+ */
+export const acceptRedriven = (
+  state: QueueState,
+  deadLetterQueue: Queue,
+  redriven: ReadonlyArray<QueueMessage>,
+  now: number
+): QueueState => {
+  if (redriven.length === 0) return state
+  const messages = new Map(state.messages)
+  for (const m of redriven) {
+    messages.set(m.messageId, {
+      ...m,
+      lastReceive: undefined,
+      visibleAt: now,
+      enqueuedAt: deadLetterQueue.fifo ? now : m.enqueuedAt
+    })
+  }
+  return { ...state, messages }
+}
+
+/**
+ * The system attributes ReceiveMessage can return for a message (`AttributeNames` / 
+ * `MessageSystemAttributeNames`), timestamps in epoch milliseconds.
+ *
+ * @category encoding
+ */
+export const systemAttributes = (m: QueueMessage): Record<string, string> => {
+  const out: Record<string, string> = {
+    SenderId: m.senderId,
+    SentTimestamp: String(m.sentAt),
+    ApproximateReceiveCount: String(m.receiveCount)
+  }
+  if (m.firstReceivedAt !== undefined) out["ApproximateFirstReceiveTimestamp"] = String(m.firstReceivedAt)
+  if (m.groupId !== undefined) out["MessageGroupId"] = m.groupId
+  if (m.deduplicationId !== undefined) out["MessageDeduplicationId"] = m.deduplicationId
+  if (m.sequenceNumber !== undefined) out["SequenceNumber"] = m.sequenceNumber
+  return out
+}
+
+/**
+ * What a long poll waits for.
+ *
+ * @category models
+ */
+export type Readiness =
+  | { readonly _tag: "Ready" }
+  | { readonly _tag: "WaitUntil"; readonly at: number }
+  | { readonly _tag: "Empty" }
+
+/**
+ * The decision part of long polling ("Long polling … waits until a message is available in the queue
+ * before sending a response", ReceiveMessage, WaitTimeSeconds): `Ready` when a receive now would find
+ * a message (or move one to the dead-letter queue), `WaitUntil` the next instant that can change
+ * (a delay or visibility timeout ending, or, on a FIFO queue, an in-flight message expiring and
+ * freeing its group), `Empty` when only a send can. The shell receives when ready, otherwise waits
+ * until the earlier of that instant, a send to the queue and the end of WaitTimeSeconds, then asks
+ * again.
+ *
+ * @category rules
+ */
+export const readiness = (state: QueueState, queue: Queue, now: number): Readiness => {
+  const current = expire(state, queue, now)
+  const ready = queue.fifo
+    ? fifoCandidates(current, now).length > 0
+    : [...current.messages.values()].some((m) => m.visibleAt <= now)
+  if (ready) return { _tag: "Ready" }
+  const retentionMs = settings(queue).messageRetentionPeriod * 1000
+  let next = Infinity
+  for (const m of current.messages.values()) {
+    if (m.visibleAt > now) next = Math.min(next, m.visibleAt)
+    if (queue.fifo && isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
+  }
+  return next === Infinity ? { _tag: "Empty" } : { _tag: "WaitUntil", at: next }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// ChangeMessageVisibility, DeleteMessage, PurgeQueue.
+
+const notAvailable = (handle: string) =>
+  invalidValue("ReceiptHandle", handle, "Message does not exist or is not available for visibility timeout change.")
+
+/**
+ * @category models
+ */
+export interface ChangeVisibilityResult {
+  /** False when the request succeeded without changing anything (the handle's receive had ended). */
+  readonly changed: boolean
+  readonly state: QueueState
+}
+
+/**
+ * ChangeMessageVisibility: the new timeout (0 to 43,200 seconds) counts from now, for a message in
+ * flight under this receipt handle (the latest). "You can continue to call ChangeMessageVisibility to
+ * extend the visibility timeout to the maximum allowed time. If you try to extend the visibility
+ * timeout beyond the maximum, your request is rejected": the message may stay invisible at most 12
+ * hours after the receive that issued the handle. A timeout of 0 makes it visible at once.
+ *
+ * A handle whose receive is over (its timeout ended, or the message was received again since)
+ * succeeds and changes nothing, as SQS answers it; SQS declares MessageNotInflight for this action
+ * but does not raise it. A message that is gone is refused.
+ *
+ * @category actions
+ */
+export const changeVisibility = (
+  state: QueueState,
+  queue: Queue,
+  receiptHandle: string,
+  visibilityTimeout: number,
+  now: number
+): Either.Either<ChangeVisibilityResult, InvalidParameterValue | ReceiptHandleIsInvalid> =>
+  Either.gen(function* () {
+    yield* checkRange("VisibilityTimeout", visibilityTimeout, 0, MAX_VISIBILITY_TIMEOUT)
+    const handle = yield* ReceiptHandle.decode(receiptHandle)
+    const current = expire(state, queue, now)
+    const m = current.messages.get(handle.messageId)
+    if (m === undefined) return yield* Either.left(notAvailable(receiptHandle))
+    if (m.lastReceive?.handle !== receiptHandle || !isInflight(m, now)) return { changed: false, state: current }
+    const visibleAt = now + visibilityTimeout * 1000
+    if (visibleAt - m.lastReceive.at > MAX_VISIBILITY_TIMEOUT * 1000) {
+      return yield* Either.left(
+        invalidValue(
+          "VisibilityTimeout",
+          String(visibilityTimeout),
+          `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_TIMEOUT} seconds]`
+        )
+      )
+    }
+    const messages = new Map(current.messages)
+    messages.set(m.messageId, { ...m, visibleAt })
+    return { changed: true, state: { ...current, messages } }
+  })
+
+/**
+ * @category models
+ */
+export interface DeleteResult {
+  /** False when the request succeeded without deleting (already gone, or an older handle). */
+  readonly deleted: boolean
+  readonly state: QueueState
+}
+
+/**
+ * DeleteMessage. The latest receipt handle deletes the message, "even if the message is locked by
+ * another reader due to the visibility timeout setting". A handle of a message already gone
+ * (deleted, expired, purged or redriven) succeeds and changes nothing. An older handle: "if you
+ * don't provide the most recently received receipt handle for the message, the request will still
+ * succeed, but the message might not be deleted"; here it is never deleted. On a FIFO queue a handle
+ * is good only while its receive is in flight, and an older or timed-out one is refused, as SQS
+ * refuses it: "The receipt handle has expired."
+ *
+ * @category actions
+ */
+export const deleteMessage = (
+  state: QueueState,
+  queue: Queue,
+  receiptHandle: string,
+  now: number
+): Either.Either<DeleteResult, ReceiptHandleIsInvalid | InvalidParameterValue> =>
+  Either.gen(function* () {
+    const handle = yield* ReceiptHandle.decode(receiptHandle)
+    const current = expire(state, queue, now)
+    const m = current.messages.get(handle.messageId)
+    if (m === undefined) return { deleted: false, state: current }
+    const latest = m.lastReceive?.handle === receiptHandle
+    if (queue.fifo && (!latest || !isInflight(m, now))) {
+      return yield* Either.left(invalidValue("ReceiptHandle", receiptHandle, "The receipt handle has expired."))
+    }
+    if (!latest) return { deleted: false, state: current }
+    const messages = new Map(current.messages)
+    messages.delete(m.messageId)
+    return { deleted: true, state: { ...current, messages } }
+  })
+
+/**
+ * PurgeQueue deletes every message; "Only one PurgeQueue operation on <queue> is allowed every 60
+ * seconds." SQS takes up to 60 seconds to finish; here the messages are gone at once. The FIFO
+ * deduplication window is kept: it tracks ids "even after the message has been received and deleted".
+ *
+ * @category actions
+ */
+export const purge = (state: QueueState, queue: Queue, now: number): Either.Either<QueueState, PurgeQueueInProgress> =>
+  state.lastPurgeAt !== undefined && now - state.lastPurgeAt < PURGE_INTERVAL_MS
+    ? Either.left(new PurgeQueueInProgress({ message: `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.` }))
+    : Either.right({ ...state, messages: new Map(), receiveAttempts: new Map(), lastPurgeAt: now })
