@@ -223,7 +223,7 @@ export interface Directory {
   readonly deletedAt: ReadonlyMap<string, number>
 }
 
-export const emptyDirectory: Directory = { queues: new Map(), deletedAt: new Map() }
+export const emptyDirectory = (): Directory => ({ queues: new Map(), deletedAt: new Map() })
 
 /**
  * @category constructors

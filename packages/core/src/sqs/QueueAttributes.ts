@@ -68,7 +68,7 @@ export const integerAttributes: Readonly<Record<string, IntegerAttribute>> = {
   VisibilityTimeout: { min: 0, max: 43_200, default: 30 },
   /** "An integer representing seconds, between 60 seconds (1 minute) and 86,400 seconds (24 hours). Default: 300 (5 minutes)." */
   KmsDataKeyReusePeriodSeconds: { min: 60, max: 86_400, default: 300 }
-}
+} as const
 
 /** Attributes every queue takes, besides the integers. */
 const commonAttributes: ReadonlyArray<string> = [
@@ -77,17 +77,17 @@ const commonAttributes: ReadonlyArray<string> = [
   "RedriveAllowPolicy",
   "KmsMasterKeyId",
   "SqsManagedSseEnabled"
-]
+] as const
 
 /** Attributes only a FIFO queue takes ("applies only to FIFO queues"). */
 export const fifoAttributes: ReadonlyArray<string> = [
   "ContentBasedDeduplication",
   "DeduplicationScope",
   "FifoThroughputLimit"
-]
+] as const
 
 /** `FifoQueue` is taken by CreateQueue only: "You can't change the queue type after you create it". */
-export const createOnlyAttributes: ReadonlyArray<string> = ["FifoQueue"]
+export const createOnlyAttributes: ReadonlyArray<string> = ["FifoQueue"] as const
 
 /** What GetQueueAttributes computes; no action may set them. */
 export const readOnlyAttributes: ReadonlyArray<string> = [
@@ -97,7 +97,7 @@ export const readOnlyAttributes: ReadonlyArray<string> = [
   "CreatedTimestamp",
   "LastModifiedTimestamp",
   "QueueArn"
-]
+] as const
 
 /**
  * The attributes SetQueueAttributes may change on a queue of this type.

@@ -80,7 +80,7 @@ export interface QueueState {
   readonly lastPurgeAt: number | undefined
 }
 
-export const empty: QueueState = { messages: new Map(), fifo: Fifo.empty, receiveAttempts: new Map(), lastPurgeAt: undefined }
+export const empty = (): QueueState => ({ messages: new Map(), fifo: Fifo.empty(), receiveAttempts: new Map(), lastPurgeAt: undefined })
 
 /** "The maximum is 12 hours" for a visibility timeout, in seconds. */
 export const MAX_VISIBILITY_TIMEOUT = 43_200

@@ -33,7 +33,7 @@ describe("Queue names", () => {
   })
 
   it("builds the URL and ARN from the owner", () => {
-    const { queue } = Either.getOrThrow(create(Queue.emptyDirectory, "jobs"))
+    const { queue } = Either.getOrThrow(create(Queue.emptyDirectory(), "jobs"))
     expect(queue.url).toBe("https://localhost:9324/000000000000/jobs")
     expect(queue.arn).toBe("arn:aws:sqs:us-east-1:000000000000:jobs")
     expect(Either.getOrThrow(Queue.parseQueueUrl("http://other:4566/000000000000/jobs"))).toEqual({ accountId: "000000000000", name: "jobs" })
@@ -41,19 +41,19 @@ describe("Queue names", () => {
   })
 
   it("needs FifoQueue=true and a .fifo name together, and refuses FifoQueue=false as SQS does", () => {
-    expect(tagOf(create(Queue.emptyDirectory, "a.fifo"))).toBe("InvalidParameterValue")
-    expect(tagOf(create(Queue.emptyDirectory, "a", { FifoQueue: "true" }))).toBe("InvalidParameterValue")
-    expect(Either.getOrThrow(create(Queue.emptyDirectory, "a.fifo", { FifoQueue: "True" })).queue.fifo).toBe(true)
-    expect(create(Queue.emptyDirectory, "a", { FifoQueue: "false" })).toEqual(
+    expect(tagOf(create(Queue.emptyDirectory(), "a.fifo"))).toBe("InvalidParameterValue")
+    expect(tagOf(create(Queue.emptyDirectory(), "a", { FifoQueue: "true" }))).toBe("InvalidParameterValue")
+    expect(Either.getOrThrow(create(Queue.emptyDirectory(), "a.fifo", { FifoQueue: "True" })).queue.fifo).toBe(true)
+    expect(create(Queue.emptyDirectory(), "a", { FifoQueue: "false" })).toEqual(
       Either.left(expect.objectContaining({ _tag: "InvalidAttributeName", message: "Unknown Attribute FifoQueue." }))
     )
-    expect(tagOf(create(Queue.emptyDirectory, "a.fifo", { FifoQueue: "yes" }))).toBe("InvalidAttributeValue")
+    expect(tagOf(create(Queue.emptyDirectory(), "a.fifo", { FifoQueue: "yes" }))).toBe("InvalidAttributeValue")
   })
 })
 
 describe("Queue attributes", () => {
   it("has SQS's defaults", () => {
-    const { queue } = Either.getOrThrow(create(Queue.emptyDirectory, "q"))
+    const { queue } = Either.getOrThrow(create(Queue.emptyDirectory(), "q"))
     expect(Queue.describe(queue, { visible: 1, inflight: 2, delayed: 3 })).toEqual({
       DelaySeconds: "0",
       MaximumMessageSize: "262144",
@@ -68,7 +68,7 @@ describe("Queue attributes", () => {
       CreatedTimestamp: String(T0 / 1000),
       LastModifiedTimestamp: String(T0 / 1000)
     })
-    const fifo = Either.getOrThrow(create(Queue.emptyDirectory, "q.fifo", { FifoQueue: "true" })).queue
+    const fifo = Either.getOrThrow(create(Queue.emptyDirectory(), "q.fifo", { FifoQueue: "true" })).queue
     expect(Queue.describe(fifo, { visible: 0, inflight: 0, delayed: 0 })).toMatchObject({
       FifoQueue: "true",
       ContentBasedDeduplication: "false",
@@ -99,7 +99,7 @@ describe("Queue attributes", () => {
 
   it("refuses unknown, read-only and FIFO-only attributes by name", () => {
     for (const name of ["Bogus", "QueueArn", "ApproximateNumberOfMessages", "ContentBasedDeduplication"]) {
-      const refused = create(Queue.emptyDirectory, "q", { [name]: "true" })
+      const refused = create(Queue.emptyDirectory(), "q", { [name]: "true" })
       expect(refused).toEqual(Either.left(expect.objectContaining({ _tag: "InvalidAttributeName", message: `Unknown Attribute ${name}.` })))
     }
   })
@@ -131,20 +131,20 @@ describe("Queue attributes", () => {
   })
 
   it("takes one kind of server-side encryption", () => {
-    const { queue } = Either.getOrThrow(create(Queue.emptyDirectory, "q", { KmsMasterKeyId: "alias/aws/sqs" }))
+    const { queue } = Either.getOrThrow(create(Queue.emptyDirectory(), "q", { KmsMasterKeyId: "alias/aws/sqs" }))
     expect(queue.attributes["SqsManagedSseEnabled"]).toBe("false")
     expect(Queue.describe(queue, { visible: 0, inflight: 0, delayed: 0 })["KmsDataKeyReusePeriodSeconds"]).toBe("300")
-    expect(tagOf(create(Queue.emptyDirectory, "r", { KmsMasterKeyId: "alias/k", SqsManagedSseEnabled: "true" }))).toBe("InvalidAttributeValue")
+    expect(tagOf(create(Queue.emptyDirectory(), "r", { KmsMasterKeyId: "alias/k", SqsManagedSseEnabled: "true" }))).toBe("InvalidAttributeValue")
   })
 
   it("needs DeduplicationScope=messageGroup for per-group throughput", () => {
     const fifo = { FifoQueue: "true", FifoThroughputLimit: "perMessageGroupId" }
-    expect(tagOf(create(Queue.emptyDirectory, "q.fifo", fifo))).toBe("InvalidAttributeValue")
-    expect(tagOf(create(Queue.emptyDirectory, "q.fifo", { ...fifo, DeduplicationScope: "messageGroup" }))).toBe("Right")
+    expect(tagOf(create(Queue.emptyDirectory(), "q.fifo", fifo))).toBe("InvalidAttributeValue")
+    expect(tagOf(create(Queue.emptyDirectory(), "q.fifo", { ...fifo, DeduplicationScope: "messageGroup" }))).toBe("Right")
   })
 
   it("SetQueueAttributes changes values and the modification time, and refuses FifoQueue", () => {
-    const { queue, directory } = Either.getOrThrow(create(Queue.emptyDirectory, "q"))
+    const { queue, directory } = Either.getOrThrow(create(Queue.emptyDirectory(), "q"))
     const set = Either.getOrThrow(Queue.setQueueAttributes(directory, queue.url, { VisibilityTimeout: "060", Policy: "" }, T0 + 5_000))
     expect(set.queue.attributes["VisibilityTimeout"]).toBe("60")
     expect(set.queue.lastModifiedAt).toBe(T0 + 5_000)
@@ -156,7 +156,7 @@ describe("Queue attributes", () => {
 
 describe("CreateQueue and DeleteQueue", () => {
   it("returns the existing queue for the same attributes, refuses different ones", () => {
-    const first = Either.getOrThrow(create(Queue.emptyDirectory, "q", { VisibilityTimeout: "45" }))
+    const first = Either.getOrThrow(create(Queue.emptyDirectory(), "q", { VisibilityTimeout: "45" }))
     expect(first.created).toBe(true)
     const again = Either.getOrThrow(create(first.directory, "q", { VisibilityTimeout: "45" }, T0 + 1_000))
     expect(again.created).toBe(false)
@@ -170,7 +170,7 @@ describe("CreateQueue and DeleteQueue", () => {
   })
 
   it("refuses the name of a queue deleted less than 60 seconds ago", () => {
-    const { queue, directory } = Either.getOrThrow(create(Queue.emptyDirectory, "q"))
+    const { queue, directory } = Either.getOrThrow(create(Queue.emptyDirectory(), "q"))
     const deleted = Either.getOrThrow(Queue.deleteQueue(directory, queue.url, T0 + 10_000)).directory
     expect(tagOf(Queue.lookup(deleted, queue.url))).toBe("QueueDoesNotExist")
     expect(tagOf(create(deleted, "q", {}, T0 + 69_999))).toBe("QueueDeletedRecently")
@@ -182,7 +182,7 @@ describe("CreateQueue and DeleteQueue", () => {
   })
 
   it("needs an existing dead-letter queue of the same type", () => {
-    const dlq = Either.getOrThrow(create(Queue.emptyDirectory, "dlq"))
+    const dlq = Either.getOrThrow(create(Queue.emptyDirectory(), "dlq"))
     const policy = (arn: string) => ({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 3 }) })
     expect(tagOf(create(dlq.directory, "src", policy(dlq.queue.arn)))).toBe("Right")
     expect(tagOf(create(dlq.directory, "src", policy(Queue.queueArn("us-east-1", "000000000000", "none"))))).toBe("InvalidParameterValue")
@@ -191,7 +191,7 @@ describe("CreateQueue and DeleteQueue", () => {
 
   it("keeps to the dead-letter queue's RedriveAllowPolicy", () => {
     const allowOnly = (arn: string) => ({ RedriveAllowPolicy: JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] }) })
-    const dlq = Either.getOrThrow(create(Queue.emptyDirectory, "dlq", allowOnly(Queue.queueArn("us-east-1", "000000000000", "allowed"))))
+    const dlq = Either.getOrThrow(create(Queue.emptyDirectory(), "dlq", allowOnly(Queue.queueArn("us-east-1", "000000000000", "allowed"))))
     const policy = { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queue.arn, maxReceiveCount: 3 }) }
     expect(tagOf(create(dlq.directory, "allowed", policy))).toBe("Right")
     expect(tagOf(create(dlq.directory, "other", policy))).toBe("InvalidParameterValue")
@@ -203,7 +203,7 @@ describe("CreateQueue and DeleteQueue", () => {
 describe("GetQueueUrl and ListQueues", () => {
   const directory = ["beta", "alpha", "alpine", "gamma.fifo"].reduce(
     (d, name) => Either.getOrThrow(create(d, name, name.endsWith(".fifo") ? { FifoQueue: "true" } : {})).directory,
-    Queue.emptyDirectory
+    Queue.emptyDirectory()
   )
   const list = (input: { prefix?: string; maxResults?: number; nextToken?: string }) =>
     Queue.listQueues(directory, OWNER.accountId, { prefix: input.prefix, maxResults: input.maxResults, nextToken: input.nextToken })

@@ -367,7 +367,7 @@ const setup = (fifo: boolean) => () => {
     batches: 0,
     sent: 0
   }
-  return { model, real: { queue, dlq, state: QueueMessages.empty, dlqState: QueueMessages.empty } }
+  return { model, real: { queue, dlq, state: QueueMessages.empty(), dlqState: QueueMessages.empty() } }
 }
 
 describe("Queue model", () => {

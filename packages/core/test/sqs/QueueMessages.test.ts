@@ -52,33 +52,33 @@ describe("SendMessage", () => {
   const queue = makeQueue("q", { MaximumMessageSize: "1024" })
 
   it("answers the body's and attributes' MD5", () => {
-    const r = send(QueueMessages.empty, queue, "hello")
+    const r = send(QueueMessages.empty(), queue, "hello")
     expect(r.md5OfMessageBody).toBe("5d41402abc4b2a76b9719d911017c592")
     expect(r.md5OfMessageAttributes).toBeUndefined()
     expect(r.sequenceNumber).toBeUndefined()
   })
 
   it("takes the allowed characters only", () => {
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("tab\t nl\n cr\r é \u{1F600} \uFFFD"), T0))).toBe("Right")
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("tab\t nl\n cr\r é \u{1F600} \uFFFD"), T0))).toBe("Right")
     for (const bad of ["\u0000", "\u0008", "\u001F", "\uFFFE", "\uD800", "x\uDC00"]) {
-      expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput(bad), T0))).toBe("InvalidMessageContents")
+      expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput(bad), T0))).toBe("InvalidMessageContents")
     }
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput(""), T0))).toBe("MissingParameter")
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput(""), T0))).toBe("MissingParameter")
   })
 
   it("counts body and attributes against MaximumMessageSize", () => {
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("x".repeat(1024)), T0))).toBe("Right")
-    const over = QueueMessages.send(QueueMessages.empty, queue, sendInput("x".repeat(1025)), T0)
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("x".repeat(1024)), T0))).toBe("Right")
+    const over = QueueMessages.send(QueueMessages.empty(), queue, sendInput("x".repeat(1025)), T0)
     expect(over).toEqual(
       Either.left(expect.objectContaining({ _tag: "InvalidParameterValue", message: "One or more parameters are invalid. Reason: Message must be shorter than 1024 bytes." }))
     )
     const withAttribute = sendInput("x".repeat(1010), { attributes: { k: { dataType: "String", stringValue: "0123456789" } } })
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, withAttribute, T0))).toBe("InvalidParameterValue")
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, withAttribute, T0))).toBe("InvalidParameterValue")
   })
 
   it("checks message attributes", () => {
     const attempt = (attributes: QueueMessages.SendInput["attributes"]) =>
-      tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("b", { attributes }), T0))
+      tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("b", { attributes }), T0))
     expect(attempt({ n: { dataType: "Number.int", stringValue: "42" }, b: { dataType: "Binary", binaryValue: Uint8Array.of(1) } })).toBe("Right")
     expect(attempt({ n: { dataType: "Number", stringValue: "forty" } })).toBe("InvalidParameterValue")
     expect(attempt({ s: { dataType: "String", stringValue: "" } })).toBe("InvalidParameterValue")
@@ -90,7 +90,7 @@ describe("SendMessage", () => {
 
   it("delays by the message's DelaySeconds, else the queue's", () => {
     const delayed = makeQueue("d", { DelaySeconds: "10" })
-    let state = send(QueueMessages.empty, delayed, "queue delay").state
+    let state = send(QueueMessages.empty(), delayed, "queue delay").state
     state = send(state, delayed, "own delay", T0, { delaySeconds: 0 }).state
     expect(QueueMessages.counts(state, T0)).toEqual({ visible: 1, inflight: 0, delayed: 1 })
     expect(bodies(receive(state, delayed, T0))).toEqual(["own delay"])
@@ -99,7 +99,7 @@ describe("SendMessage", () => {
   })
 
   it("refuses a deduplication id on a standard queue", () => {
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("b", { messageDeduplicationId: "d" }), T0))).toBe("InvalidParameterValue")
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("b", { messageDeduplicationId: "d" }), T0))).toBe("InvalidParameterValue")
   })
 })
 
@@ -107,7 +107,7 @@ describe("ReceiveMessage, visibility and deletion", () => {
   const queue = makeQueue("q")
 
   it("hides a received message for the visibility timeout and counts its receives", () => {
-    const state = send(QueueMessages.empty, queue, "a").state
+    const state = send(QueueMessages.empty(), queue, "a").state
     const first = receive(state, queue, T0 + 1_000)
     const [m] = first.messages
     expect(m!.message.receiveCount).toBe(1)
@@ -126,7 +126,7 @@ describe("ReceiveMessage, visibility and deletion", () => {
   })
 
   it("takes the request's visibility timeout over the queue's and checks the ranges", () => {
-    const state = send(QueueMessages.empty, queue, "a").state
+    const state = send(QueueMessages.empty(), queue, "a").state
     const r = receive(state, queue, T0, { visibilityTimeout: 5 })
     expect(bodies(receive(r.state, queue, T0 + 5_000))).toEqual(["a"])
     for (const bad of [{ maxNumberOfMessages: 0 }, { maxNumberOfMessages: 11 }, { visibilityTimeout: 43_201 }, { waitTimeSeconds: 21 }]) {
@@ -135,13 +135,13 @@ describe("ReceiveMessage, visibility and deletion", () => {
   })
 
   it("returns at most MaxNumberOfMessages, oldest first", () => {
-    let state = QueueMessages.empty
+    let state = QueueMessages.empty()
     for (const b of ["1", "2", "3"]) state = send(state, queue, b).state
     expect(bodies(receive(state, queue, T0, { maxNumberOfMessages: 2 }))).toEqual(["1", "2"])
   })
 
   it("deletes with the latest handle only; an older one succeeds without deleting", () => {
-    const state = send(QueueMessages.empty, queue, "a").state
+    const state = send(QueueMessages.empty(), queue, "a").state
     const first = receive(state, queue, T0, { visibilityTimeout: 0 })
     const second = receive(first.state, queue, T0)
     const old = Either.getOrThrow(QueueMessages.deleteMessage(second.state, queue, first.messages[0]!.receiptHandle, T0))
@@ -156,7 +156,7 @@ describe("ReceiveMessage, visibility and deletion", () => {
   })
 
   it("changes visibility from now, up to 12 hours after the receive", () => {
-    const state = send(QueueMessages.empty, queue, "a").state
+    const state = send(QueueMessages.empty(), queue, "a").state
     const r = receive(state, queue, T0)
     const handle = r.messages[0]!.receiptHandle
     const later = Either.getOrThrow(QueueMessages.changeVisibility(r.state, queue, handle, 100, T0 + 20_000)).state
@@ -184,7 +184,7 @@ describe("ReceiveMessage, visibility and deletion", () => {
 describe("Retention and PurgeQueue", () => {
   it("drops messages after MessageRetentionPeriod, in flight or not", () => {
     const queue = makeQueue("q", { MessageRetentionPeriod: "60" })
-    let state = send(QueueMessages.empty, queue, "a").state
+    let state = send(QueueMessages.empty(), queue, "a").state
     state = send(state, queue, "b", T0 + 30_000).state
     state = receive(state, queue, T0 + 30_000, { maxNumberOfMessages: 1, visibilityTimeout: 600 }).state
     expect(QueueMessages.counts(QueueMessages.expire(state, queue, T0 + 59_999), T0 + 59_999)).toEqual({ visible: 1, inflight: 1, delayed: 0 })
@@ -194,7 +194,7 @@ describe("Retention and PurgeQueue", () => {
 
   it("purges once every 60 seconds", () => {
     const queue = makeQueue("q")
-    const state = send(QueueMessages.empty, queue, "a").state
+    const state = send(QueueMessages.empty(), queue, "a").state
     const purged = Either.getOrThrow(QueueMessages.purge(state, queue, T0))
     expect(purged.messages.size).toBe(0)
     expect(QueueMessages.purge(purged, queue, T0 + 59_999)).toEqual(
@@ -208,7 +208,7 @@ describe("Redrive", () => {
   it("moves a message received maxReceiveCount times at the next receive", () => {
     const dlq = makeQueue("dlq", { MessageRetentionPeriod: "1209600" })
     const queue = makeQueue("q", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }), VisibilityTimeout: "0" })
-    let state = send(QueueMessages.empty, queue, "poison").state
+    let state = send(QueueMessages.empty(), queue, "poison").state
     for (const count of [1, 2]) {
       const r = receive(state, queue, T0)
       expect(r.messages.map((m) => m.message.receiveCount)).toEqual([count])
@@ -218,7 +218,7 @@ describe("Redrive", () => {
     expect(third.messages).toEqual([])
     expect(third.redriven.map((m) => m.body)).toEqual(["poison"])
     expect(third.state.messages.size).toBe(0)
-    const dead = QueueMessages.acceptRedriven(QueueMessages.empty, dlq, third.redriven, T0 + 1_000)
+    const dead = QueueMessages.acceptRedriven(QueueMessages.empty(), dlq, third.redriven, T0 + 1_000)
     const got = receive(dead, dlq, T0 + 1_000)
     expect(bodies(got)).toEqual(["poison"])
     // A standard dead-letter queue keeps the original enqueue time for retention.
@@ -230,8 +230,8 @@ describe("FIFO queues", () => {
   const queue = makeQueue("q.fifo")
 
   it("needs a group id, and a deduplication id unless content-based deduplication is on", () => {
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("a", { messageDeduplicationId: "d" }), T0))).toBe("MissingParameter")
-    expect(QueueMessages.send(QueueMessages.empty, queue, sendInput("a", { messageGroupId: "g" }), T0)).toEqual(
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("a", { messageDeduplicationId: "d" }), T0))).toBe("MissingParameter")
+    expect(QueueMessages.send(QueueMessages.empty(), queue, sendInput("a", { messageGroupId: "g" }), T0)).toEqual(
       Either.left(
         expect.objectContaining({
           _tag: "InvalidParameterValue",
@@ -239,17 +239,17 @@ describe("FIFO queues", () => {
         })
       )
     )
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("a", { messageGroupId: "g", messageDeduplicationId: "d", delaySeconds: 1 }), T0))).toBe(
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("a", { messageGroupId: "g", messageDeduplicationId: "d", delaySeconds: 1 }), T0))).toBe(
       "InvalidParameterValue"
     )
-    expect(tagOf(QueueMessages.send(QueueMessages.empty, queue, sendInput("a", { messageGroupId: "g", messageDeduplicationId: "with space" }), T0))).toBe(
+    expect(tagOf(QueueMessages.send(QueueMessages.empty(), queue, sendInput("a", { messageGroupId: "g", messageDeduplicationId: "with space" }), T0))).toBe(
       "InvalidParameterValue"
     )
   })
 
   it("deduplicates inside 5 minutes and numbers messages in order", () => {
     const g = { messageGroupId: "g" }
-    const first = send(QueueMessages.empty, queue, "a", T0, { ...g, messageDeduplicationId: "d" })
+    const first = send(QueueMessages.empty(), queue, "a", T0, { ...g, messageDeduplicationId: "d" })
     const dup = send(first.state, queue, "other", T0 + Fifo.DEDUPLICATION_WINDOW_MS - 1, { ...g, messageDeduplicationId: "d" })
     expect(dup.duplicate).toBe(true)
     expect(dup.messageId).toBe(first.messageId)
@@ -263,14 +263,14 @@ describe("FIFO queues", () => {
 
   it("deduplicates by the body's SHA-256 with ContentBasedDeduplication, per group with DeduplicationScope=messageGroup", () => {
     const content = makeQueue("c.fifo", { ContentBasedDeduplication: "true", DeduplicationScope: "messageGroup" })
-    const a = send(QueueMessages.empty, content, "same", T0, { messageGroupId: "g1" })
+    const a = send(QueueMessages.empty(), content, "same", T0, { messageGroupId: "g1" })
     expect(send(a.state, content, "same", T0, { messageGroupId: "g1" }).duplicate).toBe(true)
     expect(send(a.state, content, "same", T0, { messageGroupId: "g2" }).duplicate).toBe(false)
     expect(a.state.messages.get(a.messageId)!.deduplicationId).toBe(Fifo.contentDeduplicationId("same"))
   })
 
   it("blocks a group while one of its messages is in flight, and keeps its order", () => {
-    let state = QueueMessages.empty
+    let state = QueueMessages.empty()
     for (const [body, group] of [["a1", "a"], ["b1", "b"], ["a2", "a"], ["b2", "b"]] as const) {
       state = send(state, queue, body, T0, { messageGroupId: group, messageDeduplicationId: body }).state
     }
@@ -288,7 +288,7 @@ describe("FIFO queues", () => {
   })
 
   it("refuses an expired or older receipt handle", () => {
-    const state = send(QueueMessages.empty, queue, "a", T0, { messageGroupId: "g", messageDeduplicationId: "d" }).state
+    const state = send(QueueMessages.empty(), queue, "a", T0, { messageGroupId: "g", messageDeduplicationId: "d" }).state
     const r = receive(state, queue, T0)
     const handle = r.messages[0]!.receiptHandle
     const expired = QueueMessages.deleteMessage(r.state, queue, handle, T0 + 30_000)
@@ -297,7 +297,7 @@ describe("FIFO queues", () => {
   })
 
   it("answers a retried ReceiveRequestAttemptId with the same messages and handles, resetting their timeout", () => {
-    let state = QueueMessages.empty
+    let state = QueueMessages.empty()
     for (const b of ["1", "2"]) state = send(state, queue, b, T0, { messageGroupId: "g", messageDeduplicationId: b }).state
     const first = receive(state, queue, T0, { receiveRequestAttemptId: "attempt" })
     const retry = receive(first.state, queue, T0 + 10_000, { receiveRequestAttemptId: "attempt" })
@@ -314,8 +314,8 @@ describe("FIFO queues", () => {
 
   it("a FIFO dead-letter queue restarts retention at the move", () => {
     const dlq = makeQueue("dlq.fifo")
-    const moved = { ...send(QueueMessages.empty, queue, "a", T0, { messageGroupId: "g", messageDeduplicationId: "d" }).state.messages.values().next().value! }
-    const dead = QueueMessages.acceptRedriven(QueueMessages.empty, dlq, [moved], T0 + 5_000)
+    const moved = { ...send(QueueMessages.empty(), queue, "a", T0, { messageGroupId: "g", messageDeduplicationId: "d" }).state.messages.values().next().value! }
+    const dead = QueueMessages.acceptRedriven(QueueMessages.empty(), dlq, [moved], T0 + 5_000)
     expect(dead.messages.get(moved.messageId)!.enqueuedAt).toBe(T0 + 5_000)
   })
 })
@@ -323,15 +323,15 @@ describe("FIFO queues", () => {
 describe("Long polling's decision", () => {
   it("is Ready, WaitUntil the next change, or Empty", () => {
     const queue = makeQueue("q")
-    expect(QueueMessages.readiness(QueueMessages.empty, queue, T0)).toEqual({ _tag: "Empty" })
-    const delayed = send(QueueMessages.empty, queue, "a", T0, { delaySeconds: 5 }).state
+    expect(QueueMessages.readiness(QueueMessages.empty(), queue, T0)).toEqual({ _tag: "Empty" })
+    const delayed = send(QueueMessages.empty(), queue, "a", T0, { delaySeconds: 5 }).state
     expect(QueueMessages.readiness(delayed, queue, T0)).toEqual({ _tag: "WaitUntil", at: T0 + 5_000 })
     expect(QueueMessages.readiness(delayed, queue, T0 + 5_000)).toEqual({ _tag: "Ready" })
   })
 
   it("on a FIFO queue, waits while the only visible messages are behind an in-flight one", () => {
     const queue = makeQueue("q.fifo")
-    let state = QueueMessages.empty
+    let state = QueueMessages.empty()
     for (const b of ["1", "2"]) state = send(state, queue, b, T0, { messageGroupId: "g", messageDeduplicationId: b }).state
     const r = receive(state, queue, T0, { maxNumberOfMessages: 1 })
     expect(QueueMessages.readiness(r.state, queue, T0)).toEqual({ _tag: "WaitUntil", at: T0 + 30_000 })
