@@ -211,7 +211,7 @@ export const keyStoreKeepsNoClearMaterial = <E>(name: string, layer: Layer.Layer
           yield* kms.generateDataKey({ KeyId: KeyMetadata.Arn, KeySpec: "AES_256" }, caller)
           if (i === 0) yield* kms.createAlias({ AliasName: "alias/scan", TargetKeyId: KeyMetadata.KeyId }, caller)
         }
-        yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" })
+        yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" }, {})
         const store = yield* KeyStore
         const cipher = yield* Cipher
         const root = yield* RootKey

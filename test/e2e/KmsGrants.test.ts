@@ -1,7 +1,9 @@
 /**
  * KMS grants through the unmodified `@aws-sdk/client-kms` (KMS Developer Guide, "Grants in AWS KMS"):
  * the key's owner grants a principal of another account, which the key policy does not allow, the
- * use of the key; the grantee uses it by key ARN; after RetireGrant or RevokeGrant it is refused.
+ * use of the key; the grantee uses it by key ARN; after RetireGrant or RevokeGrant it is refused. A
+ * grant constrained to a topic's encryption context (docs/SEMANTICS.md §1.8, §5) is enough for that
+ * principal to publish to the encrypted topic.
  */
 import {
   CreateGrantCommand,
@@ -19,8 +21,9 @@ import {
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { AddPermissionCommand, CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns"
 import { describe, expect, it } from "vitest"
-import { kmsClient } from "./support/Clients.js"
+import { kmsClient, snsClient } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
 
 const OTHER_ACCOUNT = "111111111111"
@@ -61,6 +64,32 @@ describe("KMS grants through the AWS SDK", () => {
     await live.kms.send(new RevokeGrantCommand({ KeyId: keyArn, GrantId: GrantId! }))
     await expect(client.send(new DecryptCommand({ CiphertextBlob }))).rejects.toMatchObject({ name: "AccessDeniedException" })
     client.destroy()
+  })
+
+  it("a grant constrained to the topic's encryption context lets another account publish to the encrypted topic", async () => {
+    const keyArn = await newKeyArn()
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "granted", Attributes: { KmsMasterKeyId: keyArn } }))
+    await live.sns.send(new AddPermissionCommand({ TopicArn, Label: "bob-publishes", AWSAccountId: [OTHER_ACCOUNT], ActionName: ["Publish"] }))
+    const bobSns = snsClient({ ...live.target, credentials: { accessKeyId: "AKIABOB000000000000", secretAccessKey: "bob/secret+key" } })
+    await expect(bobSns.send(new PublishCommand({ TopicArn, Message: "before the grant" }))).rejects.toMatchObject({ name: "KMSAccessDeniedException" })
+
+    const { GrantId } = await live.kms.send(
+      new CreateGrantCommand({
+        KeyId: keyArn,
+        GranteePrincipal: bobArn,
+        Operations: ["GenerateDataKey", "Decrypt"],
+        Constraints: { EncryptionContextSubset: { "aws:sns:topicArn": TopicArn! } }
+      })
+    )
+    expect((await bobSns.send(new PublishCommand({ TopicArn, Message: "with the grant" }))).MessageId).toBeDefined()
+
+    const { TopicArn: otherTopic } = await live.sns.send(new CreateTopicCommand({ Name: "not-granted", Attributes: { KmsMasterKeyId: keyArn } }))
+    await live.sns.send(new AddPermissionCommand({ TopicArn: otherTopic, Label: "bob-publishes", AWSAccountId: [OTHER_ACCOUNT], ActionName: ["Publish"] }))
+    await expect(bobSns.send(new PublishCommand({ TopicArn: otherTopic, Message: "another context" }))).rejects.toMatchObject({ name: "KMSAccessDeniedException" })
+
+    await live.kms.send(new RevokeGrantCommand({ KeyId: keyArn, GrantId: GrantId! }))
+    await expect(bobSns.send(new PublishCommand({ TopicArn, Message: "after the revoke" }))).rejects.toMatchObject({ name: "KMSAccessDeniedException" })
+    bobSns.destroy()
   })
 
   it("the retiring principal retires a grant by its token; the token then names nothing", async () => {

@@ -44,12 +44,14 @@ export interface KmsService {
   /**
    * Resolves `keyId` (id, ARN, alias name or alias ARN, resolved in `caller`'s account) and checks,
    * without counting a KMS request, that it can protect a topic now: it exists, is enabled, is a
-   * symmetric ENCRYPT_DECRYPT key and `caller` may use it. docs/SEMANTICS.md §1.7: checked on every
-   * Publish, even while a cached data key is fresh. `alias/aws/sns` is created on first use.
+   * symmetric ENCRYPT_DECRYPT key and `caller` may use it for GenerateDataKey under `context` (a
+   * grant may be constrained to it). docs/SEMANTICS.md §1.7: checked on every Publish, even while a
+   * cached data key is fresh. `alias/aws/sns` is created on first use.
    */
   readonly checkKeyForUse: (
     keyId: string,
-    caller: KmsCaller
+    caller: KmsCaller,
+    context: EncryptionContext
   ) => Effect.Effect<{ readonly keyArn: string }, KmsFailure>
   /** GenerateDataKey with KeySpec AES_256 under `context`. */
   readonly generateDataKey: (

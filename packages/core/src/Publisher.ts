@@ -11,6 +11,7 @@ import { Cipher, NONCE_BYTES } from "./Cipher.js"
 import type * as DataKeyCache from "./DataKeyCache.js"
 import type { DataKeysService } from "./DataKeys.js"
 import * as Encryption from "./Encryption.js"
+import * as EncryptionContext from "./EncryptionContext.js"
 import type { KmsFailure, SnsError, StoreFailure } from "./Errors.js"
 import type { FifoSequencer } from "./FifoSequencer.js"
 import { Ids } from "./Ids.js"
@@ -119,7 +120,7 @@ export const make = (parts: {
       const sealUnder = (dataKey: DataKey) =>
         Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, aadPrefixOf(topic.arn), messageId)
       // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
-      return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller), () => {
+      return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller, EncryptionContext.forTopic(topic.arn)), () => {
         const cached = dataKeys.reuse(scope, at)
         return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeys.forSealing(scope, caller, at), sealUnder)
       })

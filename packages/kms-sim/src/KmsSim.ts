@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { Cipher } from "@sealcast/core/Cipher"
+import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import { Ids } from "@sealcast/core/Ids"
 import type { KmsCaller } from "@sealcast/core/Kms"
 import { Context, Effect, Layer } from "effect"
@@ -94,7 +95,11 @@ export interface KmsSimService {
    * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
    * `caller` may generate data keys with. Local: not counted as a KMS request.
    */
-  readonly checkKeyForUse: (keyId: string, caller: KmsCaller) => Effect.Effect<{ readonly keyArn: string }, Errors.KmsError>
+  readonly checkKeyForUse: (
+    keyId: string,
+    caller: KmsCaller,
+    context: EncryptionContext
+  ) => Effect.Effect<{ readonly keyArn: string }, Errors.KmsError>
   /** Successful requests so far, per key ARN and operation. */
   readonly usage: Effect.Effect<ReadonlyArray<UsageCount>>
   /** A fresh request id, as KMS puts in `x-amzn-RequestId` and in the error texts services quote. */

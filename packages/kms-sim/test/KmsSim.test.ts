@@ -369,7 +369,7 @@ describe("KmsSim alias/aws/sns", () => {
       const kms = yield* KmsSim
       expect(yield* outcome(kms.encrypt({ KeyId: "alias/aws/sns", Plaintext: bytes(1) }, caller))).toBe("NotFoundException")
       const viaSns = { ...alice, viaService: "sns" as const }
-      const { keyArn } = yield* kms.checkKeyForUse("alias/aws/sns", viaSns)
+      const { keyArn } = yield* kms.checkKeyForUse("alias/aws/sns", viaSns, {})
       const meta = (yield* kms.describeKey({ KeyId: "alias/aws/sns" }, caller)).KeyMetadata
       expect(meta).toMatchObject({ Arn: keyArn, KeyManager: "AWS", KeyState: "Enabled", AWSAccountId: ACCOUNT })
       const dk = yield* kms.generateDataKey({ KeyId: "alias/aws/sns", KeySpec: "AES_256" }, viaSns)
@@ -398,11 +398,11 @@ describe("KmsSim alias/aws/sns", () => {
   it.effect("each account gets its own", () =>
     Effect.gen(function* () {
       const kms = yield* KmsSim
-      const mine = yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" })
-      const theirs = yield* kms.checkKeyForUse("alias/aws/sns", { ...outsider, viaService: "sns" })
+      const mine = yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" }, {})
+      const theirs = yield* kms.checkKeyForUse("alias/aws/sns", { ...outsider, viaService: "sns" }, {})
       expect(mine.keyArn).not.toBe(theirs.keyArn)
       expect(theirs.keyArn).toContain(`:${outsider.accountId}:key/`)
-      expect(yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" })).toEqual(mine)
+      expect(yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" }, {})).toEqual(mine)
     }).pipe(Effect.provide(kmsLayer())))
 })
 
@@ -497,7 +497,7 @@ describe("KmsSim tags, listing, usage", () => {
       for (let i = 0; i < 3; i++) yield* kms.generateDataKey({ KeyId: key.KeyId, KeySpec: "AES_256" }, caller)
       const { CiphertextBlob } = yield* kms.encrypt({ KeyId: key.KeyId, Plaintext: bytes(1) }, caller)
       yield* kms.decrypt({ CiphertextBlob }, caller)
-      yield* kms.checkKeyForUse(key.KeyId, caller)
+      yield* kms.checkKeyForUse(key.KeyId, caller, {})
       yield* kms.disableKey({ KeyId: key.KeyId }, caller)
       yield* Effect.either(kms.decrypt({ CiphertextBlob }, caller))
       const counts = Object.fromEntries((yield* kms.usage).filter((u) => u.keyArn === key.Arn).map((u) => [u.operation, u.count]))

@@ -62,7 +62,7 @@ export const layer: Layer.Layer<Kms, never, KmsSim> = Layer.effect(
     const mapErrors = <A>(effect: Effect.Effect<A, KmsError>) =>
       Effect.catchAll(effect, (error) => Effect.flatMap(sim.requestId, (id) => Effect.fail(toSnsError(error, id))))
     return {
-      checkKeyForUse: (keyId, caller) => mapErrors(sim.checkKeyForUse(keyId, viaSns(caller))),
+      checkKeyForUse: (keyId, caller, context) => mapErrors(sim.checkKeyForUse(keyId, viaSns(caller), context)),
       generateDataKey: (keyId, context, caller) =>
         mapErrors(
           Effect.map(

@@ -26,7 +26,7 @@ describe("SnsKms.layer", () => {
   it.effect("alias/aws/sns works end to end through the core port, created on first use", () =>
     Effect.gen(function* () {
       const kms = yield* Kms
-      const { keyArn } = yield* kms.checkKeyForUse("alias/aws/sns", alice)
+      const { keyArn } = yield* kms.checkKeyForUse("alias/aws/sns", alice, {})
       const dataKey = yield* kms.generateDataKey("alias/aws/sns", topic, alice)
       expect([dataKey.keyArn, dataKey.plaintext.length]).toEqual([keyArn, 32])
       expect(yield* kms.decrypt(dataKey.ciphertextBlob, topic, alice)).toEqual({ keyArn, plaintext: dataKey.plaintext })
@@ -41,24 +41,24 @@ describe("SnsKms.layer", () => {
       const kms = yield* Kms
       const sim = yield* KmsSim.KmsSim
       const key = (yield* sim.createKey({}, caller)).KeyMetadata
-      yield* kms.checkKeyForUse(key.KeyId, alice)
+      yield* kms.checkKeyForUse(key.KeyId, alice, {})
       expect((yield* sim.usage).filter((u) => u.keyArn === key.Arn).map((u) => u.operation)).toEqual(["CreateKey"])
 
       yield* sim.disableKey({ KeyId: key.KeyId }, caller)
-      const disabled = yield* failure(kms.checkKeyForUse(key.KeyId, alice))
+      const disabled = yield* failure(kms.checkKeyForUse(key.KeyId, alice, {}))
       expect(disabled._tag).toBe("KMSDisabled")
       expect(WRAPPED.exec(disabled.message)?.slice(1)).toEqual([`${key.Arn} is disabled.`, "DisabledException"])
 
       yield* sim.scheduleKeyDeletion({ KeyId: key.KeyId }, caller)
       expect((yield* failure(kms.generateDataKey(key.KeyId, topic, alice)))._tag).toBe("KMSInvalidState")
-      expect((yield* failure(kms.checkKeyForUse("alias/none", alice)))._tag).toBe("KMSNotFound")
-      expect((yield* failure(kms.checkKeyForUse("arn:aws:kms:us-east-1:000000000000:alias/aws/sns", outsider)))._tag).toBe("KMSNotFound")
+      expect((yield* failure(kms.checkKeyForUse("alias/none", alice, {})))._tag).toBe("KMSNotFound")
+      expect((yield* failure(kms.checkKeyForUse("arn:aws:kms:us-east-1:000000000000:alias/aws/sns", outsider, {})))._tag).toBe("KMSNotFound")
 
       const own = (yield* sim.createKey({}, caller)).KeyMetadata
-      expect((yield* failure(kms.checkKeyForUse(own.Arn, outsider)))._tag).toBe("KMSAccessDenied")
+      expect((yield* failure(kms.checkKeyForUse(own.Arn, outsider, {})))._tag).toBe("KMSAccessDenied")
       const hmac = (yield* sim.createKey({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" }, caller)).KeyMetadata
       // SNS declares no key-usage error: a key that cannot encrypt is in no state to serve Publish.
-      const wrongUsage = yield* failure(kms.checkKeyForUse(hmac.KeyId, alice))
+      const wrongUsage = yield* failure(kms.checkKeyForUse(hmac.KeyId, alice, {}))
       expect(wrongUsage._tag).toBe("KMSInvalidState")
       expect(wrongUsage.message).toContain("InvalidKeyUsageException")
     }).pipe(Effect.provide(layer)))

@@ -45,6 +45,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, t
   const checkKeyForUseNow = (
     keyIdText: string,
     caller: KmsCaller,
+    context: EncryptionContext,
     now: number
   ): Either.Either<{ readonly keyArn: string }, Errors.KmsError> | undefined => {
     const published = transactions.published()
@@ -54,7 +55,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, t
     const alias = Identifiers.aliasOf(ref.right, region, caller.accountId)
     if (alias?.aliasName === Identifiers.SNS_MANAGED_ALIAS && !published.state.aliases.has(alias.aliasArn)) return undefined
     return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.includes("GenerateDataKey")).pipe(
-      Either.flatMap((key) => authorization.authorize(key, "GenerateDataKey", caller)),
+      Either.flatMap((key) => authorization.authorize(key, "GenerateDataKey", caller, context)),
       Either.flatMap((key) => usable(key, "GenerateDataKey")),
       Either.map((key) => ({ keyArn: key.arn }))
     )
@@ -183,12 +184,12 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, t
         ? Effect.fail(Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"]))
         : Effect.map(ids.randomBytes(request.NumberOfBytes), (Plaintext) => ({ Plaintext })),
 
-    checkKeyForUse: (keyIdText, caller) =>
+    checkKeyForUse: (keyIdText, caller, context) =>
       Effect.clockWith((clock) =>
-        checkKeyForUseNow(keyIdText, caller, clock.unsafeCurrentTimeMillis()) ??
+        checkKeyForUseNow(keyIdText, caller, context, clock.unsafeCurrentTimeMillis()) ??
           transact((tx) =>
             Effect.gen(function* () {
-              const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller)
+              const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller, context)
               yield* usable(key, "GenerateDataKey")
               return { keyArn: key.arn }
             })
