@@ -2,7 +2,8 @@
  * The one contract every `RegistryStore` implementation keeps (packages/core/src/RegistryStore.ts),
  * run against each implementation as `MessageStoreContract.ts` is. What the Sns service relies on:
  * an applied change is there when the store is opened again (docs/CONTRACT.md, "At rest"); `load`
- * lists topics and subscriptions in the order they were first stored, an update keeping its place
+ * lists topics, subscriptions, platform applications, endpoints and SMS accounts in the order they
+ * were first stored, an update keeping its place
  * (ListSubscriptions and ListSubscriptionsByTopic page in creation order, before a restart and
  * after); deletions remove exactly what they name; applying a change again, or deleting what is not
  * there, changes nothing; and a load, first or later, reads what is stored without consuming it.
@@ -13,7 +14,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Errors, Registry, type RegistryStore, type RequestContext, type Subscription, type Topic } from "@sealcast/core"
+import { type Errors, Platform, Registry, type RegistryStore, type RequestContext, Sms, type Subscription, type Topic } from "@sealcast/core"
 import { Effect, Either, Exit, Scope } from "effect"
 import * as fc from "fast-check"
 
@@ -58,8 +59,14 @@ const reload = (backing: RegistryStoreBacking) => Effect.scoped(Effect.flatMap(b
 /** What a registry holds, as `load` lists it: in the order its records were first stored. */
 const listed = (registry: Registry.Registry) => ({
   topics: [...registry.topics.values()],
-  subscriptions: [...registry.subscriptions.values()]
+  subscriptions: [...registry.subscriptions.values()],
+  platformApplications: [...registry.platformApplications.values()],
+  platformEndpoints: [...registry.platformEndpoints.values()],
+  smsAccounts: [...registry.smsAccounts.values()]
 })
+
+/** A store without platform applications, endpoints or SMS settings. */
+const noMobileRecords = { platformApplications: [], platformEndpoints: [], smsAccounts: [] }
 
 const arnsOf = (loaded: { readonly topics: ReadonlyArray<Topic.Topic>; readonly subscriptions: ReadonlyArray<Subscription.Subscription> }) => ({
   topics: loaded.topics.map((t) => t.arn),
@@ -153,7 +160,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
   describe(`RegistryStore contract: ${name}`, () => {
     it.effect("a new store loads no topics and no subscriptions", () =>
       Effect.gen(function* () {
-        expect(yield* reload(makeBacking())).toEqual({ topics: [], subscriptions: [] })
+        expect(yield* reload(makeBacking())).toEqual({ topics: [], subscriptions: [], ...noMobileRecords })
       }))
 
     it.effect("every applied change is there, record for record, when the store is opened again", () =>
@@ -216,7 +223,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         expect(deleted.changes).toEqual([{ _tag: "DeleteTopic", topicArn: orders.result.arn, subscriptionArns: [s1.result.arn, s3.result.arn] }])
         yield* applyAll(backing, deleted.changes)
 
-        expect(yield* reload(backing)).toEqual({ topics: [audit.result], subscriptions: [s2.result] })
+        expect(yield* reload(backing)).toEqual({ topics: [audit.result], subscriptions: [s2.result], ...noMobileRecords })
       }))
 
     it.effect("DeleteSubscription removes the subscription and stores the topic it carries, when it carries one", () =>
@@ -232,6 +239,36 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         const loaded = yield* reload(backing)
         expect(loaded.subscriptions).toEqual([])
         expect(loaded.topics).toEqual([{ ...orders.result, subscriptionsDeleted: 1 }])
+      }))
+
+    it.effect("platform applications, endpoints and SMS accounts are kept, updated in place, and deleted with what they name", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const app = Either.getOrThrow(Platform.createApplication(Registry.empty(), { name: "app", platform: "GCM", attributes: { PlatformCredential: "k" } }, ctx, 1))
+        const other = Either.getOrThrow(
+          Platform.createApplication(app.registry, { name: "other", platform: "APNS", attributes: { PlatformCredential: "k", PlatformPrincipal: "p" } }, ctx, 2)
+        )
+        const endpoint = (registry: Registry.Registry, applicationArn: string, token: string, n: number) =>
+          Either.getOrThrow(Platform.createEndpoint(registry, { applicationArn, token, customUserData: "u", attributes: {} }, ctx, n, subscriptionId(n)))
+        const e1 = endpoint(other.registry, app.result.arn, "t1", 1)
+        const e2 = endpoint(e1.registry, other.result.arn, "t2", 2)
+        const e3 = endpoint(e2.registry, app.result.arn, "t3", 3)
+        const sms = Either.getOrThrow(Sms.setAttributes(e3.registry, ctx.accountId, { DefaultSMSType: "Transactional" }))
+        const sandbox = Either.getOrThrow(Sms.createSandboxNumber(sms.registry, ctx.accountId, "+15555550100", undefined, "123456"))
+        yield* applyAll(backing, app.changes, other.changes, e1.changes, e2.changes, e3.changes, sms.changes, sandbox.changes)
+        const disabled = Either.getOrThrow(Platform.setEndpointAttributes(sandbox.registry, e1.result.arn, { Enabled: "false" }, ctx))
+        const rekeyed = Either.getOrThrow(Platform.setApplicationAttributes(disabled.registry, app.result.arn, { PlatformCredential: "k2" }, ctx))
+        yield* applyAll(backing, disabled.changes, rekeyed.changes)
+        expect(yield* reload(backing)).toEqual(listed(rekeyed.registry))
+
+        const deletedApp = Either.getOrThrow(Platform.deleteApplication(rekeyed.registry, app.result.arn, ctx))
+        const deletedEndpoint = Either.getOrThrow(Platform.deleteEndpoint(deletedApp.registry, e2.result.arn, ctx))
+        yield* applyAll(backing, deletedApp.changes, deletedEndpoint.changes, deletedEndpoint.changes)
+        const loaded = yield* reload(backing)
+        expect(loaded).toEqual(listed(deletedEndpoint.registry))
+        expect(loaded.platformApplications.map((a) => a.arn)).toEqual([other.result.arn])
+        expect(loaded.platformEndpoints).toEqual([])
+        expect(loaded.smsAccounts).toEqual([sandbox.registry.smsAccounts.get(ctx.accountId)])
       }))
 
     it.effect("applying changes again changes nothing, and deleting what is not stored is no failure", () =>
@@ -251,7 +288,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         ])
 
         expect(yield* reload(backing)).toEqual(afterOnce)
-        expect(afterOnce).toEqual({ topics: [orders.result], subscriptions: [s1.result] })
+        expect(afterOnce).toEqual({ topics: [orders.result], subscriptions: [s1.result], ...noMobileRecords })
       }))
 
     it.effect("the changes of one apply take effect in their order; an empty apply changes nothing", () =>
@@ -268,7 +305,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
           { _tag: "PutTopic", topic: renamedAudit }
         ], [])
 
-        expect(yield* reload(backing)).toEqual({ topics: [renamedAudit], subscriptions: [] })
+        expect(yield* reload(backing)).toEqual({ topics: [renamedAudit], subscriptions: [], ...noMobileRecords })
       }))
 
     it.effect("a second load reads the same records; changes applied between loads are in the next one, not in the last one's answer", () =>

@@ -107,7 +107,12 @@ export const make =
       case "/_sealcast/outbox":
         // Bodies (of encrypted topics too) and subscription tokens in plaintext: a signed caller's own only.
         return request.authenticate("sns").pipe(
-          Effect.map((caller) => options.outbox.response(caller.accountId)),
+          Effect.map((caller) =>
+            options.outbox.response(caller.accountId, {
+              kind: request.query.get("kind") ?? undefined,
+              target: request.query.get("target") ?? undefined
+            })
+          ),
           Effect.catchAll((error) => Effect.succeed(errorJson(error)))
         )
       case "/_sealcast/signing-cert.pem":

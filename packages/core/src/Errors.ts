@@ -83,6 +83,16 @@ export class TooManyEntriesInBatchRequest extends Data.TaggedError("TooManyEntri
   readonly message: string
 }> {}
 
+/** Publish to a device endpoint whose Enabled attribute is false. */
+export class EndpointDisabled extends Data.TaggedError("EndpointDisabled")<{ readonly message: string }> {}
+
+/** VerifySMSSandboxPhoneNumber with a one-time password that is not the one sent. */
+export class VerificationException extends Data.TaggedError("VerificationException")<{
+  readonly message: string
+  /** The number's verification status, as SNS reports it with the error. */
+  readonly status: string
+}> {}
+
 /** The durable store failed; the request's effect did not happen. */
 export class StoreFailure extends Data.TaggedError("StoreFailure")<{ readonly message: string }> {}
 
@@ -112,6 +122,8 @@ export type SnsError =
   | EmptyBatchRequest
   | InvalidBatchEntryId
   | TooManyEntriesInBatchRequest
+  | EndpointDisabled
+  | VerificationException
   | StoreFailure
 
 /**
@@ -138,6 +150,8 @@ export const snsErrorTags = [
   "EmptyBatchRequest",
   "InvalidBatchEntryId",
   "TooManyEntriesInBatchRequest",
+  "EndpointDisabled",
+  "VerificationException",
   "StoreFailure"
 ] as const satisfies ReadonlyArray<SnsError["_tag"]>
 

@@ -18,6 +18,8 @@ import {
 import * as Fifo from "./Fifo.js"
 import type { MessageAttributes } from "./Message.js"
 import * as MessageAttributesRules from "./MessageAttributes.js"
+import * as Platform from "./Platform.js"
+import * as Sms from "./Sms.js"
 import * as Topic from "./Topic.js"
 
 /**
@@ -74,21 +76,47 @@ export const MAX_BATCH_ENTRIES = 10
 export const MAX_BATCH_BYTES = 262_144
 
 /**
- * Which topic a Publish names. TargetArn is accepted where it names a topic; direct SMS (PhoneNumber)
- * and mobile endpoints are not addressable here.
+ * Where a Publish goes: a topic (TopicArn, or a TargetArn naming one), a device endpoint (a TargetArn
+ * naming one) or a phone number.
+ *
+ * @category models
+ */
+export type Destination =
+  | { readonly _tag: "Topic"; readonly arn: string }
+  | { readonly _tag: "Endpoint"; readonly arn: string }
+  | { readonly _tag: "PhoneNumber"; readonly phoneNumber: string }
+
+/**
+ * Which destination a Publish names: exactly one of TopicArn, TargetArn or PhoneNumber.
  *
  * @category rules
  */
-export const destination = (input: PublishInput): Either.Either<string, InvalidParameter> => {
+export const destination = (input: PublishInput): Either.Either<Destination, InvalidParameter> => {
   const given = [input.topicArn, input.targetArn, input.phoneNumber].filter((x) => x !== undefined && x !== "")
   if (given.length === 0) return Either.left(invalidParameter("TopicArn or TargetArn Reason: no value for required parameter"))
   if (given.length > 1) {
     return Either.left(invalidParameter("TopicArn or TargetArn Reason: Only one of TopicArn, TargetArn or PhoneNumber may be specified"))
   }
   if (input.phoneNumber !== undefined && input.phoneNumber !== "") {
-    return Either.left(invalidParameter("PhoneNumber Reason: publishing directly to a phone number is not supported; subscribe it to a topic"))
+    return Either.map(Sms.validatePhoneNumber(input.phoneNumber), (phoneNumber) => ({ _tag: "PhoneNumber", phoneNumber }))
   }
-  return Either.right((input.topicArn ?? input.targetArn)!)
+  if (input.targetArn !== undefined && input.targetArn !== "" && Platform.isEndpointArn(input.targetArn)) {
+    return Either.right({ _tag: "Endpoint", arn: input.targetArn })
+  }
+  return Either.right({ _tag: "Topic", arn: (input.topicArn ?? input.targetArn)! })
+}
+
+/**
+ * The text one recipient reads: with MessageStructure=json the entry under its key (a protocol, or a
+ * push platform), else `default` (SNS API reference, Publish: MessageStructure). The body has been
+ * checked by `validateStructure`.
+ *
+ * @category rules
+ */
+export const textFor = (message: ValidMessage, key: string): string => {
+  if (message.messageStructure !== "json") return message.body
+  const fields = JSON.parse(message.body) as Record<string, string>
+  return fields[key] ?? fields["default"]!
 }
 
 /**
@@ -125,7 +153,8 @@ export const validateStructure = (
 }
 
 /**
- * Every check of one message against its topic.
+ * Every check of one message against its topic; a message to a device endpoint or a phone number
+ * (no topic) is checked as a standard topic's.
  *
  * FIFO (docs/SEMANTICS.md §4): a group id is required; the deduplication id is the explicit one, or the
  * body's SHA-256 when the topic has content-based deduplication, else the request is refused. A
@@ -137,7 +166,7 @@ export const validateStructure = (
  * @category validation
  */
 export const validateMessage = (
-  topic: Topic.Topic,
+  topic: Topic.Topic | undefined,
   input: MessageInput
 ): Either.Either<ValidMessage, InvalidParameter | ParameterValueInvalid> => {
   const body = input.message
@@ -157,7 +186,7 @@ export const validateMessage = (
   }
   const messageStructure = validateStructure(body, input.messageStructure)
   if (Either.isLeft(messageStructure)) return Either.left(messageStructure.left)
-  const fifo = topic.fifo ? fifoIds(topic, input, body) : standardIds(input)
+  const fifo = topic !== undefined && topic.fifo ? fifoIds(topic, input, body) : standardIds(input)
   if (Either.isLeft(fifo)) return Either.left(fifo.left)
   return Either.right({ body, subject, messageStructure: messageStructure.right, attributes: attributes.right, fifo: fifo.right, bytes })
 }

@@ -12,12 +12,13 @@ import type * as DataKeyCache from "./DataKeyCache.js"
 import type { DataKeysService } from "./DataKeys.js"
 import * as Encryption from "./Encryption.js"
 import * as EncryptionContext from "./EncryptionContext.js"
-import type { KmsFailure, SnsError, StoreFailure } from "./Errors.js"
+import { EndpointDisabled, invalidParameter, type KmsFailure, type SnsError, type StoreFailure } from "./Errors.js"
 import type { FifoSequencer } from "./FifoSequencer.js"
 import { Ids } from "./Ids.js"
 import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
+import * as Platform from "./Platform.js"
 import * as Publish from "./Publish.js"
 import * as Registry from "./Registry.js"
 import type { RegistryRef } from "./RegistryRef.js"
@@ -60,6 +61,25 @@ export interface MessagesAccepted {
 }
 
 /**
+ * A message published straight to a device endpoint or a phone number (no topic), for the shell: it
+ * goes to the outbox, as the text the endpoint's platform or the phone reads (docs/SEMANTICS.md §7).
+ *
+ * @category models
+ */
+export interface DirectMessageAccepted {
+  readonly _tag: "DirectMessageAccepted"
+  readonly kind: "application" | "sms"
+  /** The publisher's account, whose outbox shows it. */
+  readonly accountId: string
+  /** The endpoint ARN or the phone number. */
+  readonly target: string
+  readonly messageId: string
+  readonly subject: string | undefined
+  readonly text: string
+  readonly timestamp: number
+}
+
+/**
  * @category models
  */
 export interface Publisher {
@@ -93,7 +113,7 @@ export const make = (parts: {
   readonly dataKeys: DataKeysService
   readonly aadPrefixOf: (topicArn: string) => Uint8Array
   readonly fifo: FifoSequencer
-  readonly announce: (accepted: MessagesAccepted) => void
+  readonly announce: (accepted: MessagesAccepted | DirectMessageAccepted) => void
 }): Effect.Effect<Publisher, never, Kms | MessageStore | Cipher | Ids> =>
   Effect.gen(function* () {
     const kms = yield* Kms
@@ -218,6 +238,46 @@ export const make = (parts: {
       Either.flatMap(Registry.topicFor(current, topicArn, ctx, "Publish"), (topic) =>
         Either.map(Encryption.requireSecureTransport(topic, ctx), () => topic))
 
+    /**
+     * Publish to a device endpoint or a phone number: nothing is stored, the text its platform (or the
+     * phone) reads is announced for the outbox. A disabled endpoint refuses the message
+     * (SNS API reference, Publish: EndpointDisabled).
+     */
+    const publishDirect = (
+      current: Registry.Registry,
+      destination: Exclude<Publish.Destination, { readonly _tag: "Topic" }>,
+      input: Publish.PublishInput,
+      ctx: RequestContext,
+      at: number
+    ): Effect.Effect<PublishResult, SnsError> => {
+      const target = Either.gen(function* () {
+        if (destination._tag === "PhoneNumber") return { kind: "sms" as const, target: destination.phoneNumber, key: "sms" }
+        const endpoint = yield* Either.mapLeft(Platform.endpointFor(current, destination.arn, ctx, "Publish", "TargetArn"), (error) =>
+          error._tag === "NotFound" ? invalidParameter("TargetArn", "No endpoint found for the target arn specified") : error
+        )
+        if (endpoint.attributes["Enabled"] !== "true") return yield* Either.left(new EndpointDisabled({ message: "Endpoint is disabled" }))
+        const parts = yield* Platform.parseResourceArn(endpoint.arn, "endpoint", "TargetArn")
+        return { kind: "application" as const, target: endpoint.arn, key: parts.platform }
+      })
+      if (Either.isLeft(target)) return Effect.fail(target.left)
+      const checked = Publish.validateMessage(undefined, input)
+      if (Either.isLeft(checked)) return Effect.fail(checked.left)
+      const messageId = ids.unsafeUuidV7(at)
+      return Effect.sync(() => {
+        parts.announce({
+          _tag: "DirectMessageAccepted",
+          kind: target.right.kind,
+          accountId: ctx.accountId,
+          target: target.right.target,
+          messageId,
+          subject: checked.right.subject,
+          text: Publish.textFor(checked.right, target.right.key),
+          timestamp: at
+        })
+        return { messageId, sequenceNumber: undefined }
+      })
+    }
+
     return {
       // Publish is the hot path: the registry, the clock and the checks are read synchronously, so a
       // message costs one effect for its body and one for its commit, not one per step.
@@ -225,7 +285,10 @@ export const make = (parts: {
         Effect.clockWith((clock) => {
           const at = clock.unsafeCurrentTimeMillis()
           const current = registry.unsafeGet()
-          const topic = Either.flatMap(Publish.destination(input), (topicArn) => topicForPublish(current, topicArn, ctx))
+          const destination = Publish.destination(input)
+          if (Either.isLeft(destination)) return Effect.fail(destination.left)
+          if (destination.right._tag !== "Topic") return publishDirect(current, destination.right, input, ctx, at)
+          const topic = topicForPublish(current, destination.right.arn, ctx)
           if (Either.isLeft(topic)) return Effect.fail(topic.left)
           return prepare(current, topic.right, input, ctx, at).pipe(
             Effect.flatMap((prepared) => commit(topic.right, [prepared], at)),

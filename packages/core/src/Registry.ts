@@ -17,8 +17,10 @@ import {
   ResourceNotFound,
   type TagLimitExceeded
 } from "./Errors.js"
+import type * as Platform from "./Platform.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Routing from "./Routing.js"
+import type * as Sms from "./Sms.js"
 import * as Subscription from "./Subscription.js"
 import * as Topic from "./Topic.js"
 
@@ -38,14 +40,33 @@ export interface Registry {
    * (the hot path) routes over, kept up to date by every operation rather than rebuilt per message.
    */
   readonly recipientsByTopic: ReadonlyMap<string, ReadonlyArray<Routing.Recipient>>
+  /** Mobile push platform applications and device endpoints by ARN (`Platform.ts`). */
+  readonly platformApplications: ReadonlyMap<string, Platform.PlatformApplication>
+  readonly platformEndpoints: ReadonlyMap<string, Platform.PlatformEndpoint>
+  /** Each account's SMS settings, opted-out numbers and sandbox numbers (`Sms.ts`). */
+  readonly smsAccounts: ReadonlyMap<string, Sms.SmsAccount>
 }
+
+/**
+ * The registry's records beyond topics and subscriptions, as a store loads them.
+ *
+ * @category models
+ */
+export interface MobileRecords {
+  readonly platformApplications: ReadonlyArray<Platform.PlatformApplication>
+  readonly platformEndpoints: ReadonlyArray<Platform.PlatformEndpoint>
+  readonly smsAccounts: ReadonlyArray<Sms.SmsAccount>
+}
+
+const noMobileRecords: MobileRecords = { platformApplications: [], platformEndpoints: [], smsAccounts: [] } as const
 
 /**
  * @category constructors
  */
 export const fromLists = (
   topics: ReadonlyArray<Topic.Topic>,
-  subscriptions: ReadonlyArray<Subscription.Subscription>
+  subscriptions: ReadonlyArray<Subscription.Subscription>,
+  mobile: MobileRecords = noMobileRecords
 ): Registry => {
   const topicPolicies = new Map<string, TopicPolicy>()
   for (const t of topics) {
@@ -60,7 +81,15 @@ export const fromLists = (
     if (list === undefined) recipientsByTopic.set(s.topicArn, [Routing.recipient(s)])
     else list.push(Routing.recipient(s))
   }
-  return { topics: new Map(topics.map((t) => [t.arn, t])), subscriptions: byArn, topicPolicies, recipientsByTopic }
+  return {
+    topics: new Map(topics.map((t) => [t.arn, t])),
+    subscriptions: byArn,
+    topicPolicies,
+    recipientsByTopic,
+    platformApplications: new Map(mobile.platformApplications.map((a) => [a.arn, a])),
+    platformEndpoints: new Map(mobile.platformEndpoints.map((e) => [e.arn, e])),
+    smsAccounts: new Map(mobile.smsAccounts.map((a) => [a.accountId, a]))
+  }
 }
 
 /**
@@ -80,6 +109,11 @@ export type Change =
   | { readonly _tag: "DeleteTopic"; readonly topicArn: string; readonly subscriptionArns: ReadonlyArray<string> }
   | { readonly _tag: "PutSubscription"; readonly subscription: Subscription.Subscription }
   | { readonly _tag: "DeleteSubscription"; readonly subscriptionArn: string; readonly topic: Topic.Topic | undefined }
+  | { readonly _tag: "PutPlatformApplication"; readonly application: Platform.PlatformApplication }
+  | { readonly _tag: "DeletePlatformApplication"; readonly applicationArn: string; readonly endpointArns: ReadonlyArray<string> }
+  | { readonly _tag: "PutPlatformEndpoint"; readonly endpoint: Platform.PlatformEndpoint }
+  | { readonly _tag: "DeletePlatformEndpoint"; readonly endpointArn: string }
+  | { readonly _tag: "PutSmsAccount"; readonly account: Sms.SmsAccount }
 
 /**
  * @category models
@@ -380,7 +414,7 @@ export const deleteTopic = (
     const recipientsByTopic = new Map(registry.recipientsByTopic)
     recipientsByTopic.delete(topicArn)
     return {
-      registry: { topics, subscriptions, topicPolicies, recipientsByTopic },
+      registry: { ...registry, topics, subscriptions, topicPolicies, recipientsByTopic },
       changes: [{ _tag: "DeleteTopic", topicArn, subscriptionArns: removed }],
       result: undefined
     }
@@ -465,6 +499,9 @@ export const subscribe = (
     const topic = yield* topicFor(registry, input.topicArn, context, "Subscribe")
     const protocol = yield* Subscription.validateProtocol(input.protocol)
     const endpoint = yield* Subscription.validateEndpoint(protocol, input.endpoint)
+    if (protocol === "application" && !registry.platformEndpoints.has(endpoint)) {
+      return yield* Either.left(invalidParameter("Endpoint", "Endpoint does not exist"))
+    }
     const attributes = yield* Subscription.validateAttributes(protocol, input.attributes)
     if (attributes["FilterPolicy"] !== undefined && attributes["FilterPolicy"] !== "") {
       yield* checkFilterPolicy(attributes["FilterPolicy"], attributes["FilterPolicyScope"] ?? "MessageAttributes")

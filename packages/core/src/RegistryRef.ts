@@ -43,7 +43,7 @@ export const make = (
     const registryStore = yield* RegistryStore
     const messages = yield* MessageStore
     const loaded = yield* registryStore.load
-    let current = Registry.fromLists(loaded.topics, loaded.subscriptions)
+    let current = Registry.fromLists(loaded.topics, loaded.subscriptions, loaded)
     const lock = yield* Effect.makeSemaphore(1)
     return {
       unsafeGet: () => current,

@@ -8,7 +8,9 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { StoreFailure } from "./Errors.js"
-import type { Change } from "./Registry.js"
+import type { PlatformApplication, PlatformEndpoint } from "./Platform.js"
+import type { Change, MobileRecords } from "./Registry.js"
+import type { SmsAccount } from "./Sms.js"
 import type { Subscription } from "./Subscription.js"
 import type { Topic } from "./Topic.js"
 
@@ -16,8 +18,9 @@ import type { Topic } from "./Topic.js"
  * @category models
  */
 export interface RegistryStoreService {
+  /** Every record, each kind in the order its records were first stored. */
   readonly load: Effect.Effect<
-    { readonly topics: ReadonlyArray<Topic>; readonly subscriptions: ReadonlyArray<Subscription> },
+    { readonly topics: ReadonlyArray<Topic>; readonly subscriptions: ReadonlyArray<Subscription> } & MobileRecords,
     StoreFailure
   >
   /** Applies the changes of one operation atomically. */
@@ -37,8 +40,17 @@ export class RegistryStore extends Context.Tag("@sealcast/core/RegistryStore")<R
 export const makeMemory = (): RegistryStoreService => {
   const topics = new Map<string, Topic>()
   const subscriptions = new Map<string, Subscription>()
+  const platformApplications = new Map<string, PlatformApplication>()
+  const platformEndpoints = new Map<string, PlatformEndpoint>()
+  const smsAccounts = new Map<string, SmsAccount>()
   return {
-    load: Effect.sync(() => ({ topics: [...topics.values()], subscriptions: [...subscriptions.values()] })),
+    load: Effect.sync(() => ({
+      topics: [...topics.values()],
+      subscriptions: [...subscriptions.values()],
+      platformApplications: [...platformApplications.values()],
+      platformEndpoints: [...platformEndpoints.values()],
+      smsAccounts: [...smsAccounts.values()]
+    })),
     apply: (changes) =>
       Effect.sync(() => {
         for (const change of changes) {
@@ -56,6 +68,22 @@ export const makeMemory = (): RegistryStoreService => {
             case "DeleteSubscription":
               subscriptions.delete(change.subscriptionArn)
               if (change.topic !== undefined) topics.set(change.topic.arn, change.topic)
+              break
+            case "PutPlatformApplication":
+              platformApplications.set(change.application.arn, change.application)
+              break
+            case "DeletePlatformApplication":
+              platformApplications.delete(change.applicationArn)
+              for (const arn of change.endpointArns) platformEndpoints.delete(arn)
+              break
+            case "PutPlatformEndpoint":
+              platformEndpoints.set(change.endpoint.arn, change.endpoint)
+              break
+            case "DeletePlatformEndpoint":
+              platformEndpoints.delete(change.endpointArn)
+              break
+            case "PutSmsAccount":
+              smsAccounts.set(change.account.accountId, change.account)
               break
           }
         }

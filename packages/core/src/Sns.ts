@@ -12,6 +12,7 @@ import { Cipher, type CipherOpenError } from "./Cipher.js"
 import * as DataKeys from "./DataKeys.js"
 import * as Encryption from "./Encryption.js"
 import {
+  invalidParameter,
   type InvalidParameter,
   type KmsFailure,
   type SnsError,
@@ -24,6 +25,7 @@ import type { StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
 import * as Paging from "./Paging.js"
 import * as Permissions from "./Permissions.js"
+import * as Platform from "./Platform.js"
 import type * as Publish from "./Publish.js"
 import * as Publisher from "./Publisher.js"
 import * as Registry from "./Registry.js"
@@ -31,6 +33,7 @@ import * as RegistryRef from "./RegistryRef.js"
 import { RegistryStore } from "./RegistryStore.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Routing from "./Routing.js"
+import * as Sms from "./Sms.js"
 import * as Subscription from "./Subscription.js"
 import * as Topic from "./Topic.js"
 
@@ -46,6 +49,7 @@ export const PAGE_SIZE = 100
 export type Event =
   | { readonly _tag: "RegistryChanged"; readonly changes: ReadonlyArray<Registry.Change> }
   | Publisher.MessagesAccepted
+  | Publisher.DirectMessageAccepted
 
 /**
  * @category models
@@ -66,6 +70,16 @@ export interface SubscriptionSummary {
   readonly protocol: string
   readonly endpoint: string
   readonly topicArn: string
+}
+
+/**
+ * A platform application or a device endpoint as the list actions answer it.
+ *
+ * @category models
+ */
+export interface ArnWithAttributes {
+  readonly arn: string
+  readonly attributes: Record<string, string>
 }
 
 /**
@@ -136,6 +150,68 @@ export interface SnsService {
   readonly removePermission: (topicArn: string, label: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
   readonly getDataProtectionPolicy: (resourceArn: string, ctx: RequestContext) => Effect.Effect<string | undefined, SnsError>
   readonly putDataProtectionPolicy: (resourceArn: string, policy: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+
+  readonly createPlatformApplication: (
+    input: Platform.CreateApplicationInput,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly platformApplicationArn: string }, SnsError>
+  readonly getPlatformApplicationAttributes: (arn: string, ctx: RequestContext) => Effect.Effect<Record<string, string>, SnsError>
+  readonly setPlatformApplicationAttributes: (
+    arn: string,
+    attributes: Readonly<Record<string, string>>,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SnsError>
+  readonly listPlatformApplications: (
+    nextToken: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<ArnWithAttributes>; readonly nextToken: string | undefined }, SnsError>
+  readonly deletePlatformApplication: (arn: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly createPlatformEndpoint: (
+    input: Platform.CreateEndpointInput,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly endpointArn: string }, SnsError>
+  readonly getEndpointAttributes: (arn: string, ctx: RequestContext) => Effect.Effect<Record<string, string>, SnsError>
+  readonly setEndpointAttributes: (
+    arn: string,
+    attributes: Readonly<Record<string, string>>,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SnsError>
+  readonly listEndpointsByPlatformApplication: (
+    applicationArn: string,
+    nextToken: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly items: ReadonlyArray<ArnWithAttributes>; readonly nextToken: string | undefined }, SnsError>
+  readonly deleteEndpoint: (arn: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+
+  readonly setSmsAttributes: (attributes: Readonly<Record<string, string>>, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly getSmsAttributes: (names: ReadonlyArray<string>, ctx: RequestContext) => Effect.Effect<Record<string, string>, SnsError>
+  readonly checkIfPhoneNumberIsOptedOut: (phoneNumber: string, ctx: RequestContext) => Effect.Effect<boolean, SnsError>
+  readonly listPhoneNumbersOptedOut: (
+    nextToken: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly phoneNumbers: ReadonlyArray<string>; readonly nextToken: string | undefined }, SnsError>
+  readonly optInPhoneNumber: (phoneNumber: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly getSmsSandboxAccountStatus: (ctx: RequestContext) => Effect.Effect<{ readonly isInSandbox: boolean }, SnsError>
+  readonly createSmsSandboxPhoneNumber: (
+    phoneNumber: string,
+    languageCode: string | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SnsError>
+  readonly verifySmsSandboxPhoneNumber: (phoneNumber: string, oneTimePassword: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly deleteSmsSandboxPhoneNumber: (phoneNumber: string, ctx: RequestContext) => Effect.Effect<void, SnsError>
+  readonly listSmsSandboxPhoneNumbers: (
+    nextToken: string | undefined,
+    maxResults: number | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<
+    { readonly phoneNumbers: ReadonlyArray<{ readonly phoneNumber: string; readonly status: string }>; readonly nextToken: string | undefined },
+    SnsError
+  >
+  readonly listOriginationNumbers: (
+    nextToken: string | undefined,
+    maxResults: number | undefined,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly phoneNumbers: ReadonlyArray<never>; readonly nextToken: string | undefined }, SnsError>
 
   /** The registry as it is now (delivery and inspection read it). */
   readonly registry: Effect.Effect<Registry.Registry>
@@ -370,6 +446,106 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
             return Registry.updateTopic(r, yield* Topic.setAttribute(topic, "DataProtectionPolicy", policy))
           })
         )),
+
+      createPlatformApplication: (input, ctx) =>
+        Effect.flatMap(now, (at) =>
+          Effect.map(mutate((r) => Platform.createApplication(r, input, ctx, at)), (a) => ({ platformApplicationArn: a.arn }))
+        ),
+
+      getPlatformApplicationAttributes: (arn, ctx) =>
+        Effect.map(
+          Effect.flatMap(currentRegistry, (r) => Platform.applicationFor(r, arn, ctx, "GetPlatformApplicationAttributes")),
+          Platform.describeApplication
+        ),
+
+      setPlatformApplicationAttributes: (arn, attributes, ctx) => mutate((r) => Platform.setApplicationAttributes(r, arn, attributes, ctx)),
+
+      listPlatformApplications: (nextToken, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* currentRegistry
+          const mine = [...registry.platformApplications.values()].filter((a) => a.accountId === ctx.accountId)
+          const page = yield* Paging.page(mine, nextToken, Platform.PAGE_SIZE)
+          return { items: page.items.map((a) => ({ arn: a.arn, attributes: Platform.describeApplication(a) })), nextToken: page.nextToken }
+        }),
+
+      deletePlatformApplication: (arn, ctx) => mutate((r) => Platform.deleteApplication(r, arn, ctx)),
+
+      createPlatformEndpoint: (input, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const id = yield* ids.uuid
+          const endpoint = yield* mutate((r) => Platform.createEndpoint(r, input, ctx, at, id))
+          return { endpointArn: endpoint.arn }
+        }),
+
+      getEndpointAttributes: (arn, ctx) =>
+        Effect.map(Effect.flatMap(currentRegistry, (r) => Platform.endpointFor(r, arn, ctx, "GetEndpointAttributes")), Platform.describeEndpoint),
+
+      setEndpointAttributes: (arn, attributes, ctx) => mutate((r) => Platform.setEndpointAttributes(r, arn, attributes, ctx)),
+
+      listEndpointsByPlatformApplication: (applicationArn, nextToken, ctx) =>
+        Effect.gen(function* () {
+          const registry = yield* currentRegistry
+          const application = yield* Platform.applicationFor(registry, applicationArn, ctx, "ListEndpointsByPlatformApplication")
+          const page = yield* Paging.page(Platform.endpointsOf(registry, application.arn), nextToken, Platform.PAGE_SIZE)
+          return { items: page.items.map((e) => ({ arn: e.arn, attributes: Platform.describeEndpoint(e) })), nextToken: page.nextToken }
+        }),
+
+      deleteEndpoint: (arn, ctx) => mutate((r) => Platform.deleteEndpoint(r, arn, ctx)),
+
+      setSmsAttributes: (attributes, ctx) => mutate((r) => Sms.setAttributes(r, ctx.accountId, attributes)),
+
+      getSmsAttributes: (names, ctx) => Effect.map(currentRegistry, (r) => Sms.getAttributes(r, ctx.accountId, names)),
+
+      // No phone replies STOP to a local broker, so no number is ever opted out (docs/SEMANTICS.md §7).
+      checkIfPhoneNumberIsOptedOut: (phoneNumber) => Effect.as(Sms.validatePhoneNumber(phoneNumber, "phoneNumber"), false),
+
+      listPhoneNumbersOptedOut: (nextToken) =>
+        Effect.map(Paging.page<string>([], nextToken, PAGE_SIZE), (page) => ({ phoneNumbers: page.items, nextToken: page.nextToken })),
+
+      optInPhoneNumber: (phoneNumber) => Effect.asVoid(Sms.validatePhoneNumber(phoneNumber, "phoneNumber")),
+
+      // Out of the sandbox from the start: any number can be texted (docs/SEMANTICS.md §7).
+      getSmsSandboxAccountStatus: () => Effect.succeed({ isInSandbox: false }),
+
+      createSmsSandboxPhoneNumber: (phoneNumber, languageCode, ctx) =>
+        Effect.gen(function* () {
+          const at = yield* now
+          const digits = Array.from(yield* ids.randomBytes(6), (b) => String(b % 10)).join("")
+          const added = yield* mutate((r) => Sms.createSandboxNumber(r, ctx.accountId, phoneNumber, languageCode, digits))
+          if (added.oneTimePassword === undefined) return
+          pubsub.unsafeOffer({
+            _tag: "DirectMessageAccepted",
+            kind: "sms",
+            accountId: ctx.accountId,
+            target: added.phoneNumber,
+            messageId: ids.unsafeUuidV7(at),
+            subject: undefined,
+            text: `Your Amazon SNS verification code is: ${added.oneTimePassword}`,
+            timestamp: at
+          })
+        }),
+
+      verifySmsSandboxPhoneNumber: (phoneNumber, oneTimePassword, ctx) =>
+        mutate((r) => Sms.verifySandboxNumber(r, ctx.accountId, phoneNumber, oneTimePassword)),
+
+      deleteSmsSandboxPhoneNumber: (phoneNumber, ctx) => mutate((r) => Sms.deleteSandboxNumber(r, ctx.accountId, phoneNumber)),
+
+      listSmsSandboxPhoneNumbers: (nextToken, maxResults, ctx) =>
+        Effect.gen(function* () {
+          if (maxResults !== undefined && (maxResults < 1 || maxResults > 100)) return yield* Effect.fail(invalidParameter("MaxResults"))
+          const numbers = Sms.accountOf(yield* currentRegistry, ctx.accountId).sandboxNumbers
+          const page = yield* Paging.page(numbers, nextToken, maxResults ?? 100)
+          return { phoneNumbers: page.items.map((n) => ({ phoneNumber: n.phoneNumber, status: n.status })), nextToken: page.nextToken }
+        }),
+
+      // A local broker owns no origination numbers: texts go to the outbox.
+      listOriginationNumbers: (nextToken, maxResults) =>
+        Effect.gen(function* () {
+          if (maxResults !== undefined && (maxResults < 1 || maxResults > 30)) return yield* Effect.fail(invalidParameter("MaxResults"))
+          const page = yield* Paging.page<never>([], nextToken, maxResults ?? 30)
+          return { phoneNumbers: page.items, nextToken: page.nextToken }
+        }),
 
       registry: currentRegistry,
 

@@ -95,6 +95,8 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   EmptyBatchRequest: sender("EmptyBatchRequest", 400),
   InvalidBatchEntryId: sender("InvalidBatchEntryId", 400),
   TooManyEntriesInBatchRequest: sender("TooManyEntriesInBatchRequest", 400),
+  EndpointDisabled: sender("EndpointDisabled", 400),
+  VerificationException: sender("VerificationException", 400),
   // The store failed: SNS's InternalErrorException, code InternalError, 500.
   StoreFailure: receiver("InternalError", 500),
 

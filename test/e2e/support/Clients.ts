@@ -200,3 +200,26 @@ export const subscribeConfirmed = async (sns: SNSClient, input: Omit<SubscribeCo
   })
   return SubscriptionArn!
 }
+
+/** An outbox entry as `GET /_sealcast/outbox` shows it (apps/broker/src/delivery/Outbox.ts). */
+export interface OutboxEntry {
+  readonly type: string
+  readonly protocol: string
+  readonly endpoint: string
+  readonly subscriptionArn?: string
+  readonly topicArn?: string
+  readonly messageId: string
+  readonly subject?: string
+  readonly body: string
+}
+
+/** The caller's outbox entries, narrowed by `kind` and `target` when given, through the signed route. */
+export const outboxEntries = async (
+  target: Target,
+  filter: { readonly kind?: string; readonly target?: string } = {}
+): Promise<ReadonlyArray<OutboxEntry>> => {
+  const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString()
+  const response = await sendSigned(target, { method: "GET", path: `/_sealcast/outbox${query === "" ? "" : `?${query}`}`, service: "sns" })
+  if (response.status !== 200) throw new Error(`outbox route answered ${response.status}: ${response.body}`)
+  return (JSON.parse(response.body) as { entries: ReadonlyArray<OutboxEntry> }).entries
+}

@@ -88,6 +88,7 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
           type: "SubscriptionConfirmation",
           protocol: subscription.protocol,
           endpoint: subscription.endpoint,
+          accountId: topic.accountId,
           subscriptionArn: subscription.arn,
           topicArn: topic.arn,
           messageId: fields.MessageId,

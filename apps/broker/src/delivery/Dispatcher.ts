@@ -473,6 +473,22 @@ export const start = (
         // wakes the loop, and its pass sees these messages then.
         return Scheduler.hasFreeSlot(state) ? signal : Effect.void
       }
+      if (event._tag === "DirectMessageAccepted") {
+        options.outbox.put({
+          type: "Notification",
+          protocol: event.kind,
+          endpoint: event.target,
+          accountId: event.accountId,
+          subscriptionArn: undefined,
+          topicArn: undefined,
+          messageId: event.messageId,
+          subject: event.subject,
+          body: event.text,
+          subscribeUrl: undefined,
+          deliveredAt: new Date(event.timestamp).toISOString()
+        })
+        return Effect.void
+      }
       return Effect.forEach(
         event.changes,
         (change) => {

@@ -1,7 +1,9 @@
 /**
  * The outbox: where deliveries to endpoints a local broker cannot reach (email, email-json, sms,
- * application, firehose) and email confirmation requests go, so tests can read them as they
- * would the mail, the phone or the stream (`GET /_sealcast/outbox`, as LocalStack offers).
+ * application, firehose), messages published straight to a device endpoint or a phone number, SMS
+ * sandbox one-time passwords and email confirmation requests go, so tests can read them as they
+ * would the mail, the phone or the stream (`GET /_sealcast/outbox`, as LocalStack offers; narrowed
+ * with `?kind=<protocol>` and `?target=<endpoint>`, docs/CONTRACT.md).
  *
  * Bounded: it keeps the most recent entries and counts everything, so a long run cannot exhaust
  * memory. Entries hold bodies in plaintext, in memory only; nothing here is written to disk, and the
@@ -15,11 +17,18 @@
  */
 export interface OutboxEntry {
   readonly type: "Notification" | "SubscriptionConfirmation"
+  /** The kind of delivery: the subscription's protocol, or `application` / `sms` for a direct publish. */
   readonly protocol: string
+  /** Where it went: the subscription's endpoint, the device endpoint's ARN or the phone number. */
   readonly endpoint: string
-  /** The subscription's ARN (confirmations too: it is what ConfirmSubscription will return). */
-  readonly subscriptionArn: string
-  readonly topicArn: string
+  /** The account whose outbox shows it: the topic's owner, or a direct publish's publisher. */
+  readonly accountId: string
+  /**
+   * The subscription's ARN (confirmations too: it is what ConfirmSubscription will return); absent
+   * for a direct publish or a one-time password.
+   */
+  readonly subscriptionArn: string | undefined
+  readonly topicArn: string | undefined
   readonly messageId: string
   /** The subject line an email would carry. */
   readonly subject: string | undefined
@@ -52,10 +61,14 @@ export interface Outbox {
   readonly put: (entry: OutboxEntry) => void
   readonly snapshot: () => OutboxSnapshot
   /**
-   * The answer to `GET /_sealcast/outbox` for a caller of `accountId`: the entries of its own
-   * topics (they hold bodies and subscription tokens in plaintext); the counts are across accounts.
+   * The answer to `GET /_sealcast/outbox` for a caller of `accountId`: the entries of its own account
+   * (they hold bodies and subscription tokens in plaintext), of one kind or to one target when
+   * asked; the counts are across accounts.
    */
-  readonly response: (accountId: string) => { readonly status: number; readonly contentType: string; readonly body: string }
+  readonly response: (
+    accountId: string,
+    filter?: { readonly kind?: string | undefined; readonly target?: string | undefined }
+  ) => { readonly status: number; readonly contentType: string; readonly body: string }
 }
 
 /** Enough for any test's assertions, small enough to stay cheap. */
@@ -92,10 +105,14 @@ export const make = (capacity: number = DEFAULT_CAPACITY): Outbox => {
       }
     },
     snapshot,
-    response: (accountId) => {
+    response: (accountId, filter = {}) => {
       const all = snapshot()
-      // A topic ARN is `arn:partition:sns:region:account:name`.
-      const own = all.entries.filter((e) => e.topicArn.split(":")[4] === accountId)
+      const own = all.entries.filter(
+        (e) =>
+          e.accountId === accountId &&
+          (filter.kind === undefined || e.protocol === filter.kind) &&
+          (filter.target === undefined || e.endpoint === filter.target)
+      )
       return { status: 200, contentType: "application/json", body: JSON.stringify({ ...all, entries: own }) }
     }
   }

@@ -34,6 +34,7 @@ export const make = (outbox: Outbox, notifier: Notifier): Sender => {
         type: "Notification",
         protocol: subscription.protocol,
         endpoint: subscription.endpoint,
+        accountId: topic.accountId,
         subscriptionArn: subscription.arn,
         topicArn: topic.arn,
         messageId: message.messageId,

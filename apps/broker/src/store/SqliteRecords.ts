@@ -1,6 +1,6 @@
 /**
  * Durable key-value record tables for the broker's other persistent state (topics, subscriptions,
- * KMS keys and aliases), all in the one `records` table of the broker's database, one `kind` each,
+ * platform applications and endpoints, SMS settings, KMS keys and aliases), all in the one `records` table of the broker's database, one `kind` each,
  * and the Schemas of those records.
  *
  * A table is typed by an effect `Schema`: `put` encodes with it, reads decode with it, so what comes
@@ -11,7 +11,7 @@
  *
  * @since 0.1.0
  */
-import type { Errors, Subscription, Topic } from "@sealcast/core"
+import type { Errors, Platform, Sms, Subscription, Topic } from "@sealcast/core"
 import { Grant, Key } from "@sealcast/kms-sim"
 import type { Identifiers } from "@sealcast/kms-sim"
 import type Database from "better-sqlite3"
@@ -123,6 +123,39 @@ export const SubscriptionRecord = Schema.Struct({
   createdAt: Schema.Number
 })
 
+/** @category schemas */
+export const PlatformApplicationRecord = Schema.Struct({
+  arn: Schema.String,
+  name: Schema.String,
+  platform: Schema.Literal("ADM", "APNS", "APNS_SANDBOX", "BAIDU", "GCM", "MPNS", "WNS"),
+  accountId: Schema.String,
+  attributes: StringRecord,
+  createdAt: Schema.Number
+})
+
+/** @category schemas */
+export const PlatformEndpointRecord = Schema.Struct({
+  arn: Schema.String,
+  applicationArn: Schema.String,
+  accountId: Schema.String,
+  attributes: StringRecord,
+  createdAt: Schema.Number
+})
+
+/** @category schemas */
+export const SmsAccountRecord = Schema.Struct({
+  accountId: Schema.String,
+  attributes: StringRecord,
+  sandboxNumbers: Schema.Array(
+    Schema.Struct({
+      phoneNumber: Schema.String,
+      status: Schema.Literal("Pending", "Verified"),
+      oneTimePassword: Schema.UndefinedOr(Schema.String),
+      languageCode: Schema.String
+    })
+  )
+})
+
 const optionalNumber = Schema.optionalWith(Schema.UndefinedOr(Schema.Number), { exact: true })
 
 /** @category schemas */
@@ -200,6 +233,17 @@ export const AliasRecord = Schema.Struct({
 export const recordTypes: {
   readonly topic: Schema.Schema<Topic.Topic, Schema.Schema.Encoded<typeof TopicRecord>>
   readonly subscription: Schema.Schema<Subscription.Subscription, Schema.Schema.Encoded<typeof SubscriptionRecord>>
+  readonly platformApplication: Schema.Schema<Platform.PlatformApplication, Schema.Schema.Encoded<typeof PlatformApplicationRecord>>
+  readonly platformEndpoint: Schema.Schema<Platform.PlatformEndpoint, Schema.Schema.Encoded<typeof PlatformEndpointRecord>>
+  readonly smsAccount: Schema.Schema<Sms.SmsAccount, Schema.Schema.Encoded<typeof SmsAccountRecord>>
   readonly key: Schema.Schema<Key.KeyRecord, Schema.Schema.Encoded<typeof KeyRecord>>
   readonly alias: Schema.Schema<Identifiers.AliasRecord, Schema.Schema.Encoded<typeof AliasRecord>>
-} = { topic: TopicRecord, subscription: SubscriptionRecord, key: KeyRecord, alias: AliasRecord }
+} = {
+  topic: TopicRecord,
+  subscription: SubscriptionRecord,
+  platformApplication: PlatformApplicationRecord,
+  platformEndpoint: PlatformEndpointRecord,
+  smsAccount: SmsAccountRecord,
+  key: KeyRecord,
+  alias: AliasRecord
+}

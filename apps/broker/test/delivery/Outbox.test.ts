@@ -5,6 +5,7 @@ const entry = (n: number, protocol = "sms"): Outbox.OutboxEntry => ({
   type: "Notification",
   protocol,
   endpoint: "+15555550100",
+  accountId: "000000000000",
   subscriptionArn: "arn:aws:sns:us-east-1:000000000000:t:s",
   topicArn: "arn:aws:sns:us-east-1:000000000000:t",
   messageId: String(n),
@@ -29,10 +30,23 @@ describe("Outbox", () => {
   it("answers a caller only the entries of its own account's topics", () => {
     const outbox = Outbox.make()
     outbox.put(entry(1))
-    outbox.put({ ...entry(2), topicArn: "arn:aws:sns:us-east-1:111111111111:t" })
+    outbox.put({ ...entry(2), accountId: "111111111111", topicArn: "arn:aws:sns:us-east-1:111111111111:t" })
     const mine = JSON.parse(outbox.response("111111111111").body) as Outbox.OutboxSnapshot
     expect(mine.entries.map((e) => e.messageId)).toEqual(["2"])
     expect(mine.total).toBe(2)
     expect(JSON.parse(outbox.response("222222222222").body).entries).toEqual([])
+  })
+
+  it("narrows a caller's entries to one kind or one target when asked", () => {
+    const outbox = Outbox.make()
+    outbox.put(entry(1, "sms"))
+    outbox.put({ ...entry(2, "application"), endpoint: "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/a" })
+    outbox.put({ ...entry(3, "application"), endpoint: "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/b" })
+    const ids = (filter: Parameters<Outbox.Outbox["response"]>[1]) =>
+      (JSON.parse(outbox.response("000000000000", filter).body) as Outbox.OutboxSnapshot).entries.map((e) => e.messageId)
+    expect(ids({ kind: "application" })).toEqual(["2", "3"])
+    expect(ids({ kind: "sms" })).toEqual(["1"])
+    expect(ids({ target: "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/b" })).toEqual(["3"])
+    expect(ids({ kind: "sms", target: "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/b" })).toEqual([])
   })
 })

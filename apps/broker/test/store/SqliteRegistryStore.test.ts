@@ -27,7 +27,7 @@ describe("SqliteRegistryStore", () => {
       const failure = yield* Effect.flip(store.apply([...created.changes, { _tag: "PutSubscription", subscription: unwritable }]))
       expect(failure._tag).toBe("StoreFailure")
       expect(failure.message).toMatch(/^Cannot save the registry change: /)
-      expect(yield* store.load).toEqual({ topics: [], subscriptions: [] })
+      expect(yield* store.load).toEqual({ topics: [], subscriptions: [], platformApplications: [], platformEndpoints: [], smsAccounts: [] })
       db.close()
     }))
 })

@@ -17,6 +17,27 @@ import * as Xml from "../query/Xml.js"
 import type { AnySnsAction } from "./Action.js"
 import { AddPermission } from "./AddPermission.js"
 import { ConfirmSubscription } from "./ConfirmSubscription.js"
+import { CheckIfPhoneNumberIsOptedOut } from "./CheckIfPhoneNumberIsOptedOut.js"
+import { CreatePlatformApplication } from "./CreatePlatformApplication.js"
+import { CreatePlatformEndpoint } from "./CreatePlatformEndpoint.js"
+import { CreateSMSSandboxPhoneNumber } from "./CreateSMSSandboxPhoneNumber.js"
+import { DeleteEndpoint } from "./DeleteEndpoint.js"
+import { DeletePlatformApplication } from "./DeletePlatformApplication.js"
+import { DeleteSMSSandboxPhoneNumber } from "./DeleteSMSSandboxPhoneNumber.js"
+import { GetEndpointAttributes } from "./GetEndpointAttributes.js"
+import { GetPlatformApplicationAttributes } from "./GetPlatformApplicationAttributes.js"
+import { GetSMSAttributes } from "./GetSMSAttributes.js"
+import { GetSMSSandboxAccountStatus } from "./GetSMSSandboxAccountStatus.js"
+import { ListEndpointsByPlatformApplication } from "./ListEndpointsByPlatformApplication.js"
+import { ListOriginationNumbers } from "./ListOriginationNumbers.js"
+import { ListPhoneNumbersOptedOut } from "./ListPhoneNumbersOptedOut.js"
+import { ListPlatformApplications } from "./ListPlatformApplications.js"
+import { ListSMSSandboxPhoneNumbers } from "./ListSMSSandboxPhoneNumbers.js"
+import { OptInPhoneNumber } from "./OptInPhoneNumber.js"
+import { SetEndpointAttributes } from "./SetEndpointAttributes.js"
+import { SetPlatformApplicationAttributes } from "./SetPlatformApplicationAttributes.js"
+import { SetSMSAttributes } from "./SetSMSAttributes.js"
+import { VerifySMSSandboxPhoneNumber } from "./VerifySMSSandboxPhoneNumber.js"
 import { CreateTopic } from "./CreateTopic.js"
 import { DeleteTopic } from "./DeleteTopic.js"
 import { GetDataProtectionPolicy } from "./GetDataProtectionPolicy.js"
@@ -67,7 +88,28 @@ export const actions: Readonly<Record<string, AnySnsAction>> = Object.fromEntrie
     Subscribe,
     TagResource,
     UntagResource,
-    Unsubscribe
+    Unsubscribe,
+    CheckIfPhoneNumberIsOptedOut,
+    CreatePlatformApplication,
+    CreatePlatformEndpoint,
+    CreateSMSSandboxPhoneNumber,
+    DeleteEndpoint,
+    DeletePlatformApplication,
+    DeleteSMSSandboxPhoneNumber,
+    GetEndpointAttributes,
+    GetPlatformApplicationAttributes,
+    GetSMSAttributes,
+    GetSMSSandboxAccountStatus,
+    ListEndpointsByPlatformApplication,
+    ListOriginationNumbers,
+    ListPhoneNumbersOptedOut,
+    ListPlatformApplications,
+    ListSMSSandboxPhoneNumbers,
+    OptInPhoneNumber,
+    SetEndpointAttributes,
+    SetPlatformApplicationAttributes,
+    SetSMSAttributes,
+    VerifySMSSandboxPhoneNumber
   ].map((action) => [action.name, action])
 )
 

@@ -90,3 +90,19 @@ export const subscriptionsPageXml = (page: {
   ]),
   ...Xml.optionalLeaf("NextToken", page.nextToken)
 ]
+
+/** A model `integer` (MaxResults). */
+export const Integer = Schema.compose(Text, Schema.NumberFromString.pipe(Schema.int()))
+
+/**
+ * A list of ARNs with their attributes, then `NextToken`, as ListPlatformApplications and
+ * ListEndpointsByPlatformApplication answer.
+ */
+export const arnsWithAttributesXml = (
+  listName: string,
+  arnName: string,
+  page: { readonly items: ReadonlyArray<Sns.ArnWithAttributes>; readonly nextToken: string | undefined }
+): ReadonlyArray<Xml.Node> => [
+  Xml.list(listName, page.items, (item) => [Xml.leaf(arnName, item.arn), Xml.map("Attributes", item.attributes)]),
+  ...Xml.optionalLeaf("NextToken", page.nextToken)
+]
