@@ -365,3 +365,112 @@ describe("SNS actions through the AWS SDK v3", () => {
     expect(error).toMatchObject({ $metadata: { httpStatusCode: 403 } })
   })
 })
+
+describe("mobile push and SMS actions through the AWS SDK v3", () => {
+  const appArn = "arn:aws:sns:us-east-1:000000000000:app/GCM/app"
+  const endpointArn = "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/0f4d5c1e-7a51-4a0c-9a53-3f2f6f4a1b2c"
+
+  it("CreatePlatformApplication, Get/SetPlatformApplicationAttributes, DeletePlatformApplication", async () => {
+    const created = await send(
+      new SNS.CreatePlatformApplicationCommand({ Name: "app", Platform: "GCM", Attributes: { PlatformCredential: "k & <key>" } }),
+      { createPlatformApplication: { platformApplicationArn: appArn } }
+    )
+    expect(created.calls).toEqual([{ method: "createPlatformApplication", args: [{ name: "app", platform: "GCM", attributes: { PlatformCredential: "k & <key>" } }] }])
+    expect(created.result).toEqual({ PlatformApplicationArn: appArn })
+    const got = await send(new SNS.GetPlatformApplicationAttributesCommand({ PlatformApplicationArn: appArn }), {
+      getPlatformApplicationAttributes: { Enabled: "true" }
+    })
+    expect(got.result).toEqual({ Attributes: { Enabled: "true" } })
+    const set = await send(new SNS.SetPlatformApplicationAttributesCommand({ PlatformApplicationArn: appArn, Attributes: { SuccessFeedbackSampleRate: "5" } }))
+    expect(set.calls).toEqual([{ method: "setPlatformApplicationAttributes", args: [appArn, { SuccessFeedbackSampleRate: "5" }] }])
+    const deleted = await send(new SNS.DeletePlatformApplicationCommand({ PlatformApplicationArn: appArn }))
+    expect(deleted.calls).toEqual([{ method: "deletePlatformApplication", args: [appArn] }])
+  })
+
+  it("ListPlatformApplications and ListEndpointsByPlatformApplication: ARNs, attributes and NextToken", async () => {
+    const apps = await send(new SNS.ListPlatformApplicationsCommand({ NextToken: "100" }), {
+      listPlatformApplications: { items: [{ arn: appArn, attributes: { Enabled: "true" } }], nextToken: "200" }
+    })
+    expect(apps.calls).toEqual([{ method: "listPlatformApplications", args: ["100"] }])
+    expect(apps.result).toEqual({ PlatformApplications: [{ PlatformApplicationArn: appArn, Attributes: { Enabled: "true" } }], NextToken: "200" })
+    const endpoints = await send(new SNS.ListEndpointsByPlatformApplicationCommand({ PlatformApplicationArn: appArn }), {
+      listEndpointsByPlatformApplication: { items: [{ arn: endpointArn, attributes: { Token: "t", Enabled: "false" } }], nextToken: undefined }
+    })
+    expect(endpoints.calls).toEqual([{ method: "listEndpointsByPlatformApplication", args: [appArn, undefined] }])
+    expect(endpoints.result).toEqual({ Endpoints: [{ EndpointArn: endpointArn, Attributes: { Token: "t", Enabled: "false" } }] })
+  })
+
+  it("CreatePlatformEndpoint, Get/SetEndpointAttributes, DeleteEndpoint", async () => {
+    const created = await send(
+      new SNS.CreatePlatformEndpointCommand({ PlatformApplicationArn: appArn, Token: "tok", CustomUserData: "u", Attributes: { Enabled: "false" } }),
+      { createPlatformEndpoint: { endpointArn } }
+    )
+    expect(created.calls).toEqual([
+      { method: "createPlatformEndpoint", args: [{ applicationArn: appArn, token: "tok", customUserData: "u", attributes: { Enabled: "false" } }] }
+    ])
+    expect(created.result).toEqual({ EndpointArn: endpointArn })
+    const got = await send(new SNS.GetEndpointAttributesCommand({ EndpointArn: endpointArn }), { getEndpointAttributes: { Token: "tok", Enabled: "true" } })
+    expect(got.result).toEqual({ Attributes: { Token: "tok", Enabled: "true" } })
+    const set = await send(new SNS.SetEndpointAttributesCommand({ EndpointArn: endpointArn, Attributes: { Enabled: "false" } }))
+    expect(set.calls).toEqual([{ method: "setEndpointAttributes", args: [endpointArn, { Enabled: "false" }] }])
+    const deleted = await send(new SNS.DeleteEndpointCommand({ EndpointArn: endpointArn }))
+    expect(deleted.calls).toEqual([{ method: "deleteEndpoint", args: [endpointArn] }])
+  })
+
+  it("EndpointDisabled reaches the SDK as EndpointDisabledException, 400", async () => {
+    const error = await send(new SNS.PublishCommand({ TargetArn: endpointArn, Message: "m" }), {
+      publish: new Errors.EndpointDisabled({ message: "Endpoint is disabled" })
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SNS.EndpointDisabledException)
+    expect(error).toMatchObject({ message: "Endpoint is disabled", $metadata: { httpStatusCode: 400 } })
+  })
+
+  it("SetSMSAttributes and GetSMSAttributes: the lower-case attributes members", async () => {
+    const set = await send(new SNS.SetSMSAttributesCommand({ attributes: { DefaultSMSType: "Transactional" } }))
+    expect(set.calls).toEqual([{ method: "setSmsAttributes", args: [{ DefaultSMSType: "Transactional" }] }])
+    const got = await send(new SNS.GetSMSAttributesCommand({ attributes: ["DefaultSMSType", "MonthlySpendLimit"] }), {
+      getSmsAttributes: { DefaultSMSType: "Transactional" }
+    })
+    expect(got.calls).toEqual([{ method: "getSmsAttributes", args: [["DefaultSMSType", "MonthlySpendLimit"]] }])
+    expect(got.result).toEqual({ attributes: { DefaultSMSType: "Transactional" } })
+  })
+
+  it("CheckIfPhoneNumberIsOptedOut, ListPhoneNumbersOptedOut and OptInPhoneNumber", async () => {
+    const checked = await send(new SNS.CheckIfPhoneNumberIsOptedOutCommand({ phoneNumber: "+15555550100" }), { checkIfPhoneNumberIsOptedOut: true })
+    expect(checked.calls).toEqual([{ method: "checkIfPhoneNumberIsOptedOut", args: ["+15555550100"] }])
+    expect(checked.result).toEqual({ isOptedOut: true })
+    const listed = await send(new SNS.ListPhoneNumbersOptedOutCommand({ nextToken: "t" }), {
+      listPhoneNumbersOptedOut: { phoneNumbers: ["+15555550100", "+15555550101"], nextToken: "n" }
+    })
+    expect(listed.calls).toEqual([{ method: "listPhoneNumbersOptedOut", args: ["t"] }])
+    expect(listed.result).toEqual({ phoneNumbers: ["+15555550100", "+15555550101"], nextToken: "n" })
+    const optedIn = await send(new SNS.OptInPhoneNumberCommand({ phoneNumber: "+15555550100" }))
+    expect(optedIn.calls).toEqual([{ method: "optInPhoneNumber", args: ["+15555550100"] }])
+  })
+
+  it("the SMS sandbox actions and ListOriginationNumbers", async () => {
+    const status = await send(new SNS.GetSMSSandboxAccountStatusCommand({}), { getSmsSandboxAccountStatus: { isInSandbox: true } })
+    expect(status.result).toEqual({ IsInSandbox: true })
+    const created = await send(new SNS.CreateSMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550100", LanguageCode: "de-DE" }))
+    expect(created.calls).toEqual([{ method: "createSmsSandboxPhoneNumber", args: ["+15555550100", "de-DE"] }])
+    const verified = await send(new SNS.VerifySMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550100", OneTimePassword: "123456" }))
+    expect(verified.calls).toEqual([{ method: "verifySmsSandboxPhoneNumber", args: ["+15555550100", "123456"] }])
+    const deleted = await send(new SNS.DeleteSMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550100" }))
+    expect(deleted.calls).toEqual([{ method: "deleteSmsSandboxPhoneNumber", args: ["+15555550100"] }])
+    const listed = await send(new SNS.ListSMSSandboxPhoneNumbersCommand({ MaxResults: 5, NextToken: "t" }), {
+      listSmsSandboxPhoneNumbers: { phoneNumbers: [{ phoneNumber: "+15555550100", status: "Verified" }], nextToken: undefined }
+    })
+    expect(listed.calls).toEqual([{ method: "listSmsSandboxPhoneNumbers", args: ["t", 5] }])
+    expect(listed.result).toEqual({ PhoneNumbers: [{ PhoneNumber: "+15555550100", Status: "Verified" }] })
+    const origination = await send(new SNS.ListOriginationNumbersCommand({ MaxResults: 3 }), { listOriginationNumbers: { phoneNumbers: [], nextToken: undefined } })
+    expect(origination.calls).toEqual([{ method: "listOriginationNumbers", args: [undefined, 3] }])
+  })
+
+  it("VerificationException reaches the SDK as VerificationException, 400", async () => {
+    const error = await send(new SNS.VerifySMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550100", OneTimePassword: "1" }), {
+      verifySmsSandboxPhoneNumber: new Errors.VerificationException({ message: "Invalid one-time password", status: "Pending" })
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SNS.VerificationException)
+    expect(error).toMatchObject({ message: "Invalid one-time password", $metadata: { httpStatusCode: 400 } })
+  })
+})

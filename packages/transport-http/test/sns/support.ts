@@ -60,7 +60,12 @@ export const fakeSns = (answers: Partial<Record<Method, unknown>> = {}) => {
     "confirmSubscription", "unsubscribe", "listSubscriptions", "listSubscriptionsByTopic",
     "getSubscriptionAttributes", "setSubscriptionAttributes", "publish", "publishBatch", "tagResource",
     "untagResource", "listTagsForResource", "addPermission", "removePermission", "getDataProtectionPolicy",
-    "putDataProtectionPolicy"
+    "putDataProtectionPolicy", "createPlatformApplication", "getPlatformApplicationAttributes",
+    "setPlatformApplicationAttributes", "listPlatformApplications", "deletePlatformApplication", "createPlatformEndpoint",
+    "getEndpointAttributes", "setEndpointAttributes", "listEndpointsByPlatformApplication", "deleteEndpoint",
+    "setSmsAttributes", "getSmsAttributes", "checkIfPhoneNumberIsOptedOut", "listPhoneNumbersOptedOut", "optInPhoneNumber",
+    "getSmsSandboxAccountStatus", "createSmsSandboxPhoneNumber", "verifySmsSandboxPhoneNumber", "deleteSmsSandboxPhoneNumber",
+    "listSmsSandboxPhoneNumbers", "listOriginationNumbers"
   ]
   const service = Object.fromEntries(methods.map((m) => [m, answer(m)])) as unknown as Sns.SnsService
   return { service, calls, contexts }
