@@ -350,6 +350,15 @@ export const start = (
           done = true
           return attemptAnswered(candidate, undefined, undefined, subscription === undefined ? "the subscription was deleted" : "the topic was deleted")
         }
+        if (subscription.protocol === "application") {
+          // A push to a deleted or disabled device endpoint is not delivered (SNS API reference,
+          // SetEndpointAttributes: Enabled "SNS will not deliver notifications to the endpoint").
+          const endpoint = registry.platformEndpoints.get(subscription.endpoint)
+          if (endpoint === undefined || endpoint.attributes["Enabled"] !== "true") {
+            done = true
+            return attemptAnswered(candidate, undefined, undefined, endpoint === undefined ? "the endpoint was deleted" : "the endpoint is disabled")
+          }
+        }
         const sendTo: Sender.Target = (target = { message, subscription, topic })
         const sendOpened = (body: string) => {
           try {

@@ -525,6 +525,23 @@ describe("Dispatcher", () => {
       })
     ))
 
+  it.live("application: an enabled device endpoint's push goes to the outbox; a disabled one's is settled without delivery", () =>
+    withBroker(({ sns, store, outbox }) =>
+      Effect.gen(function* () {
+        const { topicArn } = yield* sns.createTopic({ name: "devices", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx)
+        const { platformApplicationArn } = yield* sns.createPlatformApplication({ name: "app", platform: "GCM", attributes: { PlatformCredential: "k" } }, ctx)
+        const endpoint = (token: string) => sns.createPlatformEndpoint({ applicationArn: platformApplicationArn, token, customUserData: undefined, attributes: {} }, ctx)
+        const { endpointArn: on } = yield* endpoint("on")
+        const { endpointArn: off } = yield* endpoint("off")
+        yield* sns.setEndpointAttributes(off, { Enabled: "false" }, ctx)
+        for (const arn of [on, off]) yield* sns.subscribe({ topicArn, protocol: "application", endpoint: arn, attributes: {}, returnSubscriptionArn: false }, ctx)
+        yield* sns.publish(publishInput(topicArn, JSON.stringify({ default: "d", GCM: "g" }), { messageStructure: "json" }), ctx)
+        yield* eventually(() => outbox.snapshot().entries.length === 1)
+        yield* eventually(() => Effect.runSync(store.pendingCount) === 0)
+        expect(outbox.snapshot().entries.map((e) => [e.protocol, e.endpoint, e.body])).toEqual([["application", on, "g"]])
+      })
+    ))
+
   it.live("email, email-json and sms go to the outbox; email confirmations carry their SubscribeURL", () =>
     withBroker(({ sns, outbox }) =>
       Effect.gen(function* () {
