@@ -183,6 +183,8 @@ const validRequests = (): Readonly<Record<string, Readonly<Record<string, string
   const topic = { TopicArn: xmlTopicArn }
   const resource = { ResourceArn: xmlTopicArn }
   const subscription = { SubscriptionArn: xmlSubscriptionArn }
+  const application = { PlatformApplicationArn: "arn:aws:sns:us-east-1:000000000000:app/GCM/fuzz-app" }
+  const endpoint = { EndpointArn: "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/fuzz-app/00000000-0000-4000-8000-000000000000" }
   return {
     CreateTopic: { Name: "fuzz-xml", "Attributes.entry.1.key": "DisplayName", "Attributes.entry.1.value": "shown", "Tags.member.1.Key": "k", "Tags.member.1.Value": "v" },
     DeleteTopic: topic,
@@ -207,7 +209,28 @@ const validRequests = (): Readonly<Record<string, Readonly<Record<string, string
     AddPermission: { ...topic, Label: "l", "AWSAccountId.member.1": "000000000000", "ActionName.member.1": "Publish" },
     RemovePermission: { ...topic, Label: "l" },
     GetDataProtectionPolicy: resource,
-    PutDataProtectionPolicy: { ...resource, DataProtectionPolicy: "{}" }
+    PutDataProtectionPolicy: { ...resource, DataProtectionPolicy: "{}" },
+    CreatePlatformApplication: { Name: "fuzz-app", Platform: "GCM", "Attributes.entry.1.key": "PlatformCredential", "Attributes.entry.1.value": "key" },
+    GetPlatformApplicationAttributes: application,
+    SetPlatformApplicationAttributes: { ...application, "Attributes.entry.1.key": "SuccessFeedbackSampleRate", "Attributes.entry.1.value": "5" },
+    ListPlatformApplications: { NextToken: "token" },
+    DeletePlatformApplication: application,
+    CreatePlatformEndpoint: { ...application, Token: "token", CustomUserData: "data", "Attributes.entry.1.key": "Enabled", "Attributes.entry.1.value": "true" },
+    GetEndpointAttributes: endpoint,
+    SetEndpointAttributes: { ...endpoint, "Attributes.entry.1.key": "Enabled", "Attributes.entry.1.value": "true" },
+    ListEndpointsByPlatformApplication: { ...application, NextToken: "token" },
+    DeleteEndpoint: endpoint,
+    SetSMSAttributes: { "attributes.entry.1.key": "DefaultSMSType", "attributes.entry.1.value": "Transactional" },
+    GetSMSAttributes: { "attributes.member.1": "DefaultSMSType" },
+    CheckIfPhoneNumberIsOptedOut: { phoneNumber: "+15555550100" },
+    ListPhoneNumbersOptedOut: { nextToken: "token" },
+    OptInPhoneNumber: { phoneNumber: "+15555550100" },
+    GetSMSSandboxAccountStatus: {},
+    CreateSMSSandboxPhoneNumber: { PhoneNumber: "+15555550100", LanguageCode: "en-US" },
+    VerifySMSSandboxPhoneNumber: { PhoneNumber: "+15555550100", OneTimePassword: "123456" },
+    DeleteSMSSandboxPhoneNumber: { PhoneNumber: "+15555550100" },
+    ListSMSSandboxPhoneNumbers: { NextToken: "token" },
+    ListOriginationNumbers: { NextToken: "token" }
   }
 }
 
@@ -225,8 +248,9 @@ describe("fuzzing the live endpoint", () => {
   it("a character XML cannot carry, in any string member of any action, is refused, and every read still answers", async () => {
     const actionNames = Object.keys(SnsProtocol.actions)
     expect(Object.keys(validRequests()).sort()).toEqual([...actionNames].sort())
+    // An action without members (GetSMSSandboxAccountStatus) has no value to carry the character.
     const cases = fc
-      .constantFrom(...actionNames)
+      .constantFrom(...actionNames.filter((action) => Object.keys(validRequests()[action]!).length > 0))
       .chain((action) => {
         const members = Object.keys(validRequests()[action]!)
         return fc.tuple(fc.constant(action), fc.constantFrom(...members), fc.nat(), textWithNonXmlChar)
