@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import type { KmsCaller } from "@sealcast/core/Kms"
 import { Effect, Either } from "effect"
 import * as Errors from "../../Errors.js"
 import * as Key from "../../Key.js"
@@ -57,7 +58,7 @@ const macAlgorithm = (key: Key.KeyRecord, name: string): Either.Either<Key.MacAl
 
 export const make = ({ ids, keys: { locate }, material, rsa, transactions: { transact }, usage }: Shell): Signing => {
   /** Locates a key for Sign or Verify and checks usage, state, algorithm and digest, in KMS's order. */
-  const forSignature = (tx: Tx, request: R.SignRequest, operation: "Sign" | "Verify", caller: Parameters<Signing["sign"]>[1]) =>
+  const forSignature = (tx: Tx, request: R.SignRequest, operation: "Sign" | "Verify", caller: KmsCaller) =>
     Effect.gen(function* () {
       const key = yield* locate(tx, request.KeyId, operation, caller)
       yield* Key.checkUsage(key, "SIGN_VERIFY", operation)
@@ -70,7 +71,7 @@ export const make = ({ ids, keys: { locate }, material, rsa, transactions: { tra
     })
 
   /** Locates a key for GenerateMac or VerifyMac and checks usage, state and algorithm. */
-  const forMac = (tx: Tx, request: R.GenerateMacRequest, operation: "GenerateMac" | "VerifyMac", caller: Parameters<Signing["sign"]>[1]) =>
+  const forMac = (tx: Tx, request: R.GenerateMacRequest, operation: "GenerateMac" | "VerifyMac", caller: KmsCaller) =>
     Effect.gen(function* () {
       const key = yield* locate(tx, request.KeyId, operation, caller)
       yield* Key.checkUsage(key, "GENERATE_VERIFY_MAC", operation)
