@@ -16,6 +16,7 @@ import type { KeyRecord } from "@sealcast/kms-sim/Key"
 import { KeyStore, type KeyStoreSnapshot } from "@sealcast/kms-sim/KeyStore"
 import { KmsSim, layer as kmsLayer } from "@sealcast/kms-sim/KmsSim"
 import { layer as rootKeyLayer, RootKey, unwrapMaterial } from "@sealcast/kms-sim/RootKey"
+import { layerNode as layerNodeRsa } from "sealcast/NodeRsa"
 
 const ACCOUNT = "111122223333"
 const REGION = "eu-west-1"
@@ -191,9 +192,10 @@ export const containsBytes = (haystack: Uint8Array, needle: Uint8Array): boolean
 }
 
 /**
- * Drives a KmsSim over the store (keys created, rotated, used, an alias), then scans a serialisation
- * of everything the store holds for each key's material (unwrapped with the root key to learn it)
- * and for the root key itself, raw, hex and base64.
+ * Drives a KmsSim over the store (keys created, rotated, used, an alias; an HMAC, an ECC and an RSA
+ * key used once each), then scans a serialisation of everything the store holds for each key's
+ * material (unwrapped with the root key to learn it) and for the root key itself, raw, hex and
+ * base64.
  *
  * @category testing
  */
@@ -201,7 +203,7 @@ export const keyStoreKeepsNoClearMaterial = <E>(name: string, layer: Layer.Layer
   describe(`KeyStore at rest: ${name}`, () => {
     it.effect("never holds key material or the root key in the clear", () => {
       const rootBytes = Uint8Array.from({ length: 32 }, (_, i) => (i * 37 + 11) & 0xff)
-      const deps = Layer.mergeAll(layerNoble, layerSeeded(2024), rootKeyLayer(rootBytes), layer)
+      const deps = Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(2024), rootKeyLayer(rootBytes), layer)
       return Effect.gen(function* () {
         const kms = yield* KmsSim
         const caller = { accountId: ACCOUNT, principalArn: `arn:aws:iam::${ACCOUNT}:root` }
@@ -212,6 +214,13 @@ export const keyStoreKeepsNoClearMaterial = <E>(name: string, layer: Layer.Layer
           if (i === 0) yield* kms.createAlias({ AliasName: "alias/scan", TargetKeyId: KeyMetadata.KeyId }, caller)
         }
         yield* kms.checkKeyForUse("alias/aws/sns", { ...caller, viaService: "sns" }, {})
+        const message = new TextEncoder().encode("scan")
+        const hmacKey = yield* kms.createKey({ KeySpec: "HMAC_512", KeyUsage: "GENERATE_VERIFY_MAC" }, caller)
+        yield* kms.generateMac({ KeyId: hmacKey.KeyMetadata.KeyId, MacAlgorithm: "HMAC_SHA_512", Message: message }, caller)
+        const eccKey = yield* kms.createKey({ KeySpec: "ECC_NIST_P384", KeyUsage: "SIGN_VERIFY" }, caller)
+        yield* kms.sign({ KeyId: eccKey.KeyMetadata.KeyId, SigningAlgorithm: "ECDSA_SHA_384", Message: message }, caller)
+        const rsaKey = yield* kms.createKey({ KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY" }, caller)
+        yield* kms.sign({ KeyId: rsaKey.KeyMetadata.KeyId, SigningAlgorithm: "RSASSA_PSS_SHA_256", Message: message }, caller)
         const store = yield* KeyStore
         const cipher = yield* Cipher
         const root = yield* RootKey
@@ -219,14 +228,19 @@ export const keyStoreKeepsNoClearMaterial = <E>(name: string, layer: Layer.Layer
         const dump = serializeSnapshot(snapshot)
         const text = new TextDecoder("latin1").decode(dump)
         const materials = snapshot.keys.flatMap((k) => k.materials.map((m) => ({ keyId: k.keyId, m })))
-        expect(materials.length).toBe(9)
+        expect(materials.length).toBe(12)
+        const lengths: Array<number> = []
         for (const { keyId, m } of materials) {
           const clear = yield* unwrapMaterial(cipher, root, keyId, m)
-          expect(clear.length).toBe(32)
+          lengths.push(clear.length)
           expect(containsBytes(dump, clear)).toBe(false)
           expect(text.includes(hex(clear))).toBe(false)
           expect(text.includes(base64(clear))).toBe(false)
         }
+        // Nine symmetric materials, the 64-byte HMAC key, the 48-byte P-384 scalar, the RSA PKCS #8 key.
+        expect(lengths.filter((n) => n === 32)).toHaveLength(9)
+        expect(lengths.filter((n) => n !== 32).sort((a, b) => a - b).slice(0, 2)).toEqual([48, 64])
+        expect(lengths.some((n) => n > 1000)).toBe(true)
         expect(containsBytes(dump, rootBytes)).toBe(false)
         expect(text.includes(base64(rootBytes))).toBe(false)
       }).pipe(Effect.provide(Layer.provideMerge(kmsLayer({ region: REGION }), deps)))

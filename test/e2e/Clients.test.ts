@@ -5,7 +5,8 @@
  * SIGTERM stops the broker with exit code 0.
  */
 import { spawnSync } from "node:child_process"
-import { mkdtempSync, realpathSync, rmSync } from "node:fs"
+import { createPublicKey, verify } from "node:crypto"
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -105,6 +106,23 @@ describe("sealcast serve and the Python clients", () => {
     const plain = aws("sns", "create-topic", "--name", "cli-renamed")["TopicArn"]
     aws("sns", "set-topic-attributes", "--topic-arn", String(plain), "--attribute-name", "DisplayName", "--attribute-value", "Renamed")
     expect(aws("sns", "create-topic", "--name", "cli-renamed")["TopicArn"]).toBe(plain)
+  })
+
+  it.skipIf(cliMissing !== undefined)(`the AWS CLI signs with an ECC key and verifies (aws kms sign, aws kms verify); node:crypto agrees${cliMissing === undefined ? "" : ` (skipped: ${cliMissing})`}`, () => {
+    const key = aws("kms", "create-key", "--key-spec", "ECC_NIST_P256", "--key-usage", "SIGN_VERIFY")["KeyMetadata"] as Record<string, string>
+    // fileb:// passes the bytes as they are, whichever binary format the CLI version assumes.
+    const messageFile = join(dataDir, "cli-message")
+    writeFileSync(messageFile, "signed through the CLI")
+    const signed = aws("kms", "sign", "--key-id", String(key["KeyId"]), "--message", `fileb://${messageFile}`, "--message-type", "RAW", "--signing-algorithm", "ECDSA_SHA_256")
+    expect(signed).toMatchObject({ KeyId: key["Arn"], SigningAlgorithm: "ECDSA_SHA_256" })
+    const signature = Buffer.from(String(signed["Signature"]), "base64")
+    const signatureFile = join(dataDir, "cli-signature")
+    writeFileSync(signatureFile, signature)
+    const verified = aws("kms", "verify", "--key-id", String(key["KeyId"]), "--message", `fileb://${messageFile}`, "--signature", `fileb://${signatureFile}`, "--signing-algorithm", "ECDSA_SHA_256")
+    expect(verified["SignatureValid"]).toBe(true)
+    const publicKey = Buffer.from(String(aws("kms", "get-public-key", "--key-id", String(key["KeyId"]))["PublicKey"]), "base64")
+    const outside = createPublicKey({ key: publicKey, format: "der", type: "spki" })
+    expect(verify("sha256", Buffer.from("signed through the CLI"), { key: outside, dsaEncoding: "der" }, signature)).toBe(true)
   })
 
   const boto3Missing = botocoreMissing("boto3")

@@ -1,7 +1,7 @@
 /**
  * The broker's services as one layer graph: the stores (SQLite in the data dir, or memory), the
  * simulated KMS over its key store, the adapter that gives the SNS core its KMS port, the node:crypto
- * cipher, and the Sns service itself.
+ * cipher and RSA, and the Sns service itself.
  *
  * @since 0.1.0
  */
@@ -10,6 +10,7 @@ import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as SnsKms from "./adapters/SnsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
+import * as NodeRsa from "./NodeRsa.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SqliteKeyStore from "./store/SqliteKeyStore.js"
 import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
@@ -57,7 +58,7 @@ export const layer = (options: ServicesOptions) => {
   const stores = options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
   const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
   const kms = KmsSim.layer({ region: options.region }).pipe(
-    Layer.provide(Layer.mergeAll(primitives, RootKey.layer(options.rootKey)))
+    Layer.provide(Layer.mergeAll(primitives, NodeRsa.layerNode, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
   return Layer.provideMerge(Layer.provideMerge(sns, kms), Layer.merge(stores, primitives))

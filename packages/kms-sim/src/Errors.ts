@@ -76,6 +76,14 @@ export class InvalidGrantIdException extends Data.TaggedError("InvalidGrantIdExc
 /** A grant token KMS did not issue, or whose grant is gone (RetireGrant). @category errors */
 export class InvalidGrantTokenException extends Data.TaggedError("InvalidGrantTokenException")<{ readonly message: string }> {}
 
+/** A signature that does not verify under the key and algorithm (Verify API). @category errors */
+export class KMSInvalidSignatureException extends Data.TaggedError("KMSInvalidSignatureException")<{
+  readonly message: string
+}> {}
+
+/** A MAC that does not verify under the key and algorithm (VerifyMac API). @category errors */
+export class KMSInvalidMacException extends Data.TaggedError("KMSInvalidMacException")<{ readonly message: string }> {}
+
 /** The key store failed; the request's change did not happen. @category errors */
 export class KMSInternalException extends Data.TaggedError("KMSInternalException")<{ readonly message: string }> {}
 
@@ -103,6 +111,8 @@ export type KmsError =
   | DryRunOperationException
   | InvalidGrantIdException
   | InvalidGrantTokenException
+  | KMSInvalidSignatureException
+  | KMSInvalidMacException
   | KMSInternalException
 
 /**
@@ -129,6 +139,8 @@ export const kmsErrorTags = [
   "DryRunOperationException",
   "InvalidGrantIdException",
   "InvalidGrantTokenException",
+  "KMSInvalidSignatureException",
+  "KMSInvalidMacException",
   "KMSInternalException"
 ] as const satisfies ReadonlyArray<KmsError["_tag"]>
 
@@ -158,6 +170,15 @@ export const notPendingDeletion = (keyArn: string): KMSInvalidStateException =>
 /** "<arn> key usage is SIGN_VERIFY which is not valid for Encrypt." (docs/SEMANTICS.md §5). @category constructors */
 export const invalidKeyUsage = (keyArn: string, keyUsage: string, operation: string): InvalidKeyUsageException =>
   new InvalidKeyUsageException({ message: `${keyArn} key usage is ${keyUsage} which is not valid for ${operation}.` })
+
+/**
+ * "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_4096.": KMS's answer when an
+ * encryption, signing or MAC algorithm does not fit the key.
+ *
+ * @category constructors
+ */
+export const incompatibleAlgorithm = (algorithm: string, keySpec: string): InvalidKeyUsageException =>
+  new InvalidKeyUsageException({ message: `Algorithm ${algorithm} is incompatible with key spec ${keySpec}.` })
 
 /** KMS's text when a ciphertext was made under a different key than the KeyId given. @category constructors */
 export const incorrectKey = (): IncorrectKeyException =>

@@ -70,7 +70,10 @@ export interface WrappedMaterial {
   /** ms since the epoch. */
   readonly createdAt: number
   readonly nonce: Uint8Array
-  /** AES-256-GCM ciphertext and tag of the 32 material bytes. */
+  /**
+   * AES-256-GCM ciphertext and tag of the material: 32 random bytes for a symmetric key, the key
+   * bytes for an HMAC key, the private scalar for an ECC key, the PKCS #8 DER private key for RSA.
+   */
   readonly sealed: Uint8Array
   /** How a rotation made this material (ListKeyRotations API, `RotationType`); absent for the key's first. */
   readonly rotationType?: "AUTOMATIC" | "ON_DEMAND"
@@ -107,7 +110,10 @@ export interface KeyRecord {
   readonly policy: string
   readonly tags: ReadonlyArray<Tag>
   readonly rotation: Rotation
-  /** Oldest first; empty for key specs whose cryptography is not simulated (RSA, ECC, HMAC). */
+  /**
+   * Oldest first. Asymmetric and HMAC keys have one version (they do not rotate); a record of such a
+   * key stored before their cryptography was simulated has none, and gets it at first use.
+   */
   readonly materials: ReadonlyArray<WrappedMaterial>
   /** The key's grants (CreateGrant), oldest first; absent in records stored before grants existed. */
   readonly grants?: ReadonlyArray<Grant> | undefined
@@ -152,7 +158,7 @@ export const checkSpecAndUsage = (
         new Errors.ValidationException({ message: `KeyUsage ${usage} is not compatible with KeySpec ${spec}` })
       )
 
-/** Whether `key` has real (simulated) cryptography: only SYMMETRIC_DEFAULT does. @category rules */
+/** Whether `key` is a symmetric encryption key, the only kind that rotates. @category rules */
 export const isSymmetricEncryption = (key: KeyRecord): boolean =>
   key.keySpec === "SYMMETRIC_DEFAULT" && key.keyUsage === "ENCRYPT_DECRYPT"
 
@@ -173,6 +179,15 @@ export const checkSymmetricUse = (key: KeyRecord, operation: string): Either.Eit
   }
   return Either.right(key)
 }
+
+/**
+ * Sign and Verify need a SIGN_VERIFY key, GenerateMac and VerifyMac a GENERATE_VERIFY_MAC key;
+ * another usage is `InvalidKeyUsageException` in the same words as for Encrypt.
+ *
+ * @category rules
+ */
+export const checkUsage = (key: KeyRecord, usage: KeyUsage, operation: string): Either.Either<KeyRecord, Errors.KmsError> =>
+  key.keyUsage === usage ? Either.right(key) : Either.left(Errors.invalidKeyUsage(key.arn, key.keyUsage, operation))
 
 /**
  * Cryptographic use needs an Enabled key: Disabled is `DisabledException`, PendingDeletion is
@@ -365,8 +380,103 @@ export const removeTags = (key: KeyRecord, tagKeys: ReadonlyArray<string>): KeyR
   tags: key.tags.filter((t) => !tagKeys.includes(t.TagKey))
 })
 
+/** The RSA key specs (CreateKey API, "KeySpec"). @category models */
+export type RsaKeySpec = "RSA_2048" | "RSA_3072" | "RSA_4096"
+
+/** The elliptic-curve key specs. @category models */
+export type EccKeySpec = "ECC_NIST_P256" | "ECC_NIST_P384" | "ECC_NIST_P521" | "ECC_SECG_P256K1"
+
+/** The HMAC key specs. @category models */
+export type HmacKeySpec = "HMAC_224" | "HMAC_256" | "HMAC_384" | "HMAC_512"
+
+/** @category rules */
+export const isRsa = (spec: KeySpec): spec is RsaKeySpec => spec.startsWith("RSA_")
+
+/** @category rules */
+export const isEcc = (spec: KeySpec): spec is EccKeySpec => spec.startsWith("ECC_")
+
+/** @category rules */
+export const isHmac = (spec: KeySpec): spec is HmacKeySpec => spec.startsWith("HMAC_")
+
+/** An RSA key's modulus length in bits. @category rules */
+export const rsaModulusBits = (spec: RsaKeySpec): 2048 | 3072 | 4096 =>
+  spec === "RSA_2048" ? 2048 : spec === "RSA_3072" ? 3072 : 4096
+
+/**
+ * An HMAC key's material length in bytes: as many bits as the spec names (KMS Developer Guide, "Key
+ * spec reference", HMAC key specs: HMAC_224 has 224-bit key material, and so on).
+ *
+ * @category rules
+ */
+export const hmacKeyBytes = (spec: HmacKeySpec): number => Number(spec.slice("HMAC_".length)) / 8
+
+/** The asymmetric encryption algorithms (`EncryptionAlgorithmSpec`). @category models */
+export type RsaEncryptionAlgorithm = "RSAES_OAEP_SHA_1" | "RSAES_OAEP_SHA_256"
+
+/** The signing algorithms the simulator signs with (`SigningAlgorithmSpec`). @category models */
+export const signingAlgorithms = [
+  "RSASSA_PSS_SHA_256",
+  "RSASSA_PSS_SHA_384",
+  "RSASSA_PSS_SHA_512",
+  "RSASSA_PKCS1_V1_5_SHA_256",
+  "RSASSA_PKCS1_V1_5_SHA_384",
+  "RSASSA_PKCS1_V1_5_SHA_512",
+  "ECDSA_SHA_256",
+  "ECDSA_SHA_384",
+  "ECDSA_SHA_512"
+] as const
+
+/** @category models */
+export type SigningAlgorithm = (typeof signingAlgorithms)[number]
+
+/** `MacAlgorithmSpec`. @category models */
+export const macAlgorithms = ["HMAC_SHA_224", "HMAC_SHA_256", "HMAC_SHA_384", "HMAC_SHA_512"] as const
+
+/** @category models */
+export type MacAlgorithm = (typeof macAlgorithms)[number]
+
 /** The encryption algorithms KeyMetadata lists for a spec (DescribeKey API). @category rules */
 export const encryptionAlgorithms = (key: KeyRecord): ReadonlyArray<string> | undefined => {
   if (key.keyUsage !== "ENCRYPT_DECRYPT") return undefined
   return key.keySpec === "SYMMETRIC_DEFAULT" ? ["SYMMETRIC_DEFAULT"] : ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"]
 }
+
+/**
+ * The signing algorithms a SIGN_VERIFY key allows (KMS Developer Guide, "Key spec reference"): RSA
+ * keys every RSASSA-PSS and PKCS #1 v1.5 algorithm; each NIST curve the ECDSA with its own hash
+ * (P-256 with SHA-256, P-384 with SHA-384, P-521 with SHA-512); secp256k1 ECDSA with SHA-256.
+ *
+ * @category rules
+ */
+export const signingAlgorithmsFor = (key: KeyRecord): ReadonlyArray<SigningAlgorithm> | undefined => {
+  if (key.keyUsage !== "SIGN_VERIFY") return undefined
+  switch (key.keySpec) {
+    case "ECC_NIST_P256":
+    case "ECC_SECG_P256K1":
+      return ["ECDSA_SHA_256"]
+    case "ECC_NIST_P384":
+      return ["ECDSA_SHA_384"]
+    case "ECC_NIST_P521":
+      return ["ECDSA_SHA_512"]
+    default:
+      return signingAlgorithms.filter((a) => a.startsWith("RSASSA_"))
+  }
+}
+
+/** An HMAC key's one MAC algorithm: HMAC_256 keys compute HMAC_SHA_256, and so on. @category rules */
+export const macAlgorithmsFor = (key: KeyRecord): ReadonlyArray<MacAlgorithm> | undefined =>
+  isHmac(key.keySpec) ? [`HMAC_SHA_${key.keySpec.slice("HMAC_".length)}` as MacAlgorithm] : undefined
+
+/** What KeyMetadata lists for a KEY_AGREEMENT key (`KeyAgreementAlgorithmSpec`). @category rules */
+export const keyAgreementAlgorithmsFor = (key: KeyRecord): ReadonlyArray<string> | undefined =>
+  key.keyUsage === "KEY_AGREEMENT" ? ["ECDH"] : undefined
+
+/**
+ * The largest plaintext RSAES-OAEP takes: k - 2·hLen - 2 bytes for a k-byte modulus (RFC 8017
+ * §7.1.1), as the Encrypt API's table gives it: RSA_2048 214 bytes with SHA-1 and 190 with SHA-256,
+ * RSA_3072 342 and 318, RSA_4096 470 and 446.
+ *
+ * @category rules
+ */
+export const maxOaepPlaintext = (spec: RsaKeySpec, algorithm: RsaEncryptionAlgorithm): number =>
+  rsaModulusBits(spec) / 8 - 2 * (algorithm === "RSAES_OAEP_SHA_1" ? 20 : 32) - 2

@@ -25,6 +25,7 @@ import * as Grants from "./internal/operations/Grants.js"
 import * as KeyLifecycle from "./internal/operations/KeyLifecycle.js"
 import * as Policies from "./internal/operations/Policies.js"
 import * as Rotation from "./internal/operations/Rotation.js"
+import * as Signing from "./internal/operations/Signing.js"
 import * as Tags from "./internal/operations/Tags.js"
 import { fromSnapshot } from "./internal/state.js"
 import { makeTransactions, storeFailure } from "./internal/Transactions.js"
@@ -32,6 +33,7 @@ import { makeUsage } from "./internal/Usage.js"
 import { KeyStore } from "./KeyStore.js"
 import type * as R from "./Requests.js"
 import { type KeyStoreRootKeyMismatch, RootKey, verifyAgainstStore } from "./RootKey.js"
+import { RsaPrimitives } from "./RsaPrimitives.js"
 
 /**
  * Who is calling KMS: the one caller type, shared with the core's `Kms` port.
@@ -90,6 +92,11 @@ export interface KmsSimService {
   readonly listRetirableGrants: Op<R.ListRetirableGrantsRequest, R.ListGrantsResponse>
   readonly retireGrant: Op<R.RetireGrantRequest, R.Empty>
   readonly revokeGrant: Op<R.RevokeGrantRequest, R.Empty>
+  readonly getPublicKey: Op<R.GetPublicKeyRequest, R.GetPublicKeyResponse>
+  readonly sign: Op<R.SignRequest, R.SignResponse>
+  readonly verify: Op<R.VerifyRequest, R.VerifyResponse>
+  readonly generateMac: Op<R.GenerateMacRequest, R.GenerateMacResponse>
+  readonly verifyMac: Op<R.VerifyMacRequest, R.VerifyMacResponse>
   /**
    * The check SNS makes on every Publish (docs/SEMANTICS.md §1.7): resolves `keyId`, creates
    * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
@@ -117,24 +124,25 @@ export class KmsSim extends Context.Tag("@sealcast/kms-sim/KmsSim")<KmsSim, KmsS
  */
 export const make = (
   options: Options
-): Effect.Effect<KmsSimService, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey> =>
+): Effect.Effect<KmsSimService, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey | RsaPrimitives> =>
   Effect.gen(function* () {
     const { region } = options
     const cipher = yield* Cipher
     const ids = yield* Ids
     const store = yield* KeyStore
     const root = yield* RootKey
+    const rsa = yield* RsaPrimitives
     const snapshot = yield* Effect.mapError(store.load, storeFailure)
     // Refuse to start on a key store this root key does not open, rather than answer every request
     // for its keys with KMSInternalException while DescribeKey says Enabled.
     const check = yield* verifyAgainstStore(cipher, root, snapshot)
     if (check !== undefined) yield* Effect.mapError(store.putRootKeyCheck(check), storeFailure)
-    const material = makeKeyMaterial(cipher, ids, root)
+    const material = makeKeyMaterial(cipher, ids, root, rsa)
     const transactions = yield* makeTransactions(store, fromSnapshot(snapshot.keys, snapshot.aliases), material)
     const authorization = makeAuthorization(region)
     const usage = makeUsage()
     const keys = makeKeyAccess(region, ids, transactions, authorization, material, usage)
-    const shell = { region, ids, transactions, authorization, material, keys, usage }
+    const shell = { region, ids, rsa, transactions, authorization, material, keys, usage }
     return {
       ...KeyLifecycle.make(shell),
       ...Aliases.make(shell),
@@ -143,17 +151,19 @@ export const make = (
       ...Grants.make(shell),
       ...Tags.make(shell),
       ...Rotation.make(shell),
+      ...Signing.make(shell),
       usage: usage.counts,
       requestId: ids.uuid
     }
   })
 
 /**
- * The service over its dependencies (core's Cipher and Ids, a KeyStore, the RootKey; effect's Clock).
+ * The service over its dependencies (core's Cipher and Ids, a KeyStore, the RootKey, the host's
+ * RsaPrimitives; effect's Clock).
  *
  * @category layers
  */
 export const layer = (
   options: Options
-): Layer.Layer<KmsSim, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey> =>
+): Layer.Layer<KmsSim, Errors.KMSInternalException | KeyStoreRootKeyMismatch, Cipher | Ids | KeyStore | RootKey | RsaPrimitives> =>
   Layer.effect(KmsSim, make(options))

@@ -8,7 +8,7 @@
  */
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import type { Constraints, GrantOperation } from "./Grant.js"
-import type { KeySpec, KeyUsage, Tag } from "./Key.js"
+import type { KeySpec, KeyUsage, MacAlgorithm, SigningAlgorithm, Tag } from "./Key.js"
 
 export type { EncryptionContext, Tag }
 
@@ -48,6 +48,9 @@ export interface KeyMetadata {
   readonly CustomerMasterKeySpec: string
   readonly KeySpec: string
   readonly EncryptionAlgorithms?: ReadonlyArray<string>
+  readonly SigningAlgorithms?: ReadonlyArray<string>
+  readonly KeyAgreementAlgorithms?: ReadonlyArray<string>
+  readonly MacAlgorithms?: ReadonlyArray<string>
   readonly MultiRegion: boolean
   readonly PendingDeletionWindowInDays?: number
 }
@@ -339,4 +342,78 @@ export interface RetireGrantRequest {
 export interface RevokeGrantRequest extends KeyIdRequest {
   readonly GrantId: string
   readonly DryRun?: boolean
+}
+
+/** @category models */
+export interface GetPublicKeyRequest extends KeyIdRequest {
+  readonly GrantTokens?: ReadonlyArray<string>
+}
+
+/** @category models */
+export interface GetPublicKeyResponse {
+  readonly KeyId: string
+  /** DER-encoded X.509 SubjectPublicKeyInfo (RFC 5280). */
+  readonly PublicKey: Uint8Array
+  readonly CustomerMasterKeySpec: string
+  readonly KeySpec: string
+  readonly KeyUsage: string
+  readonly EncryptionAlgorithms?: ReadonlyArray<string>
+  readonly SigningAlgorithms?: ReadonlyArray<string>
+  readonly KeyAgreementAlgorithms?: ReadonlyArray<string>
+}
+
+/** @category models */
+export interface SignRequest extends KeyIdRequest {
+  readonly Message: Uint8Array
+  readonly MessageType?: "RAW" | "DIGEST"
+  readonly GrantTokens?: ReadonlyArray<string>
+  /** Any `SigningAlgorithmSpec`; one the key does not allow is refused. */
+  readonly SigningAlgorithm: string
+  readonly DryRun?: boolean
+}
+
+/** @category models */
+export interface SignResponse {
+  readonly KeyId: string
+  readonly Signature: Uint8Array
+  readonly SigningAlgorithm: SigningAlgorithm
+}
+
+/** @category models */
+export interface VerifyRequest extends SignRequest {
+  readonly Signature: Uint8Array
+}
+
+/** @category models */
+export interface VerifyResponse {
+  readonly KeyId: string
+  readonly SignatureValid: boolean
+  readonly SigningAlgorithm: SigningAlgorithm
+}
+
+/** @category models */
+export interface GenerateMacRequest extends KeyIdRequest {
+  readonly Message: Uint8Array
+  readonly MacAlgorithm: MacAlgorithm
+  readonly GrantTokens?: ReadonlyArray<string>
+  readonly DryRun?: boolean
+}
+
+/** @category models */
+export interface GenerateMacResponse {
+  readonly Mac: Uint8Array
+  readonly MacAlgorithm: MacAlgorithm
+  readonly KeyId: string
+}
+
+/** @category models */
+export interface VerifyMacRequest extends GenerateMacRequest {
+  readonly Mac: Uint8Array
+}
+
+/** @category models */
+export interface VerifyMacResponse {
+  readonly KeyId: string
+  readonly MacValid: boolean
+  readonly MacAlgorithm: MacAlgorithm
 }

@@ -7,6 +7,7 @@ import * as Blob from "../src/CiphertextBlob.js"
 import { KeyStore, KeyStoreFailure, layerMemory, makeMemory } from "../src/KeyStore.js"
 import { KmsSim, layer as simLayer } from "../src/KmsSim.js"
 import * as RootKey from "../src/RootKey.js"
+import { layerNodeRsa } from "./NodeRsa.js"
 import { ACCOUNT, alice, caller, failure, kmsLayer, outcome, outsider, REGION, rootKeyBytes } from "./support.js"
 
 const DAY = 86_400_000
@@ -534,7 +535,7 @@ describe("KmsSim concurrency and persistence", () => {
   it.effect("a new simulator over the same store sees every key and alias and decrypts old ciphertexts", () =>
     Effect.gen(function* () {
       const store = yield* makeMemory
-      const deps = Layer.mergeAll(layerNoble, layerSeeded(3), RootKey.layer(rootKeyBytes), Layer.succeed(KeyStore, store))
+      const deps = Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(3), RootKey.layer(rootKeyBytes), Layer.succeed(KeyStore, store))
       const first = yield* Effect.provide(KmsSim, simLayer({ region: REGION }).pipe(Layer.provide(deps)))
       const key = (yield* first.createKey({}, caller)).KeyMetadata
       yield* first.createAlias({ AliasName: "alias/kept", TargetKeyId: key.KeyId }, caller)
@@ -545,7 +546,7 @@ describe("KmsSim concurrency and persistence", () => {
       expect((yield* second.describeKey({ KeyId: "alias/kept" }, caller)).KeyMetadata).toEqual(
         (yield* first.describeKey({ KeyId: key.KeyId }, caller)).KeyMetadata
       )
-      const wrongRoot = Layer.mergeAll(layerNoble, layerSeeded(3), RootKey.layer(new Uint8Array(32)), Layer.succeed(KeyStore, store))
+      const wrongRoot = Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(3), RootKey.layer(new Uint8Array(32)), Layer.succeed(KeyStore, store))
       // Another root key is refused before any key is used (RootKey.verifyAgainstStore).
       expect(yield* outcome(Effect.provide(KmsSim, simLayer({ region: REGION }).pipe(Layer.provide(wrongRoot))))).toBe(
         "KeyStoreRootKeyMismatch"
@@ -560,7 +561,7 @@ describe("KmsSim concurrency and persistence", () => {
         ...memory,
         putKey: (key) => (failing ? Effect.fail(new KeyStoreFailure({ message: "disk full" })) : memory.putKey(key))
       })
-      const deps = Layer.mergeAll(layerNoble, layerSeeded(4), RootKey.layer(rootKeyBytes), flaky)
+      const deps = Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(4), RootKey.layer(rootKeyBytes), flaky)
       const kms = yield* Effect.provide(KmsSim, simLayer({ region: REGION }).pipe(Layer.provide(deps)))
       const key = (yield* kms.createKey({}, caller)).KeyMetadata
       failing = true
@@ -575,5 +576,5 @@ describe("KmsSim with the default memory store layer", () => {
     Effect.gen(function* () {
       const kms = yield* KmsSim
       expect(yield* kms.listKeys({}, caller)).toEqual({ Keys: [], Truncated: false })
-    }).pipe(Effect.provide(simLayer({ region: REGION }).pipe(Layer.provide(Layer.mergeAll(layerNoble, layerSeeded(5), RootKey.layer(rootKeyBytes), layerMemory))))))
+    }).pipe(Effect.provide(simLayer({ region: REGION }).pipe(Layer.provide(Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(5), RootKey.layer(rootKeyBytes), layerMemory))))))
 })

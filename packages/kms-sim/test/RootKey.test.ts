@@ -5,6 +5,7 @@ import { Effect, Either, Layer } from "effect"
 import * as KeyStore from "../src/KeyStore.js"
 import * as KmsSim from "../src/KmsSim.js"
 import * as RootKey from "../src/RootKey.js"
+import { layerNodeRsa } from "./NodeRsa.js"
 import { caller, REGION, rootKeyBytes } from "./support.js"
 
 const bytes = Uint8Array.from({ length: 32 }, (_, i) => 255 - i)
@@ -51,7 +52,7 @@ const otherRootKey = Uint8Array.from({ length: 32 }, (_, i) => 200 - i)
 /** A KmsSim over `store` (already built, so it outlives each simulator) with `root` as its root key. */
 const kmsOver = (store: KeyStore.KeyStoreService, root: Uint8Array) =>
   KmsSim.make({ region: REGION }).pipe(
-    Effect.provide(Layer.mergeAll(layerNoble, layerSeeded(7), RootKey.layer(root), Layer.succeed(KeyStore.KeyStore, store)))
+    Effect.provide(Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(7), RootKey.layer(root), Layer.succeed(KeyStore.KeyStore, store)))
   )
 
 /** A store holding two keys made under `rootKeyBytes`. */

@@ -4,6 +4,7 @@ import { Effect, Either, Layer } from "effect"
 import * as KeyStore from "../src/KeyStore.js"
 import * as KmsSim from "../src/KmsSim.js"
 import * as RootKey from "../src/RootKey.js"
+import { layerNodeRsa } from "./NodeRsa.js"
 
 export const ACCOUNT = "000000000000"
 export const OTHER_ACCOUNT = "111111111111"
@@ -16,10 +17,10 @@ export const outsider = rootOf(OTHER_ACCOUNT)
 
 export const rootKeyBytes = Uint8Array.from({ length: 32 }, (_, i) => i + 1)
 
-/** The simulator over a fresh memory store, seeded randomness and the noble cipher. */
+/** The simulator over a fresh memory store, seeded randomness, the noble cipher and node:crypto's RSA. */
 export const kmsLayer = (seed = 1) =>
   KmsSim.layer({ region: REGION }).pipe(
-    Layer.provideMerge(Layer.mergeAll(layerNoble, layerSeeded(seed), RootKey.layer(rootKeyBytes), KeyStore.layerMemory))
+    Layer.provideMerge(Layer.mergeAll(layerNoble, layerSeeded(seed), RootKey.layer(rootKeyBytes), KeyStore.layerMemory, layerNodeRsa))
   )
 
 /** The error tag of a failed effect, or "ok". */

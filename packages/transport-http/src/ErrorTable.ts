@@ -135,6 +135,8 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   InvalidMarkerException: sender("InvalidMarkerException", 400),
   InvalidGrantIdException: sender("InvalidGrantIdException", 400),
   InvalidGrantTokenException: sender("InvalidGrantTokenException", 400),
+  KMSInvalidSignatureException: sender("KMSInvalidSignatureException", 400),
+  KMSInvalidMacException: sender("KMSInvalidMacException", 400),
   // The model's httpStatusCode for DryRunOperationException: 412 Precondition Failed.
   DryRunOperationException: sender("DryRunOperationException", 412),
   KMSInternalException: receiver("KMSInternalException", 500),

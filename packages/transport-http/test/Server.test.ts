@@ -14,6 +14,7 @@ import { createServer, type Server as HttpServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Server from "../src/Server.js"
+import { layerNodeRsa } from "./kms/support.js"
 import { fakeSns } from "./sns/support.js"
 
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" }
@@ -28,7 +29,7 @@ const kms = Effect.runSync(
   Effect.map(
     Layer.build(
       KmsSim.layer({ region: "us-east-1" }).pipe(
-        Layer.provide(Layer.mergeAll(Cipher.layerNoble, Ids.layerCrypto, KeyStore.layerMemory, RootKey.layer(new Uint8Array(32).fill(7))))
+        Layer.provide(Layer.mergeAll(Cipher.layerNoble, Ids.layerCrypto, KeyStore.layerMemory, RootKey.layer(new Uint8Array(32).fill(7)), layerNodeRsa))
       )
     ),
     (context) => Context.get(context, KmsSim.KmsSim)

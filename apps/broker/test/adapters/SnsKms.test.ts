@@ -6,6 +6,7 @@ import { Kms, type KmsCaller } from "@sealcast/core/Kms"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as SnsKms from "../../src/adapters/SnsKms.js"
+import * as NodeRsa from "../../src/NodeRsa.js"
 
 const rootOf = (accountId: string): KmsCaller => ({ accountId, principalArn: `arn:aws:iam::${accountId}:root` })
 const caller = rootOf("000000000000")
@@ -15,7 +16,7 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.flip(effect)
 
 const kmsLayer = KmsSim.layer({ region: "us-east-1" }).pipe(
   Layer.provideMerge(
-    Layer.mergeAll(layerNoble, layerSeeded(1), RootKey.layer(Uint8Array.from({ length: 32 }, (_, i) => i + 1)), KeyStore.layerMemory)
+    Layer.mergeAll(layerNoble, NodeRsa.layerNode, layerSeeded(1), RootKey.layer(Uint8Array.from({ length: 32 }, (_, i) => i + 1)), KeyStore.layerMemory)
   )
 )
 const layer = SnsKms.layer.pipe(Layer.provideMerge(kmsLayer))

@@ -32,7 +32,12 @@ export const CROSS_ACCOUNT: ReadonlyArray<string> = [
   "CreateGrant",
   "ListGrants",
   "RetireGrant",
-  "RevokeGrant"
+  "RevokeGrant",
+  "GetPublicKey",
+  "Sign",
+  "Verify",
+  "GenerateMac",
+  "VerifyMac"
 ] as const
 
 /**

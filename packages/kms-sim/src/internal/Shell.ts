@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type { IdsService } from "@sealcast/core/Ids"
+import type { RsaPrimitivesService } from "../RsaPrimitives.js"
 import type { Authorization } from "./Authorization.js"
 import type { KeyAccess } from "./KeyAccess.js"
 import type { KeyMaterial } from "./KeyMaterial.js"
@@ -14,6 +15,7 @@ import type { Usage } from "./Usage.js"
 export interface Shell {
   readonly region: string
   readonly ids: IdsService
+  readonly rsa: RsaPrimitivesService
   readonly transactions: Transactions
   readonly authorization: Authorization
   readonly material: KeyMaterial

@@ -7,7 +7,16 @@
 import { Either } from "effect"
 import { InvalidMarkerException } from "../Errors.js"
 import { aliasesOfKey, type AliasRecord, type Directory } from "../Identifiers.js"
-import { encryptionAlgorithms, expiresAt, isExpired, type KeyRecord, rotationDueAt } from "../Key.js"
+import {
+  encryptionAlgorithms,
+  expiresAt,
+  isExpired,
+  keyAgreementAlgorithmsFor,
+  type KeyRecord,
+  macAlgorithmsFor,
+  rotationDueAt,
+  signingAlgorithmsFor
+} from "../Key.js"
 import type { AliasListEntry, KeyMetadata } from "../Requests.js"
 
 export interface State extends Directory {
@@ -75,6 +84,9 @@ const seconds = (ms: number): number => ms / 1000
 /** KeyMetadata as DescribeKey returns it (docs/SEMANTICS.md §5). */
 export const keyMetadata = (key: KeyRecord): KeyMetadata => {
   const algorithms = encryptionAlgorithms(key)
+  const signing = signingAlgorithmsFor(key)
+  const agreement = keyAgreementAlgorithmsFor(key)
+  const macs = macAlgorithmsFor(key)
   return {
     AWSAccountId: key.accountId,
     KeyId: key.keyId,
@@ -90,6 +102,9 @@ export const keyMetadata = (key: KeyRecord): KeyMetadata => {
     CustomerMasterKeySpec: key.keySpec,
     KeySpec: key.keySpec,
     ...(algorithms === undefined ? {} : { EncryptionAlgorithms: algorithms }),
+    ...(signing === undefined ? {} : { SigningAlgorithms: signing }),
+    ...(agreement === undefined ? {} : { KeyAgreementAlgorithms: agreement }),
+    ...(macs === undefined ? {} : { MacAlgorithms: macs }),
     MultiRegion: false,
     ...(key.pendingDeletionWindowInDays === undefined ? {} : { PendingDeletionWindowInDays: key.pendingDeletionWindowInDays })
   }

@@ -100,7 +100,12 @@ export const operations = {
     (s) => s.listRetirableGrants
   ),
   RetireGrant: operation(Schemas.RetireGrantRequest, Schemas.RetireGrantResponse, (s) => s.retireGrant),
-  RevokeGrant: operation(Schemas.RevokeGrantRequest, Schemas.RevokeGrantResponse, (s) => s.revokeGrant)
+  RevokeGrant: operation(Schemas.RevokeGrantRequest, Schemas.RevokeGrantResponse, (s) => s.revokeGrant),
+  GetPublicKey: operation(Schemas.GetPublicKeyRequest, Schemas.GetPublicKeyResponse, (s) => s.getPublicKey),
+  Sign: operation(Schemas.SignRequest, Schemas.SignResponse, (s) => s.sign),
+  Verify: operation(Schemas.VerifyRequest, Schemas.VerifyResponse, (s) => s.verify),
+  GenerateMac: operation(Schemas.GenerateMacRequest, Schemas.GenerateMacResponse, (s) => s.generateMac),
+  VerifyMac: operation(Schemas.VerifyMacRequest, Schemas.VerifyMacResponse, (s) => s.verifyMac)
 } as const
 
 /** @category models */

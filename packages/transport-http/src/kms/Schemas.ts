@@ -90,6 +90,16 @@ export const KeySpec = oneOf(Key.keySpecs)
 export const KeyUsage = oneOf(Key.keyUsages)
 /** `EncryptionAlgorithmSpec`. @category schemas */
 export const EncryptionAlgorithm = oneOf(["SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"])
+/** `SigningAlgorithmSpec`: the model's values; SM2DSA is refused by the key spec check (no SM2 keys). @category schemas */
+export const SigningAlgorithm = oneOf([...Key.signingAlgorithms, "SM2DSA"])
+/** `MessageType`. @category schemas */
+export const MessageType = oneOf(["RAW", "DIGEST"])
+/** `MacAlgorithmSpec`. @category schemas */
+export const MacAlgorithm = oneOf(Key.macAlgorithms)
+/** A Sign, Verify, GenerateMac or VerifyMac `Message` (`PlaintextType`): 1 to 4096 bytes. @category schemas */
+export const Message = Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 4096))
+/** A `Signature` or `Mac` to verify (`CiphertextType`): 1 to 6144 bytes. @category schemas */
+export const SignatureBlob = Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 6144))
 /** `PolicyType`: 1 to 32768 characters. @category schemas */
 export const Policy = Schema.String.pipe(lengthBetween(1, 32768))
 /** `PolicyNameType`: only `default` exists. @category schemas */
@@ -128,6 +138,9 @@ export const KeyMetadata = Schema.Struct({
   CustomerMasterKeySpec: Schema.String,
   KeySpec: Schema.String,
   EncryptionAlgorithms: optional(Schema.Array(Schema.String)),
+  SigningAlgorithms: optional(Schema.Array(Schema.String)),
+  KeyAgreementAlgorithms: optional(Schema.Array(Schema.String)),
+  MacAlgorithms: optional(Schema.Array(Schema.String)),
   MultiRegion: Schema.Boolean,
   PendingDeletionWindowInDays: optional(Schema.Number)
 })
@@ -533,3 +546,65 @@ export const RetireGrantResponse = Empty
 export const RevokeGrantRequest = Schema.Struct({ KeyId, GrantId, DryRun: optional(Schema.Boolean) })
 /** @category schemas */
 export const RevokeGrantResponse = Empty
+
+/** @category schemas */
+export const GetPublicKeyRequest = Schema.Struct({ KeyId, GrantTokens: optional(GrantTokens) })
+/** @category schemas */
+export const GetPublicKeyResponse = Schema.Struct({
+  KeyId: Schema.String,
+  PublicKey: Blob,
+  CustomerMasterKeySpec: Schema.String,
+  KeySpec: Schema.String,
+  KeyUsage: Schema.String,
+  EncryptionAlgorithms: optional(Schema.Array(Schema.String)),
+  SigningAlgorithms: optional(Schema.Array(Schema.String)),
+  KeyAgreementAlgorithms: optional(Schema.Array(Schema.String))
+})
+
+/** @category schemas */
+export const SignRequest = Schema.Struct({
+  KeyId,
+  Message,
+  MessageType: optional(MessageType),
+  GrantTokens: optional(GrantTokens),
+  SigningAlgorithm,
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const SignResponse = Schema.Struct({ KeyId: Schema.String, Signature: Blob, SigningAlgorithm: Schema.String })
+
+/** @category schemas */
+export const VerifyRequest = Schema.Struct({
+  KeyId,
+  Message,
+  MessageType: optional(MessageType),
+  Signature: SignatureBlob,
+  SigningAlgorithm,
+  GrantTokens: optional(GrantTokens),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const VerifyResponse = Schema.Struct({ KeyId: Schema.String, SignatureValid: Schema.Boolean, SigningAlgorithm: Schema.String })
+
+/** @category schemas */
+export const GenerateMacRequest = Schema.Struct({
+  Message,
+  KeyId,
+  MacAlgorithm,
+  GrantTokens: optional(GrantTokens),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const GenerateMacResponse = Schema.Struct({ Mac: Blob, MacAlgorithm: Schema.String, KeyId: Schema.String })
+
+/** @category schemas */
+export const VerifyMacRequest = Schema.Struct({
+  Message,
+  KeyId,
+  MacAlgorithm,
+  Mac: SignatureBlob,
+  GrantTokens: optional(GrantTokens),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const VerifyMacResponse = Schema.Struct({ KeyId: Schema.String, MacValid: Schema.Boolean, MacAlgorithm: Schema.String })

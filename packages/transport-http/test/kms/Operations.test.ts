@@ -21,7 +21,8 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
         "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
         "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
         "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
-        "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant"
+        "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
+        "GetPublicKey", "Sign", "Verify", "GenerateMac", "VerifyMac"
       ].sort()
     )
     expect(isOperationName("Decrypt")).toBe(true)
@@ -51,6 +52,37 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       expect((yield* failure(handle("Decrypt", { CiphertextBlob: "3q2+7w==", EncryptionContext: { tenant: "t1" }, KeyId: "alias/my-key" })))._tag).toBe(
         "InvalidCiphertextException"
       )
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("Sign, Verify, GenerateMac and VerifyMac on the wire: base64 blobs, the model's enums", () =>
+    Effect.gen(function* () {
+      const signing = (yield* handle("CreateKey", { KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" })) as {
+        KeyMetadata: { KeyId: string; Arn: string; SigningAlgorithms: Array<string> }
+      }
+      expect(signing.KeyMetadata.SigningAlgorithms).toEqual(["ECDSA_SHA_256"])
+      const Message = btoa("hello")
+      const signed = (yield* handle("Sign", { KeyId: signing.KeyMetadata.KeyId, Message, SigningAlgorithm: "ECDSA_SHA_256" })) as {
+        Signature: string
+      }
+      expect(yield* handle("Verify", { KeyId: signing.KeyMetadata.KeyId, Message, Signature: signed.Signature, SigningAlgorithm: "ECDSA_SHA_256" })).toEqual({
+        KeyId: signing.KeyMetadata.Arn,
+        SignatureValid: true,
+        SigningAlgorithm: "ECDSA_SHA_256"
+      })
+      const publicKey = (yield* handle("GetPublicKey", { KeyId: signing.KeyMetadata.KeyId })) as { PublicKey: string; KeySpec: string }
+      expect([Schema.decodeSync(Schema.Uint8ArrayFromBase64)(publicKey.PublicKey).length, publicKey.KeySpec]).toEqual([91, "ECC_NIST_P256"])
+      expect(yield* validationMessage("Sign", { KeyId: "k", Message, SigningAlgorithm: "ECDSA_SHA_256", MessageType: "HASHED" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value 'HASHED' at 'messageType' failed to satisfy constraint: Member must satisfy enum value set: [RAW, DIGEST]"
+      ])
+      const mac = (yield* handle("CreateKey", { KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" })) as { KeyMetadata: { KeyId: string } }
+      const made = (yield* handle("GenerateMac", { KeyId: mac.KeyMetadata.KeyId, Message, MacAlgorithm: "HMAC_SHA_256" })) as { Mac: string }
+      expect(Schema.decodeSync(Schema.Uint8ArrayFromBase64)(made.Mac).length).toBe(32)
+      expect(((yield* handle("VerifyMac", { KeyId: mac.KeyMetadata.KeyId, Message, Mac: made.Mac, MacAlgorithm: "HMAC_SHA_256" })) as { MacValid: boolean }).MacValid).toBe(true)
+      expect(yield* validationMessage("GenerateMac", { KeyId: "k", Message: "", MacAlgorithm: "HMAC_SHA_1" })).toEqual([
+        "ValidationException",
+        "2 validation errors detected: Value at 'message' failed to satisfy constraint: Member must have length greater than or equal to 1; Value 'HMAC_SHA_1' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]"
+      ])
     }).pipe(Effect.provide(kmsLayer())))
 
   it.effect("validation failures read as AWS writes them", () =>

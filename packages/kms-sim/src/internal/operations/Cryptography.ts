@@ -16,6 +16,7 @@ import type * as R from "../../Requests.js"
 import { CROSS_ACCOUNT, dryRun } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import type { Tx } from "../Transactions.js"
+import { clearMaterial, publicKeyOf, rsaFailure } from "./Signing.js"
 
 export type Cryptography = Pick<
   KmsSimService,
@@ -31,11 +32,68 @@ const checkAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined) =>
         new Errors.InvalidKeyUsageException({ message: `${key.arn} does not support the ${algorithm} encryption algorithm.` })
       )
 
+/** The RSAES-OAEP algorithm named, if any: an RSA key takes no other (Encrypt API, "EncryptionAlgorithm"). */
+const rsaAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined): Either.Either<Key.RsaEncryptionAlgorithm, Errors.KmsError> =>
+  algorithm === "RSAES_OAEP_SHA_1" || algorithm === "RSAES_OAEP_SHA_256"
+    ? Either.right(algorithm)
+    : Either.left(Errors.incompatibleAlgorithm(algorithm ?? SYMMETRIC_DEFAULT, key.keySpec))
+
+const oaepHash = (algorithm: Key.RsaEncryptionAlgorithm) => (algorithm === "RSAES_OAEP_SHA_1" ? "sha1" : "sha256")
+
+/**
+ * The standard asymmetric encryption algorithms take no encryption context (Encrypt API,
+ * "EncryptionContext": valid only with a symmetric encryption KMS key).
+ */
+const checkNoContext = (context: EncryptionContext | undefined) =>
+  context === undefined || Object.keys(context).length === 0
+    ? Either.void
+    : Either.left(new Errors.ValidationException({ message: "EncryptionContext is not supported with asymmetric KMS keys." }))
+
+/** An RSA ENCRYPT_DECRYPT key: Encrypt and Decrypt take it with an RSAES-OAEP algorithm. */
+const isRsaEncryption = (key: Key.KeyRecord): key is Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec } =>
+  Key.isRsa(key.keySpec) && key.keyUsage === "ENCRYPT_DECRYPT"
+
 /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
 const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
 
-export const make = ({ authorization, ids, keys: { locate }, material, region, transactions, usage }: Shell): Cryptography => {
+export const make = ({ authorization, ids, keys: { locate }, material, region, rsa, transactions, usage }: Shell): Cryptography => {
   const { transact } = transactions
+
+  /** Encrypt under an RSA key: RSAES-OAEP with the key's public key, the raw ciphertext returned. */
+  const encryptRsa = (tx: Tx, key: Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec }, request: R.EncryptRequest) =>
+    Effect.gen(function* () {
+      yield* Key.checkEnabled(key)
+      const algorithm = yield* rsaAlgorithm(key, request.EncryptionAlgorithm)
+      yield* checkNoContext(request.EncryptionContext)
+      const limit = Key.maxOaepPlaintext(key.keySpec, algorithm)
+      if (request.Plaintext.length > limit) {
+        return yield* new Errors.ValidationException({
+          message: `Plaintext of ${request.Plaintext.length} bytes is too long for ${key.keySpec} with ${algorithm}: at most ${limit} bytes.`
+        })
+      }
+      if (request.DryRun === true) return yield* dryRun()
+      const publicKey = yield* publicKeyOf(rsa, key, yield* clearMaterial(tx, key, material))
+      const ciphertext = yield* Either.mapLeft(rsa.encryptOaep(publicKey, oaepHash(algorithm), request.Plaintext), rsaFailure(key))
+      yield* usage.count(key.arn, "Encrypt")
+      return { CiphertextBlob: ciphertext, KeyId: key.arn, EncryptionAlgorithm: algorithm }
+    })
+
+  /**
+   * Decrypt under an RSA key. The ciphertext names no key, so the request must (Decrypt API, "KeyId":
+   * required with an asymmetric key), with the algorithm it was encrypted with; a ciphertext that
+   * does not decrypt is the same empty InvalidCiphertextException as a symmetric one.
+   */
+  const decryptRsa = (tx: Tx, key: Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec }, request: R.DecryptRequest) =>
+    Effect.gen(function* () {
+      yield* Key.checkEnabled(key)
+      const algorithm = yield* rsaAlgorithm(key, request.EncryptionAlgorithm)
+      yield* checkNoContext(request.EncryptionContext)
+      if (request.DryRun === true) return yield* dryRun()
+      const secret = yield* clearMaterial(tx, key, material)
+      const plaintext = yield* Either.mapLeft(rsa.decryptOaep(secret, oaepHash(algorithm), request.CiphertextBlob), Errors.invalidCiphertext)
+      yield* usage.count(key.arn, "Decrypt")
+      return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: algorithm }
+    })
 
   /**
    * `checkKeyForUse` as a plain read: no lock and no transaction, since it changes nothing. It
@@ -128,6 +186,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, t
         Effect.gen(function* () {
           const context = request.EncryptionContext ?? {}
           const key = yield* locate(tx, request.KeyId, "Encrypt", caller, context)
+          if (isRsaEncryption(key)) return yield* encryptRsa(tx, key, request)
           yield* usable(key, "Encrypt")
           yield* checkAlgorithm(key, request.EncryptionAlgorithm)
           if (request.DryRun === true) return yield* dryRun()
@@ -141,6 +200,11 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, t
       transact((tx) =>
         Effect.gen(function* () {
           const context = request.EncryptionContext ?? {}
+          if (request.KeyId !== undefined) {
+            const named = yield* Effect.either(locate(tx, request.KeyId, "Decrypt", caller, context))
+            if (Either.isRight(named) && isRsaEncryption(named.right)) return yield* decryptRsa(tx, named.right, request)
+            if (Either.isRight(named)) yield* usable(named.right, "Decrypt")
+          }
           const blob = yield* Blob.decode(request.CiphertextBlob)
           const key = yield* sourceKey(tx, blob, request.KeyId, "Decrypt", caller, context)
           yield* usable(key, "Decrypt")

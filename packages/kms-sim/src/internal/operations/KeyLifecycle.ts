@@ -27,49 +27,58 @@ export type KeyLifecycle = Pick<
 
 export const make = ({ authorization, ids, keys: { onKey }, material, region, transactions: { transact }, usage }: Shell): KeyLifecycle => ({
   createKey: (request, caller) =>
-    transact((tx) =>
-      Effect.gen(function* () {
-        if (request.KeySpec !== undefined && request.CustomerMasterKeySpec !== undefined) {
-          return yield* new Errors.ValidationException({
-            message: "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated."
-          })
-        }
-        if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS" || request.MultiRegion === true) {
-          return yield* new Errors.UnsupportedOperationException({
-            message: "Only single-Region keys with Origin AWS_KMS are simulated."
-          })
-        }
-        const { spec, usage: keyUsage } = yield* Key.checkSpecAndUsage(
-          request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT",
-          request.KeyUsage ?? "ENCRYPT_DECRYPT"
-        )
-        const keyId = yield* ids.uuid
-        const arn = Key.keyArn(region, caller.accountId, keyId)
-        const policy = request.Policy === undefined
-          ? Policy.defaultKeyPolicy(caller.accountId)
-          : yield* authorization.checkLockout(request.Policy, request.BypassPolicyLockoutSafetyCheck, caller, arn)
-        const bare: Key.KeyRecord = {
-          keyId,
-          arn,
-          accountId: caller.accountId,
-          region,
-          creationDate: tx.now,
-          description: request.Description ?? "",
-          keySpec: spec,
-          keyUsage,
-          keyManager: "CUSTOMER",
-          state: "Enabled",
-          policy,
-          tags: [],
-          rotation: { enabled: false, periodInDays: Key.DEFAULT_ROTATION_PERIOD_DAYS },
-          materials: spec === "SYMMETRIC_DEFAULT" ? [yield* material.generate(keyId, 1, tx.now)] : []
-        }
-        const key = yield* Key.putTags(bare, request.Tags ?? [])
-        putKey(tx, key)
-        yield* usage.count(arn, "CreateKey")
-        return { KeyMetadata: keyMetadata(key) }
-      })
-    ),
+    Effect.gen(function* () {
+      if (request.KeySpec !== undefined && request.CustomerMasterKeySpec !== undefined) {
+        return yield* new Errors.ValidationException({
+          message: "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated."
+        })
+      }
+      if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS" || request.MultiRegion === true) {
+        return yield* new Errors.UnsupportedOperationException({
+          message: "Only single-Region keys with Origin AWS_KMS are simulated."
+        })
+      }
+      const { spec, usage: keyUsage } = yield* Key.checkSpecAndUsage(
+        request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT",
+        request.KeyUsage ?? "ENCRYPT_DECRYPT"
+      )
+      // An RSA key pair takes the host a while (seconds for RSA_4096): it is made before the
+      // transaction, so that other requests do not wait for it.
+      const rsaKey = Key.isRsa(spec) ? yield* material.clearFor(spec) : undefined
+      return yield* transact((tx) =>
+        Effect.gen(function* () {
+          const keyId = yield* ids.uuid
+          const arn = Key.keyArn(region, caller.accountId, keyId)
+          const policy = request.Policy === undefined
+            ? Policy.defaultKeyPolicy(caller.accountId)
+            : yield* authorization.checkLockout(request.Policy, request.BypassPolicyLockoutSafetyCheck, caller, arn)
+          const bare: Key.KeyRecord = {
+            keyId,
+            arn,
+            accountId: caller.accountId,
+            region,
+            creationDate: tx.now,
+            description: request.Description ?? "",
+            keySpec: spec,
+            keyUsage,
+            keyManager: "CUSTOMER",
+            state: "Enabled",
+            policy,
+            tags: [],
+            rotation: { enabled: false, periodInDays: Key.DEFAULT_ROTATION_PERIOD_DAYS },
+            materials: [
+              spec === "SYMMETRIC_DEFAULT"
+                ? yield* material.generate(keyId, 1, tx.now)
+                : yield* material.wrap(keyId, 1, rsaKey ?? (yield* material.clearFor(spec)), tx.now)
+            ]
+          }
+          const key = yield* Key.putTags(bare, request.Tags ?? [])
+          putKey(tx, key)
+          yield* usage.count(arn, "CreateKey")
+          return { KeyMetadata: keyMetadata(key) }
+        })
+      )
+    }),
 
   describeKey: (request, caller) =>
     onKey("DescribeKey", request.KeyId, caller, (_, key) => Effect.succeed({ KeyMetadata: keyMetadata(key) })),
