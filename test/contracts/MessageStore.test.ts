@@ -1,13 +1,20 @@
 import { MessageStore } from "@sealcast/core"
+import * as PgMessageStore from "sealcast/store/PgMessageStore"
 import * as SqliteMessageStore from "sealcast/store/SqliteMessageStore"
+import { Effect, Layer } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
+import { startPostgres } from "../../apps/broker/test/support/Postgres.js"
 import { messageStoreContract } from "./MessageStoreContract.js"
 
 const root = mkdtempSync(join(tmpdir(), "sealcast-contract-"))
-afterAll(() => rmSync(root, { recursive: true, force: true }))
+const postgres = await startPostgres()
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true })
+  postgres.stop()
+})
 let files = 0
 
 messageStoreContract("memory (core)", () => MessageStore.layerMemory)
@@ -15,4 +22,8 @@ messageStoreContract("SQLite (broker), in memory", () => SqliteMessageStore.laye
 // The same on a file: WAL mode and the file's own journal are in play, as in production.
 messageStoreContract("SQLite (broker), on a file", () =>
   SqliteMessageStore.layer({ path: join(root, `store-${files++}`, "sealcast.db") })
+)
+// A real PostgreSQL server, each store in a fresh schema of its own.
+messageStoreContract("PostgreSQL (broker)", () =>
+  Layer.unwrapEffect(Effect.map(Effect.promise(postgres.freshSchema), (url) => PgMessageStore.layer({ url })))
 )
