@@ -70,7 +70,7 @@ const pgStores = (url: string) =>
  */
 export const layer = (options: ServicesOptions) => {
   const stores = options.databaseUrl !== undefined
-    ? pgStores(options.databaseUrl)
+    ? pgStores(options.databaseUrl).pipe(Layer.provide(Ids.layerCrypto))
     : options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
   const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
   const kms = KmsSim.layer({ region: options.region }).pipe(

@@ -28,6 +28,8 @@ import pg from "pg"
  *   as SQLite's rowid does; the foreign key cascades DeleteTopic.
  * - `records`: topics, subscriptions and KMS key records (`PgRecords.ts`), one `kind` per use;
  *   `seq` keeps the order keys were first put.
+ * - Step 2: a delivery's lease (`PgMessageStore.ts`): the broker that may attempt it (`leased_by`)
+ *   and until when (`leased_until`, ms on the database's clock); none when both are null.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -70,7 +72,8 @@ const migrations: ReadonlyArray<string> = [
      key TEXT NOT NULL,
      value TEXT NOT NULL,
      PRIMARY KEY (kind, key)
-   );`
+   );`,
+  `ALTER TABLE deliveries ADD COLUMN leased_by TEXT, ADD COLUMN leased_until BIGINT;`
 ]
 
 /**

@@ -12,9 +12,17 @@
  * caller in its own savepoint, so the refused caller fails alone. If the commit itself fails (the
  * server is gone), every caller in the group fails with `StoreFailure`: none was acknowledged.
  *
+ * Several brokers may share the database, and each delivery is attempted by one of them at a time:
+ * a delivery is leased to the broker (`node`) that may attempt it, until an instant on the
+ * database's clock. An append leases its deliveries to the broker that accepted the message (which
+ * attempts them at once); `due` claims what is due and free, or leased to this broker, or whose lease
+ * ran out (a broker that died), skipping rows another broker is claiming at that moment
+ * (`FOR UPDATE SKIP LOCKED`), and renews the lease; a Retry gives the lease up, so any broker may make
+ * the next attempt. `LEASE_MS` outlasts an attempt, so a lease runs out only for a broker that is gone.
+ *
  * @since 0.1.0
  */
-import { Errors, MessageStore } from "@sealcast/core"
+import { Errors, Ids, MessageStore } from "@sealcast/core"
 import type { Message } from "@sealcast/core"
 import { Effect, Layer } from "effect"
 import type pg from "pg"
@@ -29,8 +37,8 @@ import * as PgDatabase from "./PgDatabase.js"
  */
 export interface PgMessageStoreService extends MessageStore.MessageStoreService {
   /**
-   * Commits the writes already queued, refuses any later `append` or `settle`, and ends the pool if
-   * this store opened it.
+   * Commits the writes already queued, refuses any later `append` or `settle`, gives this broker's
+   * leases back, and ends the pool if this store opened it.
    */
   readonly close: Effect.Effect<void>
 }
@@ -68,11 +76,37 @@ const INSERT_MESSAGES = `INSERT INTO messages (${MESSAGE_COLUMNS})
     $10::text[], $11::text[], $12::bytea[], $13::text[], $14::text[], $15::bytea[], $16::bytea[], $17::bytea[]
   ) WITH ORDINALITY AS m(${MESSAGE_COLUMNS}, n) ORDER BY n`
 
-const INSERT_DELIVERIES = `INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at)
-  SELECT message_id, subscription_arn, 0, due_at FROM unnest($1::text[], $2::text[], $3::bigint[])
+/**
+ * How long a lease lasts: longer than an attempt can take (the 15-second delivery timeout, and the
+ * 20 s a stop grants attempts in flight), so only a broker that is gone loses one.
+ *
+ * @category utils
+ */
+export const LEASE_MS = 60_000
+
+/** The database's clock in ms since the epoch: every broker's leases are measured on the one clock. */
+const DATABASE_NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
+const INSERT_DELIVERIES = `INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at, leased_by, leased_until)
+  SELECT message_id, subscription_arn, 0, due_at, $4, ${DATABASE_NOW} + $5 FROM unnest($1::text[], $2::text[], $3::bigint[])
   WITH ORDINALITY AS d(message_id, subscription_arn, due_at, n) ORDER BY n`
 
-const RETRY_DELIVERIES = `UPDATE deliveries AS d SET attempts = u.attempts, due_at = u.due_at
+/** Claims (or renews) the due deliveries this broker may attempt; the rows come back in no order. */
+const CLAIM_DUE = `WITH claimed AS (
+    SELECT message_id, subscription_arn FROM deliveries
+    WHERE due_at <= $1 AND (leased_by IS NULL OR leased_by = $3 OR leased_until <= ${DATABASE_NOW})
+    ORDER BY due_at, seq LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  )
+  UPDATE deliveries AS d SET leased_by = $3, leased_until = ${DATABASE_NOW} + $4
+  FROM claimed WHERE d.message_id = claimed.message_id AND d.subscription_arn = claimed.subscription_arn
+  RETURNING d.message_id AS "messageId", d.subscription_arn AS "subscriptionArn", d.attempts, d.due_at AS "dueAt", d.seq`
+
+/** The earliest instant this broker could claim a delivery: another broker's lease postpones its row. */
+const NEXT_DUE_AT = `SELECT MIN(CASE WHEN leased_by <> $1 AND leased_until > ${DATABASE_NOW} THEN GREATEST(due_at, leased_until) ELSE due_at END) AS next
+  FROM deliveries`
+
+const RETRY_DELIVERIES = `UPDATE deliveries AS d SET attempts = u.attempts, due_at = u.due_at, leased_by = NULL, leased_until = NULL
   FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[]) AS u(message_id, subscription_arn, attempts, due_at)
   WHERE d.message_id = u.message_id AND d.subscription_arn = u.subscription_arn`
 
@@ -213,13 +247,13 @@ const refusal = (queued: QueuedWrite, cause: unknown): Errors.StoreFailure => {
  * read from the store, whose append committed before, so appends and settles of one group never
  * touch the same row, and the appends go first.
  */
-const writeAll = async (client: pg.PoolClient, writes: ReadonlyArray<Write>): Promise<void> => {
+const writeAll = async (client: pg.PoolClient, node: string, writes: ReadonlyArray<Write>): Promise<void> => {
   const entries = writes.flatMap((w) => (w._tag === "Append" ? w.entries : []))
   const settlements = writes.flatMap((w) => (w._tag === "Settle" ? w.settlements : []))
   if (entries.length > 0) {
     const { columns, deliveries } = appendValues(entries)
     await client.query({ name: "sealcast-insert-messages", text: INSERT_MESSAGES, values: columns })
-    if (deliveries[0].length > 0) await client.query({ name: "sealcast-insert-deliveries", text: INSERT_DELIVERIES, values: deliveries })
+    if (deliveries[0].length > 0) await client.query({ name: "sealcast-insert-deliveries", text: INSERT_DELIVERIES, values: [...deliveries, node, LEASE_MS] })
   }
   if (settlements.length > 0) {
     const { retry, end } = settleValues(settlements)
@@ -232,7 +266,7 @@ const writeAll = async (client: pg.PoolClient, writes: ReadonlyArray<Write>): Pr
  * Commits one group: the whole group at once, or after a refusal each caller in its own savepoint.
  * Never rejects: every caller is resumed, with success or its failure.
  */
-const commitGroup = async (pool: pg.Pool, group: ReadonlyArray<QueuedWrite>): Promise<void> => {
+const commitGroup = async (pool: pg.Pool, node: string, group: ReadonlyArray<QueuedWrite>): Promise<void> => {
   let client: pg.PoolClient
   try {
     client = await pool.connect()
@@ -245,7 +279,7 @@ const commitGroup = async (pool: pg.Pool, group: ReadonlyArray<QueuedWrite>): Pr
   try {
     try {
       await client.query("BEGIN")
-      await writeAll(client, group.map((queued) => queued.write))
+      await writeAll(client, node, group.map((queued) => queued.write))
       await client.query("COMMIT")
     } catch (cause) {
       await client.query("ROLLBACK")
@@ -255,7 +289,7 @@ const commitGroup = async (pool: pg.Pool, group: ReadonlyArray<QueuedWrite>): Pr
       for (const queued of group) {
         await client.query("SAVEPOINT caller")
         try {
-          await writeAll(client, [queued.write])
+          await writeAll(client, node, [queued.write])
           await client.query("RELEASE SAVEPOINT caller")
         } catch (refusedCause) {
           if (!isRefusal(refusedCause)) throw refusedCause
@@ -280,12 +314,21 @@ const commitGroup = async (pool: pg.Pool, group: ReadonlyArray<QueuedWrite>): Pr
 }
 
 /**
- * A store on an open, migrated database (`PgDatabase.open`). `close` leaves the pool open unless
- * `ownsPool`.
+ * @category models
+ */
+export interface PgMessageStoreOptions {
+  /** This broker's name in the leases it holds: unique among the brokers sharing the database. */
+  readonly node: string
+  /** Whether `close` ends the pool. */
+  readonly ownsPool?: boolean
+}
+
+/**
+ * A store on an open, migrated database (`PgDatabase.open`).
  *
  * @category constructors
  */
-export const make = (pool: pg.Pool, options: { readonly ownsPool: boolean } = { ownsPool: false }): PgMessageStoreService => {
+export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageStoreService => {
   let closed = false
   /** Handed over by the turn's batch, waiting for the commit in flight to finish. */
   let waiting: Array<QueuedWrite> = []
@@ -296,7 +339,7 @@ export const make = (pool: pg.Pool, options: { readonly ownsPool: boolean } = { 
     while (waiting.length > 0) {
       const group = waiting
       waiting = []
-      await commitGroup(pool, group)
+      await commitGroup(pool, options.node, group)
     }
     committing = undefined
   }
@@ -344,14 +387,19 @@ export const make = (pool: pg.Pool, options: { readonly ownsPool: boolean } = { 
         values: [topicArn, since, atMost(limit)]
       }),
     due: (now, limit) =>
-      read<MessageStore.PendingDelivery>("Cannot read the due deliveries", {
-        name: "sealcast-select-due",
-        text: `SELECT message_id AS "messageId", subscription_arn AS "subscriptionArn", attempts, due_at AS "dueAt"
-               FROM deliveries WHERE due_at <= $1 ORDER BY due_at, seq LIMIT $2`,
-        values: [now, atMost(limit)]
-      }),
+      Effect.map(
+        read<MessageStore.PendingDelivery & { readonly seq: number }>("Cannot read the due deliveries", {
+          name: "sealcast-claim-due",
+          text: CLAIM_DUE,
+          values: [now, atMost(limit), options.node, LEASE_MS]
+        }),
+        (rows) =>
+          rows
+            .sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq)
+            .map(({ messageId, subscriptionArn, attempts, dueAt }) => ({ messageId, subscriptionArn, attempts, dueAt }))
+      ),
     nextDueAt: Effect.map(
-      read<{ readonly next: number | null }>("Cannot read the next due delivery", { text: "SELECT MIN(due_at) AS next FROM deliveries" }),
+      read<{ readonly next: number | null }>("Cannot read the next due delivery", { name: "sealcast-next-due", text: NEXT_DUE_AT, values: [options.node] }),
       (rows) => rows[0]?.next ?? undefined
     ),
     settle: (settlements) => enqueue("Cannot record the delivery outcomes", { _tag: "Settle", settlements }),
@@ -378,34 +426,44 @@ export const make = (pool: pg.Pool, options: { readonly ownsPool: boolean } = { 
       closed = true
       queue.flushNow()
       await committing
-      if (options.ownsPool) await pool.end()
+      // A broker that stops gives its leases back, so another need not wait for them to run out.
+      // If the database cannot be reached now, they run out all the same.
+      await pool.query({ text: "UPDATE deliveries SET leased_by = NULL, leased_until = NULL WHERE leased_by = $1", values: [options.node] }).catch(() => undefined)
+      if (options.ownsPool === true) await pool.end()
     })
   }
 }
 
 /**
- * Connects to the database at `url` and a store that owns the pool: its `close` ends it.
+ * Connects to the database at `url` and a store, leasing as `node`, that owns the pool: its `close`
+ * ends it.
  *
  * @category constructors
  */
-export const open = (options: { readonly url: string }): Effect.Effect<PgMessageStoreService, Errors.StoreFailure> =>
-  Effect.map(PgDatabase.open(options.url), (pool) => make(pool, { ownsPool: true }))
+export const open = (options: { readonly url: string; readonly node: string }): Effect.Effect<PgMessageStoreService, Errors.StoreFailure> =>
+  Effect.map(PgDatabase.open(options.url), (pool) => make(pool, { node: options.node, ownsPool: true }))
 
 /**
  * A store with its own pool on the database at `url`, closed when the layer's scope ends.
  *
  * @category layers
  */
-export const layer = (options: { readonly url: string }): Layer.Layer<MessageStore.MessageStore, Errors.StoreFailure> =>
+export const layer = (options: { readonly url: string; readonly node: string }): Layer.Layer<MessageStore.MessageStore, Errors.StoreFailure> =>
   Layer.scoped(MessageStore.MessageStore, Effect.acquireRelease(open(options), (store) => store.close))
 
 /**
- * A store on the shared `PgDatabase` (which the topics and keys tables use too); its scope's end
- * commits what is queued, and the database layer ends the pool.
+ * A store on the shared `PgDatabase` (which the topics and keys tables use too), leasing under a
+ * node name drawn from `Ids` for this start; its scope's end commits what is queued, and the
+ * database layer ends the pool.
  *
  * @category layers
  */
-export const layerFromDatabase: Layer.Layer<MessageStore.MessageStore, never, PgDatabase.PgDatabase> = Layer.scoped(
+export const layerFromDatabase: Layer.Layer<MessageStore.MessageStore, never, PgDatabase.PgDatabase | Ids.Ids> = Layer.scoped(
   MessageStore.MessageStore,
-  Effect.flatMap(PgDatabase.PgDatabase, ({ pool }) => Effect.acquireRelease(Effect.sync(() => make(pool)), (store) => store.close))
+  Effect.gen(function* () {
+    const { pool } = yield* PgDatabase.PgDatabase
+    const ids = yield* Ids.Ids
+    const node = Ids.uuidFromBytes(ids.unsafeRandomBytes(16))
+    return yield* Effect.acquireRelease(Effect.sync(() => make(pool, { node })), (store) => store.close)
+  })
 )

@@ -27,6 +27,11 @@ export interface PostgresServer {
    * so each store a test opens starts empty without the cost of a database each.
    */
   readonly freshSchema: () => Promise<string>
+  /**
+   * Deletes every row of every table in the schema `url` names (from `freshSchema`) but those of
+   * `keep`: a schema used before, made empty again, at a fraction of the cost of a new one.
+   */
+  readonly emptySchema: (url: string, keep: ReadonlyArray<string>) => Promise<void>
   /** Stops the server (fast shutdown: open connections are cut), keeping its data. */
   readonly halt: () => void
   /** Starts the server again on the same port and data. */
@@ -111,6 +116,19 @@ export const startPostgres = async (): Promise<PostgresServer> => {
         await client.end()
       }
       return `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+    },
+    emptySchema: async (url, keep) => {
+      const client = new pg.Client({ connectionString: url })
+      await client.connect()
+      try {
+        const { rows } = await client.query<{ tablename: string }>(
+          "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND NOT (tablename = ANY($1))",
+          [keep]
+        )
+        for (const { tablename } of rows) await client.query(`DELETE FROM ${client.escapeIdentifier(tablename)}`)
+      } finally {
+        await client.end()
+      }
     },
     halt,
     resume: start,
