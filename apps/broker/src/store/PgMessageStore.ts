@@ -17,8 +17,9 @@
  * database's clock. An append leases its deliveries to the broker that accepted the message (which
  * attempts them at once); `due` claims what is due and free, or leased to this broker, or whose lease
  * ran out (a broker that died), skipping rows another broker is claiming at that moment
- * (`FOR UPDATE SKIP LOCKED`), and renews the lease; a Retry gives the lease up, so any broker may make
- * the next attempt. `LEASE_MS` outlasts an attempt, so a lease runs out only for a broker that is gone.
+ * (`FOR UPDATE SKIP LOCKED`), and renews the lease; a Retry extends it past the next attempt's due
+ * instant; a broker that stops gives its leases back. `LEASE_MS` outlasts an attempt, so a lease runs
+ * out only for a broker that is gone.
  *
  * @since 0.1.0
  */
@@ -106,7 +107,12 @@ const CLAIM_DUE = `WITH claimed AS (
 const NEXT_DUE_AT = `SELECT MIN(CASE WHEN leased_by <> $1 AND leased_until > ${DATABASE_NOW} THEN GREATEST(due_at, leased_until) ELSE due_at END) AS next
   FROM deliveries`
 
-const RETRY_DELIVERIES = `UPDATE deliveries AS d SET attempts = u.attempts, due_at = u.due_at, leased_by = NULL, leased_until = NULL
+/**
+ * A Retry keeps the lease, running on past the next attempt's due instant: the broker that made the
+ * attempt makes the next one, and knows the subscription (another broker's registry may not yet).
+ */
+const RETRY_DELIVERIES = `UPDATE deliveries AS d SET attempts = u.attempts, due_at = u.due_at,
+    leased_until = GREATEST(d.leased_until, u.due_at + ${LEASE_MS})
   FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[]) AS u(message_id, subscription_arn, attempts, due_at)
   WHERE d.message_id = u.message_id AND d.subscription_arn = u.subscription_arn`
 

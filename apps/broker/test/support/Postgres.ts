@@ -104,35 +104,32 @@ export const startPostgres = async (): Promise<PostgresServer> => {
   start()
   const url = `postgres://sealcast@127.0.0.1:${port}/postgres`
   let schemas = 0
+  const schemaOf = new Map<string, string>()
+  /** The suite's own connection, for making and emptying schemas; a pool, so it outlives `halt`. */
+  const admin = new pg.Pool({ connectionString: url, max: 1 })
+  admin.on("error", () => undefined)
   return {
     url,
     freshSchema: async () => {
       const schema = `test_${schemas++}`
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      try {
-        await client.query(`CREATE SCHEMA ${schema}`)
-      } finally {
-        await client.end()
-      }
-      return `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+      await admin.query(`CREATE SCHEMA ${schema}`)
+      const schemaUrl = `${url}?options=${encodeURIComponent(`-c search_path=${schema}`)}`
+      schemaOf.set(schemaUrl, schema)
+      return schemaUrl
     },
     emptySchema: async (url, keep) => {
-      const client = new pg.Client({ connectionString: url })
-      await client.connect()
-      try {
-        const { rows } = await client.query<{ tablename: string }>(
-          "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND NOT (tablename = ANY($1))",
-          [keep]
-        )
-        for (const { tablename } of rows) await client.query(`DELETE FROM ${client.escapeIdentifier(tablename)}`)
-      } finally {
-        await client.end()
-      }
+      const schema = schemaOf.get(url)
+      if (schema === undefined) throw new Error(`${url} is not a schema freshSchema made`)
+      const { rows } = await admin.query<{ tablename: string }>(
+        "SELECT tablename FROM pg_tables WHERE schemaname = $1 AND NOT (tablename = ANY($2))",
+        [schema, keep]
+      )
+      for (const { tablename } of rows) await admin.query(`DELETE FROM ${schema}.${pg.escapeIdentifier(tablename)}`)
     },
     halt,
     resume: start,
     stop: () => {
+      void admin.end()
       try {
         if (running) halt()
       } finally {
