@@ -3,8 +3,8 @@
  * delivery started. `startBroker` is the embedding API (docs/CONTRACT.md, "Embedding in a Node program");
  * the `sealcast serve` command is a thin wrapper around the same program.
  *
- * Start order: the data dir (writable, then locked against a second broker), stores and KMS (the
- * database's integrity and the root key checked), then metrics and delivery (both subscribe to the
+ * Start order: the data dir (writable, then locked against a second broker unless the stores are
+ * in PostgreSQL), stores and KMS (the database's integrity or schema, and the root key checked), then metrics and delivery (both subscribe to the
  * core's events before any request can publish), then the listeners. A start that cannot go on is a
  * `StartupError` whose message names the file and the reason. Stop order is the reverse, by the
  * scope: stop accepting and finish the requests in flight, stop delivery (attempts in flight
@@ -34,6 +34,7 @@ import * as Outbox from "./delivery/Outbox.js"
 import * as Log from "./Log.js"
 import * as Metrics from "./metrics/Metrics.js"
 import * as Services from "./Services.js"
+import * as PgDatabase from "./store/PgDatabase.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SigningIdentity from "./tls/SigningIdentity.js"
 import * as TlsMaterial from "./tls/TlsMaterial.js"
@@ -132,8 +133,8 @@ const originOf = (scheme: "https" | "http", host: string, port: number): string 
 const startupError = (e: { readonly message: string }) => new StartupError({ message: e.message })
 
 /** The key store refused the root key: say which file, and what to do. */
-const rootKeyRefusal = (e: KeyStoreRootKeyMismatch, rootKey: RootKey.RootKey, dataDir: string): StartupError => {
-  const store = `the KMS key store in ${SqliteDatabase.databasePath(dataDir)}`
+const rootKeyRefusal = (e: KeyStoreRootKeyMismatch, rootKey: RootKey.RootKey, database: string): StartupError => {
+  const store = `the KMS key store in ${database}`
   if (rootKey.save !== undefined) {
     return new StartupError({
       message: `The root key file ${rootKey.source} is missing, and ${store} holds ${e.keyCount} keys that only that key opens: ` +
@@ -177,13 +178,17 @@ export const program = (
         catch: (cause) => new StartupError({ message: `Cannot create the data dir ${dataDir}: ${String(cause)}` })
       })
       const database = SqliteDatabase.databasePath(dataDir)
-      yield* DataDir.checkWritable(dataDir, [database, `${database}-wal`, `${database}-shm`]).pipe(Effect.mapError(startupError))
-      // Before anything is read or made in the data dir: a second broker stops here.
-      yield* DataDirLock.acquire(dataDir).pipe(
-        Effect.mapError((e) =>
-          e._tag === "DataDirInUse" ? new StartupError({ message: e.message, reason: "DataDirInUse" }) : startupError(e)
+      const files = options.databaseUrl === undefined ? [database, `${database}-wal`, `${database}-shm`] : []
+      yield* DataDir.checkWritable(dataDir, files).pipe(Effect.mapError(startupError))
+      // Before anything is read or made in the data dir: a second broker stops here. The lock guards
+      // the SQLite file; PostgreSQL takes any number of brokers, so with a database URL there is none.
+      if (options.databaseUrl === undefined) {
+        yield* DataDirLock.acquire(dataDir).pipe(
+          Effect.mapError((e) =>
+            e._tag === "DataDirInUse" ? new StartupError({ message: e.message, reason: "DataDirInUse" }) : startupError(e)
+          )
         )
-      )
+      }
     }
     const { root, table } = yield* Credentials.loadCredentialTable({ ...options, dataDir }).pipe(Effect.mapError(startupError))
     const rootKey = yield* RootKey.loadRootKey({ dataDir, rootKeyFile: options.rootKeyFile }).pipe(Effect.mapError(startupError))
@@ -195,9 +200,17 @@ export const program = (
     for (const file of tls.written) yield* Effect.annotateLogs(Effect.logInfo("made TLS material"), { file })
     const signing = yield* SigningIdentity.loadSigningIdentity({ dataDir }).pipe(Effect.mapError(startupError))
 
-    const services = yield* Layer.build(Services.layer({ dataDir, region: options.region, rootKey: rootKey.key })).pipe(
-      Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, dataDir) : startupError(e)))
+    const keyStoreName = options.databaseUrl === undefined
+      ? SqliteDatabase.databasePath(dataDir)
+      : `the PostgreSQL database ${PgDatabase.redactedUrl(options.databaseUrl)}`
+    const services = yield* Layer.build(
+      Services.layer({ dataDir, region: options.region, rootKey: rootKey.key, databaseUrl: options.databaseUrl })
+    ).pipe(
+      Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, keyStoreName) : startupError(e)))
     )
+    if (options.databaseUrl !== undefined) {
+      yield* Effect.annotateLogs(Effect.logInfo("stores in PostgreSQL"), { database: PgDatabase.redactedUrl(options.databaseUrl) })
+    }
     if (rootKey.save !== undefined) {
       yield* rootKey.save.pipe(Effect.mapError(startupError))
       yield* Effect.annotateLogs(Effect.logInfo("made the KMS root key"), { file: rootKey.source })

@@ -1,5 +1,6 @@
 /**
- * The broker's services as one layer graph: the stores (SQLite in the data dir, or memory), the
+ * The broker's services as one layer graph: the stores (SQLite in the data dir, PostgreSQL at
+ * `--database-url`, or memory), the
  * simulated KMS over its key store, the adapter that gives the SNS core its KMS port, the node:crypto
  * cipher and RSA, and the Sns service itself.
  *
@@ -11,6 +12,10 @@ import { Effect, Layer } from "effect"
 import * as SnsKms from "./adapters/SnsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
 import * as NodeRsa from "./NodeRsa.js"
+import * as PgDatabase from "./store/PgDatabase.js"
+import * as PgKeyStore from "./store/PgKeyStore.js"
+import * as PgMessageStore from "./store/PgMessageStore.js"
+import * as PgRegistryStore from "./store/PgRegistryStore.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SqliteKeyStore from "./store/SqliteKeyStore.js"
 import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
@@ -25,6 +30,8 @@ export interface ServicesOptions {
   readonly region: string
   /** The 32-byte key that wraps KMS key material at rest. */
   readonly rootKey: Uint8Array
+  /** A `postgres://` URL: the stores live there instead of in the data dir. */
+  readonly databaseUrl?: string | undefined
 }
 
 type Stores = MessageStore.MessageStore | RegistryStore.RegistryStore | KeyStore.KeyStore
@@ -49,13 +56,23 @@ const sqliteStores = (path: string) =>
     )
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
+/** All three stores on one PostgreSQL database, sharing its pool. */
+const pgStores = (url: string) =>
+  Layer.mergeAll(
+    PgMessageStore.layerFromDatabase,
+    Layer.effect(RegistryStore.RegistryStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgRegistryStore.make(pool))),
+    Layer.effect(KeyStore.KeyStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgKeyStore.make(pool)))
+  ).pipe(Layer.provide(PgDatabase.layer({ url })))
+
 /**
  * Everything the transport and delivery need: Sns, KmsSim, the message store and Ids.
  *
  * @category layers
  */
 export const layer = (options: ServicesOptions) => {
-  const stores = options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
+  const stores = options.databaseUrl !== undefined
+    ? pgStores(options.databaseUrl).pipe(Layer.provide(Ids.layerCrypto))
+    : options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
   const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
   const kms = KmsSim.layer({ region: options.region }).pipe(
     Layer.provide(Layer.mergeAll(primitives, NodeRsa.layerNode, RootKey.layer(options.rootKey)))

@@ -1,9 +1,9 @@
 /**
  * The message store port: where accepted messages and their pending deliveries live.
  *
- * One interface, two implementations (as NATS JetStream has a memory and a file store): the memory
- * one below, and the SQLite one in the broker app. One contract suite (in the `test` workspace) runs
- * against both.
+ * One interface, several implementations (as NATS JetStream has a memory and a file store): the
+ * memory one below, and the SQLite and PostgreSQL ones in the broker app. One contract suite (in the
+ * `test` workspace) runs against each.
  *
  * Durability rule: `append` resolves only when the messages are committed; a client is told its
  * MessageId only after that (docs/CONTRACT.md, "At rest").

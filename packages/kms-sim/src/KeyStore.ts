@@ -7,7 +7,7 @@
  * key is refused (`RootKey.verifyAgainstStore`). Key material reaches this port only wrapped under the root key (see
  * `RootKey.wrapMaterial`): no implementation ever sees it in the clear. One contract suite
  * (test/contracts/KeyStoreContract.ts) runs against every implementation: the memory one below,
- * and the broker's SQLite one.
+ * and the broker's SQLite and PostgreSQL ones.
  *
  * @since 0.1.0
  */

@@ -4,7 +4,8 @@
  * one JSON line on standard output when ready, and logs on standard error.
  *
  * Exit codes: 0 after a graceful stop or `--help`; 2 for invalid options; 3 when another broker
- * holds the data dir; 1 when the broker cannot start for any other reason (one log line says why),
+ * holds the data dir; 1 when the broker cannot start for any other reason, a `--database-url` that
+ * cannot be reached or holds a newer schema among them (one log line says why),
  * or when a stop does not finish within `STOP_TIMEOUT_MS`.
  *
  * A shell over `launch` (Broker.ts), the start-up `startBroker` runs too: the command line, the

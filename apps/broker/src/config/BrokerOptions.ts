@@ -43,6 +43,12 @@ const AccessKeyId = Schema.String.pipe(Schema.pattern(/^\w{1,128}$/), withMessag
 
 const SecretAccessKey = Schema.String.pipe(Schema.pattern(/^\S{1,128}$/), withMessage("must be 1 to 128 characters without spaces"))
 
+/** Where PostgreSQL is: node-postgres's connection URL (host, port, user, password, database, parameters). */
+const DatabaseUrl = Schema.String.pipe(
+  Schema.pattern(/^postgres(ql)?:\/\/\S*$/),
+  withMessage("must be a PostgreSQL URL such as postgres://user:password@host:5432/database")
+)
+
 /**
  * @category models
  */
@@ -72,6 +78,7 @@ export const BrokerOptions = Schema.Struct({
   tlsCert: Schema.optional(NonBlank),
   tlsKey: Schema.optional(NonBlank),
   rootKeyFile: Schema.optional(NonBlank),
+  databaseUrl: Schema.optional(DatabaseUrl),
   logLevel: Schema.optionalWith(LogLevel, { default: () => "info" as const })
 }).pipe(
   Schema.filter((o) => {
@@ -152,6 +159,10 @@ export const settings: ReadonlyArray<Setting> = [
     key: "rootKeyFile", flag: "--root-key-file", env: "SEALCAST_ROOT_KEY_FILE", value: "<file>", defaultText: "made once in the data dir, with a warning",
     meaning: "32 bytes as base64 or hex: the key that protects the KMS key store at rest"
   },
+  {
+    key: "databaseUrl", flag: "--database-url", env: "SEALCAST_DATABASE_URL", value: "<url>", defaultText: "none (SQLite in the data dir)",
+    meaning: "postgres://…: keep topics, subscriptions, messages and KMS keys in PostgreSQL; the data dir keeps the rest"
+  },
   { key: "logLevel", flag: "--log-level", env: "SEALCAST_LOG_LEVEL", value: "<level>", defaultText: "info", meaning: "error, warn, info or debug (logs go to standard error)" }
 ]
 
@@ -227,6 +238,9 @@ const serveHelp = (): string => {
     "root-key and tls/ (ca.pem, the local CA to trust; server.pem; signing.pem). For example:",
     "  AWS_SHARED_CREDENTIALS_FILE=.sealcast/credentials AWS_PROFILE=sealcast \\",
     "  AWS_CA_BUNDLE=.sealcast/tls/ca.pem aws --endpoint-url https://127.0.0.1:9443 sns list-topics",
+    "With --database-url there is no sealcast.db: the database holds topics, subscriptions, messages and",
+    "KMS keys (wrapped under the root key); root-key, credentials and tls/ stay in the data dir. Brokers",
+    "sharing a database must share the root key (--root-key-file).",
     "",
     "The --credentials file: one INI section per access key id.",
     "  [AKIAIOSFODNN7EXAMPLE]",

@@ -16,10 +16,10 @@
 import { Errors, MessageStore } from "@sealcast/core"
 import type { Message } from "@sealcast/core"
 import type Database from "better-sqlite3"
-import { Effect, Layer, Schema } from "effect"
-import * as JsonBytes from "./internal/jsonBytes.js"
+import { Effect, Layer } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import { storeFailure } from "./internal/storeFailure.js"
+import { attributesOf, attributesText } from "./internal/storedAttributes.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
 
 /**
@@ -56,36 +56,6 @@ interface MessageRow {
   readonly envelope_ciphertext: Uint8Array | null
 }
 
-/** The attributes of a message that has none, as stored: no JSON round trip for the common case. */
-const NO_ATTRIBUTES = "{}"
-
-/** Message attributes as stored: JSON whose Binary values are tagged base64 (docs/SEMANTICS.md §4 types). */
-const StoredAttributes = Schema.Record({
-  key: Schema.String,
-  value: Schema.Union(
-    Schema.Struct({ dataType: Schema.String, stringValue: Schema.String }),
-    Schema.Struct({ dataType: Schema.String, binaryValue: Schema.Uint8ArrayFromSelf })
-  )
-})
-const isStoredAttributes = Schema.is(StoredAttributes)
-
-/**
- * The stored attributes, checked rather than decoded: the parsed JSON already has the right shape,
- * and a decode would rebuild the record by assignment, turning an attribute named `__proto__` (a
- * valid SNS name, docs/SEMANTICS.md §4) into the object's prototype instead of one of its keys.
- */
-const attributesOf = (json: string): Message.StoredMessage["attributes"] => {
-  if (json === NO_ATTRIBUTES) return {}
-  const parsed = JsonBytes.parse(json)
-  if (!isStoredAttributes(parsed)) throw new Error("the stored message attributes are malformed")
-  return parsed
-}
-
-const hasAny = (record: Readonly<Record<string, unknown>>): boolean => {
-  for (const _ in record) return true
-  return false
-}
-
 /** The values `insertMessage` binds, in its column order. */
 type MessageValues = readonly [
   id: string,
@@ -119,7 +89,7 @@ const toValues = (message: Message.StoredMessage): MessageValues => {
     message.topicArn,
     message.timestamp,
     message.subject ?? null,
-    hasAny(message.attributes) ? JsonBytes.stringify(message.attributes) : NO_ATTRIBUTES,
+    attributesText(message.attributes),
     message.messageStructure ?? null,
     message.publisher,
     fifo?.messageGroupId ?? null,

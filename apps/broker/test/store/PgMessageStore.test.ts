@@ -1,0 +1,119 @@
+/**
+ * The leases of `PgMessageStore.ts`: brokers sharing one database never attempt the same delivery at
+ * once. Each broker is a store of its own (its own pool and node name) on one fresh schema.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import type { Message, MessageStore } from "@sealcast/core"
+import { Effect } from "effect"
+import { afterAll } from "vitest"
+import * as PgDatabase from "../../src/store/PgDatabase.js"
+import * as PgMessageStore from "../../src/store/PgMessageStore.js"
+import { startPostgres } from "../support/Postgres.js"
+
+const postgres = await startPostgres()
+afterAll(() => postgres.stop())
+
+const TOPIC = "arn:aws:sns:us-east-1:000000000000:shared"
+const SUBSCRIPTION = `${TOPIC}:00000000-0000-4000-8000-000000000001`
+
+const plain = (messageId: string, timestamp: number): Message.StoredMessage => ({
+  messageId,
+  topicArn: TOPIC,
+  subject: undefined,
+  attributes: {},
+  messageStructure: undefined,
+  timestamp,
+  publisher: "arn:aws:iam::000000000000:root",
+  fifo: undefined,
+  body: { _tag: "Plain", text: `body of ${messageId}` }
+})
+
+/** A broker's store on `url`, closed with the test's scope. */
+const broker = (url: string, node: string) => Effect.acquireRelease(PgMessageStore.open({ url, node }), (store) => store.close)
+
+const key = (d: MessageStore.PendingDelivery) => d.messageId
+
+
+describe("PgMessageStore leases", () => {
+  it.scoped("a broker's new deliveries are its own: another broker neither reads them as due nor waits on them", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* broker(url, "a")
+      const b = yield* broker(url, "b")
+      yield* a.append([{ message: plain("m1", 1000), subscriptionArns: [SUBSCRIPTION] }])
+      expect(yield* b.due(5000, 10)).toEqual([])
+      // Another broker's lease postpones the row for it past the due instant, to when the lease ends.
+      expect(yield* b.nextDueAt).toBeGreaterThan(Date.now())
+      expect((yield* a.due(5000, 10)).map(key)).toEqual(["m1"])
+      expect(yield* a.nextDueAt).toBe(1000)
+      expect(yield* b.pendingCount).toBe(1)
+    }))
+
+  it.scoped("the broker that retried a delivery keeps it, past the retry's due instant", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* broker(url, "a")
+      const b = yield* broker(url, "b")
+      yield* a.append([{ message: plain("m1", 1000), subscriptionArns: [SUBSCRIPTION] }])
+      const later = Date.now() + 2 * PgMessageStore.LEASE_MS
+      yield* a.settle([{ messageId: "m1", subscriptionArn: SUBSCRIPTION, outcome: { _tag: "Retry", attempts: 1, dueAt: later } }])
+      expect(yield* b.due(later, 10)).toEqual([])
+      expect(yield* a.due(later, 10)).toEqual([{ messageId: "m1", subscriptionArn: SUBSCRIPTION, attempts: 1, dueAt: later }])
+    }))
+
+  it.scoped("brokers claiming at the same moment split the due deliveries: none is claimed twice, none is left", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      // The broker that accepted the messages stops, giving their deliveries back.
+      const writer = yield* PgMessageStore.open({ url, node: "writer" })
+      const ids = Array.from({ length: 400 }, (_, i) => `m${i}`)
+      yield* writer.append(ids.map((id, i) => ({ message: plain(id, 1000 + i), subscriptionArns: [SUBSCRIPTION] })))
+      yield* writer.close
+      const brokers = yield* Effect.all(["a", "b", "c", "d"].map((node) => broker(url, node)))
+      // Each broker, all at once, claims a few, delivers them (ending them), and goes on until a
+      // read finds nothing left. A delivery two brokers held at once would be delivered twice.
+      const claims = yield* Effect.forEach(
+        brokers,
+        (store) =>
+          Effect.iterate({ delivered: [] as Array<string>, done: false }, {
+            while: (state) => !state.done,
+            body: (state) =>
+              Effect.flatMap(store.due(Number.MAX_SAFE_INTEGER, 7), (due) =>
+                Effect.as(
+                  store.settle(due.map((d) => ({ messageId: d.messageId, subscriptionArn: d.subscriptionArn, outcome: { _tag: "Delivered" } }))),
+                  { delivered: [...state.delivered, ...due.map(key)], done: due.length === 0 }
+                ))
+          }),
+        { concurrency: "unbounded" }
+      )
+      const all = claims.flatMap((c) => c.delivered)
+      expect(all.length).toBe(ids.length)
+      expect(new Set(all)).toEqual(new Set(ids))
+      // Every broker took part: the claims were made side by side, not one broker after another.
+      for (const claim of claims) expect(claim.delivered.length).toBeGreaterThan(0)
+    }))
+
+  it.scoped("a broker that stops gives its leases back", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const b = yield* broker(url, "b")
+      const a = yield* PgMessageStore.open({ url, node: "a" })
+      yield* a.append([{ message: plain("m1", 1000), subscriptionArns: [SUBSCRIPTION] }])
+      expect(yield* b.due(5000, 10)).toEqual([])
+      yield* a.close
+      expect((yield* b.due(5000, 10)).map(key)).toEqual(["m1"])
+    }))
+
+  it.scoped("a lease that ran out (its broker is gone) is claimed by another broker", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* broker(url, "a")
+      const b = yield* broker(url, "b")
+      yield* a.append([{ message: plain("m1", 1000), subscriptionArns: [SUBSCRIPTION] }])
+      // Broker a is gone; its lease is made to have run out, as it would LEASE_MS later.
+      const pool = yield* Effect.acquireRelease(PgDatabase.open(url), (p) => Effect.promise(() => p.end()))
+      yield* Effect.promise(() => pool.query("UPDATE deliveries SET leased_until = leased_until - $1", [PgMessageStore.LEASE_MS + 1]))
+      expect((yield* b.due(5000, 10)).map(key)).toEqual(["m1"])
+      expect(yield* a.due(5000, 10)).toEqual([])
+    }))
+})
