@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, MessageStore, Sns } from "@sealcast/core"
+import { Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
@@ -195,7 +195,11 @@ export const program = (
     for (const file of tls.written) yield* Effect.annotateLogs(Effect.logInfo("made TLS material"), { file })
     const signing = yield* SigningIdentity.loadSigningIdentity({ dataDir }).pipe(Effect.mapError(startupError))
 
-    const services = yield* Layer.build(Services.layer({ dataDir, region: options.region, rootKey: rootKey.key })).pipe(
+    // Queue URLs name the HTTPS listener, whose port is known once it listens (below).
+    let queueOrigin = ""
+    const services = yield* Layer.build(
+      Services.layer({ dataDir, region: options.region, rootKey: rootKey.key, queueOrigin: () => queueOrigin })
+    ).pipe(
       Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, dataDir) : startupError(e)))
     )
     if (rootKey.save !== undefined) {
@@ -203,6 +207,7 @@ export const program = (
       yield* Effect.annotateLogs(Effect.logInfo("made the KMS root key"), { file: rootKey.source })
     }
     const sns = Context.get(services, Sns.Sns)
+    const sqs = Context.get(services, Sqs.Sqs)
     const kms = Context.get(services, KmsSim.KmsSim)
     const store = Context.get(services, MessageStore.MessageStore)
     const ids = Context.get(services, Ids.Ids)
@@ -217,6 +222,7 @@ export const program = (
       lookup: (accessKeyId) => Effect.succeed(table.get(accessKeyId)),
       unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
+      sqs,
       kms,
       newRequestId: () => Ids.uuidFromBytes(ids.unsafeRandomBytes(16)),
       log: yield* Log.plain,
@@ -247,6 +253,7 @@ export const program = (
             (listening) => listening.close
           )
     const endpoint = originOf("https", options.host, https.port)
+    queueOrigin = endpoint
 
     // Delivery starts before the ready line, and its scope closes before the listeners' do (finalizers
     // run in reverse): the listeners stop first, then delivery.

@@ -1,11 +1,11 @@
 /**
  * The broker's services as one layer graph: the stores (SQLite in the data dir, or memory), the
  * simulated KMS over its key store, the adapter that gives the SNS core its KMS port, the node:crypto
- * cipher, and the Sns service itself.
+ * cipher, and the Sns and Sqs services themselves.
  *
  * @since 0.1.0
  */
-import { Ids, MessageStore, RegistryStore, Sns } from "@sealcast/core"
+import { Ids, MessageStore, QueueStore, RegistryStore, Sns, Sqs } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as SnsKms from "./adapters/SnsKms.js"
@@ -13,6 +13,7 @@ import * as NodeCipher from "./NodeCipher.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SqliteKeyStore from "./store/SqliteKeyStore.js"
 import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
+import * as SqliteQueueStore from "./store/SqliteQueueStore.js"
 import * as SqliteRegistryStore from "./store/SqliteRegistryStore.js"
 
 /**
@@ -24,17 +25,20 @@ export interface ServicesOptions {
   readonly region: string
   /** The 32-byte key that wraps KMS key material at rest. */
   readonly rootKey: Uint8Array
+  /** The HTTPS origin queue URLs start with, once it listens. */
+  readonly queueOrigin: () => string
 }
 
-type Stores = MessageStore.MessageStore | RegistryStore.RegistryStore | KeyStore.KeyStore
+type Stores = MessageStore.MessageStore | RegistryStore.RegistryStore | KeyStore.KeyStore | QueueStore.QueueStore
 
 const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(
   MessageStore.layerMemory,
   RegistryStore.layerMemory,
-  KeyStore.layerMemory
+  KeyStore.layerMemory,
+  QueueStore.layerMemory
 )
 
-/** All three stores on one database file, so one WAL orders every commit. */
+/** All the stores on one database file, so one WAL orders every commit. */
 const sqliteStores = (path: string) =>
   Layer.mergeAll(
     SqliteMessageStore.layerFromDatabase,
@@ -45,11 +49,15 @@ const sqliteStores = (path: string) =>
     Layer.effect(
       KeyStore.KeyStore,
       Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => SqliteKeyStore.make(db))
+    ),
+    Layer.effect(
+      QueueStore.QueueStore,
+      Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => SqliteQueueStore.make(db))
     )
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
 /**
- * Everything the transport and delivery need: Sns, KmsSim, the message store and Ids.
+ * Everything the transport and delivery need: Sns, Sqs, KmsSim, the message store and Ids.
  *
  * @category layers
  */
@@ -60,7 +68,8 @@ export const layer = (options: ServicesOptions) => {
     Layer.provide(Layer.mergeAll(primitives, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
-  return Layer.provideMerge(Layer.provideMerge(sns, kms), Layer.merge(stores, primitives))
+  const sqs = Sqs.layer({ origin: options.queueOrigin })
+  return Layer.provideMerge(Layer.provideMerge(Layer.merge(sns, sqs), kms), Layer.merge(stores, primitives))
 }
 
 /**

@@ -25,6 +25,7 @@ import {
   BatchRequestTooLong,
   EmptyBatchRequest,
   InvalidAttributeName,
+  InvalidAttributeValue,
   InvalidBatchEntryId,
   QueueDoesNotExist,
   type SqsError,
@@ -34,12 +35,14 @@ import * as QueueMessages from "./QueueMessages.js"
 import * as QueueStore from "./QueueStore.js"
 
 /**
- * Where queue URLs point: the HTTPS listener's scheme, host and port.
- *
  * @category models
  */
 export interface SqsOptions {
-  readonly origin: string
+  /**
+   * Where queue URLs point: the HTTPS listener's scheme, host and port, read when a URL is answered
+   * (the listener's port is known only once it listens).
+   */
+  readonly origin: () => string
 }
 
 /**
@@ -221,6 +224,15 @@ const KNOWN_ATTRIBUTE_NAMES: ReadonlyArray<string> = [
   ...QueueAttributes.readOnlyAttributes
 ] as const
 
+/**
+ * SSE-KMS for queues is not provided yet (docs/SEMANTICS.md §7): a queue asked to encrypt its
+ * messages under a KMS key is refused rather than kept in clear under that name.
+ */
+const refuseKmsKey = (attributes: Readonly<Record<string, string>>): Either.Either<void, InvalidAttributeValue> =>
+  attributes["KmsMasterKeyId"] === undefined || attributes["KmsMasterKeyId"] === ""
+    ? Either.void
+    : Either.left(new InvalidAttributeValue({ message: "Invalid value for the parameter KmsMasterKeyId. Reason: SSE-KMS queues are not provided by this broker yet." }))
+
 const keyOfQueue = (queue: Queue.Queue) => Queue.keyOf(queue.accountId, queue.name)
 
 const stateOf = (system: QueueStore.QueueSystem, key: string) => system.states.get(key) ?? QueueMessages.empty()
@@ -248,7 +260,7 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
     const store = yield* QueueStore.QueueStore
     const ids = yield* Ids
     const ref = yield* SynchronizedRef.make(yield* store.load)
-    const urlOf = (queue: Queue.Queue) => Queue.queueUrl(options.origin, queue.accountId, queue.name)
+    const urlOf = (queue: Queue.Queue) => Queue.queueUrl(options.origin(), queue.accountId, queue.name)
 
     // One signal per queue with a long poll waiting on it: completed, and dropped, when the queue
     // changes; a waiter takes the signal before it reads the queue, so no change is missed.
@@ -275,12 +287,13 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
 
     /**
      * Runs one pure step against the value in force, under the ref's lock: its changes are stored,
-     * then the new value is put in force and long polls on the touched queues wake.
+     * then the new value is put in force and long polls on the touched queues wake. A step once begun
+     * is not interrupted (a long poll that ends mid-receive), so the store and the value stay in step.
      */
     const run = <A, E>(
       step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
     ): Effect.Effect<A, E | StoreFailure> =>
-      Effect.flatMap(
+      Effect.uninterruptible(Effect.flatMap(
         SynchronizedRef.modifyEffect(ref, (system) =>
           Effect.gen(function* () {
             const now = yield* Clock.currentTimeMillis
@@ -291,7 +304,7 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
           })
         ),
         ([result, changes]) => Effect.as(wake(changes), result)
-      )
+      ))
 
     /** A step on one queue's messages. */
     const onQueue = <A, E>(
@@ -351,7 +364,8 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
       createQueue: (input, ctx) =>
         run((system, now) =>
           Either.gen(function* () {
-            const owner = { accountId: ctx.accountId, region: ctx.region, origin: options.origin }
+            yield* refuseKmsKey(input.attributes)
+            const owner = { accountId: ctx.accountId, region: ctx.region, origin: options.origin() }
             const created = yield* Queue.createQueue(system.directory, { name: input.name, attributes: input.attributes }, owner, now)
             if (!created.created) return [{ queueUrl: urlOf(created.queue) }, system] as const
             const queue = Object.keys(input.tags).length > 0 ? yield* Queue.tag(created.queue, input.tags) : created.queue
@@ -405,6 +419,7 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
         run((system, now) =>
           Either.gen(function* () {
             yield* queueOf(system, queueUrl, ctx)
+            yield* refuseKmsKey(attributes)
             const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, attributes, now)
             return [undefined, { ...system, directory: set.directory }] as const
           })

@@ -23,7 +23,7 @@ const ctx: RequestContext = {
 const other: RequestContext = { ...ctx, accountId: "111111111111", principalArn: "arn:aws:iam::111111111111:root" }
 
 const layerOn = (store: QueueStore.QueueStoreService) =>
-  Sqs.layer({ origin: ORIGIN }).pipe(Layer.provide(Layer.succeed(QueueStore.QueueStore, store)), Layer.provide(Ids.layerSeeded(7)))
+  Sqs.layer({ origin: () => ORIGIN }).pipe(Layer.provide(Layer.succeed(QueueStore.QueueStore, store)), Layer.provide(Ids.layerSeeded(7)))
 
 const withService = <A, E>(f: (sqs: Sqs.SqsService) => Effect.Effect<A, E>, store = QueueStore.makeMemory()) =>
   Effect.provide(Effect.flatMap(Sqs.Sqs, f), layerOn(store))
@@ -67,6 +67,8 @@ describe("queues", () => {
         yield* sqs.setQueueAttributes(url, { DelaySeconds: "5" }, ctx)
         expect((yield* sqs.getQueueAttributes(url, ["All"], ctx))["DelaySeconds"]).toBe("5")
         expect(yield* failureTag(sqs.getQueueAttributes(url, ["All"], other))).toBe("QueueDoesNotExist")
+        expect(yield* failureTag(sqs.setQueueAttributes(url, { KmsMasterKeyId: "alias/aws/sqs" }, ctx))).toBe("InvalidAttributeValue")
+        expect(yield* failureTag(create(sqs, "sealed", { KmsMasterKeyId: "alias/aws/sqs" }))).toBe("InvalidAttributeValue")
         yield* sqs.deleteQueue(url, ctx)
         expect(yield* failureTag(sqs.getQueueUrl({ queueName: "orders", queueOwnerAccountId: undefined }, ctx))).toBe("QueueDoesNotExist")
         expect(yield* failureTag(create(sqs, "orders"))).toBe("QueueDeletedRecently")
