@@ -5,6 +5,8 @@
  *
  * Routing (docs/CONTRACT.md, "The endpoint"):
  * - `X-Amz-Target: AmazonSQS.<Action>` → SQS; the credential scope must say `sqs`.
+ * - a Query request naming `Version=2012-11-05`, or any request to a queue's path `/<account>/<name>`
+ *   → SQS in the AWS Query protocol; the scope must say `sqs`.
  * - `X-Amz-Target: TrentService.<Op>` → KMS; the credential scope must say `kms`.
  * - any other request to `/` → SNS; the scope must say `sns` (or the request carries SigV2).
  * - `GET /?Action=ConfirmSubscription…` and `GET /?Action=Unsubscribe…` without a signature are the
@@ -38,6 +40,7 @@ import * as KmsRoute from "./kms/KmsRoute.js"
 import * as Form from "./query/Form.js"
 import * as SnsProtocol from "./sns/index.js"
 import * as SqsProtocol from "./sqs/index.js"
+import * as SqsQuery from "./sqs/query.js"
 
 /** SNS's largest request is a 256 KiB batch, which form encoding can triple; KMS's are far smaller. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -94,6 +97,9 @@ const kmsErrorResponse = (error: { readonly _tag: ErrorTag; readonly message?: s
   const row = describeError(error)
   return { status: row.status, contentType: JSON_CONTENT_TYPE, body: KmsRoute.errorBody(row.jsonCode ?? row.code, row.message) }
 }
+
+/** A queue URL's path, `/<account>/<name>`: SQS Query requests may be posted there. */
+const QUEUE_PATH = /^\/\d{12}\/[A-Za-z0-9_.-]{1,80}$/
 
 const isSqsTarget = (target: string | undefined): target is string => target !== undefined && target.startsWith(SqsProtocol.TARGET_PREFIX)
 
@@ -257,6 +263,35 @@ const makeRoutes = (options: ServerOptions) => {
     }).pipe(Effect.catchAll((error) => Effect.succeed(SqsProtocol.errorResponse(error))))
   }
 
+  const serveSqsQuery = (
+    req: IncomingMessage,
+    body: Uint8Array,
+    form: Form.Form,
+    pathQueueUrl: string | undefined,
+    transport: RequestContext.RequestContext["transport"],
+    requestId: string,
+    info: RequestInfo
+  ): Effect.Effect<Response> => {
+    info.action = form.get("Action") ?? "-"
+    const sqs = options.sqs
+    if (sqs === undefined) return Effect.succeed(SqsQuery.errorResponse(new UnknownPath({ message: "SQS is not served here" }), requestId))
+    return verify(partsOf(req, body, [...form]), "sqs").pipe(
+      Effect.matchEffect({
+        onFailure: (error) => Effect.succeed<Response>(SqsQuery.errorResponse(error, requestId)),
+        onSuccess: (identity) => {
+          info.caller = identity.principalArn
+          return SqsQuery.dispatch(
+            form,
+            pathQueueUrl,
+            sqs,
+            { accountId: identity.accountId, principalArn: identity.principalArn, region: options.region, transport, auth: identity.scheme },
+            requestId
+          )
+        }
+      })
+    )
+  }
+
   const serveSns = (
     req: IncomingMessage,
     body: Uint8Array,
@@ -269,6 +304,7 @@ const makeRoutes = (options: ServerOptions) => {
     return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
       onLeft: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
       onRight: (form) => {
+        if (form.get("Version") === SqsQuery.VERSION) return serveSqsQuery(req, body, form, undefined, transport, requestId, info)
         const parts = partsOf(req, body, [...form])
         info.action = form.get("Action") ?? "-"
         if (detectScheme(parts) === "none" && UNSIGNED_ACTIONS.has(info.action)) {
@@ -322,6 +358,12 @@ const makeRoutes = (options: ServerOptions) => {
         info.action = path
         return handled
       }
+    }
+    if (rawPath !== "/" && target === undefined && QUEUE_PATH.test(path)) {
+      return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
+        onLeft: (error) => Effect.succeed<Response>(SqsQuery.errorResponse(error, requestId)),
+        onRight: (form) => serveSqsQuery(req, body, form, path, transport, requestId, info)
+      })
     }
     if (rawPath !== "/") {
       return Effect.succeed(SnsProtocol.errorResponse(new UnknownPath({ message: `No resource at ${rawPath}` }), requestId))

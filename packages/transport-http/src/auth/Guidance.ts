@@ -59,9 +59,10 @@ export const explainRefusal = <T extends { readonly _tag: string; readonly messa
     return expected.service === "sns" ? new InvalidAction({ message }) : new UnknownOperationException({ message })
   }
   if (scope.service === "sqs" && expected.service === "sns") {
-    // An SQS request in the AWS Query protocol reaches the SNS route, the one that speaks Query.
+    // A Query request signed for SQS that names neither SQS's Version nor a queue's path reaches
+    // the SNS route.
     return new InvalidAction({
-      message: "Sealcast serves SQS in the AWS JSON protocol (X-Amz-Target: AmazonSQS.<Action>); SQS in the AWS Query protocol is not provided yet."
+      message: "An SQS request in the AWS Query protocol names Version=2012-11-05 or is posted to its queue's URL; in the AWS JSON protocol it carries X-Amz-Target: AmazonSQS.<Action>."
     })
   }
   if (scope.region !== expected.region) {

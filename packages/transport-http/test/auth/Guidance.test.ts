@@ -50,12 +50,12 @@ describe("Guidance", () => {
     expect(explainRefusal(kms, scopeError, expected)).toBe(scopeError)
   })
 
-  it("an SQS request in the Query protocol, which reaches the SNS route, is told SQS is served in JSON", async () => {
+  it("an SQS request that reaches the SNS route is told how SQS requests are told apart", async () => {
     const scopeError = new SignatureDoesNotMatch({ message: "Credential should be scoped to correct service: 'sns'." })
     const sqs = await signed({ service: "sqs" })
     expect(explainRefusal(sqs, scopeError, expected)).toMatchObject({
       _tag: "InvalidAction",
-      message: "Sealcast serves SQS in the AWS JSON protocol (X-Amz-Target: AmazonSQS.<Action>); SQS in the AWS Query protocol is not provided yet."
+      message: "An SQS request in the AWS Query protocol names Version=2012-11-05 or is posted to its queue's URL; in the AWS JSON protocol it carries X-Amz-Target: AmazonSQS.<Action>."
     })
   })
 
