@@ -45,7 +45,7 @@ export const openEmbedded = (dataDir: string): Promise<EmbeddedBroker> =>
     Effect.gen(function* () {
       const scope = yield* Scope.make()
       const services = yield* Layer.buildWithScope(
-        Services.layer({ dataDir, region: REGION, rootKey: new Uint8Array(randomBytes(32)) }),
+        Services.layer({ dataDir, region: REGION, rootKey: new Uint8Array(randomBytes(32)), queueOrigin: () => "https://127.0.0.1" }),
         scope
       )
       const sns = Context.get(services, Sns.Sns)

@@ -3,15 +3,17 @@
  * damaged database or a data dir the broker cannot write is refused with one log line naming the
  * file and the reason, never served with 500s later.
  */
-import { CreateTopicCommand, PublishCommand } from "@aws-sdk/client-sns"
+import { DescribeKeyCommand } from "@aws-sdk/client-kms"
+import { CreateTopicCommand, GetTopicAttributesCommand, ListTopicsCommand, PublishCommand } from "@aws-sdk/client-sns"
 import { startBroker } from "sealcast"
 import * as SqliteDatabase from "sealcast/store/SqliteDatabase"
-import { chmodSync, chownSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs"
+import { chmodSync, chownSync, closeSync, cpSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import { send, snsClient } from "./support/Clients.js"
+import { eventually, kmsClient, send, snsClient, storedMessages } from "./support/Clients.js"
 import { type Served, serve, serveRefused, startupRefusal } from "./support/Serve.js"
+import { startSubscriber } from "./support/Subscriber.js"
 
 const root = mkdtempSync(join(tmpdir(), "sealcast-datadir-"))
 // Enterable by the user a broker may run as below.
@@ -141,5 +143,37 @@ describe("a data dir the broker cannot write", () => {
     const refused = await serveRefused(args(dataDir), ids)
     expect(refused.code).toBe(1)
     expect(startupRefusal(refused).startsWith(`${path} is not writable: EACCES`)).toBe(true)
+  }, 90_000)
+})
+
+describe("a data dir from an earlier schema", () => {
+  // apps/broker/test/fixtures/datadir-schema1 was written by the broker before the SQS tables
+  // (schema version 1): topics fixture-plain and fixture-sealed (KmsMasterKeyId alias/fixture), each
+  // with an HTTP subscription to 127.0.0.1:47611 that refused two messages, still owed.
+  it("opens after the schema steps since: its topics, key and owed messages survive and are delivered", async () => {
+    const dataDir = freshDir()
+    cpSync(new URL("../../apps/broker/test/fixtures/datadir-schema1", import.meta.url), dataDir, { recursive: true })
+    const subscriber = await startSubscriber({ caPem: "", port: 47611 })
+    try {
+      const broker = await started(dataDir)
+      const sns = snsClient(broker.target)
+      const { Topics } = await sns.send(new ListTopicsCommand({}))
+      expect(Topics!.map((t) => t.TopicArn!.split(":")[5]).sort()).toEqual(["fixture-plain", "fixture-sealed"])
+      const sealedArn = Topics!.find((t) => t.TopicArn!.endsWith(":fixture-sealed"))!.TopicArn!
+      const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn: sealedArn }))
+      expect(Attributes!["KmsMasterKeyId"]).toBe("alias/fixture")
+      const kms = kmsClient(broker.target)
+      expect((await kms.send(new DescribeKeyCommand({ KeyId: "alias/fixture" }))).KeyMetadata!.KeyState).toBe("Enabled")
+      kms.destroy()
+      sns.destroy()
+      const stored = await storedMessages(broker.target, "fixture-sealed")
+      expect(stored.map((m) => m.body.kind)).toEqual(["Sealed", "Sealed"])
+      const expected = ["fixture-plain message 1", "fixture-plain message 2", "fixture-sealed message 1", "fixture-sealed message 2"]
+      await eventually("the four owed messages delivered", () => subscriber.notifications().length >= 4, 60_000)
+      expect(subscriber.notifications().map((n) => String(n["Message"])).sort()).toEqual(expected)
+      await stopGracefully(broker)
+    } finally {
+      await subscriber.close()
+    }
   }, 90_000)
 })

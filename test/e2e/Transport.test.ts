@@ -284,18 +284,18 @@ describe("request authentication", () => {
   })
 
   it("refuses a request for a service it does not serve by name, in the protocol it came in by", async () => {
-    const sqsJson = await sendSigned(overHttps, {
+    const dynamoJson = await sendSigned(overHttps, {
       method: "POST",
       path: "/",
-      service: "sqs",
-      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "AmazonSQS.ListQueues" },
+      service: "dynamodb",
+      headers: { "content-type": "application/x-amz-json-1.0", "x-amz-target": "DynamoDB_20120810.ListTables" },
       body: "{}"
     })
-    expect(sqsJson.status).toBe(400)
-    expect(awsErrorOf(sqsJson)).toEqual({
+    expect(dynamoJson.status).toBe(400)
+    expect(awsErrorOf(dynamoJson)).toEqual({
       protocol: "json",
       code: "UnknownOperationException",
-      message: "Sealcast does not serve sqs; this endpoint serves sns and kms."
+      message: "Sealcast does not serve dynamodb; this endpoint serves sns, sqs and kms."
     })
     const stsQuery = await sendSigned(overHttps, {
       method: "POST",
@@ -305,7 +305,7 @@ describe("request authentication", () => {
       body: new URLSearchParams({ Action: "GetCallerIdentity", Version: "2011-06-15" }).toString()
     })
     expect(stsQuery.status).toBe(400)
-    expect(awsErrorOf(stsQuery)).toEqual({ protocol: "query", code: "InvalidAction", message: "Sealcast does not serve sts; this endpoint serves sns and kms." })
+    expect(awsErrorOf(stsQuery)).toEqual({ protocol: "query", code: "InvalidAction", message: "Sealcast does not serve sts; this endpoint serves sns, sqs and kms." })
   })
 
   it("refuses a KMS request signed for service sns, and an SNS request signed for kms", async () => {

@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, MessageStore, Sns } from "@sealcast/core"
+import { Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
@@ -203,8 +203,10 @@ export const program = (
     const keyStoreName = options.databaseUrl === undefined
       ? SqliteDatabase.databasePath(dataDir)
       : `the PostgreSQL database ${PgDatabase.redactedUrl(options.databaseUrl)}`
+    // Queue URLs name the HTTPS listener, whose port is known once it listens (below).
+    let queueOrigin = ""
     const services = yield* Layer.build(
-      Services.layer({ dataDir, region: options.region, rootKey: rootKey.key, databaseUrl: options.databaseUrl })
+      Services.layer({ dataDir, region: options.region, rootKey: rootKey.key, databaseUrl: options.databaseUrl, queueOrigin: () => queueOrigin })
     ).pipe(
       Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, keyStoreName) : startupError(e)))
     )
@@ -216,6 +218,7 @@ export const program = (
       yield* Effect.annotateLogs(Effect.logInfo("made the KMS root key"), { file: rootKey.source })
     }
     const sns = Context.get(services, Sns.Sns)
+    const sqs = Context.get(services, Sqs.Sqs)
     const kms = Context.get(services, KmsSim.KmsSim)
     const store = Context.get(services, MessageStore.MessageStore)
     const ids = Context.get(services, Ids.Ids)
@@ -230,6 +233,7 @@ export const program = (
       lookup: (accessKeyId) => Effect.succeed(table.get(accessKeyId)),
       unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
+      sqs,
       kms,
       newRequestId: () => Ids.uuidFromBytes(ids.unsafeRandomBytes(16)),
       log: yield* Log.plain,
@@ -260,6 +264,7 @@ export const program = (
             (listening) => listening.close
           )
     const endpoint = originOf("https", options.host, https.port)
+    queueOrigin = endpoint
 
     // Delivery starts before the ready line, and its scope closes before the listeners' do (finalizers
     // run in reverse): the listeners stop first, then delivery.

@@ -2,11 +2,11 @@
  * The broker's services as one layer graph: the stores (SQLite in the data dir, PostgreSQL at
  * `--database-url`, or memory), the
  * simulated KMS over its key store, the adapter that gives the SNS core its KMS port, the node:crypto
- * cipher and RSA, and the Sns service itself.
+ * cipher and RSA, and the Sns and Sqs services themselves.
  *
  * @since 0.1.0
  */
-import { Ids, MessageStore, RegistryStore, Sns } from "@sealcast/core"
+import { Ids, MessageStore, QueueStore, RegistryStore, Sns, Sqs } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as SnsKms from "./adapters/SnsKms.js"
@@ -15,10 +15,12 @@ import * as NodeRsa from "./NodeRsa.js"
 import * as PgDatabase from "./store/PgDatabase.js"
 import * as PgKeyStore from "./store/PgKeyStore.js"
 import * as PgMessageStore from "./store/PgMessageStore.js"
+import * as PgQueueStore from "./store/PgQueueStore.js"
 import * as PgRegistryStore from "./store/PgRegistryStore.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SqliteKeyStore from "./store/SqliteKeyStore.js"
 import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
+import * as SqliteQueueStore from "./store/SqliteQueueStore.js"
 import * as SqliteRegistryStore from "./store/SqliteRegistryStore.js"
 
 /**
@@ -32,17 +34,20 @@ export interface ServicesOptions {
   readonly rootKey: Uint8Array
   /** A `postgres://` URL: the stores live there instead of in the data dir. */
   readonly databaseUrl?: string | undefined
+  /** The HTTPS origin queue URLs start with, once it listens. */
+  readonly queueOrigin: () => string
 }
 
-type Stores = MessageStore.MessageStore | RegistryStore.RegistryStore | KeyStore.KeyStore
+type Stores = MessageStore.MessageStore | RegistryStore.RegistryStore | KeyStore.KeyStore | QueueStore.QueueStore
 
 const memoryStores: Layer.Layer<Stores> = Layer.mergeAll(
   MessageStore.layerMemory,
   RegistryStore.layerMemory,
-  KeyStore.layerMemory
+  KeyStore.layerMemory,
+  QueueStore.layerMemory
 )
 
-/** All three stores on one database file, so one WAL orders every commit. */
+/** All the stores on one database file, so one WAL orders every commit. */
 const sqliteStores = (path: string) =>
   Layer.mergeAll(
     SqliteMessageStore.layerFromDatabase,
@@ -53,19 +58,24 @@ const sqliteStores = (path: string) =>
     Layer.effect(
       KeyStore.KeyStore,
       Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => SqliteKeyStore.make(db))
+    ),
+    Layer.effect(
+      QueueStore.QueueStore,
+      Effect.flatMap(SqliteDatabase.SqliteDatabase, ({ db }) => SqliteQueueStore.make(db))
     )
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
-/** All three stores on one PostgreSQL database, sharing its pool. */
+/** All four stores on one PostgreSQL database, sharing its pool. */
 const pgStores = (url: string) =>
   Layer.mergeAll(
     PgMessageStore.layerFromDatabase,
     Layer.effect(RegistryStore.RegistryStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgRegistryStore.make(pool))),
-    Layer.effect(KeyStore.KeyStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgKeyStore.make(pool)))
+    Layer.effect(KeyStore.KeyStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgKeyStore.make(pool))),
+    Layer.effect(QueueStore.QueueStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgQueueStore.make(pool)))
   ).pipe(Layer.provide(PgDatabase.layer({ url })))
 
 /**
- * Everything the transport and delivery need: Sns, KmsSim, the message store and Ids.
+ * Everything the transport and delivery need: Sns, Sqs, KmsSim, the message store and Ids.
  *
  * @category layers
  */
@@ -78,7 +88,8 @@ export const layer = (options: ServicesOptions) => {
     Layer.provide(Layer.mergeAll(primitives, NodeRsa.layerNode, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
-  return Layer.provideMerge(Layer.provideMerge(sns, kms), Layer.merge(stores, primitives))
+  const sqs = Sqs.layer({ origin: options.queueOrigin })
+  return Layer.provideMerge(Layer.provideMerge(Layer.merge(sns, sqs), kms), Layer.merge(stores, primitives))
 }
 
 /**

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { Errors as CoreErrors } from "@sealcast/core"
+import { Errors as CoreErrors, QueueErrors } from "@sealcast/core"
 import { Errors as KmsErrors } from "@sealcast/kms-sim"
 import { authErrorTags } from "./auth/AuthErrors.js"
 import { INTERNAL_FAILURE_MESSAGE } from "./EdgeErrors.js"
@@ -176,3 +176,46 @@ export const describeError = (error: { readonly _tag: string; readonly message?:
   if (row === undefined) return { ...errorTable.InternalFailure, message: INTERNAL_FAILURE_MESSAGE }
   return { ...row, message: error.message ?? "" }
 }
+
+/**
+ * SQS's own errors: the AWS Query code (`awsQueryError` of the SQS model, else the shape name), the
+ * HTTP status, and in `jsonCode` the shape name the AWS JSON protocol writes in `__type`. SQS shares
+ * some shape names with SNS (`BatchEntryIdsNotDistinct`, `InvalidParameterValue`, …) but not their
+ * Query codes, so its errors have their own rows, read first for SQS answers (SQS API model,
+ * `com.amazonaws.sqs`; SQS API Reference, "Common Errors").
+ *
+ * @category table
+ */
+export const sqsErrorTable: { readonly [T in (typeof QueueErrors.sqsErrorTags)[number]]: ErrorRow } = {
+  InvalidParameterValue: sender("InvalidParameterValue", 400),
+  MissingParameter: sender("MissingParameter", 400),
+  InvalidAttributeName: sender("InvalidAttributeName", 400),
+  InvalidAttributeValue: sender("InvalidAttributeValue", 400),
+  QueueDoesNotExist: sender("AWS.SimpleQueueService.NonExistentQueue", 400, "QueueDoesNotExist"),
+  QueueNameExists: sender("QueueAlreadyExists", 400, "QueueNameExists"),
+  QueueDeletedRecently: sender("AWS.SimpleQueueService.QueueDeletedRecently", 400, "QueueDeletedRecently"),
+  PurgeQueueInProgress: sender("AWS.SimpleQueueService.PurgeQueueInProgress", 403, "PurgeQueueInProgress"),
+  ReceiptHandleIsInvalid: sender("ReceiptHandleIsInvalid", 404),
+  InvalidMessageContents: sender("InvalidMessageContents", 400),
+  EmptyBatchRequest: sender("AWS.SimpleQueueService.EmptyBatchRequest", 400, "EmptyBatchRequest"),
+  TooManyEntriesInBatchRequest: sender("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400, "TooManyEntriesInBatchRequest"),
+  BatchEntryIdsNotDistinct: sender("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400, "BatchEntryIdsNotDistinct"),
+  InvalidBatchEntryId: sender("AWS.SimpleQueueService.InvalidBatchEntryId", 400, "InvalidBatchEntryId"),
+  BatchRequestTooLong: sender("AWS.SimpleQueueService.BatchRequestTooLong", 400, "BatchRequestTooLong")
+}
+
+/**
+ * Whether a tag is one of SQS's own errors (namespaced in JSON answers).
+ *
+ * @category table
+ */
+export const isSqsErrorTag = (tag: string): tag is keyof typeof sqsErrorTable => Object.hasOwn(sqsErrorTable, tag)
+
+/**
+ * The row for an error in an SQS answer: SQS's own row, else the common one (authentication, the
+ * protocol, the store).
+ *
+ * @category table
+ */
+export const describeSqsError = (error: { readonly _tag: string; readonly message?: string }): ErrorRow & { readonly message: string } =>
+  isSqsErrorTag(error._tag) ? { ...sqsErrorTable[error._tag], message: error.message ?? "" } : describeError(error)

@@ -13,6 +13,8 @@
 export interface Response<Body extends string | Uint8Array = string | Uint8Array> {
   readonly status: number
   readonly contentType: string
+  /** Further headers of the answer (SQS's `x-amzn-query-error`). */
+  readonly headers?: Readonly<Record<string, string>>
   /** Text goes to the socket as it is, encoded on the way out; bytes as they are. */
   readonly body: Body
 }

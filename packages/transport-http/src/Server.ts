@@ -1,8 +1,12 @@
 /**
- * The server glue: one HTTPS origin (and an optional plain-HTTP one) serving SNS (AWS Query) and KMS
- * (AWS JSON 1.1) at `POST /`, every request verified against the credential table first.
+ * The server glue: one HTTPS origin (and an optional plain-HTTP one) serving SNS (AWS Query), SQS
+ * (AWS JSON 1.0) and KMS (AWS JSON 1.1) at `POST /`, every request verified against the credential
+ * table first.
  *
  * Routing (docs/CONTRACT.md, "The endpoint"):
+ * - `X-Amz-Target: AmazonSQS.<Action>` → SQS; the credential scope must say `sqs`.
+ * - a Query request naming `Version=2012-11-05`, or any request to a queue's path `/<account>/<name>`
+ *   → SQS in the AWS Query protocol; the scope must say `sqs`.
  * - `X-Amz-Target: TrentService.<Op>` → KMS; the credential scope must say `kms`.
  * - any other request to `/` → SNS; the scope must say `sns` (or the request carries SigV2).
  * - `GET /?Action=ConfirmSubscription…` and `GET /?Action=Unsubscribe…` without a signature are the
@@ -18,7 +22,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
-import type { RequestContext, Sns } from "@sealcast/core"
+import type { RequestContext, Sns, Sqs } from "@sealcast/core"
 import type { KmsSim } from "@sealcast/kms-sim"
 import { Cause, Effect, Either, FiberId, FiberRef, FiberSet, LogLevel, type Scope } from "effect"
 import { authenticate, detectScheme } from "./auth/Authenticate.js"
@@ -35,6 +39,8 @@ import { UnknownOperationException } from "./kms/Errors.js"
 import * as KmsRoute from "./kms/KmsRoute.js"
 import * as Form from "./query/Form.js"
 import * as SnsProtocol from "./sns/index.js"
+import * as SqsProtocol from "./sqs/index.js"
+import * as SqsQuery from "./sqs/query.js"
 
 /** SNS's largest request is a 256 KiB batch, which form encoding can triple; KMS's are far smaller. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -66,6 +72,8 @@ export interface ServerOptions {
   readonly region: string
   readonly lookup: CredentialLookup
   readonly sns: Sns.SnsService
+  /** The SQS service; without it, SQS requests are answered as unknown operations. */
+  readonly sqs?: Sqs.SqsService
   readonly kms: KmsSim.KmsSimService
   readonly newRequestId: () => string
   readonly log: (level: LogLevel, message: string, fields?: Record<string, unknown>) => void
@@ -90,9 +98,17 @@ const kmsErrorResponse = (error: { readonly _tag: ErrorTag; readonly message?: s
   return { status: row.status, contentType: JSON_CONTENT_TYPE, body: KmsRoute.errorBody(row.jsonCode ?? row.code, row.message) }
 }
 
-/** An error in the shape of the protocol the request speaks: JSON 1.1 under `X-Amz-Target`, else Query XML. */
+/** A queue URL's path, `/<account>/<name>`: SQS Query requests may be posted there. */
+const QUEUE_PATH = /^\/\d{12}\/[A-Za-z0-9_.-]{1,80}$/
+
+const isSqsTarget = (target: string | undefined): target is string => target !== undefined && target.startsWith(SqsProtocol.TARGET_PREFIX)
+
+/**
+ * An error in the shape of the protocol the request speaks: SQS's JSON 1.0 or KMS's JSON 1.1 under
+ * `X-Amz-Target`, else Query XML.
+ */
 const refusal = (error: { readonly _tag: ErrorTag; readonly message?: string }, target: string | undefined, requestId: string): Response =>
-  target !== undefined ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)
+  isSqsTarget(target) ? SqsProtocol.errorResponse(error) : target !== undefined ? kmsErrorResponse(error) : SnsProtocol.errorResponse(error, requestId)
 
 /** The path with its percent-escapes decoded, or undefined when they are not valid UTF-8. */
 const decodePath = (rawPath: string): string | undefined => {
@@ -219,6 +235,63 @@ const makeRoutes = (options: ServerOptions) => {
     }).pipe(Effect.catchAll((error) => Effect.succeed(kmsErrorResponse(error))))
   }
 
+  const serveSqs = (
+    req: IncomingMessage,
+    body: Uint8Array,
+    target: string,
+    transport: RequestContext.RequestContext["transport"],
+    info: RequestInfo
+  ): Effect.Effect<Response> => {
+    const parts = partsOf(req, body)
+    info.action = target
+    const sqs = options.sqs
+    if (sqs === undefined) return Effect.succeed(SqsProtocol.errorResponse(new UnknownOperationException({ message: `Unknown operation ${target}` })))
+    return Effect.gen(function* () {
+      // The JSON protocol is signed with Signature Version 4 only.
+      if (detectScheme(parts) === "sigv2") {
+        return yield* new MissingAuthenticationToken({ message: "SQS accepts only Signature Version 4 requests." })
+      }
+      const identity = yield* verify(parts, "sqs")
+      info.caller = identity.principalArn
+      return yield* SqsProtocol.dispatch(target, body, sqs, {
+        accountId: identity.accountId,
+        principalArn: identity.principalArn,
+        region: options.region,
+        transport,
+        auth: identity.scheme
+      })
+    }).pipe(Effect.catchAll((error) => Effect.succeed(SqsProtocol.errorResponse(error))))
+  }
+
+  const serveSqsQuery = (
+    req: IncomingMessage,
+    body: Uint8Array,
+    form: Form.Form,
+    pathQueueUrl: string | undefined,
+    transport: RequestContext.RequestContext["transport"],
+    requestId: string,
+    info: RequestInfo
+  ): Effect.Effect<Response> => {
+    info.action = form.get("Action") ?? "-"
+    const sqs = options.sqs
+    if (sqs === undefined) return Effect.succeed(SqsQuery.errorResponse(new UnknownPath({ message: "SQS is not served here" }), requestId))
+    return verify(partsOf(req, body, [...form]), "sqs").pipe(
+      Effect.matchEffect({
+        onFailure: (error) => Effect.succeed<Response>(SqsQuery.errorResponse(error, requestId)),
+        onSuccess: (identity) => {
+          info.caller = identity.principalArn
+          return SqsQuery.dispatch(
+            form,
+            pathQueueUrl,
+            sqs,
+            { accountId: identity.accountId, principalArn: identity.principalArn, region: options.region, transport, auth: identity.scheme },
+            requestId
+          )
+        }
+      })
+    )
+  }
+
   const serveSns = (
     req: IncomingMessage,
     body: Uint8Array,
@@ -231,6 +304,7 @@ const makeRoutes = (options: ServerOptions) => {
     return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
       onLeft: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
       onRight: (form) => {
+        if (form.get("Version") === SqsQuery.VERSION) return serveSqsQuery(req, body, form, undefined, transport, requestId, info)
         const parts = partsOf(req, body, [...form])
         info.action = form.get("Action") ?? "-"
         if (detectScheme(parts) === "none" && UNSIGNED_ACTIONS.has(info.action)) {
@@ -285,8 +359,20 @@ const makeRoutes = (options: ServerOptions) => {
         return handled
       }
     }
+    if (rawPath !== "/" && target === undefined && QUEUE_PATH.test(path)) {
+      return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
+        onLeft: (error) => Effect.succeed<Response>(SqsQuery.errorResponse(error, requestId)),
+        onRight: (form) => serveSqsQuery(req, body, form, path, transport, requestId, info)
+      })
+    }
     if (rawPath !== "/") {
       return Effect.succeed(SnsProtocol.errorResponse(new UnknownPath({ message: `No resource at ${rawPath}` }), requestId))
+    }
+    if (isSqsTarget(target)) {
+      if (req.method !== "POST") {
+        return Effect.succeed(SqsProtocol.errorResponse(new UnknownOperationException({ message: "SQS JSON requests are POST" })))
+      }
+      return serveSqs(req, body, target, transport, info)
     }
     if (target !== undefined) {
       // KMS is served over TLS only ("All KMS API calls must be signed and be transmitted using
@@ -317,7 +403,7 @@ const write = (res: ServerResponse, requestId: string, answer: Response): number
   // UTF-8 length is needed here.
   const length = typeof answer.body === "string" ? Buffer.byteLength(answer.body, "utf8") : answer.body.byteLength
   res
-    .writeHead(answer.status, { "content-type": answer.contentType, "content-length": length, "x-amzn-requestid": requestId })
+    .writeHead(answer.status, { ...answer.headers, "content-type": answer.contentType, "content-length": length, "x-amzn-requestid": requestId })
     .end(answer.body)
   return answer.status
 }

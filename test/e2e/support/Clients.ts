@@ -6,6 +6,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { KMSClient } from "@aws-sdk/client-kms"
 import { GetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, type SubscribeCommandInput } from "@aws-sdk/client-sns"
+import { SQSClient } from "@aws-sdk/client-sqs"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { createHash } from "node:crypto"
 import * as http from "node:http"
@@ -44,6 +45,9 @@ const clientConfig = (target: Target) => ({
 export const snsClient = (target: Target): SNSClient => new SNSClient(clientConfig(target))
 
 export const kmsClient = (target: Target): KMSClient => new KMSClient(clientConfig(target))
+
+/** The SQS client checks MD5OfMessageBody and MD5OfMessageAttributes by default, as a user's does. */
+export const sqsClient = (target: Target): SQSClient => new SQSClient(clientConfig(target))
 
 /** A raw HTTP answer. */
 export interface RawResponse {

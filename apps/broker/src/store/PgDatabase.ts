@@ -30,6 +30,9 @@ import pg from "pg"
  *   `seq` keeps the order keys were first put.
  * - Step 2: a delivery's lease (`PgMessageStore.ts`): the broker that may attempt it (`leased_by`)
  *   and until when (`leased_until`, ms on the database's clock); none when both are null.
+ * - Step 3, SQS (`PgQueueStore.ts`): `queues` (key `<account>/<name>`), `queue_deletions` (names
+ *   deleted in the last minute), `queue_messages` (`seq` is the queue's order; an update keeps it) and
+ *   `queue_meta` (each queue's FIFO and receive-attempt state), as in `SqliteDatabase.ts`.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -73,7 +76,26 @@ const migrations: ReadonlyArray<string> = [
      value TEXT NOT NULL,
      PRIMARY KEY (kind, key)
    );`,
-  `ALTER TABLE deliveries ADD COLUMN leased_by TEXT, ADD COLUMN leased_until BIGINT;`
+  `ALTER TABLE deliveries ADD COLUMN leased_by TEXT, ADD COLUMN leased_until BIGINT;`,
+  `CREATE TABLE queues (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE queue_deletions (
+     key TEXT PRIMARY KEY,
+     deleted_at BIGINT NOT NULL
+   );
+   CREATE TABLE queue_messages (
+     seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     queue_key TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     value TEXT NOT NULL,
+     UNIQUE (queue_key, message_id)
+   );
+   CREATE TABLE queue_meta (
+     queue_key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );`
 ]
 
 /**

@@ -52,6 +52,9 @@ export const databasePath = (dataDir: string): string => join(dataDir, DATABASE_
  * - `deliveries`: one row per delivery still owed; the foreign key cascades DeleteTopic.
  * - `records`: the generic durable key-value table (`SqliteRecords`) for topics, subscriptions and
  *   KMS key records, one `kind` per use.
+ * - Step 2, SQS (`SqliteQueueStore`): `queues` (key `<account>/<name>`), `queue_deletions` (names
+ *   deleted in the last minute), `queue_messages` (`seq` is the queue's order; an update keeps it) and
+ *   `queue_meta` (each queue's FIFO and receive-attempt state).
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -92,6 +95,25 @@ const migrations: ReadonlyArray<string> = [
      key TEXT NOT NULL,
      value TEXT NOT NULL,
      UNIQUE (kind, key)
+   );`,
+  `CREATE TABLE queues (
+     key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
+   );
+   CREATE TABLE queue_deletions (
+     key TEXT PRIMARY KEY,
+     deleted_at INTEGER NOT NULL
+   );
+   CREATE TABLE queue_messages (
+     seq INTEGER PRIMARY KEY,
+     queue_key TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     value TEXT NOT NULL,
+     UNIQUE (queue_key, message_id)
+   );
+   CREATE TABLE queue_meta (
+     queue_key TEXT PRIMARY KEY,
+     value TEXT NOT NULL
    );`
 ]
 

@@ -1,15 +1,36 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
-import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
+import { closeSync, copyFileSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll } from "vitest"
 import * as SqliteDatabase from "../../src/store/SqliteDatabase.js"
+import * as SqliteQueueStore from "../../src/store/SqliteQueueStore.js"
 
 const root = mkdtempSync(join(tmpdir(), "sealcast-db-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 describe("SqliteDatabase", () => {
+  // test/fixtures/datadir-schema1: a data dir written by the broker at schema version 1 (a topic, an
+  // encrypted topic, a KMS key and its alias, an HTTP subscription to each, four messages whose
+  // deliveries were refused and are still owed). test/e2e/DataDir.test.ts serves it.
+  it.effect("migrates a schema-1 database: its records, messages and owed deliveries stay, and the queue tables start empty", () =>
+    Effect.gen(function* () {
+      const dir = join(root, "schema1")
+      mkdirSync(dir)
+      copyFileSync(new URL("../fixtures/datadir-schema1/sealcast.db", import.meta.url), join(dir, "sealcast.db"))
+      const count = (db: { prepare: (sql: string) => { get: () => unknown } }, table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+      const db = yield* SqliteDatabase.open(join(dir, "sealcast.db"))
+      expect(db.pragma("user_version", { simple: true })).toBe(SqliteDatabase.SCHEMA_VERSION)
+      expect(count(db, "messages")).toBe(4)
+      expect(count(db, "deliveries")).toBe(4)
+      const kinds = (db.prepare("SELECT kind FROM records ORDER BY kind").all() as ReadonlyArray<{ kind: string }>).map((r) => r.kind)
+      expect(kinds).toEqual(["kms-alias", "kms-key", "kms-root-key-check", "subscription", "subscription", "topic", "topic"])
+      const queues = yield* Effect.flatMap(SqliteQueueStore.make(db), (store) => store.load)
+      expect(queues.directory.queues.size).toBe(0)
+      db.close()
+    }))
+
   it.effect("opens a file in WAL mode with synchronous=NORMAL, its checkpoint interval, foreign keys on, at the current schema version", () =>
     Effect.gen(function* () {
       const db = yield* SqliteDatabase.open(SqliteDatabase.databasePath(join(root, "fresh", "data")))

@@ -34,6 +34,8 @@ export interface Queue {
   readonly fifo: boolean
   /** Every settable attribute with its value or default, as GetQueueAttributes answers it. */
   readonly attributes: Readonly<Record<string, string>>
+  /** Cost-allocation tags (TagQueue, ListQueueTags), key to value. */
+  readonly tags: Readonly<Record<string, string>>
   /** Epoch milliseconds; GetQueueAttributes answers in seconds. */
   readonly createdAt: number
   readonly lastModifiedAt: number
@@ -152,6 +154,7 @@ export const make = (
       arn: queueArn(owner.region, owner.accountId, input.name),
       fifo,
       attributes,
+      tags: {},
       createdAt: now,
       lastModifiedAt: now
     }
@@ -424,3 +427,73 @@ export const deleteQueue = (
     deletedAt.set(key, now)
     return { queue, directory: { queues, deletedAt } }
   })
+
+// ---------------------------------------------------------------------------------------------------
+// Tags.
+
+/** "A maximum of 50 tags per queue" (Developer Guide, "Tagging your Amazon SQS queues"). */
+export const MAX_TAGS = 50
+
+/**
+ * TagQueue: adds or overwrites tags. Keys are 1 to 128 characters and values up to 256, both
+ * case-sensitive; "a new tag with a key identical to that of an existing tag overwrites the existing
+ * tag"; at most 50 on a queue (SQS API Reference, "TagQueue"; Developer Guide, "Tagging your Amazon
+ * SQS queues").
+ *
+ * @category rules
+ */
+export const tag = (queue: Queue, tags: Readonly<Record<string, string>>): Either.Either<Queue, InvalidParameterValue> => {
+  const keys = Object.keys(tags)
+  if (keys.length === 0) return Either.left(new InvalidParameterValue({ message: "The request must contain the parameter Tags." }))
+  for (const key of keys) {
+    if (key.length < 1 || key.length > 128) return Either.left(invalidValue("Tag key", key, "Tag keys must be between 1 and 128 characters in length."))
+    if (tags[key]!.length > 256) return Either.left(invalidValue("Tag value", tags[key]!, "Tag values must be at most 256 characters in length."))
+  }
+  const merged = { ...queue.tags, ...tags }
+  if (Object.keys(merged).length > MAX_TAGS) {
+    return Either.left(new InvalidParameterValue({ message: `Too many tags added for queue ${queue.name}.` }))
+  }
+  return Either.right({ ...queue, tags: merged })
+}
+
+/**
+ * UntagQueue: removes the tags with these keys; a key the queue does not have is no error.
+ *
+ * @category rules
+ */
+export const untag = (queue: Queue, keys: ReadonlyArray<string>): Either.Either<Queue, InvalidParameterValue> => {
+  if (keys.length === 0) return Either.left(new InvalidParameterValue({ message: "The request must contain the parameter TagKeys." }))
+  const tags = { ...queue.tags }
+  for (const key of keys) delete tags[key]
+  return Either.right({ ...queue, tags })
+}
+
+/**
+ * Replaces a queue in the directory (after TagQueue or UntagQueue).
+ *
+ * @category actions
+ */
+export const updateQueue = (directory: Directory, queue: Queue): Directory => {
+  const queues = new Map(directory.queues)
+  queues.set(keyOf(queue.accountId, queue.name), queue)
+  return { ...directory, queues }
+}
+
+/**
+ * ListDeadLetterSourceQueues: the queues whose RedrivePolicy names this queue as its dead-letter
+ * queue, by name, paged as ListQueues pages ("You must set MaxResults to receive a value for
+ * NextToken").
+ *
+ * @category getters
+ */
+export const deadLetterSources = (
+  directory: Directory,
+  deadLetterQueue: Queue,
+  input: { readonly maxResults: number | undefined; readonly nextToken: string | undefined }
+): Either.Either<{ readonly queues: ReadonlyArray<Queue>; readonly nextToken: string | undefined }, InvalidParameterValue> => {
+  const sources = new Map<string, Queue>()
+  for (const [key, q] of directory.queues) {
+    if (settings(q).redrivePolicy?.deadLetterTargetArn === deadLetterQueue.arn) sources.set(key, q)
+  }
+  return listQueues({ queues: sources, deletedAt: directory.deletedAt }, deadLetterQueue.accountId, { prefix: undefined, ...input })
+}

@@ -50,6 +50,33 @@ export class ReceiptHandleIsInvalid extends Data.TaggedError("ReceiptHandleIsInv
 /** The body holds characters outside the XML character range SQS allows. */
 export class InvalidMessageContents extends Data.TaggedError("InvalidMessageContents")<{ readonly message: string }> {}
 
+/**
+ * A batch action with no entries (Query code `AWS.SimpleQueueService.EmptyBatchRequest`).
+ */
+export class EmptyBatchRequest extends Data.TaggedError("EmptyBatchRequest")<{ readonly message: string }> {}
+
+/**
+ * A batch action with more than 10 entries (Query code `AWS.SimpleQueueService.TooManyEntriesInBatchRequest`).
+ */
+export class TooManyEntriesInBatchRequest extends Data.TaggedError("TooManyEntriesInBatchRequest")<{ readonly message: string }> {}
+
+/**
+ * Two entries of one batch share an Id (Query code `AWS.SimpleQueueService.BatchEntryIdsNotDistinct`).
+ */
+export class BatchEntryIdsNotDistinct extends Data.TaggedError("BatchEntryIdsNotDistinct")<{ readonly message: string }> {}
+
+/**
+ * A batch entry Id that is not 1 to 80 of `[A-Za-z0-9_-]` (Query code
+ * `AWS.SimpleQueueService.InvalidBatchEntryId`).
+ */
+export class InvalidBatchEntryId extends Data.TaggedError("InvalidBatchEntryId")<{ readonly message: string }> {}
+
+/**
+ * SendMessageBatch whose messages together exceed the size limit (Query code
+ * `AWS.SimpleQueueService.BatchRequestTooLong`).
+ */
+export class BatchRequestTooLong extends Data.TaggedError("BatchRequestTooLong")<{ readonly message: string }> {}
+
 /** Every error the queue model can raise. */
 export type SqsError =
   | InvalidParameterValue
@@ -62,6 +89,11 @@ export type SqsError =
   | PurgeQueueInProgress
   | ReceiptHandleIsInvalid
   | InvalidMessageContents
+  | EmptyBatchRequest
+  | TooManyEntriesInBatchRequest
+  | BatchEntryIdsNotDistinct
+  | InvalidBatchEntryId
+  | BatchRequestTooLong
 
 /**
  * Every tag above, so the transport can prove its table has a row for each (as for SNS's
@@ -77,7 +109,12 @@ export const sqsErrorTags = [
   "QueueDeletedRecently",
   "PurgeQueueInProgress",
   "ReceiptHandleIsInvalid",
-  "InvalidMessageContents"
+  "InvalidMessageContents",
+  "EmptyBatchRequest",
+  "TooManyEntriesInBatchRequest",
+  "BatchEntryIdsNotDistinct",
+  "InvalidBatchEntryId",
+  "BatchRequestTooLong"
 ] as const satisfies ReadonlyArray<SqsError["_tag"]>
 
 /** SQS's usual wording for a bad parameter: "Value <v> for parameter <p> is invalid. Reason: <why>". */

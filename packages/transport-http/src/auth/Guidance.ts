@@ -21,7 +21,7 @@ import { checkShape, readClaim } from "./SigV4.js"
  *
  * @category models
  */
-export const SERVED_SERVICES: ReadonlyArray<string> = ["sns", "kms"]
+export const SERVED_SERVICES: ReadonlyArray<string> = ["sns", "sqs", "kms"] as const
 
 /**
  * `lookup`, refusing an access key it does not know with AWS's `InvalidClientTokenId` text followed
@@ -55,8 +55,15 @@ export const explainRefusal = <T extends { readonly _tag: string; readonly messa
   const scope = Either.getOrUndefined(Either.flatMap(readClaim(parts), checkShape))
   if (scope === undefined) return refusal
   if (!SERVED_SERVICES.includes(scope.service)) {
-    const message = `Sealcast does not serve ${scope.service}; this endpoint serves ${SERVED_SERVICES.join(" and ")}.`
-    return expected.service === "kms" ? new UnknownOperationException({ message }) : new InvalidAction({ message })
+    const message = `Sealcast does not serve ${scope.service}; this endpoint serves sns, sqs and kms.`
+    return expected.service === "sns" ? new InvalidAction({ message }) : new UnknownOperationException({ message })
+  }
+  if (scope.service === "sqs" && expected.service === "sns") {
+    // A Query request signed for SQS that names neither SQS's Version nor a queue's path reaches
+    // the SNS route.
+    return new InvalidAction({
+      message: "An SQS request in the AWS Query protocol names Version=2012-11-05 or is posted to its queue's URL; in the AWS JSON protocol it carries X-Amz-Target: AmazonSQS.<Action>."
+    })
   }
   if (scope.region !== expected.region) {
     return new SignatureDoesNotMatch({

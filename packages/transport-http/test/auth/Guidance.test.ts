@@ -42,11 +42,21 @@ describe("Guidance", () => {
 
   it("a service not served is named, in the protocol's unknown-action error; a served one keeps AWS's scope error", async () => {
     const scopeError = new SignatureDoesNotMatch({ message: "Credential should be scoped to correct service: 'sns'." })
-    const sqs = await signed({ service: "sqs" })
-    expect(explainRefusal(sqs, scopeError, expected)).toMatchObject({ _tag: "InvalidAction", message: "Sealcast does not serve sqs; this endpoint serves sns and kms." })
-    expect(explainRefusal(sqs, scopeError, { ...expected, service: "kms" })).toMatchObject({ _tag: "UnknownOperationException" })
+    const sts = await signed({ service: "sts" })
+    expect(explainRefusal(sts, scopeError, expected)).toMatchObject({ _tag: "InvalidAction", message: "Sealcast does not serve sts; this endpoint serves sns, sqs and kms." })
+    expect(explainRefusal(sts, scopeError, { ...expected, service: "kms" })).toMatchObject({ _tag: "UnknownOperationException" })
+    expect(explainRefusal(sts, scopeError, { ...expected, service: "sqs" })).toMatchObject({ _tag: "UnknownOperationException" })
     const kms = await signed({ service: "kms" })
     expect(explainRefusal(kms, scopeError, expected)).toBe(scopeError)
+  })
+
+  it("an SQS request that reaches the SNS route is told how SQS requests are told apart", async () => {
+    const scopeError = new SignatureDoesNotMatch({ message: "Credential should be scoped to correct service: 'sns'." })
+    const sqs = await signed({ service: "sqs" })
+    expect(explainRefusal(sqs, scopeError, expected)).toMatchObject({
+      _tag: "InvalidAction",
+      message: "An SQS request in the AWS Query protocol names Version=2012-11-05 or is posted to its queue's URL; in the AWS JSON protocol it carries X-Amz-Target: AmazonSQS.<Action>."
+    })
   })
 
   it("other refusals, and requests without a SigV4 scope, are left as they are", async () => {

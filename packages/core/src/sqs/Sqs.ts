@@ -1,0 +1,572 @@
+/**
+ * The SQS service: every queue action as an effect over the pure queue model (`Queue.ts`,
+ * `QueueMessages.ts`), with the ports (queue store, ids, clock) as services. The transport decodes a
+ * request, calls one method here, and encodes the answer.
+ *
+ * State is one value, the `QueueSystem` (directory and each queue's messages), in a SynchronizedRef:
+ * an action computes the next value with the model, the store writes the difference, then the value
+ * is replaced, so actions apply one after the other and nothing is acknowledged before it is stored.
+ * A long-polling ReceiveMessage waits on the model's readiness: until a send or visibility change to
+ * its queue, the instant a message becomes visible, or the end of its wait, whichever comes first
+ * (SQS API Reference, "ReceiveMessage", WaitTimeSeconds).
+ *
+ * @since 0.1.0
+ */
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, SynchronizedRef } from "effect"
+import type { StoreFailure } from "../Errors.js"
+import { Ids } from "../Ids.js"
+import type { MessageAttributes } from "../Message.js"
+import { attributeBytes, utf8Length } from "../MessageAttributes.js"
+import type { RequestContext } from "../RequestContext.js"
+import * as Queue from "./Queue.js"
+import * as QueueAttributes from "./QueueAttributes.js"
+import {
+  BatchEntryIdsNotDistinct,
+  BatchRequestTooLong,
+  EmptyBatchRequest,
+  InvalidAttributeName,
+  InvalidAttributeValue,
+  InvalidBatchEntryId,
+  QueueDoesNotExist,
+  type SqsError,
+  TooManyEntriesInBatchRequest
+} from "./QueueErrors.js"
+import * as QueueMessages from "./QueueMessages.js"
+import * as QueueStore from "./QueueStore.js"
+
+/**
+ * @category models
+ */
+export interface SqsOptions {
+  /**
+   * Where queue URLs point: the HTTPS listener's scheme, host and port, read when a URL is answered
+   * (the listener's port is known only once it listens).
+   */
+  readonly origin: () => string
+}
+
+/**
+ * SendMessage's input, decoded from the wire.
+ *
+ * @category models
+ */
+export interface SendMessageInput {
+  readonly body: string
+  readonly attributes: MessageAttributes
+  readonly delaySeconds: number | undefined
+  readonly messageGroupId: string | undefined
+  readonly messageDeduplicationId: string | undefined
+}
+
+/**
+ * @category models
+ */
+export interface SendMessageResult {
+  readonly messageId: string
+  readonly md5OfMessageBody: string
+  readonly md5OfMessageAttributes: string | undefined
+  readonly sequenceNumber: string | undefined
+}
+
+/**
+ * ReceiveMessage's input, decoded from the wire.
+ *
+ * @category models
+ */
+export interface ReceiveMessageInput {
+  readonly maxNumberOfMessages: number | undefined
+  readonly visibilityTimeout: number | undefined
+  /** Undefined: the queue's ReceiveMessageWaitTimeSeconds. */
+  readonly waitTimeSeconds: number | undefined
+  readonly receiveRequestAttemptId: string | undefined
+}
+
+/**
+ * The answer of a batch action: "The result of … each message is reported individually in the
+ * response" (SendMessageBatch); each failed entry carries the error the single action would raise.
+ *
+ * @category models
+ */
+export interface BatchResult<A> {
+  readonly successful: ReadonlyArray<{ readonly id: string; readonly result: A }>
+  readonly failed: ReadonlyArray<{ readonly id: string; readonly error: SqsError }>
+}
+
+/**
+ * A page of queue URLs (ListQueues, ListDeadLetterSourceQueues).
+ *
+ * @category models
+ */
+export interface QueueUrlPage {
+  readonly queueUrls: ReadonlyArray<string>
+  readonly nextToken: string | undefined
+}
+
+/**
+ * @category models
+ */
+export interface SqsService {
+  readonly createQueue: (
+    input: { readonly name: string; readonly attributes: Readonly<Record<string, string>>; readonly tags: Readonly<Record<string, string>> },
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly queueUrl: string }, SqsError | StoreFailure>
+  readonly getQueueUrl: (
+    input: { readonly queueName: string; readonly queueOwnerAccountId: string | undefined },
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly queueUrl: string }, SqsError>
+  readonly listQueues: (
+    input: { readonly prefix: string | undefined; readonly maxResults: number | undefined; readonly nextToken: string | undefined },
+    ctx: RequestContext
+  ) => Effect.Effect<QueueUrlPage, SqsError>
+  readonly deleteQueue: (queueUrl: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly getQueueAttributes: (
+    queueUrl: string,
+    attributeNames: ReadonlyArray<string>,
+    ctx: RequestContext
+  ) => Effect.Effect<Record<string, string>, SqsError>
+  readonly setQueueAttributes: (
+    queueUrl: string,
+    attributes: Readonly<Record<string, string>>,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly sendMessage: (queueUrl: string, input: SendMessageInput, ctx: RequestContext) => Effect.Effect<SendMessageResult, SqsError | StoreFailure>
+  readonly sendMessageBatch: (
+    queueUrl: string,
+    entries: ReadonlyArray<SendMessageInput & { readonly id: string }>,
+    ctx: RequestContext
+  ) => Effect.Effect<BatchResult<SendMessageResult>, SqsError | StoreFailure>
+  readonly receiveMessage: (
+    queueUrl: string,
+    input: ReceiveMessageInput,
+    ctx: RequestContext
+  ) => Effect.Effect<ReadonlyArray<QueueMessages.Received>, SqsError | StoreFailure>
+  readonly deleteMessage: (queueUrl: string, receiptHandle: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly deleteMessageBatch: (
+    queueUrl: string,
+    entries: ReadonlyArray<{ readonly id: string; readonly receiptHandle: string }>,
+    ctx: RequestContext
+  ) => Effect.Effect<BatchResult<void>, SqsError | StoreFailure>
+  readonly changeMessageVisibility: (
+    queueUrl: string,
+    receiptHandle: string,
+    visibilityTimeout: number,
+    ctx: RequestContext
+  ) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly changeMessageVisibilityBatch: (
+    queueUrl: string,
+    entries: ReadonlyArray<{ readonly id: string; readonly receiptHandle: string; readonly visibilityTimeout: number }>,
+    ctx: RequestContext
+  ) => Effect.Effect<BatchResult<void>, SqsError | StoreFailure>
+  readonly purgeQueue: (queueUrl: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly tagQueue: (queueUrl: string, tags: Readonly<Record<string, string>>, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly untagQueue: (queueUrl: string, keys: ReadonlyArray<string>, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly listQueueTags: (queueUrl: string, ctx: RequestContext) => Effect.Effect<Readonly<Record<string, string>>, SqsError>
+  readonly listDeadLetterSourceQueues: (
+    queueUrl: string,
+    input: { readonly maxResults: number | undefined; readonly nextToken: string | undefined },
+    ctx: RequestContext
+  ) => Effect.Effect<QueueUrlPage, SqsError>
+}
+
+/**
+ * @category services
+ */
+export class Sqs extends Context.Tag("@sealcast/core/Sqs")<Sqs, SqsService>() {}
+
+/** "The maximum allowed individual message size and the maximum total payload size (the sum of the individual lengths of all of the batched messages) are both 256 KiB (262,144 bytes)" (SendMessageBatch). */
+export const MAX_BATCH_BYTES = 262_144
+
+/** "You can send up to 10 messages" in a batch, and the same for every batch action. */
+export const MAX_BATCH_ENTRIES = 10
+
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/
+
+/**
+ * The checks every batch action makes on its entries before any entry is tried, with SQS's texts:
+ * at least one entry, at most 10, ids of 1 to 80 alphanumerics, hyphens and underscores, all distinct.
+ *
+ * @category validation
+ */
+export const validateBatch = (
+  entries: ReadonlyArray<{ readonly id: string }>,
+  entryShape: string
+): Either.Either<void, EmptyBatchRequest | TooManyEntriesInBatchRequest | InvalidBatchEntryId | BatchEntryIdsNotDistinct> => {
+  if (entries.length === 0) return Either.left(new EmptyBatchRequest({ message: `There should be at least one ${entryShape} in the request.` }))
+  if (entries.length > MAX_BATCH_ENTRIES) {
+    return Either.left(
+      new TooManyEntriesInBatchRequest({ message: `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}. You have sent ${entries.length}.` })
+    )
+  }
+  const seen = new Set<string>()
+  for (const { id } of entries) {
+    if (!BATCH_ENTRY_ID.test(id)) {
+      return Either.left(
+        new InvalidBatchEntryId({
+          message: "A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long."
+        })
+      )
+    }
+    if (seen.has(id)) return Either.left(new BatchEntryIdsNotDistinct({ message: `Id ${id} repeated.` }))
+    seen.add(id)
+  }
+  return Either.void
+}
+
+const HEX = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+
+const doesNotExist = () => new QueueDoesNotExist({ message: "The specified queue does not exist." })
+
+/** The attribute names GetQueueAttributes takes: `All` and every attribute a queue of either type has. */
+const KNOWN_ATTRIBUTE_NAMES: ReadonlyArray<string> = [
+  "All",
+  ...QueueAttributes.settableAttributes(true),
+  ...QueueAttributes.createOnlyAttributes,
+  ...QueueAttributes.readOnlyAttributes
+] as const
+
+/**
+ * SSE-KMS for queues is not provided yet (docs/SEMANTICS.md §8): a queue asked to encrypt its
+ * messages under a KMS key is refused rather than kept in clear under that name.
+ */
+const refuseKmsKey = (attributes: Readonly<Record<string, string>>): Either.Either<void, InvalidAttributeValue> =>
+  attributes["KmsMasterKeyId"] === undefined || attributes["KmsMasterKeyId"] === ""
+    ? Either.void
+    : Either.left(new InvalidAttributeValue({ message: "Invalid value for the parameter KmsMasterKeyId. Reason: SSE-KMS queues are not provided by this broker yet." }))
+
+const keyOfQueue = (queue: Queue.Queue) => Queue.keyOf(queue.accountId, queue.name)
+
+const stateOf = (system: QueueStore.QueueSystem, key: string) => system.states.get(key) ?? QueueMessages.empty()
+
+const withState = (system: QueueStore.QueueSystem, key: string, state: QueueMessages.QueueState): QueueStore.QueueSystem => {
+  const states = new Map(system.states)
+  states.set(key, state)
+  return { ...system, states }
+}
+
+/**
+ * The queue a URL names, if the caller's account owns it. Another account's queue is answered as
+ * missing, since queue policies are not evaluated (docs/SEMANTICS.md, "SQS").
+ */
+const queueOf = (system: QueueStore.QueueSystem, url: string, ctx: RequestContext): Either.Either<Queue.Queue, QueueDoesNotExist> =>
+  Either.flatMap(Queue.lookup(system.directory, url), (queue) => (queue.accountId === ctx.accountId ? Either.right(queue) : Either.left(doesNotExist())))
+
+/**
+ * Builds the service from its ports. Loads every queue and message from the store once.
+ *
+ * @category constructors
+ */
+export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids> =>
+  Effect.gen(function* () {
+    const store = yield* QueueStore.QueueStore
+    const ids = yield* Ids
+    const ref = yield* SynchronizedRef.make(yield* store.load)
+    const urlOf = (queue: Queue.Queue) => Queue.queueUrl(options.origin(), queue.accountId, queue.name)
+
+    // One signal per queue with a long poll waiting on it: completed, and dropped, when the queue
+    // changes; a waiter takes the signal before it reads the queue, so no change is missed.
+    const signals = new Map<string, Deferred.Deferred<void>>()
+    const signalOf = (key: string) =>
+      Effect.sync(() => {
+        let signal = signals.get(key)
+        if (signal === undefined) {
+          signal = Deferred.unsafeMake<void>(FiberId.none)
+          signals.set(key, signal)
+        }
+        return signal
+      })
+    const wake = (changes: ReadonlyArray<QueueStore.QueueChange>) =>
+      Effect.sync(() => {
+        for (const key of QueueStore.touchedKeys(changes)) {
+          const signal = signals.get(key)
+          if (signal !== undefined) {
+            signals.delete(key)
+            Deferred.unsafeDone(signal, Exit.void)
+          }
+        }
+      })
+
+    /**
+     * Runs one pure step against the value in force, under the ref's lock: its changes are stored,
+     * then the new value is put in force and long polls on the touched queues wake. A step once begun
+     * is not interrupted (a long poll that ends mid-receive), so the store and the value stay in step.
+     */
+    const run = <A, E>(
+      step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
+    ): Effect.Effect<A, E | StoreFailure> =>
+      Effect.uninterruptible(Effect.flatMap(
+        SynchronizedRef.modifyEffect(ref, (system) =>
+          Effect.gen(function* () {
+            const now = yield* Clock.currentTimeMillis
+            const [result, next] = yield* step(system, now)
+            const changes = QueueStore.diff(system, next)
+            if (changes.length > 0) yield* store.apply(changes)
+            return [[result, changes] as const, changes.length > 0 ? next : system] as const
+          })
+        ),
+        ([result, changes]) => Effect.as(wake(changes), result)
+      ))
+
+    /** A step on one queue's messages. */
+    const onQueue = <A, E>(
+      url: string,
+      ctx: RequestContext,
+      step: (state: QueueMessages.QueueState, queue: Queue.Queue, now: number) => Either.Either<readonly [A, QueueMessages.QueueState], E>
+    ) =>
+      run((system, now) =>
+        Either.flatMap(queueOf(system, url, ctx), (queue) => {
+          const key = keyOfQueue(queue)
+          return Either.map(step(stateOf(system, key), queue, now), ([result, state]) => [result, withState(system, key, state)] as const)
+        })
+      )
+
+    const read = <A, E>(f: (system: QueueStore.QueueSystem, now: number) => Either.Either<A, E>) =>
+      Effect.flatMap(Effect.zip(SynchronizedRef.get(ref), Clock.currentTimeMillis), ([system, now]) => f(system, now))
+
+    const senderId = (ctx: RequestContext) => ctx.accountId
+
+    const sendInput = (input: SendMessageInput, messageId: string, ctx: RequestContext): QueueMessages.SendInput => ({
+      ...input,
+      messageId,
+      senderId: senderId(ctx)
+    })
+
+    const sendResult = (r: QueueMessages.SendResult): SendMessageResult => ({
+      messageId: r.messageId,
+      md5OfMessageBody: r.md5OfMessageBody,
+      md5OfMessageAttributes: r.md5OfMessageAttributes,
+      sequenceNumber: r.sequenceNumber
+    })
+
+    /**
+     * One receive now. Messages past maxReceiveCount move to the dead-letter queue in the same step;
+     * while the dead-letter queue does not exist, nothing moves and they are received as usual.
+     */
+    const receiveNow = (url: string, input: QueueMessages.ReceiveInput, ctx: RequestContext) =>
+      run((system, now) =>
+        Either.gen(function* () {
+          const queue = yield* queueOf(system, url, ctx)
+          const key = keyOfQueue(queue)
+          const policy = Queue.settings(queue).redrivePolicy
+          const deadLetterQueue = policy === undefined ? undefined : Queue.lookupArn(system.directory, policy.deadLetterTargetArn)
+          const { RedrivePolicy: _, ...withoutRedrive } = queue.attributes
+          const effective = policy !== undefined && deadLetterQueue === undefined ? { ...queue, attributes: withoutRedrive } : queue
+          const r = yield* QueueMessages.receive(stateOf(system, key), effective, input, now)
+          let next = withState(system, key, r.state)
+          if (deadLetterQueue !== undefined && r.redriven.length > 0) {
+            const dlqKey = keyOfQueue(deadLetterQueue)
+            next = withState(next, dlqKey, QueueMessages.acceptRedriven(stateOf(next, dlqKey), deadLetterQueue, r.redriven, now))
+          }
+          return [r.messages, next] as const
+        })
+      )
+
+    const service: SqsService = {
+      createQueue: (input, ctx) =>
+        run((system, now) =>
+          Either.gen(function* () {
+            yield* refuseKmsKey(input.attributes)
+            const owner = { accountId: ctx.accountId, region: ctx.region, origin: options.origin() }
+            const created = yield* Queue.createQueue(system.directory, { name: input.name, attributes: input.attributes }, owner, now)
+            if (!created.created) return [{ queueUrl: urlOf(created.queue) }, system] as const
+            const queue = Object.keys(input.tags).length > 0 ? yield* Queue.tag(created.queue, input.tags) : created.queue
+            const next = withState({ ...system, directory: Queue.updateQueue(created.directory, queue) }, keyOfQueue(queue), QueueMessages.empty())
+            return [{ queueUrl: urlOf(queue) }, next] as const
+          })
+        ),
+
+      getQueueUrl: (input, ctx) =>
+        read((system) =>
+          Either.map(Queue.getQueueUrl(system.directory, input.queueOwnerAccountId ?? ctx.accountId, input.queueName), (queue) => ({
+            queueUrl: urlOf(queue)
+          }))
+        ),
+
+      listQueues: (input, ctx) =>
+        read((system) =>
+          Either.map(Queue.listQueues(system.directory, ctx.accountId, input), (page) => ({
+            queueUrls: page.queues.map(urlOf),
+            nextToken: page.nextToken
+          }))
+        ),
+
+      deleteQueue: (queueUrl, ctx) =>
+        run((system, now) =>
+          Either.gen(function* () {
+            const queue = yield* queueOf(system, queueUrl, ctx)
+            const deleted = yield* Queue.deleteQueue(system.directory, queueUrl, now)
+            const states = new Map(system.states)
+            states.delete(keyOfQueue(queue))
+            return [undefined, { directory: deleted.directory, states }] as const
+          })
+        ),
+
+      getQueueAttributes: (queueUrl, attributeNames, ctx) =>
+        read((system, now) =>
+          Either.gen(function* () {
+            const queue = yield* queueOf(system, queueUrl, ctx)
+            for (const name of attributeNames) {
+              if (!KNOWN_ATTRIBUTE_NAMES.includes(name)) return yield* Either.left(new InvalidAttributeName({ message: `Unknown Attribute ${name}.` }))
+            }
+            const all = Queue.describe(queue, QueueMessages.counts(QueueMessages.expire(stateOf(system, keyOfQueue(queue)), queue, now), now))
+            if (attributeNames.includes("All")) return all
+            const out: Record<string, string> = {}
+            for (const name of attributeNames) if (all[name] !== undefined) out[name] = all[name]
+            return out
+          })
+        ),
+
+      setQueueAttributes: (queueUrl, attributes, ctx) =>
+        run((system, now) =>
+          Either.gen(function* () {
+            yield* queueOf(system, queueUrl, ctx)
+            yield* refuseKmsKey(attributes)
+            const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, attributes, now)
+            return [undefined, { ...system, directory: set.directory }] as const
+          })
+        ),
+
+      sendMessage: (queueUrl, input, ctx) =>
+        Effect.flatMap(ids.uuid, (messageId) =>
+          onQueue(queueUrl, ctx, (state, queue, now) =>
+            Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx), now), (r) => [sendResult(r), r.state] as const)
+          )
+        ),
+
+      sendMessageBatch: (queueUrl, entries, ctx) =>
+        Effect.gen(function* () {
+          yield* validateBatch(entries, "SendMessageBatchRequestEntry")
+          const bytes = entries.reduce((sum, e) => sum + utf8Length(e.body) + attributeBytes(e.attributes), 0)
+          if (bytes > MAX_BATCH_BYTES) {
+            return yield* Effect.fail(
+              new BatchRequestTooLong({ message: `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${bytes} bytes.` })
+            )
+          }
+          const messageIds = yield* Effect.forEach(entries, () => ids.uuid)
+          return yield* onQueue(queueUrl, ctx, (initial, queue, now) => {
+            let state = initial
+            const successful: Array<{ readonly id: string; readonly result: SendMessageResult }> = []
+            const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
+            entries.forEach((entry, i) => {
+              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx), now)
+              if (Either.isLeft(sent)) failed.push({ id: entry.id, error: sent.left })
+              else {
+                state = sent.right.state
+                successful.push({ id: entry.id, result: sendResult(sent.right) })
+              }
+            })
+            return Either.right([{ successful, failed }, state] as const)
+          })
+        }),
+
+      receiveMessage: (queueUrl, input, ctx) =>
+        Effect.gen(function* () {
+          yield* QueueMessages.validateReceive({ ...input, nonce: "-" })
+          const start = yield* Clock.currentTimeMillis
+          const first = yield* read((system) => queueOf(system, queueUrl, ctx))
+          const deadline = start + (input.waitTimeSeconds ?? Queue.settings(first).receiveMessageWaitTimeSeconds) * 1000
+          const key = keyOfQueue(first)
+          while (true) {
+            const signal = yield* signalOf(key)
+            const [readiness, now] = yield* read((system, at) =>
+              Either.map(queueOf(system, queueUrl, ctx), (q) => [QueueMessages.readiness(stateOf(system, key), q, at), at] as const)
+            )
+            if (readiness._tag === "Ready") {
+              const nonce = HEX(yield* ids.randomBytes(16))
+              const received = yield* receiveNow(queueUrl, { ...input, nonce }, ctx)
+              if (received.length > 0) return received
+            }
+            if (now >= deadline) return []
+            // A receive that found nothing (another took the messages, or they moved to the
+            // dead-letter queue) asks again at once; otherwise wait for a change or the next instant.
+            if (readiness._tag !== "Ready") {
+              const until = readiness._tag === "WaitUntil" ? Math.min(readiness.at, deadline) : deadline
+              yield* Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(until - now)))
+            }
+          }
+        }),
+
+      deleteMessage: (queueUrl, receiptHandle, ctx) =>
+        onQueue(queueUrl, ctx, (state, queue, now) =>
+          Either.map(QueueMessages.deleteMessage(state, queue, receiptHandle, now), (r) => [undefined, r.state] as const)
+        ),
+
+      deleteMessageBatch: (queueUrl, entries, ctx) =>
+        Effect.zipRight(
+          validateBatch(entries, "DeleteMessageBatchRequestEntry"),
+          onQueue(queueUrl, ctx, (initial, queue, now) => {
+            let state = initial
+            const successful: Array<{ readonly id: string; readonly result: void }> = []
+            const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
+            for (const entry of entries) {
+              const deleted = QueueMessages.deleteMessage(state, queue, entry.receiptHandle, now)
+              if (Either.isLeft(deleted)) failed.push({ id: entry.id, error: deleted.left })
+              else {
+                state = deleted.right.state
+                successful.push({ id: entry.id, result: undefined })
+              }
+            }
+            return Either.right([{ successful, failed }, state] as const)
+          })
+        ),
+
+      changeMessageVisibility: (queueUrl, receiptHandle, visibilityTimeout, ctx) =>
+        onQueue(queueUrl, ctx, (state, queue, now) =>
+          Either.map(QueueMessages.changeVisibility(state, queue, receiptHandle, visibilityTimeout, now), (r) => [undefined, r.state] as const)
+        ),
+
+      changeMessageVisibilityBatch: (queueUrl, entries, ctx) =>
+        Effect.zipRight(
+          validateBatch(entries, "ChangeMessageVisibilityBatchRequestEntry"),
+          onQueue(queueUrl, ctx, (initial, queue, now) => {
+            let state = initial
+            const successful: Array<{ readonly id: string; readonly result: void }> = []
+            const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
+            for (const entry of entries) {
+              const changed = QueueMessages.changeVisibility(state, queue, entry.receiptHandle, entry.visibilityTimeout, now)
+              if (Either.isLeft(changed)) failed.push({ id: entry.id, error: changed.left })
+              else {
+                state = changed.right.state
+                successful.push({ id: entry.id, result: undefined })
+              }
+            }
+            return Either.right([{ successful, failed }, state] as const)
+          })
+        ),
+
+      purgeQueue: (queueUrl, ctx) =>
+        onQueue(queueUrl, ctx, (state, queue, now) => Either.map(QueueMessages.purge(state, queue, now), (next) => [undefined, next] as const)),
+
+      tagQueue: (queueUrl, tags, ctx) =>
+        run((system) =>
+          Either.gen(function* () {
+            const queue = yield* Queue.tag(yield* queueOf(system, queueUrl, ctx), tags)
+            return [undefined, { ...system, directory: Queue.updateQueue(system.directory, queue) }] as const
+          })
+        ),
+
+      untagQueue: (queueUrl, keys, ctx) =>
+        run((system) =>
+          Either.gen(function* () {
+            const queue = yield* Queue.untag(yield* queueOf(system, queueUrl, ctx), keys)
+            return [undefined, { ...system, directory: Queue.updateQueue(system.directory, queue) }] as const
+          })
+        ),
+
+      listQueueTags: (queueUrl, ctx) => read((system) => Either.map(queueOf(system, queueUrl, ctx), (queue) => queue.tags)),
+
+      listDeadLetterSourceQueues: (queueUrl, input, ctx) =>
+        read((system) =>
+          Either.gen(function* () {
+            const queue = yield* queueOf(system, queueUrl, ctx)
+            const page = yield* Queue.deadLetterSources(system.directory, queue, input)
+            return { queueUrls: page.queues.map(urlOf), nextToken: page.nextToken }
+          })
+        )
+    }
+    return service
+  })
+
+/**
+ * @category layers
+ */
+export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids> => Layer.effect(Sqs, make(options))

@@ -1,0 +1,300 @@
+/**
+ * The Sqs service over the memory queue store, a seeded id source and the TestClock: every action,
+ * long polling (woken by a send, by a message becoming visible, or ended by its wait), redrive to a
+ * dead-letter queue, batches and their errors, tags, and a second service loading what the first
+ * stored.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
+import * as Ids from "../../src/Ids.js"
+import type { RequestContext } from "../../src/RequestContext.js"
+import * as QueueStore from "../../src/sqs/QueueStore.js"
+import * as Sqs from "../../src/sqs/Sqs.js"
+
+const ACCOUNT = "000000000000"
+const ORIGIN = "https://localhost:9324"
+const ctx: RequestContext = {
+  accountId: ACCOUNT,
+  principalArn: `arn:aws:iam::${ACCOUNT}:root`,
+  region: "us-east-1",
+  transport: "https",
+  auth: "sigv4"
+}
+const other: RequestContext = { ...ctx, accountId: "111111111111", principalArn: "arn:aws:iam::111111111111:root" }
+
+const layerOn = (store: QueueStore.QueueStoreService) =>
+  Sqs.layer({ origin: () => ORIGIN }).pipe(Layer.provide(Layer.succeed(QueueStore.QueueStore, store)), Layer.provide(Ids.layerSeeded(7)))
+
+const withService = <A, E>(f: (sqs: Sqs.SqsService) => Effect.Effect<A, E>, store = QueueStore.makeMemory()) =>
+  Effect.provide(Effect.flatMap(Sqs.Sqs, f), layerOn(store))
+
+const create = (sqs: Sqs.SqsService, name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}) =>
+  Effect.map(sqs.createQueue({ name, attributes, tags }, ctx), (r) => r.queueUrl)
+
+const send = (sqs: Sqs.SqsService, url: string, body: string, extra: Partial<Sqs.SendMessageInput> = {}) =>
+  sqs.sendMessage(url, { body, attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined, ...extra }, ctx)
+
+const receive = (sqs: Sqs.SqsService, url: string, extra: Partial<Sqs.ReceiveMessageInput> = {}) =>
+  sqs.receiveMessage(
+    url,
+    { maxNumberOfMessages: 10, visibilityTimeout: undefined, waitTimeSeconds: undefined, receiveRequestAttemptId: undefined, ...extra },
+    ctx
+  )
+
+const bodies = (received: ReadonlyArray<{ readonly message: { readonly body: string } }>) => received.map((r) => r.message.body)
+
+const failureTag = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>
+  Effect.map(Effect.either(effect), (e) => (Either.isLeft(e) ? e.left._tag : "Right"))
+
+describe("queues", () => {
+  it.effect("CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes, DeleteQueue", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "orders", { VisibilityTimeout: "45" })
+        expect(url).toBe(`${ORIGIN}/${ACCOUNT}/orders`)
+        expect(yield* create(sqs, "orders", { VisibilityTimeout: "45" })).toBe(url)
+        expect(yield* failureTag(create(sqs, "orders", { VisibilityTimeout: "46" }))).toBe("QueueNameExists")
+        yield* create(sqs, "audit")
+        expect((yield* sqs.getQueueUrl({ queueName: "orders", queueOwnerAccountId: undefined }, ctx)).queueUrl).toBe(url)
+        expect((yield* sqs.listQueues({ prefix: undefined, maxResults: undefined, nextToken: undefined }, ctx)).queueUrls).toEqual([
+          `${ORIGIN}/${ACCOUNT}/audit`,
+          url
+        ])
+        expect((yield* sqs.listQueues({ prefix: undefined, maxResults: undefined, nextToken: undefined }, other)).queueUrls).toEqual([])
+        const attributes = yield* sqs.getQueueAttributes(url, ["VisibilityTimeout", "QueueArn"], ctx)
+        expect(attributes).toEqual({ VisibilityTimeout: "45", QueueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:orders` })
+        expect(yield* failureTag(sqs.getQueueAttributes(url, ["Colour"], ctx))).toBe("InvalidAttributeName")
+        yield* sqs.setQueueAttributes(url, { DelaySeconds: "5" }, ctx)
+        expect((yield* sqs.getQueueAttributes(url, ["All"], ctx))["DelaySeconds"]).toBe("5")
+        expect(yield* failureTag(sqs.getQueueAttributes(url, ["All"], other))).toBe("QueueDoesNotExist")
+        expect(yield* failureTag(sqs.setQueueAttributes(url, { KmsMasterKeyId: "alias/aws/sqs" }, ctx))).toBe("InvalidAttributeValue")
+        expect(yield* failureTag(create(sqs, "sealed", { KmsMasterKeyId: "alias/aws/sqs" }))).toBe("InvalidAttributeValue")
+        yield* sqs.deleteQueue(url, ctx)
+        expect(yield* failureTag(sqs.getQueueUrl({ queueName: "orders", queueOwnerAccountId: undefined }, ctx))).toBe("QueueDoesNotExist")
+        expect(yield* failureTag(create(sqs, "orders"))).toBe("QueueDeletedRecently")
+        yield* TestClock.adjust("60 seconds")
+        expect(yield* create(sqs, "orders")).toBe(url)
+      })
+    )
+  )
+
+  it.effect("TagQueue, UntagQueue, ListQueueTags, and tags given to CreateQueue", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "tagged", {}, { team: "a" })
+        yield* sqs.tagQueue(url, { env: "test", team: "b" }, ctx)
+        expect(yield* sqs.listQueueTags(url, ctx)).toEqual({ team: "b", env: "test" })
+        yield* sqs.untagQueue(url, ["team", "absent"], ctx)
+        expect(yield* sqs.listQueueTags(url, ctx)).toEqual({ env: "test" })
+        const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, "v"]))
+        expect(yield* failureTag(sqs.tagQueue(url, many, ctx))).toBe("InvalidParameterValue")
+      })
+    )
+  )
+})
+
+describe("messages", () => {
+  it.effect("a received message comes back after its visibility timeout unless deleted", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "work", { VisibilityTimeout: "30" })
+        const sent = yield* send(sqs, url, "hello")
+        expect(sent.md5OfMessageBody).toBe("5d41402abc4b2a76b9719d911017c592")
+        const [first] = yield* receive(sqs, url)
+        expect(first!.message.messageId).toBe(sent.messageId)
+        expect(yield* receive(sqs, url)).toEqual([])
+        yield* TestClock.adjust("30 seconds")
+        const [again] = yield* receive(sqs, url)
+        expect(again!.message.receiveCount).toBe(2)
+        yield* sqs.changeMessageVisibility(url, again!.receiptHandle, 0, ctx)
+        const [third] = yield* receive(sqs, url)
+        yield* sqs.deleteMessage(url, third!.receiptHandle, ctx)
+        yield* TestClock.adjust("1 hour")
+        expect(yield* receive(sqs, url)).toEqual([])
+        expect(yield* failureTag(sqs.deleteMessage(url, "not-a-handle", ctx))).toBe("ReceiptHandleIsInvalid")
+      })
+    )
+  )
+
+  it.effect("PurgeQueue empties the queue, once a minute", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "purged")
+        yield* send(sqs, url, "a")
+        yield* sqs.purgeQueue(url, ctx)
+        expect(yield* receive(sqs, url)).toEqual([])
+        expect(yield* failureTag(sqs.purgeQueue(url, ctx))).toBe("PurgeQueueInProgress")
+      })
+    )
+  )
+
+  it.effect("a FIFO queue returns a group in order, one receive at a time", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "jobs.fifo", { FifoQueue: "true", ContentBasedDeduplication: "true" })
+        for (const body of ["1", "2", "3"]) yield* send(sqs, url, body, { messageGroupId: "g" })
+        const duplicate = yield* send(sqs, url, "1", { messageGroupId: "g" })
+        const first = yield* receive(sqs, url, { maxNumberOfMessages: 2 })
+        expect(bodies(first)).toEqual(["1", "2"])
+        expect(first[0]!.message.messageId).toBe(duplicate.messageId)
+        expect(yield* receive(sqs, url)).toEqual([])
+        for (const r of first) yield* sqs.deleteMessage(url, r.receiptHandle, ctx)
+        expect(bodies(yield* receive(sqs, url))).toEqual(["3"])
+      })
+    )
+  )
+
+  it.effect("messages past maxReceiveCount move to the dead-letter queue, which lists its sources", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const dlq = yield* create(sqs, "dead")
+        const arn = (yield* sqs.getQueueAttributes(dlq, ["QueueArn"], ctx))["QueueArn"]!
+        const url = yield* create(sqs, "source", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: 1 }) })
+        const sent = yield* send(sqs, url, "poison")
+        const [first] = yield* receive(sqs, url)
+        yield* sqs.changeMessageVisibility(url, first!.receiptHandle, 0, ctx)
+        expect(yield* receive(sqs, url)).toEqual([])
+        const moved = yield* receive(sqs, dlq)
+        expect(moved.map((r) => r.message.messageId)).toEqual([sent.messageId])
+        expect((yield* sqs.listDeadLetterSourceQueues(dlq, { maxResults: undefined, nextToken: undefined }, ctx)).queueUrls).toEqual([url])
+      })
+    )
+  )
+})
+
+describe("long polling", () => {
+  it.effect("a waiting receive returns as soon as a message is sent", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "poll")
+        const waiting = yield* Effect.fork(receive(sqs, url, { waitTimeSeconds: 20 }))
+        yield* TestClock.adjust("1 second")
+        expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+        yield* send(sqs, url, "now")
+        expect(bodies(yield* Fiber.join(waiting))).toEqual(["now"])
+      })
+    )
+  )
+
+  it.effect("a waiting receive takes a delayed message the instant it becomes visible", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "delayed")
+        yield* send(sqs, url, "later", { delaySeconds: 3 })
+        const waiting = yield* Effect.fork(receive(sqs, url, { waitTimeSeconds: 10 }))
+        yield* TestClock.adjust("2999 millis")
+        expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+        yield* TestClock.adjust("1 millis")
+        expect(bodies(yield* Fiber.join(waiting))).toEqual(["later"])
+      })
+    )
+  )
+
+  it.effect("a receive waits the queue's ReceiveMessageWaitTimeSeconds, then answers empty", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "quiet", { ReceiveMessageWaitTimeSeconds: "5" })
+        const waiting = yield* Effect.fork(receive(sqs, url))
+        yield* TestClock.adjust("4 seconds")
+        expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+        yield* TestClock.adjust("1 second")
+        expect(yield* Fiber.join(waiting)).toEqual([])
+        expect(yield* failureTag(receive(sqs, url, { waitTimeSeconds: 21 }))).toBe("InvalidParameterValue")
+      })
+    )
+  )
+})
+
+describe("batches", () => {
+  const entry = (id: string, body: string, extra: Partial<Sqs.SendMessageInput> = {}) => ({
+    id,
+    body,
+    attributes: {},
+    delaySeconds: undefined,
+    messageGroupId: undefined,
+    messageDeduplicationId: undefined,
+    ...extra
+  })
+
+  it.effect("SendMessageBatch, DeleteMessageBatch and ChangeMessageVisibilityBatch report each entry", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "batch")
+        const sent = yield* sqs.sendMessageBatch(url, [entry("a", "one"), entry("b", "two", { delaySeconds: 901 }), entry("c", "three")], ctx)
+        expect(sent.successful.map((s) => s.id)).toEqual(["a", "c"])
+        expect(sent.failed.map((f) => [f.id, f.error._tag])).toEqual([["b", "InvalidParameterValue"]])
+        const received = yield* receive(sqs, url)
+        expect(bodies(received)).toEqual(["one", "three"])
+        const changed = yield* sqs.changeMessageVisibilityBatch(
+          url,
+          [
+            { id: "x", receiptHandle: received[0]!.receiptHandle, visibilityTimeout: 0 },
+            { id: "y", receiptHandle: "bogus", visibilityTimeout: 0 }
+          ],
+          ctx
+        )
+        expect(changed.failed.map((f) => [f.id, f.error._tag])).toEqual([["y", "ReceiptHandleIsInvalid"]])
+        const [back] = yield* receive(sqs, url)
+        const deleted = yield* sqs.deleteMessageBatch(
+          url,
+          [
+            { id: "p", receiptHandle: back!.receiptHandle },
+            { id: "q", receiptHandle: received[1]!.receiptHandle }
+          ],
+          ctx
+        )
+        expect(deleted.successful.map((s) => s.id)).toEqual(["p", "q"])
+        yield* TestClock.adjust("1 hour")
+        expect(yield* receive(sqs, url)).toEqual([])
+      })
+    )
+  )
+
+  it.effect("refuses empty, oversized, badly named, repeated and too long batches whole", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "refused")
+        const batch = (entries: ReadonlyArray<ReturnType<typeof entry>>) => failureTag(sqs.sendMessageBatch(url, entries, ctx))
+        expect(yield* batch([])).toBe("EmptyBatchRequest")
+        expect(yield* batch(Array.from({ length: 11 }, (_, i) => entry(`e${i}`, "x")))).toBe("TooManyEntriesInBatchRequest")
+        expect(yield* batch([entry("bad id", "x")])).toBe("InvalidBatchEntryId")
+        expect(yield* batch([entry("a", "x"), entry("a", "y")])).toBe("BatchEntryIdsNotDistinct")
+        expect(yield* batch([entry("a", "x".repeat(200_000)), entry("b", "y".repeat(100_000))])).toBe("BatchRequestTooLong")
+        expect(yield* failureTag(sqs.deleteMessageBatch(url, [], ctx))).toBe("EmptyBatchRequest")
+        expect(yield* receive(sqs, url)).toEqual([])
+      })
+    )
+  )
+})
+
+describe("the store", () => {
+  it.effect("a new service loads queues and messages: in flight ones return after their timeout, deleted ones never", () =>
+    Effect.gen(function* () {
+      const store = QueueStore.makeMemory()
+      const url = yield* withService(
+        (sqs) =>
+          Effect.gen(function* () {
+            const url = yield* create(sqs, "durable", { VisibilityTimeout: "30" }, { k: "v" })
+            yield* send(sqs, url, "kept")
+            yield* send(sqs, url, "gone")
+            const received = yield* receive(sqs, url)
+            yield* sqs.deleteMessage(url, received.find((r) => r.message.body === "gone")!.receiptHandle, ctx)
+            return url
+          }),
+        store
+      )
+      yield* withService(
+        (sqs) =>
+          Effect.gen(function* () {
+            expect(yield* sqs.listQueueTags(url, ctx)).toEqual({ k: "v" })
+            expect(yield* receive(sqs, url)).toEqual([])
+            yield* TestClock.adjust("30 seconds")
+            const [back] = yield* receive(sqs, url)
+            expect(back!.message.body).toBe("kept")
+            expect(back!.message.receiveCount).toBe(2)
+          }),
+        store
+      )
+    })
+  )
+})

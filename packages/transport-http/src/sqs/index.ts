@@ -1,0 +1,116 @@
+/**
+ * The SQS endpoint's actions by name, and the dispatch from an AWS JSON 1.0 request
+ * (`X-Amz-Target: AmazonSQS.<Action>`, `Content-Type: application/x-amz-json-1.0`) to its answer
+ * (docs/CONTRACT.md, "The endpoint"; AWS, "Amazon SQS AWS JSON protocol"). Errors are
+ * `{"__type":"com.amazonaws.sqs#<Code>","message":…}` with the `x-amzn-query-error: <code>;<fault>`
+ * header the SDKs read for the Query-compatible codes (`AWS.SimpleQueueService.NonExistentQueue`),
+ * each from its row in the one error table.
+ *
+ * @since 0.1.0
+ */
+import type { RequestContext, Sqs } from "@sealcast/core"
+import { Effect } from "effect"
+import { describeSqsError, isSqsErrorTag } from "../ErrorTable.js"
+import type { Response } from "../HttpResponse.js"
+import { SerializationException, UnknownOperationException } from "../kms/Errors.js"
+import type { SqsAction } from "./Action.js"
+import { ChangeMessageVisibility } from "./ChangeMessageVisibility.js"
+import { ChangeMessageVisibilityBatch } from "./ChangeMessageVisibilityBatch.js"
+import { CreateQueue } from "./CreateQueue.js"
+import { DeleteMessage } from "./DeleteMessage.js"
+import { DeleteMessageBatch } from "./DeleteMessageBatch.js"
+import { DeleteQueue } from "./DeleteQueue.js"
+import { GetQueueAttributes } from "./GetQueueAttributes.js"
+import { GetQueueUrl } from "./GetQueueUrl.js"
+import type { JsonObject } from "./internal/read.js"
+import { ListDeadLetterSourceQueues } from "./ListDeadLetterSourceQueues.js"
+import { ListQueues } from "./ListQueues.js"
+import { ListQueueTags } from "./ListQueueTags.js"
+import { PurgeQueue } from "./PurgeQueue.js"
+import { ReceiveMessage } from "./ReceiveMessage.js"
+import { SendMessage } from "./SendMessage.js"
+import { SendMessageBatch } from "./SendMessageBatch.js"
+import { SetQueueAttributes } from "./SetQueueAttributes.js"
+import { TagQueue } from "./TagQueue.js"
+import { UntagQueue } from "./UntagQueue.js"
+
+/** The `X-Amz-Target` prefix of every SQS JSON request. */
+export const TARGET_PREFIX = "AmazonSQS."
+
+export const CONTENT_TYPE = "application/x-amz-json-1.0"
+
+/**
+ * Every action the broker serves, by name.
+ *
+ * @category actions
+ */
+export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
+  [
+    ChangeMessageVisibility,
+    ChangeMessageVisibilityBatch,
+    CreateQueue,
+    DeleteMessage,
+    DeleteMessageBatch,
+    DeleteQueue,
+    GetQueueAttributes,
+    GetQueueUrl,
+    ListDeadLetterSourceQueues,
+    ListQueueTags,
+    ListQueues,
+    PurgeQueue,
+    ReceiveMessage,
+    SendMessage,
+    SendMessageBatch,
+    SetQueueAttributes,
+    TagQueue,
+    UntagQueue
+  ].map((action) => [action.name, action])
+)
+
+/**
+ * The JSON error answer for any tagged error. SQS's own errors are namespaced as the SQS model's
+ * shapes are (`com.amazonaws.sqs#QueueDoesNotExist`); the protocol's and authentication errors carry
+ * their plain code.
+ *
+ * @category encoding
+ */
+export const errorResponse = (error: { readonly _tag: string; readonly message?: string }): Response => {
+  const row = describeSqsError(error)
+  const code = row.jsonCode ?? row.code
+  return {
+    status: row.status,
+    contentType: CONTENT_TYPE,
+    headers: { "x-amzn-query-error": `${row.code};${row.fault}` },
+    body: JSON.stringify({ __type: isSqsErrorTag(error._tag) ? `com.amazonaws.sqs#${code}` : code, message: row.message })
+  }
+}
+
+const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * Runs one JSON request: the action named by the target, its body read once, the core called. The
+ * call is not interrupted once begun, so a change the service began is carried to its end.
+ *
+ * @category dispatch
+ */
+export const dispatch = (target: string, body: Uint8Array, sqs: Sqs.SqsService, ctx: RequestContext.RequestContext): Effect.Effect<Response> => {
+  const action = actions[target.slice(TARGET_PREFIX.length)]
+  if (action === undefined) return Effect.succeed(errorResponse(new UnknownOperationException({ message: `Unknown operation ${target}` })))
+  let parsed: unknown
+  try {
+    parsed = body.length === 0 ? {} : JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body))
+  } catch {
+    return Effect.succeed(errorResponse(new SerializationException({ message: "The request body is not valid JSON." })))
+  }
+  if (!isObject(parsed)) return Effect.succeed(errorResponse(new SerializationException({ message: "The request body must be a JSON object." })))
+  // ReceiveMessage's long poll is interruptible, whatever the region it runs in (the listener's
+  // runtime is made inside an uninterruptible acquire): its wait ends when a change wakes it, and a
+  // client that goes away ends it.
+  const handled = action.handle(parsed, sqs, ctx)
+  return (action.name === "ReceiveMessage" ? Effect.interruptible(handled) : Effect.uninterruptible(handled)).pipe(
+    Effect.match({
+      onFailure: errorResponse,
+      onSuccess: (answer): Response => ({ status: 200, contentType: CONTENT_TYPE, body: JSON.stringify(answer) })
+    })
+  )
+}
