@@ -26,7 +26,7 @@ export const plan = (options: {
   const runs = options.runs ?? 25
   const lines = [
     `against ${options.endpoint}, every name starting sc<6 hex>-:`,
-    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http endpoint of the kit's receiver; DeleteTopic <prefix>probe"
+    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http endpoint of the kit's receiver (and, when no SubscriptionConfirmation arrives, Publish to it); DeleteTopic <prefix>probe"
   ]
   for (const group of groups.filter((g) => options.only === undefined || options.only.includes(g.name))) {
     const history = fc.array(fc.oneof(...group.steps(everything)), { maxLength: options.maxSteps ?? 20 })

@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { ListKeysCommand } from "@aws-sdk/client-kms"
-import { CreateTopicCommand, DeleteTopicCommand, SubscribeCommand } from "@aws-sdk/client-sns"
+import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns"
 import fc from "fast-check"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -161,7 +161,16 @@ export const detect = async (
   const subscribed = await endpoint.sns
     .send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "http", Endpoint: `${receiver.origin}${path}`, ReturnSubscriptionArn: true }))
     .then(() => true, () => false)
-  const delivery = subscribed && (await receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", deliveryWaitMs)) !== undefined
+  const confirmation = subscribed ? await receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", deliveryWaitMs) : undefined
+  // An endpoint that confirms HTTP subscriptions by itself still delivers: then the delivery group
+  // runs, and reports the missing SubscriptionConfirmation as the divergence it is.
+  const delivery =
+    confirmation !== undefined ||
+    (subscribed &&
+      (await endpoint.sns.send(new PublishCommand({ TopicArn: topicArn, Message: `${runPrefix}probe` })).then(
+        () => receiver.waitFor(path, (d) => d.type === "Notification", deliveryWaitMs),
+        () => undefined
+      )) !== undefined)
   await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
   return {
     accountId,

@@ -28,6 +28,7 @@ delivery to the kit's own HTTP receiver, with Sealcast's core as the model.
   --runs N                  histories per group (default 25)
   --max-steps N             steps per history at most (default 20)
   --seed S                  the random seed (printed with every divergence)
+  --divergences N           distinct divergences looked for per group at most (default 4)
   --wait MS                 how long a delivery may take (default 5000)
   --receiver-host HOST      where the kit's receiver listens (default 127.0.0.1)
   --history-dir DIR         where shrunk histories are saved (default ./sealcast-conformance-histories)
@@ -63,6 +64,7 @@ const { values } = (() => {
         runs: { type: "string" },
         "max-steps": { type: "string" },
         seed: { type: "string" },
+        divergences: { type: "string" },
         wait: { type: "string" },
         "receiver-host": { type: "string" },
         "history-dir": { type: "string" },
@@ -128,6 +130,7 @@ const options: ConformanceOptions = {
   runs,
   maxSteps,
   seed,
+  divergencesPerGroup: integer("divergences", values.divergences),
   deliveryWaitMs: integer("wait", values.wait),
   receiverHost: values["receiver-host"],
   historyDir: values["history-dir"] ?? "sealcast-conformance-histories",
