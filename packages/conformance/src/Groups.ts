@@ -52,6 +52,7 @@ export const filterPolicies: ReadonlyArray<FilterSpec> = [
 ]
 const filter = fc.constantFrom(...filterPolicies)
 
+/** FIFO bodies come from three, so content-based deduplication meets repeats; standard ones are numbered. */
 const message = (fifo: boolean): fc.Arbitrary<MessageSpec> =>
   fc.record({
     body: fifo ? fc.integer({ min: 0, max: 2 }) : fc.nat(),
@@ -61,7 +62,6 @@ const message = (fifo: boolean): fc.Arbitrary<MessageSpec> =>
     dedup: fifo ? fc.constantFrom("d0", "d1", "d2", "d3", undefined) : fc.constant(undefined)
   })
 
-/** Standard bodies are numbered, so each publish is its own message; the number is made unique per history by the run. */
 const createTopic = (fifo: fc.Arbitrary<boolean>, key: fc.Arbitrary<KeyChoice | undefined>, http: fc.Arbitrary<boolean>) =>
   fc.record({ call: fc.constant("CreateTopic" as const), topic: newTopicSlot(fifo), contentDedup: fc.boolean(), key, http })
 

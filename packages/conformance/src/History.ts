@@ -38,6 +38,8 @@ export interface World {
   /** Every resource of the run is named with it. */
   readonly runPrefix: string
   readonly deliveryWaitMs: number
+  /** Once aborted, every further step fails at once with `Interrupted`, so nothing more is created. */
+  readonly signal: AbortSignal | undefined
 }
 
 /**
@@ -71,6 +73,17 @@ export class Divergence extends Error {
     }
   ) {
     super(`${detail.call}: expected ${detail.expected}, got ${detail.actual}`)
+  }
+}
+
+/**
+ * The run was interrupted (SIGINT): not a divergence, and it ends the run.
+ *
+ * @category errors
+ */
+export class Interrupted extends Error {
+  constructor() {
+    super("interrupted")
   }
 }
 
@@ -125,7 +138,7 @@ export type Outcome<A> = { readonly ok: true; readonly value: A } | { readonly o
 
 const brief = (value: unknown): string => {
   const text = JSON.stringify(value, (_k, v: unknown) => (v instanceof Uint8Array ? `<${v.length} bytes>` : v))
-  return text === undefined ? "" : text.length > 400 ? `${text.slice(0, 400)}…` : text
+  return text === undefined ? "" : text.length > 240 ? `${text.slice(0, 240)}…` : text
 }
 
 /**

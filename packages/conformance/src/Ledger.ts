@@ -37,20 +37,28 @@ export const make = (endpoint: Endpoint): Ledger => {
       return /NotFound|InvalidState/.test(name) ? 0 : 1
     }
   }
+  const cleanNow = async (): Promise<number> => {
+    const work = [
+      ...[...topics].map((TopicArn) => attempt(() => endpoint.sns.send(new DeleteTopicCommand({ TopicArn })))),
+      ...[...aliases].map((AliasName) => attempt(() => endpoint.kms.send(new DeleteAliasCommand({ AliasName })))),
+      ...[...keys].map((KeyId) => attempt(() => endpoint.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }))))
+    ]
+    topics.clear()
+    aliases.clear()
+    keys.clear()
+    return (await Promise.all(work)).reduce((a, b) => a + b, 0)
+  }
+  // Cleans run one after another, so a clean that finds nothing new still returns only once the
+  // deletions an earlier one started (on SIGINT, say) are done.
+  let previous: Promise<number> = Promise.resolve(0)
   return {
     topic: (arn) => void topics.add(arn),
     key: (keyId) => void keys.add(keyId),
     alias: (name) => void aliases.add(name),
-    clean: async () => {
-      const work = [
-        ...[...topics].map((TopicArn) => attempt(() => endpoint.sns.send(new DeleteTopicCommand({ TopicArn })))),
-        ...[...aliases].map((AliasName) => attempt(() => endpoint.kms.send(new DeleteAliasCommand({ AliasName })))),
-        ...[...keys].map((KeyId) => attempt(() => endpoint.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }))))
-      ]
-      topics.clear()
-      aliases.clear()
-      keys.clear()
-      return (await Promise.all(work)).reduce((a, b) => a + b, 0)
+    clean: () => {
+      const next = previous.then(cleanNow)
+      previous = next.catch(() => 0)
+      return next
     }
   }
 }

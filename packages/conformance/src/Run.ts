@@ -126,6 +126,7 @@ class StepCommand implements fc.AsyncCommand<Steps.HistoryModel, History.History
     return Steps.applicable(this.spec, m)
   }
   async run(m: Steps.HistoryModel, h: History.History): Promise<void> {
+    if (h.world.signal?.aborted === true) throw new History.Interrupted()
     h.step++
     executed.get(h)?.push(this.spec)
     await Steps.run(this.spec, m, h)
@@ -199,11 +200,7 @@ export const capabilityLines = (c: History.Capabilities): ReadonlyArray<string> 
 const divergenceOf = (error: unknown): History.Divergence | undefined => (error instanceof History.Divergence ? error : undefined)
 
 /** Runs one history's steps and its settlement; the history's resources are deleted after. */
-const runHistory = async (
-  world: History.World,
-  index: number,
-  steps: ReadonlyArray<fc.AsyncCommand<Steps.HistoryModel, History.History>> | Iterable<fc.AsyncCommand<Steps.HistoryModel, History.History>>
-): Promise<{ readonly history: History.History; readonly executed: ReadonlyArray<Steps.StepSpec> }> => {
+const runHistory = async (world: History.World, index: number, steps: Iterable<fc.AsyncCommand<Steps.HistoryModel, History.History>>): Promise<{ readonly history: History.History; readonly executed: ReadonlyArray<Steps.StepSpec> }> => {
   const h = History.make(world, index)
   const ran: Array<Steps.StepSpec> = []
   executed.set(h, ran)
@@ -290,7 +287,7 @@ export const runConformance = async (options: ConformanceOptions): Promise<Repor
     cleanupFailures += await ledger.clean()
     const lines = capabilityLines(capabilities)
     for (const line of lines) progress(line)
-    const world: History.World = { endpoint, receiver, ledger, capabilities, accountId, region: options.region, runPrefix, deliveryWaitMs }
+    const world: History.World = { endpoint, receiver, ledger, capabilities, accountId, region: options.region, runPrefix, deliveryWaitMs, signal: options.signal }
     const seed = options.seed ?? randomBytes(4).readUInt32BE(0) >>> 1
     const selected = groups.filter((g) => options.only === undefined || options.only.includes(g.name))
     const reports: Array<GroupReport> = []
@@ -340,6 +337,8 @@ export const runConformance = async (options: ConformanceOptions): Promise<Repor
   }
 }
 
+const interrupted = (options: ConformanceOptions): boolean => options.signal?.aborted === true
+
 const runGroup = async (
   world: History.World,
   group: Group,
@@ -371,6 +370,7 @@ const runGroup = async (
       }
     })
     const details = await fc.check(property, { numRuns: options.runs ?? 25, seed: seed + round, endOnFailure: false })
+    if (interrupted(options)) throw new History.Interrupted()
     if (!details.failed) break
     const counterexample = details.counterexample?.[0]
     // fast-check hands the commands back wrapped (`cmd`), each marked with whether it ran.

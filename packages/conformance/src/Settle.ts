@@ -12,7 +12,8 @@
 import { ConfirmSubscriptionCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns"
 import { Either } from "effect"
 import * as Endpoint from "./Endpoint.js"
-import { call, Divergence, expectDelivery, type History } from "./History.js"
+import * as History from "./History.js"
+import { call, Divergence, expectDelivery } from "./History.js"
 import * as Model from "./Model.js"
 import { docs, type HistoryModel } from "./Steps.js"
 
@@ -29,13 +30,14 @@ const barrierFailed = (callName: string, expected: string, actual: string): neve
  *
  * @category operations
  */
-export const settle = async (m: HistoryModel, h: History): Promise<void> => {
+export const settle = async (m: HistoryModel, h: History.History): Promise<void> => {
   const { endpoint, receiver, deliveryWaitMs } = h.world
   const https = Model.contextOf(m.oracle, "https")
   const topics = [...m.oracle.registry.topics.values()].filter((t) =>
     [...m.oracle.registry.subscriptions.values()].some((s) => s.topicArn === t.arn && s.status === "Confirmed")
   )
   if (topics.length === 0 && h.expected.size === 0) return
+  if (h.world.signal?.aborted === true) throw new History.Interrupted()
   h.step = h.calls.length === 0 ? 1 : (h.calls[h.calls.length - 1]?.step ?? 0) + 1
   for (const topic of topics) {
     const kmsKeyId = topic.attributes["KmsMasterKeyId"]
@@ -89,7 +91,7 @@ export const settle = async (m: HistoryModel, h: History): Promise<void> => {
   await compareDeliveries(h)
 }
 
-const compareDeliveries = async (h: History): Promise<void> => {
+const compareDeliveries = async (h: History.History): Promise<void> => {
   const { receiver, deliveryWaitMs } = h.world
   const deadline = Date.now() + deliveryWaitMs
   for (const [path, expected] of h.expected) {
@@ -133,10 +135,11 @@ const compareDeliveries = async (h: History): Promise<void> => {
   }
 }
 
-const pathsWithDeliveries = (h: History, prefix: string): ReadonlyArray<string> => {
+const pathsWithDeliveries = (h: History.History, prefix: string): ReadonlyArray<string> => {
   const paths = new Set<string>(h.expected.keys())
-  for (let slot = 0; slot < 3; slot++) {
-    for (const fifo of ["", "f"]) for (let e = 0; e < 3; e++) paths.add(`${prefix}t${slot}${fifo}/e${e}`)
+  // Every endpoint a history may have subscribed: its topic slots and endpoint slots (src/Groups.ts).
+  for (const slot of [0, 1]) {
+    for (const fifo of ["", "f"]) for (const e of [0, 1]) paths.add(`${prefix}t${slot}${fifo}/e${e}`)
   }
   return [...paths]
 }

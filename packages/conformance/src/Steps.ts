@@ -1,9 +1,9 @@
 /**
  * The steps of a history: each is plain data (so a history can be saved and replayed), runs its API
  * call(s) against the endpoint through the AWS SDK, asks the model (src/Model.ts) what the answer
- * must be, and throws a `Divergence` when they differ. Names are slots (topic 0..2, key 0..2,
- * endpoint 0..2) so a shrunk history stays readable; a slot not created yet is a fine thing to name
- * (the endpoint must then say NotFound).
+ * must be, and throws a `Divergence` when they differ. Names are slots (topics, keys and endpoints
+ * 0 and 1, and the slot `MISSING` that is never created, whose calls the endpoint must answer
+ * NotFound) so a shrunk history stays readable.
  *
  * @since 0.1.0
  */
@@ -345,6 +345,9 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
       const url = endpointUrl(m, spec.topic, spec.endpoint)
       const attributes = spec.filter === undefined ? {} : { FilterPolicy: spec.filter.policy, FilterPolicyScope: spec.filter.scope }
       const before = subscriptionOf(m, spec.topic, spec.endpoint)
+      const path = endpointPath(m, spec.topic, spec.endpoint)
+      // A subscription to this endpoint may have come and gone: its confirmation is not this one's.
+      const earlierTokens = new Set(h.world.receiver.deliveries(path).map((d) => d.token))
       const actual = await call(h, "Subscribe", { TopicArn: arn, Protocol: "http", Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true }, () =>
         endpoint.sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: "http", Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true })), snsCode)
       const id = actual.ok ? (actual.value.SubscriptionArn ?? "").split(":").pop() ?? "" : "refused"
@@ -355,8 +358,11 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
         throw new Divergence({ call: "Subscribe", expected: `SubscriptionArn ${expected.value.arn}`, actual: `SubscriptionArn ${actual.value.SubscriptionArn}`, doc: docs.subscribe, fingerprint: "Subscribe:arn" })
       }
       if (before === undefined && expected.value.status === "PendingConfirmation") {
-        const path = endpointPath(m, spec.topic, spec.endpoint)
-        const confirmation = await h.world.receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", h.world.deliveryWaitMs)
+        const confirmation = await h.world.receiver.waitFor(
+          path,
+          (d) => d.type === "SubscriptionConfirmation" && !earlierTokens.has(d.token),
+          h.world.deliveryWaitMs
+        )
         if (confirmation?.token === undefined) {
           throw new Divergence({
             call: "Subscribe",

@@ -2,7 +2,9 @@
  * The `sealcast-conformance` command: `--dry-run` calls nothing and lists the run; against a broker
  * the last line counts, and the exit status is 0 with no divergence; bad options exit 2.
  */
-import { execFile } from "node:child_process"
+import { ListTopicsCommand, SNSClient } from "@aws-sdk/client-sns"
+import { execFile, spawn } from "node:child_process"
+import { Agent } from "node:https"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -58,4 +60,32 @@ it("refuses bad options with status 2", async () => {
   const { code, stderr } = await run(["--region", "us-east-1"])
   expect(code).toBe(2)
   expect(stderr).toMatch(/--endpoint is required/)
+})
+
+it("on SIGINT deletes what the run created and exits 130", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "sealcast-conformance-int-"))
+  const ca = join(dir, "ca.pem")
+  writeFileSync(ca, broker.caPem ?? "")
+  const sns = new SNSClient({
+    endpoint: broker.endpoint,
+    region: broker.region,
+    credentials: broker.credentials,
+    requestHandler: { httpsAgent: new Agent({ ca: broker.caPem ?? "" }) }
+  })
+  const topics = async () => ((await sns.send(new ListTopicsCommand({}))).Topics ?? []).map((t) => t.TopicArn ?? "").filter((arn) => /:sc[0-9a-f]{6}-h/.test(arn))
+  const child = spawn(process.execPath, [
+    bin, "--endpoint", broker.endpoint, "--region", broker.region,
+    "--access-key-id", broker.credentials.accessKeyId, "--secret-access-key", broker.credentials.secretAccessKey,
+    "--ca", ca, "--only", "delivery", "--runs", "10000"
+  ], { stdio: "ignore" })
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  // Interrupted while a history holds topics of its own.
+  const deadline = Date.now() + 30_000
+  while ((await topics()).length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  expect((await topics()).length).toBeGreaterThan(0)
+  child.kill("SIGINT")
+  expect(await exited).toBe(130)
+  const left = await topics()
+  expect(left).toEqual([])
+  sns.destroy()
 })
