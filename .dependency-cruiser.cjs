@@ -4,7 +4,10 @@
  * - the core and the simulated KMS import nothing from Node (`node:*` or a bare built-in);
  * - the packages form layers, core < kms-sim < transport-http < apps/broker < test, and nothing
  *   imports a layer above its own;
- * - `internal/` is private to the package that holds it.
+ * - `internal/` is private to the package that holds it;
+ * - the conformance kit (packages/conformance) stands beside the layers: its sources import only the
+ *   core and the simulated KMS (its model is theirs), its tests may also start the broker
+ *   (`sealcast`), and nothing imports the kit.
  *
  * A workspace import resolves to the package's `dist/` once it is built, and stays the bare
  * `@sealcast/…` name before that; each rule matches both.
@@ -39,6 +42,27 @@ module.exports = {
       to: { dependencyTypes: ["core"] }
     },
     ...noImportUpwards,
+    {
+      name: "conformance-uses-only-the-model",
+      comment: "The kit's sources import only the core and the simulated KMS: it reaches every endpoint, Sealcast too, through the public APIs.",
+      severity: "error",
+      from: { path: "^packages/conformance/src/" },
+      to: { path: ["^(packages/transport-http|apps|test)/", "^@sealcast/(transport-http|test)(/|$)", "^sealcast(/|$)"] }
+    },
+    {
+      name: "conformance-tests-use-the-published-broker",
+      comment: "The kit's tests start Sealcast as a user would, through the `sealcast` package, never its parts.",
+      severity: "error",
+      from: { path: "^packages/conformance/test/" },
+      to: { path: ["^(packages/transport-http|test)/", "^@sealcast/(transport-http|test)(/|$)"] }
+    },
+    {
+      name: "nothing-imports-conformance",
+      comment: "The conformance kit is a tool run against endpoints; no package depends on it.",
+      severity: "error",
+      from: { path: "^((packages/(core|kms-sim|transport-http))|apps|test)/" },
+      to: { path: ["^packages/conformance/", "^@sealcast/conformance(/|$)"] }
+    },
     {
       name: "internal-is-private",
       comment: "A package's internal/ modules are for that package alone.",

@@ -3,12 +3,12 @@
  *
  * The shell provides it (the broker adapts `@sealcast/kms-sim`); the core only knows these three
  * calls and the SNS-side errors they may fail with (docs/SEMANTICS.md §2). Mapping a KMS error
- * (`DisabledException`, …) to the SNS one (`KMSDisabled`, …) is the adapter's job.
+ * (`DisabledException`, …) to the SNS one (`KMSDisabled`, …) is the adapter's job, by `failureFor`.
  *
  * @since 0.1.0
  */
 import { Context, type Effect } from "effect"
-import type { KmsFailure } from "./Errors.js"
+import { KMSAccessDenied, KMSDisabled, type KmsFailure, KMSInvalidState, KMSNotFound, KMSThrottling } from "./Errors.js"
 import type { EncryptionContext } from "./EncryptionContext.js"
 
 /**
@@ -71,3 +71,29 @@ export interface KmsService {
  * @category services
  */
 export class Kms extends Context.Tag("@sealcast/core/Kms")<Kms, KmsService>() {}
+
+/**
+ * The SNS error for a KMS error code (docs/SEMANTICS.md §2). KMS errors SNS has no name for become
+ * `KMSInvalidState`, "the state of the specified resource isn't valid for this request": a key whose
+ * usage or spec is not symmetric encryption (KMS's `InvalidKeyUsageException`), a pending deletion
+ * (`KMSInvalidStateException`), a ciphertext that does not open, an internal failure. Publish and
+ * PublishBatch declare only KMSDisabled, KMSInvalidState, KMSNotFound, KMSOptInRequired,
+ * KMSThrottling and KMSAccessDenied among KMS errors (botocore `sns/2010-03-31` service model, the
+ * operations' `errors`), so an SDK has no class for any other.
+ *
+ * @category rules
+ */
+export const failureFor = (kmsErrorCode: string, message: string): KmsFailure => {
+  switch (kmsErrorCode) {
+    case "DisabledException":
+      return new KMSDisabled({ message })
+    case "NotFoundException":
+      return new KMSNotFound({ message })
+    case "AccessDeniedException":
+      return new KMSAccessDenied({ message })
+    case "LimitExceededException":
+      return new KMSThrottling({ message })
+    default:
+      return new KMSInvalidState({ message })
+  }
+}

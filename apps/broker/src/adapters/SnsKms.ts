@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import * as CoreErrors from "@sealcast/core/Errors"
-import { Kms, type KmsCaller } from "@sealcast/core/Kms"
+import { failureFor, Kms, type KmsCaller } from "@sealcast/core/Kms"
 import { Effect, Layer } from "effect"
 import type { KmsError } from "@sealcast/kms-sim/Errors"
 import { KmsSim } from "@sealcast/kms-sim/KmsSim"
@@ -18,31 +18,16 @@ import { KmsSim } from "@sealcast/kms-sim/KmsSim"
 const KMS_STATUS = 400
 
 /**
- * The SNS error for a KMS error (docs/SEMANTICS.md §2). KMS errors SNS has no name for become
- * `KMSInvalidState`, "the state of the specified resource isn't valid for this request": a key whose
- * usage or spec is not symmetric encryption (KMS's `InvalidKeyUsageException`), a ciphertext that
- * does not open, an internal failure. Publish and PublishBatch declare only KMSDisabled,
- * KMSInvalidState, KMSNotFound, KMSOptInRequired, KMSThrottling and KMSAccessDenied among KMS
- * errors (botocore `sns/2010-03-31` service model, the operations' `errors`), so an SDK has no class
- * for any other; the wrapped text still names the KMS error code.
+ * The SNS error for a KMS error (docs/SEMANTICS.md §2, the core's `Kms.failureFor`), its text
+ * wrapped as SNS wraps it; the wrapped text still names the KMS error code.
  *
  * @category utils
  */
-export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFailure => {
-  const message = `${error.message} (Service: AWSKMS; Status Code: ${KMS_STATUS}; Error Code: ${error._tag}; Request ID: ${requestId})`
-  switch (error._tag) {
-    case "DisabledException":
-      return new CoreErrors.KMSDisabled({ message })
-    case "NotFoundException":
-      return new CoreErrors.KMSNotFound({ message })
-    case "AccessDeniedException":
-      return new CoreErrors.KMSAccessDenied({ message })
-    case "LimitExceededException":
-      return new CoreErrors.KMSThrottling({ message })
-    default:
-      return new CoreErrors.KMSInvalidState({ message })
-  }
-}
+export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFailure =>
+  failureFor(
+    error._tag,
+    `${error.message} (Service: AWSKMS; Status Code: ${KMS_STATUS}; Error Code: ${error._tag}; Request ID: ${requestId})`
+  )
 
 const viaSns = (caller: KmsCaller): KmsCaller => ({
   accountId: caller.accountId,

@@ -1,0 +1,39 @@
+/**
+ * `--dry-run`: what a run would call, without calling anything. The capability probe, then for each
+ * selected group one history as the seed generates it, then the deletions.
+ *
+ * @since 0.1.0
+ */
+import fc from "fast-check"
+import { groups } from "./Groups.js"
+import type { Capabilities } from "./History.js"
+import * as Steps from "./Steps.js"
+
+const everything: Capabilities = { kms: true, sigv4: true, https: true, plainHttp: true, delivery: true }
+
+/**
+ * The lines `--dry-run` prints.
+ *
+ * @category operations
+ */
+export const plan = (options: {
+  readonly endpoint: string
+  readonly only?: ReadonlyArray<string> | undefined
+  readonly runs?: number | undefined
+  readonly maxSteps?: number | undefined
+  readonly seed?: number | undefined
+}): ReadonlyArray<string> => {
+  const runs = options.runs ?? 25
+  const lines = [
+    `against ${options.endpoint}, every name starting sc<6 hex>-:`,
+    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http endpoint of the kit's receiver (and, when no SubscriptionConfirmation arrives, Publish to it); DeleteTopic <prefix>probe"
+  ]
+  for (const group of groups.filter((g) => options.only === undefined || options.only.includes(g.name))) {
+    const history = fc.array(fc.oneof(...group.steps(everything)), { maxLength: options.maxSteps ?? 20 })
+    const [sample] = fc.sample(history, { numRuns: 1, ...(options.seed === undefined ? {} : { seed: options.seed }) })
+    lines.push(`${group.name}: up to ${runs} histories (more while shrinking), each of at most ${options.maxSteps ?? 20} steps; ${group.checks}. One such history:`)
+    for (const [i, spec] of [...(sample ?? [])].entries()) lines.push(`  ${i + 1}. ${Steps.describe(spec)}`)
+    lines.push("  then, per topic with a confirmed subscription: Subscribe, ConfirmSubscription, Publish (the barrier); then DeleteTopic, DeleteAlias, ScheduleKeyDeletion (7 days) for what the history created")
+  }
+  return lines
+}

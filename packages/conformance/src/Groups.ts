@@ -1,0 +1,178 @@
+/**
+ * The command groups: one per area of a service, each with the steps it generates and the
+ * capabilities it needs. A service's groups are listed under its name, so the SQS groups join as
+ * `sqs` entries beside these without touching them.
+ *
+ * @since 0.1.0
+ */
+import fc from "fast-check"
+import { mutations } from "./Endpoint.js"
+import type { Capabilities } from "./History.js"
+import { type FilterSpec, type KeyChoice, type MessageSpec, MISSING, type StepSpec, type TopicSlot } from "./Steps.js"
+
+/**
+ * @category models
+ */
+export interface Group {
+  readonly name: string
+  readonly service: "sns" | "kms"
+  /** One line for the README and `--help`. */
+  readonly checks: string
+  /** Why the group cannot run against an endpoint with these capabilities, if it cannot. */
+  readonly missing: (c: Capabilities) => string | undefined
+  readonly steps: (c: Capabilities) => ReadonlyArray<fc.Arbitrary<StepSpec>>
+}
+
+/** Slots 0 and 1, and now and then the slot never created (NotFound answers). */
+const slot = fc.oneof({ arbitrary: fc.integer({ min: 0, max: 1 }), weight: 19 }, { arbitrary: fc.constant(MISSING), weight: 1 })
+const createdSlot = fc.integer({ min: 0, max: 1 })
+const topicSlot = (fifo: fc.Arbitrary<boolean>): fc.Arbitrary<TopicSlot> => fc.record({ slot, fifo })
+const newTopicSlot = (fifo: fc.Arbitrary<boolean>): fc.Arbitrary<TopicSlot> => fc.record({ slot: createdSlot, fifo })
+const standard = topicSlot(fc.constant(false))
+/** FIFO histories use one topic, so their messages meet in its groups. */
+const fifoTopic: fc.Arbitrary<TopicSlot> = fc.record({ slot: fc.oneof({ arbitrary: fc.constant(0), weight: 19 }, { arbitrary: fc.constant(MISSING), weight: 1 }), fifo: fc.constant(true) })
+const createFifoTopic = fc.record({ call: fc.constant("CreateTopic" as const), topic: fc.constant({ slot: 0, fifo: true }), contentDedup: fc.boolean(), key: fc.constant(undefined), http: fc.constant(false) })
+
+const keyChoice: fc.Arbitrary<KeyChoice> = fc.oneof(
+  fc.record({ form: fc.constantFrom("id" as const, "arn" as const), key: slot }),
+  fc.record({ form: fc.constant("alias" as const), alias: fc.constant(0) })
+)
+
+/** Filter policies over the kit's attributes (color, size) and the same fields of its JSON bodies. */
+export const filterPolicies: ReadonlyArray<FilterSpec> = [
+  { policy: `{"color":["red"]}`, scope: "MessageAttributes" },
+  { policy: `{"size":[{"numeric":[">",2]}]}`, scope: "MessageAttributes" },
+  { policy: `{"color":[{"anything-but":["red"]}]}`, scope: "MessageAttributes" },
+  { policy: `{"color":[{"exists":false}]}`, scope: "MessageAttributes" },
+  { policy: `{"color":["blue"],"size":[{"numeric":["<=",2]}]}`, scope: "MessageAttributes" },
+  { policy: `{"color":["blue"]}`, scope: "MessageBody" },
+  { policy: `{"size":[{"numeric":["<",2]}]}`, scope: "MessageBody" },
+  { policy: `{"$or":[{"color":["red"]},{"size":[3]}]}`, scope: "MessageBody" },
+  { policy: `{"color":"red"}`, scope: "MessageAttributes" }
+]
+const filter = fc.constantFrom(...filterPolicies)
+
+/** FIFO bodies come from three, so content-based deduplication meets repeats; standard ones are numbered. */
+const message = (fifo: boolean): fc.Arbitrary<MessageSpec> =>
+  fc.record({
+    body: fifo ? fc.integer({ min: 0, max: 2 }) : fc.nat(),
+    color: fc.constantFrom("red" as const, "blue" as const, undefined),
+    size: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+    group: fifo ? fc.constantFrom("g0", "g1", "g0", "g1", undefined) : fc.constant(undefined),
+    dedup: fifo ? fc.constantFrom("d0", "d1", "d2", "d3", undefined) : fc.constant(undefined)
+  })
+
+const createTopic = (fifo: fc.Arbitrary<boolean>, key: fc.Arbitrary<KeyChoice | undefined>, http: fc.Arbitrary<boolean>) =>
+  fc.record({ call: fc.constant("CreateTopic" as const), topic: newTopicSlot(fifo), contentDedup: fc.boolean(), key, http })
+
+const keySteps: ReadonlyArray<fc.Arbitrary<StepSpec>> = [
+  fc.record({ call: fc.constant("CreateKey" as const), key: createdSlot }),
+  fc.record({ call: fc.constantFrom("EnableKey" as const, "DisableKey" as const, "ScheduleKeyDeletion" as const, "CancelKeyDeletion" as const), key: slot }),
+  fc.record({ call: fc.constant("CreateAlias" as const), alias: fc.constant(0), key: slot })
+]
+
+/** fast-check picks among a group's arbitraries evenly; a step listed twice comes twice as often. */
+const subscriptionSteps = (topic: fc.Arbitrary<TopicSlot>, filtered = true): ReadonlyArray<fc.Arbitrary<StepSpec>> => [
+  fc.record({ call: fc.constant("Subscribe" as const), topic, endpoint: createdSlot, filter: filtered ? fc.option(filter, { nil: undefined }) : fc.constant(undefined) }),
+  fc.record({ call: fc.constant("Subscribe" as const), topic, endpoint: createdSlot, filter: fc.constant(undefined) }),
+  fc.record({ call: fc.constant("ConfirmSubscription" as const), topic, endpoint: createdSlot }),
+  fc.record({ call: fc.constant("ConfirmSubscription" as const), topic, endpoint: createdSlot }),
+  fc.record({ call: fc.constant("ConfirmSubscription" as const), topic, endpoint: createdSlot }),
+  fc.record({ call: fc.constant("Unsubscribe" as const), topic, endpoint: createdSlot }),
+  ...(filtered ? [fc.record({ call: fc.constant("SetFilterPolicy" as const), topic, endpoint: createdSlot, filter })] : [])
+]
+
+const publish = (topic: fc.Arbitrary<TopicSlot>, fifo: boolean, http: fc.Arbitrary<boolean> = fc.constant(false)) =>
+  fc.record({ call: fc.constant("Publish" as const), topic, message: message(fifo), http })
+
+const publishBatch = (topic: fc.Arbitrary<TopicSlot>, fifo: boolean) =>
+  fc.record({ call: fc.constant("PublishBatch" as const), topic, messages: fc.array(message(fifo), { minLength: 1, maxLength: 4 }) })
+
+/**
+ * Every group, in the order they run.
+ *
+ * @category constants
+ */
+export const groups: ReadonlyArray<Group> = [
+  {
+    name: "topics",
+    service: "sns",
+    checks: "CreateTopic (standard and FIFO, idempotent, conflicting attributes), DeleteTopic, KmsMasterKeyId set and cleared, each read back with GetTopicAttributes",
+    missing: () => undefined,
+    steps: () => [
+      createTopic(fc.boolean(), fc.option(keyChoice, { nil: undefined }), fc.constant(false)),
+      fc.record({ call: fc.constant("DeleteTopic" as const), topic: topicSlot(fc.boolean()), http: fc.constant(false) }),
+      fc.record({ call: fc.constant("SetKmsMasterKeyId" as const), topic: topicSlot(fc.boolean()), key: fc.option(keyChoice, { nil: undefined }), http: fc.constant(false) })
+    ]
+  },
+  {
+    name: "kms",
+    service: "kms",
+    checks: "key states as SNS sees them: CreateKey, DisableKey, EnableKey, ScheduleKeyDeletion, CancelKeyDeletion, CreateAlias, and Publish to a topic under each key (KMSDisabled, KMSInvalidState, KMSNotFound)",
+    missing: (c) => (c.kms ? undefined : "the endpoint serves no KMS"),
+    steps: () => [
+      ...keySteps,
+      createTopic(fc.constant(false), fc.option(keyChoice, { nil: undefined }), fc.constant(false)),
+      fc.record({ call: fc.constant("SetKmsMasterKeyId" as const), topic: standard, key: fc.option(keyChoice, { nil: undefined }), http: fc.constant(false) }),
+      publish(standard, false),
+      publish(standard, false)
+    ]
+  },
+  {
+    name: "delivery",
+    service: "sns",
+    checks: "HTTP subscriptions to the kit's receiver: confirmation, filter policies (MessageAttributes and MessageBody scopes), Unsubscribe, Publish and PublishBatch, each message delivered to exactly the subscriptions the model routes it to",
+    missing: (c) => (c.delivery ? undefined : "the endpoint does not deliver to the kit's receiver"),
+    steps: () => [
+      createTopic(fc.constant(false), fc.constant(undefined), fc.constant(false)),
+      createTopic(fc.constant(false), fc.constant(undefined), fc.constant(false)),
+      ...subscriptionSteps(standard),
+      publish(standard, false),
+      publish(standard, false),
+      publishBatch(standard, false)
+    ]
+  },
+  {
+    name: "fifo",
+    service: "sns",
+    checks: "FIFO topics: group ids, explicit and content-based deduplication (a duplicate answers the first MessageId and is not delivered again), PublishBatch, and delivery in publish order within each message group",
+    missing: () => undefined,
+    steps: (c) => [
+      createFifoTopic,
+      createFifoTopic,
+      createFifoTopic,
+      ...(c.delivery ? subscriptionSteps(fifoTopic, false) : []),
+      publish(fifoTopic, true),
+      publish(fifoTopic, true),
+      publish(fifoTopic, true),
+      publishBatch(fifoTopic, true)
+    ]
+  },
+  {
+    name: "transport",
+    service: "sns",
+    checks: "plain HTTP against HTTPS: an encrypted topic is created, changed, published to and deleted only over HTTPS (InvalidSecurity otherwise)",
+    missing: (c) =>
+      !c.https ? "the endpoint is not HTTPS" : !c.plainHttp ? "no plain-HTTP endpoint was given (--http-endpoint)" : !c.kms ? "the endpoint serves no KMS" : undefined,
+    steps: () => [
+      fc.record({ call: fc.constant("CreateKey" as const), key: createdSlot }),
+      createTopic(fc.constant(false), fc.option(keyChoice, { nil: undefined }), fc.boolean()),
+      fc.record({ call: fc.constant("SetKmsMasterKeyId" as const), topic: standard, key: fc.option(keyChoice, { nil: undefined }), http: fc.boolean() }),
+      publish(standard, false, fc.boolean()),
+      fc.record({ call: fc.constant("DeleteTopic" as const), topic: standard, http: fc.boolean() })
+    ]
+  },
+  {
+    name: "sigv4",
+    service: "sns",
+    checks: "requests whose SigV4 signature is altered, dated outside the 15-minute window, or scoped to another region or service are refused, and a refused Publish is never delivered",
+    missing: (c) => (c.sigv4 ? undefined : "the endpoint does not check SigV4 signatures (it accepted an unsigned request)"),
+    steps: (c) => [
+      createTopic(fc.constant(false), fc.constant(undefined), fc.constant(false)),
+      createTopic(fc.constant(false), fc.constant(undefined), fc.constant(false)),
+      ...(c.delivery ? subscriptionSteps(standard, false).slice(0, 5) : []),
+      fc.record({ call: fc.constant("MutatedPublish" as const), topic: standard, mutation: fc.constantFrom(...mutations), message: message(false) }),
+      publish(standard, false)
+    ]
+  }
+]

@@ -1,0 +1,184 @@
+/**
+ * A deliberately broken endpoint: a plain-HTTP proxy in front of a Sealcast broker that forwards
+ * every request (re-signed for the broker, since a request it changes no longer matches its
+ * signature) and breaks one rule on the way, for the kit to find:
+ * - `dropKmsMasterKeyId`: CreateTopic loses its KmsMasterKeyId attribute, and SetTopicAttributes of
+ *   KmsMasterKeyId answers success without reaching the broker;
+ * - `publishDespiteDisabledKey`: a Publish the broker refuses with KMSDisabled is answered 200 with a
+ *   made-up MessageId;
+ * - `acceptSpoiledSignature`: every signed request is signed again properly without being checked
+ *   first, so a spoiled signature, date or scope is accepted (unsigned requests still pass through
+ *   unchanged, and are refused); the other proxies check each signature before signing again;
+ * - `reorderFifo`: HTTP subscriptions are pointed at a relay in the proxy, which hands a FIFO
+ *   topic's notifications to the subscriber two at a time, in swapped order.
+ */
+import { Sha256 } from "@aws-crypto/sha256-js"
+import { SignatureV4 } from "@smithy/signature-v4"
+import { randomUUID } from "node:crypto"
+import * as http from "node:http"
+import * as https from "node:https"
+import type { AddressInfo } from "node:net"
+
+export type Break = "dropKmsMasterKeyId" | "publishDespiteDisabledKey" | "acceptSpoiledSignature" | "reorderFifo"
+
+export interface BreakingProxy {
+  readonly endpoint: string
+  readonly close: () => Promise<void>
+}
+
+interface Upstream {
+  readonly endpoint: string
+  readonly region: string
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string }
+  readonly caPem: string
+}
+
+const readBody = (req: http.IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    req.on("data", (chunk: Buffer) => chunks.push(chunk))
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
+    req.on("error", reject)
+  })
+
+const post = (url: URL, headers: Record<string, string>, body: string, ca: string | undefined): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> =>
+  new Promise((resolve, reject) => {
+    const send = url.protocol === "https:" ? https.request : http.request
+    const req = send(
+      { method: "POST", hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, agent: false, ...(ca === undefined ? {} : { ca }) },
+      (res) => {
+        readBody(res).then((text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }), reject)
+      }
+    )
+    req.on("error", reject)
+    req.end(body)
+  })
+
+const snsAnswer = (action: string, result: string): string =>
+  `<${action}Response xmlns="http://sns.amazonaws.com/doc/2010-03-31/">${result}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`
+
+export const startBreakingProxy = async (upstream: Upstream, broken: Break): Promise<BreakingProxy> => {
+  const target = new URL(upstream.endpoint)
+  let origin = ""
+  /** The relay of `reorderFifo`: a notification held back per subscriber URL, until the next one. */
+  const held = new Map<string, { readonly headers: Record<string, string>; readonly body: string; readonly timer: NodeJS.Timeout }>()
+
+  const forward = async (headers: http.IncomingHttpHeaders, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> => {
+    const authorization = headers["authorization"]
+    const plain: Record<string, string> = {}
+    for (const [name, value] of Object.entries(headers)) {
+      if (typeof value === "string" && !["host", "content-length", "connection", "authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"].includes(name)) plain[name] = value
+    }
+    plain["host"] = target.host
+    if (authorization === undefined) return post(target, plain, body, upstream.caPem)
+    const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(authorization)?.[1] === "kms" || headers["x-amz-target"] !== undefined ? "kms" : "sns"
+    const signer = new SignatureV4({ service, region: upstream.region, credentials: upstream.credentials, sha256: Sha256 })
+    const signed = await signer.sign({ method: "POST", protocol: target.protocol, hostname: target.hostname, port: Number(target.port), path: "/", query: {}, headers: plain, body })
+    return post(target, signed.headers, body, upstream.caPem)
+  }
+
+  const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const to = new URL(req.url ?? "/", "http://relay").searchParams.get("to") ?? ""
+    const body = await readBody(req)
+    res.writeHead(200).end()
+    const headers: Record<string, string> = { "content-type": "text/plain; charset=UTF-8" }
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string" && name.startsWith("x-amz-sns-")) headers[name] = value
+    const deliver = (h: Record<string, string>, b: string) => post(new URL(to), h, b, undefined).catch(() => undefined)
+    const isFifoNotification = /"TopicArn"\s*:\s*"[^"]*\.fifo"/.test(body) && /"Type"\s*:\s*"Notification"/.test(body)
+    if (!isFifoNotification) return void deliver(headers, body)
+    const earlier = held.get(to)
+    if (earlier === undefined) {
+      // Held until the next notification for this subscriber overtakes it, or a moment passes.
+      const timer = setTimeout(() => {
+        held.delete(to)
+        void deliver(headers, body)
+      }, 300)
+      held.set(to, { headers, body, timer })
+      return
+    }
+    clearTimeout(earlier.timer)
+    held.delete(to)
+    await deliver(headers, body)
+    await deliver(earlier.headers, earlier.body)
+  }
+
+  const server = http.createServer((req, res) => {
+    if ((req.url ?? "").startsWith("/relay")) {
+      relay(req, res).catch(() => res.destroy())
+      return
+    }
+    readBody(req)
+      .then(async (original) => {
+        let body = original
+        const isKms = req.headers["x-amz-target"] !== undefined
+        const form = isKms ? undefined : new URLSearchParams(body)
+        const action = form?.get("Action")
+        if (form !== undefined && broken === "dropKmsMasterKeyId") {
+          if (action === "SetTopicAttributes" && form.get("AttributeName") === "KmsMasterKeyId") {
+            res.writeHead(200, { "content-type": "text/xml" }).end(snsAnswer("SetTopicAttributes", ""))
+            return
+          }
+          if (action === "CreateTopic") {
+            for (const [name, value] of [...form.entries()]) {
+              const entry = /^Attributes\.entry\.(\d+)\.key$/.exec(name)
+              if (entry !== null && value === "KmsMasterKeyId") {
+                form.delete(name)
+                form.delete(`Attributes.entry.${entry[1]}.value`)
+              }
+            }
+            body = form.toString()
+          }
+        }
+        if (form !== undefined && broken === "reorderFifo" && action === "Subscribe" && (form.get("Protocol") === "http")) {
+          form.set("Endpoint", `${origin}/relay?to=${encodeURIComponent(form.get("Endpoint") ?? "")}`)
+          body = form.toString()
+        }
+        if (broken !== "acceptSpoiledSignature" && req.headers["authorization"] !== undefined && !(await verifies(req, original, upstream, isKms ? "kms" : "sns"))) {
+          res.writeHead(403, { "content-type": "text/xml" }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>refused by the proxy</Message></Error></ErrorResponse>`)
+          return
+        }
+        const answer = await forward(req.headers, body)
+        if (broken === "publishDespiteDisabledKey" && action === "Publish" && answer.status >= 400 && answer.body.includes("<Code>KMSDisabled</Code>")) {
+          res.writeHead(200, { "content-type": "text/xml" }).end(snsAnswer("Publish", `<PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult>`))
+          return
+        }
+        const headers: Record<string, string> = {}
+        for (const [name, value] of Object.entries(answer.headers)) if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding" && name !== "connection") headers[name] = value
+        res.writeHead(answer.status, headers).end(answer.body)
+      })
+      .catch(() => res.destroy())
+  })
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  return {
+    endpoint: origin,
+    close: () =>
+      new Promise((resolve) => {
+        for (const h of held.values()) clearTimeout(h.timer)
+        server.closeAllConnections()
+        server.close(() => resolve())
+      })
+  }
+}
+
+/**
+ * Checks a request's SigV4 signature as the broker would: the same signer, the request's own signed
+ * headers and date, the upstream's region and the service the request is for, and the date within
+ * 15 minutes of now.
+ */
+const verifies = async (req: http.IncomingMessage, body: string, upstream: Upstream, service: string): Promise<boolean> => {
+  const authorization = req.headers["authorization"] ?? ""
+  const amzDate = String(req.headers["x-amz-date"] ?? "")
+  const at = Date.parse(amzDate.replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, "$1-$2-$3T$4:$5:$6Z"))
+  if (!Number.isFinite(at) || Math.abs(Date.now() - at) > 15 * 60 * 1000) return false
+  const signedHeaders = /SignedHeaders=([^,]+)/.exec(authorization)?.[1]?.split(";") ?? []
+  const headers: Record<string, string> = {}
+  for (const name of signedHeaders) headers[name] = String(req.headers[name] ?? "")
+  const host = new URL(`http://${req.headers["host"] ?? ""}`)
+  const signer = new SignatureV4({ service, region: upstream.region, credentials: upstream.credentials, sha256: Sha256 })
+  const signed = await signer.sign(
+    { method: "POST", protocol: "http:", hostname: host.hostname, port: Number(host.port), path: req.url ?? "/", query: {}, headers, body },
+    { signingDate: new Date(at) }
+  )
+  return signed.headers["authorization"] === authorization
+}
