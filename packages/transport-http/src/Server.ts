@@ -155,7 +155,9 @@ export const makeHandler = (
   options: ServerOptions
 ): Effect.Effect<(transport: "https" | "http") => (req: IncomingMessage, res: ServerResponse) => void, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+    // The runtime keeps the interruptibility of where it is made, and a listener is started inside
+    // `acquireRelease`'s uninterruptible acquire: made interruptible here, a request can be interrupted.
+    const runFork = yield* Effect.interruptible(FiberSet.makeRuntime<never, void, never>())
     const logRequests = LogLevel.lessThanEqual(yield* FiberRef.get(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
     const route = makeRoutes(options)
 

@@ -82,7 +82,11 @@ beforeAll(async () => {
                   )
                 : undefined
   }
-  listening = await Effect.runPromise(Server.listenHttp(options, "127.0.0.1", 0).pipe(Effect.provide(captureLogs), Scope.extend(scope)))
+  // Started as the broker starts it: inside `acquireRelease`, whose acquire is uninterruptible, so the
+  // test below also shows that requests do not inherit that region.
+  listening = await Effect.runPromise(
+    Effect.acquireRelease(Server.listenHttp(options, "127.0.0.1", 0), (l) => l.close).pipe(Effect.provide(captureLogs), Scope.extend(scope))
+  )
   origin = `http://127.0.0.1:${listening.port}`
   asHttps = createServer(Effect.runSync(Server.makeHandler(options).pipe(Effect.provide(captureLogs), Scope.extend(scope)))("https"))
   await new Promise<void>((resolve) => asHttps.listen(0, "127.0.0.1", resolve))
@@ -91,7 +95,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => asHttps.close(resolve))
-  await Effect.runPromise(Effect.zipRight(listening.close, Scope.close(scope, Exit.void)))
+  await Effect.runPromise(Scope.close(scope, Exit.void))
 })
 
 const signed = async (

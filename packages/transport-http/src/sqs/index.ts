@@ -103,9 +103,9 @@ export const dispatch = (target: string, body: Uint8Array, sqs: Sqs.SqsService, 
     return Effect.succeed(errorResponse(new SerializationException({ message: "The request body is not valid JSON." })))
   }
   if (!isObject(parsed)) return Effect.succeed(errorResponse(new SerializationException({ message: "The request body must be a JSON object." })))
-  // ReceiveMessage's long poll is interruptible, whatever the region it runs in (the listener's
-  // runtime is made inside an uninterruptible acquire): its wait ends when a change wakes it, and a
-  // client that goes away ends it.
+  // ReceiveMessage's long poll is interruptible, whatever region it is run in: its wait races a
+  // wake-up against the clock, which interrupts the loser, and a client that goes away ends it. Every
+  // other action, once begun, finishes.
   const handled = action.handle(parsed, sqs, ctx)
   return (action.name === "ReceiveMessage" ? Effect.interruptible(handled) : Effect.uninterruptible(handled)).pipe(
     Effect.match({
