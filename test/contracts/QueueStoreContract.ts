@@ -217,11 +217,11 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
     )
 
     it.effect("model: random actions, each one's changes applied, the store opened again now and then, load what the service holds", () =>
-      Effect.sync(() =>
+      Effect.promise(() =>
         fc.assert(
-          fc.property(fc.array(arbitraryOperation, { maxLength: 40 }), (operations) => {
+          fc.asyncProperty(fc.array(arbitraryOperation, { maxLength: 40 }), async (operations) => {
             const backing = makeBacking()
-            Effect.runSync(
+            await Effect.runPromise(
               Effect.scoped(
                 Effect.gen(function* () {
                   const opened = yield* backing.open
