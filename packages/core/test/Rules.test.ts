@@ -205,6 +205,16 @@ describe("delivery policy", () => {
 })
 
 describe("body AAD", () => {
+  it("for a queue, is the canonical encryption context of the queue ARN and the message id", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (queueArn, messageId) => {
+        expect(Encryption.bodyAadAfter(Encryption.contextAadPrefix(EncryptionContext.forQueue(queueArn)), messageId)).toEqual(
+          EncryptionContext.canonicalize({ "aws:sqs:arn": queueArn, "sealcast:messageId": messageId })
+        )
+      })
+    )
+  })
+
   it("is the canonical encryption context of the topic ARN and the message id", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (topicArn, messageId) => {
