@@ -197,6 +197,35 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
       })
     )
 
+    it.effect("a sealed body is stored as its envelope and loads back byte for byte (docs/SEMANTICS.md §8)", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const empty = QueueStore.empty()
+        const system = Either.getOrThrow(createQueue(empty, "sealed", T0))
+        yield* store(backing, empty, system)
+        const queue = system.directory.queues.get(keyOf("sealed"))!
+        const sealed: QueueMessages.QueueBody = {
+          _tag: "Sealed",
+          sse: "KMS",
+          queueArn: queue.arn,
+          envelope: {
+            algorithm: "AES_256_GCM",
+            keyArn: "arn:aws:kms:us-east-1:000000000000:key/k",
+            encryptedDataKey: new Uint8Array([1, 2, 3, 0, 255]),
+            nonce: new Uint8Array(12).fill(7),
+            ciphertext: new Uint8Array([9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+          }
+        }
+        const state = Either.getOrThrow(
+          QueueMessages.send(system.states.get(keyOf("sealed"))!, queue, { ...sendInput("the plaintext", 0, false), storedBody: sealed }, T0)
+        ).state
+        const next = withState(system, "sealed", state)
+        yield* store(backing, system, next)
+        const [loaded] = [...(yield* reload(backing)).states.get(keyOf("sealed"))!.messages.values()]
+        expect(loaded!.body).toEqual(sealed)
+      })
+    )
+
     it.effect("a deleted queue's messages go with it, and its name is remembered for a minute", () =>
       Effect.gen(function* () {
         const backing = makeBacking()

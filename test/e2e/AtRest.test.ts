@@ -2,7 +2,9 @@
  * docs/CONTRACT.md, "At rest": for an encrypted topic no file under the data dir and no log line ever
  * holds a message body in plaintext. The broker runs as `sealcast serve` at log level debug on a real
  * data dir; the subscriber keeps failing, so the messages stay stored while every file is scanned.
- * The same scan finds an unencrypted topic's body, which proves it can see.
+ * The same scan finds an unencrypted topic's body, which proves it can see. Queues likewise: bodies
+ * sent to an SSE-KMS queue and to an SSE-SQS queue (the default) are found nowhere, a queue with
+ * encryption off is (docs/SEMANTICS.md §8).
  */
 import { CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms"
 import {
@@ -11,12 +13,13 @@ import {
   PublishCommand,
   type SNSClient
 } from "@aws-sdk/client-sns"
+import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs"
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, kmsClient, snsClient, storedMessages, subscribeConfirmed } from "./support/Clients.js"
+import { eventually, kmsClient, snsClient, sqsClient, storedMessages, subscribeConfirmed } from "./support/Clients.js"
 import { type Served, serve } from "./support/Serve.js"
 import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
 
@@ -24,18 +27,21 @@ const dataDir = mkdtempSync(join(tmpdir(), "sealcast-at-rest-"))
 let broker: Served
 let sns: SNSClient
 let kms: KMSClient
+let sqs: SQSClient
 let subscriber: Subscriber
 
 beforeAll(async () => {
   broker = await serve(["--port", "0", "--data-dir", dataDir, "--log-level", "debug"])
   sns = snsClient(broker.target)
   kms = kmsClient(broker.target)
+  sqs = sqsClient(broker.target)
   subscriber = await startSubscriber({ caPem: broker.target.caPem, status: 500 })
 })
 
 afterAll(async () => {
   sns.destroy()
   kms.destroy()
+  sqs.destroy()
   await subscriber.close()
   await broker.stop("SIGKILL")
   rmSync(dataDir, { recursive: true, force: true })
@@ -81,6 +87,10 @@ describe("message bodies at rest", () => {
   const filteredOutSecret = randomUUID()
   const routedBody = JSON.stringify({ kind: "recipe", secret: routedSecret })
   const filteredOutBody = JSON.stringify({ kind: "menu", secret: filteredOutSecret })
+  const sseKmsQueueBody = `SSE-KMS queue body ${randomUUID()}`
+  const sseKmsQueueBatchBody = `SSE-KMS queue batch body ${randomUUID()}`
+  const sseSqsQueueBody = `SSE-SQS queue body ${randomUUID()}`
+  const plainQueueBody = `plain queue body ${randomUUID()}`
 
   it("an encrypted topic's bodies appear in no file and no log line; an unencrypted topic's do appear", async () => {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
@@ -102,6 +112,13 @@ describe("message bodies at rest", () => {
     await sns.send(new PublishCommand({ TopicArn: plain.TopicArn, Message: plainBody }))
     for (const Message of [routedBody, filteredOutBody]) await sns.send(new PublishCommand({ TopicArn: sealed.TopicArn, Message }))
 
+    const queue = async (QueueName: string, Attributes: Record<string, string>) => (await sqs.send(new CreateQueueCommand({ QueueName, Attributes }))).QueueUrl!
+    const sseKmsQueue = await queue("sse-kms", { KmsMasterKeyId: KeyMetadata!.KeyId! })
+    await sqs.send(new SendMessageCommand({ QueueUrl: sseKmsQueue, MessageBody: sseKmsQueueBody }))
+    await sqs.send(new SendMessageBatchCommand({ QueueUrl: sseKmsQueue, Entries: [{ Id: "one", MessageBody: sseKmsQueueBatchBody }] }))
+    await sqs.send(new SendMessageCommand({ QueueUrl: await queue("sse-sqs", {}), MessageBody: sseSqsQueueBody }))
+    await sqs.send(new SendMessageCommand({ QueueUrl: await queue("plain", { SqsManagedSseEnabled: "false" }), MessageBody: plainQueueBody }))
+
     // Each message has been opened for delivery at least once (and refused by the subscriber), so the
     // decrypting path has run too, with its debug logging.
     await eventually("a failed delivery of every message", () => {
@@ -113,20 +130,24 @@ describe("message bodies at rest", () => {
     const toFiltered = subscriber.notifications().filter((n) => String(n["UnsubscribeURL"]).includes(encodeURIComponent(filtered)))
     expect(new Set(toFiltered.map((n) => n["Message"]))).toEqual(new Set([routedBody]))
 
-    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) expect(occurrences(secret)).toEqual([])
-    expect(occurrences(plainBody).some((where) => where.endsWith("(utf-8)"))).toBe(true)
+    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody]) {
+      expect(occurrences(secret)).toEqual([])
+    }
+    for (const clear of [plainBody, plainQueueBody]) expect(occurrences(clear).some((where) => where.endsWith("(utf-8)"))).toBe(true)
 
     // A graceful stop checkpoints the WAL into the database: scan what is left on disk once more.
     expect(await broker.stop("SIGTERM")).toEqual({ code: 0, signal: null })
-    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) expect(occurrences(secret)).toEqual([])
-    expect(occurrences(plainBody).some((where) => where.endsWith("(utf-8)"))).toBe(true)
+    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody]) {
+      expect(occurrences(secret)).toEqual([])
+    }
+    for (const clear of [plainBody, plainQueueBody]) expect(occurrences(clear).some((where) => where.endsWith("(utf-8)"))).toBe(true)
 
     const logs = broker.stderr()
     expect(logs).toContain('"level":"debug"')
     // The per-request lines ran too: the Publish requests' lines name their action and status.
     const requestLines = logs.split("\n").filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(requestLines.some((line) => line["action"] === "Publish" && line["status"] === 200)).toBe(true)
-    for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret]) {
+    for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody]) {
       for (const encoding of encodingsOf(body)) expect(Buffer.from(logs, "utf8").includes(encoding.bytes)).toBe(false)
     }
   })

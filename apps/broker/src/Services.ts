@@ -10,6 +10,7 @@ import { Ids, MessageStore, QueueStore, RegistryStore, Sns, Sqs } from "@sealcas
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
 import * as SnsKms from "./adapters/SnsKms.js"
+import * as SqsKms from "./adapters/SqsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
 import * as NodeRsa from "./NodeRsa.js"
 import * as PgDatabase from "./store/PgDatabase.js"
@@ -88,7 +89,7 @@ export const layer = (options: ServicesOptions) => {
     Layer.provide(Layer.mergeAll(primitives, NodeRsa.layerNode, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
-  const sqs = Sqs.layer({ origin: options.queueOrigin })
+  const sqs = Sqs.layer({ origin: options.queueOrigin }).pipe(Layer.provide(SqsKms.layer), Layer.provide(primitives))
   return Layer.provideMerge(Layer.provideMerge(Layer.merge(sns, sqs), kms), Layer.merge(stores, primitives))
 }
 

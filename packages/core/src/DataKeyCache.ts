@@ -7,6 +7,8 @@
  * the invocations of one key to 2^32; we stop at 2^24, where the chance of any nonce repeating is below
  * 2^-49 (birthday bound: n² / 2^97).
  *
+ * SQS does the same per queue, for the queue's KmsDataKeyReusePeriodSeconds (docs/SEMANTICS.md §8).
+ *
  * The policy is pure; the `DataKeys` service keeps the caches.
  *
  * @since 0.1.0
@@ -20,14 +22,17 @@ export const MAX_AGE_MS = 5 * 60 * 1000
 export const MAX_USES = 2 ** 24
 
 /**
- * What a data key is for: the topic, the key identifier the topic names, and who publishes.
+ * What a data key is for: the resource it protects (a topic or a queue), the key identifier the
+ * resource names, and who sends. `maxAgeMs` is how long the resource lets a data key serve: 5 minutes
+ * for a topic, a queue's KmsDataKeyReusePeriodSeconds (docs/SEMANTICS.md §8).
  *
  * @category models
  */
 export interface Scope {
-  readonly topicArn: string
+  readonly resourceArn: string
   readonly kmsKeyId: string
   readonly principalArn: string
+  readonly maxAgeMs?: number
 }
 
 /**
@@ -46,21 +51,21 @@ export interface Entry {
  * @category encoding
  */
 export const scopeKey = (scope: Scope): string =>
-  `${scope.topicArn.length}:${scope.topicArn}${scope.kmsKeyId.length}:${scope.kmsKeyId}${scope.principalArn.length}:${scope.principalArn}`
+  `${scope.resourceArn.length}:${scope.resourceArn}${scope.kmsKeyId.length}:${scope.kmsKeyId}${scope.principalArn.length}:${scope.principalArn}`
 
 /**
- * A cached data key may seal one more message when it was made for exactly this scope, is less than
- * 5 minutes old (and not from the future: a clock that went back refuses rather than extends), and
+ * A cached data key may seal one more message when it was made for exactly this scope, is younger
+ * than the scope's `maxAgeMs` (5 minutes unless said) (and not from the future: a clock that went back refuses rather than extends), and
  * has sealed fewer than MAX_USES messages.
  *
  * @category rules
  */
 export const canReuse = (entry: Entry, scope: Scope, now: number): boolean =>
-  entry.scope.topicArn === scope.topicArn &&
+  entry.scope.resourceArn === scope.resourceArn &&
   entry.scope.kmsKeyId === scope.kmsKeyId &&
   entry.scope.principalArn === scope.principalArn &&
   now >= entry.createdAt &&
-  now - entry.createdAt < MAX_AGE_MS &&
+  now - entry.createdAt < (scope.maxAgeMs ?? MAX_AGE_MS) &&
   entry.uses < MAX_USES
 
 /**

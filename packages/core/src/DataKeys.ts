@@ -1,7 +1,7 @@
 /**
- * The data-key caches of one broker: the sealing cache (a data key per topic, key and publishing
- * principal, reused under the rules of `DataKeyCache`) and the opening cache (a decrypted data key per
- * encrypted data key, reused for 5 minutes at delivery). docs/SEMANTICS.md §1.7.
+ * The data-key caches of one service: the sealing cache (a data key per topic or queue, key and
+ * sending principal, reused under the rules of `DataKeyCache`) and the opening cache (a decrypted data
+ * key per encrypted data key, reused for 5 minutes at delivery). docs/SEMANTICS.md §1.7 and §8.
  *
  * @since 0.1.0
  */
@@ -9,12 +9,12 @@ import { Context, Effect, Layer } from "effect"
 import * as DataKeyCache from "./DataKeyCache.js"
 import * as EncryptionContext from "./EncryptionContext.js"
 import type { KmsFailure } from "./Errors.js"
-import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
+import { type DataKey, Kms, type KmsCaller, type KmsPort } from "./Kms.js"
 
 /**
  * @category models
  */
-export interface DataKeysService {
+export interface DataKeysService<E = KmsFailure> {
   /**
    * The cached data key for this scope if the reuse rules allow one more message under it (counted
    * as used), else undefined. Synchronous: the hot path of a sealed publish.
@@ -24,16 +24,16 @@ export interface DataKeysService {
    * A data key for this scope: the cached one if still reusable, else a fresh one from KMS. Misses
    * take a lock and look again, so concurrent publishes make one GenerateDataKey call, not one each.
    */
-  readonly forSealing: (scope: DataKeyCache.Scope, caller: KmsCaller, at: number) => Effect.Effect<DataKey, KmsFailure>
+  readonly forSealing: (scope: DataKeyCache.Scope, caller: KmsCaller, at: number) => Effect.Effect<DataKey, E>
   /** The plaintext of an encrypted data key opened in the last 5 minutes, else undefined. */
   readonly opened: (encryptedDataKey: Uint8Array, at: number) => Uint8Array | undefined
   /** Decrypts an encrypted data key with KMS and remembers its plaintext; expired entries are dropped. */
   readonly forOpening: (
     encryptedDataKey: Uint8Array,
-    topicArn: string,
+    resourceArn: string,
     caller: KmsCaller,
     at: number
-  ) => Effect.Effect<Uint8Array, KmsFailure>
+  ) => Effect.Effect<Uint8Array, E>
 }
 
 /**
@@ -45,10 +45,15 @@ export class DataKeys extends Context.Tag("@sealcast/core/DataKeys")<DataKeys, D
 const bytesKey = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as Array<number>)
 
 /**
+ * The caches over one KMS port; `contextOf` is the encryption context of a resource's data keys
+ * (`EncryptionContext.forTopic`, `forQueue`).
+ *
  * @category constructors
  */
-export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.gen(function* () {
-  const kms = yield* Kms
+export const makeWith = <E>(
+  kms: KmsPort<E>,
+  contextOf: (resourceArn: string) => EncryptionContext.EncryptionContext
+): Effect.Effect<DataKeysService<E>> => Effect.gen(function* () {
   const sealing = new Map<string, DataKeyCache.Entry>()
   const sealingLock = yield* Effect.makeSemaphore(1)
   const opening = new Map<string, { readonly plaintext: Uint8Array; readonly openedAt: number }>()
@@ -61,7 +66,7 @@ export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.gen(funct
     return cached.dataKey
   }
 
-  const service: DataKeysService = {
+  const service: DataKeysService<E> = {
     reuse,
     forSealing: (scope, caller, at) =>
       Effect.suspend(() => {
@@ -71,7 +76,7 @@ export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.gen(funct
           Effect.suspend(() => {
             const again = reuse(scope, at)
             if (again !== undefined) return Effect.succeed(again)
-            return Effect.map(kms.generateDataKey(scope.kmsKeyId, EncryptionContext.forTopic(scope.topicArn), caller), (dataKey) => {
+            return Effect.map(kms.generateDataKey(scope.kmsKeyId, contextOf(scope.resourceArn), caller), (dataKey) => {
               sealing.set(DataKeyCache.scopeKey(scope), { scope, dataKey, createdAt: at, uses: 1 })
               return dataKey
             })
@@ -82,8 +87,8 @@ export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.gen(funct
       const opened = opening.get(bytesKey(encryptedDataKey))
       return opened !== undefined && DataKeyCache.canReuseOpened(opened.openedAt, at) ? opened.plaintext : undefined
     },
-    forOpening: (encryptedDataKey, topicArn, caller, at) =>
-      Effect.map(kms.decrypt(encryptedDataKey, EncryptionContext.forTopic(topicArn), caller), ({ plaintext }) => {
+    forOpening: (encryptedDataKey, resourceArn, caller, at) =>
+      Effect.map(kms.decrypt(encryptedDataKey, contextOf(resourceArn), caller), ({ plaintext }) => {
         opening.set(bytesKey(encryptedDataKey), { plaintext, openedAt: at })
         for (const [k, v] of opening) if (!DataKeyCache.canReuseOpened(v.openedAt, at)) opening.delete(k)
         return plaintext
@@ -91,6 +96,13 @@ export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.gen(funct
   }
   return service
 })
+
+/**
+ * The caches of SNS, over the `Kms` port, for topics.
+ *
+ * @category constructors
+ */
+export const make: Effect.Effect<DataKeysService, never, Kms> = Effect.flatMap(Kms, (kms) => makeWith(kms, EncryptionContext.forTopic))
 
 /**
  * @category layers

@@ -11,7 +11,9 @@ import { Effect, Either } from "effect"
 import type { CipherOpenError, CipherService } from "./Cipher.js"
 import * as EncryptionContext from "./EncryptionContext.js"
 import { InvalidSecurity } from "./Errors.js"
-import type { DataKey } from "./Kms.js"
+import type * as DataKeyCache from "./DataKeyCache.js"
+import type { DataKeysService } from "./DataKeys.js"
+import type { DataKey, KmsCaller, KmsPort } from "./Kms.js"
 import type { Envelope, MessageBody } from "./Message.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Topic from "./Topic.js"
@@ -89,8 +91,16 @@ export const bodyAad = (topicArn: string, messageId: string): Uint8Array => body
  *
  * @category encoding
  */
-export const bodyAadPrefix = (topicArn: string): Uint8Array => {
-  const whole = EncryptionContext.canonicalize({ "aws:sns:topicArn": topicArn, "sealcast:messageId": "" })
+export const bodyAadPrefix = (topicArn: string): Uint8Array => contextAadPrefix(EncryptionContext.forTopic(topicArn))
+
+/**
+ * `bodyAadPrefix` for any resource's context: a queue's is `{"aws:sqs:arn": <queue ARN>}`, whose key
+ * also sorts before `sealcast:messageId` (docs/SEMANTICS.md §8).
+ *
+ * @category encoding
+ */
+export const contextAadPrefix = (context: EncryptionContext.EncryptionContext): Uint8Array => {
+  const whole = EncryptionContext.canonicalize({ ...context, "sealcast:messageId": "" })
   return whole.subarray(0, whole.length - 4)
 }
 
@@ -112,19 +122,22 @@ export const bodyAadAfter = (prefix: Uint8Array, messageId: string): Uint8Array 
 const AAD_PREFIXES_KEPT = 1024
 
 /**
- * A memo of `bodyAadPrefix`, owned by whoever makes it (the SNS service). Every sealed publish and
+ * A memo of `contextAadPrefix` per resource ARN (topics by default), owned by whoever makes it (the SNS
+ * or SQS service). Every sealed publish and
  * every delivery of one needs its topic's prefix, and per topic it never changes.
  *
  * @category constructors
  */
-export const makeAadPrefixes = (): ((topicArn: string) => Uint8Array) => {
+export const makeAadPrefixes = (
+  contextOf: (resourceArn: string) => EncryptionContext.EncryptionContext = EncryptionContext.forTopic
+): ((resourceArn: string) => Uint8Array) => {
   const prefixes = new Map<string, Uint8Array>()
-  return (topicArn) => {
-    let prefix = prefixes.get(topicArn)
+  return (resourceArn) => {
+    let prefix = prefixes.get(resourceArn)
     if (prefix === undefined) {
       if (prefixes.size >= AAD_PREFIXES_KEPT) prefixes.clear()
-      prefix = bodyAadPrefix(topicArn)
-      prefixes.set(topicArn, prefix)
+      prefix = contextAadPrefix(contextOf(resourceArn))
+      prefixes.set(resourceArn, prefix)
     }
     return prefix
   }
@@ -174,3 +187,61 @@ export const open = (
   Effect.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAadAfter(aadPrefix, messageId), envelope.ciphertext), (bytes) =>
     utf8Decoder.decode(bytes)
   )
+
+/**
+ * What sealing a body needs from its service: the KMS port, its data-key caches, the cipher, a nonce
+ * source (12 fresh random bytes a call) and the memo of AAD prefixes. SNS and SQS seal through it alike.
+ *
+ * @category models
+ */
+export interface Sealer<E> {
+  readonly kms: KmsPort<E>
+  readonly dataKeys: DataKeysService<E>
+  readonly cipher: CipherService
+  readonly nonce: () => Uint8Array
+  readonly aadPrefixOf: (resourceArn: string) => Uint8Array
+  readonly contextOf: (resourceArn: string) => EncryptionContext.EncryptionContext
+}
+
+/**
+ * Seals a body for `scope`: the key's state and the caller's right are checked on every call
+ * (docs/SEMANTICS.md §1.7 and §8), then a cached data key is used while the reuse rules allow,
+ * else a fresh one is asked of KMS.
+ *
+ * @category encoding
+ */
+export const sealBody = <E>(
+  sealer: Sealer<E>,
+  scope: DataKeyCache.Scope,
+  caller: KmsCaller,
+  body: string,
+  messageId: string,
+  at: number
+): Effect.Effect<Extract<MessageBody, { _tag: "Sealed" }>, E> => {
+  const sealUnder = (dataKey: DataKey) =>
+    seal(sealer.cipher, sealer.nonce(), body, dataKey, sealer.aadPrefixOf(scope.resourceArn), messageId)
+  return Effect.flatMap(sealer.kms.checkKeyForUse(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn)), () => {
+    const cached = sealer.dataKeys.reuse(scope, at)
+    return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(sealer.dataKeys.forSealing(scope, caller, at), sealUnder)
+  })
+}
+
+/**
+ * Opens a sealed body of `resourceArn`: with a data key opened in the last 5 minutes without a KMS
+ * call, else through KMS Decrypt as `caller`.
+ *
+ * @category encoding
+ */
+export const openBody = <E>(
+  sealer: Pick<Sealer<E>, "dataKeys" | "cipher" | "aadPrefixOf">,
+  envelope: Envelope,
+  resourceArn: string,
+  caller: KmsCaller,
+  messageId: string,
+  at: number
+): Effect.Effect<string, E | CipherOpenError> => {
+  const openWith = (plaintext: Uint8Array) => open(sealer.cipher, envelope, plaintext, sealer.aadPrefixOf(resourceArn), messageId)
+  const opened = sealer.dataKeys.opened(envelope.encryptedDataKey, at)
+  if (opened !== undefined) return openWith(opened)
+  return Effect.flatMap(sealer.dataKeys.forOpening(envelope.encryptedDataKey, resourceArn, caller, at), openWith)
+}

@@ -52,3 +52,11 @@ export const canonicalize = (context: EncryptionContext): Uint8Array => {
  * @category constructors
  */
 export const forTopic = (topicArn: string): EncryptionContext => ({ "aws:sns:topicArn": topicArn })
+
+/**
+ * The context SQS uses for a queue's data keys: "aws:sqs:arn" and the queue's ARN (SQS Developer
+ * Guide, "Key management", the encryption context; docs/SEMANTICS.md §8).
+ *
+ * @category constructors
+ */
+export const forQueue = (queueArn: string): EncryptionContext => ({ "aws:sqs:arn": queueArn })

@@ -22,7 +22,7 @@ import type { EncryptionContext } from "./EncryptionContext.js"
 export interface KmsCaller {
   readonly accountId: string
   readonly principalArn: string
-  readonly viaService?: "sns"
+  readonly viaService?: "sns" | "sqs"
 }
 
 /**
@@ -38,34 +38,44 @@ export interface DataKey {
 }
 
 /**
+ * The three calls, failing with `E`: the errors of the service on whose behalf the KMS is asked
+ * (SNS's `KMS*` errors here, SQS's `Kms*` errors in `sqs/QueueKms.ts`).
+ *
  * @category models
  */
-export interface KmsService {
+export interface KmsPort<E> {
   /**
    * Resolves `keyId` (id, ARN, alias name or alias ARN, resolved in `caller`'s account) and checks,
-   * without counting a KMS request, that it can protect a topic now: it exists, is enabled, is a
+   * without counting a KMS request, that it can protect a topic or queue now: it exists, is enabled, is a
    * symmetric ENCRYPT_DECRYPT key and `caller` may use it for GenerateDataKey under `context` (a
    * grant may be constrained to it). docs/SEMANTICS.md §1.7: checked on every Publish, even while a
-   * cached data key is fresh. `alias/aws/sns` is created on first use.
+   * cached data key is fresh. `alias/aws/sns` and `alias/aws/sqs` are created on first use.
    */
   readonly checkKeyForUse: (
     keyId: string,
     caller: KmsCaller,
     context: EncryptionContext
-  ) => Effect.Effect<{ readonly keyArn: string }, KmsFailure>
+  ) => Effect.Effect<{ readonly keyArn: string }, E>
   /** GenerateDataKey with KeySpec AES_256 under `context`. */
   readonly generateDataKey: (
     keyId: string,
     context: EncryptionContext,
     caller: KmsCaller
-  ) => Effect.Effect<DataKey, KmsFailure>
+  ) => Effect.Effect<DataKey, E>
   /** Decrypt of a data key's CiphertextBlob under `context`. */
   readonly decrypt: (
     ciphertextBlob: Uint8Array,
     context: EncryptionContext,
     caller: KmsCaller
-  ) => Effect.Effect<{ readonly keyArn: string; readonly plaintext: Uint8Array }, KmsFailure>
+  ) => Effect.Effect<{ readonly keyArn: string; readonly plaintext: Uint8Array }, E>
 }
+
+/**
+ * The KMS as SNS sees it.
+ *
+ * @category models
+ */
+export type KmsService = KmsPort<KmsFailure>
 
 /**
  * @category services

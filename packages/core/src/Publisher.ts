@@ -15,7 +15,7 @@ import * as EncryptionContext from "./EncryptionContext.js"
 import { EndpointDisabled, invalidParameter, type KmsFailure, type SnsError, type StoreFailure } from "./Errors.js"
 import type { FifoSequencer } from "./FifoSequencer.js"
 import { Ids } from "./Ids.js"
-import { type DataKey, Kms, type KmsCaller } from "./Kms.js"
+import { Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
 import { MessageStore } from "./MessageStore.js"
 import * as Platform from "./Platform.js"
@@ -121,6 +121,14 @@ export const make = (parts: {
     const ids = yield* Ids
     const cipher = yield* Cipher
     const { aadPrefixOf, dataKeys, fifo, registry } = parts
+    const sealer: Encryption.Sealer<KmsFailure> = {
+      kms,
+      dataKeys,
+      cipher,
+      nonce: () => ids.unsafeRandomBytes(NONCE_BYTES),
+      aadPrefixOf,
+      contextOf: EncryptionContext.forTopic
+    }
 
     /**
      * Decides the body's stored form at the instant of publish (Encryption.planBody). Plain bodies and
@@ -135,15 +143,9 @@ export const make = (parts: {
     ): Effect.Effect<MessageBody, KmsFailure> => {
       const plan = Encryption.planBody(topic)
       if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
-      const caller = callerOf(ctx)
-      const scope: DataKeyCache.Scope = { topicArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
-      const sealUnder = (dataKey: DataKey) =>
-        Encryption.seal(cipher, ids.unsafeRandomBytes(NONCE_BYTES), body, dataKey, aadPrefixOf(topic.arn), messageId)
+      const scope: DataKeyCache.Scope = { resourceArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
       // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
-      return Effect.flatMap(kms.checkKeyForUse(plan.kmsKeyId, caller, EncryptionContext.forTopic(topic.arn)), () => {
-        const cached = dataKeys.reuse(scope, at)
-        return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(dataKeys.forSealing(scope, caller, at), sealUnder)
-      })
+      return Encryption.sealBody(sealer, scope, callerOf(ctx), body, messageId, at)
     }
 
     /**

@@ -556,12 +556,8 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         if (body._tag === "Plain") return Effect.succeed(body.text)
         return Effect.clockWith((clock) => {
           const at = clock.unsafeCurrentTimeMillis()
-          const openWith = (plaintext: Uint8Array) =>
-            Encryption.open(cipher, body.envelope, plaintext, aadPrefixOf(message.topicArn), message.messageId)
-          const opened = dataKeys.opened(body.envelope.encryptedDataKey, at)
-          if (opened !== undefined) return openWith(opened)
           const caller = { accountId: accountOfPrincipal(message.publisher), principalArn: message.publisher }
-          return Effect.flatMap(dataKeys.forOpening(body.envelope.encryptedDataKey, message.topicArn, caller, at), openWith)
+          return Encryption.openBody({ dataKeys, cipher, aadPrefixOf }, body.envelope, message.topicArn, caller, message.messageId, at)
         })
       },
 

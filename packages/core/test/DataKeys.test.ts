@@ -19,7 +19,7 @@ const setup = () => {
 describe("DataKeys", () => {
   it("reuses a sealing key within its scope for 5 minutes, and asks KMS again after", () => {
     const { dataKeys, kms } = setup()
-    const scope = { topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }
+    const scope = { resourceArn: topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }
     expect(dataKeys.reuse(scope, 0)).toBeUndefined()
     const first = Effect.runSync(dataKeys.forSealing(scope, caller, 0))
     expect(dataKeys.reuse(scope, DataKeyCache.MAX_AGE_MS - 1)).toBe(first)
@@ -31,7 +31,7 @@ describe("DataKeys", () => {
 
   it("opens an encrypted data key once per 5 minutes", () => {
     const { dataKeys, kms } = setup()
-    const scope = { topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }
+    const scope = { resourceArn: topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }
     const dataKey = Effect.runSync(dataKeys.forSealing(scope, caller, 0))
     expect(dataKeys.opened(dataKey.ciphertextBlob, 0)).toBeUndefined()
     const plaintext = Effect.runSync(dataKeys.forOpening(dataKey.ciphertextBlob, topicArn, caller, 0))

@@ -87,7 +87,7 @@ describe("encryption context canonical form", () => {
 })
 
 describe("data key reuse", () => {
-  const scope = { topicArn: "t", kmsKeyId: "alias/k", principalArn: "p" }
+  const scope = { resourceArn: "t", kmsKeyId: "alias/k", principalArn: "p" }
   const entry: DataKeyCache.Entry = {
     scope,
     dataKey: { keyArn: "k", plaintext: new Uint8Array(32), ciphertextBlob: new Uint8Array(1) },
@@ -102,13 +102,13 @@ describe("data key reuse", () => {
     expect(DataKeyCache.canReuse({ ...entry, uses: DataKeyCache.MAX_USES }, scope, 1_000)).toBe(false)
   })
   it("never serves another topic, key or principal", () => {
-    expect(DataKeyCache.canReuse(entry, { ...scope, topicArn: "u" }, 1_000)).toBe(false)
+    expect(DataKeyCache.canReuse(entry, { ...scope, resourceArn: "u" }, 1_000)).toBe(false)
     expect(DataKeyCache.canReuse(entry, { ...scope, kmsKeyId: "alias/j" }, 1_000)).toBe(false)
     expect(DataKeyCache.canReuse(entry, { ...scope, principalArn: "q" }, 1_000)).toBe(false)
   })
   it("keys scopes without collisions", () => {
-    expect(DataKeyCache.scopeKey({ topicArn: "ab", kmsKeyId: "c", principalArn: "" })).not.toBe(
-      DataKeyCache.scopeKey({ topicArn: "a", kmsKeyId: "bc", principalArn: "" })
+    expect(DataKeyCache.scopeKey({ resourceArn: "ab", kmsKeyId: "c", principalArn: "" })).not.toBe(
+      DataKeyCache.scopeKey({ resourceArn: "a", kmsKeyId: "bc", principalArn: "" })
     )
   })
 })
@@ -205,6 +205,16 @@ describe("delivery policy", () => {
 })
 
 describe("body AAD", () => {
+  it("for a queue, is the canonical encryption context of the queue ARN and the message id", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (queueArn, messageId) => {
+        expect(Encryption.bodyAadAfter(Encryption.contextAadPrefix(EncryptionContext.forQueue(queueArn)), messageId)).toEqual(
+          EncryptionContext.canonicalize({ "aws:sqs:arn": queueArn, "sealcast:messageId": messageId })
+        )
+      })
+    )
+  })
+
   it("is the canonical encryption context of the topic ARN and the message id", () => {
     fc.assert(
       fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (topicArn, messageId) => {

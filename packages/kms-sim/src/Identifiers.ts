@@ -44,6 +44,18 @@ export const ALIAS_PREFIX = "alias/"
 export const RESERVED_ALIAS_PREFIX = "alias/aws/"
 /** The AWS managed key for SNS (docs/SEMANTICS.md §1.2). @category rules */
 export const SNS_MANAGED_ALIAS = "alias/aws/sns"
+/** The AWS managed key for SQS (docs/SEMANTICS.md §8). @category rules */
+export const SQS_MANAGED_ALIAS = "alias/aws/sqs"
+
+/**
+ * The AWS managed keys made on first use, by alias, with the service that uses them: the key is made
+ * when that service asks for it on a principal's behalf, or on DescribeKey. @category rules
+ */
+export const MANAGED_ALIASES = { [SNS_MANAGED_ALIAS]: "sns", [SQS_MANAGED_ALIAS]: "sqs" } as const
+
+/** The service of an AWS managed alias made on first use, else undefined. @category rules */
+export const managedAliasService = (aliasName: string): "sns" | "sqs" | undefined =>
+  aliasName === SNS_MANAGED_ALIAS || aliasName === SQS_MANAGED_ALIAS ? MANAGED_ALIASES[aliasName] : undefined
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const KMS_ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):(key\/[^/]+|alias\/.+)$/

@@ -98,8 +98,8 @@ export interface KmsSimService {
   readonly generateMac: Op<R.GenerateMacRequest, R.GenerateMacResponse>
   readonly verifyMac: Op<R.VerifyMacRequest, R.VerifyMacResponse>
   /**
-   * The check SNS makes on every Publish (docs/SEMANTICS.md §1.7): resolves `keyId`, creates
-   * `alias/aws/sns` on first use, and checks the key is an Enabled symmetric encryption key that
+   * The check SNS makes on every Publish and SQS on every send (docs/SEMANTICS.md §1.7, §8): resolves
+   * `keyId`, creates `alias/aws/sns` or `alias/aws/sqs` on first use, and checks the key is an Enabled symmetric encryption key that
    * `caller` may generate data keys with. Local: not counted as a KMS request.
    */
   readonly checkKeyForUse: (

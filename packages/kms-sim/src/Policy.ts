@@ -328,20 +328,28 @@ export const defaultKeyPolicy = (accountId: string): string =>
  *
  * @category constructors
  */
-export const snsManagedKeyPolicy = (accountId: string, region: string): string =>
+export const snsManagedKeyPolicy = (accountId: string, region: string): string => managedKeyPolicy("sns", accountId, region)
+
+/**
+ * The policy of an AWS managed key for `service` (`alias/aws/sns`, `alias/aws/sqs`): use only through
+ * that service, as `snsManagedKeyPolicy` says.
+ *
+ * @category constructors
+ */
+export const managedKeyPolicy = (service: "sns" | "sqs", accountId: string, region: string): string =>
   JSON.stringify(
     {
       Version: "2012-10-17",
-      Id: "auto-sns",
+      Id: `auto-${service}`,
       Statement: [
         {
-          Sid: "Allow access through SNS for all principals in the account that are authorized to use SNS",
+          Sid: `Allow access through ${service.toUpperCase()} for all principals in the account that are authorized to use ${service.toUpperCase()}`,
           Effect: "Allow",
           Principal: { AWS: "*" },
           Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:ListGrants", "kms:DescribeKey"],
           Resource: "*",
           Condition: {
-            StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": `sns.${region}.amazonaws.com` }
+            StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": `${service}.${region}.amazonaws.com` }
           }
         },
         {

@@ -28,6 +28,15 @@ describe("Policy.evaluate", () => {
     )
   })
 
+  it("alias/aws/sqs's policy allows use only through SQS from its own account", () => {
+    const policy = Either.getOrThrow(Policy.parse(Policy.managedKeyPolicy("sqs", "000000000000", "us-east-1")))
+    const via = (service: string) => ({ "kms:ViaService": `${service}.us-east-1.amazonaws.com`, "kms:CallerAccount": "000000000000" })
+    expect(Policy.evaluate(policy, request({ action: "kms:GenerateDataKey", context: via("sqs") }))).toBe("Allow")
+    expect(Policy.evaluate(policy, request({ action: "kms:Decrypt", context: via("sqs") }))).toBe("Allow")
+    expect(Policy.evaluate(policy, request({ action: "kms:GenerateDataKey", context: via("sns") }))).toBe("ImplicitDeny")
+    expect(Policy.evaluate(policy, request({ action: "kms:ScheduleKeyDeletion", context: via("sqs") }))).toBe("ImplicitDeny")
+  })
+
   it("alias/aws/sns's policy allows use only through SNS from its own account, and metadata reads directly", () => {
     const policy = Either.getOrThrow(Policy.parse(Policy.snsManagedKeyPolicy("000000000000", "us-east-1")))
     const viaSns = { "kms:ViaService": "sns.us-east-1.amazonaws.com", "kms:CallerAccount": "000000000000" }

@@ -201,7 +201,15 @@ export const sqsErrorTable: { readonly [T in (typeof QueueErrors.sqsErrorTags)[n
   TooManyEntriesInBatchRequest: sender("AWS.SimpleQueueService.TooManyEntriesInBatchRequest", 400, "TooManyEntriesInBatchRequest"),
   BatchEntryIdsNotDistinct: sender("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400, "BatchEntryIdsNotDistinct"),
   InvalidBatchEntryId: sender("AWS.SimpleQueueService.InvalidBatchEntryId", 400, "InvalidBatchEntryId"),
-  BatchRequestTooLong: sender("AWS.SimpleQueueService.BatchRequestTooLong", 400, "BatchRequestTooLong")
+  BatchRequestTooLong: sender("AWS.SimpleQueueService.BatchRequestTooLong", 400, "BatchRequestTooLong"),
+  // The KMS errors of an encrypted queue (the SQS model's awsQueryError codes; docs/SEMANTICS.md §8).
+  KmsDisabled: sender("KMS.DisabledException", 400, "KmsDisabled"),
+  KmsInvalidState: sender("KMS.InvalidStateException", 400, "KmsInvalidState"),
+  KmsNotFound: sender("KMS.NotFoundException", 400, "KmsNotFound"),
+  KmsAccessDenied: sender("KMS.AccessDeniedException", 400, "KmsAccessDenied"),
+  KmsInvalidKeyUsage: sender("KMS.InvalidKeyUsageException", 400, "KmsInvalidKeyUsage"),
+  KmsThrottled: sender("KMS.ThrottlingException", 400, "KmsThrottled"),
+  KmsOptInRequired: sender("KMS.OptInRequired", 403, "KmsOptInRequired")
 }
 
 /**

@@ -18,16 +18,21 @@ import { KmsSim } from "@sealcast/kms-sim/KmsSim"
 const KMS_STATUS = 400
 
 /**
- * The SNS error for a KMS error (docs/SEMANTICS.md §2, the core's `Kms.failureFor`), its text
- * wrapped as SNS wraps it; the wrapped text still names the KMS error code.
+ * A KMS error's text as the AWS services that call KMS quote it (SNS and SQS alike); it still names
+ * the KMS error code.
  *
  * @category utils
  */
-export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFailure =>
-  failureFor(
-    error._tag,
-    `${error.message} (Service: AWSKMS; Status Code: ${KMS_STATUS}; Error Code: ${error._tag}; Request ID: ${requestId})`
-  )
+export const wrappedText = (error: KmsError, requestId: string): string =>
+  `${error.message} (Service: AWSKMS; Status Code: ${KMS_STATUS}; Error Code: ${error._tag}; Request ID: ${requestId})`
+
+/**
+ * The SNS error for a KMS error (docs/SEMANTICS.md §2, the core's `Kms.failureFor`), its text
+ * wrapped as SNS wraps it.
+ *
+ * @category utils
+ */
+export const toSnsError = (error: KmsError, requestId: string): CoreErrors.KmsFailure => failureFor(error._tag, wrappedText(error, requestId))
 
 const viaSns = (caller: KmsCaller): KmsCaller => ({
   accountId: caller.accountId,

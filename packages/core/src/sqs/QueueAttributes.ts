@@ -45,6 +45,10 @@ export interface QueueSettings {
   /** `messageGroup`: a deduplication id is unique within its group only; `queue`: across the queue. */
   readonly deduplicationScope: "queue" | "messageGroup"
   readonly kmsMasterKeyId: string | undefined
+  /** How long one data key seals a queue's messages under SSE-KMS (KmsDataKeyReusePeriodSeconds). */
+  readonly kmsDataKeyReusePeriodSeconds: number
+  /** SSE-SQS: bodies sealed under a key the service owns (SqsManagedSseEnabled). */
+  readonly sqsManagedSseEnabled: boolean
 }
 
 /** An integer attribute's inclusive range and default. */
@@ -306,6 +310,8 @@ export const settings = (attributes: Readonly<Record<string, string>>): QueueSet
     redrivePolicy: redrive === undefined ? undefined : Either.getOrUndefined(parseRedrivePolicy(redrive)),
     contentBasedDeduplication: attributes["ContentBasedDeduplication"] === "true",
     deduplicationScope: attributes["DeduplicationScope"] === "messageGroup" ? "messageGroup" : "queue",
-    kmsMasterKeyId: kms === undefined || kms === "" ? undefined : kms
+    kmsMasterKeyId: kms === undefined || kms === "" ? undefined : kms,
+    kmsDataKeyReusePeriodSeconds: intOf(attributes, "KmsDataKeyReusePeriodSeconds"),
+    sqsManagedSseEnabled: attributes["SqsManagedSseEnabled"] === "true"
   }
 }

@@ -77,6 +77,28 @@ export class InvalidBatchEntryId extends Data.TaggedError("InvalidBatchEntryId")
  */
 export class BatchRequestTooLong extends Data.TaggedError("BatchRequestTooLong")<{ readonly message: string }> {}
 
+/**
+ * The KMS errors of SendMessage, SendMessageBatch and ReceiveMessage on an encrypted queue, one per
+ * KMS failure (SQS API Reference, SendMessage "Errors"; the Query codes `KMS.DisabledException` …
+ * are the error table's). docs/SEMANTICS.md §8.
+ */
+export class KmsDisabled extends Data.TaggedError("KmsDisabled")<{ readonly message: string }> {}
+/** The key is not in a state that allows the request (pending deletion, a pending import). */
+export class KmsInvalidState extends Data.TaggedError("KmsInvalidState")<{ readonly message: string }> {}
+/** The key, or the alias that names it, does not exist. */
+export class KmsNotFound extends Data.TaggedError("KmsNotFound")<{ readonly message: string }> {}
+/** The caller may not use the key (its key policy or grants refuse). */
+export class KmsAccessDenied extends Data.TaggedError("KmsAccessDenied")<{ readonly message: string }> {}
+/** The key is not a symmetric encryption key. */
+export class KmsInvalidKeyUsage extends Data.TaggedError("KmsInvalidKeyUsage")<{ readonly message: string }> {}
+/** KMS throttled the request. */
+export class KmsThrottled extends Data.TaggedError("KmsThrottled")<{ readonly message: string }> {}
+/** The account has not opted in to the key's Region (403). */
+export class KmsOptInRequired extends Data.TaggedError("KmsOptInRequired")<{ readonly message: string }> {}
+
+/** What a queue's KMS calls fail with. */
+export type QueueKmsFailure = KmsDisabled | KmsInvalidState | KmsNotFound | KmsAccessDenied | KmsInvalidKeyUsage | KmsThrottled | KmsOptInRequired
+
 /** Every error the queue model can raise. */
 export type SqsError =
   | InvalidParameterValue
@@ -94,6 +116,7 @@ export type SqsError =
   | BatchEntryIdsNotDistinct
   | InvalidBatchEntryId
   | BatchRequestTooLong
+  | QueueKmsFailure
 
 /**
  * Every tag above, so the transport can prove its table has a row for each (as for SNS's
@@ -114,7 +137,14 @@ export const sqsErrorTags = [
   "TooManyEntriesInBatchRequest",
   "BatchEntryIdsNotDistinct",
   "InvalidBatchEntryId",
-  "BatchRequestTooLong"
+  "BatchRequestTooLong",
+  "KmsDisabled",
+  "KmsInvalidState",
+  "KmsNotFound",
+  "KmsAccessDenied",
+  "KmsInvalidKeyUsage",
+  "KmsThrottled",
+  "KmsOptInRequired"
 ] as const satisfies ReadonlyArray<SqsError["_tag"]>
 
 /** SQS's usual wording for a bad parameter: "Value <v> for parameter <p> is invalid. Reason: <why>". */

@@ -12,7 +12,7 @@
  */
 import { Either } from "effect"
 import * as Fifo from "../Fifo.js"
-import type { MessageAttributes } from "../Message.js"
+import type { Envelope, MessageAttributes } from "../Message.js"
 import { attributeBytes, isSnsNumber, utf8Length, validateName as validateAttributeName } from "../MessageAttributes.js"
 import * as MessageDigest from "./MessageDigest.js"
 import type { Counts, Queue } from "./Queue.js"
@@ -29,13 +29,30 @@ import {
 import * as ReceiptHandle from "./ReceiptHandle.js"
 
 /**
+ * A body as stored: the text, or its envelope when the queue sealed it at send (SSE-KMS under the
+ * queue's KMS key, SSE-SQS under the service's own; docs/SEMANTICS.md §8). A message keeps the form
+ * it was sent in: turning encryption on or off touches no stored message.
+ *
+ * @category models
+ */
+export type QueueBody =
+  | string
+  | {
+    readonly _tag: "Sealed"
+    readonly sse: "KMS" | "SQS"
+    /** The queue it was sealed for, which its encryption context names; a redriven message keeps it. */
+    readonly queueArn: string
+    readonly envelope: Envelope
+  }
+
+/**
  * One message in a queue.
  *
  * @category models
  */
 export interface QueueMessage {
   readonly messageId: string
-  readonly body: string
+  readonly body: QueueBody
   readonly attributes: MessageAttributes
   readonly md5OfMessageBody: string
   readonly md5OfMessageAttributes: string | undefined
@@ -238,6 +255,8 @@ export interface SendInput {
   readonly messageId: string
   /** SenderId: the caller's account or principal id. */
   readonly senderId: string
+  /** The body as it is to be stored when not `body` itself: its sealed form. */
+  readonly storedBody?: QueueBody
 }
 
 /**
@@ -294,7 +313,7 @@ export const send = (
     const md5OfMessageAttributes = MessageDigest.md5OfMessageAttributes(input.attributes)
     const base = {
       messageId: input.messageId,
-      body: input.body,
+      body: input.storedBody ?? input.body,
       attributes: input.attributes,
       md5OfMessageBody,
       md5OfMessageAttributes,
@@ -366,6 +385,16 @@ export interface ReceiveInput {
  */
 export interface Received {
   readonly message: QueueMessage
+  readonly receiptHandle: string
+}
+
+/**
+ * A received message as answered: its body opened (docs/SEMANTICS.md §8).
+ *
+ * @category models
+ */
+export interface Delivered {
+  readonly message: QueueMessage & { readonly body: string }
   readonly receiptHandle: string
 }
 

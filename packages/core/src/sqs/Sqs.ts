@@ -13,8 +13,14 @@
  * @since 0.1.0
  */
 import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, SynchronizedRef } from "effect"
+import { Cipher, NONCE_BYTES } from "../Cipher.js"
+import type * as DataKeyCache from "../DataKeyCache.js"
+import * as DataKeys from "../DataKeys.js"
+import * as Encryption from "../Encryption.js"
+import * as EncryptionContext from "../EncryptionContext.js"
 import type { StoreFailure } from "../Errors.js"
 import { Ids } from "../Ids.js"
+import type { KmsCaller } from "../Kms.js"
 import type { MessageAttributes } from "../Message.js"
 import { attributeBytes, utf8Length } from "../MessageAttributes.js"
 import type { RequestContext } from "../RequestContext.js"
@@ -25,12 +31,13 @@ import {
   BatchRequestTooLong,
   EmptyBatchRequest,
   InvalidAttributeName,
-  InvalidAttributeValue,
   InvalidBatchEntryId,
   QueueDoesNotExist,
+  type QueueKmsFailure,
   type SqsError,
   TooManyEntriesInBatchRequest
 } from "./QueueErrors.js"
+import * as QueueKms from "./QueueKms.js"
 import * as QueueMessages from "./QueueMessages.js"
 import * as QueueStore from "./QueueStore.js"
 
@@ -139,7 +146,7 @@ export interface SqsService {
     queueUrl: string,
     input: ReceiveMessageInput,
     ctx: RequestContext
-  ) => Effect.Effect<ReadonlyArray<QueueMessages.Received>, SqsError | StoreFailure>
+  ) => Effect.Effect<ReadonlyArray<QueueMessages.Delivered>, SqsError | StoreFailure>
   readonly deleteMessage: (queueUrl: string, receiptHandle: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
   readonly deleteMessageBatch: (
     queueUrl: string,
@@ -224,15 +231,6 @@ const KNOWN_ATTRIBUTE_NAMES: ReadonlyArray<string> = [
   ...QueueAttributes.readOnlyAttributes
 ] as const
 
-/**
- * SSE-KMS for queues is not provided yet (docs/SEMANTICS.md §8): a queue asked to encrypt its
- * messages under a KMS key is refused rather than kept in clear under that name.
- */
-const refuseKmsKey = (attributes: Readonly<Record<string, string>>): Either.Either<void, InvalidAttributeValue> =>
-  attributes["KmsMasterKeyId"] === undefined || attributes["KmsMasterKeyId"] === ""
-    ? Either.void
-    : Either.left(new InvalidAttributeValue({ message: "Invalid value for the parameter KmsMasterKeyId. Reason: SSE-KMS queues are not provided by this broker yet." }))
-
 const keyOfQueue = (queue: Queue.Queue) => Queue.keyOf(queue.accountId, queue.name)
 
 const stateOf = (system: QueueStore.QueueSystem, key: string) => system.states.get(key) ?? QueueMessages.empty()
@@ -255,10 +253,26 @@ const queueOf = (system: QueueStore.QueueSystem, url: string, ctx: RequestContex
  *
  * @category constructors
  */
-export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids> =>
+export const make = (
+  options: SqsOptions
+): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
   Effect.gen(function* () {
     const store = yield* QueueStore.QueueStore
     const ids = yield* Ids
+    const queueKms = yield* QueueKms.QueueKms
+    const cipher = yield* Cipher
+    const aadPrefixOf = Encryption.makeAadPrefixes(EncryptionContext.forQueue)
+    const sealerOf = (kms: QueueKms.QueueKmsService["customer"]) =>
+      Effect.map(DataKeys.makeWith(kms, EncryptionContext.forQueue), (dataKeys): Encryption.Sealer<QueueKmsFailure> => ({
+        kms,
+        dataKeys,
+        cipher,
+        nonce: () => ids.unsafeRandomBytes(NONCE_BYTES),
+        aadPrefixOf,
+        contextOf: EncryptionContext.forQueue
+      }))
+    // SSE-KMS and SSE-SQS each have their own data keys, under different KMS keys.
+    const sealers = { KMS: yield* sealerOf(queueKms.customer), SQS: yield* sealerOf(queueKms.owned) } as const
     const ref = yield* SynchronizedRef.make(yield* store.load)
     const urlOf = (queue: Queue.Queue) => Queue.queueUrl(options.origin(), queue.accountId, queue.name)
 
@@ -324,11 +338,76 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
 
     const senderId = (ctx: RequestContext) => ctx.accountId
 
-    const sendInput = (input: SendMessageInput, messageId: string, ctx: RequestContext): QueueMessages.SendInput => ({
-      ...input,
-      messageId,
-      senderId: senderId(ctx)
-    })
+    const sendInput = (
+      input: SendMessageInput,
+      messageId: string,
+      ctx: RequestContext,
+      storedBody: QueueMessages.QueueBody | undefined
+    ): QueueMessages.SendInput =>
+      storedBody === undefined ? { ...input, messageId, senderId: senderId(ctx) } : { ...input, messageId, senderId: senderId(ctx), storedBody }
+
+    const callerOf = (ctx: RequestContext): KmsCaller => ({ accountId: ctx.accountId, principalArn: ctx.principalArn })
+
+    /**
+     * The body's stored form, decided by the queue as it is at the send (docs/SEMANTICS.md §8): under
+     * SSE-KMS sealed under a data key of the queue's KMS key, reused per queue, key and sender for
+     * KmsDataKeyReusePeriodSeconds, with the key's state and the sender's right checked every time;
+     * under SSE-SQS sealed under a data key of the service's own key, reused per queue for 5 minutes;
+     * else undefined (stored as sent). A body the model will refuse is not sealed.
+     */
+    const storedBodyOf = (
+      queue: Queue.Queue,
+      body: string,
+      messageId: string,
+      ctx: RequestContext
+    ): Effect.Effect<QueueMessages.QueueBody | undefined, QueueKmsFailure> =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) => {
+        const config = Queue.settings(queue)
+        if (Either.isLeft(QueueMessages.validateBody(body))) return Effect.succeed(undefined)
+        const sealAs = (sse: "KMS" | "SQS", scope: DataKeyCache.Scope) =>
+          Effect.map(Encryption.sealBody(sealers[sse], scope, callerOf(ctx), body, messageId, at), (sealed): QueueMessages.QueueBody => ({
+            _tag: "Sealed",
+            sse,
+            queueArn: queue.arn,
+            envelope: sealed.envelope
+          }))
+        if (config.kmsMasterKeyId !== undefined) {
+          return sealAs("KMS", {
+            resourceArn: queue.arn,
+            kmsKeyId: config.kmsMasterKeyId,
+            principalArn: ctx.principalArn,
+            maxAgeMs: config.kmsDataKeyReusePeriodSeconds * 1000
+          })
+        }
+        if (config.sqsManagedSseEnabled) return sealAs("SQS", { resourceArn: queue.arn, kmsKeyId: QueueKms.OWNED_KEY_ID, principalArn: "" })
+        return Effect.succeed(undefined)
+      })
+
+    /**
+     * Opens the bodies of received messages: "Amazon SQS decrypts the message only when it is sent to
+     * an authorized consumer" (SQS Developer Guide, "Encryption at rest"), here the receiver, whose
+     * right to the queue's KMS key KMS checks under SSE-KMS. A message moved to a dead-letter queue
+     * stays under its source queue's key and context. A body that does not open under its queue and
+     * message id is a corrupted store, a defect.
+     */
+    const deliver = (
+      received: ReadonlyArray<QueueMessages.Received>,
+      ctx: RequestContext
+    ): Effect.Effect<ReadonlyArray<QueueMessages.Delivered>, QueueKmsFailure> =>
+      Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        Effect.forEach(received, (r) => {
+          const body = r.message.body
+          if (typeof body === "string") return Effect.succeed({ message: { ...r.message, body }, receiptHandle: r.receiptHandle })
+          return Effect.map(
+            Effect.catchTag(
+              Encryption.openBody(sealers[body.sse], body.envelope, body.queueArn, callerOf(ctx), r.message.messageId, at),
+              "CipherOpenError",
+              (error) => Effect.die(error)
+            ),
+            (text) => ({ message: { ...r.message, body: text }, receiptHandle: r.receiptHandle })
+          )
+        })
+      )
 
     const sendResult = (r: QueueMessages.SendResult): SendMessageResult => ({
       messageId: r.messageId,
@@ -364,7 +443,6 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
       createQueue: (input, ctx) =>
         run((system, now) =>
           Either.gen(function* () {
-            yield* refuseKmsKey(input.attributes)
             const owner = { accountId: ctx.accountId, region: ctx.region, origin: options.origin() }
             const created = yield* Queue.createQueue(system.directory, { name: input.name, attributes: input.attributes }, owner, now)
             if (!created.created) return [{ queueUrl: urlOf(created.queue) }, system] as const
@@ -419,18 +497,19 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
         run((system, now) =>
           Either.gen(function* () {
             yield* queueOf(system, queueUrl, ctx)
-            yield* refuseKmsKey(attributes)
             const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, attributes, now)
             return [undefined, { ...system, directory: set.directory }] as const
           })
         ),
 
       sendMessage: (queueUrl, input, ctx) =>
-        Effect.flatMap(ids.uuid, (messageId) =>
-          onQueue(queueUrl, ctx, (state, queue, now) =>
-            Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx), now), (r) => [sendResult(r), r.state] as const)
+        Effect.gen(function* () {
+          const messageId = yield* ids.uuid
+          const storedBody = yield* storedBodyOf(yield* read((system) => queueOf(system, queueUrl, ctx)), input.body, messageId, ctx)
+          return yield* onQueue(queueUrl, ctx, (state, queue, now) =>
+            Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody), now), (r) => [sendResult(r), r.state] as const)
           )
-        ),
+        }),
 
       sendMessageBatch: (queueUrl, entries, ctx) =>
         Effect.gen(function* () {
@@ -442,12 +521,14 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
             )
           }
           const messageIds = yield* Effect.forEach(entries, () => ids.uuid)
+          const queue = yield* read((system) => queueOf(system, queueUrl, ctx))
+          const storedBodies = yield* Effect.forEach(entries, (entry, i) => storedBodyOf(queue, entry.body, messageIds[i]!, ctx))
           return yield* onQueue(queueUrl, ctx, (initial, queue, now) => {
             let state = initial
             const successful: Array<{ readonly id: string; readonly result: SendMessageResult }> = []
             const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
             entries.forEach((entry, i) => {
-              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx), now)
+              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, storedBodies[i]), now)
               if (Either.isLeft(sent)) failed.push({ id: entry.id, error: sent.left })
               else {
                 state = sent.right.state
@@ -473,7 +554,7 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
             if (readiness._tag === "Ready") {
               const nonce = HEX(yield* ids.randomBytes(16))
               const received = yield* receiveNow(queueUrl, { ...input, nonce }, ctx)
-              if (received.length > 0) return received
+              if (received.length > 0) return yield* deliver(received, ctx)
             }
             if (now >= deadline) return []
             // A receive that found nothing (another took the messages, or they moved to the
@@ -569,4 +650,5 @@ export const make = (options: SqsOptions): Effect.Effect<SqsService, StoreFailur
 /**
  * @category layers
  */
-export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids> => Layer.effect(Sqs, make(options))
+export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
+  Layer.effect(Sqs, make(options))

@@ -6,10 +6,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
+import * as Cipher from "../../src/Cipher.js"
 import * as Ids from "../../src/Ids.js"
 import type { RequestContext } from "../../src/RequestContext.js"
+import * as QueueKms from "../../src/sqs/QueueKms.js"
 import * as QueueStore from "../../src/sqs/QueueStore.js"
 import * as Sqs from "../../src/sqs/Sqs.js"
+import * as TestKms from "../support/TestKms.js"
 
 const ACCOUNT = "000000000000"
 const ORIGIN = "https://localhost:9324"
@@ -22,11 +25,32 @@ const ctx: RequestContext = {
 }
 const other: RequestContext = { ...ctx, accountId: "111111111111", principalArn: "arn:aws:iam::111111111111:root" }
 
-const layerOn = (store: QueueStore.QueueStoreService) =>
-  Sqs.layer({ origin: () => ORIGIN }).pipe(Layer.provide(Layer.succeed(QueueStore.QueueStore, store)), Layer.provide(Ids.layerSeeded(7)))
+/** Bytes from a counter: the test KMSes' data keys and key material, distinct and repeatable. */
+const counterBytes = () => {
+  let n = 0
+  return (size: number) => Uint8Array.from({ length: size }, () => n++ & 0xff)
+}
 
-const withService = <A, E>(f: (sqs: Sqs.SqsService) => Effect.Effect<A, E>, store = QueueStore.makeMemory()) =>
-  Effect.provide(Effect.flatMap(Sqs.Sqs, f), layerOn(store))
+/** The account's KMS (key `alias/q`) and the service's own, holding the SSE-SQS key. */
+const makeKmses = () => {
+  const random = counterBytes()
+  const customer = TestKms.makeTestKms("us-east-1", ACCOUNT, () => 0, random)
+  customer.createKey("alias/q", random(32))
+  const owned = TestKms.makeTestKms("us-east-1", "999999999999", () => 0, random)
+  owned.createKey(QueueKms.OWNED_KEY_ID, random(32))
+  return { customer, owned }
+}
+
+const layerOn = (store: QueueStore.QueueStoreService, kmses = makeKmses()) =>
+  Sqs.layer({ origin: () => ORIGIN }).pipe(
+    Layer.provide(Layer.succeed(QueueStore.QueueStore, store)),
+    Layer.provide(Ids.layerSeeded(7)),
+    Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
+    Layer.provide(Cipher.layerNoble)
+  )
+
+const withService = <A, E>(f: (sqs: Sqs.SqsService) => Effect.Effect<A, E>, store = QueueStore.makeMemory(), kmses = makeKmses()) =>
+  Effect.provide(Effect.flatMap(Sqs.Sqs, f), layerOn(store, kmses))
 
 const create = (sqs: Sqs.SqsService, name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}) =>
   Effect.map(sqs.createQueue({ name, attributes, tags }, ctx), (r) => r.queueUrl)
@@ -67,8 +91,6 @@ describe("queues", () => {
         yield* sqs.setQueueAttributes(url, { DelaySeconds: "5" }, ctx)
         expect((yield* sqs.getQueueAttributes(url, ["All"], ctx))["DelaySeconds"]).toBe("5")
         expect(yield* failureTag(sqs.getQueueAttributes(url, ["All"], other))).toBe("QueueDoesNotExist")
-        expect(yield* failureTag(sqs.setQueueAttributes(url, { KmsMasterKeyId: "alias/aws/sqs" }, ctx))).toBe("InvalidAttributeValue")
-        expect(yield* failureTag(create(sqs, "sealed", { KmsMasterKeyId: "alias/aws/sqs" }))).toBe("InvalidAttributeValue")
         yield* sqs.deleteQueue(url, ctx)
         expect(yield* failureTag(sqs.getQueueUrl({ queueName: "orders", queueOwnerAccountId: undefined }, ctx))).toBe("QueueDoesNotExist")
         expect(yield* failureTag(create(sqs, "orders"))).toBe("QueueDeletedRecently")
@@ -297,4 +319,78 @@ describe("the store", () => {
       )
     })
   )
+})
+
+/** The stored bodies of a queue, read from the store as a restart would. */
+const storedBodies = (store: QueueStore.QueueStoreService, name: string) =>
+  Effect.map(store.load, (system) => [...(system.states.get(`${ACCOUNT}/${name}`)?.messages.values() ?? [])].map((m) => m.body))
+
+describe("encryption at rest", () => {
+  it.effect("SSE-KMS seals each body under a data key of the queue's key, reused per queue, and opens it at receive", () => {
+    const store = QueueStore.makeMemory()
+    const kmses = makeKmses()
+    return withService(
+      (sqs) =>
+        Effect.gen(function* () {
+          const url = yield* create(sqs, "sealed", { KmsMasterKeyId: "alias/q", KmsDataKeyReusePeriodSeconds: "60" })
+          const attributes = yield* sqs.getQueueAttributes(url, ["All"], ctx)
+          expect(attributes["SqsManagedSseEnabled"]).toBe("false")
+          expect(attributes["KmsDataKeyReusePeriodSeconds"]).toBe("60")
+          yield* send(sqs, url, "first secret")
+          yield* send(sqs, url, "second secret")
+          const stored = yield* storedBodies(store, "sealed")
+          expect(stored.map((b) => (typeof b === "string" ? b : b.sse))).toEqual(["KMS", "KMS"])
+          expect(kmses.customer.issued.map((k) => k.queueArn)).toEqual([`arn:aws:sqs:us-east-1:${ACCOUNT}:sealed`])
+          yield* TestClock.adjust("60 seconds")
+          yield* send(sqs, url, "third secret")
+          expect(kmses.customer.issued).toHaveLength(2)
+          expect(bodies(yield* receive(sqs, url)).sort()).toEqual(["first secret", "second secret", "third secret"])
+        }),
+      store,
+      kmses
+    )
+  })
+
+  it.effect("SSE-KMS fails a send with the KMS error of the key's state, and a body sent before encryption stays readable", () => {
+    const kmses = makeKmses()
+    return withService(
+      (sqs) =>
+        Effect.gen(function* () {
+          const url = yield* create(sqs, "turned", { SqsManagedSseEnabled: "false" })
+          yield* send(sqs, url, "clear")
+          yield* sqs.setQueueAttributes(url, { KmsMasterKeyId: "alias/q" }, ctx)
+          kmses.customer.setState("alias/q", "Disabled")
+          expect(yield* failureTag(send(sqs, url, "refused"))).toBe("KmsDisabled")
+          kmses.customer.setState("alias/q", "PendingDeletion")
+          expect(yield* failureTag(send(sqs, url, "refused"))).toBe("KmsInvalidState")
+          yield* sqs.setQueueAttributes(url, { KmsMasterKeyId: "alias/missing" }, ctx)
+          expect(yield* failureTag(send(sqs, url, "refused"))).toBe("KmsNotFound")
+          expect(bodies(yield* receive(sqs, url))).toEqual(["clear"])
+        }),
+      QueueStore.makeMemory(),
+      kmses
+    )
+  })
+
+  it.effect("SSE-SQS, the default, seals bodies under the service's own key; turned off, bodies are stored as sent", () => {
+    const store = QueueStore.makeMemory()
+    const kmses = makeKmses()
+    return withService(
+      (sqs) =>
+        Effect.gen(function* () {
+          const managed = yield* create(sqs, "managed")
+          const plain = yield* create(sqs, "plain", { SqsManagedSseEnabled: "false" })
+          yield* send(sqs, managed, "owned secret")
+          yield* send(sqs, plain, "in clear")
+          const sealed = (yield* storedBodies(store, "managed"))[0]!
+          expect(typeof sealed === "string" ? sealed : sealed.sse).toBe("SQS")
+          expect(yield* storedBodies(store, "plain")).toEqual(["in clear"])
+          expect(kmses.owned.issued).toHaveLength(1)
+          expect(kmses.customer.issued).toHaveLength(0)
+          expect(bodies(yield* receive(sqs, managed))).toEqual(["owned secret"])
+        }),
+      store,
+      kmses
+    )
+  })
 })

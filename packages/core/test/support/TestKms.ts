@@ -6,8 +6,10 @@
 import { Effect, Either, Layer } from "effect"
 import * as Cipher from "../../src/Cipher.js"
 import * as EncryptionContext from "../../src/EncryptionContext.js"
-import { KMSDisabled, KMSInvalidState, KMSNotFound } from "../../src/Errors.js"
-import { Kms, type KmsService } from "../../src/Kms.js"
+import { KMSDisabled, KMSInvalidState, type KmsFailure, KMSNotFound } from "../../src/Errors.js"
+import { Kms, type KmsPort, type KmsService } from "../../src/Kms.js"
+import type { QueueKmsFailure } from "../../src/sqs/QueueErrors.js"
+import * as QueueKms from "../../src/sqs/QueueKms.js"
 
 export type KeyState = "Enabled" | "Disabled" | "PendingDeletion"
 
@@ -20,6 +22,7 @@ interface Key {
 export interface IssuedDataKey {
   readonly keyArn: string
   readonly topicArn: string | undefined
+  readonly queueArn: string | undefined
   readonly principalArn: string
   readonly issuedAt: number
   readonly ciphertextBlob: Uint8Array
@@ -70,7 +73,7 @@ export const makeTestKms = (region: string, accountId: string, now: () => number
         const sealed = cipher.seal(key.material, nonce, EncryptionContext.canonicalize(context), plaintext)
         const arnBytes = new TextEncoder().encode(key.arn)
         const ciphertextBlob = new Uint8Array([arnBytes.length, ...arnBytes, ...nonce, ...sealed])
-        issued.push({ keyArn: key.arn, topicArn: context["aws:sns:topicArn"], principalArn: caller.principalArn, issuedAt: now(), ciphertextBlob })
+        issued.push({ keyArn: key.arn, topicArn: context["aws:sns:topicArn"], queueArn: context["aws:sqs:arn"], principalArn: caller.principalArn, issuedAt: now(), ciphertextBlob })
         return { keyArn: key.arn, plaintext, ciphertextBlob }
       }),
     decrypt: (blob, context) =>
@@ -88,3 +91,28 @@ export const makeTestKms = (region: string, accountId: string, now: () => number
 }
 
 export const layer = (kms: TestKms) => Layer.succeed(Kms, kms)
+
+/** The KMS error code each of this KMS's failures stands for, so a queue port maps it as SQS does. */
+const kmsCodeOf: Readonly<Record<KmsFailure["_tag"], string>> = {
+  KMSDisabled: "DisabledException",
+  KMSNotFound: "NotFoundException",
+  KMSInvalidState: "KMSInvalidStateException",
+  KMSAccessDenied: "AccessDeniedException",
+  KMSThrottling: "LimitExceededException",
+  KMSOptInRequired: "KMSOptInRequired"
+}
+
+/** The same KMS as SQS sees it, its failures mapped by `QueueKms.failureFor`. */
+export const asQueuePort = (kms: TestKms): KmsPort<QueueKmsFailure> => {
+  const mapped = <A>(effect: Effect.Effect<A, KmsFailure>) =>
+    Effect.mapError(effect, (e) => QueueKms.failureFor(kmsCodeOf[e._tag], e.message))
+  return {
+    checkKeyForUse: (keyId, caller, context) => mapped(kms.checkKeyForUse(keyId, caller, context)),
+    generateDataKey: (keyId, context, caller) => mapped(kms.generateDataKey(keyId, context, caller)),
+    decrypt: (blob, context, caller) => mapped(kms.decrypt(blob, context, caller))
+  }
+}
+
+/** SQS's two ports on test KMSes: `owned` must hold a key under `QueueKms.OWNED_KEY_ID`. */
+export const queueLayer = (customer: TestKms, owned: TestKms) =>
+  Layer.succeed(QueueKms.QueueKms, { customer: asQueuePort(customer), owned: asQueuePort(owned) })

@@ -74,7 +74,7 @@ export const dryRun = () =>
 export interface KeyAccess {
   /**
    * Finds the key a KeyId names and checks the key policy allows `operation`. Naming the
-   * caller's own `alias/aws/sns` creates it when SNS asks or on DescribeKey (DescribeKey API: "If
+   * caller's own `alias/aws/sns` or `alias/aws/sqs` creates it when its service asks or on DescribeKey (DescribeKey API: "If
    * you call the DescribeKey operation on a predefined AWS alias … AWS KMS creates an AWS managed
    * key").
    */
@@ -103,10 +103,10 @@ export const makeKeyAccess = (
   usage: Usage
 ): KeyAccess => {
   /**
-   * Creates the AWS managed key for SNS and its alias in `accountId` (docs/SEMANTICS.md §1.2: "created the
-   * first time it is needed"). Like AWS's, it rotates every year.
+   * Creates the AWS managed key for SNS or SQS and its alias in `accountId` (docs/SEMANTICS.md §1.2 and
+   * §8: "created the first time it is needed"). Like AWS's, it rotates every year.
    */
-  const createSnsManagedKey = (tx: Tx, accountId: string) =>
+  const createManagedKey = (tx: Tx, accountId: string, service: "sns" | "sqs", aliasName: string) =>
     Effect.gen(function* () {
       const keyId = yield* ids.uuid
       const first = yield* material.generate(keyId, 1, tx.now)
@@ -116,12 +116,14 @@ export const makeKeyAccess = (
         accountId,
         region,
         creationDate: tx.now,
-        description: "Default master key that protects my SNS topics when no other key is defined",
+        description: service === "sns"
+          ? "Default master key that protects my SNS topics when no other key is defined"
+          : "Default key that protects my SQS messages when no other key is defined",
         keySpec: "SYMMETRIC_DEFAULT",
         keyUsage: "ENCRYPT_DECRYPT",
         keyManager: "AWS",
         state: "Enabled",
-        policy: Policy.snsManagedKeyPolicy(accountId, region),
+        policy: Policy.managedKeyPolicy(service, accountId, region),
         tags: [],
         rotation: {
           enabled: true,
@@ -131,11 +133,11 @@ export const makeKeyAccess = (
         materials: [first]
       }
       record(tx, { _tag: "PutKey", key })
-      const aliasArn = Identifiers.aliasArn(region, accountId, Identifiers.SNS_MANAGED_ALIAS)
+      const aliasArn = Identifiers.aliasArn(region, accountId, aliasName)
       record(tx, {
         _tag: "PutAlias",
         alias: {
-          aliasName: Identifiers.SNS_MANAGED_ALIAS,
+          aliasName,
           aliasArn,
           accountId,
           targetKeyId: keyId,
@@ -152,11 +154,12 @@ export const makeKeyAccess = (
         return yield* Errors.invalidKeyId(keyIdText)
       }
       const alias = Identifiers.aliasOf(ref, region, caller.accountId)
+      const service = alias === undefined ? undefined : Identifiers.managedAliasService(alias.aliasName)
       if (
-        alias !== undefined && alias.aliasName === Identifiers.SNS_MANAGED_ALIAS && alias.accountId === caller.accountId &&
-        !tx.state.aliases.has(alias.aliasArn) && (caller.viaService === "sns" || operation === "DescribeKey")
+        alias !== undefined && service !== undefined && alias.accountId === caller.accountId &&
+        !tx.state.aliases.has(alias.aliasArn) && (caller.viaService === service || operation === "DescribeKey")
       ) {
-        yield* createSnsManagedKey(tx, caller.accountId)
+        yield* createManagedKey(tx, caller.accountId, service, alias.aliasName)
       }
       const key = yield* Identifiers.resolve(tx.state, ref, region, caller.accountId, CROSS_ACCOUNT.includes(operation))
       return yield* authorization.authorize(key, operation, caller, context)

@@ -111,7 +111,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     const ref = Identifiers.parseKeyRef(keyIdText)
     if (Either.isLeft(ref)) return Either.left(ref.left)
     const alias = Identifiers.aliasOf(ref.right, region, caller.accountId)
-    if (alias?.aliasName === Identifiers.SNS_MANAGED_ALIAS && !published.state.aliases.has(alias.aliasArn)) return undefined
+    if (alias !== undefined && Identifiers.managedAliasService(alias.aliasName) !== undefined && !published.state.aliases.has(alias.aliasArn)) return undefined
     return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.includes("GenerateDataKey")).pipe(
       Either.flatMap((key) => authorization.authorize(key, "GenerateDataKey", caller, context)),
       Either.flatMap((key) => usable(key, "GenerateDataKey")),
