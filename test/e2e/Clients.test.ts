@@ -12,7 +12,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { awsCliMissing, botocoreMissing } from "./support/Botocore.js"
 import { storedMessages } from "./support/Clients.js"
-import { type Served, serve } from "./support/Serve.js"
+import { contractEnvironment, type Served, serve } from "./support/Serve.js"
 
 const dataDir = realpathSync(mkdtempSync(join(tmpdir(), "sealcast-clients-")))
 let broker: Served
@@ -26,22 +26,10 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-/**
- * The environment of a user who has only the contract's three settings: no AWS_* of this machine's,
- * and a HOME without ~/.aws, so nothing else can supply a region, a key or a CA.
- */
-const contractEnvironment = (): NodeJS.ProcessEnv => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "PATH" || name.startsWith("PYENV_") || name === "LANG")),
-  HOME: dataDir,
-  AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "credentials"),
-  AWS_PROFILE: "sealcast",
-  AWS_CA_BUNDLE: join(dataDir, "tls", "ca.pem")
-})
-
 /** Runs `aws --endpoint-url <broker> <args>` and parses its JSON output. */
 const aws = (...args: ReadonlyArray<string>): Record<string, unknown> => {
   const run = spawnSync("aws", ["--endpoint-url", broker.ready.https, "--output", "json", ...args], {
-    env: contractEnvironment(),
+    env: contractEnvironment(dataDir),
     encoding: "utf8",
     timeout: 60_000
   })
@@ -127,7 +115,7 @@ describe("sealcast serve and the Python clients", () => {
 
   const boto3Missing = botocoreMissing("boto3")
   it.skipIf(boto3Missing !== undefined)(`boto3 creates a key and alias, publishes to an encrypted topic, and lists${boto3Missing === undefined ? "" : ` (skipped: ${boto3Missing})`}`, async () => {
-    const run = spawnSync("python3", ["-c", BOTO3_SCRIPT, broker.ready.https], { env: contractEnvironment(), encoding: "utf8", timeout: 60_000 })
+    const run = spawnSync("python3", ["-c", BOTO3_SCRIPT, broker.ready.https], { env: contractEnvironment(dataDir), encoding: "utf8", timeout: 60_000 })
     if (run.status !== 0) throw new Error(`boto3 script failed (${run.status}): ${run.stderr}`)
     const result = JSON.parse(run.stdout) as { keyArn: string; plain: string; sealed: string; messageId: string; kmsMasterKeyId: string; topics: Array<string> }
     expect(result.kmsMasterKeyId).toBe("alias/boto3")

@@ -30,7 +30,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { awsCliMissing } from "./support/Botocore.js"
 import { eventually, outboxEntries, snsClient } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
-import { serve } from "./support/Serve.js"
+import { contractEnvironment, serve } from "./support/Serve.js"
 
 const live = useBroker()
 
@@ -172,13 +172,6 @@ describe("publishing to an endpoint", () => {
 describe("the AWS CLI, and a restart", () => {
   const dataDir = realpathSync(mkdtempSync(join(tmpdir(), "sealcast-mobile-")))
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
-  const environment = (): NodeJS.ProcessEnv => ({
-    ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "PATH" || name.startsWith("PYENV_") || name === "LANG")),
-    HOME: dataDir,
-    AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "credentials"),
-    AWS_PROFILE: "sealcast",
-    AWS_CA_BUNDLE: join(dataDir, "tls", "ca.pem")
-  })
   const cliMissing = awsCliMissing()
 
   it.skipIf(cliMissing !== undefined)(`aws sns create-platform-application, then the application and its endpoint survive a restart${cliMissing === undefined ? "" : ` (skipped: ${cliMissing})`}`, async () => {
@@ -188,7 +181,7 @@ describe("the AWS CLI, and a restart", () => {
       const run = spawnSync(
         "aws",
         ["--endpoint-url", first.ready.https, "--output", "json", "sns", "create-platform-application", "--name", "cli-app", "--platform", "GCM", "--attributes", "PlatformCredential=api-key"],
-        { env: environment(), encoding: "utf8", timeout: 60_000 }
+        { env: contractEnvironment(dataDir), encoding: "utf8", timeout: 60_000 }
       )
       expect(run.stderr).toBe("")
       expect(JSON.parse(run.stdout)).toEqual({ PlatformApplicationArn: "arn:aws:sns:us-east-1:000000000000:app/GCM/cli-app" })

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { awsCliMissing, botocoreMissing } from "./support/Botocore.js"
-import { type Served, serve } from "./support/Serve.js"
+import { contractEnvironment, type Served, serve } from "./support/Serve.js"
 
 const dataDir = realpathSync(mkdtempSync(join(tmpdir(), "sealcast-sqs-clients-")))
 let broker: Served
@@ -25,18 +25,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
-/** Only the contract's settings: no AWS_* of this machine's, and a HOME without ~/.aws. */
-const contractEnvironment = (): NodeJS.ProcessEnv => ({
-  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "PATH" || name.startsWith("PYENV_") || name === "LANG")),
-  HOME: dataDir,
-  AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "credentials"),
-  AWS_PROFILE: "sealcast",
-  AWS_CA_BUNDLE: join(dataDir, "tls", "ca.pem")
-})
-
 /** Runs `aws --endpoint-url <broker> <args>`: its JSON output, or its exit status and error text. */
 const aws = (...args: ReadonlyArray<string>): { readonly status: number | null; readonly out: Record<string, unknown>; readonly stderr: string } => {
-  const run = spawnSync("aws", ["--endpoint-url", broker.ready.https, "--output", "json", ...args], { env: contractEnvironment(), encoding: "utf8", timeout: 60_000 })
+  const run = spawnSync("aws", ["--endpoint-url", broker.ready.https, "--output", "json", ...args], { env: contractEnvironment(dataDir), encoding: "utf8", timeout: 60_000 })
   return { status: run.status, out: run.status === 0 && run.stdout.trim() !== "" ? (JSON.parse(run.stdout) as Record<string, unknown>) : {}, stderr: run.stderr }
 }
 const awsOk = (...args: ReadonlyArray<string>): Record<string, unknown> => {
@@ -99,7 +90,7 @@ describe("the Python clients", () => {
 
   const boto3Missing = botocoreMissing("boto3")
   it.skipIf(boto3Missing !== undefined)(`boto3: a FIFO queue's batch, order, redrive to its dead-letter queue, and a typed error${boto3Missing === undefined ? "" : ` (skipped: ${boto3Missing})`}`, () => {
-    const run = spawnSync("python3", ["-c", BOTO3_SCRIPT, broker.ready.https], { env: contractEnvironment(), encoding: "utf8", timeout: 60_000 })
+    const run = spawnSync("python3", ["-c", BOTO3_SCRIPT, broker.ready.https], { env: contractEnvironment(dataDir), encoding: "utf8", timeout: 60_000 })
     if (run.status !== 0) throw new Error(`boto3 script failed (${run.status}): ${run.stderr}`)
     expect(JSON.parse(run.stdout)).toEqual({
       sent: 2,

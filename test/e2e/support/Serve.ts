@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import * as net from "node:net"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Target } from "./Clients.js"
 
@@ -159,3 +160,16 @@ export const startupRefusal = (refused: Refused): string => {
   }
   return String(lines[0]!["error"])
 }
+
+/**
+ * The environment of a user who has only the contract's three settings for a broker serving
+ * `dataDir`: no AWS_* of this machine's, and a HOME without ~/.aws, so nothing else can supply a
+ * region, a key or a CA (docs/CONTRACT.md, "The endpoint").
+ */
+export const contractEnvironment = (dataDir: string): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => name === "PATH" || name.startsWith("PYENV_") || name === "LANG")),
+  HOME: dataDir,
+  AWS_SHARED_CREDENTIALS_FILE: join(dataDir, "credentials"),
+  AWS_PROFILE: "sealcast",
+  AWS_CA_BUNDLE: join(dataDir, "tls", "ca.pem")
+})
