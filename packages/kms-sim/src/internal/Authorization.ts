@@ -9,12 +9,13 @@
  * @since 0.1.0
  */
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
+import * as IamPolicy from "@sealcast/core/IamPolicy"
 import type { KmsCaller } from "@sealcast/core/Kms"
 import { Effect, Either } from "effect"
 import * as Errors from "../Errors.js"
 import * as Grant from "../Grant.js"
 import type * as Key from "../Key.js"
-import * as Policy from "../Policy.js"
+import * as KeyPolicy from "../KeyPolicy.js"
 
 export interface Authorization {
   /** The key, when `caller` may take `kms:<operation>` on it; else AccessDeniedException. */
@@ -57,11 +58,11 @@ export const makeAuthorization = (region: string): Authorization => {
    * a parse stays valid exactly as long as the record it came from; weak keys let replaced and
    * deleted records go.
    */
-  const parsedPolicies = new WeakMap<Key.KeyRecord, ReturnType<typeof Policy.parse>>()
+  const parsedPolicies = new WeakMap<Key.KeyRecord, ReturnType<typeof KeyPolicy.parse>>()
   const policyOf = (key: Key.KeyRecord) => {
     const cached = parsedPolicies.get(key)
     if (cached !== undefined) return cached
-    const parsed = Policy.parse(key.policy)
+    const parsed = KeyPolicy.parse(key.policy)
     parsedPolicies.set(key, parsed)
     return parsed
   }
@@ -72,13 +73,13 @@ export const makeAuthorization = (region: string): Authorization => {
    * remembered verdict never outlives what it was decided on. SNS asks the same question on every
    * publish to an encrypted topic (docs/SEMANTICS.md §1.7).
    */
-  const verdicts = new WeakMap<Key.KeyRecord, Map<string, Policy.Decision>>()
+  const verdicts = new WeakMap<Key.KeyRecord, Map<string, IamPolicy.Decision>>()
 
   const decide = (key: Key.KeyRecord, action: string, caller: KmsCaller, context: EncryptionContext | undefined) =>
     Either.match(policyOf(key), {
-      onLeft: (): Policy.Decision => "ImplicitDeny",
+      onLeft: (): IamPolicy.Decision => "ImplicitDeny",
       onRight: (doc) =>
-        Policy.evaluate(doc, {
+        IamPolicy.evaluate(doc, {
           principal: { _tag: "AWS", arn: caller.principalArn, accountId: caller.accountId },
           action,
           resource: key.arn,
@@ -114,8 +115,8 @@ export const makeAuthorization = (region: string): Authorization => {
     },
 
     checkLockout: (text, bypass, caller, resource) =>
-      Effect.flatMap(Policy.parse(text), (doc) => {
-        const decision = Policy.evaluate(doc, {
+      Effect.flatMap(KeyPolicy.parse(text), (doc) => {
+        const decision = IamPolicy.evaluate(doc, {
           principal: { _tag: "AWS", arn: caller.principalArn, accountId: caller.accountId },
           action: "kms:PutKeyPolicy",
           resource,

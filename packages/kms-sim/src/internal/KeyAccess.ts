@@ -11,7 +11,7 @@ import { Effect } from "effect"
 import * as Errors from "../Errors.js"
 import * as Identifiers from "../Identifiers.js"
 import * as Key from "../Key.js"
-import * as Policy from "../Policy.js"
+import * as KeyPolicy from "../KeyPolicy.js"
 import type { Authorization } from "./Authorization.js"
 import type { KeyMaterial } from "./KeyMaterial.js"
 import { record, type Transactions, type Tx } from "./Transactions.js"
@@ -123,7 +123,7 @@ export const makeKeyAccess = (
         keyUsage: "ENCRYPT_DECRYPT",
         keyManager: "AWS",
         state: "Enabled",
-        policy: Policy.managedKeyPolicy(service, accountId, region),
+        policy: KeyPolicy.managedKeyPolicy(service, accountId, region),
         tags: [],
         rotation: {
           enabled: true,

@@ -8,7 +8,7 @@ import { Effect, Either } from "effect"
 import * as Errors from "../../Errors.js"
 import * as Key from "../../Key.js"
 import type { KmsSimService } from "../../KmsSim.js"
-import * as Policy from "../../Policy.js"
+import * as KeyPolicy from "../../KeyPolicy.js"
 import type { Shell } from "../Shell.js"
 import { keyMetadata, paginate } from "../state.js"
 import { putKey, transition } from "../Transactions.js"
@@ -50,7 +50,7 @@ export const make = ({ authorization, ids, keys: { onKey }, material, region, tr
           const keyId = yield* ids.uuid
           const arn = Key.keyArn(region, caller.accountId, keyId)
           const policy = request.Policy === undefined
-            ? Policy.defaultKeyPolicy(caller.accountId)
+            ? KeyPolicy.defaultKeyPolicy(caller.accountId)
             : yield* authorization.checkLockout(request.Policy, request.BypassPolicyLockoutSafetyCheck, caller, arn)
           const bare: Key.KeyRecord = {
             keyId,

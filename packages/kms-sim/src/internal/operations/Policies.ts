@@ -1,6 +1,6 @@
 /**
  * Key policies: ListKeyPolicies, GetKeyPolicy, PutKeyPolicy. Every key has the one policy
- * `default` (KMS Developer Guide, "Key policies"); its evaluation is in Policy.ts.
+ * `default` (KMS Developer Guide, "Key policies"); its evaluation is the core's IamPolicy.ts.
  *
  * @since 0.1.0
  */

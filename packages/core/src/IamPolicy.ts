@@ -1,8 +1,7 @@
 /**
- * Resource-based policy evaluation (IAM JSON policy language), as a pure function.
- *
- * Written for KMS key policies and meant to be reused for SNS topic policies: it knows nothing of
- * KMS beyond the default documents at the bottom. The rules implemented (IAM User Guide, "Policy
+ * Resource-based policy evaluation (IAM JSON policy language), as a pure function: the grammar and
+ * evaluator KMS key policies and SQS queue policies share. It knows no service; the services supply
+ * the action, the resource and the condition keys. The rules implemented (IAM User Guide, "Policy
  * evaluation logic" and "IAM JSON policy elements reference"):
  *
  * - A statement applies when its principal, action, resource and every condition match.
@@ -11,9 +10,9 @@
  * - `Action`/`NotAction` and `Resource`/`NotResource` take `*` and `?` wildcards; actions compare
  *   case-insensitively, resources case-sensitively.
  * - `Principal`: `"*"`, `{"AWS": …}` with `*`, an account id, an account root ARN or a principal
- *   ARN, and `{"Service": …}`. The simulator has no IAM, so naming an account (its id or its root
- *   ARN) grants every principal of that account: AWS would defer to the account's IAM policies,
- *   which we treat as allowing.
+ *   ARN, and `{"Service": …}`. Sealcast has no IAM, so naming an account (its id or its root ARN)
+ *   grants every principal of that account: AWS would defer to the account's IAM policies, which
+ *   Sealcast treats as allowing (docs/SEMANTICS.md, "Identity policies").
  * - Condition operators: the `String*` and `Arn*` families, `Bool` and `Null`, each with an
  *   `…IfExists` form and the `ForAnyValue:`/`ForAllValues:` set qualifiers. Several values for one
  *   key are ORed; several keys and several operators are ANDed. Condition keys match
@@ -21,8 +20,7 @@
  *
  * @since 0.1.0
  */
-import { Either, ParseResult, Schema } from "effect"
-import { MalformedPolicyDocumentException } from "./Errors.js"
+import { Data, Either, ParseResult, Schema } from "effect"
 
 const StringOrList = Schema.Union(Schema.String, Schema.Array(Schema.String))
 const ConditionValue = Schema.Union(Schema.String, Schema.Boolean, Schema.Number)
@@ -117,25 +115,37 @@ const parseOperator = (name: string): ParsedOperator | undefined => {
 
 const asList = <A>(value: A | ReadonlyArray<A>): ReadonlyArray<A> => (Array.isArray(value) ? value : [value as A])
 
-const malformed = (message: string) => new MalformedPolicyDocumentException({ message })
+/**
+ * A text that is not a policy document. Each service answers it with its own error (KMS
+ * MalformedPolicyDocumentException, SQS InvalidAttributeValue), so it never reaches a caller as is.
+ * `invalidJson`: the text is not JSON at all.
+ *
+ * @category errors
+ */
+export class PolicyDocumentError extends Data.TaggedError("PolicyDocumentError")<{
+  readonly message: string
+  readonly invalidJson: boolean
+}> {}
+
+const malformed = (message: string) => new PolicyDocumentError({ message, invalidJson: false })
 
 /**
- * Reads a policy document. Anything that is not the policy grammar above is
- * `MalformedPolicyDocumentException`, never a thrown error.
+ * Reads a policy document. Anything that is not the policy grammar above is a `PolicyDocumentError`,
+ * never a thrown error.
  *
  * @category rules
  */
-export const parse = (text: string): Either.Either<PolicyDocument, MalformedPolicyDocumentException> => {
+export const parse = (text: string): Either.Either<PolicyDocument, PolicyDocumentError> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch {
-    return Either.left(malformed("The new key policy contains invalid JSON."))
+    return Either.left(new PolicyDocumentError({ message: "The policy contains invalid JSON.", invalidJson: true }))
   }
   return Either.flatMap(
     Either.mapLeft(
       Schema.decodeUnknownEither(DocumentSchema, { onExcessProperty: "error" })(json),
-      (error) => malformed(`The key policy is malformed: ${ParseResult.TreeFormatter.formatErrorSync(error)}`)
+      (error) => malformed(`The policy is malformed: ${ParseResult.TreeFormatter.formatErrorSync(error)}`)
     ),
     (doc) => {
       const statements = asList<Statement>(doc.Statement)
@@ -294,73 +304,3 @@ export const evaluate = (policy: PolicyDocument, request: Request): Decision => 
   if (applicable.some((s) => s.Effect === "Deny")) return "ExplicitDeny"
   return applicable.some((s) => s.Effect === "Allow") ? "Allow" : "ImplicitDeny"
 }
-
-/**
- * The default key policy CreateKey attaches when none is given: the account root may do everything
- * (KMS Developer Guide, "Default key policy").
- *
- * @category constructors
- */
-export const defaultKeyPolicy = (accountId: string): string =>
-  JSON.stringify(
-    {
-      Version: "2012-10-17",
-      Id: "key-default-1",
-      Statement: [
-        {
-          Sid: "Enable IAM User Permissions",
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-          Action: "kms:*",
-          Resource: "*"
-        }
-      ]
-    },
-    null,
-    2
-  )
-
-/**
- * The policy of the AWS managed key `alias/aws/sns`, shaped like AWS's own: principals of the
- * account may use it only through SNS (`kms:ViaService` and `kms:CallerAccount`), and the account
- * may only read its metadata. It grants nothing that disables, deletes, rotates or re-policies the
- * key, which is how AWS keeps the account from managing its managed keys.
- *
- * @category constructors
- */
-export const snsManagedKeyPolicy = (accountId: string, region: string): string => managedKeyPolicy("sns", accountId, region)
-
-/**
- * The policy of an AWS managed key for `service` (`alias/aws/sns`, `alias/aws/sqs`): use only through
- * that service, as `snsManagedKeyPolicy` says.
- *
- * @category constructors
- */
-export const managedKeyPolicy = (service: "sns" | "sqs", accountId: string, region: string): string =>
-  JSON.stringify(
-    {
-      Version: "2012-10-17",
-      Id: `auto-${service}`,
-      Statement: [
-        {
-          Sid: `Allow access through ${service.toUpperCase()} for all principals in the account that are authorized to use ${service.toUpperCase()}`,
-          Effect: "Allow",
-          Principal: { AWS: "*" },
-          Action: ["kms:Decrypt", "kms:GenerateDataKey*", "kms:CreateGrant", "kms:ListGrants", "kms:DescribeKey"],
-          Resource: "*",
-          Condition: {
-            StringEquals: { "kms:CallerAccount": accountId, "kms:ViaService": `${service}.${region}.amazonaws.com` }
-          }
-        },
-        {
-          Sid: "Allow direct access to key metadata to the account",
-          Effect: "Allow",
-          Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-          Action: ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
-          Resource: "*"
-        }
-      ]
-    },
-    null,
-    2
-  )

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import * as fc from "fast-check"
-import * as Policy from "../src/Policy.js"
+import * as Policy from "../src/IamPolicy.js"
 
 const doc = (statements: ReadonlyArray<unknown>): Policy.PolicyDocument => {
   const parsed = Policy.parse(JSON.stringify({ Version: "2012-10-17", Statement: statements }))
@@ -18,48 +18,7 @@ const request = (overrides: Partial<Policy.Request> = {}): Policy.Request => ({
   ...overrides
 })
 
-describe("Policy.evaluate", () => {
-  it("the default key policy lets every principal of the account do everything, and no one else", () => {
-    const policy = Either.getOrThrow(Policy.parse(Policy.defaultKeyPolicy("000000000000")))
-    expect(Policy.evaluate(policy, request())).toBe("Allow")
-    expect(Policy.evaluate(policy, request({ action: "kms:PutKeyPolicy" }))).toBe("Allow")
-    expect(Policy.evaluate(policy, request({ principal: aws("arn:aws:iam::111111111111:root", "111111111111") }))).toBe(
-      "ImplicitDeny"
-    )
-  })
-
-  it("alias/aws/sqs's policy allows use only through SQS from its own account", () => {
-    const policy = Either.getOrThrow(Policy.parse(Policy.managedKeyPolicy("sqs", "000000000000", "us-east-1")))
-    const via = (service: string) => ({ "kms:ViaService": `${service}.us-east-1.amazonaws.com`, "kms:CallerAccount": "000000000000" })
-    expect(Policy.evaluate(policy, request({ action: "kms:GenerateDataKey", context: via("sqs") }))).toBe("Allow")
-    expect(Policy.evaluate(policy, request({ action: "kms:Decrypt", context: via("sqs") }))).toBe("Allow")
-    expect(Policy.evaluate(policy, request({ action: "kms:GenerateDataKey", context: via("sns") }))).toBe("ImplicitDeny")
-    expect(Policy.evaluate(policy, request({ action: "kms:ScheduleKeyDeletion", context: via("sqs") }))).toBe("ImplicitDeny")
-  })
-
-  it("alias/aws/sns's policy allows use only through SNS from its own account, and metadata reads directly", () => {
-    const policy = Either.getOrThrow(Policy.parse(Policy.snsManagedKeyPolicy("000000000000", "us-east-1")))
-    const viaSns = { "kms:ViaService": "sns.us-east-1.amazonaws.com", "kms:CallerAccount": "000000000000" }
-    expect(Policy.evaluate(policy, request({ action: "kms:GenerateDataKey", context: viaSns }))).toBe("Allow")
-    expect(Policy.evaluate(policy, request({ action: "kms:Decrypt", context: viaSns }))).toBe("Allow")
-    expect(Policy.evaluate(policy, request({ action: "kms:Decrypt", context: { "kms:CallerAccount": "000000000000" } }))).toBe(
-      "ImplicitDeny"
-    )
-    expect(
-      Policy.evaluate(
-        policy,
-        request({
-          principal: aws("arn:aws:iam::111111111111:root", "111111111111"),
-          context: { ...viaSns, "kms:CallerAccount": "111111111111" }
-        })
-      )
-    ).toBe("ImplicitDeny")
-    expect(Policy.evaluate(policy, request({ action: "kms:DescribeKey" }))).toBe("Allow")
-    for (const action of ["kms:DisableKey", "kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:EnableKeyRotation"]) {
-      expect(Policy.evaluate(policy, request({ action, context: viaSns }))).toBe("ImplicitDeny")
-    }
-  })
-
+describe("IamPolicy.evaluate", () => {
   it("an explicit Deny beats any Allow", () => {
     const policy = doc([
       { Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:*", Resource: "*" },
@@ -124,8 +83,8 @@ describe("Policy.evaluate", () => {
   })
 })
 
-describe("Policy.parse", () => {
-  it("refuses what is not a policy with MalformedPolicyDocumentException, never a throw", () => {
+describe("IamPolicy.parse", () => {
+  it("refuses what is not a policy with PolicyDocumentError, never a throw", () => {
     const bad = [
       "not json",
       "[]",
@@ -138,7 +97,7 @@ describe("Policy.parse", () => {
     ]
     for (const text of bad) {
       const parsed = Policy.parse(text)
-      expect(Either.isLeft(parsed) && parsed.left._tag).toBe("MalformedPolicyDocumentException")
+      expect(Either.isLeft(parsed) && parsed.left._tag).toBe("PolicyDocumentError")
     }
   })
 
