@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
-import { isPolicyDocument } from "../Topic.js"
+import * as IamPolicy from "../IamPolicy.js"
 import { InvalidAttributeName, InvalidAttributeValue, type InvalidParameterValue, invalidValue } from "./QueueErrors.js"
 
 /**
@@ -229,7 +229,8 @@ export const validateAttribute = (
   if (fifoAttributes.includes(name) && !fifo) return Either.left(unknown(name))
   switch (name) {
     case "Policy":
-      return value === "" || isPolicyDocument(value) ? Either.right(value) : Either.left(badValue(name))
+      // Evaluated for every caller (QueuePolicy), so only a document the policy language reads is stored.
+      return value === "" || Either.isRight(IamPolicy.parse(value)) ? Either.right(value) : Either.left(badValue(name))
     case "RedrivePolicy":
       return value === "" ? Either.right(value) : Either.map(parseRedrivePolicy(value), () => value)
     case "RedriveAllowPolicy":

@@ -96,6 +96,15 @@ export class KmsThrottled extends Data.TaggedError("KmsThrottled")<{ readonly me
 /** The account has not opted in to the key's Region (403). */
 export class KmsOptInRequired extends Data.TaggedError("KmsOptInRequired")<{ readonly message: string }> {}
 
+/**
+ * The caller may not take the action on the queue: another account's queue whose policy does not
+ * allow it, or an explicit Deny (SQS API Reference, "Common Errors": AccessDenied, 403).
+ */
+export class AccessDenied extends Data.TaggedError("AccessDenied")<{ readonly message: string }> {}
+
+/** A limit was reached; AddPermission's when its statement would name more than 7 actions (SQS API Reference, "AddPermission"). */
+export class OverLimit extends Data.TaggedError("OverLimit")<{ readonly message: string }> {}
+
 /** What a queue's KMS calls fail with. */
 export type QueueKmsFailure = KmsDisabled | KmsInvalidState | KmsNotFound | KmsAccessDenied | KmsInvalidKeyUsage | KmsThrottled | KmsOptInRequired
 
@@ -116,6 +125,8 @@ export type SqsError =
   | BatchEntryIdsNotDistinct
   | InvalidBatchEntryId
   | BatchRequestTooLong
+  | AccessDenied
+  | OverLimit
   | QueueKmsFailure
 
 /**
@@ -138,6 +149,8 @@ export const sqsErrorTags = [
   "BatchEntryIdsNotDistinct",
   "InvalidBatchEntryId",
   "BatchRequestTooLong",
+  "AccessDenied",
+  "OverLimit",
   "KmsDisabled",
   "KmsInvalidState",
   "KmsNotFound",

@@ -27,18 +27,20 @@ import type { RequestContext } from "../RequestContext.js"
 import * as Queue from "./Queue.js"
 import * as QueueAttributes from "./QueueAttributes.js"
 import {
+  type AccessDenied,
   BatchEntryIdsNotDistinct,
   BatchRequestTooLong,
   EmptyBatchRequest,
   InvalidAttributeName,
   InvalidBatchEntryId,
-  QueueDoesNotExist,
+  type QueueDoesNotExist,
   type QueueKmsFailure,
   type SqsError,
   TooManyEntriesInBatchRequest
 } from "./QueueErrors.js"
 import * as QueueKms from "./QueueKms.js"
 import * as QueueMessages from "./QueueMessages.js"
+import * as QueuePolicy from "./QueuePolicy.js"
 import * as QueueStore from "./QueueStore.js"
 
 /**
@@ -173,6 +175,12 @@ export interface SqsService {
     input: { readonly maxResults: number | undefined; readonly nextToken: string | undefined },
     ctx: RequestContext
   ) => Effect.Effect<QueueUrlPage, SqsError>
+  readonly addPermission: (
+    queueUrl: string,
+    input: { readonly label: string; readonly accountIds: ReadonlyArray<string>; readonly actions: ReadonlyArray<string> },
+    ctx: RequestContext
+  ) => Effect.Effect<void, SqsError | StoreFailure>
+  readonly removePermission: (queueUrl: string, label: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
 }
 
 /**
@@ -221,8 +229,6 @@ export const validateBatch = (
 
 const HEX = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
 
-const doesNotExist = () => new QueueDoesNotExist({ message: "The specified queue does not exist." })
-
 /** The attribute names GetQueueAttributes takes: `All` and every attribute a queue of either type has. */
 const KNOWN_ATTRIBUTE_NAMES: ReadonlyArray<string> = [
   "All",
@@ -242,11 +248,16 @@ const withState = (system: QueueStore.QueueSystem, key: string, state: QueueMess
 }
 
 /**
- * The queue a URL names, if the caller's account owns it. Another account's queue is answered as
- * missing, since queue policies are not evaluated (docs/SEMANTICS.md, "SQS").
+ * The queue a URL names, if the caller may take `action` on it: its own account's, or another's
+ * whose queue policy allows it (`QueuePolicy.authorize`; docs/SEMANTICS.md §8).
  */
-const queueOf = (system: QueueStore.QueueSystem, url: string, ctx: RequestContext): Either.Either<Queue.Queue, QueueDoesNotExist> =>
-  Either.flatMap(Queue.lookup(system.directory, url), (queue) => (queue.accountId === ctx.accountId ? Either.right(queue) : Either.left(doesNotExist())))
+const queueOf = (
+  system: QueueStore.QueueSystem,
+  url: string,
+  action: string,
+  ctx: RequestContext
+): Either.Either<Queue.Queue, QueueDoesNotExist | AccessDenied> =>
+  Either.flatMap(Queue.lookup(system.directory, url), (queue) => QueuePolicy.authorize(queue, action, ctx))
 
 /**
  * Builds the service from its ports. Loads every queue and message from the store once.
@@ -323,11 +334,12 @@ export const make = (
     /** A step on one queue's messages. */
     const onQueue = <A, E>(
       url: string,
+      action: string,
       ctx: RequestContext,
       step: (state: QueueMessages.QueueState, queue: Queue.Queue, now: number) => Either.Either<readonly [A, QueueMessages.QueueState], E>
     ) =>
       run((system, now) =>
-        Either.flatMap(queueOf(system, url, ctx), (queue) => {
+        Either.flatMap(queueOf(system, url, action, ctx), (queue) => {
           const key = keyOfQueue(queue)
           return Either.map(step(stateOf(system, key), queue, now), ([result, state]) => [result, withState(system, key, state)] as const)
         })
@@ -423,7 +435,7 @@ export const make = (
     const receiveNow = (url: string, input: QueueMessages.ReceiveInput, ctx: RequestContext) =>
       run((system, now) =>
         Either.gen(function* () {
-          const queue = yield* queueOf(system, url, ctx)
+          const queue = yield* queueOf(system, url, "ReceiveMessage", ctx)
           const key = keyOfQueue(queue)
           const policy = Queue.settings(queue).redrivePolicy
           const deadLetterQueue = policy === undefined ? undefined : Queue.lookupArn(system.directory, policy.deadLetterTargetArn)
@@ -454,9 +466,12 @@ export const make = (
 
       getQueueUrl: (input, ctx) =>
         read((system) =>
-          Either.map(Queue.getQueueUrl(system.directory, input.queueOwnerAccountId ?? ctx.accountId, input.queueName), (queue) => ({
-            queueUrl: urlOf(queue)
-          }))
+          Either.map(
+            Either.flatMap(Queue.getQueueUrl(system.directory, input.queueOwnerAccountId ?? ctx.accountId, input.queueName), (queue) =>
+              QueuePolicy.authorize(queue, "GetQueueUrl", ctx)
+            ),
+            (queue) => ({ queueUrl: urlOf(queue) })
+          )
         ),
 
       listQueues: (input, ctx) =>
@@ -470,7 +485,7 @@ export const make = (
       deleteQueue: (queueUrl, ctx) =>
         run((system, now) =>
           Either.gen(function* () {
-            const queue = yield* queueOf(system, queueUrl, ctx)
+            const queue = yield* queueOf(system, queueUrl, "DeleteQueue", ctx)
             const deleted = yield* Queue.deleteQueue(system.directory, queueUrl, now)
             const states = new Map(system.states)
             states.delete(keyOfQueue(queue))
@@ -481,7 +496,7 @@ export const make = (
       getQueueAttributes: (queueUrl, attributeNames, ctx) =>
         read((system, now) =>
           Either.gen(function* () {
-            const queue = yield* queueOf(system, queueUrl, ctx)
+            const queue = yield* queueOf(system, queueUrl, "GetQueueAttributes", ctx)
             for (const name of attributeNames) {
               if (!KNOWN_ATTRIBUTE_NAMES.includes(name)) return yield* Either.left(new InvalidAttributeName({ message: `Unknown Attribute ${name}.` }))
             }
@@ -496,7 +511,7 @@ export const make = (
       setQueueAttributes: (queueUrl, attributes, ctx) =>
         run((system, now) =>
           Either.gen(function* () {
-            yield* queueOf(system, queueUrl, ctx)
+            yield* queueOf(system, queueUrl, "SetQueueAttributes", ctx)
             const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, attributes, now)
             return [undefined, { ...system, directory: set.directory }] as const
           })
@@ -505,8 +520,8 @@ export const make = (
       sendMessage: (queueUrl, input, ctx) =>
         Effect.gen(function* () {
           const messageId = yield* ids.uuid
-          const storedBody = yield* storedBodyOf(yield* read((system) => queueOf(system, queueUrl, ctx)), input.body, messageId, ctx)
-          return yield* onQueue(queueUrl, ctx, (state, queue, now) =>
+          const storedBody = yield* storedBodyOf(yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx)), input.body, messageId, ctx)
+          return yield* onQueue(queueUrl, "SendMessage", ctx, (state, queue, now) =>
             Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody), now), (r) => [sendResult(r), r.state] as const)
           )
         }),
@@ -521,9 +536,9 @@ export const make = (
             )
           }
           const messageIds = yield* Effect.forEach(entries, () => ids.uuid)
-          const queue = yield* read((system) => queueOf(system, queueUrl, ctx))
+          const queue = yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx))
           const storedBodies = yield* Effect.forEach(entries, (entry, i) => storedBodyOf(queue, entry.body, messageIds[i]!, ctx))
-          return yield* onQueue(queueUrl, ctx, (initial, queue, now) => {
+          return yield* onQueue(queueUrl, "SendMessage", ctx, (initial, queue, now) => {
             let state = initial
             const successful: Array<{ readonly id: string; readonly result: SendMessageResult }> = []
             const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
@@ -543,13 +558,13 @@ export const make = (
         Effect.gen(function* () {
           yield* QueueMessages.validateReceive({ ...input, nonce: "-" })
           const start = yield* Clock.currentTimeMillis
-          const first = yield* read((system) => queueOf(system, queueUrl, ctx))
+          const first = yield* read((system) => queueOf(system, queueUrl, "ReceiveMessage", ctx))
           const deadline = start + (input.waitTimeSeconds ?? Queue.settings(first).receiveMessageWaitTimeSeconds) * 1000
           const key = keyOfQueue(first)
           while (true) {
             const signal = yield* signalOf(key)
             const [readiness, now] = yield* read((system, at) =>
-              Either.map(queueOf(system, queueUrl, ctx), (q) => [QueueMessages.readiness(stateOf(system, key), q, at), at] as const)
+              Either.map(queueOf(system, queueUrl, "ReceiveMessage", ctx), (q) => [QueueMessages.readiness(stateOf(system, key), q, at), at] as const)
             )
             if (readiness._tag === "Ready") {
               const nonce = HEX(yield* ids.randomBytes(16))
@@ -567,14 +582,14 @@ export const make = (
         }),
 
       deleteMessage: (queueUrl, receiptHandle, ctx) =>
-        onQueue(queueUrl, ctx, (state, queue, now) =>
+        onQueue(queueUrl, "DeleteMessage", ctx, (state, queue, now) =>
           Either.map(QueueMessages.deleteMessage(state, queue, receiptHandle, now), (r) => [undefined, r.state] as const)
         ),
 
       deleteMessageBatch: (queueUrl, entries, ctx) =>
         Effect.zipRight(
           validateBatch(entries, "DeleteMessageBatchRequestEntry"),
-          onQueue(queueUrl, ctx, (initial, queue, now) => {
+          onQueue(queueUrl, "DeleteMessage", ctx, (initial, queue, now) => {
             let state = initial
             const successful: Array<{ readonly id: string; readonly result: void }> = []
             const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
@@ -591,14 +606,14 @@ export const make = (
         ),
 
       changeMessageVisibility: (queueUrl, receiptHandle, visibilityTimeout, ctx) =>
-        onQueue(queueUrl, ctx, (state, queue, now) =>
+        onQueue(queueUrl, "ChangeMessageVisibility", ctx, (state, queue, now) =>
           Either.map(QueueMessages.changeVisibility(state, queue, receiptHandle, visibilityTimeout, now), (r) => [undefined, r.state] as const)
         ),
 
       changeMessageVisibilityBatch: (queueUrl, entries, ctx) =>
         Effect.zipRight(
           validateBatch(entries, "ChangeMessageVisibilityBatchRequestEntry"),
-          onQueue(queueUrl, ctx, (initial, queue, now) => {
+          onQueue(queueUrl, "ChangeMessageVisibility", ctx, (initial, queue, now) => {
             let state = initial
             const successful: Array<{ readonly id: string; readonly result: void }> = []
             const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
@@ -615,12 +630,12 @@ export const make = (
         ),
 
       purgeQueue: (queueUrl, ctx) =>
-        onQueue(queueUrl, ctx, (state, queue, now) => Either.map(QueueMessages.purge(state, queue, now), (next) => [undefined, next] as const)),
+        onQueue(queueUrl, "PurgeQueue", ctx, (state, queue, now) => Either.map(QueueMessages.purge(state, queue, now), (next) => [undefined, next] as const)),
 
       tagQueue: (queueUrl, tags, ctx) =>
         run((system) =>
           Either.gen(function* () {
-            const queue = yield* Queue.tag(yield* queueOf(system, queueUrl, ctx), tags)
+            const queue = yield* Queue.tag(yield* queueOf(system, queueUrl, "TagQueue", ctx), tags)
             return [undefined, { ...system, directory: Queue.updateQueue(system.directory, queue) }] as const
           })
         ),
@@ -628,19 +643,37 @@ export const make = (
       untagQueue: (queueUrl, keys, ctx) =>
         run((system) =>
           Either.gen(function* () {
-            const queue = yield* Queue.untag(yield* queueOf(system, queueUrl, ctx), keys)
+            const queue = yield* Queue.untag(yield* queueOf(system, queueUrl, "UntagQueue", ctx), keys)
             return [undefined, { ...system, directory: Queue.updateQueue(system.directory, queue) }] as const
           })
         ),
 
-      listQueueTags: (queueUrl, ctx) => read((system) => Either.map(queueOf(system, queueUrl, ctx), (queue) => queue.tags)),
+      listQueueTags: (queueUrl, ctx) => read((system) => Either.map(queueOf(system, queueUrl, "ListQueueTags", ctx), (queue) => queue.tags)),
 
       listDeadLetterSourceQueues: (queueUrl, input, ctx) =>
         read((system) =>
           Either.gen(function* () {
-            const queue = yield* queueOf(system, queueUrl, ctx)
+            const queue = yield* queueOf(system, queueUrl, "ListDeadLetterSourceQueues", ctx)
             const page = yield* Queue.deadLetterSources(system.directory, queue, input)
             return { queueUrls: page.queues.map(urlOf), nextToken: page.nextToken }
+          })
+        ),
+
+      addPermission: (queueUrl, input, ctx) =>
+        run((system, now) =>
+          Either.gen(function* () {
+            const policy = yield* QueuePolicy.addPermission(yield* queueOf(system, queueUrl, "AddPermission", ctx), input)
+            const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, { Policy: policy }, now)
+            return [undefined, { ...system, directory: set.directory }] as const
+          })
+        ),
+
+      removePermission: (queueUrl, label, ctx) =>
+        run((system, now) =>
+          Either.gen(function* () {
+            const policy = yield* QueuePolicy.removePermission(yield* queueOf(system, queueUrl, "RemovePermission", ctx), label)
+            const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, { Policy: policy }, now)
+            return [undefined, { ...system, directory: set.directory }] as const
           })
         )
     }

@@ -70,6 +70,87 @@ const bodies = (received: ReadonlyArray<{ readonly message: { readonly body: str
 const failureTag = <A, E extends { readonly _tag: string }>(effect: Effect.Effect<A, E>) =>
   Effect.map(Effect.either(effect), (e) => (Either.isLeft(e) ? e.left._tag : "Right"))
 
+describe("queue policies", () => {
+  it.effect("another account acts on a queue only as its policy allows; AddPermission and RemovePermission edit it", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "shared")
+        const sendAs = (who: RequestContext) =>
+          sqs.sendMessage(url, { body: "hi", attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined }, who)
+        expect(yield* failureTag(sendAs(other))).toBe("AccessDenied")
+        expect(yield* failureTag(sqs.getQueueUrl({ queueName: "shared", queueOwnerAccountId: ACCOUNT }, other))).toBe("AccessDenied")
+        yield* sqs.addPermission(url, { label: "OtherSends", accountIds: ["111111111111"], actions: ["SendMessage", "GetQueueUrl"] }, ctx)
+        const policy = JSON.parse((yield* sqs.getQueueAttributes(url, ["Policy"], ctx))["Policy"]!)
+        expect(policy.Statement).toEqual([
+          {
+            Sid: "OtherSends",
+            Effect: "Allow",
+            Principal: { AWS: "arn:aws:iam::111111111111:root" },
+            Action: ["SQS:SendMessage", "SQS:GetQueueUrl"],
+            Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:shared`
+          }
+        ])
+        yield* sendAs(other)
+        expect((yield* sqs.getQueueUrl({ queueName: "shared", queueOwnerAccountId: ACCOUNT }, other)).queueUrl).toBe(url)
+        // The batch form rides on SendMessage's permission; receiving was not granted.
+        const batch = yield* sqs.sendMessageBatch(
+          url,
+          [{ id: "a", body: "x", attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined }],
+          other
+        )
+        expect(batch.successful.map((e) => e.id)).toEqual(["a"])
+        expect(yield* failureTag(sqs.receiveMessage(url, { maxNumberOfMessages: 1, visibilityTimeout: undefined, waitTimeSeconds: 0, receiveRequestAttemptId: undefined }, other))).toBe("AccessDenied")
+        // Owner-only actions stay the owner's whatever the policy says.
+        yield* sqs.addPermission(url, { label: "All", accountIds: ["111111111111"], actions: ["*"] }, ctx)
+        expect(yield* failureTag(sqs.setQueueAttributes(url, { DelaySeconds: "1" }, other))).toBe("AccessDenied")
+        expect(yield* failureTag(sqs.addPermission(url, { label: "Mine", accountIds: ["111111111111"], actions: ["*"] }, other))).toBe("AccessDenied")
+        expect(bodies(yield* sqs.receiveMessage(url, { maxNumberOfMessages: 10, visibilityTimeout: undefined, waitTimeSeconds: 0, receiveRequestAttemptId: undefined }, other)).sort()).toEqual(["hi", "x"])
+        yield* sqs.removePermission(url, "All", ctx)
+        yield* sqs.removePermission(url, "OtherSends", ctx)
+        expect((yield* sqs.getQueueAttributes(url, ["All"], ctx))["Policy"]).toBeUndefined()
+        expect(yield* failureTag(sendAs(other))).toBe("AccessDenied")
+      })
+    )
+  )
+
+  it.effect("an explicit Deny in the policy refuses the queue's own account too", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "locked")
+        const deny = { Effect: "Deny", Principal: "*", Action: "sqs:SendMessage", Resource: `arn:aws:sqs:us-east-1:${ACCOUNT}:locked` }
+        yield* sqs.setQueueAttributes(url, { Policy: JSON.stringify({ Version: "2012-10-17", Statement: [deny] }) }, ctx)
+        expect(yield* failureTag(send(sqs, url, "no"))).toBe("AccessDenied")
+        expect(yield* failureTag(receive(sqs, url, { waitTimeSeconds: 0 }))).toBe("Right")
+        expect(yield* failureTag(sqs.setQueueAttributes(url, { Policy: "{\"Statement\": 3}" }, ctx))).toBe("InvalidAttributeValue")
+      })
+    )
+  )
+
+  it.effect("AddPermission and RemovePermission validate as SQS does", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "checked")
+        const add = (label: string, accountIds: ReadonlyArray<string>, actions: ReadonlyArray<string>) =>
+          Effect.map(Effect.either(sqs.addPermission(url, { label, accountIds, actions }, ctx)), (e) => (Either.isLeft(e) ? [e.left._tag, e.left.message] : "Right"))
+        expect(yield* add("", ["111111111111"], ["SendMessage"])).toEqual(["MissingParameter", "The request must contain the parameter Label."])
+        expect((yield* add("bad label", ["111111111111"], ["SendMessage"]))[0]).toBe("InvalidParameterValue")
+        expect(yield* add("x", [], ["SendMessage"])).toEqual(["MissingParameter", "The request must contain the parameter AWSAccountIds."])
+        expect(yield* add("x", ["111111111111"], [])).toEqual(["MissingParameter", "The request must contain the parameter Actions."])
+        expect(yield* add("x", ["111111111111"], ["Fly"])).toEqual([
+          "InvalidParameterValue",
+          "Value SQS:Fly for parameter ActionName is invalid. Reason: Please refer to the appropriate WSDL for a list of valid actions."
+        ])
+        const eight = ["SendMessage", "ReceiveMessage", "DeleteMessage", "ChangeMessageVisibility", "GetQueueAttributes", "GetQueueUrl", "PurgeQueue", "DeleteQueue"]
+        expect(yield* add("x", ["111111111111"], eight)).toEqual(["OverLimit", "8 Actions were found, maximum allowed is 7."])
+        expect(yield* add("x", ["111111111111"], ["SendMessage"])).toBe("Right")
+        expect(yield* add("x", ["222222222222"], ["SendMessage"])).toEqual(["InvalidParameterValue", "Value x for parameter Label is invalid. Reason: Already exists."])
+        expect(yield* failureTag(sqs.removePermission(url, "y", ctx))).toBe("InvalidParameterValue")
+        expect(yield* failureTag(sqs.removePermission(url, "x", other))).toBe("AccessDenied")
+      })
+    )
+  )
+})
+
 describe("queues", () => {
   it.effect("CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes, DeleteQueue", () =>
     withService((sqs) =>
@@ -90,7 +171,7 @@ describe("queues", () => {
         expect(yield* failureTag(sqs.getQueueAttributes(url, ["Colour"], ctx))).toBe("InvalidAttributeName")
         yield* sqs.setQueueAttributes(url, { DelaySeconds: "5" }, ctx)
         expect((yield* sqs.getQueueAttributes(url, ["All"], ctx))["DelaySeconds"]).toBe("5")
-        expect(yield* failureTag(sqs.getQueueAttributes(url, ["All"], other))).toBe("QueueDoesNotExist")
+        expect(yield* failureTag(sqs.getQueueAttributes(url, ["All"], other))).toBe("AccessDenied")
         yield* sqs.deleteQueue(url, ctx)
         expect(yield* failureTag(sqs.getQueueUrl({ queueName: "orders", queueOwnerAccountId: undefined }, ctx))).toBe("QueueDoesNotExist")
         expect(yield* failureTag(create(sqs, "orders"))).toBe("QueueDeletedRecently")

@@ -14,6 +14,7 @@ import { describeSqsError, isSqsErrorTag } from "../ErrorTable.js"
 import type { Response } from "../HttpResponse.js"
 import { SerializationException, UnknownOperationException } from "../kms/Errors.js"
 import type { SqsAction } from "./Action.js"
+import { AddPermission } from "./AddPermission.js"
 import { ChangeMessageVisibility } from "./ChangeMessageVisibility.js"
 import { ChangeMessageVisibilityBatch } from "./ChangeMessageVisibilityBatch.js"
 import { CreateQueue } from "./CreateQueue.js"
@@ -28,6 +29,7 @@ import { ListQueues } from "./ListQueues.js"
 import { ListQueueTags } from "./ListQueueTags.js"
 import { PurgeQueue } from "./PurgeQueue.js"
 import { ReceiveMessage } from "./ReceiveMessage.js"
+import { RemovePermission } from "./RemovePermission.js"
 import { SendMessage } from "./SendMessage.js"
 import { SendMessageBatch } from "./SendMessageBatch.js"
 import { SetQueueAttributes } from "./SetQueueAttributes.js"
@@ -46,6 +48,7 @@ export const CONTENT_TYPE = "application/x-amz-json-1.0"
  */
 export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
   [
+    AddPermission,
     ChangeMessageVisibility,
     ChangeMessageVisibilityBatch,
     CreateQueue,
@@ -59,6 +62,7 @@ export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
     ListQueues,
     PurgeQueue,
     ReceiveMessage,
+    RemovePermission,
     SendMessage,
     SendMessageBatch,
     SetQueueAttributes,

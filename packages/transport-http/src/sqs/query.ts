@@ -94,6 +94,8 @@ export const toJsonRequest = (action: string, form: Form.Form, pathQueueUrl: str
   set("Attributes", pairs(form, "Attribute", "Name", "Value"))
   set(action === "CreateQueue" ? "tags" : "Tags", pairs(form, "Tag", "Key", "Value"))
   set("TagKeys", strings(form, "TagKey"))
+  set("AWSAccountIds", strings(form, "AWSAccountId"))
+  set("Actions", strings(form, "ActionName"))
   set("AttributeNames", strings(form, "AttributeName"))
   set("MessageSystemAttributeNames", strings(form, "MessageSystemAttributeName"))
   set("MessageAttributeNames", strings(form, "MessageAttributeName"))
@@ -122,7 +124,9 @@ const NO_RESULT: ReadonlyArray<string> = [
   "ChangeMessageVisibility",
   "PurgeQueue",
   "TagQueue",
-  "UntagQueue"
+  "UntagQueue",
+  "AddPermission",
+  "RemovePermission"
 ] as const
 
 const text = (value: unknown): string => (typeof value === "string" ? value : String(value))

@@ -24,6 +24,16 @@ describe("a Query form as the JSON request", () => {
     ).toEqual({ QueueUrl: "/000000000000/q", MaxNumberOfMessages: 3, AttributeNames: ["All"], MessageAttributeNames: ["a", "b.*"] })
   })
 
+  it("reads AddPermission's account ids and action names as the JSON lists", () => {
+    expect(
+      toJsonRequest(
+        "AddPermission",
+        form({ QueueUrl: "u", Label: "l", "AWSAccountId.1": "111111111111", "AWSAccountId.2": "222222222222", "ActionName.1": "SendMessage" }),
+        undefined
+      )
+    ).toEqual({ QueueUrl: "u", Label: "l", AWSAccountIds: ["111111111111", "222222222222"], Actions: ["SendMessage"] })
+  })
+
   it("reads batch entries with their message attributes, and leaves a non-integer as text for the action to refuse", () => {
     expect(
       toJsonRequest(
