@@ -23,6 +23,14 @@ export interface KmsCaller {
   readonly accountId: string
   readonly principalArn: string
   readonly viaService?: "sns" | "sqs"
+  /**
+   * Set when an AWS service calls for itself rather than for a principal: SNS writing into an
+   * encrypted queue calls KMS as `sns.amazonaws.com` (SQS Developer Guide, "Key management": the key
+   * policy must allow that service principal). Policies then see `Principal: {"Service": …}` and the
+   * `aws:SourceArn` / `aws:SourceAccount` keys of the resource it acts for; `accountId` stays the
+   * account whose key names are resolved.
+   */
+  readonly service?: { readonly principal: string; readonly sourceArn: string; readonly sourceAccount: string }
 }
 
 /**

@@ -502,6 +502,12 @@ export const subscribe = (
     if (protocol === "application" && !registry.platformEndpoints.has(endpoint)) {
       return yield* Either.left(invalidParameter("Endpoint", "Endpoint does not exist"))
     }
+    // "FIFO topic subscriptions use FIFO queues, and standard topic subscriptions use standard
+    // queues" is relaxed one way only: a FIFO topic may fan out to standard queues (SNS guide,
+    // "Message ordering details for FIFO topics"), a standard topic never to a FIFO queue.
+    if (protocol === "sqs" && Subscription.isFifoQueueEndpoint(endpoint) && topic.attributes["FifoTopic"] !== "true") {
+      return yield* Either.left(invalidParameter("Endpoint", "FIFO SQS Queues can not be subscribed to standard SNS topics"))
+    }
     const attributes = yield* Subscription.validateAttributes(protocol, input.attributes)
     if (attributes["FilterPolicy"] !== undefined && attributes["FilterPolicy"] !== "") {
       yield* checkFilterPolicy(attributes["FilterPolicy"], attributes["FilterPolicyScope"] ?? "MessageAttributes")
@@ -515,7 +521,7 @@ export const subscribe = (
         return unchanged(registry, existing)
       }
     }
-    const pending = Subscription.needsConfirmation(protocol)
+    const pending = Subscription.needsConfirmation(protocol, endpoint, topic.accountId, context.accountId)
     const subscription: Subscription.Subscription = {
       arn: `${topic.arn}:${fresh.id}`,
       topicArn: topic.arn,

@@ -64,12 +64,37 @@ export const isProtocol = (s: string): s is Protocol => (protocols as ReadonlyAr
 
 /**
  * HTTP/S and email subscriptions must be confirmed by the endpoint's owner; the AWS-managed and
- * same-account endpoints are confirmed at once (SNS guide, "Subscribing to a topic").
+ * same-account endpoints are confirmed at once (SNS guide, "Subscribing to a topic"). An SQS queue
+ * of another account than the topic's is confirmed by its owner, unless its owner is the one
+ * subscribing it (SNS API reference, Subscribe: "if the endpoint and the topic are not in the same
+ * Amazon Web Services account, the endpoint owner must run the ConfirmSubscription action"; SNS
+ * guide, "Sending Amazon SNS messages to an Amazon SQS queue in a different account").
  *
  * @category rules
  */
-export const needsConfirmation = (protocol: Protocol): boolean =>
-  protocol === "http" || protocol === "https" || protocol === "email" || protocol === "email-json"
+export const needsConfirmation = (protocol: Protocol, endpoint: string, topicAccountId: string, subscriberAccountId: string): boolean => {
+  if (protocol === "sqs") {
+    const queueAccount = sqsEndpointAccount(endpoint)
+    return queueAccount !== topicAccountId && queueAccount !== subscriberAccountId
+  }
+  return protocol === "http" || protocol === "https" || protocol === "email" || protocol === "email-json"
+}
+
+const SQS_QUEUE_ARN = /^arn:aws[\w-]*:sqs:[\w-]+:(\d{12}):([A-Za-z0-9_-]{1,80}|[A-Za-z0-9_-]{1,75}\.fifo)$/
+
+/**
+ * The account of an SQS endpoint (a queue ARN).
+ *
+ * @category rules
+ */
+export const sqsEndpointAccount = (endpoint: string): string | undefined => SQS_QUEUE_ARN.exec(endpoint)?.[1]
+
+/**
+ * Whether an SQS endpoint names a FIFO queue (its name ends in `.fifo`).
+ *
+ * @category rules
+ */
+export const isFifoQueueEndpoint = (endpoint: string): boolean => endpoint.endsWith(".fifo")
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 const E164 = /^\+?[1-9]\d{6,14}$/
@@ -105,9 +130,7 @@ export const validateEndpoint = (protocol: Protocol, endpoint: string): Either.E
     case "sms":
       return E164.test(endpoint.replace(/[\s()-]/g, "")) ? ok : bad("SMS endpoints must be phone numbers in E.164 form")
     case "sqs":
-      // Sealcast has no queues yet, so an SQS subscription could never deliver: refuse it plainly
-      // rather than accept messages into nowhere.
-      return bad("SQS queues are not provided by Sealcast yet; subscribe an http, https, lambda, email, email-json, sms, application or firehose endpoint")
+      return SQS_QUEUE_ARN.test(endpoint) ? ok : Either.left(invalidParameter("SQS endpoint ARN"))
     case "lambda":
       return /^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]{1,64}(:[\w$-]+)?$/.test(endpoint)
         ? ok

@@ -147,11 +147,21 @@ describe("subscriptions", () => {
     expect(ok("sms", "+15555550100")).toBe("ok")
     expect(ok("sms", "call me")).toBe("InvalidParameter")
     expect(ok("lambda", "arn:aws:lambda:us-east-1:000000000000:function:f")).toBe("ok")
-    // No queues yet: SQS subscriptions are refused with a clear reason.
-    const sqs = Subscription.validateEndpoint("sqs", "arn:aws:sqs:us-east-1:000000000000:q")
-    expect(Either.isLeft(sqs) && sqs.left.message).toContain("SQS queues are not provided")
+    expect(ok("sqs", "arn:aws:sqs:us-east-1:000000000000:q")).toBe("ok")
+    expect(ok("sqs", "arn:aws:sqs:us-east-1:000000000000:q.fifo")).toBe("ok")
+    const notQueue = Subscription.validateEndpoint("sqs", "https://localhost/000000000000/q")
+    expect(Either.isLeft(notQueue) && notQueue.left.message).toBe("Invalid parameter: SQS endpoint ARN")
     expect(ok("firehose", "arn:aws:firehose:us-east-1:000000000000:deliverystream/s")).toBe("ok")
     expect(ok("application", "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/id")).toBe("ok")
+  })
+
+  it("asks an SQS queue's owner to confirm only when the queue is another account's and someone else subscribes it", () => {
+    const queue = "arn:aws:sqs:us-east-1:111111111111:q"
+    expect(Subscription.needsConfirmation("sqs", queue, "111111111111", "111111111111")).toBe(false)
+    expect(Subscription.needsConfirmation("sqs", queue, "000000000000", "111111111111")).toBe(false)
+    expect(Subscription.needsConfirmation("sqs", queue, "000000000000", "000000000000")).toBe(true)
+    expect(Subscription.needsConfirmation("https", "https://example.com", "000000000000", "000000000000")).toBe(true)
+    expect(Subscription.needsConfirmation("lambda", "arn:aws:lambda:us-east-1:000000000000:function:f", "000000000000", "000000000000")).toBe(false)
   })
 
   it("never throws on any endpoint or attribute", () => {

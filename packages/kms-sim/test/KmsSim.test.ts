@@ -407,6 +407,42 @@ describe("KmsSim alias/aws/sns", () => {
     }).pipe(Effect.provide(kmsLayer())))
 })
 
+describe("KmsSim service principals", () => {
+  const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:orders`
+  const sns = { accountId: ACCOUNT, principalArn: "sns.amazonaws.com", viaService: "sqs" as const, service: { principal: "sns.amazonaws.com", sourceArn: topicArn, sourceAccount: ACCOUNT } }
+  const policyFor = (actions: ReadonlyArray<string>, sourceArn: string) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+        { Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: actions, Resource: "*", Condition: { ArnEquals: { "aws:SourceArn": sourceArn } } }
+      ]
+    })
+
+  it.effect("a key is usable by SNS for itself only when its policy lets the SNS principal generate data keys and decrypt, for that topic", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = (yield* kms.createKey({}, caller)).KeyMetadata
+      expect(yield* outcome(kms.checkKeyForUse(key.KeyId, sns, {}))).toBe("AccessDeniedException")
+      yield* kms.putKeyPolicy({ KeyId: key.KeyId, Policy: policyFor(["kms:GenerateDataKey*"], topicArn) }, caller)
+      const noDecrypt = yield* failure(kms.checkKeyForUse(key.KeyId, sns, {}))
+      expect(noDecrypt.message).toContain("User: sns.amazonaws.com is not authorized to perform: kms:Decrypt")
+      yield* kms.putKeyPolicy({ KeyId: key.KeyId, Policy: policyFor(["kms:GenerateDataKey*", "kms:Decrypt"], `arn:aws:sns:${REGION}:${ACCOUNT}:other`) }, caller)
+      expect(yield* outcome(kms.checkKeyForUse(key.KeyId, sns, {}))).toBe("AccessDeniedException")
+      yield* kms.putKeyPolicy({ KeyId: key.KeyId, Policy: policyFor(["kms:GenerateDataKey*", "kms:Decrypt"], topicArn) }, caller)
+      expect((yield* kms.checkKeyForUse(key.KeyId, sns, {})).keyArn).toBe(key.Arn)
+      const dk = yield* kms.generateDataKey({ KeyId: key.KeyId, KeySpec: "AES_256" }, sns)
+      expect((yield* kms.decrypt({ CiphertextBlob: dk.CiphertextBlob }, sns)).Plaintext).toEqual(dk.Plaintext)
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("alias/aws/sqs never lets the SNS principal use it: its policy names only the account's principals", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      expect(yield* outcome(kms.checkKeyForUse("alias/aws/sqs", sns, {}))).toBe("AccessDeniedException")
+      expect(yield* outcome(kms.checkKeyForUse("alias/aws/sqs", { ...caller, viaService: "sqs" }, {}))).toBe("ok")
+    }).pipe(Effect.provide(kmsLayer())))
+})
+
 describe("KmsSim key policies and accounts", () => {
   it.effect("another account's key is reachable only by ARN, only for cross-account operations, and as its policy says", () =>
     Effect.gen(function* () {

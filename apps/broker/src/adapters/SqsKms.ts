@@ -36,11 +36,7 @@ export const SQS_OWNED_ALIAS = "alias/sealcast/sqs-owned"
 
 const owner: KmsCaller = { accountId: SQS_OWNER_ACCOUNT, principalArn: `arn:aws:iam::${SQS_OWNER_ACCOUNT}:root` }
 
-const viaSqs = (caller: KmsCaller): KmsCaller => ({
-  accountId: caller.accountId,
-  principalArn: caller.principalArn,
-  viaService: "sqs"
-})
+const viaSqs = (caller: KmsCaller): KmsCaller => ({ ...caller, viaService: "sqs" })
 
 /**
  * The SQS error for a KMS error, its text wrapped.

@@ -108,6 +108,30 @@ export class OverLimit extends Data.TaggedError("OverLimit")<{ readonly message:
 /** What a queue's KMS calls fail with. */
 export type QueueKmsFailure = KmsDisabled | KmsInvalidState | KmsNotFound | KmsAccessDenied | KmsInvalidKeyUsage | KmsThrottled | KmsOptInRequired
 
+/**
+ * The KMS failure of tag `tag` with another message (a refusal explained for the one it concerns).
+ *
+ * @category constructors
+ */
+export const queueKmsFailure = (tag: QueueKmsFailure["_tag"], message: string): QueueKmsFailure => {
+  switch (tag) {
+    case "KmsDisabled":
+      return new KmsDisabled({ message })
+    case "KmsInvalidState":
+      return new KmsInvalidState({ message })
+    case "KmsNotFound":
+      return new KmsNotFound({ message })
+    case "KmsAccessDenied":
+      return new KmsAccessDenied({ message })
+    case "KmsInvalidKeyUsage":
+      return new KmsInvalidKeyUsage({ message })
+    case "KmsThrottled":
+      return new KmsThrottled({ message })
+    case "KmsOptInRequired":
+      return new KmsOptInRequired({ message })
+  }
+}
+
 /** Every error the queue model can raise. */
 export type SqsError =
   | InvalidParameterValue

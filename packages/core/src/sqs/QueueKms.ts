@@ -29,6 +29,15 @@ import {
 export const OWNED_KEY_ID = "sqs-owned"
 
 /**
+ * The alias of the AWS managed key for SQS, made in an account on first use. Its policy lets only the
+ * account's principals use it, through SQS, and cannot be changed, so SNS cannot write into a queue
+ * under it (SQS Developer Guide, "Key management").
+ *
+ * @category constants
+ */
+export const MANAGED_ALIAS = "alias/aws/sqs"
+
+/**
  * @category models
  */
 export interface QueueKmsService {

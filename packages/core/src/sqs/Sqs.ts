@@ -27,14 +27,15 @@ import type { RequestContext } from "../RequestContext.js"
 import * as Queue from "./Queue.js"
 import * as QueueAttributes from "./QueueAttributes.js"
 import {
-  type AccessDenied,
+  AccessDenied,
   BatchEntryIdsNotDistinct,
   BatchRequestTooLong,
   EmptyBatchRequest,
   InvalidAttributeName,
   InvalidBatchEntryId,
-  type QueueDoesNotExist,
+  QueueDoesNotExist,
   type QueueKmsFailure,
+  queueKmsFailure,
   type SqsError,
   TooManyEntriesInBatchRequest
 } from "./QueueErrors.js"
@@ -112,6 +113,27 @@ export interface QueueUrlPage {
 }
 
 /**
+ * A message SNS writes into a queue for a subscription of one of its topics (SNS Developer Guide,
+ * "Fanout to Amazon SQS queues"): the text the subscription receives (the notification document, or
+ * the raw message) and, for raw delivery, the message attributes as SQS message attributes.
+ *
+ * @category models
+ */
+export interface TopicDelivery {
+  readonly queueArn: string
+  readonly topicArn: string
+  /** The topic owner's account: the `aws:SourceAccount` policies see. */
+  readonly topicAccountId: string
+  readonly body: string
+  readonly attributes: MessageAttributes
+  /** A FIFO topic's group and deduplication id, passed on into a FIFO queue only. */
+  readonly messageGroupId: string | undefined
+  readonly messageDeduplicationId: string | undefined
+  /** False under `--lenient-queue-policies`: the queue policy is not asked (docs/SEMANTICS.md §8). */
+  readonly checkQueuePolicy: boolean
+}
+
+/**
  * @category models
  */
 export interface SqsService {
@@ -181,6 +203,13 @@ export interface SqsService {
     ctx: RequestContext
   ) => Effect.Effect<void, SqsError | StoreFailure>
   readonly removePermission: (queueUrl: string, label: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  /**
+   * SNS's write into a queue, in process, as the service principal `sns.amazonaws.com`: refused
+   * (AccessDenied) unless the queue policy allows the topic to send, and under SSE-KMS sealed with
+   * KMS called as that principal, so the key policy must allow it (Kms* errors otherwise). Each
+   * refusal's message says, for a person, what to change.
+   */
+  readonly deliverFromTopic: (delivery: TopicDelivery) => Effect.Effect<SendMessageResult, SqsError | StoreFailure>
 }
 
 /**
@@ -371,13 +400,14 @@ export const make = (
       queue: Queue.Queue,
       body: string,
       messageId: string,
-      ctx: RequestContext
+      ctx: RequestContext,
+      caller: KmsCaller = callerOf(ctx)
     ): Effect.Effect<QueueMessages.QueueBody | undefined, QueueKmsFailure> =>
       Effect.flatMap(Clock.currentTimeMillis, (at) => {
         const config = Queue.settings(queue)
         if (Either.isLeft(QueueMessages.validateBody(body))) return Effect.succeed(undefined)
         const sealAs = (sse: "KMS" | "SQS", scope: DataKeyCache.Scope) =>
-          Effect.map(Encryption.sealBody(sealers[sse], scope, callerOf(ctx), body, messageId, at), (sealed): QueueMessages.QueueBody => ({
+          Effect.map(Encryption.sealBody(sealers[sse], scope, caller, body, messageId, at), (sealed): QueueMessages.QueueBody => ({
             _tag: "Sealed",
             sse,
             queueArn: queue.arn,
@@ -387,7 +417,7 @@ export const make = (
           return sealAs("KMS", {
             resourceArn: queue.arn,
             kmsKeyId: config.kmsMasterKeyId,
-            principalArn: ctx.principalArn,
+            principalArn: caller.principalArn,
             maxAgeMs: config.kmsDataKeyReusePeriodSeconds * 1000
           })
         }
@@ -450,6 +480,36 @@ export const make = (
           return [r.messages, next] as const
         })
       )
+
+    /** The queue a topic delivers into, if it exists and (unless lenient) its policy lets the topic send. */
+    const topicTarget = (system: QueueStore.QueueSystem, delivery: TopicDelivery): Either.Either<Queue.Queue, QueueDoesNotExist | AccessDenied> => {
+      const queue = Queue.lookupArn(system.directory, delivery.queueArn)
+      if (queue === undefined) return Either.left(new QueueDoesNotExist({ message: `queue ${delivery.queueArn} does not exist` }))
+      if (delivery.checkQueuePolicy && !QueuePolicy.allowsTopic(queue, delivery.topicArn, delivery.topicAccountId)) {
+        return Either.left(
+          new AccessDenied({
+            message: `queue ${queue.arn}'s policy does not allow ${QueuePolicy.SNS_PRINCIPAL} to SendMessage for topic ${delivery.topicArn}`
+          })
+        )
+      }
+      return Either.right(queue)
+    }
+
+    /**
+     * A KMS refusal of SNS's write, in words that say what to change: the key policy must let
+     * `sns.amazonaws.com` use the key, which the AWS managed `alias/aws/sqs` never can (SQS Developer
+     * Guide, "Key management").
+     */
+    const explainKeyRefusal = (queue: Queue.Queue, failure: QueueKmsFailure): QueueKmsFailure => {
+      const keyId = Queue.settings(queue).kmsMasterKeyId ?? QueueKms.OWNED_KEY_ID
+      const managed = keyId === QueueKms.MANAGED_ALIAS || keyId.endsWith(`:${QueueKms.MANAGED_ALIAS}`)
+      const why = managed
+        ? `queue ${queue.arn} is encrypted under the AWS managed key ${QueueKms.MANAGED_ALIAS}, whose policy cannot be changed to let ${QueuePolicy.SNS_PRINCIPAL} use it; encrypt the queue under a customer managed key whose policy does`
+        : failure._tag === "KmsAccessDenied"
+        ? `queue ${queue.arn}'s KMS key ${keyId} does not let ${QueuePolicy.SNS_PRINCIPAL} use it (kms:GenerateDataKey*, kms:Decrypt) for topic messages`
+        : `queue ${queue.arn}'s KMS key ${keyId} cannot be used`
+      return queueKmsFailure(failure._tag, `${why}: ${failure.message}`)
+    }
 
     const service: SqsService = {
       createQueue: (input, ctx) =>
@@ -667,6 +727,37 @@ export const make = (
             return [undefined, { ...system, directory: set.directory }] as const
           })
         ),
+
+      deliverFromTopic: (delivery) =>
+        Effect.gen(function* () {
+          const messageId = yield* ids.uuid
+          const queue = yield* read((system) => topicTarget(system, delivery))
+          const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
+          const caller: KmsCaller = {
+            accountId: queue.accountId,
+            principalArn: QueuePolicy.SNS_PRINCIPAL,
+            service: { principal: QueuePolicy.SNS_PRINCIPAL, sourceArn: delivery.topicArn, sourceAccount: delivery.topicAccountId }
+          }
+          const storedBody = yield* Effect.mapError(storedBodyOf(queue, delivery.body, messageId, ctx, caller), (failure) =>
+            explainKeyRefusal(queue, failure)
+          )
+          // Group and deduplication ids mean something only to a FIFO queue; a FIFO topic may feed a standard one.
+          const input: SendMessageInput = {
+            body: delivery.body,
+            attributes: delivery.attributes,
+            delaySeconds: undefined,
+            messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
+            messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
+          }
+          return yield* run((system, now) =>
+            Either.flatMap(topicTarget(system, delivery), (target) => {
+              const key = keyOfQueue(target)
+              return Either.map(QueueMessages.send(stateOf(system, key), target, sendInput(input, messageId, ctx, storedBody), now), (r) =>
+                [sendResult(r), withState(system, key, r.state)] as const
+              )
+            })
+          )
+        }),
 
       removePermission: (queueUrl, label, ctx) =>
         run((system, now) =>

@@ -151,6 +151,78 @@ describe("queue policies", () => {
   )
 })
 
+describe("SNS deliveries into queues", () => {
+  const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:orders`
+  const deliveryTo = (queueArn: string, body: string, extra: Partial<Sqs.TopicDelivery> = {}): Sqs.TopicDelivery => ({
+    queueArn,
+    topicArn,
+    topicAccountId: ACCOUNT,
+    body,
+    attributes: {},
+    messageGroupId: undefined,
+    messageDeduplicationId: undefined,
+    checkQueuePolicy: true,
+    ...extra
+  })
+  const allowTopic = (queueArn: string, sourceArn: string) =>
+    JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { Service: "sns.amazonaws.com" },
+          Action: "sqs:SendMessage",
+          Resource: queueArn,
+          Condition: { ArnEquals: { "aws:SourceArn": sourceArn } }
+        }
+      ]
+    })
+
+  it.effect("are refused, with what to change, until the queue policy allows the topic; lenient skips the check", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "inbox")
+        const arn = `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox`
+        const refused = yield* Effect.flip(sqs.deliverFromTopic(deliveryTo(arn, "one")))
+        expect([refused._tag, refused.message]).toEqual([
+          "AccessDenied",
+          `queue ${arn}'s policy does not allow sns.amazonaws.com to SendMessage for topic ${topicArn}`
+        ])
+        yield* sqs.deliverFromTopic(deliveryTo(arn, "lenient", { checkQueuePolicy: false }))
+        yield* sqs.setQueueAttributes(url, { Policy: allowTopic(arn, `arn:aws:sns:us-east-1:${ACCOUNT}:other`) }, ctx)
+        expect(yield* failureTag(sqs.deliverFromTopic(deliveryTo(arn, "two")))).toBe("AccessDenied")
+        yield* sqs.setQueueAttributes(url, { Policy: allowTopic(arn, topicArn) }, ctx)
+        const sent = yield* sqs.deliverFromTopic(deliveryTo(arn, "three", { attributes: { colour: { dataType: "String", stringValue: "red" } } }))
+        expect(sent.md5OfMessageAttributes).toBeDefined()
+        const received = yield* receive(sqs, url, { waitTimeSeconds: 0 })
+        expect(bodies(received)).toEqual(["lenient", "three"])
+        expect(received[1]!.message.attributes).toEqual({ colour: { dataType: "String", stringValue: "red" } })
+        expect(yield* failureTag(sqs.deliverFromTopic(deliveryTo(`arn:aws:sqs:us-east-1:${ACCOUNT}:gone`, "x")))).toBe("QueueDoesNotExist")
+      })
+    )
+  )
+
+  it.effect("from a FIFO topic keep their group and deduplication ids in a FIFO queue, and drop them in a standard one", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const fifoUrl = yield* create(sqs, "ordered.fifo", { FifoQueue: "true" })
+        const plainUrl = yield* create(sqs, "plain")
+        const fifo = { messageGroupId: "g", checkQueuePolicy: false }
+        for (const [i, body] of ["a", "b", "c"].entries()) {
+          yield* sqs.deliverFromTopic(deliveryTo(`arn:aws:sqs:us-east-1:${ACCOUNT}:ordered.fifo`, body, { ...fifo, messageDeduplicationId: `d${i}` }))
+        }
+        // The same deduplication id within the window is the same message.
+        yield* sqs.deliverFromTopic(deliveryTo(`arn:aws:sqs:us-east-1:${ACCOUNT}:ordered.fifo`, "a again", { ...fifo, messageDeduplicationId: "d0" }))
+        yield* sqs.deliverFromTopic(deliveryTo(`arn:aws:sqs:us-east-1:${ACCOUNT}:plain`, "p", { ...fifo, messageDeduplicationId: "d0" }))
+        const ordered = yield* receive(sqs, fifoUrl, { waitTimeSeconds: 0 })
+        expect(bodies(ordered)).toEqual(["a", "b", "c"])
+        expect(ordered.map((r) => [r.message.groupId, r.message.deduplicationId])).toEqual([["g", "d0"], ["g", "d1"], ["g", "d2"]])
+        expect(bodies(yield* receive(sqs, plainUrl, { waitTimeSeconds: 0 }))).toEqual(["p"])
+      })
+    )
+  )
+})
+
 describe("queues", () => {
   it.effect("CreateQueue, GetQueueUrl, ListQueues, GetQueueAttributes, SetQueueAttributes, DeleteQueue", () =>
     withService((sqs) =>

@@ -45,6 +45,10 @@ export const makeAuthorization = (region: string): Authorization => {
       "aws:PrincipalAccount": caller.accountId
     }
     if (caller.viaService !== undefined) entries["kms:ViaService"] = `${caller.viaService}.${region}.amazonaws.com`
+    if (caller.service !== undefined) {
+      entries["aws:SourceArn"] = caller.service.sourceArn
+      entries["aws:SourceAccount"] = caller.service.sourceAccount
+    }
     if (context !== undefined) {
       entries["kms:EncryptionContextKeys"] = Object.keys(context)
       for (const [k, v] of Object.entries(context)) entries[`kms:EncryptionContext:${k}`] = v
@@ -75,12 +79,18 @@ export const makeAuthorization = (region: string): Authorization => {
    */
   const verdicts = new WeakMap<Key.KeyRecord, Map<string, IamPolicy.Decision>>()
 
+  /** A service calling for itself is its service principal; anyone else, the principal its credentials name. */
+  const principalOf = (caller: KmsCaller): IamPolicy.Principal =>
+    caller.service !== undefined
+      ? { _tag: "Service", name: caller.service.principal }
+      : { _tag: "AWS", arn: caller.principalArn, accountId: caller.accountId }
+
   const decide = (key: Key.KeyRecord, action: string, caller: KmsCaller, context: EncryptionContext | undefined) =>
     Either.match(policyOf(key), {
       onLeft: (): IamPolicy.Decision => "ImplicitDeny",
       onRight: (doc) =>
         IamPolicy.evaluate(doc, {
-          principal: { _tag: "AWS", arn: caller.principalArn, accountId: caller.accountId },
+          principal: principalOf(caller),
           action,
           resource: key.arn,
           context: policyContext(caller, context)
@@ -94,7 +104,8 @@ export const makeAuthorization = (region: string): Authorization => {
       known = new Map()
       verdicts.set(key, known)
     }
-    const question = `${action}\u0000${caller.accountId}\u0000${caller.principalArn}\u0000${caller.viaService ?? ""}`
+    const service = caller.service === undefined ? "" : `${caller.service.principal}\u0000${caller.service.sourceArn}\u0000${caller.service.sourceAccount}`
+    const question = `${action}\u0000${caller.accountId}\u0000${caller.principalArn}\u0000${caller.viaService ?? ""}\u0000${service}`
     let decision = known.get(question)
     if (decision === undefined) {
       decision = decide(key, action, caller, context)
@@ -108,7 +119,7 @@ export const makeAuthorization = (region: string): Authorization => {
       const action = `kms:${operation}`
       const decision = decideRemembered(key, action, caller, context)
       return decision === "Allow" ||
-          (decision === "ImplicitDeny" &&
+          (decision === "ImplicitDeny" && caller.service === undefined &&
             Grant.allows(key.grants, { arn: caller.principalArn, accountId: caller.accountId }, operation, context))
         ? Either.right(key)
         : Either.left(Errors.accessDenied(caller.principalArn, action, key.arn, decision === "ExplicitDeny"))

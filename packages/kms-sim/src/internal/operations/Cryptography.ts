@@ -96,6 +96,14 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     })
 
   /**
+   * A service that writes under a key for itself must be able to read back what it wrote: SNS into an
+   * encrypted queue needs `kms:GenerateDataKey*` and `kms:Decrypt` (SQS Developer Guide, "Key
+   * management"), so `checkKeyForUse` asks both of a service caller.
+   */
+  const serviceMayDecrypt = (key: Key.KeyRecord, caller: KmsCaller, context: EncryptionContext) =>
+    caller.service === undefined ? Either.right(key) : authorization.authorize(key, "Decrypt", caller, context)
+
+  /**
    * `checkKeyForUse` as a plain read: no lock and no transaction, since it changes nothing. It
    * answers undefined when a transaction is needed after all: when deletions or rotations have come
    * due, or when the caller names the SNS managed alias before it exists (the transaction creates it).
@@ -114,6 +122,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     if (alias !== undefined && Identifiers.managedAliasService(alias.aliasName) !== undefined && !published.state.aliases.has(alias.aliasArn)) return undefined
     return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.includes("GenerateDataKey")).pipe(
       Either.flatMap((key) => authorization.authorize(key, "GenerateDataKey", caller, context)),
+      Either.flatMap((key) => serviceMayDecrypt(key, caller, context)),
       Either.flatMap((key) => usable(key, "GenerateDataKey")),
       Either.map((key) => ({ keyArn: key.arn }))
     )
@@ -254,6 +263,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
           transact((tx) =>
             Effect.gen(function* () {
               const key = yield* locate(tx, keyIdText, "GenerateDataKey", caller, context)
+              yield* serviceMayDecrypt(key, caller, context)
               yield* usable(key, "GenerateDataKey")
               return { keyArn: key.arn }
             })
