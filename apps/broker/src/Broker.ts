@@ -274,7 +274,8 @@ export const program = (
       caPem: tls.caPem,
       functions,
       outbox,
-      metrics
+      metrics,
+      lenientQueuePolicies: options.lenientQueuePolicies
     }).pipe(Effect.provide(services), Effect.mapError(startupError))
 
     yield* Effect.forkScoped(

@@ -54,6 +54,12 @@ const DatabaseUrl = Schema.String.pipe(
  */
 export const LogLevel = Schema.Literal("error", "warn", "info", "debug").pipe(withMessage("must be one of error, warn, info, debug"))
 
+/** An on/off setting: a boolean from `startBroker`, `true` or `false` from a flag or the environment. */
+const Switch = Schema.Union(
+  Schema.Boolean,
+  Schema.transform(Schema.Literal("true", "false"), Schema.Boolean, { strict: true, decode: (text) => text === "true", encode: (on) => (on ? "true" : "false") })
+).pipe(withMessage("must be true or false"))
+
 /**
  * @category models
  */
@@ -79,7 +85,8 @@ export const BrokerOptions = Schema.Struct({
   tlsKey: Schema.optional(NonBlank),
   rootKeyFile: Schema.optional(NonBlank),
   databaseUrl: Schema.optional(DatabaseUrl),
-  logLevel: Schema.optionalWith(LogLevel, { default: () => "info" as const })
+  logLevel: Schema.optionalWith(LogLevel, { default: () => "info" as const }),
+  lenientQueuePolicies: Schema.optionalWith(Switch, { default: () => false })
 }).pipe(
   Schema.filter((o) => {
     const issues: Array<Schema.FilterIssue> = []
@@ -118,6 +125,8 @@ interface Setting {
   readonly value: string
   readonly defaultText: string
   readonly meaning: string
+  /** An on/off flag: given alone it means true (`--flag`, or `--flag=false`). */
+  readonly isSwitch?: true
 }
 
 /**
@@ -163,7 +172,11 @@ export const settings: ReadonlyArray<Setting> = [
     key: "databaseUrl", flag: "--database-url", env: "SEALCAST_DATABASE_URL", value: "<url>", defaultText: "none (SQLite in the data dir)",
     meaning: "postgres://…: keep topics, subscriptions, messages and KMS keys in PostgreSQL; the data dir keeps the rest"
   },
-  { key: "logLevel", flag: "--log-level", env: "SEALCAST_LOG_LEVEL", value: "<level>", defaultText: "info", meaning: "error, warn, info or debug (logs go to standard error)" }
+  { key: "logLevel", flag: "--log-level", env: "SEALCAST_LOG_LEVEL", value: "<level>", defaultText: "info", meaning: "error, warn, info or debug (logs go to standard error)" },
+  {
+    key: "lenientQueuePolicies", flag: "--lenient-queue-policies", env: "SEALCAST_LENIENT_QUEUE_POLICIES", value: "", defaultText: "off", isSwitch: true,
+    meaning: "SNS → SQS delivery skips the queue-policy check, which AWS does make (for suites written against emulators that never checked it)"
+  }
 ]
 
 const bySetting = (key: PropertyKey) => settings.find((s) => s.key === key)
@@ -218,7 +231,7 @@ const mainHelp = (): string =>
   ].join("\n")
 
 const serveHelp = (): string => {
-  const rows = settings.map((s) => [`${s.flag} ${s.value}`, s.env, s.meaning, `default: ${s.defaultText}`] as const)
+  const rows = settings.map((s) => [`${s.flag} ${s.value}`.trimEnd(), s.env, s.meaning, `default: ${s.defaultText}`] as const)
   const width = Math.max(...rows.map(([flag]) => flag.length))
   return [
     "Usage: sealcast serve [options]",
@@ -322,6 +335,7 @@ export const parseCommandLine = (
     }
     let value: string
     if (equals !== -1) value = arg.slice(equals + 1)
+    else if (setting.isSwitch === true) value = "true"
     else {
       const next = rest[i + 1]
       if (next === undefined || next.startsWith("--")) return Either.left(new ConfigError({ message: `Option ${flag} needs a value` }))

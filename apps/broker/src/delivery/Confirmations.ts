@@ -1,13 +1,16 @@
 /**
  * Subscription confirmation requests: each subscription pending confirmation gets one request per
  * token (SNS guide, "Confirm your Amazon SNS subscription"). HTTP/S endpoints are posted the signed
- * SubscriptionConfirmation document, retried three times, 1, 2 and 4 seconds apart; the other
- * protocols that need confirming (email, email-json) find theirs in the outbox with its
- * SubscribeURL. Each request runs in the background, in the scope delivery started in.
+ * SubscriptionConfirmation document, retried three times, 1, 2 and 4 seconds apart; an SQS queue of
+ * another account gets the same document as a message, written as SNS writes notifications (the
+ * queue policy must let the topic send; SNS guide, "Sending Amazon SNS messages to an Amazon SQS
+ * queue in a different account"), tried once; the other protocols that need confirming (email,
+ * email-json) find theirs in the outbox with its SubscribeURL. Each request runs in the background,
+ * in the scope delivery started in.
  *
  * @since 0.1.0
  */
-import { Ids, type Subscription, Sns } from "@sealcast/core"
+import { Ids, type Sqs, type Subscription, Sns } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, FiberSet, Schedule, type Scope } from "effect"
 import * as Envelope from "./Envelope.js"
 import type * as HttpDelivery from "./HttpDelivery.js"
@@ -26,6 +29,9 @@ export interface Options {
   readonly signer: Signature.Signer
   readonly poster: HttpDelivery.HttpPoster
   readonly outbox: Outbox
+  readonly sqs: Sqs.SqsService
+  /** `--lenient-queue-policies`: the confirmation into a queue skips the queue-policy check. */
+  readonly lenientQueuePolicies: boolean
 }
 
 /**
@@ -44,7 +50,7 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
     const sns = yield* Sns.Sns
     const ids = yield* Ids.Ids
     const fibers = yield* FiberSet.make()
-    const { origin, signer, poster, outbox } = options
+    const { origin, signer, poster, outbox, sqs } = options
     const signingCertUrl = Envelope.signingCertUrl(origin)
     /** Confirmation tokens already sent, so an attribute change on a pending subscription sends nothing new. */
     const asked = new Set<string>()
@@ -80,6 +86,28 @@ export const make = (options: Options): Effect.Effect<Confirmations, never, Sns.
             yield* Effect.annotateLogs(Effect.logWarning("subscription confirmation request could not be delivered"), {
               subscriptionArn: subscription.arn,
               reason: result.left.reason
+            })
+          }
+          return
+        }
+        if (subscription.protocol === "sqs") {
+          // A FIFO queue needs a group and a deduplication id; the confirmation's own message id serves as both.
+          const sent = yield* Effect.either(
+            sqs.deliverFromTopic({
+              queueArn: subscription.endpoint,
+              topicArn: topic.arn,
+              topicAccountId: topic.accountId,
+              body: document,
+              attributes: {},
+              messageGroupId: fields.MessageId,
+              messageDeduplicationId: fields.MessageId,
+              checkQueuePolicy: !options.lenientQueuePolicies
+            })
+          )
+          if (sent._tag === "Left") {
+            yield* Effect.annotateLogs(Effect.logWarning("subscription confirmation request could not be delivered"), {
+              subscriptionArn: subscription.arn,
+              reason: `${sent.left._tag}: ${sent.left.message}`
             })
           }
           return

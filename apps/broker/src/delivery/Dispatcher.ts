@@ -9,9 +9,10 @@
  * pass read (or the one just accepted) and the subscription and topic of the pass's registry; the
  * body is opened (KMS Decrypt of its data key, docs/SEMANTICS.md §1.4) only then, just before it is sent.
  * The outcome goes back to the store: Delivered, Retry at the delay the subscription's retry policy
- * gives (`RetrySchedule`), or Dropped once that policy is spent (SNS guide, "Amazon SNS message
- * delivery retries"; dead-letter queues are not implemented, so a dropped delivery is counted and
- * logged). The outcomes of one event-loop turn are stored together.
+ * gives (`RetrySchedule`), or Dropped once that policy is spent or the failure is one SNS does not
+ * retry (SNS guide, "Amazon SNS message delivery retries"). A dropped delivery is counted and logged,
+ * and moved to its subscription's dead-letter queue if it has one (`SubscriptionDlq`). The outcomes
+ * of one event-loop turn are stored together.
  *
  * Confirmation requests of new subscriptions, and of those still pending when delivery starts, are
  * `Confirmations`'.
@@ -25,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import { type Ids, type Message, MessageStore, type Registry, Routing, Sns, type Subscription } from "@sealcast/core"
+import { type Ids, type Message, MessageStore, type Registry, Routing, Sns, Sqs, type Subscription } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import * as Log from "../Log.js"
@@ -42,6 +43,8 @@ import * as RetrySchedule from "./RetrySchedule.js"
 import * as Scheduler from "./Scheduler.js"
 import * as Sender from "./Sender.js"
 import * as Signature from "./Signature.js"
+import * as SqsSender from "./SqsSender.js"
+import * as SubscriptionDlq from "./SubscriptionDlq.js"
 
 /**
  * @category models
@@ -59,6 +62,8 @@ export interface Options {
   readonly concurrency?: number | undefined
   /** How long a stop waits for the attempts in flight; STOP_GRACE unless given. */
   readonly stopGrace?: Duration.Duration | undefined
+  /** `--lenient-queue-policies`: SQS deliveries skip the queue-policy check (docs/SEMANTICS.md §8). */
+  readonly lenientQueuePolicies?: boolean | undefined
 }
 
 /**
@@ -105,6 +110,8 @@ interface Settling extends MessageStore.Settlement {
   readonly candidate: Scheduler.Candidate
   readonly target: Sender.Target | undefined
   readonly reason: string | undefined
+  /** The message as the subscription receives it, for a dead-letter queue should the delivery end here. */
+  readonly text: string | undefined
 }
 
 /** The HTTP/S throttle policy's rate for a subscription, if it has one. */
@@ -134,9 +141,10 @@ const refusalReason = (failure: { readonly _tag: string; readonly message?: stri
  */
 export const start = (
   options: Options
-): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | MessageStore.MessageStore | Ids.Ids | Scope.Scope> =>
+): Effect.Effect<void, Signature.SigningKeyError, Sns.Sns | Sqs.Sqs | MessageStore.MessageStore | Ids.Ids | Scope.Scope> =>
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
+    const sqs = yield* Sqs.Sqs
     const store = yield* MessageStore.MessageStore
     const signer = yield* Signature.makeSigner(options.signing)
     const poster = yield* HttpDelivery.makeHttpPoster(options.caPem)
@@ -151,21 +159,38 @@ export const start = (
     const log = Log.plainFrom(runtime)
 
     const notifier = Sender.makeNotifier(options.origin, signer)
+    const lenientQueuePolicies = options.lenientQueuePolicies === true
+    /** Refused SQS writes already logged, by message and subscription, so each is logged once, not once per attempt. */
+    const sqsRefusalsLogged = new Set<string>()
+    const sqsRefused = (target: Sender.Target, refusal: SqsSender.Refusal, reason: string) => {
+      const { message, subscription, topic } = target
+      metrics.sqsDeliveryRefused(topic.arn, subscription.endpoint, refusal)
+      const key = `${message.messageId}\u0000${subscription.arn}`
+      if (sqsRefusalsLogged.has(key)) return
+      if (sqsRefusalsLogged.size >= REFUSALS_REMEMBERED) sqsRefusalsLogged.clear()
+      sqsRefusalsLogged.add(key)
+      log("warn", "the queue refused a delivery; it is retried by the subscription's retry policy", {
+        messageId: message.messageId,
+        subscriptionArn: subscription.arn,
+        queueArn: subscription.endpoint,
+        reason
+      })
+    }
+    const dlq = SubscriptionDlq.make(sqs, notifier, runtime, { lenientQueuePolicies, log })
     const http = HttpSender.make(poster, notifier)
     const outbox = OutboxSender.make(options.outbox, notifier)
     const senders: Sender.Senders = {
       http,
       https: http,
       lambda: LambdaSender.make(options.functions, notifier, runtime),
-      // Subscribe refuses SQS endpoints (no queues yet), so none is ever stored.
-      sqs: Sender.unavailable("SQS queues are not provided"),
+      sqs: SqsSender.make(sqs, notifier, runtime, { lenientQueuePolicies, refused: sqsRefused }),
       email: outbox,
       "email-json": outbox,
       sms: outbox,
       application: outbox,
       firehose: outbox
     }
-    const confirmations = yield* Confirmations.make({ origin: options.origin, signer, poster, outbox: options.outbox })
+    const confirmations = yield* Confirmations.make({ origin: options.origin, signer, poster, outbox: options.outbox, sqs, lenientQueuePolicies })
 
     const state = Scheduler.initial(options.concurrency ?? DEFAULT_CONCURRENCY)
 
@@ -232,7 +257,12 @@ export const start = (
         const protocol = subscription.protocol
         if (protocol !== "http" && protocol !== "https") metrics.failed(topic.arn, protocol)
         metrics.dropped(topic.arn, protocol)
-        log("warn", "delivery dropped after its retry policy was spent", { ...fields, attempts: s.outcome.attempts, reason: s.reason! })
+        log("warn", "delivery dropped after its retry policy was spent, or on an error SNS does not retry", {
+          ...fields,
+          attempts: s.outcome.attempts,
+          reason: s.reason!
+        })
+        dlq.moveToDlq(s.target, s.text, s.reason!)
       }
       if (Scheduler.outcomeSettled(state, s.candidate, committed, ended, s.outcome._tag === "Retry" ? s.outcome.dueAt : undefined)) whenIdle?.()
       Queue.unsafeOffer(wake, undefined)
@@ -265,7 +295,8 @@ export const start = (
       candidate: Scheduler.Candidate,
       target: Sender.Target | undefined,
       failure: Sender.SendFailure | undefined,
-      gone: string | undefined
+      gone: string | undefined,
+      text?: string
     ): void => {
       Scheduler.answered(state)
       Queue.unsafeOffer(wake, undefined)
@@ -286,7 +317,9 @@ export const start = (
         } else {
           const { topic, subscription } = target
           if (subscription.protocol === "http" || subscription.protocol === "https") metrics.failed(topic.arn, subscription.protocol)
-          outcome = RetrySchedule.afterFailedAttempt(RetrySchedule.retryPolicyFor(topic, subscription), d.attempts + 1, clock.unsafeCurrentTimeMillis())
+          outcome = failure.permanent === true
+            ? { _tag: "Dropped", attempts: d.attempts + 1 }
+            : RetrySchedule.afterFailedAttempt(RetrySchedule.retryPolicyFor(topic, subscription), d.attempts + 1, clock.unsafeCurrentTimeMillis())
           reason = failure.reason
         }
       } catch (cause) {
@@ -295,7 +328,7 @@ export const start = (
         Queue.unsafeOffer(wake, undefined)
         return
       }
-      settling.add({ messageId: d.messageId, subscriptionArn: d.subscriptionArn, outcome, candidate, target, reason })
+      settling.add({ messageId: d.messageId, subscriptionArn: d.subscriptionArn, outcome, candidate, target, reason, text })
     }
 
     // -------------------------------------------------------------------------------------------
@@ -333,10 +366,11 @@ export const start = (
     const attempt = (candidate: Scheduler.Candidate, message: Message.StoredMessage | undefined, registry: Registry.Registry): void => {
       let done = false
       let target: Sender.Target | undefined
+      let sentText: string | undefined
       const finish = (failure: Sender.SendFailure | undefined) => {
         if (done) return
         done = true
-        attemptAnswered(candidate, target, failure, undefined)
+        attemptAnswered(candidate, target, failure, undefined, sentText)
       }
       const broke = (cause: unknown) => finish({ reason: String(cause), beforeEndpoint: true })
       try {
@@ -362,7 +396,8 @@ export const start = (
         const sendTo: Sender.Target = (target = { message, subscription, topic })
         const sendOpened = (body: string) => {
           try {
-            senders[subscription.protocol].send(sendTo, Envelope.messageFor(message, body, subscription.protocol, subscription.endpoint), clock.unsafeCurrentTimeMillis(), finish)
+            sentText = Envelope.messageFor(message, body, subscription.protocol, subscription.endpoint)
+            senders[subscription.protocol].send(sendTo, sentText, clock.unsafeCurrentTimeMillis(), finish)
           } catch (cause) {
             broke(cause)
           }

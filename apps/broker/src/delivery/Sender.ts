@@ -3,7 +3,8 @@
  * already open and its text already chosen for the protocol, that reports once how the attempt
  * went. The shell (`Dispatcher`) picks the sender by the subscription's protocol; the scheduler and
  * the retry decision know nothing of protocols. Implementations: `HttpSender` (http, https),
- * `LambdaSender` (lambda), `OutboxSender` (email, email-json, sms, application, firehose).
+ * `LambdaSender` (lambda), `SqsSender` (sqs), `OutboxSender` (email, email-json, sms, application,
+ * firehose).
  *
  * A sender is plain code with a callback, not an Effect: it runs for every delivery, and a fiber per
  * step was the largest share of a delivery's CPU time.
@@ -28,13 +29,19 @@ export interface Target {
 /**
  * A failed attempt, for the retry decision and the log (never the body, which may be a secret's
  * plaintext). `beforeEndpoint`: the attempt broke before it reached the endpoint (a defect, not an
- * answer), so it is looked at again shortly without spending a retry.
+ * answer), so it is looked at again shortly without spending a retry. `permanent`: no retry helps.
  *
  * @category models
  */
 export interface SendFailure {
   readonly reason: string
   readonly beforeEndpoint?: true
+  /**
+   * A client-side error SNS does not retry (SNS guide, "Amazon SNS dead-letter queues": "Amazon SNS
+   * doesn't retry the message delivery that fails as a result of a client-side error"): the delivery
+   * ends at once, into the subscription's dead-letter queue if it has one.
+   */
+  readonly permanent?: true
 }
 
 /**
@@ -54,17 +61,6 @@ export interface Sender {
  * @category models
  */
 export type Senders = Readonly<Record<Subscription.Protocol, Sender>>
-
-/**
- * A protocol the broker cannot deliver to: every attempt fails with `reason`, and the protocol's
- * retry policy decides about it.
- *
- * @category constructors
- */
-export const unavailable = (reason: string): Sender => {
-  const failure: SendFailure = { reason }
-  return { send: (_target, _text, _now, done) => done(failure) }
-}
 
 /**
  * The signed notification documents senders put on the wire, built only for the protocols that

@@ -57,6 +57,11 @@ const SEALED_BODY_REFUSED = family(
   "counter",
   "Delivery attempts held back because the message's sealed body could not be opened (the KMS refused its data key, or the envelope did not authenticate), per subscription."
 )
+const SQS_REFUSED = family(
+  "sealcast_sns_sqs_deliveries_refused_total",
+  "counter",
+  "Delivery attempts into SQS queues the queue refused: its policy does not allow the topic (queue_policy), or its KMS key does not let sns.amazonaws.com use it (kms_key)."
+)
 const FILTERED: Readonly<Record<FilterVerdict, Family>> = {
   FilteredOut: family("sealcast_sns_notifications_filtered_out_total", "counter", "Notifications a filter policy rejected (CloudWatch NumberOfNotificationsFilteredOut)."),
   InvalidAttributes: family(
@@ -165,6 +170,7 @@ export interface Metrics {
   readonly dropped: (topicArn: string, protocol: string) => void
   /** An attempt for this subscription was held back: the message's sealed body did not open. */
   readonly sealedBodyRefused: (topicArn: string, subscriptionArn: string) => void
+  readonly sqsDeliveryRefused: (topicArn: string, queueArn: string, refusal: "queue_policy" | "kms_key") => void
   /** The exposition text, with the KMS's counts as they are now, as `view` may see it. */
   readonly render: (kmsCounts: ReadonlyArray<KmsCount>, view: View) => string
 }
@@ -179,6 +185,7 @@ export const make = (): Metrics => {
   const failed = new Counter()
   const dropped = new Counter()
   const sealedBodyRefused = new Counter()
+  const sqsRefused = new Counter()
   const filtered: Record<FilterVerdict, Counter> = {
     FilteredOut: new Counter(),
     InvalidAttributes: new Counter(),
@@ -204,6 +211,7 @@ export const make = (): Metrics => {
     failed: (topicArn, protocol) => failed.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     dropped: (topicArn, protocol) => dropped.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     sealedBodyRefused: (topicArn, subscriptionArn) => sealedBodyRefused.add([["topic_arn", topicArn], ["subscription_arn", subscriptionArn]], 1),
+    sqsDeliveryRefused: (topicArn, queueArn, refusal) => sqsRefused.add([["topic_arn", topicArn], ["queue_arn", queueArn], ["reason", refusal]], 1),
     render: (kmsCounts, view) => {
       const kms = new Counter()
       for (const c of kmsCounts) kms.add([["key_arn", c.keyArn], ["operation", c.operation]], c.count)
@@ -222,6 +230,8 @@ export const make = (): Metrics => {
         ...samples(DROPPED.name, dropped, view),
         ...header(SEALED_BODY_REFUSED),
         ...samples(SEALED_BODY_REFUSED.name, sealedBodyRefused, view),
+        ...header(SQS_REFUSED),
+        ...samples(SQS_REFUSED.name, sqsRefused, view),
         ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v], view)]),
         ...header(KMS_REQUESTS),
         ...samples(KMS_REQUESTS.name, kms, view)

@@ -17,7 +17,8 @@ describe("BrokerOptions", () => {
       dataDir: "./.sealcast",
       region: "us-east-1",
       accountId: "000000000000",
-      logLevel: "info"
+      logLevel: "info",
+      lenientQueuePolicies: false
     }))
   })
 
@@ -30,7 +31,8 @@ describe("BrokerOptions", () => {
       dataDir: "/tmp/x",
       region: "eu-west-1",
       accountId: "000000000000",
-      logLevel: "debug"
+      logLevel: "debug",
+      lenientQueuePolicies: false
     }))
     expect(Either.map(serve([], env), (o) => typeof o !== "string" && o.port)).toEqual(Either.right(1234))
   })
@@ -39,11 +41,22 @@ describe("BrokerOptions", () => {
     const values: Record<string, string> = {
       host: "0.0.0.0", port: "1", httpPort: "2", dataDir: "d", region: "ap-southeast-2", accountId: "111111111111",
       accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s/+cret", credentials: "c.ini", tlsCert: "c.pem", tlsKey: "k.pem",
-      rootKeyFile: "root", databaseUrl: "postgres://sealcast:secret@db.example:5432/sealcast?sslmode=require", logLevel: "warn"
+      rootKeyFile: "root", databaseUrl: "postgres://sealcast:secret@db.example:5432/sealcast?sslmode=require", logLevel: "warn",
+      lenientQueuePolicies: "true"
     }
-    const expected = { ...values, port: 1, httpPort: 2 }
-    expect(serve(settings.flatMap((s) => [s.flag, values[s.key]!]))).toEqual(Either.right(expected))
+    const expected = { ...values, port: 1, httpPort: 2, lenientQueuePolicies: true }
+    expect(serve(settings.flatMap((s) => (s.isSwitch === true ? [s.flag] : [s.flag, values[s.key]!])))).toEqual(Either.right(expected))
     expect(serve([], Object.fromEntries(settings.map((s) => [s.env, values[s.key]!])))).toEqual(Either.right(expected))
+  })
+
+  it("takes --lenient-queue-policies alone or with =true/=false, its environment twin, and startBroker's boolean", () => {
+    const lenient = (argv: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+      Either.map(serve(argv, env), (o) => typeof o !== "string" && o.lenientQueuePolicies)
+    expect(lenient(["--lenient-queue-policies"])).toEqual(Either.right(true))
+    expect(lenient(["--lenient-queue-policies=false"], { SEALCAST_LENIENT_QUEUE_POLICIES: "true" })).toEqual(Either.right(false))
+    expect(lenient([], { SEALCAST_LENIENT_QUEUE_POLICIES: "true" })).toEqual(Either.right(true))
+    expect(error(["--lenient-queue-policies=yes"])).toBe('Invalid --lenient-queue-policies "yes": must be true or false')
+    expect(Either.map(decodeBrokerOptions({ lenientQueuePolicies: true }), (o) => o.lenientQueuePolicies)).toEqual(Either.right(true))
   })
 
   it("reports each invalid value naming where it came from, all at once", () => {

@@ -4,14 +4,19 @@
  */
 import "reflect-metadata"
 import * as x509 from "@peculiar/x509"
-import { Cipher, EncryptionContext, Errors, Ids, Kms, MessageStore, type Publish, RegistryStore, Sns, type RequestContext } from "@sealcast/core"
+import { Cipher, EncryptionContext, Errors, Ids, Kms, MessageStore, type Publish, QueueStore, RegistryStore, Sns, Sqs, type RequestContext } from "@sealcast/core"
+import * as KeyStore from "@sealcast/kms-sim/KeyStore"
+import * as KmsSim from "@sealcast/kms-sim/KmsSim"
+import * as RootKey from "@sealcast/kms-sim/RootKey"
 import { Effect, Layer } from "effect"
 import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 import { webcrypto } from "node:crypto"
 import MessageValidator from "sns-validator"
+import * as SqsKms from "../../../src/adapters/SqsKms.js"
 import type { SigningIdentity } from "../../../src/delivery/Signature.js"
+import * as NodeRsa from "../../../src/NodeRsa.js"
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0])
 
@@ -72,14 +77,32 @@ export const makeTestKms = (keyArn: string) => {
   return { service, counts }
 }
 
-/** A real Sns service on memory stores; the store is provided too, for the dispatcher. */
-export const snsLayer = (kms: Kms.KmsService) =>
-  Sns.layer.pipe(
-    Layer.provideMerge(
-      Layer.mergeAll(MessageStore.layerMemory, RegistryStore.layerMemory, Cipher.layerNoble, Ids.layerCrypto, Layer.succeed(Kms.Kms, kms))
-    ),
-    Layer.orDie
+/** The queues SNS delivers into: a real Sqs service on a memory store, over the simulated KMS (provided too, to make keys). */
+const sqsLayer = Sqs.layer({ origin: () => "https://localhost:9443" }).pipe(
+  Layer.provide(SqsKms.layer),
+  Layer.provideMerge(KmsSim.layer({ region: REGION })),
+  Layer.provide(
+    Layer.mergeAll(
+      QueueStore.layerMemory,
+      KeyStore.layerMemory,
+      RootKey.layer(webcrypto.getRandomValues(new Uint8Array(32))),
+      NodeRsa.layerNode,
+      Cipher.layerNoble,
+      Ids.layerCrypto
+    )
   )
+)
+
+/** A real Sns service on memory stores; the store is provided too, for the dispatcher, and the Sqs service and its KMS. */
+export const snsLayer = (kms: Kms.KmsService) =>
+  Layer.merge(
+    Sns.layer.pipe(
+      Layer.provideMerge(
+        Layer.mergeAll(MessageStore.layerMemory, RegistryStore.layerMemory, Cipher.layerNoble, Ids.layerCrypto, Layer.succeed(Kms.Kms, kms))
+      )
+    ),
+    sqsLayer
+  ).pipe(Layer.orDie)
 
 export interface Received {
   readonly headers: http.IncomingHttpHeaders

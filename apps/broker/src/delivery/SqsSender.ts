@@ -1,0 +1,108 @@
+/**
+ * The sqs sender: writes each delivery into its queue in process, through the Sqs service, as SNS
+ * does, as the service principal `sns.amazonaws.com` (SNS Developer Guide, "Fanout to Amazon SQS
+ * queues"). The queue receives the signed notification document, or with RawMessageDelivery the
+ * message as published with its message attributes as SQS message attributes (SNS guide, "Amazon SNS
+ * raw message delivery"). A FIFO topic's group and deduplication ids go with it.
+ *
+ * The service refuses a write the queue policy or the queue's KMS key policy does not allow
+ * (docs/SEMANTICS.md §8); a refused attempt is a failed one, retried by the subscription's retry
+ * policy, counted, and logged once per message with the service's words on what to change.
+ *
+ * @since 0.1.0
+ */
+import type { Message, Sqs } from "@sealcast/core"
+import { Cause, Exit, Option, Runtime } from "effect"
+import * as Envelope from "./Envelope.js"
+import type { Notifier, SendFailure, Sender, Target } from "./Sender.js"
+
+/**
+ * "For SQS subscriptions, a maximum of 10 message attributes can be sent when Raw Message Delivery
+ * is enabled … Messages with more than 10 message attributes directed towards Raw Message Delivery
+ * enabled Amazon SQS subscriptions will be discarded as client side errors" (SNS guide, "Amazon SNS
+ * message attributes").
+ *
+ * @category constants
+ */
+export const MAX_RAW_ATTRIBUTES = 10
+
+/**
+ * What the queue receives for a delivery: the notification document, or for raw delivery the
+ * message and its attributes. Dead-letter queues receive the same (`SubscriptionDlq`).
+ *
+ * @category models
+ */
+export interface QueueMessage {
+  readonly body: string
+  readonly attributes: Message.MessageAttributes
+}
+
+/**
+ * @category encoding
+ */
+export const queueMessageFor = (target: Target, text: string, notifier: Notifier): QueueMessage =>
+  target.subscription.attributes["RawMessageDelivery"] === "true"
+    ? { body: text, attributes: target.message.attributes }
+    : { body: Envelope.encode(notifier.signed(target, text)), attributes: {} }
+
+/**
+ * A write the service refused, as the log and metrics name it.
+ *
+ * @category models
+ */
+export type Refusal = "queue_policy" | "kms_key"
+
+/**
+ * @category models
+ */
+export interface Options {
+  /** `--lenient-queue-policies`: the queue policy is not asked. */
+  readonly lenientQueuePolicies: boolean
+  /** Told of every refused write, with the service's reason. */
+  readonly refused: (target: Target, refusal: Refusal, reason: string) => void
+}
+
+const refusalOf = (tag: string): Refusal | undefined => (tag === "AccessDenied" ? "queue_policy" : tag.startsWith("Kms") ? "kms_key" : undefined)
+
+/**
+ * @category constructors
+ */
+export const make = (sqs: Sqs.SqsService, notifier: Notifier, runtime: Runtime.Runtime<never>, options: Options): Sender => {
+  const runCallback = Runtime.runCallback(runtime)
+  return {
+    send: (target, text, _now, done) => {
+      const { message, subscription, topic } = target
+      const queued = queueMessageFor(target, text, notifier)
+      if (Object.keys(queued.attributes).length > MAX_RAW_ATTRIBUTES) {
+        return done({
+          reason: `the message has ${Object.keys(queued.attributes).length} message attributes; SQS takes at most ${MAX_RAW_ATTRIBUTES}, so raw delivery discards it`,
+          permanent: true
+        })
+      }
+      runCallback(
+        sqs.deliverFromTopic({
+          queueArn: subscription.endpoint,
+          topicArn: topic.arn,
+          topicAccountId: topic.accountId,
+          body: queued.body,
+          attributes: queued.attributes,
+          messageGroupId: message.fifo?.messageGroupId,
+          messageDeduplicationId: message.fifo?.messageDeduplicationId,
+          checkQueuePolicy: !options.lenientQueuePolicies
+        }),
+        {
+          onExit: (exit) => {
+            if (Exit.isSuccess(exit)) return done(undefined)
+            const failure = Cause.failureOption(exit.cause)
+            if (Option.isNone(failure)) return done({ reason: Cause.pretty(exit.cause), beforeEndpoint: true })
+            const error = failure.value
+            const refusal = refusalOf(error._tag)
+            if (refusal !== undefined) options.refused(target, refusal, error.message)
+            const answer: SendFailure = { reason: `${error._tag}: ${error.message}` }
+            done(answer)
+          }
+        }
+      )
+    }
+  }
+}
