@@ -4,16 +4,18 @@
  * data dir; the subscriber keeps failing, so the messages stay stored while every file is scanned.
  * The same scan finds an unencrypted topic's body, which proves it can see. Queues likewise: bodies
  * sent to an SSE-KMS queue and to an SSE-SQS queue (the default) are found nowhere, a queue with
- * encryption off is (docs/SEMANTICS.md §8).
+ * encryption off is; and an encrypted topic's message fanned out by SNS into an SSE-KMS queue (raw)
+ * and an SSE-SQS queue (the notification) is found nowhere either (docs/SEMANTICS.md §8).
  */
 import { CreateKeyCommand, type KMSClient } from "@aws-sdk/client-kms"
 import {
   CreateTopicCommand,
   PublishBatchCommand,
   PublishCommand,
-  type SNSClient
+  type SNSClient,
+  SubscribeCommand
 } from "@aws-sdk/client-sns"
-import { CreateQueueCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs"
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs"
 import { randomUUID } from "node:crypto"
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -91,6 +93,7 @@ describe("message bodies at rest", () => {
   const sseKmsQueueBatchBody = `SSE-KMS queue batch body ${randomUUID()}`
   const sseSqsQueueBody = `SSE-SQS queue body ${randomUUID()}`
   const plainQueueBody = `plain queue body ${randomUUID()}`
+  const fannedOutBody = `fanned out body ${randomUUID()}`
 
   it("an encrypted topic's bodies appear in no file and no log line; an unencrypted topic's do appear", async () => {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({}))
@@ -119,6 +122,43 @@ describe("message bodies at rest", () => {
     await sqs.send(new SendMessageCommand({ QueueUrl: await queue("sse-sqs", {}), MessageBody: sseSqsQueueBody }))
     await sqs.send(new SendMessageCommand({ QueueUrl: await queue("plain", { SqsManagedSseEnabled: "false" }), MessageBody: plainQueueBody }))
 
+    // SNS → SQS: an encrypted topic fans out into an SSE-KMS queue (under a key that lets SNS use it)
+    // and an SSE-SQS queue, each allowing the topic.
+    const snsKey = await kms.send(
+      new CreateKeyCommand({
+        Policy: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Principal: { AWS: "arn:aws:iam::000000000000:root" }, Action: "kms:*", Resource: "*" },
+            { Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*" }
+          ]
+        })
+      })
+    )
+    const fanout = await sns.send(new CreateTopicCommand({ Name: "fanout", Attributes: { KmsMasterKeyId: snsKey.KeyMetadata!.KeyId! } }))
+    const fanoutQueues = [
+      { name: "fanout-kms", attributes: { KmsMasterKeyId: snsKey.KeyMetadata!.Arn! }, raw: "true" },
+      { name: "fanout-sqs", attributes: {}, raw: "false" }
+    ]
+    const fanoutUrls: Array<string> = []
+    for (const q of fanoutQueues) {
+      const arn = `arn:aws:sqs:us-east-1:000000000000:${q.name}`
+      const Policy = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: arn, Condition: { ArnEquals: { "aws:SourceArn": fanout.TopicArn } } }]
+      })
+      fanoutUrls.push(await queue(q.name, { ...q.attributes, Policy }))
+      await sns.send(new SubscribeCommand({ TopicArn: fanout.TopicArn, Protocol: "sqs", Endpoint: arn, Attributes: { RawMessageDelivery: q.raw } }))
+    }
+    await sns.send(new PublishCommand({ TopicArn: fanout.TopicArn, Message: fannedOutBody }))
+    await eventually("the fanned-out message in both queues", async () => {
+      for (const QueueUrl of fanoutUrls) {
+        const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }))
+        if (Attributes!["ApproximateNumberOfMessages"] !== "1") return false
+      }
+      return true
+    })
+
     // Each message has been opened for delivery at least once (and refused by the subscriber), so the
     // decrypting path has run too, with its debug logging.
     await eventually("a failed delivery of every message", () => {
@@ -130,14 +170,14 @@ describe("message bodies at rest", () => {
     const toFiltered = subscriber.notifications().filter((n) => String(n["UnsubscribeURL"]).includes(encodeURIComponent(filtered)))
     expect(new Set(toFiltered.map((n) => n["Message"]))).toEqual(new Set([routedBody]))
 
-    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody]) {
+    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody, fannedOutBody]) {
       expect(occurrences(secret)).toEqual([])
     }
     for (const clear of [plainBody, plainQueueBody]) expect(occurrences(clear).some((where) => where.endsWith("(utf-8)"))).toBe(true)
 
     // A graceful stop checkpoints the WAL into the database: scan what is left on disk once more.
     expect(await broker.stop("SIGTERM")).toEqual({ code: 0, signal: null })
-    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody]) {
+    for (const secret of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody, fannedOutBody]) {
       expect(occurrences(secret)).toEqual([])
     }
     for (const clear of [plainBody, plainQueueBody]) expect(occurrences(clear).some((where) => where.endsWith("(utf-8)"))).toBe(true)
@@ -147,7 +187,7 @@ describe("message bodies at rest", () => {
     // The per-request lines ran too: the Publish requests' lines name their action and status.
     const requestLines = logs.split("\n").filter((line) => line.includes('"message":"request"')).map((line) => JSON.parse(line) as Record<string, unknown>)
     expect(requestLines.some((line) => line["action"] === "Publish" && line["status"] === 200)).toBe(true)
-    for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody]) {
+    for (const body of [sealedBody, sealedBatchBody, routedSecret, filteredOutSecret, sseKmsQueueBody, sseKmsQueueBatchBody, sseSqsQueueBody, fannedOutBody]) {
       for (const encoding of encodingsOf(body)) expect(Buffer.from(logs, "utf8").includes(encoding.bytes)).toBe(false)
     }
   })

@@ -63,7 +63,7 @@ print(json.dumps({"sent": len(sent["Successful"]), "bodies": [m["Body"] for m in
 
 describe("the Python clients", () => {
   const cliMissing = awsCliMissing()
-  it.skipIf(cliMissing !== undefined)(`the AWS CLI: create, send, receive, delete, attributes, tags, purge, errors${cliMissing === undefined ? "" : ` (skipped: ${cliMissing})`}`, () => {
+  it.skipIf(cliMissing !== undefined)(`the AWS CLI: create, send, receive, delete, attributes, tags, purge, permissions, errors${cliMissing === undefined ? "" : ` (skipped: ${cliMissing})`}`, () => {
     const url = String(awsOk("sqs", "create-queue", "--queue-name", "cli-queue", "--attributes", "VisibilityTimeout=40")["QueueUrl"])
     expect(url).toBe(`${broker.ready.https}/000000000000/cli-queue`)
     expect(awsOk("sqs", "list-queues")["QueueUrls"]).toEqual([url])
@@ -85,6 +85,11 @@ describe("the Python clients", () => {
     expect(refused.stderr).toContain("PurgeQueueInProgress")
     const missing = aws("sqs", "get-queue-url", "--queue-name", "cli-absent")
     expect(missing.stderr).toContain("AWS.SimpleQueueService.NonExistentQueue")
+    awsOk("sqs", "add-permission", "--queue-url", url, "--label", "partner", "--aws-account-ids", "111111111111", "--actions", "SendMessage")
+    const policy = JSON.parse(String((awsOk("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names", "Policy")["Attributes"] as Record<string, string>)["Policy"]))
+    expect(policy.Statement).toEqual([expect.objectContaining({ Sid: "partner", Action: "SQS:SendMessage", Principal: { AWS: "arn:aws:iam::111111111111:root" } })])
+    awsOk("sqs", "remove-permission", "--queue-url", url, "--label", "partner")
+    expect(aws("sqs", "remove-permission", "--queue-url", url, "--label", "partner").stderr).toContain("InvalidParameterValue")
     awsOk("sqs", "delete-queue", "--queue-url", url)
   })
 

@@ -79,6 +79,34 @@ describe("SQS in the AWS Query protocol", () => {
     expect((await query({ Action: "DeleteQueue" }, path)).status).toBe(200)
   })
 
+  it("AddPermission and RemovePermission edit the queue policy; their errors are SQS's", async () => {
+    const [url] = between((await query({ Action: "CreateQueue", QueueName: "query-shared" })).body, "QueueUrl")
+    const path = new URL(url!).pathname
+    const added = await query({ Action: "AddPermission", Label: "partner", "AWSAccountId.1": "111111111111", "ActionName.1": "SendMessage", "ActionName.2": "ReceiveMessage" }, path)
+    expect(added.status).toBe(200)
+    expect(added.body).toContain("<AddPermissionResponse")
+    const [policy] = between((await query({ Action: "GetQueueAttributes", "AttributeName.1": "Policy" }, path)).body.replaceAll("&quot;", '"'), "Value")
+    expect(JSON.parse(policy!).Statement).toEqual([
+      {
+        Sid: "partner",
+        Effect: "Allow",
+        Principal: { AWS: "arn:aws:iam::111111111111:root" },
+        Action: ["SQS:SendMessage", "SQS:ReceiveMessage"],
+        Resource: "arn:aws:sqs:us-east-1:000000000000:query-shared"
+      }
+    ])
+    const again = await query({ Action: "AddPermission", Label: "partner", "AWSAccountId.1": "111111111111", "ActionName.1": "SendMessage" }, path)
+    expect([again.status, between(again.body, "Code")]).toEqual([400, ["InvalidParameterValue"]])
+    const tooMany = await query(
+      { Action: "AddPermission", Label: "many", "AWSAccountId.1": "111111111111", ...Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`ActionName.${i + 1}`, "SendMessage"])) },
+      path
+    )
+    expect([tooMany.status, between(tooMany.body, "Code")]).toEqual([403, ["OverLimit"]])
+    expect((await query({ Action: "RemovePermission", Label: "partner" }, path)).status).toBe(200)
+    const gone = await query({ Action: "RemovePermission", Label: "partner" }, path)
+    expect(between(gone.body, "Code")).toEqual(["InvalidParameterValue"])
+  })
+
   it("errors are ErrorResponse documents with SQS's Query codes", async () => {
     const missing = await query({ Action: "GetQueueUrl", QueueName: "query-absent" })
     expect(missing.status).toBe(400)

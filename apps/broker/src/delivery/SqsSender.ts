@@ -98,7 +98,11 @@ export const make = (sqs: Sqs.SqsService, notifier: Notifier, runtime: Runtime.R
             const error = failure.value
             const refusal = refusalOf(error._tag)
             if (refusal !== undefined) options.refused(target, refusal, error.message)
-            const answer: SendFailure = { reason: `${error._tag}: ${error.message}` }
+            // A deleted queue is stale subscription metadata, a client-side error SNS does not retry
+            // (SNS guide, "Amazon SNS dead-letter queues", "Why do message deliveries fail?").
+            const answer: SendFailure = error._tag === "QueueDoesNotExist"
+              ? { reason: `${error._tag}: ${error.message}`, permanent: true }
+              : { reason: `${error._tag}: ${error.message}` }
             done(answer)
           }
         }
