@@ -129,7 +129,7 @@ export interface TopicDelivery {
   /** A FIFO topic's group and deduplication id, passed on into a FIFO queue only. */
   readonly messageGroupId: string | undefined
   readonly messageDeduplicationId: string | undefined
-  /** False under `--lenient-queue-policies`: the queue policy is not asked (docs/SEMANTICS.md §8). */
+  /** False under `--lenient-queue-policies`: the queue policy is not asked (docs/SEMANTICS.md §9). */
   readonly checkQueuePolicy: boolean
 }
 
