@@ -9,6 +9,7 @@
  */
 import { ListKeysCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns"
+import { CreateQueueCommand } from "@aws-sdk/client-sqs"
 import fc from "fast-check"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -18,6 +19,7 @@ import { type Group, groups } from "./Groups.js"
 import * as History from "./History.js"
 import * as Ledger from "./Ledger.js"
 import * as Model from "./Model.js"
+import * as QueueModel from "./QueueModel.js"
 import * as Receiver from "./Receiver.js"
 import { settle } from "./Settle.js"
 import * as Steps from "./Steps.js"
@@ -30,6 +32,8 @@ export interface ConformanceOptions {
   readonly endpoint: string
   /** KMS's endpoint, when it is not the same (on AWS: `https://kms.<region>.amazonaws.com`). */
   readonly kmsEndpoint?: string | undefined
+  /** SQS's endpoint, when it is not the same (on AWS: `https://sqs.<region>.amazonaws.com`). */
+  readonly sqsEndpoint?: string | undefined
   readonly region: string
   /** A plain-HTTP endpoint of the same service, for the transport group. */
   readonly httpEndpoint?: string | undefined
@@ -140,7 +144,8 @@ class StepCommand implements fc.AsyncCommand<Steps.HistoryModel, History.History
 const executed = new WeakMap<History.History, Array<Steps.StepSpec>>()
 
 /**
- * Learns the account from a probe topic's ARN and what the endpoint can do.
+ * Learns the account from a probe topic's ARN, where queue URLs point from a probe queue's URL, and
+ * what the endpoint can do.
  *
  * @category operations
  */
@@ -150,7 +155,7 @@ export const detect = async (
   ledger: Ledger.Ledger,
   runPrefix: string,
   deliveryWaitMs: number
-): Promise<{ readonly accountId: string; readonly capabilities: History.Capabilities }> => {
+): Promise<{ readonly accountId: string; readonly queueOrigin: string; readonly capabilities: History.Capabilities }> => {
   const probe = await endpoint.sns.send(new CreateTopicCommand({ Name: `${runPrefix}probe` }))
   const topicArn = probe.TopicArn ?? ""
   ledger.topic(topicArn)
@@ -173,14 +178,20 @@ export const detect = async (
         () => undefined
       )) !== undefined)
   await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
+  const queue = await endpoint.sqs.send(new CreateQueueCommand({ QueueName: `${runPrefix}probe` })).then((r) => r.QueueUrl, () => undefined)
+  if (queue !== undefined) ledger.queue(queue)
+  // A queue URL is `<origin>/<account>/<name>` (SQS Developer Guide, "Amazon SQS queue and message identifiers").
+  const queueOrigin = queue === undefined ? "" : queue.slice(0, queue.length - `/${accountId}/${runPrefix}probe`.length)
   return {
     accountId,
+    queueOrigin,
     capabilities: {
       kms,
       sigv4,
       https: endpoint.url.protocol === "https:",
       plainHttp: endpoint.plainSns !== undefined,
-      delivery
+      delivery,
+      sqs: queue !== undefined && queue.endsWith(`/${accountId}/${runPrefix}probe`)
     }
   }
 }
@@ -194,17 +205,26 @@ export const capabilityLines = (c: History.Capabilities): ReadonlyArray<string> 
   ...(c.kms ? [] : ["no KMS: the endpoint does not answer KMS ListKeys; key states are not checked"]),
   ...(c.sigv4 ? [] : ["no SigV4 checking: the endpoint accepted an unsigned request; signature checks are not run"]),
   ...(c.https ? [] : ["no HTTPS: the endpoint is plain HTTP; the HTTPS-only rule of encrypted topics is not checked"]),
-  ...(c.delivery ? [] : ["no delivery: nothing reached the kit's receiver after Subscribe; deliveries are not checked"])
+  ...(c.delivery ? [] : ["no delivery: nothing reached the kit's receiver after Subscribe; deliveries are not checked"]),
+  ...(c.sqs ? [] : ["no SQS: the endpoint does not answer CreateQueue with a queue URL; queues are not checked"])
 ]
 
 const divergenceOf = (error: unknown): History.Divergence | undefined => (error instanceof History.Divergence ? error : undefined)
+
+const historyModel = (world: History.World, h: History.History): Steps.HistoryModel => ({
+  oracle: Model.empty(world.accountId, world.region),
+  prefix: h.prefix,
+  origin: world.receiver.origin,
+  keyIds: new Map(),
+  queues: QueueModel.empty(world.queueOrigin)
+})
 
 /** Runs one history's steps and its settlement; the history's resources are deleted after. */
 const runHistory = async (world: History.World, index: number, steps: Iterable<fc.AsyncCommand<Steps.HistoryModel, History.History>>): Promise<{ readonly history: History.History; readonly executed: ReadonlyArray<Steps.StepSpec> }> => {
   const h = History.make(world, index)
   const ran: Array<Steps.StepSpec> = []
   executed.set(h, ran)
-  const m: Steps.HistoryModel = { oracle: Model.empty(world.accountId, world.region), prefix: h.prefix, origin: world.receiver.origin, keyIds: new Map() }
+  const m = historyModel(world, h)
   try {
     await fc.asyncModelRun(() => ({ model: m, real: h }), steps)
     await settle(m, h)
@@ -223,7 +243,7 @@ const replayOnce = async (
   const h = History.make(world, index)
   const ran: Array<Steps.StepSpec> = []
   executed.set(h, ran)
-  const m: Steps.HistoryModel = { oracle: Model.empty(world.accountId, world.region), prefix: h.prefix, origin: world.receiver.origin, keyIds: new Map() }
+  const m = historyModel(world, h)
   try {
     await fc.asyncModelRun(() => ({ model: m, real: h }), steps.map((s) => new StepCommand(s)))
     await settle(m, h)
@@ -283,11 +303,11 @@ export const runConformance = async (options: ConformanceOptions): Promise<Repor
   const onAbort = () => void ledger.clean()
   options.signal?.addEventListener("abort", onAbort)
   try {
-    const { accountId, capabilities } = await detect(endpoint, receiver, ledger, runPrefix, deliveryWaitMs)
+    const { accountId, queueOrigin, capabilities } = await detect(endpoint, receiver, ledger, runPrefix, deliveryWaitMs)
     cleanupFailures += await ledger.clean()
     const lines = capabilityLines(capabilities)
     for (const line of lines) progress(line)
-    const world: History.World = { endpoint, receiver, ledger, capabilities, accountId, region: options.region, runPrefix, deliveryWaitMs, signal: options.signal }
+    const world: History.World = { endpoint, receiver, ledger, capabilities, accountId, region: options.region, runPrefix, queueOrigin, deliveryWaitMs, signal: options.signal }
     const seed = options.seed ?? randomBytes(4).readUInt32BE(0) >>> 1
     const selected = groups.filter((g) => options.only === undefined || options.only.includes(g.name))
     const reports: Array<GroupReport> = []

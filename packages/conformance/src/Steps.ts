@@ -32,6 +32,8 @@ import type { Publish } from "@sealcast/core"
 import * as Endpoint from "./Endpoint.js"
 import { call, Divergence, expectDelivery, type History, type Outcome, show } from "./History.js"
 import * as Model from "./Model.js"
+import * as QueueModel from "./QueueModel.js"
+import * as QueueSteps from "./QueueSteps.js"
 
 /**
  * The AWS documentation behind each kind of expectation.
@@ -109,6 +111,7 @@ export type StepSpec =
   | { readonly call: "Publish"; readonly topic: TopicSlot; readonly message: MessageSpec; readonly http: boolean }
   | { readonly call: "PublishBatch"; readonly topic: TopicSlot; readonly messages: ReadonlyArray<MessageSpec> }
   | { readonly call: "MutatedPublish"; readonly topic: TopicSlot; readonly mutation: Endpoint.Mutation; readonly message: MessageSpec }
+  | QueueSteps.QueueStepSpec
 
 /**
  * The model a history carries: the oracle's state plus the history's names.
@@ -121,6 +124,8 @@ export interface HistoryModel {
   readonly origin: string
   /** The endpoint's id of each key slot the history created. */
   readonly keyIds: Map<number, string>
+  /** The SQS side of the oracle. */
+  readonly queues: QueueModel.QueueModelState
 }
 
 /** Names and ARNs of a history's slots. */
@@ -136,7 +141,8 @@ const missingKeyId = (key: number): string => `00000000-0000-4000-8000-000000000
 
 const keyIdOf = (m: HistoryModel, key: number): string => m.keyIds.get(key) ?? missingKeyId(key)
 
-const keyText = (m: HistoryModel, choice: KeyChoice): string => {
+/** How a step names a key slot or alias slot in an attribute. */
+export const keyText = (m: HistoryModel, choice: KeyChoice): string => {
   switch (choice.form) {
     case "id":
       return keyIdOf(m, choice.key)
@@ -264,6 +270,7 @@ const settleAccepted = (
  * @category operations
  */
 export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<void> => {
+  if (QueueSteps.isQueueStep(spec)) return QueueSteps.run(spec, m, h, keyText)
   const { endpoint, ledger } = h.world
   const https = Model.contextOf(m.oracle, "https")
   switch (spec.call) {
@@ -491,6 +498,7 @@ const choiceExists = (m: HistoryModel, choice: KeyChoice | undefined): boolean =
  * @category operations
  */
 export const applicable = (spec: StepSpec, m: HistoryModel): boolean => {
+  if (QueueSteps.isQueueStep(spec)) return QueueSteps.applicable(spec, m, (choice) => choiceExists(m, choice))
   switch (spec.call) {
     case "ConfirmSubscription": {
       const s = subscriptionOf(m, spec.topic, spec.endpoint)

@@ -1,6 +1,6 @@
 /**
  * The kit against Sealcast itself, over HTTPS with its CA and its plain-HTTP listener: every group
- * runs, and no history diverges. Sized for CI (a few hundred steps in all).
+ * runs, SNS's, KMS's and SQS's, and no history diverges. Sized for CI (a few thousand steps in all).
  */
 import { runConformance } from "../src/index.js"
 import { text } from "../src/Report.js"
@@ -26,7 +26,7 @@ it("finds no divergence in Sealcast, with every capability detected", async () =
     runs: 25,
     deliveryWaitMs: 5000
   })
-  expect(report.capabilities).toEqual({ kms: true, sigv4: true, https: true, plainHttp: true, delivery: true })
+  expect(report.capabilities).toEqual({ kms: true, sigv4: true, https: true, plainHttp: true, delivery: true, sqs: true })
   expect(report.capabilityLines).toEqual([])
   expect(report.groups.map((g) => [g.name, g.skipped])).toEqual([
     ["topics", undefined],
@@ -34,10 +34,13 @@ it("finds no divergence in Sealcast, with every capability detected", async () =
     ["delivery", undefined],
     ["fifo", undefined],
     ["transport", undefined],
-    ["sigv4", undefined]
+    ["sigv4", undefined],
+    ["queues", undefined],
+    ["queue-kms", undefined],
+    ["fifo-queues", undefined]
   ])
   expect(report.failed, text(report)).toBe(0)
-  expect(report.passed).toBe(25 * 6)
+  expect(report.passed).toBe(25 * 9)
   expect(report.cleanupFailures).toBe(0)
-  expect(text(report).split("\n").at(-1)).toBe("150 passed, 0 failed")
+  expect(text(report).split("\n").at(-1)).toBe("225 passed, 0 failed")
 })

@@ -14,11 +14,12 @@ import { type ConformanceOptions, runConformance, type SavedHistory } from "../R
 
 const usage = `Usage: sealcast-conformance --endpoint URL --region R [options]
 
-Runs random histories of SNS and KMS calls against the endpoint and compares every answer, and every
-delivery to the kit's own HTTP receiver, with Sealcast's core as the model.
+Runs random histories of SNS, SQS and KMS calls against the endpoint and compares every answer, and
+every delivery to the kit's own HTTP receiver, with Sealcast's core as the model.
 
-  --endpoint URL            the SNS/KMS endpoint (https://… or http://…)
+  --endpoint URL            the SNS/SQS/KMS endpoint (https://… or http://…)
   --kms-endpoint URL        KMS's endpoint when it differs (default: --endpoint)
+  --sqs-endpoint URL        SQS's endpoint when it differs (default: --endpoint)
   --region R                the region to sign for
   --access-key-id ID        with --secret-access-key; otherwise the AWS SDK's standard credential chain
   --secret-access-key KEY
@@ -55,6 +56,7 @@ const { values } = (() => {
       options: {
         endpoint: { type: "string" },
         "kms-endpoint": { type: "string" },
+        "sqs-endpoint": { type: "string" },
         region: { type: "string" },
         "access-key-id": { type: "string" },
         "secret-access-key": { type: "string" },
@@ -120,6 +122,7 @@ process.once("SIGINT", () => {
 const options: ConformanceOptions = {
   endpoint,
   kmsEndpoint: values["kms-endpoint"],
+  sqsEndpoint: values["sqs-endpoint"],
   region,
   httpEndpoint: values["http-endpoint"],
   credentials:
