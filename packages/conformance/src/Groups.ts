@@ -89,8 +89,13 @@ const publish = (topic: fc.Arbitrary<TopicSlot>, fifo: boolean, http: fc.Arbitra
 const publishBatch = (topic: fc.Arbitrary<TopicSlot>, fifo: boolean) =>
   fc.record({ call: fc.constant("PublishBatch" as const), topic, messages: fc.array(message(fifo), { minLength: 1, maxLength: 4 }) })
 
-const queueSlot = (fifo: boolean): fc.Arbitrary<QueueSlot> => fc.record({ slot, fifo: fc.constant(fifo) })
-const newQueueSlot = (fifo: boolean): fc.Arbitrary<QueueSlot> => fc.record({ slot: createdSlot, fifo: fc.constant(fifo) })
+/** Mostly slot 0, so a history's messages meet in one queue; now and then slot 1 or the MISSING one. */
+const standardQueue: fc.Arbitrary<QueueSlot> = fc.record({
+  slot: fc.oneof({ arbitrary: fc.constant(0), weight: 15 }, { arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.constant(MISSING), weight: 1 }),
+  fifo: fc.constant(false)
+})
+const newQueueSlot = (fifo: boolean): fc.Arbitrary<QueueSlot> =>
+  fc.record({ slot: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 }), fifo: fc.constant(fifo) })
 /** FIFO histories use one queue, so their messages meet in its groups. */
 const fifoQueue: fc.Arbitrary<QueueSlot> = fc.record({ slot: fc.oneof({ arbitrary: fc.constant(0), weight: 19 }, { arbitrary: fc.constant(MISSING), weight: 1 }), fifo: fc.constant(true) })
 
@@ -238,17 +243,22 @@ export const groups: ReadonlyArray<Group> = [
     checks: "standard queues: CreateQueue (idempotent, conflicting attributes, tags), DeleteQueue, GetQueueUrl, attributes and tags read back, SendMessage and SendMessageBatch (delays), ReceiveMessage (only visible messages, visibility timeouts), DeleteMessage, ChangeMessageVisibility and their batches, PurgeQueue",
     missing: noSqs,
     steps: () => [
+      // Three of about twenty, so a history has a queue early and spends its steps on it.
       createQueue(newQueueSlot(false), fc.oneof(timeSetting, sseSetting.filter((s) => s.name === "SqsManagedSseEnabled"))),
       createQueue(newQueueSlot(false), timeSetting),
-      queueCall(queueSlot(false), "DeleteQueue", "GetQueueUrl", "GetQueueAttributes", "PurgeQueue"),
-      fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: queueSlot(false), setting: timeSetting }),
-      fc.record({ call: fc.constant("TagQueue" as const), queue: queueSlot(false), key: fc.constantFrom("k0" as const, "k1" as const), value: fc.constantFrom("v0" as const, "v1" as const) }),
-      fc.record({ call: fc.constant("UntagQueue" as const), queue: queueSlot(false), key: fc.constantFrom("k0" as const, "k1" as const) }),
-      queueCall(queueSlot(false), "ListQueueTags"),
-      ...sendSteps(queueSlot(false), false),
-      ...receiveSteps(queueSlot(false), false),
-      ...receiveSteps(queueSlot(false), false).slice(0, 1),
-      ...batchSteps(queueSlot(false))
+      createQueue(newQueueSlot(false), timeSetting),
+      queueCall(standardQueue, "DeleteQueue", "GetQueueUrl", "GetQueueAttributes", "PurgeQueue"),
+      fc.oneof(
+        fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: standardQueue, setting: timeSetting }),
+        fc.record({ call: fc.constant("TagQueue" as const), queue: standardQueue, key: fc.constantFrom("k0" as const, "k1" as const), value: fc.constantFrom("v0" as const, "v1" as const) }),
+        fc.record({ call: fc.constant("UntagQueue" as const), queue: standardQueue, key: fc.constantFrom("k0" as const, "k1" as const) }),
+        queueCall(standardQueue, "ListQueueTags")
+      ),
+      ...sendSteps(standardQueue, false),
+      ...receiveSteps(standardQueue, false),
+      ...receiveSteps(standardQueue, false).slice(0, 1),
+      ...receiveSteps(standardQueue, false).slice(0, 1),
+      ...batchSteps(standardQueue)
     ]
   },
   {
@@ -260,8 +270,8 @@ export const groups: ReadonlyArray<Group> = [
       ...keySteps,
       createQueue(newQueueSlot(false), sseSetting),
       createQueue(newQueueSlot(false), sseSetting),
-      fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: queueSlot(false), setting: sseSetting }),
-      ...sendSteps(queueSlot(false), false)
+      fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: standardQueue, setting: sseSetting }),
+      ...sendSteps(standardQueue, false)
     ]
   },
   {
@@ -271,6 +281,7 @@ export const groups: ReadonlyArray<Group> = [
     missing: noSqs,
     steps: () => [
       createQueue(fc.constant({ slot: 0, fifo: true }), fc.oneof(dedupSetting, fc.record({ name: fc.constant("VisibilityTimeout" as const), value: visibility }))),
+      createQueue(fc.constant({ slot: 0, fifo: true }), dedupSetting),
       createQueue(fc.constant({ slot: 0, fifo: true }), dedupSetting),
       fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: fifoQueue, setting: dedupSetting }),
       ...sendSteps(fifoQueue, true),

@@ -141,13 +141,16 @@ const sqsCode = (error: unknown): string => {
   return typeof e.name === "string" ? e.name.replace(/^AWS\.SimpleQueueService\./, "") : String(error)
 }
 
+/** The same divergence at another entry of a batch is the same kind. */
+const kindOf = (name: string): string => name.replace(/ entry e\d+$/, " entry")
+
 const compareOutcome = (name: string, expected: Expected<unknown>, actual: Outcome<unknown>, doc: string): void => {
   if (expected.ok === actual.ok && (expected.ok || actual.ok || expected.code === actual.code)) return
-  throw new Divergence({ call: name, expected: show(expected), actual: show(actual), doc, fingerprint: `${name}:${show(expected)}:${show(actual)}` })
+  throw new Divergence({ call: name, expected: show(expected), actual: show(actual), doc, fingerprint: `${kindOf(name)}:${show(expected)}:${show(actual)}` })
 }
 
 const differ = (name: string, what: string, expected: string, actual: string, doc: string): never => {
-  throw new Divergence({ call: name, expected: `${what} ${expected}`, actual: `${what} ${actual}`, doc, fingerprint: `${name}:${what}` })
+  throw new Divergence({ call: name, expected: `${what} ${expected}`, actual: `${what} ${actual}`, doc, fingerprint: `${kindOf(name)}:${what}` })
 }
 
 const settingValue = (m: HistoryModel, s: QueueSetting, keyText: (m: HistoryModel, choice: KeyChoice) => string): string =>
@@ -223,7 +226,7 @@ const checkSent = (
       expected: `MessageId ${sent.messageId} (a duplicate inside the 5-minute deduplication interval)`,
       actual: `MessageId ${answer.MessageId}`,
       doc: queueDocs.fifo,
-      fingerprint: `${name}:duplicate-id`
+      fingerprint: `${kindOf(name)}:duplicate-id`
     })
   }
   if (answer.MD5OfMessageBody !== sent.md5OfMessageBody) differ(name, "MD5OfMessageBody", sent.md5OfMessageBody, String(answer.MD5OfMessageBody), doc)
