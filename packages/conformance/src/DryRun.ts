@@ -9,7 +9,7 @@ import { groups } from "./Groups.js"
 import type { Capabilities } from "./History.js"
 import * as Steps from "./Steps.js"
 
-const everything: Capabilities = { kms: true, sigv4: true, https: true, plainHttp: true, delivery: true, sqs: true }
+const everything: Capabilities = { kms: true, sigv4: true, https: true, plainHttp: true, delivery: true, httpsDelivery: true, sqs: true }
 
 /**
  * The lines `--dry-run` prints.
@@ -26,7 +26,7 @@ export const plan = (options: {
   const runs = options.runs ?? 25
   const lines = [
     `against ${options.endpoint}, every name starting sc<6 hex>-:`,
-    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http endpoint of the kit's receiver (and, when no SubscriptionConfirmation arrives, Publish to it); DeleteTopic <prefix>probe; CreateQueue <prefix>probe, deleted at once"
+    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http and then an https endpoint of the kit's receiver (and, when no SubscriptionConfirmation arrives, Publish to it); DeleteTopic <prefix>probe; CreateQueue <prefix>probe, deleted at once"
   ]
   for (const group of groups.filter((g) => options.only === undefined || options.only.includes(g.name))) {
     const history = fc.array(fc.oneof(...group.steps(everything)), { maxLength: options.maxSteps ?? 20 })

@@ -21,6 +21,8 @@ export interface Capabilities {
   readonly https: boolean
   readonly plainHttp: boolean
   readonly delivery: boolean
+  /** It also delivers to the kit's HTTPS receiver (it trusts the receiver's certificate). */
+  readonly httpsDelivery: boolean
   /** The endpoint serves SQS (the probe queue was created). */
   readonly sqs: boolean
 }

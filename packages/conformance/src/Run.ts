@@ -21,6 +21,7 @@ import * as Ledger from "./Ledger.js"
 import * as Model from "./Model.js"
 import * as QueueModel from "./QueueModel.js"
 import * as Receiver from "./Receiver.js"
+import * as ReceiverTls from "./ReceiverTls.js"
 import { settle } from "./Settle.js"
 import * as Steps from "./Steps.js"
 
@@ -53,6 +54,11 @@ export interface ConformanceOptions {
   /** Where the receiver listens (default 127.0.0.1) and the host the endpoint reaches it by. */
   readonly receiverHost?: string | undefined
   readonly receiverAdvertisedHost?: string | undefined
+  /**
+   * The CA that issues the HTTPS receiver's certificate, one the endpoint trusts for deliveries
+   * (Sealcast: its `<data dir>/tls/ca.pem` and `ca-key.pem`); default: a CA made for the run.
+   */
+  readonly receiverCa?: ReceiverTls.Pair | undefined
   /** Where each divergence's shrunk history is written, for `--replay` (default: not written). */
   readonly historyDir?: string | undefined
   /** Replays one saved history instead of generating any. */
@@ -163,20 +169,21 @@ export const detect = async (
   const kms = await endpoint.kms.send(new ListKeysCommand({ Limit: 1 })).then(() => true, () => false)
   const unsigned = await Endpoint.sendRawSns(endpoint, { Action: "ListTopics" }, "unsigned").catch(() => undefined)
   const sigv4 = unsigned === undefined || unsigned.status >= 400
-  const path = `/${runPrefix}probe`
-  const subscribed = await endpoint.sns
-    .send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "http", Endpoint: `${receiver.origin}${path}`, ReturnSubscriptionArn: true }))
-    .then(() => true, () => false)
-  const confirmation = subscribed ? await receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", deliveryWaitMs) : undefined
   // An endpoint that confirms HTTP subscriptions by itself still delivers: then the delivery group
   // runs, and reports the missing SubscriptionConfirmation as the divergence it is.
-  const delivery =
-    confirmation !== undefined ||
-    (subscribed &&
-      (await endpoint.sns.send(new PublishCommand({ TopicArn: topicArn, Message: `${runPrefix}probe` })).then(
-        () => receiver.waitFor(path, (d) => d.type === "Notification", deliveryWaitMs),
-        () => undefined
-      )) !== undefined)
+  const delivers = async (protocol: "http" | "https", origin: string): Promise<boolean> => {
+    const path = `/${runPrefix}probe-${protocol}`
+    const subscribed = await endpoint.sns
+      .send(new SubscribeCommand({ TopicArn: topicArn, Protocol: protocol, Endpoint: `${origin}${path}`, ReturnSubscriptionArn: true }))
+      .then(() => true, () => false)
+    if (!subscribed) return false
+    if ((await receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", deliveryWaitMs)) !== undefined) return true
+    const published = await endpoint.sns.send(new PublishCommand({ TopicArn: topicArn, Message: `${runPrefix}probe` })).then(() => true, () => false)
+    return published && (await receiver.waitFor(path, (d) => d.type === "Notification", deliveryWaitMs)) !== undefined
+  }
+  const delivery = await delivers("http", receiver.origin)
+  // Only an endpoint that trusts the receiver's certificate delivers over HTTPS (src/ReceiverTls.ts).
+  const httpsDelivery = delivery && (await delivers("https", receiver.httpsOrigin))
   await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
   const queue = await endpoint.sqs.send(new CreateQueueCommand({ QueueName: `${runPrefix}probe` })).then((r) => r.QueueUrl, () => undefined)
   if (queue !== undefined) ledger.queue(queue)
@@ -191,6 +198,7 @@ export const detect = async (
       https: endpoint.url.protocol === "https:",
       plainHttp: endpoint.plainSns !== undefined,
       delivery,
+      httpsDelivery,
       sqs: queue !== undefined && queue.endsWith(`/${accountId}/${runPrefix}probe`)
     }
   }
@@ -206,6 +214,9 @@ export const capabilityLines = (c: History.Capabilities): ReadonlyArray<string> 
   ...(c.sigv4 ? [] : ["no SigV4 checking: the endpoint accepted an unsigned request; signature checks are not run"]),
   ...(c.https ? [] : ["no HTTPS: the endpoint is plain HTTP; the HTTPS-only rule of encrypted topics is not checked"]),
   ...(c.delivery ? [] : ["no delivery: nothing reached the kit's receiver after Subscribe; deliveries are not checked"]),
+  ...(!c.delivery || c.httpsDelivery
+    ? []
+    : ["no HTTPS delivery: nothing reached the kit's HTTPS receiver (the endpoint does not trust its certificate; see --receiver-ca-cert); subscriptions are plain HTTP only"]),
   ...(c.sqs ? [] : ["no SQS: the endpoint does not answer CreateQueue with a queue URL; queues are not checked"])
 ]
 
@@ -215,6 +226,7 @@ const historyModel = (world: History.World, h: History.History): Steps.HistoryMo
   oracle: Model.empty(world.accountId, world.region),
   prefix: h.prefix,
   origin: world.receiver.origin,
+  httpsOrigin: world.capabilities.httpsDelivery ? world.receiver.httpsOrigin : undefined,
   keyIds: new Map(),
   queues: QueueModel.empty(world.queueOrigin)
 })
@@ -297,7 +309,8 @@ export const runConformance = async (options: ConformanceOptions): Promise<Repor
   const runPrefix = `sc${randomBytes(3).toString("hex")}-`
   const deliveryWaitMs = options.deliveryWaitMs ?? 5000
   const endpoint = Endpoint.connect(options)
-  const receiver = await Receiver.start(options.receiverHost ?? "127.0.0.1", options.receiverAdvertisedHost)
+  const tls = await ReceiverTls.make(options.receiverCa)
+  const receiver = await Receiver.start(options.receiverHost ?? "127.0.0.1", tls, options.receiverAdvertisedHost)
   const ledger = Ledger.make(endpoint)
   let cleanupFailures = 0
   const onAbort = () => void ledger.clean()

@@ -122,6 +122,8 @@ export interface HistoryModel {
   readonly oracle: Model.ModelState
   readonly prefix: string
   readonly origin: string
+  /** The receiver's HTTPS origin, when the endpoint delivers there: endpoint slot 1 is subscribed over HTTPS. */
+  readonly httpsOrigin: string | undefined
   /** The endpoint's id of each key slot the history created. */
   readonly keyIds: Map<number, string>
   /** The SQS side of the oracle. */
@@ -133,7 +135,15 @@ export const topicName = (m: { readonly prefix: string }, t: TopicSlot): string 
 export const topicArn = (m: HistoryModel, t: TopicSlot): string => `arn:aws:sns:${m.oracle.region}:${m.oracle.accountId}:${topicName(m, t)}`
 export const endpointPath = (m: { readonly prefix: string }, t: TopicSlot, endpoint: number): string =>
   `/${m.prefix}t${t.slot}${t.fifo ? "f" : ""}/e${endpoint}`
-const endpointUrl = (m: HistoryModel, t: TopicSlot, endpoint: number): string => `${m.origin}${endpointPath(m, t, endpoint)}`
+const endpointUrl = (m: HistoryModel, t: TopicSlot, endpoint: number): string =>
+  `${endpoint === 1 && m.httpsOrigin !== undefined ? m.httpsOrigin : m.origin}${endpointPath(m, t, endpoint)}`
+const protocolOf = (url: string): "http" | "https" => (url.startsWith("https:") ? "https" : "http")
+
+/** The receiver path a subscription's endpoint names, if it is one of the kit's receiver's. */
+export const receiverPath = (m: HistoryModel, endpoint: string): string | undefined => {
+  for (const origin of [m.origin, m.httpsOrigin]) if (origin !== undefined && endpoint.startsWith(`${origin}/`)) return endpoint.slice(origin.length)
+  return undefined
+}
 const aliasName = (m: { readonly prefix: string }, alias: number): string => `alias/${m.prefix}a${alias}`
 
 /** A key slot never created stands for a key that does not exist: a well-formed id no key has. */
@@ -231,8 +241,8 @@ const clientFor = (h: History, http: boolean): SNSClient => (http ? h.world.endp
 const expectRouted = (m: HistoryModel, h: History, subscriptionArns: ReadonlyArray<string>, messageId: string, body: string, group: string | undefined) => {
   for (const arn of subscriptionArns) {
     const s = m.oracle.registry.subscriptions.get(arn)
-    if (s === undefined || !s.endpoint.startsWith(m.origin)) continue
-    expectDelivery(h, s.endpoint.slice(m.origin.length), { messageId, body, step: h.step, group })
+    const path = s === undefined ? undefined : receiverPath(m, s.endpoint)
+    if (path !== undefined) expectDelivery(h, path, { messageId, body, step: h.step, group })
   }
 }
 
@@ -355,10 +365,10 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
       const path = endpointPath(m, spec.topic, spec.endpoint)
       // A subscription to this endpoint may have come and gone: its confirmation is not this one's.
       const earlierTokens = new Set(h.world.receiver.deliveries(path).map((d) => d.token))
-      const actual = await call(h, "Subscribe", { TopicArn: arn, Protocol: "http", Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true }, () =>
-        endpoint.sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: "http", Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true })), snsCode)
+      const actual = await call(h, "Subscribe", { TopicArn: arn, Protocol: protocolOf(url), Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true }, () =>
+        endpoint.sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: protocolOf(url), Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true })), snsCode)
       const id = actual.ok ? (actual.value.SubscriptionArn ?? "").split(":").pop() ?? "" : "refused"
-      const expected = Model.subscribe(m.oracle, { topicArn: arn, protocol: "http", endpoint: url, attributes }, id, https)
+      const expected = Model.subscribe(m.oracle, { topicArn: arn, protocol: protocolOf(url), endpoint: url, attributes }, id, https)
       compareOutcome("Subscribe", expected, actual, spec.filter === undefined ? docs.subscribe : docs.filter)
       if (!expected.ok || !actual.ok) return
       if (actual.value.SubscriptionArn !== expected.value.arn) {

@@ -32,6 +32,8 @@ every delivery to the kit's own HTTP receiver, with Sealcast's core as the model
   --divergences N           distinct divergences looked for per group at most (default 4)
   --wait MS                 how long a delivery may take (default 5000)
   --receiver-host HOST      where the kit's receiver listens (default 127.0.0.1)
+  --receiver-ca-cert FILE   with --receiver-ca-key: the CA (PEM) that issues the HTTPS receiver's
+  --receiver-ca-key FILE    certificate, one the endpoint trusts (default: a CA made for the run)
   --history-dir DIR         where shrunk histories are saved (default ./sealcast-conformance-histories)
   --replay FILE             replays one saved history
   --json                    print the report as JSON
@@ -69,6 +71,8 @@ const { values } = (() => {
         divergences: { type: "string" },
         wait: { type: "string" },
         "receiver-host": { type: "string" },
+        "receiver-ca-cert": { type: "string" },
+        "receiver-ca-key": { type: "string" },
         "history-dir": { type: "string" },
         replay: { type: "string" },
         json: { type: "boolean" },
@@ -111,6 +115,9 @@ const readText = (what: string, file: string): string => {
   }
 }
 
+if ((values["receiver-ca-cert"] === undefined) !== (values["receiver-ca-key"] === undefined)) {
+  fail("--receiver-ca-cert and --receiver-ca-key go together")
+}
 const replay = values.replay === undefined ? undefined : (JSON.parse(readText("the history", values.replay)) as SavedHistory)
 const controller = new AbortController()
 process.once("SIGINT", () => {
@@ -135,6 +142,10 @@ const options: ConformanceOptions = {
   divergencesPerGroup: integer("divergences", values.divergences),
   deliveryWaitMs: integer("wait", values.wait),
   receiverHost: values["receiver-host"],
+  receiverCa:
+    values["receiver-ca-cert"] === undefined
+      ? undefined
+      : { certPem: readText("the receiver CA certificate", values["receiver-ca-cert"]), keyPem: readText("the receiver CA key", values["receiver-ca-key"] ?? "") },
   historyDir: values["history-dir"] ?? "sealcast-conformance-histories",
   replay,
   progress: values.json === true ? undefined : (line) => process.stderr.write(`${line}\n`),
