@@ -6,8 +6,8 @@ import { mkdirSync, readdirSync, rmSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
-/** Every package a consumer installs, dependencies first. */
-export const PUBLISHED = ["@sealcast/core", "@sealcast/kms-sim", "@sealcast/transport-http", "sealcast"]
+/** Every package a consumer installs, dependencies first; the conformance kit needs only the first two. */
+export const PUBLISHED = ["@sealcast/core", "@sealcast/kms-sim", "@sealcast/transport-http", "sealcast", "@sealcast/conformance"]
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..")
 const out = resolve(process.argv[2] ?? resolve(root, "packages-out"))

@@ -1,7 +1,8 @@
 /**
  * The published packages, as a user installs them (docs/CONTRACT.md, "The package"): the tarballs
- * `npm run pack` makes are installed into an empty project, which then runs `npx sealcast serve` and
- * `import { startBroker } from "sealcast"` with nothing of the monorepo in reach. The install reads
+ * `npm run pack` makes are installed into empty projects, one with the broker, which then runs
+ * `npx sealcast serve` and `import { startBroker } from "sealcast"`, and one with the conformance kit
+ * alone, which runs `npx sealcast-conformance`, with nothing of the monorepo in reach. The install reads
  * the local npm cache first (`--prefer-offline`); better-sqlite3 builds its native addon there.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
@@ -26,28 +27,29 @@ const cleanEnv = (): NodeJS.ProcessEnv =>
   Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(npm_|VITEST)/i.test(key) && key !== "INIT_CWD"))
 
 let scratch: string
+let tarballs: string
 let project: string
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), "sealcast-install-"))
-  const tarballs = join(scratch, "tarballs")
-  project = join(scratch, "project")
+  tarballs = join(scratch, "tarballs")
   await run(process.execPath, [join(repoRoot, "scripts/pack.mjs"), tarballs], { cwd: repoRoot })
-  const files = ["sealcast-core", "sealcast-kms-sim", "sealcast-transport-http", "sealcast"].map((name) => join(tarballs, `${name}-0.1.0.tgz`))
-  await run("mkdir", [project])
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "install-check", private: true, type: "module" }, null, 2))
-  await run(
-    "npm",
-    [
-      "install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error",
-      ...files,
-      `@aws-sdk/client-sns@${versionOf("@aws-sdk/client-sns")}`,
-      `@aws-sdk/client-kms@${versionOf("@aws-sdk/client-kms")}`,
-      `vitest@${versionOf("vitest")}`
-    ],
-    { cwd: project, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 }
-  )
-}, 900_000)
+}, 300_000)
+
+const tarball = (name: string): string => join(tarballs, `${name}-0.1.0.tgz`)
+
+/** An empty project with `packages` installed from the cache first (`--prefer-offline`). */
+const installProject = async (name: string, packages: ReadonlyArray<string>): Promise<string> => {
+  const dir = join(scratch, name)
+  await run("mkdir", [dir])
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `install-check-${name}`, private: true, type: "module" }, null, 2))
+  await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error", ...packages], {
+    cwd: dir,
+    env: cleanEnv(),
+    maxBuffer: 16 * 1024 * 1024
+  })
+  return dir
+}
 
 afterAll(() => {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true })
@@ -79,6 +81,15 @@ describe("the repository itself", () => {
 })
 
 describe("the installed packages", () => {
+  beforeAll(async () => {
+    project = await installProject("project", [
+      ...["sealcast-core", "sealcast-kms-sim", "sealcast-transport-http", "sealcast"].map(tarball),
+      `@aws-sdk/client-sns@${versionOf("@aws-sdk/client-sns")}`,
+      `@aws-sdk/client-kms@${versionOf("@aws-sdk/client-kms")}`,
+      `vitest@${versionOf("vitest")}`
+    ])
+  }, 900_000)
+
   it("hold built JavaScript with declarations and no workspace links", () => {
     const manifest = JSON.parse(readFileSync(join(project, "node_modules/sealcast/package.json"), "utf8")) as {
       dependencies: Record<string, string>
@@ -166,5 +177,34 @@ console.log(JSON.stringify({ kmsMasterKeyId: Attributes.KmsMasterKeyId, keyId: K
     const { stdout } = await run("npx", ["--no-install", "vitest", "run", "orders.test.ts"], { cwd: project, env: cleanEnv() })
     // Without colour codes, which come through when the parent's terminal asks for them.
     expect(stdout.replace(/\u001b\[[0-9;]*m/g, "")).toMatch(/Tests\s+1 passed \(1\)/)
+  })
+})
+
+describe("the conformance kit, installed alone", () => {
+  // The kit needs the core and the simulated KMS, not the broker: it reaches endpoints over the wire.
+  let kitProject: string
+  beforeAll(async () => {
+    kitProject = await installProject("kit", ["sealcast-core", "sealcast-kms-sim", "sealcast-conformance"].map(tarball))
+  }, 900_000)
+
+  it("holds built JavaScript with declarations, depending on the core and the simulated KMS", () => {
+    const kit = JSON.parse(readFileSync(join(kitProject, "node_modules/@sealcast/conformance/package.json"), "utf8")) as {
+      dependencies: Record<string, string>
+    }
+    expect(kit.dependencies["@sealcast/core"]).toBe("0.1.0")
+    expect(kit.dependencies["@sealcast/kms-sim"]).toBe("0.1.0")
+    expect(kit.dependencies["sealcast"]).toBeUndefined()
+    expect(readFileSync(join(kitProject, "node_modules/@sealcast/conformance/dist/index.d.ts"), "utf8")).toContain("runConformance")
+  })
+
+  it("gives `npx sealcast-conformance`, whose --help lists every group and whose --dry-run calls nothing", async () => {
+    const help = await run("npx", ["--no-install", "sealcast-conformance", "--help"], { cwd: kitProject, env: cleanEnv() })
+    expect(help.stdout).toMatch(/^Usage: sealcast-conformance --endpoint URL --region R/)
+    expect(help.stdout).toContain("topics, kms, delivery, fifo, transport, sigv4, queues, queue-kms, fifo-queues")
+    const dry = await run("npx", ["--no-install", "sealcast-conformance", "--endpoint", "https://127.0.0.1:1", "--region", "us-east-1", "--dry-run", "--only", "queues"], {
+      cwd: kitProject,
+      env: cleanEnv()
+    })
+    expect(dry.stdout).toContain("queues: up to 25 histories")
   })
 })

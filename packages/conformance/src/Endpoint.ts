@@ -8,6 +8,7 @@
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { KMSClient } from "@aws-sdk/client-kms"
 import { SNSClient } from "@aws-sdk/client-sns"
+import { SQSClient } from "@aws-sdk/client-sqs"
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as http from "node:http"
 import * as https from "node:https"
@@ -22,7 +23,7 @@ export interface Credentials {
 }
 
 /**
- * The clients of one endpoint: `sns` and `kms` over the endpoint's own scheme, `plainSns` over the
+ * The clients of one endpoint: `sns`, `kms` and `sqs` over the endpoint's own scheme, `plainSns` over the
  * plain-HTTP endpoint when one is given.
  *
  * @category models
@@ -32,6 +33,7 @@ export interface Endpoint {
   readonly region: string
   readonly sns: SNSClient
   readonly kms: KMSClient
+  readonly sqs: SQSClient
   readonly plainSns: SNSClient | undefined
   readonly credentials: () => Promise<Credentials>
   readonly ca: string | undefined
@@ -44,6 +46,7 @@ export interface Endpoint {
 export const connect = (options: {
   readonly endpoint: string
   readonly kmsEndpoint?: string | undefined
+  readonly sqsEndpoint?: string | undefined
   readonly httpEndpoint?: string | undefined
   readonly region: string
   readonly credentials?: Credentials | undefined
@@ -58,12 +61,14 @@ export const connect = (options: {
   }
   const sns = new SNSClient({ ...base, endpoint: options.endpoint })
   const kms = new KMSClient({ ...base, endpoint: options.kmsEndpoint ?? options.endpoint })
+  const sqs = new SQSClient({ ...base, endpoint: options.sqsEndpoint ?? options.endpoint })
   const plainSns = options.httpEndpoint === undefined ? undefined : new SNSClient({ ...base, endpoint: options.httpEndpoint })
   return {
     url: new URL(options.endpoint),
     region: options.region,
     sns,
     kms,
+    sqs,
     plainSns,
     credentials: async () => {
       const provider = sns.config.credentials
@@ -74,6 +79,7 @@ export const connect = (options: {
     destroy: () => {
       sns.destroy()
       kms.destroy()
+      sqs.destroy()
       plainSns?.destroy()
       agent.destroy()
     }

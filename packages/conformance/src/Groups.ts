@@ -1,13 +1,14 @@
 /**
  * The command groups: one per area of a service, each with the steps it generates and the
- * capabilities it needs. A service's groups are listed under its name, so the SQS groups join as
- * `sqs` entries beside these without touching them.
+ * capabilities it needs. A service's groups are listed under its name: SNS's, KMS's (key states as SNS
+ * sees them) and SQS's.
  *
  * @since 0.1.0
  */
 import fc from "fast-check"
 import { mutations } from "./Endpoint.js"
 import type { Capabilities } from "./History.js"
+import type { QueueMessageSpec, QueueSetting, QueueSlot } from "./QueueSteps.js"
 import { type FilterSpec, type KeyChoice, type MessageSpec, MISSING, type StepSpec, type TopicSlot } from "./Steps.js"
 
 /**
@@ -15,7 +16,7 @@ import { type FilterSpec, type KeyChoice, type MessageSpec, MISSING, type StepSp
  */
 export interface Group {
   readonly name: string
-  readonly service: "sns" | "kms"
+  readonly service: "sns" | "kms" | "sqs"
   /** One line for the README and `--help`. */
   readonly checks: string
   /** Why the group cannot run against an endpoint with these capabilities, if it cannot. */
@@ -87,6 +88,67 @@ const publish = (topic: fc.Arbitrary<TopicSlot>, fifo: boolean, http: fc.Arbitra
 
 const publishBatch = (topic: fc.Arbitrary<TopicSlot>, fifo: boolean) =>
   fc.record({ call: fc.constant("PublishBatch" as const), topic, messages: fc.array(message(fifo), { minLength: 1, maxLength: 4 }) })
+
+/** Mostly slot 0, so a history's messages meet in one queue; now and then slot 1 or the MISSING one. */
+const standardQueue: fc.Arbitrary<QueueSlot> = fc.record({
+  slot: fc.oneof({ arbitrary: fc.constant(0), weight: 15 }, { arbitrary: fc.constant(1), weight: 4 }, { arbitrary: fc.constant(MISSING), weight: 1 }),
+  fifo: fc.constant(false)
+})
+const newQueueSlot = (fifo: boolean): fc.Arbitrary<QueueSlot> =>
+  fc.record({ slot: fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 }), fifo: fc.constant(fifo) })
+/** FIFO histories use one queue, so their messages meet in its groups. */
+const fifoQueue: fc.Arbitrary<QueueSlot> = fc.record({ slot: fc.oneof({ arbitrary: fc.constant(0), weight: 19 }, { arbitrary: fc.constant(MISSING), weight: 1 }), fifo: fc.constant(true) })
+
+const visibility = fc.constantFrom("0" as const, "600" as const)
+const timeSetting: fc.Arbitrary<QueueSetting> = fc.oneof(
+  fc.record({ name: fc.constant("VisibilityTimeout" as const), value: visibility }),
+  fc.record({ name: fc.constant("DelaySeconds" as const), value: fc.constantFrom("0" as const, "900" as const) })
+)
+const sseSetting: fc.Arbitrary<QueueSetting> = fc.oneof(
+  fc.record({ name: fc.constant("SqsManagedSseEnabled" as const), value: fc.constantFrom("true" as const, "false" as const) }),
+  fc.record({ name: fc.constant("KmsMasterKeyId" as const), key: fc.option(keyChoice, { nil: undefined }) })
+)
+const dedupSetting: fc.Arbitrary<QueueSetting> = fc.record({ name: fc.constant("ContentBasedDeduplication" as const), value: fc.constantFrom("true" as const, "false" as const) })
+/** A queue's settings: at most one of each name, as a request's attribute map holds them. */
+const settings = (setting: fc.Arbitrary<QueueSetting>): fc.Arbitrary<ReadonlyArray<QueueSetting>> =>
+  fc.uniqueArray(setting, { maxLength: 2, selector: (s) => s.name })
+
+/** Standard bodies are numbered; FIFO ones come from three, so content-based deduplication meets repeats. */
+const queueMessage = (fifo: boolean): fc.Arbitrary<QueueMessageSpec> =>
+  fc.record({
+    body: fifo ? fc.integer({ min: 0, max: 2 }) : fc.nat(),
+    color: fc.constantFrom("red" as const, "blue" as const, undefined),
+    delay: fifo ? fc.constant(undefined) : fc.constantFrom(undefined, undefined, 0 as const, 900 as const),
+    group: fifo ? fc.constantFrom("g0", "g1", "g0", "g1", undefined) : fc.constant(undefined),
+    dedup: fifo ? fc.constantFrom("d0", "d1", "d2", "d3", undefined) : fc.constant(undefined)
+  })
+
+const handle = fc.integer({ min: 0, max: 3 })
+const sendSteps = (queue: fc.Arbitrary<QueueSlot>, fifo: boolean): ReadonlyArray<fc.Arbitrary<StepSpec>> => [
+  fc.record({ call: fc.constant("SendMessage" as const), queue, message: queueMessage(fifo) }),
+  fc.record({ call: fc.constant("SendMessage" as const), queue, message: queueMessage(fifo) }),
+  fc.record({ call: fc.constant("SendMessageBatch" as const), queue, messages: fc.array(queueMessage(fifo), { minLength: 1, maxLength: 4 }) })
+]
+const receiveSteps = (queue: fc.Arbitrary<QueueSlot>, fifo: boolean): ReadonlyArray<fc.Arbitrary<StepSpec>> => [
+  fc.record({
+    call: fc.constant("ReceiveMessage" as const),
+    queue,
+    max: fc.constantFrom(1 as const, 10 as const),
+    visibility: fc.constantFrom(0 as const, 600 as const, undefined),
+    attempt: fifo ? fc.constantFrom("a0" as const, "a1" as const, undefined) : fc.constant(undefined)
+  }),
+  fc.record({ call: fc.constant("DeleteMessage" as const), queue, handle }),
+  fc.record({ call: fc.constant("ChangeMessageVisibility" as const), queue, handle, timeout: fc.constantFrom(0 as const, 600 as const) })
+]
+const batchSteps = (queue: fc.Arbitrary<QueueSlot>): ReadonlyArray<fc.Arbitrary<StepSpec>> => [
+  fc.record({ call: fc.constant("DeleteMessageBatch" as const), queue, handles: fc.array(handle, { minLength: 1, maxLength: 3 }) }),
+  fc.record({ call: fc.constant("ChangeMessageVisibilityBatch" as const), queue, handles: fc.array(handle, { minLength: 1, maxLength: 3 }), timeout: fc.constantFrom(0 as const, 600 as const) })
+]
+const createQueue = (queue: fc.Arbitrary<QueueSlot>, setting: fc.Arbitrary<QueueSetting>) =>
+  fc.record({ call: fc.constant("CreateQueue" as const), queue, settings: settings(setting), tagged: fc.boolean() })
+const queueCall = (queue: fc.Arbitrary<QueueSlot>, ...calls: Array<"DeleteQueue" | "GetQueueUrl" | "GetQueueAttributes" | "ListQueueTags" | "PurgeQueue">) =>
+  fc.record({ call: fc.constantFrom(...calls), queue })
+const noSqs = (c: Capabilities) => (c.sqs ? undefined : "the endpoint serves no SQS")
 
 /**
  * Every group, in the order they run.
@@ -173,6 +235,61 @@ export const groups: ReadonlyArray<Group> = [
       ...(c.delivery ? subscriptionSteps(standard, false).slice(0, 5) : []),
       fc.record({ call: fc.constant("MutatedPublish" as const), topic: standard, mutation: fc.constantFrom(...mutations), message: message(false) }),
       publish(standard, false)
+    ]
+  },
+  {
+    name: "queues",
+    service: "sqs",
+    checks: "standard queues: CreateQueue (idempotent, conflicting attributes, tags), DeleteQueue, GetQueueUrl, attributes and tags read back, SendMessage and SendMessageBatch (delays), ReceiveMessage (only visible messages, visibility timeouts), DeleteMessage, ChangeMessageVisibility and their batches, PurgeQueue",
+    missing: noSqs,
+    steps: () => [
+      // Three of about twenty, so a history has a queue early and spends its steps on it.
+      createQueue(newQueueSlot(false), fc.oneof(timeSetting, sseSetting.filter((s) => s.name === "SqsManagedSseEnabled"))),
+      createQueue(newQueueSlot(false), timeSetting),
+      createQueue(newQueueSlot(false), timeSetting),
+      queueCall(standardQueue, "DeleteQueue", "GetQueueUrl", "GetQueueAttributes", "PurgeQueue"),
+      fc.oneof(
+        fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: standardQueue, setting: timeSetting }),
+        fc.record({ call: fc.constant("TagQueue" as const), queue: standardQueue, key: fc.constantFrom("k0" as const, "k1" as const), value: fc.constantFrom("v0" as const, "v1" as const) }),
+        fc.record({ call: fc.constant("UntagQueue" as const), queue: standardQueue, key: fc.constantFrom("k0" as const, "k1" as const) }),
+        queueCall(standardQueue, "ListQueueTags")
+      ),
+      ...sendSteps(standardQueue, false),
+      ...receiveSteps(standardQueue, false),
+      ...receiveSteps(standardQueue, false).slice(0, 1),
+      ...receiveSteps(standardQueue, false).slice(0, 1),
+      ...batchSteps(standardQueue)
+    ]
+  },
+  {
+    name: "queue-kms",
+    service: "sqs",
+    checks: "encrypted queues: KmsMasterKeyId and SqsManagedSseEnabled set, cleared and read back, and SendMessage and SendMessageBatch under each key state (KmsDisabled, KmsInvalidState, KmsNotFound)",
+    missing: (c) => noSqs(c) ?? (c.kms ? undefined : "the endpoint serves no KMS"),
+    steps: () => [
+      ...keySteps,
+      createQueue(newQueueSlot(false), sseSetting),
+      createQueue(newQueueSlot(false), sseSetting),
+      fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: standardQueue, setting: sseSetting }),
+      ...sendSteps(standardQueue, false)
+    ]
+  },
+  {
+    name: "fifo-queues",
+    service: "sqs",
+    checks: "FIFO queues: message groups (a group with a message in flight is blocked, order within a group), deduplication by id and by content (a duplicate answers the first MessageId and SequenceNumber), growing sequence numbers, ReceiveRequestAttemptId retries, receipt handles that expire",
+    missing: noSqs,
+    steps: () => [
+      createQueue(fc.constant({ slot: 0, fifo: true }), fc.oneof(dedupSetting, fc.record({ name: fc.constant("VisibilityTimeout" as const), value: visibility }))),
+      createQueue(fc.constant({ slot: 0, fifo: true }), dedupSetting),
+      createQueue(fc.constant({ slot: 0, fifo: true }), dedupSetting),
+      fc.record({ call: fc.constant("SetQueueAttributes" as const), queue: fifoQueue, setting: dedupSetting }),
+      ...sendSteps(fifoQueue, true),
+      ...sendSteps(fifoQueue, true).slice(0, 1),
+      ...receiveSteps(fifoQueue, true),
+      ...receiveSteps(fifoQueue, true).slice(0, 1),
+      ...batchSteps(fifoQueue).slice(0, 1),
+      queueCall(fifoQueue, "GetQueueAttributes", "PurgeQueue")
     ]
   }
 ]

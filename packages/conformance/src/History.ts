@@ -21,6 +21,10 @@ export interface Capabilities {
   readonly https: boolean
   readonly plainHttp: boolean
   readonly delivery: boolean
+  /** It also delivers to the kit's HTTPS receiver (it trusts the receiver's certificate). */
+  readonly httpsDelivery: boolean
+  /** The endpoint serves SQS (the probe queue was created). */
+  readonly sqs: boolean
 }
 
 /**
@@ -37,6 +41,8 @@ export interface World {
   readonly region: string
   /** Every resource of the run is named with it. */
   readonly runPrefix: string
+  /** Where the endpoint's queue URLs point, from the probe queue's URL (empty without SQS). */
+  readonly queueOrigin: string
   readonly deliveryWaitMs: number
   /** Once aborted, every further step fails at once with `Interrupted`, so nothing more is created. */
   readonly signal: AbortSignal | undefined

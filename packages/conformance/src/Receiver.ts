@@ -1,11 +1,12 @@
 /**
- * The kit's own HTTP subscriber, on loopback: every subscription of a run points at a path of it, and
- * it keeps what SNS posts there, in arrival order (SNS Developer Guide, "Fanout to HTTP/S endpoints":
+ * The kit's own HTTP and HTTPS subscriber, on loopback: every subscription of a run points at a path
+ * of it, over either scheme, and it keeps what SNS posts there, in arrival order (SNS Developer Guide, "Fanout to HTTP/S endpoints":
  * the SubscriptionConfirmation and Notification documents).
  *
  * @since 0.1.0
  */
 import * as http from "node:http"
+import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 
 /**
@@ -27,6 +28,8 @@ export interface Delivery {
 export interface Receiver {
   /** `http://<host>:<port>`, without a trailing slash. */
   readonly origin: string
+  /** `https://<host>:<port>`: the same paths over TLS, with the certificate `start` was given. */
+  readonly httpsOrigin: string
   /** Everything posted to `path` so far, in arrival order. */
   readonly deliveries: (path: string) => ReadonlyArray<Delivery>
   /** Waits until `found` holds for something posted to `path`, or `timeoutMs` passes (then undefined). */
@@ -40,14 +43,15 @@ const field = (doc: Record<string, unknown>, name: string): string | undefined =
 }
 
 /**
- * Starts the receiver on `host` (loopback unless the endpoint must reach it elsewhere), port 0.
+ * Starts the receiver on `host` (loopback unless the endpoint must reach it elsewhere), two ports
+ * chosen by the system: plain HTTP, and HTTPS with `tls`.
  *
  * @category constructors
  */
-export const start = async (host: string, advertisedHost: string = host): Promise<Receiver> => {
+export const start = async (host: string, tls: { readonly certPem: string; readonly keyPem: string }, advertisedHost: string = host): Promise<Receiver> => {
   const byPath = new Map<string, Array<Delivery>>()
   const waiters = new Set<{ readonly path: string; readonly found: (d: Delivery) => boolean; readonly done: (d: Delivery | undefined) => void }>()
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const chunks: Array<Buffer> = []
     req.on("data", (chunk: Buffer) => chunks.push(chunk))
     req.on("end", () => {
@@ -73,12 +77,18 @@ export const start = async (host: string, advertisedHost: string = host): Promis
       else list.push(delivery)
       for (const waiter of waiters) if (waiter.path === path && waiter.found(delivery)) waiter.done(delivery)
     })
-  })
-  await new Promise<void>((resolve) => server.listen(0, host, resolve))
-  const { port } = server.address() as AddressInfo
-  const origin = `http://${advertisedHost.includes(":") ? `[${advertisedHost}]` : advertisedHost}:${port}`
+  }
+  const servers = [http.createServer(onRequest), https.createServer({ cert: tls.certPem, key: tls.keyPem }, onRequest)] as const
+  const hostPart = advertisedHost.includes(":") ? `[${advertisedHost}]` : advertisedHost
+  const [origin, httpsOrigin] = await Promise.all(
+    servers.map(async (server, i) => {
+      await new Promise<void>((resolve) => server.listen(0, host, resolve))
+      return `${i === 0 ? "http" : "https"}://${hostPart}:${(server.address() as AddressInfo).port}`
+    })
+  )
   return {
-    origin,
+    origin: origin!,
+    httpsOrigin: httpsOrigin!,
     deliveries: (path) => byPath.get(path) ?? [],
     waitFor: (path, found, timeoutMs) => {
       const already = (byPath.get(path) ?? []).find(found)
@@ -97,11 +107,17 @@ export const start = async (host: string, advertisedHost: string = host): Promis
         waiters.add(waiter)
       })
     },
-    close: () =>
-      new Promise((resolve) => {
-        for (const waiter of waiters) waiter.done(undefined)
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
+    close: async () => {
+      for (const waiter of waiters) waiter.done(undefined)
+      await Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections()
+              server.close(() => resolve())
+            })
+        )
+      )
+    }
   }
 }

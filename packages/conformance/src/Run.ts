@@ -9,6 +9,7 @@
  */
 import { ListKeysCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns"
+import { CreateQueueCommand } from "@aws-sdk/client-sqs"
 import fc from "fast-check"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -18,7 +19,9 @@ import { type Group, groups } from "./Groups.js"
 import * as History from "./History.js"
 import * as Ledger from "./Ledger.js"
 import * as Model from "./Model.js"
+import * as QueueModel from "./QueueModel.js"
 import * as Receiver from "./Receiver.js"
+import * as ReceiverTls from "./ReceiverTls.js"
 import { settle } from "./Settle.js"
 import * as Steps from "./Steps.js"
 
@@ -30,6 +33,8 @@ export interface ConformanceOptions {
   readonly endpoint: string
   /** KMS's endpoint, when it is not the same (on AWS: `https://kms.<region>.amazonaws.com`). */
   readonly kmsEndpoint?: string | undefined
+  /** SQS's endpoint, when it is not the same (on AWS: `https://sqs.<region>.amazonaws.com`). */
+  readonly sqsEndpoint?: string | undefined
   readonly region: string
   /** A plain-HTTP endpoint of the same service, for the transport group. */
   readonly httpEndpoint?: string | undefined
@@ -49,6 +54,11 @@ export interface ConformanceOptions {
   /** Where the receiver listens (default 127.0.0.1) and the host the endpoint reaches it by. */
   readonly receiverHost?: string | undefined
   readonly receiverAdvertisedHost?: string | undefined
+  /**
+   * The CA that issues the HTTPS receiver's certificate, one the endpoint trusts for deliveries
+   * (Sealcast: its `<data dir>/tls/ca.pem` and `ca-key.pem`); default: a CA made for the run.
+   */
+  readonly receiverCa?: ReceiverTls.Pair | undefined
   /** Where each divergence's shrunk history is written, for `--replay` (default: not written). */
   readonly historyDir?: string | undefined
   /** Replays one saved history instead of generating any. */
@@ -140,7 +150,8 @@ class StepCommand implements fc.AsyncCommand<Steps.HistoryModel, History.History
 const executed = new WeakMap<History.History, Array<Steps.StepSpec>>()
 
 /**
- * Learns the account from a probe topic's ARN and what the endpoint can do.
+ * Learns the account from a probe topic's ARN, where queue URLs point from a probe queue's URL, and
+ * what the endpoint can do.
  *
  * @category operations
  */
@@ -150,7 +161,7 @@ export const detect = async (
   ledger: Ledger.Ledger,
   runPrefix: string,
   deliveryWaitMs: number
-): Promise<{ readonly accountId: string; readonly capabilities: History.Capabilities }> => {
+): Promise<{ readonly accountId: string; readonly queueOrigin: string; readonly capabilities: History.Capabilities }> => {
   const probe = await endpoint.sns.send(new CreateTopicCommand({ Name: `${runPrefix}probe` }))
   const topicArn = probe.TopicArn ?? ""
   ledger.topic(topicArn)
@@ -158,29 +169,37 @@ export const detect = async (
   const kms = await endpoint.kms.send(new ListKeysCommand({ Limit: 1 })).then(() => true, () => false)
   const unsigned = await Endpoint.sendRawSns(endpoint, { Action: "ListTopics" }, "unsigned").catch(() => undefined)
   const sigv4 = unsigned === undefined || unsigned.status >= 400
-  const path = `/${runPrefix}probe`
-  const subscribed = await endpoint.sns
-    .send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "http", Endpoint: `${receiver.origin}${path}`, ReturnSubscriptionArn: true }))
-    .then(() => true, () => false)
-  const confirmation = subscribed ? await receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", deliveryWaitMs) : undefined
   // An endpoint that confirms HTTP subscriptions by itself still delivers: then the delivery group
   // runs, and reports the missing SubscriptionConfirmation as the divergence it is.
-  const delivery =
-    confirmation !== undefined ||
-    (subscribed &&
-      (await endpoint.sns.send(new PublishCommand({ TopicArn: topicArn, Message: `${runPrefix}probe` })).then(
-        () => receiver.waitFor(path, (d) => d.type === "Notification", deliveryWaitMs),
-        () => undefined
-      )) !== undefined)
+  const delivers = async (protocol: "http" | "https", origin: string): Promise<boolean> => {
+    const path = `/${runPrefix}probe-${protocol}`
+    const subscribed = await endpoint.sns
+      .send(new SubscribeCommand({ TopicArn: topicArn, Protocol: protocol, Endpoint: `${origin}${path}`, ReturnSubscriptionArn: true }))
+      .then(() => true, () => false)
+    if (!subscribed) return false
+    if ((await receiver.waitFor(path, (d) => d.type === "SubscriptionConfirmation", deliveryWaitMs)) !== undefined) return true
+    const published = await endpoint.sns.send(new PublishCommand({ TopicArn: topicArn, Message: `${runPrefix}probe` })).then(() => true, () => false)
+    return published && (await receiver.waitFor(path, (d) => d.type === "Notification", deliveryWaitMs)) !== undefined
+  }
+  const delivery = await delivers("http", receiver.origin)
+  // Only an endpoint that trusts the receiver's certificate delivers over HTTPS (src/ReceiverTls.ts).
+  const httpsDelivery = delivery && (await delivers("https", receiver.httpsOrigin))
   await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
+  const queue = await endpoint.sqs.send(new CreateQueueCommand({ QueueName: `${runPrefix}probe` })).then((r) => r.QueueUrl, () => undefined)
+  if (queue !== undefined) ledger.queue(queue)
+  // A queue URL is `<origin>/<account>/<name>` (SQS Developer Guide, "Amazon SQS queue and message identifiers").
+  const queueOrigin = queue === undefined ? "" : queue.slice(0, queue.length - `/${accountId}/${runPrefix}probe`.length)
   return {
     accountId,
+    queueOrigin,
     capabilities: {
       kms,
       sigv4,
       https: endpoint.url.protocol === "https:",
       plainHttp: endpoint.plainSns !== undefined,
-      delivery
+      delivery,
+      httpsDelivery,
+      sqs: queue !== undefined && queue.endsWith(`/${accountId}/${runPrefix}probe`)
     }
   }
 }
@@ -194,17 +213,30 @@ export const capabilityLines = (c: History.Capabilities): ReadonlyArray<string> 
   ...(c.kms ? [] : ["no KMS: the endpoint does not answer KMS ListKeys; key states are not checked"]),
   ...(c.sigv4 ? [] : ["no SigV4 checking: the endpoint accepted an unsigned request; signature checks are not run"]),
   ...(c.https ? [] : ["no HTTPS: the endpoint is plain HTTP; the HTTPS-only rule of encrypted topics is not checked"]),
-  ...(c.delivery ? [] : ["no delivery: nothing reached the kit's receiver after Subscribe; deliveries are not checked"])
+  ...(c.delivery ? [] : ["no delivery: nothing reached the kit's receiver after Subscribe; deliveries are not checked"]),
+  ...(!c.delivery || c.httpsDelivery
+    ? []
+    : ["no HTTPS delivery: nothing reached the kit's HTTPS receiver (the endpoint does not trust its certificate; see --receiver-ca-cert); subscriptions are plain HTTP only"]),
+  ...(c.sqs ? [] : ["no SQS: the endpoint does not answer CreateQueue with a queue URL; queues are not checked"])
 ]
 
 const divergenceOf = (error: unknown): History.Divergence | undefined => (error instanceof History.Divergence ? error : undefined)
+
+const historyModel = (world: History.World, h: History.History): Steps.HistoryModel => ({
+  oracle: Model.empty(world.accountId, world.region),
+  prefix: h.prefix,
+  origin: world.receiver.origin,
+  httpsOrigin: world.capabilities.httpsDelivery ? world.receiver.httpsOrigin : undefined,
+  keyIds: new Map(),
+  queues: QueueModel.empty(world.queueOrigin)
+})
 
 /** Runs one history's steps and its settlement; the history's resources are deleted after. */
 const runHistory = async (world: History.World, index: number, steps: Iterable<fc.AsyncCommand<Steps.HistoryModel, History.History>>): Promise<{ readonly history: History.History; readonly executed: ReadonlyArray<Steps.StepSpec> }> => {
   const h = History.make(world, index)
   const ran: Array<Steps.StepSpec> = []
   executed.set(h, ran)
-  const m: Steps.HistoryModel = { oracle: Model.empty(world.accountId, world.region), prefix: h.prefix, origin: world.receiver.origin, keyIds: new Map() }
+  const m = historyModel(world, h)
   try {
     await fc.asyncModelRun(() => ({ model: m, real: h }), steps)
     await settle(m, h)
@@ -223,7 +255,7 @@ const replayOnce = async (
   const h = History.make(world, index)
   const ran: Array<Steps.StepSpec> = []
   executed.set(h, ran)
-  const m: Steps.HistoryModel = { oracle: Model.empty(world.accountId, world.region), prefix: h.prefix, origin: world.receiver.origin, keyIds: new Map() }
+  const m = historyModel(world, h)
   try {
     await fc.asyncModelRun(() => ({ model: m, real: h }), steps.map((s) => new StepCommand(s)))
     await settle(m, h)
@@ -277,17 +309,18 @@ export const runConformance = async (options: ConformanceOptions): Promise<Repor
   const runPrefix = `sc${randomBytes(3).toString("hex")}-`
   const deliveryWaitMs = options.deliveryWaitMs ?? 5000
   const endpoint = Endpoint.connect(options)
-  const receiver = await Receiver.start(options.receiverHost ?? "127.0.0.1", options.receiverAdvertisedHost)
+  const tls = await ReceiverTls.make(options.receiverCa)
+  const receiver = await Receiver.start(options.receiverHost ?? "127.0.0.1", tls, options.receiverAdvertisedHost)
   const ledger = Ledger.make(endpoint)
   let cleanupFailures = 0
   const onAbort = () => void ledger.clean()
   options.signal?.addEventListener("abort", onAbort)
   try {
-    const { accountId, capabilities } = await detect(endpoint, receiver, ledger, runPrefix, deliveryWaitMs)
+    const { accountId, queueOrigin, capabilities } = await detect(endpoint, receiver, ledger, runPrefix, deliveryWaitMs)
     cleanupFailures += await ledger.clean()
     const lines = capabilityLines(capabilities)
     for (const line of lines) progress(line)
-    const world: History.World = { endpoint, receiver, ledger, capabilities, accountId, region: options.region, runPrefix, deliveryWaitMs, signal: options.signal }
+    const world: History.World = { endpoint, receiver, ledger, capabilities, accountId, region: options.region, runPrefix, queueOrigin, deliveryWaitMs, signal: options.signal }
     const seed = options.seed ?? randomBytes(4).readUInt32BE(0) >>> 1
     const selected = groups.filter((g) => options.only === undefined || options.only.includes(g.name))
     const reports: Array<GroupReport> = []

@@ -15,7 +15,7 @@ import * as Endpoint from "./Endpoint.js"
 import * as History from "./History.js"
 import { call, Divergence, expectDelivery } from "./History.js"
 import * as Model from "./Model.js"
-import { docs, type HistoryModel } from "./Steps.js"
+import { docs, type HistoryModel, receiverPath } from "./Steps.js"
 
 const snsCode = (error: unknown) => Endpoint.errorCode(error, "sns")
 
@@ -80,9 +80,8 @@ export const settle = async (m: HistoryModel, h: History.History): Promise<void>
       if (expected.value.fifo !== undefined) Model.sequence(m.oracle, topic.arn, expected.value.fifo.messageDeduplicationId, messageId)
       for (const s of expected.value.subscriptionArns) {
         const sub = m.oracle.registry.subscriptions.get(s)
-        if (sub !== undefined && sub.endpoint.startsWith(m.origin)) {
-          expectDelivery(h, sub.endpoint.slice(m.origin.length), { messageId, body, step: h.step, group: topic.fifo ? "barrier" : undefined })
-        }
+        const subPath = sub === undefined ? undefined : receiverPath(m, sub.endpoint)
+        if (subPath !== undefined) expectDelivery(h, subPath, { messageId, body, step: h.step, group: topic.fifo ? "barrier" : undefined })
       }
     }
     const arrived = await receiver.waitFor(path, (d) => d.type === "Notification" && d.messageId === messageId, deliveryWaitMs)

@@ -32,6 +32,8 @@ import type { Publish } from "@sealcast/core"
 import * as Endpoint from "./Endpoint.js"
 import { call, Divergence, expectDelivery, type History, type Outcome, show } from "./History.js"
 import * as Model from "./Model.js"
+import * as QueueModel from "./QueueModel.js"
+import * as QueueSteps from "./QueueSteps.js"
 
 /**
  * The AWS documentation behind each kind of expectation.
@@ -109,6 +111,7 @@ export type StepSpec =
   | { readonly call: "Publish"; readonly topic: TopicSlot; readonly message: MessageSpec; readonly http: boolean }
   | { readonly call: "PublishBatch"; readonly topic: TopicSlot; readonly messages: ReadonlyArray<MessageSpec> }
   | { readonly call: "MutatedPublish"; readonly topic: TopicSlot; readonly mutation: Endpoint.Mutation; readonly message: MessageSpec }
+  | QueueSteps.QueueStepSpec
 
 /**
  * The model a history carries: the oracle's state plus the history's names.
@@ -119,8 +122,12 @@ export interface HistoryModel {
   readonly oracle: Model.ModelState
   readonly prefix: string
   readonly origin: string
+  /** The receiver's HTTPS origin, when the endpoint delivers there: endpoint slot 1 is subscribed over HTTPS. */
+  readonly httpsOrigin: string | undefined
   /** The endpoint's id of each key slot the history created. */
   readonly keyIds: Map<number, string>
+  /** The SQS side of the oracle. */
+  readonly queues: QueueModel.QueueModelState
 }
 
 /** Names and ARNs of a history's slots. */
@@ -128,7 +135,15 @@ export const topicName = (m: { readonly prefix: string }, t: TopicSlot): string 
 export const topicArn = (m: HistoryModel, t: TopicSlot): string => `arn:aws:sns:${m.oracle.region}:${m.oracle.accountId}:${topicName(m, t)}`
 export const endpointPath = (m: { readonly prefix: string }, t: TopicSlot, endpoint: number): string =>
   `/${m.prefix}t${t.slot}${t.fifo ? "f" : ""}/e${endpoint}`
-const endpointUrl = (m: HistoryModel, t: TopicSlot, endpoint: number): string => `${m.origin}${endpointPath(m, t, endpoint)}`
+const endpointUrl = (m: HistoryModel, t: TopicSlot, endpoint: number): string =>
+  `${endpoint === 1 && m.httpsOrigin !== undefined ? m.httpsOrigin : m.origin}${endpointPath(m, t, endpoint)}`
+const protocolOf = (url: string): "http" | "https" => (url.startsWith("https:") ? "https" : "http")
+
+/** The receiver path a subscription's endpoint names, if it is one of the kit's receiver's. */
+export const receiverPath = (m: HistoryModel, endpoint: string): string | undefined => {
+  for (const origin of [m.origin, m.httpsOrigin]) if (origin !== undefined && endpoint.startsWith(`${origin}/`)) return endpoint.slice(origin.length)
+  return undefined
+}
 const aliasName = (m: { readonly prefix: string }, alias: number): string => `alias/${m.prefix}a${alias}`
 
 /** A key slot never created stands for a key that does not exist: a well-formed id no key has. */
@@ -136,7 +151,8 @@ const missingKeyId = (key: number): string => `00000000-0000-4000-8000-000000000
 
 const keyIdOf = (m: HistoryModel, key: number): string => m.keyIds.get(key) ?? missingKeyId(key)
 
-const keyText = (m: HistoryModel, choice: KeyChoice): string => {
+/** How a step names a key slot or alias slot in an attribute. */
+export const keyText = (m: HistoryModel, choice: KeyChoice): string => {
   switch (choice.form) {
     case "id":
       return keyIdOf(m, choice.key)
@@ -225,8 +241,8 @@ const clientFor = (h: History, http: boolean): SNSClient => (http ? h.world.endp
 const expectRouted = (m: HistoryModel, h: History, subscriptionArns: ReadonlyArray<string>, messageId: string, body: string, group: string | undefined) => {
   for (const arn of subscriptionArns) {
     const s = m.oracle.registry.subscriptions.get(arn)
-    if (s === undefined || !s.endpoint.startsWith(m.origin)) continue
-    expectDelivery(h, s.endpoint.slice(m.origin.length), { messageId, body, step: h.step, group })
+    const path = s === undefined ? undefined : receiverPath(m, s.endpoint)
+    if (path !== undefined) expectDelivery(h, path, { messageId, body, step: h.step, group })
   }
 }
 
@@ -264,6 +280,7 @@ const settleAccepted = (
  * @category operations
  */
 export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<void> => {
+  if (QueueSteps.isQueueStep(spec)) return QueueSteps.run(spec, m, h, keyText)
   const { endpoint, ledger } = h.world
   const https = Model.contextOf(m.oracle, "https")
   switch (spec.call) {
@@ -348,10 +365,10 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
       const path = endpointPath(m, spec.topic, spec.endpoint)
       // A subscription to this endpoint may have come and gone: its confirmation is not this one's.
       const earlierTokens = new Set(h.world.receiver.deliveries(path).map((d) => d.token))
-      const actual = await call(h, "Subscribe", { TopicArn: arn, Protocol: "http", Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true }, () =>
-        endpoint.sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: "http", Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true })), snsCode)
+      const actual = await call(h, "Subscribe", { TopicArn: arn, Protocol: protocolOf(url), Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true }, () =>
+        endpoint.sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: protocolOf(url), Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true })), snsCode)
       const id = actual.ok ? (actual.value.SubscriptionArn ?? "").split(":").pop() ?? "" : "refused"
-      const expected = Model.subscribe(m.oracle, { topicArn: arn, protocol: "http", endpoint: url, attributes }, id, https)
+      const expected = Model.subscribe(m.oracle, { topicArn: arn, protocol: protocolOf(url), endpoint: url, attributes }, id, https)
       compareOutcome("Subscribe", expected, actual, spec.filter === undefined ? docs.subscribe : docs.filter)
       if (!expected.ok || !actual.ok) return
       if (actual.value.SubscriptionArn !== expected.value.arn) {
@@ -491,6 +508,7 @@ const choiceExists = (m: HistoryModel, choice: KeyChoice | undefined): boolean =
  * @category operations
  */
 export const applicable = (spec: StepSpec, m: HistoryModel): boolean => {
+  if (QueueSteps.isQueueStep(spec)) return QueueSteps.applicable(spec, m, (choice) => choiceExists(m, choice))
   switch (spec.call) {
     case "ConfirmSubscription": {
       const s = subscriptionOf(m, spec.topic, spec.endpoint)

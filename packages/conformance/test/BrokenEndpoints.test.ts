@@ -86,4 +86,27 @@ describe("a broken endpoint is found and shrunk", () => {
     expect(found?.call).toMatch(/^FIFO delivery of group g[01] to /)
     expect(found?.steps.length).toBeLessThanOrEqual(6)
   })
+
+  it("KmsMasterKeyId dropped from CreateQueue and SetQueueAttributes: the queue's key is missing when read back", async () => {
+    const report = await against("dropQueueKmsMasterKeyId", "queue-kms")
+    expect(report.capabilities.sqs).toBe(true)
+    const [found] = report.groups[0]!.divergences
+    expect(found?.call).toBe("GetQueueAttributes")
+    expect(found?.expected).toMatch(/^KmsMasterKeyId "/)
+    expect(found?.actual).toBe("KmsMasterKeyId absent")
+    expect(found?.steps.length).toBeLessThanOrEqual(3)
+    // Its calls are numbered, with the endpoint's answers.
+    expect(found?.calls.map((c) => c.n)).toEqual(found?.calls.map((_, i) => i + 1))
+  })
+
+  it("a message handed to two receivers: the second receive returns a message in flight", async () => {
+    const report = await against("receiveTwice", "queues")
+    const [found] = report.groups[0]!.divergences
+    expect(found?.call).toBe("ReceiveMessage")
+    expect(found?.actual).toMatch(/not receivable/)
+    expect(found?.steps.length).toBeLessThanOrEqual(4)
+    const saved = JSON.parse(readFileSync(found!.historyFile!, "utf8")) as SavedHistory
+    const again = await against("receiveTwice", "queues", saved)
+    expect(again.groups[0]!.divergences[0]?.actual).toMatch(/not receivable/)
+  })
 })

@@ -14,11 +14,12 @@ import { type ConformanceOptions, runConformance, type SavedHistory } from "../R
 
 const usage = `Usage: sealcast-conformance --endpoint URL --region R [options]
 
-Runs random histories of SNS and KMS calls against the endpoint and compares every answer, and every
-delivery to the kit's own HTTP receiver, with Sealcast's core as the model.
+Runs random histories of SNS, SQS and KMS calls against the endpoint and compares every answer, and
+every delivery to the kit's own HTTP receiver, with Sealcast's core as the model.
 
-  --endpoint URL            the SNS/KMS endpoint (https://… or http://…)
+  --endpoint URL            the SNS/SQS/KMS endpoint (https://… or http://…)
   --kms-endpoint URL        KMS's endpoint when it differs (default: --endpoint)
+  --sqs-endpoint URL        SQS's endpoint when it differs (default: --endpoint)
   --region R                the region to sign for
   --access-key-id ID        with --secret-access-key; otherwise the AWS SDK's standard credential chain
   --secret-access-key KEY
@@ -31,6 +32,8 @@ delivery to the kit's own HTTP receiver, with Sealcast's core as the model.
   --divergences N           distinct divergences looked for per group at most (default 4)
   --wait MS                 how long a delivery may take (default 5000)
   --receiver-host HOST      where the kit's receiver listens (default 127.0.0.1)
+  --receiver-ca-cert FILE   with --receiver-ca-key: the CA (PEM) that issues the HTTPS receiver's
+  --receiver-ca-key FILE    certificate, one the endpoint trusts (default: a CA made for the run)
   --history-dir DIR         where shrunk histories are saved (default ./sealcast-conformance-histories)
   --replay FILE             replays one saved history
   --json                    print the report as JSON
@@ -55,6 +58,7 @@ const { values } = (() => {
       options: {
         endpoint: { type: "string" },
         "kms-endpoint": { type: "string" },
+        "sqs-endpoint": { type: "string" },
         region: { type: "string" },
         "access-key-id": { type: "string" },
         "secret-access-key": { type: "string" },
@@ -67,6 +71,8 @@ const { values } = (() => {
         divergences: { type: "string" },
         wait: { type: "string" },
         "receiver-host": { type: "string" },
+        "receiver-ca-cert": { type: "string" },
+        "receiver-ca-key": { type: "string" },
         "history-dir": { type: "string" },
         replay: { type: "string" },
         json: { type: "boolean" },
@@ -109,6 +115,9 @@ const readText = (what: string, file: string): string => {
   }
 }
 
+if ((values["receiver-ca-cert"] === undefined) !== (values["receiver-ca-key"] === undefined)) {
+  fail("--receiver-ca-cert and --receiver-ca-key go together")
+}
 const replay = values.replay === undefined ? undefined : (JSON.parse(readText("the history", values.replay)) as SavedHistory)
 const controller = new AbortController()
 process.once("SIGINT", () => {
@@ -120,6 +129,7 @@ process.once("SIGINT", () => {
 const options: ConformanceOptions = {
   endpoint,
   kmsEndpoint: values["kms-endpoint"],
+  sqsEndpoint: values["sqs-endpoint"],
   region,
   httpEndpoint: values["http-endpoint"],
   credentials:
@@ -132,6 +142,10 @@ const options: ConformanceOptions = {
   divergencesPerGroup: integer("divergences", values.divergences),
   deliveryWaitMs: integer("wait", values.wait),
   receiverHost: values["receiver-host"],
+  receiverCa:
+    values["receiver-ca-cert"] === undefined
+      ? undefined
+      : { certPem: readText("the receiver CA certificate", values["receiver-ca-cert"]), keyPem: readText("the receiver CA key", values["receiver-ca-key"] ?? "") },
   historyDir: values["history-dir"] ?? "sealcast-conformance-histories",
   replay,
   progress: values.json === true ? undefined : (line) => process.stderr.write(`${line}\n`),

@@ -10,7 +10,14 @@
  *   first, so a spoiled signature, date or scope is accepted (unsigned requests still pass through
  *   unchanged, and are refused); the other proxies check each signature before signing again;
  * - `reorderFifo`: HTTP subscriptions are pointed at a relay in the proxy, which hands a FIFO
- *   topic's notifications to the subscriber two at a time, in swapped order.
+ *   topic's notifications to the subscriber two at a time, in swapped order;
+ * - `dropQueueKmsMasterKeyId`: CreateQueue loses its KmsMasterKeyId attribute, and SetQueueAttributes
+ *   of KmsMasterKeyId answers success without reaching the broker;
+ * - `receiveTwice`: the last message a ReceiveMessage returned from a queue is added to the next
+ *   ReceiveMessage's answer from that queue, with its receipt handle, when the broker did not return
+ *   it again: one message handed to two receivers.
+ * SQS speaks AWS JSON 1.0 through the proxy; the queue URLs the broker answers are rewritten to the
+ * proxy's origin, since the SDK sends a queue's requests to the host its URL names.
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { SignatureV4 } from "@smithy/signature-v4"
@@ -19,7 +26,7 @@ import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 
-export type Break = "dropKmsMasterKeyId" | "publishDespiteDisabledKey" | "acceptSpoiledSignature" | "reorderFifo"
+export type Break = "dropKmsMasterKeyId" | "publishDespiteDisabledKey" | "acceptSpoiledSignature" | "reorderFifo" | "dropQueueKmsMasterKeyId" | "receiveTwice"
 
 export interface BreakingProxy {
   readonly endpoint: string
@@ -57,11 +64,45 @@ const post = (url: URL, headers: Record<string, string>, body: string, ca: strin
 const snsAnswer = (action: string, result: string): string =>
   `<${action}Response xmlns="http://sns.amazonaws.com/doc/2010-03-31/">${result}<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`
 
+/** The service a request is for: SQS's and KMS's JSON requests name their target, SNS's Query ones do not. */
+const serviceOf = (headers: http.IncomingHttpHeaders): "sns" | "sqs" | "kms" => {
+  const target = headers["x-amz-target"]
+  return typeof target !== "string" ? "sns" : target.startsWith("AmazonSQS.") ? "sqs" : "kms"
+}
+
 export const startBreakingProxy = async (upstream: Upstream, broken: Break): Promise<BreakingProxy> => {
   const target = new URL(upstream.endpoint)
   let origin = ""
   /** The relay of `reorderFifo`: a notification held back per subscriber URL, until the next one. */
   const held = new Map<string, { readonly headers: Record<string, string>; readonly body: string; readonly timer: NodeJS.Timeout }>()
+  /** The relay of `receiveTwice`: the last message received from each queue. */
+  const lastReceived = new Map<string, Record<string, unknown>>()
+
+  /** Breaks an SQS request on the way in, or answers it in the broker's place. */
+  const breakSqsRequest = (action: string, request: Record<string, unknown>): { readonly body: string } | { readonly answer: string } => {
+    const attributes = request["Attributes"] as Record<string, string> | undefined
+    if (broken === "dropQueueKmsMasterKeyId" && attributes?.["KmsMasterKeyId"] !== undefined) {
+      if (action === "SetQueueAttributes") return { answer: "{}" }
+      if (action === "CreateQueue") {
+        const { KmsMasterKeyId: _dropped, ...rest } = attributes
+        return { body: JSON.stringify({ ...request, Attributes: rest }) }
+      }
+    }
+    return { body: JSON.stringify(request) }
+  }
+
+  /** Breaks an SQS answer on the way out. */
+  const breakSqsAnswer = (action: string, request: Record<string, unknown>, answer: string): string => {
+    if (broken !== "receiveTwice" || action !== "ReceiveMessage") return answer
+    const queue = String(request["QueueUrl"] ?? "")
+    const parsed = JSON.parse(answer) as { Messages?: Array<Record<string, unknown>> }
+    const messages = parsed.Messages ?? []
+    const earlier = lastReceived.get(queue)
+    const last = messages.at(-1)
+    if (last !== undefined) lastReceived.set(queue, last)
+    if (earlier === undefined || messages.some((m) => m["MessageId"] === earlier["MessageId"])) return answer
+    return JSON.stringify({ ...parsed, Messages: [...messages, earlier] })
+  }
 
   const forward = async (headers: http.IncomingHttpHeaders, body: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> => {
     const authorization = headers["authorization"]
@@ -71,7 +112,7 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
     }
     plain["host"] = target.host
     if (authorization === undefined) return post(target, plain, body, upstream.caPem)
-    const service = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\//.exec(authorization)?.[1] === "kms" || headers["x-amz-target"] !== undefined ? "kms" : "sns"
+    const service = serviceOf(headers)
     const signer = new SignatureV4({ service, region: upstream.region, credentials: upstream.credentials, sha256: Sha256 })
     const signed = await signer.sign({ method: "POST", protocol: target.protocol, hostname: target.hostname, port: Number(target.port), path: "/", query: {}, headers: plain, body })
     return post(target, signed.headers, body, upstream.caPem)
@@ -110,9 +151,19 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
     readBody(req)
       .then(async (original) => {
         let body = original
-        const isKms = req.headers["x-amz-target"] !== undefined
-        const form = isKms ? undefined : new URLSearchParams(body)
+        const service = serviceOf(req.headers)
+        const form = service !== "sns" ? undefined : new URLSearchParams(body)
         const action = form?.get("Action")
+        const sqsAction = service === "sqs" ? String(req.headers["x-amz-target"]).slice("AmazonSQS.".length) : undefined
+        const sqsRequest = sqsAction === undefined ? undefined : (JSON.parse(body) as Record<string, unknown>)
+        if (sqsAction !== undefined && sqsRequest !== undefined) {
+          const broke = breakSqsRequest(sqsAction, sqsRequest)
+          if ("answer" in broke) {
+            res.writeHead(200, { "content-type": "application/x-amz-json-1.0" }).end(broke.answer)
+            return
+          }
+          body = broke.body
+        }
         if (form !== undefined && broken === "dropKmsMasterKeyId") {
           if (action === "SetTopicAttributes" && form.get("AttributeName") === "KmsMasterKeyId") {
             res.writeHead(200, { "content-type": "text/xml" }).end(snsAnswer("SetTopicAttributes", ""))
@@ -133,7 +184,7 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
           form.set("Endpoint", `${origin}/relay?to=${encodeURIComponent(form.get("Endpoint") ?? "")}`)
           body = form.toString()
         }
-        if (broken !== "acceptSpoiledSignature" && req.headers["authorization"] !== undefined && !(await verifies(req, original, upstream, isKms ? "kms" : "sns"))) {
+        if (broken !== "acceptSpoiledSignature" && req.headers["authorization"] !== undefined && !(await verifies(req, original, upstream, service))) {
           res.writeHead(403, { "content-type": "text/xml" }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>refused by the proxy</Message></Error></ErrorResponse>`)
           return
         }
@@ -142,9 +193,14 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
           res.writeHead(200, { "content-type": "text/xml" }).end(snsAnswer("Publish", `<PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult>`))
           return
         }
+        let answerBody = answer.body
+        if (sqsAction !== undefined && sqsRequest !== undefined) {
+          answerBody = answerBody.replaceAll(`${target.origin}/`, `${origin}/`)
+          if (answer.status < 300) answerBody = breakSqsAnswer(sqsAction, sqsRequest, answerBody)
+        }
         const headers: Record<string, string> = {}
         for (const [name, value] of Object.entries(answer.headers)) if (typeof value === "string" && name !== "content-length" && name !== "transfer-encoding" && name !== "connection") headers[name] = value
-        res.writeHead(answer.status, headers).end(answer.body)
+        res.writeHead(answer.status, headers).end(answerBody)
       })
       .catch(() => res.destroy())
   })

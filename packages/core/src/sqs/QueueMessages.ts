@@ -462,6 +462,20 @@ const fifoCandidates = (state: QueueState, now: number): Array<QueueMessage> => 
 }
 
 /**
+ * The messages a receive at `now` may return, in the order this model takes them: on a standard
+ * queue every visible message, oldest first; on a FIFO queue each unblocked group's visible head
+ * (`fifoCandidates`). SQS may return any of them on a standard queue (short polling samples "a subset
+ * of its servers"), and on a FIFO queue a leading part of each group's; messages past
+ * maxReceiveCount are among them (the receive moves them to the dead-letter queue instead).
+ *
+ * @category rules
+ */
+export const receivable = (state: QueueState, queue: Queue, now: number): ReadonlyArray<QueueMessage> => {
+  const current = expire(state, queue, now)
+  return queue.fifo ? fifoCandidates(current, now) : [...current.messages.values()].filter((m) => m.visibleAt <= now)
+}
+
+/**
  * A retried FIFO receive: "During a visibility timeout, subsequent calls with the same
  * ReceiveRequestAttemptId return the same messages and receipt handles. If a retry occurs within the
  * deduplication interval, it resets the visibility timeout", and only "if none of the messages have
@@ -527,9 +541,8 @@ export const receive = (
     const messages = new Map(current.messages)
     const received: Array<Received> = []
     const redriven: Array<QueueMessage> = []
-    for (const m of queue.fifo ? fifoCandidates(current, now) : current.messages.values()) {
+    for (const m of receivable(current, queue, now)) {
       if (received.length >= max) break
-      if (m.visibleAt > now) continue
       if (config.redrivePolicy !== undefined && m.receiveCount >= config.redrivePolicy.maxReceiveCount) {
         messages.delete(m.messageId)
         redriven.push(m)
@@ -626,10 +639,7 @@ export type Readiness =
  */
 export const readiness = (state: QueueState, queue: Queue, now: number): Readiness => {
   const current = expire(state, queue, now)
-  const ready = queue.fifo
-    ? fifoCandidates(current, now).length > 0
-    : [...current.messages.values()].some((m) => m.visibleAt <= now)
-  if (ready) return { _tag: "Ready" }
+  if (receivable(current, queue, now).length > 0) return { _tag: "Ready" }
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
   let next = Infinity
   for (const m of current.messages.values()) {
