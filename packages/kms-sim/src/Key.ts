@@ -380,6 +380,27 @@ export const removeTags = (key: KeyRecord, tagKeys: ReadonlyArray<string>): KeyR
   tags: key.tags.filter((t) => !tagKeys.includes(t.TagKey))
 })
 
+/**
+ * `DataKeyPairSpec` of the GenerateDataKeyPair API. SM2 (China Regions only) and
+ * ECC_NIST_EDWARDS25519 are in the model but are not generated here (README).
+ *
+ * @category models
+ */
+export const dataKeyPairSpecs = [
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+  "ECC_NIST_P256",
+  "ECC_NIST_P384",
+  "ECC_NIST_P521",
+  "ECC_SECG_P256K1",
+  "SM2",
+  "ECC_NIST_EDWARDS25519"
+] as const
+
+/** @category models */
+export type DataKeyPairSpec = (typeof dataKeyPairSpecs)[number]
+
 /** The RSA key specs (CreateKey API, "KeySpec"). @category models */
 export type RsaKeySpec = "RSA_2048" | "RSA_3072" | "RSA_4096"
 

@@ -21,6 +21,7 @@ import { makeKeyAccess } from "./internal/KeyAccess.js"
 import { makeKeyMaterial } from "./internal/KeyMaterial.js"
 import * as Aliases from "./internal/operations/Aliases.js"
 import * as Cryptography from "./internal/operations/Cryptography.js"
+import * as DataKeyPairs from "./internal/operations/DataKeyPairs.js"
 import * as Grants from "./internal/operations/Grants.js"
 import * as KeyLifecycle from "./internal/operations/KeyLifecycle.js"
 import * as Policies from "./internal/operations/Policies.js"
@@ -70,6 +71,8 @@ export interface KmsSimService {
   readonly encrypt: Op<R.EncryptRequest, R.EncryptResponse>
   readonly decrypt: Op<R.DecryptRequest, R.DecryptResponse>
   readonly reEncrypt: Op<R.ReEncryptRequest, R.ReEncryptResponse>
+  readonly generateDataKeyPair: Op<R.GenerateDataKeyPairRequest, R.GenerateDataKeyPairResponse>
+  readonly generateDataKeyPairWithoutPlaintext: Op<R.GenerateDataKeyPairRequest, R.GenerateDataKeyPairWithoutPlaintextResponse>
   readonly generateRandom: Op<R.GenerateRandomRequest, R.GenerateRandomResponse>
   readonly enableKeyRotation: Op<R.EnableKeyRotationRequest, R.Empty>
   readonly disableKeyRotation: Op<R.KeyIdRequest, R.Empty>
@@ -147,6 +150,7 @@ export const make = (
       ...KeyLifecycle.make(shell),
       ...Aliases.make(shell),
       ...Cryptography.make(shell),
+      ...DataKeyPairs.make(shell),
       ...Policies.make(shell),
       ...Grants.make(shell),
       ...Tags.make(shell),

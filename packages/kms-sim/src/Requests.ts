@@ -8,7 +8,7 @@
  */
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import type { Constraints, GrantOperation } from "./Grant.js"
-import type { KeySpec, KeyUsage, MacAlgorithm, SigningAlgorithm, Tag } from "./Key.js"
+import type { DataKeyPairSpec, KeySpec, KeyUsage, MacAlgorithm, SigningAlgorithm, Tag } from "./Key.js"
 
 export type { EncryptionContext, Tag }
 
@@ -176,6 +176,38 @@ export interface ReEncryptResponse {
   readonly KeyId: string
   readonly SourceEncryptionAlgorithm: string
   readonly DestinationEncryptionAlgorithm: string
+}
+
+/** GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext. @category models */
+export interface GenerateDataKeyPairRequest extends KeyIdRequest {
+  readonly EncryptionContext?: EncryptionContext
+  readonly KeyPairSpec: DataKeyPairSpec
+  readonly GrantTokens?: ReadonlyArray<string>
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
+  readonly DryRun?: boolean
+}
+
+/** `RecipientInfo`. @category models */
+export interface RecipientInfo {
+  readonly KeyEncryptionAlgorithm?: string
+  readonly AttestationDocument?: Uint8Array
+}
+
+/** @category models */
+export interface GenerateDataKeyPairResponse extends GenerateDataKeyPairWithoutPlaintextResponse {
+  /** DER PKCS #8 `PrivateKeyInfo` (RFC 5958). */
+  readonly PrivateKeyPlaintext: Uint8Array
+}
+
+/** @category models */
+export interface GenerateDataKeyPairWithoutPlaintextResponse {
+  /** The private key's PKCS #8 DER sealed under the KMS key, a blob Decrypt opens. */
+  readonly PrivateKeyCiphertextBlob: Uint8Array
+  /** DER X.509 `SubjectPublicKeyInfo` (RFC 5280). */
+  readonly PublicKey: Uint8Array
+  readonly KeyId: string
+  readonly KeyPairSpec: DataKeyPairSpec
 }
 
 /** @category models */

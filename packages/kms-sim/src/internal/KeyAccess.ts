@@ -19,15 +19,20 @@ import type { Usage } from "./Usage.js"
 
 /**
  * Operations that may act on another account's key when given its ARN (each operation's "Cross-account
- * use" line in the KMS API Reference); all others see only the caller's own keys.
+ * use" line in the KMS API Reference, ReEncrypt's two sides by their permission names); all others see
+ * only the caller's own keys.
  */
 export const CROSS_ACCOUNT: ReadonlyArray<string> = [
   "DescribeKey",
   "Encrypt",
   "Decrypt",
   "ReEncrypt",
+  "ReEncryptFrom",
+  "ReEncryptTo",
   "GenerateDataKey",
   "GenerateDataKeyWithoutPlaintext",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
   "GetKeyRotationStatus",
   "CreateGrant",
   "ListGrants",

@@ -67,6 +67,12 @@ export const operations = {
   Encrypt: operation(Schemas.EncryptRequest, Schemas.EncryptResponse, (s) => s.encrypt),
   Decrypt: operation(Schemas.DecryptRequest, Schemas.DecryptResponse, (s) => s.decrypt),
   ReEncrypt: operation(Schemas.ReEncryptRequest, Schemas.ReEncryptResponse, (s) => s.reEncrypt),
+  GenerateDataKeyPair: operation(Schemas.GenerateDataKeyPairRequest, Schemas.GenerateDataKeyPairResponse, (s) => s.generateDataKeyPair),
+  GenerateDataKeyPairWithoutPlaintext: operation(
+    Schemas.GenerateDataKeyPairWithoutPlaintextRequest,
+    Schemas.GenerateDataKeyPairWithoutPlaintextResponse,
+    (s) => s.generateDataKeyPairWithoutPlaintext
+  ),
   GenerateRandom: operation(Schemas.GenerateRandomRequest, Schemas.GenerateRandomResponse, (s) => s.generateRandom),
   EnableKeyRotation: operation(Schemas.EnableKeyRotationRequest, Schemas.EnableKeyRotationResponse, (s) => s.enableKeyRotation),
   DisableKeyRotation: operation(Schemas.DisableKeyRotationRequest, Schemas.DisableKeyRotationResponse, (s) => s.disableKeyRotation),

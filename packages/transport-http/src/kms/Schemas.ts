@@ -271,6 +271,41 @@ export const ReEncryptResponse = Schema.Struct({
   DestinationEncryptionAlgorithm: Schema.String
 })
 
+/** `DataKeyPairSpec`. @category schemas */
+export const DataKeyPairSpec = oneOf(Key.dataKeyPairSpecs)
+/** `RecipientInfo`: a Nitro Enclaves attestation, refused by the simulator. @category schemas */
+export const RecipientInfo = Schema.Struct({
+  KeyEncryptionAlgorithm: optional(oneOf(["RSAES_OAEP_SHA_256"])),
+  AttestationDocument: optional(Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 262144)))
+})
+
+/** @category schemas */
+export const GenerateDataKeyPairRequest = Schema.Struct({
+  EncryptionContext: optional(EncryptionContext),
+  KeyId,
+  KeyPairSpec: DataKeyPairSpec,
+  GrantTokens: optional(GrantTokens),
+  Recipient: optional(RecipientInfo),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const GenerateDataKeyPairResponse = Schema.Struct({
+  PrivateKeyCiphertextBlob: Blob,
+  PrivateKeyPlaintext: Blob,
+  PublicKey: Blob,
+  KeyId: Schema.String,
+  KeyPairSpec: Schema.String
+})
+/** @category schemas */
+export const GenerateDataKeyPairWithoutPlaintextRequest = GenerateDataKeyPairRequest
+/** @category schemas */
+export const GenerateDataKeyPairWithoutPlaintextResponse = Schema.Struct({
+  PrivateKeyCiphertextBlob: Blob,
+  PublicKey: Blob,
+  KeyId: Schema.String,
+  KeyPairSpec: Schema.String
+})
+
 /** @category schemas */
 export const GenerateRandomRequest = Schema.Struct({
   NumberOfBytes: optional(NumberOfBytes),

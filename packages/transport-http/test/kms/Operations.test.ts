@@ -18,7 +18,7 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       [
         "CancelKeyDeletion", "CreateAlias", "CreateKey", "Decrypt", "DeleteAlias", "DescribeKey", "DisableKey",
         "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
-        "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
+        "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
         "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
         "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
@@ -52,6 +52,25 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       expect((yield* failure(handle("Decrypt", { CiphertextBlob: "3q2+7w==", EncryptionContext: { tenant: "t1" }, KeyId: "alias/my-key" })))._tag).toBe(
         "InvalidCiphertextException"
       )
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("GenerateDataKeyPair on the wire: base64 keys, the model's DataKeyPairSpec enum, KeyPairSpec required", () =>
+    Effect.gen(function* () {
+      const created = (yield* handle("CreateKey", {})) as { KeyMetadata: { KeyId: string; Arn: string } }
+      const pair = (yield* handle("GenerateDataKeyPair", { KeyId: created.KeyMetadata.KeyId, KeyPairSpec: "ECC_NIST_P256" })) as Record<string, string>
+      expect(Object.keys(pair).sort()).toEqual(["KeyId", "KeyPairSpec", "PrivateKeyCiphertextBlob", "PrivateKeyPlaintext", "PublicKey"])
+      expect([pair["KeyId"], pair["KeyPairSpec"]]).toEqual([created.KeyMetadata.Arn, "ECC_NIST_P256"])
+      // A P-256 SubjectPublicKeyInfo is 91 bytes.
+      expect(Schema.decodeSync(Schema.Uint8ArrayFromBase64)(pair["PublicKey"]!).length).toBe(91)
+      expect(yield* validationMessage("GenerateDataKeyPair", { KeyId: created.KeyMetadata.KeyId, KeyPairSpec: "ECC_NIST_P224" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value 'ECC_NIST_P224' at 'keyPairSpec' failed to satisfy constraint: Member must satisfy enum value set: " +
+        "[RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519]"
+      ])
+      expect(yield* validationMessage("GenerateDataKeyPairWithoutPlaintext", { KeyId: created.KeyMetadata.KeyId })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null"
+      ])
     }).pipe(Effect.provide(kmsLayer())))
 
   it.effect("Sign, Verify, GenerateMac and VerifyMac on the wire: base64 blobs, the model's enums", () =>
