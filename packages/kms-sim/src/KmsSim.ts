@@ -24,6 +24,7 @@ import * as Cryptography from "./internal/operations/Cryptography.js"
 import * as DataKeyPairs from "./internal/operations/DataKeyPairs.js"
 import * as Grants from "./internal/operations/Grants.js"
 import * as KeyLifecycle from "./internal/operations/KeyLifecycle.js"
+import * as MultiRegion from "./internal/operations/MultiRegion.js"
 import * as Policies from "./internal/operations/Policies.js"
 import * as Rotation from "./internal/operations/Rotation.js"
 import * as Signing from "./internal/operations/Signing.js"
@@ -86,6 +87,8 @@ export interface KmsSimService {
   readonly listKeyPolicies: Op<R.KeyPageRequest, R.ListKeyPoliciesResponse>
   readonly getKeyPolicy: Op<R.GetKeyPolicyRequest, R.GetKeyPolicyResponse>
   readonly putKeyPolicy: Op<R.PutKeyPolicyRequest, R.Empty>
+  readonly replicateKey: Op<R.ReplicateKeyRequest, R.ReplicateKeyResponse>
+  readonly updatePrimaryRegion: Op<R.UpdatePrimaryRegionRequest, R.Empty>
   readonly createAlias: Op<R.AliasTargetRequest, R.Empty>
   readonly updateAlias: Op<R.AliasTargetRequest, R.Empty>
   readonly deleteAlias: Op<R.DeleteAliasRequest, R.Empty>
@@ -155,6 +158,7 @@ export const make = (
       ...Grants.make(shell),
       ...Tags.make(shell),
       ...Rotation.make(shell),
+      ...MultiRegion.make(shell),
       ...Signing.make(shell),
       usage: usage.counts,
       requestId: ids.uuid

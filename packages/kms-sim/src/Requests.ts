@@ -52,7 +52,42 @@ export interface KeyMetadata {
   readonly KeyAgreementAlgorithms?: ReadonlyArray<string>
   readonly MacAlgorithms?: ReadonlyArray<string>
   readonly MultiRegion: boolean
+  readonly MultiRegionConfiguration?: MultiRegionConfiguration
   readonly PendingDeletionWindowInDays?: number
+}
+
+/** DescribeKey's view of a multi-Region key: its primary key and replicas, by ARN and Region. @category models */
+export interface MultiRegionConfiguration {
+  readonly MultiRegionKeyType: "PRIMARY" | "REPLICA"
+  readonly PrimaryKey: MultiRegionKey
+  readonly ReplicaKeys: ReadonlyArray<MultiRegionKey>
+}
+
+/** @category models */
+export interface MultiRegionKey {
+  readonly Arn: string
+  readonly Region: string
+}
+
+/** @category models */
+export interface ReplicateKeyRequest extends KeyIdRequest {
+  readonly ReplicaRegion: string
+  readonly Policy?: string
+  readonly BypassPolicyLockoutSafetyCheck?: boolean
+  readonly Description?: string
+  readonly Tags?: ReadonlyArray<Tag>
+}
+
+/** @category models */
+export interface ReplicateKeyResponse {
+  readonly ReplicaKeyMetadata: KeyMetadata
+  readonly ReplicaPolicy: string
+  readonly ReplicaTags: ReadonlyArray<Tag>
+}
+
+/** @category models */
+export interface UpdatePrimaryRegionRequest extends KeyIdRequest {
+  readonly PrimaryRegion: string
 }
 
 /** @category models */

@@ -244,7 +244,7 @@ describe("KmsSim key states", () => {
       expect(yield* outcome(kms.enableKeyRotation({ KeyId: hmac.KeyId }, caller))).toBe("UnsupportedOperationException")
       expect(yield* outcome(kms.createKey({ KeySpec: "HMAC_256" }, caller))).toBe("ValidationException")
       expect(yield* outcome(kms.createKey({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "KEY_AGREEMENT" }, caller))).toBe("ValidationException")
-      expect(yield* outcome(kms.createKey({ MultiRegion: true }, caller))).toBe("UnsupportedOperationException")
+      expect(yield* outcome(kms.createKey({ Origin: "EXTERNAL" }, caller))).toBe("UnsupportedOperationException")
     }).pipe(Effect.provide(kmsLayer())))
 })
 

@@ -67,6 +67,8 @@ const KEY_ID_OR_ARN_ONLY: ReadonlyArray<string> = [
   "ListKeyPolicies",
   "ListKeyRotations",
   "UpdateKeyDescription",
+  "ReplicateKey",
+  "UpdatePrimaryRegion",
   "CreateGrant",
   "ListGrants",
   "RevokeGrant"

@@ -122,6 +122,19 @@ export const Tags = Schema.Array(Tag)
 
 const Empty = Schema.Struct({})
 
+/** `RegionType`: 1 to 32 characters such as `us-east-1`. @category schemas */
+export const Region = Schema.String.pipe(lengthBetween(1, 32), matching(/^([a-z]+-){2,3}\d+$/))
+
+/** `MultiRegionKey`. @category schemas */
+export const MultiRegionKey = Schema.Struct({ Arn: Schema.String, Region: Schema.String })
+
+/** `MultiRegionConfiguration`. @category schemas */
+export const MultiRegionConfiguration = Schema.Struct({
+  MultiRegionKeyType: Schema.Literal("PRIMARY", "REPLICA"),
+  PrimaryKey: MultiRegionKey,
+  ReplicaKeys: Schema.Array(MultiRegionKey)
+})
+
 /** @category schemas */
 export const KeyMetadata = Schema.Struct({
   AWSAccountId: Schema.String,
@@ -142,6 +155,7 @@ export const KeyMetadata = Schema.Struct({
   KeyAgreementAlgorithms: optional(Schema.Array(Schema.String)),
   MacAlgorithms: optional(Schema.Array(Schema.String)),
   MultiRegion: Schema.Boolean,
+  MultiRegionConfiguration: optional(MultiRegionConfiguration),
   PendingDeletionWindowInDays: optional(Schema.Number)
 })
 
@@ -390,6 +404,22 @@ export const PutKeyPolicyRequest = Schema.Struct({
 })
 /** @category schemas */
 export const PutKeyPolicyResponse = Empty
+
+/** @category schemas */
+export const ReplicateKeyRequest = Schema.Struct({
+  KeyId,
+  ReplicaRegion: Region,
+  Policy: optional(Policy),
+  BypassPolicyLockoutSafetyCheck: optional(Schema.Boolean),
+  Description: optional(Schema.String.pipe(maxLength(8192))),
+  Tags: optional(Tags)
+})
+/** @category schemas */
+export const ReplicateKeyResponse = Schema.Struct({ ReplicaKeyMetadata: KeyMetadata, ReplicaPolicy: Schema.String, ReplicaTags: Tags })
+/** @category schemas */
+export const UpdatePrimaryRegionRequest = Schema.Struct({ KeyId, PrimaryRegion: Region })
+/** @category schemas */
+export const UpdatePrimaryRegionResponse = Empty
 
 /** @category schemas */
 export const CreateAliasRequest = Schema.Struct({ AliasName, TargetKeyId: KeyId })

@@ -20,7 +20,7 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
         "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
         "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
         "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
-        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
+        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription", "ReplicateKey", "UpdatePrimaryRegion",
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
         "GetPublicKey", "Sign", "Verify", "GenerateMac", "VerifyMac"
       ].sort()
@@ -71,6 +71,23 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
         "ValidationException",
         "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null"
       ])
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("multi-Region keys on the wire: MultiRegionConfiguration in DescribeKey; RegionType checked as the model says", () =>
+    Effect.gen(function* () {
+      const created = (yield* handle("CreateKey", { MultiRegion: true })) as { KeyMetadata: { KeyId: string; Arn: string } }
+      const described = (yield* handle("DescribeKey", { KeyId: created.KeyMetadata.KeyId })) as { KeyMetadata: Record<string, unknown> }
+      expect([described.KeyMetadata["MultiRegion"], described.KeyMetadata["MultiRegionConfiguration"]]).toEqual([
+        true,
+        { MultiRegionKeyType: "PRIMARY", PrimaryKey: { Arn: created.KeyMetadata.Arn, Region: "us-east-1" }, ReplicaKeys: [] }
+      ])
+      expect(yield* validationMessage("ReplicateKey", { KeyId: created.KeyMetadata.KeyId, ReplicaRegion: "Europe" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value 'Europe' at 'replicaRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$"
+      ])
+      expect((yield* failure(handle("UpdatePrimaryRegion", { KeyId: created.KeyMetadata.KeyId, PrimaryRegion: "eu-west-1" })))._tag).toBe(
+        "UnsupportedOperationException"
+      )
     }).pipe(Effect.provide(kmsLayer())))
 
   it.effect("Sign, Verify, GenerateMac and VerifyMac on the wire: base64 blobs, the model's enums", () =>

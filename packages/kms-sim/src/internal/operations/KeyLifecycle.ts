@@ -33,10 +33,8 @@ export const make = ({ authorization, ids, keys: { onKey }, material, region, tr
           message: "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated."
         })
       }
-      if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS" || request.MultiRegion === true) {
-        return yield* new Errors.UnsupportedOperationException({
-          message: "Only single-Region keys with Origin AWS_KMS are simulated."
-        })
+      if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS") {
+        return yield* new Errors.UnsupportedOperationException({ message: "Only keys with Origin AWS_KMS are simulated." })
       }
       const { spec, usage: keyUsage } = yield* Key.checkSpecAndUsage(
         request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT",
@@ -47,7 +45,9 @@ export const make = ({ authorization, ids, keys: { onKey }, material, region, tr
       const rsaKey = Key.isRsa(spec) ? yield* material.clearFor(spec) : undefined
       return yield* transact((tx) =>
         Effect.gen(function* () {
-          const keyId = yield* ids.uuid
+          const uuid = yield* ids.uuid
+          // CreateKey API, "MultiRegion": a multi-Region primary key, whose id begins `mrk-`.
+          const keyId = request.MultiRegion === true ? Key.multiRegionKeyId(uuid) : uuid
           const arn = Key.keyArn(region, caller.accountId, keyId)
           const policy = request.Policy === undefined
             ? Policy.defaultKeyPolicy(caller.accountId)
