@@ -101,6 +101,9 @@ export interface CreateKeyRequest {
   readonly BypassPolicyLockoutSafetyCheck?: boolean
   readonly Tags?: ReadonlyArray<Tag>
   readonly MultiRegion?: boolean
+  /** There are no custom key stores: any id is CustomKeyStoreNotFoundException. */
+  readonly CustomKeyStoreId?: string
+  readonly XksKeyId?: string
 }
 
 /** @category models */
@@ -142,6 +145,8 @@ export interface GenerateDataKeyRequest extends KeyIdRequest {
   readonly NumberOfBytes?: number
   readonly KeySpec?: "AES_256" | "AES_128"
   readonly GrantTokens?: ReadonlyArray<string>
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
   readonly DryRun?: boolean
 }
 
@@ -181,8 +186,19 @@ export interface DecryptRequest {
   readonly GrantTokens?: ReadonlyArray<string>
   readonly KeyId?: string
   readonly EncryptionAlgorithm?: string
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
   readonly DryRun?: boolean
+  readonly DryRunModifiers?: ReadonlyArray<DryRunModifier>
 }
+
+/**
+ * `IGNORE_CIPHERTEXT`: with DryRun, check the key and the caller's permissions without a valid
+ * ciphertext (KMS Developer Guide, "Testing your permissions").
+ *
+ * @category models
+ */
+export type DryRunModifier = "IGNORE_CIPHERTEXT"
 
 /** @category models */
 export interface DecryptResponse {
@@ -202,6 +218,7 @@ export interface ReEncryptRequest {
   readonly DestinationEncryptionAlgorithm?: string
   readonly GrantTokens?: ReadonlyArray<string>
   readonly DryRun?: boolean
+  readonly DryRunModifiers?: ReadonlyArray<DryRunModifier>
 }
 
 /** @category models */
@@ -249,6 +266,8 @@ export interface GenerateDataKeyPairWithoutPlaintextResponse {
 export interface GenerateRandomRequest {
   readonly NumberOfBytes?: number
   readonly CustomKeyStoreId?: string
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
 }
 
 /** @category models */

@@ -78,6 +78,26 @@ const KEY_ID_OR_ARN_ONLY: ReadonlyArray<string> = [
 export const dryRun = () =>
   new Errors.DryRunOperationException({ message: "The request would have succeeded, but the DryRun option is set." })
 
+/**
+ * A `Recipient` asks KMS to encrypt the answer to a Nitro Enclave's public key from its attestation
+ * document; there is no enclave to attest here, so the request is refused rather than answered in
+ * the clear.
+ */
+export const refuseRecipient = (recipient: unknown) =>
+  recipient === undefined
+    ? Effect.void
+    : Effect.fail(
+      new Errors.UnsupportedOperationException({
+        message: "Recipient (a Nitro Enclaves attestation document) is not supported by this KMS."
+      })
+    )
+
+/** There are no custom key stores: any `CustomKeyStoreId` names none. */
+export const refuseCustomKeyStore = (customKeyStoreId: string | undefined) =>
+  customKeyStoreId === undefined
+    ? Effect.void
+    : Effect.fail(new Errors.CustomKeyStoreNotFoundException({ message: `Custom key store ${customKeyStoreId} does not exist.` }))
+
 export interface KeyAccess {
   /**
    * Finds the key a KeyId names and checks the key policy allows `operation`. Naming the

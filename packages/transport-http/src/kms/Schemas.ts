@@ -159,6 +159,15 @@ export const KeyMetadata = Schema.Struct({
   PendingDeletionWindowInDays: optional(Schema.Number)
 })
 
+/** `CustomKeyStoreIdType`: 1 to 64 characters. @category schemas */
+export const CustomKeyStoreId = Schema.String.pipe(lengthBetween(1, 64))
+
+/** `RecipientInfo`: a Nitro Enclaves attestation, refused by the simulator. @category schemas */
+export const RecipientInfo = Schema.Struct({
+  KeyEncryptionAlgorithm: optional(oneOf(["RSAES_OAEP_SHA_256"])),
+  AttestationDocument: optional(Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 262144)))
+})
+
 /** @category schemas */
 export const CreateKeyRequest = Schema.Struct({
   Policy: optional(Policy),
@@ -169,7 +178,9 @@ export const CreateKeyRequest = Schema.Struct({
   Origin: optional(oneOf(["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])),
   BypassPolicyLockoutSafetyCheck: optional(Schema.Boolean),
   Tags: optional(Tags),
-  MultiRegion: optional(Schema.Boolean)
+  MultiRegion: optional(Schema.Boolean),
+  CustomKeyStoreId: optional(CustomKeyStoreId),
+  XksKeyId: optional(Schema.String.pipe(lengthBetween(1, 128), matching(/^[a-zA-Z0-9-_.]+$/)))
 })
 /** @category schemas */
 export const CreateKeyResponse = Schema.Struct({ KeyMetadata })
@@ -219,20 +230,21 @@ export const CancelKeyDeletionRequest = KeyIdRequest
 /** @category schemas */
 export const CancelKeyDeletionResponse = Schema.Struct({ KeyId: Schema.String })
 
-/** @category schemas */
-export const GenerateDataKeyRequest = Schema.Struct({
+const dataKeyFields = {
   KeyId,
   EncryptionContext: optional(EncryptionContext),
   NumberOfBytes: optional(NumberOfBytes),
   KeySpec: optional(DataKeySpec),
   GrantTokens: optional(GrantTokens),
   DryRun: optional(Schema.Boolean)
-})
+}
+/** @category schemas */
+export const GenerateDataKeyRequest = Schema.Struct({ ...dataKeyFields, Recipient: optional(RecipientInfo) })
 /** @category schemas */
 export const GenerateDataKeyResponse = Schema.Struct({ CiphertextBlob: Blob, Plaintext: Blob, KeyId: Schema.String })
 
 /** @category schemas */
-export const GenerateDataKeyWithoutPlaintextRequest = GenerateDataKeyRequest
+export const GenerateDataKeyWithoutPlaintextRequest = Schema.Struct(dataKeyFields)
 /** @category schemas */
 export const GenerateDataKeyWithoutPlaintextResponse = Schema.Struct({ CiphertextBlob: Blob, KeyId: Schema.String })
 
@@ -252,6 +264,9 @@ export const EncryptResponse = Schema.Struct({
   EncryptionAlgorithm: Schema.String
 })
 
+/** `DryRunModifierList`. @category schemas */
+export const DryRunModifiers = Schema.Array(oneOf(["IGNORE_CIPHERTEXT"]))
+
 /** @category schemas */
 export const DecryptRequest = Schema.Struct({
   CiphertextBlob,
@@ -259,7 +274,9 @@ export const DecryptRequest = Schema.Struct({
   GrantTokens: optional(GrantTokens),
   KeyId: optional(KeyId),
   EncryptionAlgorithm: optional(EncryptionAlgorithm),
-  DryRun: optional(Schema.Boolean)
+  Recipient: optional(RecipientInfo),
+  DryRun: optional(Schema.Boolean),
+  DryRunModifiers: optional(DryRunModifiers)
 })
 /** @category schemas */
 export const DecryptResponse = Schema.Struct({ KeyId: Schema.String, Plaintext: Blob, EncryptionAlgorithm: Schema.String })
@@ -274,7 +291,8 @@ export const ReEncryptRequest = Schema.Struct({
   SourceEncryptionAlgorithm: optional(EncryptionAlgorithm),
   DestinationEncryptionAlgorithm: optional(EncryptionAlgorithm),
   GrantTokens: optional(GrantTokens),
-  DryRun: optional(Schema.Boolean)
+  DryRun: optional(Schema.Boolean),
+  DryRunModifiers: optional(DryRunModifiers)
 })
 /** @category schemas */
 export const ReEncryptResponse = Schema.Struct({
@@ -287,12 +305,6 @@ export const ReEncryptResponse = Schema.Struct({
 
 /** `DataKeyPairSpec`. @category schemas */
 export const DataKeyPairSpec = oneOf(Key.dataKeyPairSpecs)
-/** `RecipientInfo`: a Nitro Enclaves attestation, refused by the simulator. @category schemas */
-export const RecipientInfo = Schema.Struct({
-  KeyEncryptionAlgorithm: optional(oneOf(["RSAES_OAEP_SHA_256"])),
-  AttestationDocument: optional(Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 262144)))
-})
-
 /** @category schemas */
 export const GenerateDataKeyPairRequest = Schema.Struct({
   EncryptionContext: optional(EncryptionContext),
@@ -323,7 +335,8 @@ export const GenerateDataKeyPairWithoutPlaintextResponse = Schema.Struct({
 /** @category schemas */
 export const GenerateRandomRequest = Schema.Struct({
   NumberOfBytes: optional(NumberOfBytes),
-  CustomKeyStoreId: optional(Schema.String)
+  CustomKeyStoreId: optional(CustomKeyStoreId),
+  Recipient: optional(RecipientInfo)
 })
 /** @category schemas */
 export const GenerateRandomResponse = Schema.Struct({ Plaintext: Blob })

@@ -13,7 +13,7 @@ import * as Identifiers from "../../Identifiers.js"
 import * as Key from "../../Key.js"
 import type { KmsSimService } from "../../KmsSim.js"
 import type * as R from "../../Requests.js"
-import { CROSS_ACCOUNT, dryRun } from "../KeyAccess.js"
+import { CROSS_ACCOUNT, dryRun, refuseCustomKeyStore, refuseRecipient } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import type { Tx } from "../Transactions.js"
 import { clearMaterial, publicKeyOf, rsaFailure } from "./Signing.js"
@@ -25,12 +25,11 @@ export type Cryptography = Pick<
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 
+/** A symmetric key takes only SYMMETRIC_DEFAULT, refused in the same words as any algorithm a key does not allow. */
 const checkAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined) =>
   algorithm === undefined || algorithm === SYMMETRIC_DEFAULT
     ? Effect.void
-    : Effect.fail(
-        new Errors.InvalidKeyUsageException({ message: `${key.arn} does not support the ${algorithm} encryption algorithm.` })
-      )
+    : Effect.fail(Errors.incompatibleAlgorithm(algorithm, key.keySpec))
 
 /** The RSAES-OAEP algorithm named, if any: an RSA key takes no other (Encrypt API, "EncryptionAlgorithm"). */
 const rsaAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined): Either.Either<Key.RsaEncryptionAlgorithm, Errors.KmsError> =>
@@ -66,6 +65,14 @@ type RsaEncryptionKey = Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec }
 /** An RSA ENCRYPT_DECRYPT key: Encrypt, Decrypt and ReEncrypt take it with an RSAES-OAEP algorithm. */
 const isRsaEncryption = (key: Key.KeyRecord): key is RsaEncryptionKey =>
   Key.isRsa(key.keySpec) && key.keyUsage === "ENCRYPT_DECRYPT"
+
+/**
+ * A dry run that checks only the key and permissions, not the ciphertext (DryRunModifiers
+ * `IGNORE_CIPHERTEXT`; KMS Developer Guide, "Testing your permissions"). It needs the request to name
+ * the key, as the ciphertext is not read.
+ */
+const ignoresCiphertext = (request: { readonly DryRun?: boolean; readonly DryRunModifiers?: ReadonlyArray<R.DryRunModifier> }) =>
+  request.DryRun === true && (request.DryRunModifiers ?? []).includes("IGNORE_CIPHERTEXT")
 
 /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
 const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
@@ -183,6 +190,13 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
           return { key, algorithm: algorithm as string, open: openRsa(tx, key, algorithm, request.CiphertextBlob) }
         }
         if (Either.isRight(named)) yield* usable(named.right, "ReEncrypt")
+        if (ignoresCiphertext(request)) {
+          const key = yield* named
+          yield* checkAlgorithm(key, request.SourceEncryptionAlgorithm)
+          const open = Effect.flatMap(Blob.decode(request.CiphertextBlob), (blob) =>
+            blob.keyId === key.keyId ? material.open(key, blob, context) : Effect.fail(Errors.incorrectKey()))
+          return { key, algorithm: SYMMETRIC_DEFAULT, open }
+        }
       }
       const blob = yield* Blob.decode(request.CiphertextBlob)
       const key = yield* sourceKey(tx, blob, request.SourceKeyId, "ReEncryptFrom", caller, context)
@@ -220,6 +234,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
       Effect.gen(function* () {
         // GenerateDataKey API: "You must specify either the KeySpec or the NumberOfBytes parameter
         // (but not both) in every GenerateDataKey request."
+        yield* refuseRecipient(request.Recipient)
         if ((request.KeySpec === undefined) === (request.NumberOfBytes === undefined)) {
           return yield* new Errors.ValidationException({ message: "Please specify either number of bytes or key spec." })
         }
@@ -267,11 +282,17 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     decrypt: (request, caller) =>
       transact((tx) =>
         Effect.gen(function* () {
+          yield* refuseRecipient(request.Recipient)
           const context = request.EncryptionContext ?? {}
           if (request.KeyId !== undefined) {
             const named = yield* Effect.either(locate(tx, request.KeyId, "Decrypt", caller, context))
             if (Either.isRight(named) && isRsaEncryption(named.right)) return yield* decryptRsa(tx, named.right, request)
             if (Either.isRight(named)) yield* usable(named.right, "Decrypt")
+            if (ignoresCiphertext(request)) {
+              const key = yield* named
+              yield* checkAlgorithm(key, request.EncryptionAlgorithm)
+              return yield* dryRun()
+            }
           }
           const blob = yield* Blob.decode(request.CiphertextBlob)
           const key = yield* sourceKey(tx, blob, request.KeyId, "Decrypt", caller, context)
@@ -305,9 +326,14 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
       ),
 
     generateRandom: (request) =>
-      request.NumberOfBytes === undefined
-        ? Effect.fail(Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"]))
-        : Effect.map(ids.randomBytes(request.NumberOfBytes), (Plaintext) => ({ Plaintext })),
+      Effect.gen(function* () {
+        yield* refuseRecipient(request.Recipient)
+        yield* refuseCustomKeyStore(request.CustomKeyStoreId)
+        if (request.NumberOfBytes === undefined) {
+          return yield* Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"])
+        }
+        return { Plaintext: yield* ids.randomBytes(request.NumberOfBytes) }
+      }),
 
     checkKeyForUse: (keyIdText, caller, context) =>
       Effect.clockWith((clock) =>

@@ -12,7 +12,7 @@ import * as Errors from "../../Errors.js"
 import * as Key from "../../Key.js"
 import type { KmsSimService } from "../../KmsSim.js"
 import type * as R from "../../Requests.js"
-import { dryRun } from "../KeyAccess.js"
+import { dryRun, refuseRecipient } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import * as Signatures from "../Signatures.js"
 import type { Tx } from "../Transactions.js"
@@ -33,18 +33,14 @@ const generatedSpec = (spec: Key.DataKeyPairSpec): Either.Either<GeneratedSpec, 
     : Either.right(spec)
 
 export const make = ({ ids, keys: { locate }, material, rsa, transactions: { transact }, usage }: Shell): DataKeyPairs => {
-  /** The checks, in KMS's order: key, authorization, usage (a symmetric encryption key), state, spec. */
+  /** The checks: Recipient, then in KMS's order key, authorization, usage (a symmetric encryption key), state, spec. */
   const check = (tx: Tx, operation: Operation, request: R.GenerateDataKeyPairRequest, caller: KmsCaller) =>
     Effect.gen(function* () {
+      yield* refuseRecipient(request.Recipient)
       const key = yield* locate(tx, request.KeyId, operation, caller, request.EncryptionContext ?? {})
       yield* Key.checkSymmetricUse(key, operation)
       yield* Key.checkEnabled(key)
       const spec = yield* generatedSpec(request.KeyPairSpec)
-      if (request.Recipient !== undefined) {
-        return yield* new Errors.UnsupportedOperationException({
-          message: "Recipient (a Nitro Enclaves attestation document) is not supported by this KMS."
-        })
-      }
       if (request.DryRun === true) return yield* dryRun()
       return spec
     })

@@ -9,6 +9,7 @@ import * as Errors from "../../Errors.js"
 import * as Key from "../../Key.js"
 import type { KmsSimService } from "../../KmsSim.js"
 import * as Policy from "../../Policy.js"
+import { refuseCustomKeyStore } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import { keyMetadata, paginate } from "../state.js"
 import { putKey, transition } from "../Transactions.js"
@@ -35,6 +36,10 @@ export const make = ({ authorization, ids, keys: { onKey }, material, region, tr
       }
       if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS") {
         return yield* new Errors.UnsupportedOperationException({ message: "Only keys with Origin AWS_KMS are simulated." })
+      }
+      yield* refuseCustomKeyStore(request.CustomKeyStoreId)
+      if (request.XksKeyId !== undefined) {
+        return yield* new Errors.ValidationException({ message: "XksKeyId is valid only with Origin EXTERNAL_KEY_STORE." })
       }
       const { spec, usage: keyUsage } = yield* Key.checkSpecAndUsage(
         request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT",
