@@ -97,11 +97,15 @@ export const keyStoreContract = <E>(name: string, layer: Layer.Layer<KeyStore, E
           ]
         })
         const hmac = keyRecord(3, { keySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC", materials: [], tags: [] })
-        for (const key of [keyRecord(1), pending, hmac]) yield* store.putKey(key)
+        // A multi-Region key: its id, not a field, says so.
+        const multiRegionId = "mrk-0000000411114222833344445555666a"
+        const multiRegion = keyRecord(4, { keyId: multiRegionId, arn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/${multiRegionId}` })
+        for (const key of [keyRecord(1), pending, hmac, multiRegion]) yield* store.putKey(key)
         yield* store.putAlias(aliasRecord("alias/one", keyRecord(1).keyId))
         const loaded = yield* store.load
         const keys = byId(loaded)
-        expect(keys.size).toBe(3)
+        expect(keys.size).toBe(4)
+        expect(keys.get(multiRegionId)).toEqual(multiRegion)
         expect(keys.get(keyRecord(1).keyId)).toEqual(keyRecord(1))
         expect(keys.get(pending.keyId)).toEqual(pending)
         expect(keys.get(hmac.keyId)).toEqual(hmac)

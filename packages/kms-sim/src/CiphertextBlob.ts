@@ -1,12 +1,12 @@
 /**
  * The ciphertext blob: what Encrypt and GenerateDataKey return and Decrypt takes back.
  *
- * Format version 1 (the package README has the same table):
+ * Format version 1, and 2 for multi-Region keys (the package README has the same table):
  *
  * | offset | bytes | field |
  * | --- | --- | --- |
- * | 0 | 1 | format version, `0x01` |
- * | 1 | 16 | key id (the UUID's 16 bytes, RFC 9562 §4) |
+ * | 0 | 1 | format version: `0x01` for a key id that is a UUID, `0x02` for a multi-Region key id |
+ * | 1 | 16 | key id: the UUID's 16 bytes (RFC 9562 §4), or the 32 hex digits after `mrk-` as 16 bytes |
  * | 17 | 4 | key-material version, unsigned big-endian |
  * | 21 | 12 | AES-GCM nonce (SP 800-38D §8.2.2, random) |
  * | 33 | n | AES-256-GCM ciphertext of the n-byte plaintext |
@@ -24,8 +24,12 @@ import { NONCE_BYTES, TAG_BYTES } from "@sealcast/core/Cipher"
 import { Either } from "effect"
 import { invalidCiphertext, type InvalidCiphertextException } from "./Errors.js"
 
-/** @category encoding */
+/** The format of blobs under single-Region keys, whose ids are UUIDs. @category encoding */
 export const FORMAT_VERSION = 1
+/** The same format under multi-Region keys, whose ids are `mrk-` and 32 hex digits. @category encoding */
+export const FORMAT_VERSION_MULTI_REGION = 2
+
+const MULTI_REGION_PREFIX = "mrk-"
 /** @category encoding */
 export const HEADER_BYTES = 21
 /** Everything but the ciphertext proper. @category encoding */
@@ -70,22 +74,28 @@ const uuidToBytes = (uuid: string): Uint8Array => {
   return out
 }
 
-const bytesToUuid = (bytes: Uint8Array): string => {
+const bytesToHex = (bytes: Uint8Array): string => {
   let h = ""
   for (const b of bytes) h += b.toString(16).padStart(2, "0")
+  return h
+}
+
+const bytesToUuid = (bytes: Uint8Array): string => {
+  const h = bytesToHex(bytes)
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`
 }
 
 /**
- * The 21-byte header. Key ids are always UUIDs this package made, so a malformed one is a
- * programming error and throws.
+ * The 21-byte header. Key ids are always ids this package made (a UUID, or `mrk-` and 32 hex
+ * digits), so a malformed one is a programming error and throws.
  *
  * @category encoding
  */
 export const encodeHeader = (header: Header): Uint8Array => {
   const out = new Uint8Array(HEADER_BYTES)
-  out[0] = FORMAT_VERSION
-  out.set(uuidToBytes(header.keyId), 1)
+  const multiRegion = header.keyId.startsWith(MULTI_REGION_PREFIX)
+  out[0] = multiRegion ? FORMAT_VERSION_MULTI_REGION : FORMAT_VERSION
+  out.set(uuidToBytes(multiRegion ? header.keyId.slice(MULTI_REGION_PREFIX.length) : header.keyId), 1)
   new DataView(out.buffer).setUint32(17, header.materialVersion)
   return out
 }
@@ -121,11 +131,14 @@ export const encode = (blob: Blob): Uint8Array => {
  * @category encoding
  */
 export const decode = (bytes: Uint8Array): Either.Either<Blob, InvalidCiphertextException> => {
-  if (bytes.length < OVERHEAD_BYTES || bytes[0] !== FORMAT_VERSION) return Either.left(invalidCiphertext())
+  const version = bytes[0]
+  if (bytes.length < OVERHEAD_BYTES || (version !== FORMAT_VERSION && version !== FORMAT_VERSION_MULTI_REGION)) {
+    return Either.left(invalidCiphertext())
+  }
   const materialVersion = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(17)
   if (materialVersion === 0) return Either.left(invalidCiphertext())
   return Either.right({
-    keyId: bytesToUuid(bytes.subarray(1, 17)),
+    keyId: version === FORMAT_VERSION ? bytesToUuid(bytes.subarray(1, 17)) : MULTI_REGION_PREFIX + bytesToHex(bytes.subarray(1, 17)),
     materialVersion,
     nonce: bytes.slice(HEADER_BYTES, HEADER_BYTES + NONCE_BYTES),
     sealed: bytes.slice(HEADER_BYTES + NONCE_BYTES)

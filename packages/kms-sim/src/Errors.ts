@@ -84,6 +84,11 @@ export class KMSInvalidSignatureException extends Data.TaggedError("KMSInvalidSi
 /** A MAC that does not verify under the key and algorithm (VerifyMac API). @category errors */
 export class KMSInvalidMacException extends Data.TaggedError("KMSInvalidMacException")<{ readonly message: string }> {}
 
+/** A `CustomKeyStoreId` that names no custom key store: there are none here. @category errors */
+export class CustomKeyStoreNotFoundException extends Data.TaggedError("CustomKeyStoreNotFoundException")<{
+  readonly message: string
+}> {}
+
 /** The key store failed; the request's change did not happen. @category errors */
 export class KMSInternalException extends Data.TaggedError("KMSInternalException")<{ readonly message: string }> {}
 
@@ -113,6 +118,7 @@ export type KmsError =
   | InvalidGrantTokenException
   | KMSInvalidSignatureException
   | KMSInvalidMacException
+  | CustomKeyStoreNotFoundException
   | KMSInternalException
 
 /**
@@ -141,6 +147,7 @@ export const kmsErrorTags = [
   "InvalidGrantTokenException",
   "KMSInvalidSignatureException",
   "KMSInvalidMacException",
+  "CustomKeyStoreNotFoundException",
   "KMSInternalException"
 ] as const satisfies ReadonlyArray<KmsError["_tag"]>
 

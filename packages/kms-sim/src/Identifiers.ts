@@ -57,7 +57,11 @@ export const MANAGED_ALIASES = { [SNS_MANAGED_ALIAS]: "sns", [SQS_MANAGED_ALIAS]
 export const managedAliasService = (aliasName: string): "sns" | "sqs" | undefined =>
   aliasName === SNS_MANAGED_ALIAS || aliasName === SQS_MANAGED_ALIAS ? MANAGED_ALIASES[aliasName] : undefined
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+/**
+ * A key id: a UUID for a single-Region key, `mrk-` and 32 hex digits for a multi-Region key (KMS
+ * Developer Guide, "Multi-Region key IDs").
+ */
+const KEY_ID = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/i
 const KMS_ARN = /^arn:aws:kms:([a-z0-9-]+):(\d{12}):(key\/[^/]+|alias\/.+)$/
 
 /** @category utils */
@@ -73,13 +77,13 @@ export const parseKeyRef = (keyId: string): Either.Either<KeyRef, Errors.NotFoun
   if (keyId.startsWith(ALIAS_PREFIX) && keyId.length > ALIAS_PREFIX.length) {
     return Either.right({ _tag: "AliasName", aliasName: keyId })
   }
-  if (UUID.test(keyId)) return Either.right({ _tag: "KeyId", keyId: keyId.toLowerCase() })
+  if (KEY_ID.test(keyId)) return Either.right({ _tag: "KeyId", keyId: keyId.toLowerCase() })
   const arn = KMS_ARN.exec(keyId)
   if (arn !== null) {
     const [, region, accountId, resource] = arn as unknown as [string, string, string, string]
     if (resource.startsWith("key/")) {
       const id = resource.slice("key/".length)
-      if (UUID.test(id)) return Either.right({ _tag: "KeyArn", region, accountId, keyId: id.toLowerCase() })
+      if (KEY_ID.test(id)) return Either.right({ _tag: "KeyArn", region, accountId, keyId: id.toLowerCase() })
     } else if (resource.length > ALIAS_PREFIX.length) {
       return Either.right({ _tag: "AliasArn", region, accountId, aliasName: resource })
     }

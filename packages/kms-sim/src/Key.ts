@@ -158,6 +158,25 @@ export const checkSpecAndUsage = (
         new Errors.ValidationException({ message: `KeyUsage ${usage} is not compatible with KeySpec ${spec}` })
       )
 
+/**
+ * The prefix of every multi-Region key id, and of no single-Region one (KMS Developer Guide,
+ * "Multi-Region key IDs": `mrk-` followed by 32 hex digits).
+ *
+ * @category rules
+ */
+export const MULTI_REGION_KEY_PREFIX = "mrk-"
+
+/** A multi-Region key id from a UUID's 32 hex digits. @category rules */
+export const multiRegionKeyId = (uuid: string): string => MULTI_REGION_KEY_PREFIX + uuid.replaceAll("-", "").toLowerCase()
+
+/**
+ * Whether `key` is a multi-Region key: its id says so, as AWS's ids do, so the key record needs no
+ * field of its own.
+ *
+ * @category rules
+ */
+export const isMultiRegion = (key: KeyRecord): boolean => key.keyId.startsWith(MULTI_REGION_KEY_PREFIX)
+
 /** Whether `key` is a symmetric encryption key, the only kind that rotates. @category rules */
 export const isSymmetricEncryption = (key: KeyRecord): boolean =>
   key.keySpec === "SYMMETRIC_DEFAULT" && key.keyUsage === "ENCRYPT_DECRYPT"
@@ -379,6 +398,27 @@ export const removeTags = (key: KeyRecord, tagKeys: ReadonlyArray<string>): KeyR
   ...key,
   tags: key.tags.filter((t) => !tagKeys.includes(t.TagKey))
 })
+
+/**
+ * `DataKeyPairSpec` of the GenerateDataKeyPair API. SM2 (China Regions only) and
+ * ECC_NIST_EDWARDS25519 are in the model but are not generated here (README).
+ *
+ * @category models
+ */
+export const dataKeyPairSpecs = [
+  "RSA_2048",
+  "RSA_3072",
+  "RSA_4096",
+  "ECC_NIST_P256",
+  "ECC_NIST_P384",
+  "ECC_NIST_P521",
+  "ECC_SECG_P256K1",
+  "SM2",
+  "ECC_NIST_EDWARDS25519"
+] as const
+
+/** @category models */
+export type DataKeyPairSpec = (typeof dataKeyPairSpecs)[number]
 
 /** The RSA key specs (CreateKey API, "KeySpec"). @category models */
 export type RsaKeySpec = "RSA_2048" | "RSA_3072" | "RSA_4096"

@@ -21,8 +21,10 @@ import { makeKeyAccess } from "./internal/KeyAccess.js"
 import { makeKeyMaterial } from "./internal/KeyMaterial.js"
 import * as Aliases from "./internal/operations/Aliases.js"
 import * as Cryptography from "./internal/operations/Cryptography.js"
+import * as DataKeyPairs from "./internal/operations/DataKeyPairs.js"
 import * as Grants from "./internal/operations/Grants.js"
 import * as KeyLifecycle from "./internal/operations/KeyLifecycle.js"
+import * as MultiRegion from "./internal/operations/MultiRegion.js"
 import * as Policies from "./internal/operations/Policies.js"
 import * as Rotation from "./internal/operations/Rotation.js"
 import * as Signing from "./internal/operations/Signing.js"
@@ -70,6 +72,8 @@ export interface KmsSimService {
   readonly encrypt: Op<R.EncryptRequest, R.EncryptResponse>
   readonly decrypt: Op<R.DecryptRequest, R.DecryptResponse>
   readonly reEncrypt: Op<R.ReEncryptRequest, R.ReEncryptResponse>
+  readonly generateDataKeyPair: Op<R.GenerateDataKeyPairRequest, R.GenerateDataKeyPairResponse>
+  readonly generateDataKeyPairWithoutPlaintext: Op<R.GenerateDataKeyPairRequest, R.GenerateDataKeyPairWithoutPlaintextResponse>
   readonly generateRandom: Op<R.GenerateRandomRequest, R.GenerateRandomResponse>
   readonly enableKeyRotation: Op<R.EnableKeyRotationRequest, R.Empty>
   readonly disableKeyRotation: Op<R.KeyIdRequest, R.Empty>
@@ -83,6 +87,8 @@ export interface KmsSimService {
   readonly listKeyPolicies: Op<R.KeyPageRequest, R.ListKeyPoliciesResponse>
   readonly getKeyPolicy: Op<R.GetKeyPolicyRequest, R.GetKeyPolicyResponse>
   readonly putKeyPolicy: Op<R.PutKeyPolicyRequest, R.Empty>
+  readonly replicateKey: Op<R.ReplicateKeyRequest, R.ReplicateKeyResponse>
+  readonly updatePrimaryRegion: Op<R.UpdatePrimaryRegionRequest, R.Empty>
   readonly createAlias: Op<R.AliasTargetRequest, R.Empty>
   readonly updateAlias: Op<R.AliasTargetRequest, R.Empty>
   readonly deleteAlias: Op<R.DeleteAliasRequest, R.Empty>
@@ -147,10 +153,12 @@ export const make = (
       ...KeyLifecycle.make(shell),
       ...Aliases.make(shell),
       ...Cryptography.make(shell),
+      ...DataKeyPairs.make(shell),
       ...Policies.make(shell),
       ...Grants.make(shell),
       ...Tags.make(shell),
       ...Rotation.make(shell),
+      ...MultiRegion.make(shell),
       ...Signing.make(shell),
       usage: usage.counts,
       requestId: ids.uuid

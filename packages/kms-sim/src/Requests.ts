@@ -8,7 +8,7 @@
  */
 import type { EncryptionContext } from "@sealcast/core/EncryptionContext"
 import type { Constraints, GrantOperation } from "./Grant.js"
-import type { KeySpec, KeyUsage, MacAlgorithm, SigningAlgorithm, Tag } from "./Key.js"
+import type { DataKeyPairSpec, KeySpec, KeyUsage, MacAlgorithm, SigningAlgorithm, Tag } from "./Key.js"
 
 export type { EncryptionContext, Tag }
 
@@ -52,7 +52,42 @@ export interface KeyMetadata {
   readonly KeyAgreementAlgorithms?: ReadonlyArray<string>
   readonly MacAlgorithms?: ReadonlyArray<string>
   readonly MultiRegion: boolean
+  readonly MultiRegionConfiguration?: MultiRegionConfiguration
   readonly PendingDeletionWindowInDays?: number
+}
+
+/** DescribeKey's view of a multi-Region key: its primary key and replicas, by ARN and Region. @category models */
+export interface MultiRegionConfiguration {
+  readonly MultiRegionKeyType: "PRIMARY" | "REPLICA"
+  readonly PrimaryKey: MultiRegionKey
+  readonly ReplicaKeys: ReadonlyArray<MultiRegionKey>
+}
+
+/** @category models */
+export interface MultiRegionKey {
+  readonly Arn: string
+  readonly Region: string
+}
+
+/** @category models */
+export interface ReplicateKeyRequest extends KeyIdRequest {
+  readonly ReplicaRegion: string
+  readonly Policy?: string
+  readonly BypassPolicyLockoutSafetyCheck?: boolean
+  readonly Description?: string
+  readonly Tags?: ReadonlyArray<Tag>
+}
+
+/** @category models */
+export interface ReplicateKeyResponse {
+  readonly ReplicaKeyMetadata: KeyMetadata
+  readonly ReplicaPolicy: string
+  readonly ReplicaTags: ReadonlyArray<Tag>
+}
+
+/** @category models */
+export interface UpdatePrimaryRegionRequest extends KeyIdRequest {
+  readonly PrimaryRegion: string
 }
 
 /** @category models */
@@ -66,6 +101,9 @@ export interface CreateKeyRequest {
   readonly BypassPolicyLockoutSafetyCheck?: boolean
   readonly Tags?: ReadonlyArray<Tag>
   readonly MultiRegion?: boolean
+  /** There are no custom key stores: any id is CustomKeyStoreNotFoundException. */
+  readonly CustomKeyStoreId?: string
+  readonly XksKeyId?: string
 }
 
 /** @category models */
@@ -107,6 +145,8 @@ export interface GenerateDataKeyRequest extends KeyIdRequest {
   readonly NumberOfBytes?: number
   readonly KeySpec?: "AES_256" | "AES_128"
   readonly GrantTokens?: ReadonlyArray<string>
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
   readonly DryRun?: boolean
 }
 
@@ -146,8 +186,19 @@ export interface DecryptRequest {
   readonly GrantTokens?: ReadonlyArray<string>
   readonly KeyId?: string
   readonly EncryptionAlgorithm?: string
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
   readonly DryRun?: boolean
+  readonly DryRunModifiers?: ReadonlyArray<DryRunModifier>
 }
+
+/**
+ * `IGNORE_CIPHERTEXT`: with DryRun, check the key and the caller's permissions without a valid
+ * ciphertext (KMS Developer Guide, "Testing your permissions").
+ *
+ * @category models
+ */
+export type DryRunModifier = "IGNORE_CIPHERTEXT"
 
 /** @category models */
 export interface DecryptResponse {
@@ -167,6 +218,7 @@ export interface ReEncryptRequest {
   readonly DestinationEncryptionAlgorithm?: string
   readonly GrantTokens?: ReadonlyArray<string>
   readonly DryRun?: boolean
+  readonly DryRunModifiers?: ReadonlyArray<DryRunModifier>
 }
 
 /** @category models */
@@ -178,10 +230,44 @@ export interface ReEncryptResponse {
   readonly DestinationEncryptionAlgorithm: string
 }
 
+/** GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext. @category models */
+export interface GenerateDataKeyPairRequest extends KeyIdRequest {
+  readonly EncryptionContext?: EncryptionContext
+  readonly KeyPairSpec: DataKeyPairSpec
+  readonly GrantTokens?: ReadonlyArray<string>
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
+  readonly DryRun?: boolean
+}
+
+/** `RecipientInfo`. @category models */
+export interface RecipientInfo {
+  readonly KeyEncryptionAlgorithm?: string
+  readonly AttestationDocument?: Uint8Array
+}
+
+/** @category models */
+export interface GenerateDataKeyPairResponse extends GenerateDataKeyPairWithoutPlaintextResponse {
+  /** DER PKCS #8 `PrivateKeyInfo` (RFC 5958). */
+  readonly PrivateKeyPlaintext: Uint8Array
+}
+
+/** @category models */
+export interface GenerateDataKeyPairWithoutPlaintextResponse {
+  /** The private key's PKCS #8 DER sealed under the KMS key, a blob Decrypt opens. */
+  readonly PrivateKeyCiphertextBlob: Uint8Array
+  /** DER X.509 `SubjectPublicKeyInfo` (RFC 5280). */
+  readonly PublicKey: Uint8Array
+  readonly KeyId: string
+  readonly KeyPairSpec: DataKeyPairSpec
+}
+
 /** @category models */
 export interface GenerateRandomRequest {
   readonly NumberOfBytes?: number
   readonly CustomKeyStoreId?: string
+  /** A Nitro Enclaves attestation document: not simulated, refused when present. */
+  readonly Recipient?: RecipientInfo
 }
 
 /** @category models */

@@ -244,7 +244,7 @@ describe("KmsSim key states", () => {
       expect(yield* outcome(kms.enableKeyRotation({ KeyId: hmac.KeyId }, caller))).toBe("UnsupportedOperationException")
       expect(yield* outcome(kms.createKey({ KeySpec: "HMAC_256" }, caller))).toBe("ValidationException")
       expect(yield* outcome(kms.createKey({ KeySpec: "ECC_SECG_P256K1", KeyUsage: "KEY_AGREEMENT" }, caller))).toBe("ValidationException")
-      expect(yield* outcome(kms.createKey({ MultiRegion: true }, caller))).toBe("UnsupportedOperationException")
+      expect(yield* outcome(kms.createKey({ Origin: "EXTERNAL" }, caller))).toBe("UnsupportedOperationException")
     }).pipe(Effect.provide(kmsLayer())))
 })
 
@@ -613,4 +613,45 @@ describe("KmsSim with the default memory store layer", () => {
       const kms = yield* KmsSim
       expect(yield* kms.listKeys({}, caller)).toEqual({ Keys: [], Truncated: false })
     }).pipe(Effect.provide(simLayer({ region: REGION }).pipe(Layer.provide(Layer.mergeAll(layerNoble, layerNodeRsa, layerSeeded(5), RootKey.layer(rootKeyBytes), layerMemory))))))
+})
+
+describe("KmsSim members the simulator cannot honour", () => {
+  it.effect("a Recipient (Nitro Enclaves) is refused, never answered in the clear; a CustomKeyStoreId names no store", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = (yield* kms.createKey({}, caller)).KeyMetadata
+      const Recipient = { KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256", AttestationDocument: Uint8Array.of(1, 2) }
+      const { CiphertextBlob } = yield* kms.encrypt({ KeyId: key.KeyId, Plaintext: Uint8Array.of(1) }, caller)
+      expect(yield* outcome(kms.generateDataKey({ KeyId: key.KeyId, KeySpec: "AES_256", Recipient }, caller))).toBe("UnsupportedOperationException")
+      expect(yield* outcome(kms.decrypt({ CiphertextBlob, Recipient }, caller))).toBe("UnsupportedOperationException")
+      expect(yield* outcome(kms.generateRandom({ NumberOfBytes: 8, Recipient }, caller))).toBe("UnsupportedOperationException")
+      const store = yield* failure(kms.generateRandom({ NumberOfBytes: 8, CustomKeyStoreId: "cks-1234567890abcdef0" }, caller))
+      expect([store._tag, store.message]).toEqual(["CustomKeyStoreNotFoundException", "Custom key store cks-1234567890abcdef0 does not exist."])
+      expect(yield* outcome(kms.createKey({ CustomKeyStoreId: "cks-1234567890abcdef0" }, caller))).toBe("CustomKeyStoreNotFoundException")
+      expect(yield* outcome(kms.createKey({ XksKeyId: "ext-key" }, caller))).toBe("ValidationException")
+      // Without them, the same requests succeed.
+      expect((yield* kms.generateRandom({ NumberOfBytes: 8 }, caller)).Plaintext.length).toBe(8)
+      expect((yield* kms.decrypt({ CiphertextBlob }, caller)).Plaintext).toEqual(Uint8Array.of(1))
+    }).pipe(Effect.provide(kmsLayer())))
+})
+
+describe("KmsSim DryRunModifiers", () => {
+  it.effect("IGNORE_CIPHERTEXT: Decrypt and ReEncrypt dry runs check the named keys and permissions, not the ciphertext", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = (yield* kms.createKey({}, caller)).KeyMetadata
+      const other = (yield* kms.createKey({}, caller)).KeyMetadata
+      const garbage = Uint8Array.of(9, 9, 9)
+      const modifiers = { DryRun: true, DryRunModifiers: ["IGNORE_CIPHERTEXT" as const] }
+      expect(yield* outcome(kms.decrypt({ CiphertextBlob: garbage, KeyId: key.KeyId, ...modifiers }, caller))).toBe("DryRunOperationException")
+      expect(yield* outcome(kms.decrypt({ CiphertextBlob: garbage, KeyId: key.KeyId, DryRun: true }, caller))).toBe("InvalidCiphertextException")
+      // Without a KeyId the key can only come from the ciphertext.
+      expect(yield* outcome(kms.decrypt({ CiphertextBlob: garbage, ...modifiers }, caller))).toBe("InvalidCiphertextException")
+      expect(yield* outcome(kms.decrypt({ CiphertextBlob: garbage, KeyId: key.Arn, ...modifiers }, outsider))).toBe("AccessDeniedException")
+      const reEncrypt = { CiphertextBlob: garbage, SourceKeyId: key.KeyId, DestinationKeyId: other.KeyId }
+      expect(yield* outcome(kms.reEncrypt({ ...reEncrypt, ...modifiers }, caller))).toBe("DryRunOperationException")
+      expect(yield* outcome(kms.reEncrypt({ ...reEncrypt, DryRun: true }, caller))).toBe("InvalidCiphertextException")
+      yield* kms.disableKey({ KeyId: other.KeyId }, caller)
+      expect(yield* outcome(kms.reEncrypt({ ...reEncrypt, ...modifiers }, caller))).toBe("DisabledException")
+    }).pipe(Effect.provide(kmsLayer())))
 })

@@ -137,6 +137,7 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   InvalidGrantTokenException: sender("InvalidGrantTokenException", 400),
   KMSInvalidSignatureException: sender("KMSInvalidSignatureException", 400),
   KMSInvalidMacException: sender("KMSInvalidMacException", 400),
+  CustomKeyStoreNotFoundException: sender("CustomKeyStoreNotFoundException", 400),
   // The model's httpStatusCode for DryRunOperationException: 412 Precondition Failed.
   DryRunOperationException: sender("DryRunOperationException", 412),
   KMSInternalException: receiver("KMSInternalException", 500),

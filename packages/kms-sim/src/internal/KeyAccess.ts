@@ -19,15 +19,20 @@ import type { Usage } from "./Usage.js"
 
 /**
  * Operations that may act on another account's key when given its ARN (each operation's "Cross-account
- * use" line in the KMS API Reference); all others see only the caller's own keys.
+ * use" line in the KMS API Reference, ReEncrypt's two sides by their permission names); all others see
+ * only the caller's own keys.
  */
 export const CROSS_ACCOUNT: ReadonlyArray<string> = [
   "DescribeKey",
   "Encrypt",
   "Decrypt",
   "ReEncrypt",
+  "ReEncryptFrom",
+  "ReEncryptTo",
   "GenerateDataKey",
   "GenerateDataKeyWithoutPlaintext",
+  "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext",
   "GetKeyRotationStatus",
   "CreateGrant",
   "ListGrants",
@@ -62,6 +67,8 @@ const KEY_ID_OR_ARN_ONLY: ReadonlyArray<string> = [
   "ListKeyPolicies",
   "ListKeyRotations",
   "UpdateKeyDescription",
+  "ReplicateKey",
+  "UpdatePrimaryRegion",
   "CreateGrant",
   "ListGrants",
   "RevokeGrant"
@@ -70,6 +77,26 @@ const KEY_ID_OR_ARN_ONLY: ReadonlyArray<string> = [
 /** What a request with `DryRun` set answers once every check has passed. */
 export const dryRun = () =>
   new Errors.DryRunOperationException({ message: "The request would have succeeded, but the DryRun option is set." })
+
+/**
+ * A `Recipient` asks KMS to encrypt the answer to a Nitro Enclave's public key from its attestation
+ * document; there is no enclave to attest here, so the request is refused rather than answered in
+ * the clear.
+ */
+export const refuseRecipient = (recipient: unknown) =>
+  recipient === undefined
+    ? Effect.void
+    : Effect.fail(
+      new Errors.UnsupportedOperationException({
+        message: "Recipient (a Nitro Enclaves attestation document) is not supported by this KMS."
+      })
+    )
+
+/** There are no custom key stores: any `CustomKeyStoreId` names none. */
+export const refuseCustomKeyStore = (customKeyStoreId: string | undefined) =>
+  customKeyStoreId === undefined
+    ? Effect.void
+    : Effect.fail(new Errors.CustomKeyStoreNotFoundException({ message: `Custom key store ${customKeyStoreId} does not exist.` }))
 
 export interface KeyAccess {
   /**

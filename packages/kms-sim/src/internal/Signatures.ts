@@ -73,6 +73,32 @@ export const eccPublicKey = (spec: EccKeySpec, secretKey: Uint8Array): Uint8Arra
   return out
 }
 
+/** A DER TLV (X.690 §8.1): tag, definite length (short or long form), contents. */
+const der = (tag: number, contents: Uint8Array): Uint8Array => {
+  const n = contents.length
+  const length = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : [0x82, n >> 8, n & 0xff]
+  return concat(Uint8Array.of(tag, ...length), contents)
+}
+
+/**
+ * The PKCS #8 `PrivateKeyInfo` DER (RFC 5958 §2) of an ECC key: version 0, the SubjectPublicKeyInfo's
+ * own AlgorithmIdentifier (`id-ecPublicKey` and the named curve, RFC 5480 §2.1.1), and an RFC 5915
+ * `ECPrivateKey` (version 1, the scalar as a fixed-length OCTET STRING, the public point in `[1]`, the
+ * parameters left to the AlgorithmIdentifier), as OpenSSL writes it.
+ */
+export const eccPrivateKeyInfo = (spec: EccKeySpec, secretKey: Uint8Array): Uint8Array => {
+  const spki = eccPublicKey(spec, secretKey)
+  // The SPKI is SEQUENCE { AlgorithmIdentifier, BIT STRING }: its AlgorithmIdentifier is the TLV after the outer header.
+  const outerHeader = spki[1]! & 0x80 ? 2 + (spki[1]! & 0x7f) : 2
+  const algorithm = spki.subarray(outerHeader, outerHeader + 2 + spki[outerHeader + 1]!)
+  const point = curves[spec].getPublicKey(secretKey, false)
+  const ecPrivateKey = der(
+    0x30,
+    concat(Uint8Array.of(0x02, 0x01, 0x01), der(0x04, secretKey), der(0xa1, der(0x03, concat(Uint8Array.of(0), point))))
+  )
+  return der(0x30, concat(Uint8Array.of(0x02, 0x01, 0x00), algorithm, der(0x04, ecPrivateKey)))
+}
+
 /**
  * ECDSA over a digest, DER-encoded (`ECDSA-Sig-Value`, RFC 3279 §2.2.3) as KMS returns it. The
  * nonce is derived from the key and digest (RFC 6979), so no randomness is drawn.

@@ -11,6 +11,7 @@ import {
   encryptionAlgorithms,
   expiresAt,
   isExpired,
+  isMultiRegion,
   keyAgreementAlgorithmsFor,
   type KeyRecord,
   macAlgorithmsFor,
@@ -105,7 +106,17 @@ export const keyMetadata = (key: KeyRecord): KeyMetadata => {
     ...(signing === undefined ? {} : { SigningAlgorithms: signing }),
     ...(agreement === undefined ? {} : { KeyAgreementAlgorithms: agreement }),
     ...(macs === undefined ? {} : { MacAlgorithms: macs }),
-    MultiRegion: false,
+    MultiRegion: isMultiRegion(key),
+    // Only primary keys exist: ReplicateKey has no other Region to replicate into (README).
+    ...(isMultiRegion(key)
+      ? {
+        MultiRegionConfiguration: {
+          MultiRegionKeyType: "PRIMARY" as const,
+          PrimaryKey: { Arn: key.arn, Region: key.region },
+          ReplicaKeys: []
+        }
+      }
+      : {}),
     ...(key.pendingDeletionWindowInDays === undefined ? {} : { PendingDeletionWindowInDays: key.pendingDeletionWindowInDays })
   }
 }

@@ -67,6 +67,12 @@ export const operations = {
   Encrypt: operation(Schemas.EncryptRequest, Schemas.EncryptResponse, (s) => s.encrypt),
   Decrypt: operation(Schemas.DecryptRequest, Schemas.DecryptResponse, (s) => s.decrypt),
   ReEncrypt: operation(Schemas.ReEncryptRequest, Schemas.ReEncryptResponse, (s) => s.reEncrypt),
+  GenerateDataKeyPair: operation(Schemas.GenerateDataKeyPairRequest, Schemas.GenerateDataKeyPairResponse, (s) => s.generateDataKeyPair),
+  GenerateDataKeyPairWithoutPlaintext: operation(
+    Schemas.GenerateDataKeyPairWithoutPlaintextRequest,
+    Schemas.GenerateDataKeyPairWithoutPlaintextResponse,
+    (s) => s.generateDataKeyPairWithoutPlaintext
+  ),
   GenerateRandom: operation(Schemas.GenerateRandomRequest, Schemas.GenerateRandomResponse, (s) => s.generateRandom),
   EnableKeyRotation: operation(Schemas.EnableKeyRotationRequest, Schemas.EnableKeyRotationResponse, (s) => s.enableKeyRotation),
   DisableKeyRotation: operation(Schemas.DisableKeyRotationRequest, Schemas.DisableKeyRotationResponse, (s) => s.disableKeyRotation),
@@ -88,6 +94,8 @@ export const operations = {
   ListKeyPolicies: operation(Schemas.ListKeyPoliciesRequest, Schemas.ListKeyPoliciesResponse, (s) => s.listKeyPolicies),
   GetKeyPolicy: operation(Schemas.GetKeyPolicyRequest, Schemas.GetKeyPolicyResponse, (s) => s.getKeyPolicy),
   PutKeyPolicy: operation(Schemas.PutKeyPolicyRequest, Schemas.PutKeyPolicyResponse, (s) => s.putKeyPolicy),
+  ReplicateKey: operation(Schemas.ReplicateKeyRequest, Schemas.ReplicateKeyResponse, (s) => s.replicateKey),
+  UpdatePrimaryRegion: operation(Schemas.UpdatePrimaryRegionRequest, Schemas.UpdatePrimaryRegionResponse, (s) => s.updatePrimaryRegion),
   CreateAlias: operation(Schemas.CreateAliasRequest, Schemas.CreateAliasResponse, (s) => s.createAlias),
   UpdateAlias: operation(Schemas.UpdateAliasRequest, Schemas.UpdateAliasResponse, (s) => s.updateAlias),
   DeleteAlias: operation(Schemas.DeleteAliasRequest, Schemas.DeleteAliasResponse, (s) => s.deleteAlias),

@@ -122,6 +122,19 @@ export const Tags = Schema.Array(Tag)
 
 const Empty = Schema.Struct({})
 
+/** `RegionType`: 1 to 32 characters such as `us-east-1`. @category schemas */
+export const Region = Schema.String.pipe(lengthBetween(1, 32), matching(/^([a-z]+-){2,3}\d+$/))
+
+/** `MultiRegionKey`. @category schemas */
+export const MultiRegionKey = Schema.Struct({ Arn: Schema.String, Region: Schema.String })
+
+/** `MultiRegionConfiguration`. @category schemas */
+export const MultiRegionConfiguration = Schema.Struct({
+  MultiRegionKeyType: Schema.Literal("PRIMARY", "REPLICA"),
+  PrimaryKey: MultiRegionKey,
+  ReplicaKeys: Schema.Array(MultiRegionKey)
+})
+
 /** @category schemas */
 export const KeyMetadata = Schema.Struct({
   AWSAccountId: Schema.String,
@@ -142,7 +155,17 @@ export const KeyMetadata = Schema.Struct({
   KeyAgreementAlgorithms: optional(Schema.Array(Schema.String)),
   MacAlgorithms: optional(Schema.Array(Schema.String)),
   MultiRegion: Schema.Boolean,
+  MultiRegionConfiguration: optional(MultiRegionConfiguration),
   PendingDeletionWindowInDays: optional(Schema.Number)
+})
+
+/** `CustomKeyStoreIdType`: 1 to 64 characters. @category schemas */
+export const CustomKeyStoreId = Schema.String.pipe(lengthBetween(1, 64))
+
+/** `RecipientInfo`: a Nitro Enclaves attestation, refused by the simulator. @category schemas */
+export const RecipientInfo = Schema.Struct({
+  KeyEncryptionAlgorithm: optional(oneOf(["RSAES_OAEP_SHA_256"])),
+  AttestationDocument: optional(Schema.Uint8ArrayFromBase64.pipe(lengthBetween(1, 262144)))
 })
 
 /** @category schemas */
@@ -155,7 +178,9 @@ export const CreateKeyRequest = Schema.Struct({
   Origin: optional(oneOf(["AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"])),
   BypassPolicyLockoutSafetyCheck: optional(Schema.Boolean),
   Tags: optional(Tags),
-  MultiRegion: optional(Schema.Boolean)
+  MultiRegion: optional(Schema.Boolean),
+  CustomKeyStoreId: optional(CustomKeyStoreId),
+  XksKeyId: optional(Schema.String.pipe(lengthBetween(1, 128), matching(/^[a-zA-Z0-9-_.]+$/)))
 })
 /** @category schemas */
 export const CreateKeyResponse = Schema.Struct({ KeyMetadata })
@@ -205,20 +230,21 @@ export const CancelKeyDeletionRequest = KeyIdRequest
 /** @category schemas */
 export const CancelKeyDeletionResponse = Schema.Struct({ KeyId: Schema.String })
 
-/** @category schemas */
-export const GenerateDataKeyRequest = Schema.Struct({
+const dataKeyFields = {
   KeyId,
   EncryptionContext: optional(EncryptionContext),
   NumberOfBytes: optional(NumberOfBytes),
   KeySpec: optional(DataKeySpec),
   GrantTokens: optional(GrantTokens),
   DryRun: optional(Schema.Boolean)
-})
+}
+/** @category schemas */
+export const GenerateDataKeyRequest = Schema.Struct({ ...dataKeyFields, Recipient: optional(RecipientInfo) })
 /** @category schemas */
 export const GenerateDataKeyResponse = Schema.Struct({ CiphertextBlob: Blob, Plaintext: Blob, KeyId: Schema.String })
 
 /** @category schemas */
-export const GenerateDataKeyWithoutPlaintextRequest = GenerateDataKeyRequest
+export const GenerateDataKeyWithoutPlaintextRequest = Schema.Struct(dataKeyFields)
 /** @category schemas */
 export const GenerateDataKeyWithoutPlaintextResponse = Schema.Struct({ CiphertextBlob: Blob, KeyId: Schema.String })
 
@@ -238,6 +264,9 @@ export const EncryptResponse = Schema.Struct({
   EncryptionAlgorithm: Schema.String
 })
 
+/** `DryRunModifierList`. @category schemas */
+export const DryRunModifiers = Schema.Array(oneOf(["IGNORE_CIPHERTEXT"]))
+
 /** @category schemas */
 export const DecryptRequest = Schema.Struct({
   CiphertextBlob,
@@ -245,7 +274,9 @@ export const DecryptRequest = Schema.Struct({
   GrantTokens: optional(GrantTokens),
   KeyId: optional(KeyId),
   EncryptionAlgorithm: optional(EncryptionAlgorithm),
-  DryRun: optional(Schema.Boolean)
+  Recipient: optional(RecipientInfo),
+  DryRun: optional(Schema.Boolean),
+  DryRunModifiers: optional(DryRunModifiers)
 })
 /** @category schemas */
 export const DecryptResponse = Schema.Struct({ KeyId: Schema.String, Plaintext: Blob, EncryptionAlgorithm: Schema.String })
@@ -260,7 +291,8 @@ export const ReEncryptRequest = Schema.Struct({
   SourceEncryptionAlgorithm: optional(EncryptionAlgorithm),
   DestinationEncryptionAlgorithm: optional(EncryptionAlgorithm),
   GrantTokens: optional(GrantTokens),
-  DryRun: optional(Schema.Boolean)
+  DryRun: optional(Schema.Boolean),
+  DryRunModifiers: optional(DryRunModifiers)
 })
 /** @category schemas */
 export const ReEncryptResponse = Schema.Struct({
@@ -271,10 +303,40 @@ export const ReEncryptResponse = Schema.Struct({
   DestinationEncryptionAlgorithm: Schema.String
 })
 
+/** `DataKeyPairSpec`. @category schemas */
+export const DataKeyPairSpec = oneOf(Key.dataKeyPairSpecs)
+/** @category schemas */
+export const GenerateDataKeyPairRequest = Schema.Struct({
+  EncryptionContext: optional(EncryptionContext),
+  KeyId,
+  KeyPairSpec: DataKeyPairSpec,
+  GrantTokens: optional(GrantTokens),
+  Recipient: optional(RecipientInfo),
+  DryRun: optional(Schema.Boolean)
+})
+/** @category schemas */
+export const GenerateDataKeyPairResponse = Schema.Struct({
+  PrivateKeyCiphertextBlob: Blob,
+  PrivateKeyPlaintext: Blob,
+  PublicKey: Blob,
+  KeyId: Schema.String,
+  KeyPairSpec: Schema.String
+})
+/** @category schemas */
+export const GenerateDataKeyPairWithoutPlaintextRequest = GenerateDataKeyPairRequest
+/** @category schemas */
+export const GenerateDataKeyPairWithoutPlaintextResponse = Schema.Struct({
+  PrivateKeyCiphertextBlob: Blob,
+  PublicKey: Blob,
+  KeyId: Schema.String,
+  KeyPairSpec: Schema.String
+})
+
 /** @category schemas */
 export const GenerateRandomRequest = Schema.Struct({
   NumberOfBytes: optional(NumberOfBytes),
-  CustomKeyStoreId: optional(Schema.String)
+  CustomKeyStoreId: optional(CustomKeyStoreId),
+  Recipient: optional(RecipientInfo)
 })
 /** @category schemas */
 export const GenerateRandomResponse = Schema.Struct({ Plaintext: Blob })
@@ -355,6 +417,22 @@ export const PutKeyPolicyRequest = Schema.Struct({
 })
 /** @category schemas */
 export const PutKeyPolicyResponse = Empty
+
+/** @category schemas */
+export const ReplicateKeyRequest = Schema.Struct({
+  KeyId,
+  ReplicaRegion: Region,
+  Policy: optional(Policy),
+  BypassPolicyLockoutSafetyCheck: optional(Schema.Boolean),
+  Description: optional(Schema.String.pipe(maxLength(8192))),
+  Tags: optional(Tags)
+})
+/** @category schemas */
+export const ReplicateKeyResponse = Schema.Struct({ ReplicaKeyMetadata: KeyMetadata, ReplicaPolicy: Schema.String, ReplicaTags: Tags })
+/** @category schemas */
+export const UpdatePrimaryRegionRequest = Schema.Struct({ KeyId, PrimaryRegion: Region })
+/** @category schemas */
+export const UpdatePrimaryRegionResponse = Empty
 
 /** @category schemas */
 export const CreateAliasRequest = Schema.Struct({ AliasName, TargetKeyId: KeyId })

@@ -18,9 +18,9 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       [
         "CancelKeyDeletion", "CreateAlias", "CreateKey", "Decrypt", "DeleteAlias", "DescribeKey", "DisableKey",
         "DisableKeyRotation", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
-        "GenerateDataKeyWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
+        "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListKeyPolicies", "ListKeyRotations",
         "ListKeys", "ListResourceTags", "PutKeyPolicy", "ReEncrypt", "RotateKeyOnDemand", "ScheduleKeyDeletion",
-        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription",
+        "TagResource", "UntagResource", "UpdateAlias", "UpdateKeyDescription", "ReplicateKey", "UpdatePrimaryRegion",
         "CreateGrant", "ListGrants", "ListRetirableGrants", "RetireGrant", "RevokeGrant",
         "GetPublicKey", "Sign", "Verify", "GenerateMac", "VerifyMac"
       ].sort()
@@ -51,6 +51,42 @@ describe("Operations (wire JSON in, wire JSON out)", () => {
       // The body of transport-http/test/vectors/wire-captures/04-kms-Decrypt.txt: a 4-byte blob is no ciphertext of ours.
       expect((yield* failure(handle("Decrypt", { CiphertextBlob: "3q2+7w==", EncryptionContext: { tenant: "t1" }, KeyId: "alias/my-key" })))._tag).toBe(
         "InvalidCiphertextException"
+      )
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("GenerateDataKeyPair on the wire: base64 keys, the model's DataKeyPairSpec enum, KeyPairSpec required", () =>
+    Effect.gen(function* () {
+      const created = (yield* handle("CreateKey", {})) as { KeyMetadata: { KeyId: string; Arn: string } }
+      const pair = (yield* handle("GenerateDataKeyPair", { KeyId: created.KeyMetadata.KeyId, KeyPairSpec: "ECC_NIST_P256" })) as Record<string, string>
+      expect(Object.keys(pair).sort()).toEqual(["KeyId", "KeyPairSpec", "PrivateKeyCiphertextBlob", "PrivateKeyPlaintext", "PublicKey"])
+      expect([pair["KeyId"], pair["KeyPairSpec"]]).toEqual([created.KeyMetadata.Arn, "ECC_NIST_P256"])
+      // A P-256 SubjectPublicKeyInfo is 91 bytes.
+      expect(Schema.decodeSync(Schema.Uint8ArrayFromBase64)(pair["PublicKey"]!).length).toBe(91)
+      expect(yield* validationMessage("GenerateDataKeyPair", { KeyId: created.KeyMetadata.KeyId, KeyPairSpec: "ECC_NIST_P224" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value 'ECC_NIST_P224' at 'keyPairSpec' failed to satisfy constraint: Member must satisfy enum value set: " +
+        "[RSA_2048, RSA_3072, RSA_4096, ECC_NIST_P256, ECC_NIST_P384, ECC_NIST_P521, ECC_SECG_P256K1, SM2, ECC_NIST_EDWARDS25519]"
+      ])
+      expect(yield* validationMessage("GenerateDataKeyPairWithoutPlaintext", { KeyId: created.KeyMetadata.KeyId })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value null at 'keyPairSpec' failed to satisfy constraint: Member must not be null"
+      ])
+    }).pipe(Effect.provide(kmsLayer())))
+
+  it.effect("multi-Region keys on the wire: MultiRegionConfiguration in DescribeKey; RegionType checked as the model says", () =>
+    Effect.gen(function* () {
+      const created = (yield* handle("CreateKey", { MultiRegion: true })) as { KeyMetadata: { KeyId: string; Arn: string } }
+      const described = (yield* handle("DescribeKey", { KeyId: created.KeyMetadata.KeyId })) as { KeyMetadata: Record<string, unknown> }
+      expect([described.KeyMetadata["MultiRegion"], described.KeyMetadata["MultiRegionConfiguration"]]).toEqual([
+        true,
+        { MultiRegionKeyType: "PRIMARY", PrimaryKey: { Arn: created.KeyMetadata.Arn, Region: "us-east-1" }, ReplicaKeys: [] }
+      ])
+      expect(yield* validationMessage("ReplicateKey", { KeyId: created.KeyMetadata.KeyId, ReplicaRegion: "Europe" })).toEqual([
+        "ValidationException",
+        "1 validation error detected: Value 'Europe' at 'replicaRegion' failed to satisfy constraint: Member must satisfy regular expression pattern: ^([a-z]+-){2,3}\\d+$"
+      ])
+      expect((yield* failure(handle("UpdatePrimaryRegion", { KeyId: created.KeyMetadata.KeyId, PrimaryRegion: "eu-west-1" })))._tag).toBe(
+        "UnsupportedOperationException"
       )
     }).pipe(Effect.provide(kmsLayer())))
 

@@ -13,7 +13,7 @@ import * as Identifiers from "../../Identifiers.js"
 import * as Key from "../../Key.js"
 import type { KmsSimService } from "../../KmsSim.js"
 import type * as R from "../../Requests.js"
-import { CROSS_ACCOUNT, dryRun } from "../KeyAccess.js"
+import { CROSS_ACCOUNT, dryRun, refuseCustomKeyStore, refuseRecipient } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import type { Tx } from "../Transactions.js"
 import { clearMaterial, publicKeyOf, rsaFailure } from "./Signing.js"
@@ -25,12 +25,11 @@ export type Cryptography = Pick<
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
 
+/** A symmetric key takes only SYMMETRIC_DEFAULT, refused in the same words as any algorithm a key does not allow. */
 const checkAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined) =>
   algorithm === undefined || algorithm === SYMMETRIC_DEFAULT
     ? Effect.void
-    : Effect.fail(
-        new Errors.InvalidKeyUsageException({ message: `${key.arn} does not support the ${algorithm} encryption algorithm.` })
-      )
+    : Effect.fail(Errors.incompatibleAlgorithm(algorithm, key.keySpec))
 
 /** The RSAES-OAEP algorithm named, if any: an RSA key takes no other (Encrypt API, "EncryptionAlgorithm"). */
 const rsaAlgorithm = (key: Key.KeyRecord, algorithm: string | undefined): Either.Either<Key.RsaEncryptionAlgorithm, Errors.KmsError> =>
@@ -49,9 +48,31 @@ const checkNoContext = (context: EncryptionContext | undefined) =>
     ? Either.void
     : Either.left(new Errors.ValidationException({ message: "EncryptionContext is not supported with asymmetric KMS keys." }))
 
-/** An RSA ENCRYPT_DECRYPT key: Encrypt and Decrypt take it with an RSAES-OAEP algorithm. */
-const isRsaEncryption = (key: Key.KeyRecord): key is Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec } =>
+/** A plaintext longer than RSAES-OAEP takes for the key and algorithm (Encrypt API, the table of plaintext lengths). */
+const checkOaepLength = (key: RsaEncryptionKey, algorithm: Key.RsaEncryptionAlgorithm, plaintext: Uint8Array) => {
+  const limit = Key.maxOaepPlaintext(key.keySpec, algorithm)
+  return plaintext.length <= limit
+    ? Either.void
+    : Either.left(
+      new Errors.ValidationException({
+        message: `Plaintext of ${plaintext.length} bytes is too long for ${key.keySpec} with ${algorithm}: at most ${limit} bytes.`
+      })
+    )
+}
+
+type RsaEncryptionKey = Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec }
+
+/** An RSA ENCRYPT_DECRYPT key: Encrypt, Decrypt and ReEncrypt take it with an RSAES-OAEP algorithm. */
+const isRsaEncryption = (key: Key.KeyRecord): key is RsaEncryptionKey =>
   Key.isRsa(key.keySpec) && key.keyUsage === "ENCRYPT_DECRYPT"
+
+/**
+ * A dry run that checks only the key and permissions, not the ciphertext (DryRunModifiers
+ * `IGNORE_CIPHERTEXT`; KMS Developer Guide, "Testing your permissions"). It needs the request to name
+ * the key, as the ciphertext is not read.
+ */
+const ignoresCiphertext = (request: { readonly DryRun?: boolean; readonly DryRunModifiers?: ReadonlyArray<R.DryRunModifier> }) =>
+  request.DryRun === true && (request.DryRunModifiers ?? []).includes("IGNORE_CIPHERTEXT")
 
 /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
 const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
@@ -59,21 +80,28 @@ const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.che
 export const make = ({ authorization, ids, keys: { locate }, material, region, rsa, transactions, usage }: Shell): Cryptography => {
   const { transact } = transactions
 
-  /** Encrypt under an RSA key: RSAES-OAEP with the key's public key, the raw ciphertext returned. */
-  const encryptRsa = (tx: Tx, key: Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec }, request: R.EncryptRequest) =>
+  /** RSAES-OAEP with an RSA key's public key, the raw ciphertext returned. */
+  const sealRsa = (tx: Tx, key: RsaEncryptionKey, algorithm: Key.RsaEncryptionAlgorithm, plaintext: Uint8Array) =>
+    Effect.gen(function* () {
+      yield* checkOaepLength(key, algorithm, plaintext)
+      const publicKey = yield* publicKeyOf(rsa, key, yield* clearMaterial(tx, key, material))
+      return yield* Either.mapLeft(rsa.encryptOaep(publicKey, oaepHash(algorithm), plaintext), rsaFailure(key))
+    })
+
+  /** RSAES-OAEP decryption; a ciphertext that does not decrypt is the same empty InvalidCiphertextException as a symmetric one. */
+  const openRsa = (tx: Tx, key: RsaEncryptionKey, algorithm: Key.RsaEncryptionAlgorithm, ciphertext: Uint8Array) =>
+    Effect.flatMap(clearMaterial(tx, key, material), (secret) =>
+      Either.mapLeft(rsa.decryptOaep(secret, oaepHash(algorithm), ciphertext), Errors.invalidCiphertext))
+
+  /** Encrypt under an RSA key: the checks, in KMS's order, then `sealRsa`. */
+  const encryptRsa = (tx: Tx, key: RsaEncryptionKey, request: R.EncryptRequest) =>
     Effect.gen(function* () {
       yield* Key.checkEnabled(key)
       const algorithm = yield* rsaAlgorithm(key, request.EncryptionAlgorithm)
       yield* checkNoContext(request.EncryptionContext)
-      const limit = Key.maxOaepPlaintext(key.keySpec, algorithm)
-      if (request.Plaintext.length > limit) {
-        return yield* new Errors.ValidationException({
-          message: `Plaintext of ${request.Plaintext.length} bytes is too long for ${key.keySpec} with ${algorithm}: at most ${limit} bytes.`
-        })
-      }
+      yield* checkOaepLength(key, algorithm, request.Plaintext)
       if (request.DryRun === true) return yield* dryRun()
-      const publicKey = yield* publicKeyOf(rsa, key, yield* clearMaterial(tx, key, material))
-      const ciphertext = yield* Either.mapLeft(rsa.encryptOaep(publicKey, oaepHash(algorithm), request.Plaintext), rsaFailure(key))
+      const ciphertext = yield* sealRsa(tx, key, algorithm, request.Plaintext)
       yield* usage.count(key.arn, "Encrypt")
       return { CiphertextBlob: ciphertext, KeyId: key.arn, EncryptionAlgorithm: algorithm }
     })
@@ -83,14 +111,13 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
    * required with an asymmetric key), with the algorithm it was encrypted with; a ciphertext that
    * does not decrypt is the same empty InvalidCiphertextException as a symmetric one.
    */
-  const decryptRsa = (tx: Tx, key: Key.KeyRecord & { readonly keySpec: Key.RsaKeySpec }, request: R.DecryptRequest) =>
+  const decryptRsa = (tx: Tx, key: RsaEncryptionKey, request: R.DecryptRequest) =>
     Effect.gen(function* () {
       yield* Key.checkEnabled(key)
       const algorithm = yield* rsaAlgorithm(key, request.EncryptionAlgorithm)
       yield* checkNoContext(request.EncryptionContext)
       if (request.DryRun === true) return yield* dryRun()
-      const secret = yield* clearMaterial(tx, key, material)
-      const plaintext = yield* Either.mapLeft(rsa.decryptOaep(secret, oaepHash(algorithm), request.CiphertextBlob), Errors.invalidCiphertext)
+      const plaintext = yield* openRsa(tx, key, algorithm, request.CiphertextBlob)
       yield* usage.count(key.arn, "Decrypt")
       return { KeyId: key.arn, Plaintext: plaintext, EncryptionAlgorithm: algorithm }
     })
@@ -152,6 +179,61 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
       return yield* authorization.authorize(key, operation, caller, context)
     })
 
+  /**
+   * The decrypting half of ReEncrypt (ReEncrypt API): the source key needs `kms:ReEncryptFrom`. A
+   * ciphertext under an RSA key names no key, so `SourceKeyId` and `SourceEncryptionAlgorithm` must
+   * say which key and algorithm made it, and it takes no encryption context; a symmetric blob names
+   * its key, and `SourceKeyId`, when given, must be that key. Nothing is decrypted until `open` runs,
+   * after every check on both keys (DryRun stops before it).
+   */
+  const reEncryptSource = (tx: Tx, request: R.ReEncryptRequest, caller: KmsCaller) =>
+    Effect.gen(function* () {
+      const context = request.SourceEncryptionContext ?? {}
+      if (request.SourceKeyId !== undefined) {
+        const named = yield* Effect.either(locate(tx, request.SourceKeyId, "ReEncryptFrom", caller, context))
+        if (Either.isRight(named) && isRsaEncryption(named.right)) {
+          const key = named.right
+          yield* Key.checkEnabled(key)
+          const algorithm = yield* rsaAlgorithm(key, request.SourceEncryptionAlgorithm)
+          yield* checkNoContext(request.SourceEncryptionContext)
+          return { key, algorithm: algorithm as string, open: openRsa(tx, key, algorithm, request.CiphertextBlob) }
+        }
+        if (Either.isRight(named)) yield* usable(named.right, "ReEncrypt")
+        if (ignoresCiphertext(request)) {
+          const key = yield* named
+          yield* checkAlgorithm(key, request.SourceEncryptionAlgorithm)
+          const open = Effect.flatMap(Blob.decode(request.CiphertextBlob), (blob) =>
+            blob.keyId === key.keyId ? material.open(key, blob, context) : Effect.fail(Errors.incorrectKey()))
+          return { key, algorithm: SYMMETRIC_DEFAULT, open }
+        }
+      }
+      const blob = yield* Blob.decode(request.CiphertextBlob)
+      const key = yield* sourceKey(tx, blob, request.SourceKeyId, "ReEncryptFrom", caller, context)
+      yield* usable(key, "ReEncrypt")
+      yield* checkAlgorithm(key, request.SourceEncryptionAlgorithm)
+      return { key, algorithm: SYMMETRIC_DEFAULT, open: material.open(key, blob, context) }
+    })
+
+  /**
+   * The encrypting half of ReEncrypt: the destination key needs `kms:ReEncryptTo`. An RSA key needs
+   * `DestinationEncryptionAlgorithm` and takes no encryption context; the plaintext must fit its
+   * OAEP limit, which only the decrypted plaintext shows.
+   */
+  const reEncryptDestination = (tx: Tx, request: R.ReEncryptRequest, caller: KmsCaller) =>
+    Effect.gen(function* () {
+      const context = request.DestinationEncryptionContext ?? {}
+      const key = yield* locate(tx, request.DestinationKeyId, "ReEncryptTo", caller, context)
+      if (isRsaEncryption(key)) {
+        yield* Key.checkEnabled(key)
+        const algorithm = yield* rsaAlgorithm(key, request.DestinationEncryptionAlgorithm)
+        yield* checkNoContext(request.DestinationEncryptionContext)
+        return { key, algorithm: algorithm as string, seal: (plaintext: Uint8Array) => sealRsa(tx, key, algorithm, plaintext) }
+      }
+      yield* usable(key, "ReEncrypt")
+      yield* checkAlgorithm(key, request.DestinationEncryptionAlgorithm)
+      return { key, algorithm: SYMMETRIC_DEFAULT, seal: (plaintext: Uint8Array) => material.seal(key, plaintext, context) }
+    })
+
   const dataKey = (
     operation: "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext",
     request: R.GenerateDataKeyRequest,
@@ -161,6 +243,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
       Effect.gen(function* () {
         // GenerateDataKey API: "You must specify either the KeySpec or the NumberOfBytes parameter
         // (but not both) in every GenerateDataKey request."
+        yield* refuseRecipient(request.Recipient)
         if ((request.KeySpec === undefined) === (request.NumberOfBytes === undefined)) {
           return yield* new Errors.ValidationException({ message: "Please specify either number of bytes or key spec." })
         }
@@ -208,11 +291,17 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     decrypt: (request, caller) =>
       transact((tx) =>
         Effect.gen(function* () {
+          yield* refuseRecipient(request.Recipient)
           const context = request.EncryptionContext ?? {}
           if (request.KeyId !== undefined) {
             const named = yield* Effect.either(locate(tx, request.KeyId, "Decrypt", caller, context))
             if (Either.isRight(named) && isRsaEncryption(named.right)) return yield* decryptRsa(tx, named.right, request)
             if (Either.isRight(named)) yield* usable(named.right, "Decrypt")
+            if (ignoresCiphertext(request)) {
+              const key = yield* named
+              yield* checkAlgorithm(key, request.EncryptionAlgorithm)
+              return yield* dryRun()
+            }
           }
           const blob = yield* Blob.decode(request.CiphertextBlob)
           const key = yield* sourceKey(tx, blob, request.KeyId, "Decrypt", caller, context)
@@ -228,34 +317,32 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     reEncrypt: (request, caller) =>
       transact((tx) =>
         Effect.gen(function* () {
-          const sourceContext = request.SourceEncryptionContext ?? {}
-          const destinationContext = request.DestinationEncryptionContext ?? {}
-          const blob = yield* Blob.decode(request.CiphertextBlob)
-          const source = yield* sourceKey(tx, blob, request.SourceKeyId, "ReEncryptFrom", caller, sourceContext)
-          yield* usable(source, "ReEncrypt")
-          yield* checkAlgorithm(source, request.SourceEncryptionAlgorithm)
-          const destination = yield* locate(tx, request.DestinationKeyId, "ReEncryptTo", caller, destinationContext)
-          yield* usable(destination, "ReEncrypt")
-          yield* checkAlgorithm(destination, request.DestinationEncryptionAlgorithm)
+          const source = yield* reEncryptSource(tx, request, caller)
+          const destination = yield* reEncryptDestination(tx, request, caller)
           if (request.DryRun === true) return yield* dryRun()
-          const plaintext = yield* material.open(source, blob, sourceContext)
-          const sealed = yield* material.seal(destination, plaintext, destinationContext)
-          yield* usage.count(source.arn, "ReEncrypt")
-          if (destination.arn !== source.arn) yield* usage.count(destination.arn, "ReEncrypt")
+          const plaintext = yield* source.open
+          const sealed = yield* destination.seal(plaintext)
+          yield* usage.count(source.key.arn, "ReEncrypt")
+          if (destination.key.arn !== source.key.arn) yield* usage.count(destination.key.arn, "ReEncrypt")
           return {
             CiphertextBlob: sealed,
-            SourceKeyId: source.arn,
-            KeyId: destination.arn,
-            SourceEncryptionAlgorithm: SYMMETRIC_DEFAULT,
-            DestinationEncryptionAlgorithm: SYMMETRIC_DEFAULT
+            SourceKeyId: source.key.arn,
+            KeyId: destination.key.arn,
+            SourceEncryptionAlgorithm: source.algorithm,
+            DestinationEncryptionAlgorithm: destination.algorithm
           }
         })
       ),
 
     generateRandom: (request) =>
-      request.NumberOfBytes === undefined
-        ? Effect.fail(Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"]))
-        : Effect.map(ids.randomBytes(request.NumberOfBytes), (Plaintext) => ({ Plaintext })),
+      Effect.gen(function* () {
+        yield* refuseRecipient(request.Recipient)
+        yield* refuseCustomKeyStore(request.CustomKeyStoreId)
+        if (request.NumberOfBytes === undefined) {
+          return yield* Errors.validation(["Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be null"])
+        }
+        return { Plaintext: yield* ids.randomBytes(request.NumberOfBytes) }
+      }),
 
     checkKeyForUse: (keyIdText, caller, context) =>
       Effect.clockWith((clock) =>

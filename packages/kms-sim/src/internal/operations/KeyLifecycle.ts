@@ -9,6 +9,7 @@ import * as Errors from "../../Errors.js"
 import * as Key from "../../Key.js"
 import type { KmsSimService } from "../../KmsSim.js"
 import * as KeyPolicy from "../../KeyPolicy.js"
+import { refuseCustomKeyStore } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import { keyMetadata, paginate } from "../state.js"
 import { putKey, transition } from "../Transactions.js"
@@ -33,10 +34,12 @@ export const make = ({ authorization, ids, keys: { onKey }, material, region, tr
           message: "You cannot specify KeySpec and CustomerMasterKeySpec in the same request. CustomerMasterKeySpec is deprecated."
         })
       }
-      if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS" || request.MultiRegion === true) {
-        return yield* new Errors.UnsupportedOperationException({
-          message: "Only single-Region keys with Origin AWS_KMS are simulated."
-        })
+      if ((request.Origin ?? "AWS_KMS") !== "AWS_KMS") {
+        return yield* new Errors.UnsupportedOperationException({ message: "Only keys with Origin AWS_KMS are simulated." })
+      }
+      yield* refuseCustomKeyStore(request.CustomKeyStoreId)
+      if (request.XksKeyId !== undefined) {
+        return yield* new Errors.ValidationException({ message: "XksKeyId is valid only with Origin EXTERNAL_KEY_STORE." })
       }
       const { spec, usage: keyUsage } = yield* Key.checkSpecAndUsage(
         request.KeySpec ?? request.CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT",
@@ -47,7 +50,9 @@ export const make = ({ authorization, ids, keys: { onKey }, material, region, tr
       const rsaKey = Key.isRsa(spec) ? yield* material.clearFor(spec) : undefined
       return yield* transact((tx) =>
         Effect.gen(function* () {
-          const keyId = yield* ids.uuid
+          const uuid = yield* ids.uuid
+          // CreateKey API, "MultiRegion": a multi-Region primary key, whose id begins `mrk-`.
+          const keyId = request.MultiRegion === true ? Key.multiRegionKeyId(uuid) : uuid
           const arn = Key.keyArn(region, caller.accountId, keyId)
           const policy = request.Policy === undefined
             ? KeyPolicy.defaultKeyPolicy(caller.accountId)
