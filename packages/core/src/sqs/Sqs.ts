@@ -314,7 +314,7 @@ export const make = (
             const [result, next] = yield* step(system, now)
             const changes = QueueStore.diff(system, next)
             if (changes.length > 0) yield* store.apply(changes)
-            return [[result, changes] as const, changes.length > 0 ? next : system] as const
+            return [[result, changes] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
           })
         ),
         ([result, changes]) => Effect.as(wake(changes), result)
