@@ -202,6 +202,7 @@ export const sqsErrorTable: { readonly [T in (typeof QueueErrors.sqsErrorTags)[n
   BatchEntryIdsNotDistinct: sender("AWS.SimpleQueueService.BatchEntryIdsNotDistinct", 400, "BatchEntryIdsNotDistinct"),
   InvalidBatchEntryId: sender("AWS.SimpleQueueService.InvalidBatchEntryId", 400, "InvalidBatchEntryId"),
   BatchRequestTooLong: sender("AWS.SimpleQueueService.BatchRequestTooLong", 400, "BatchRequestTooLong"),
+  ResourceNotFoundException: sender("ResourceNotFoundException", 404),
   // The KMS errors of an encrypted queue (the SQS model's awsQueryError codes; docs/SEMANTICS.md §8).
   KmsDisabled: sender("KMS.DisabledException", 400, "KmsDisabled"),
   KmsInvalidState: sender("KMS.InvalidStateException", 400, "KmsInvalidState"),

@@ -13,6 +13,7 @@
 import { Either } from "effect"
 import * as Fifo from "../Fifo.js"
 import type { Envelope, MessageAttributes } from "../Message.js"
+import type { MoveTask } from "./MessageMoveTask.js"
 import { attributeBytes, isSnsNumber, utf8Length, validateName as validateAttributeName } from "../MessageAttributes.js"
 import * as MessageDigest from "./MessageDigest.js"
 import type { Counts, Queue } from "./Queue.js"
@@ -70,6 +71,11 @@ export interface QueueMessage {
   readonly groupId: string | undefined
   readonly deduplicationId: string | undefined
   readonly sequenceNumber: string | undefined
+  /**
+   * DeadLetterQueueSourceArn: the queue a redrive moved it from, where a message move task without a
+   * destination returns it. Absent on a message sent to this queue.
+   */
+  readonly deadLetterSourceArn?: string
 }
 
 /**
@@ -95,6 +101,8 @@ export interface QueueState {
   /** FIFO: recent receives by ReceiveRequestAttemptId. */
   readonly receiveAttempts: ReadonlyMap<string, ReceiveAttempt>
   readonly lastPurgeAt: number | undefined
+  /** The queue's message movement tasks as a source, the most recent first, at most ten. */
+  readonly moveTasks: ReadonlyArray<MoveTask>
   /**
    * The messages an action put or removed, counted from the map the store holds, so that the store
    * writes those and walks nothing else (`QueueStore.diff`). Undefined once the store has them.
@@ -117,6 +125,7 @@ export const empty = (): QueueState => ({
   fifo: Fifo.empty(),
   receiveAttempts: new Map(),
   lastPurgeAt: undefined,
+  moveTasks: [],
   edits: undefined
 })
 
@@ -575,7 +584,7 @@ export const receive = (
       if (m.visibleAt > now) continue
       if (config.redrivePolicy !== undefined && m.receiveCount >= config.redrivePolicy.maxReceiveCount) {
         messages.delete(m.messageId)
-        redriven.push(m)
+        redriven.push({ ...m, deadLetterSourceArn: queue.arn })
         continue
       }
       const count = m.receiveCount + 1
@@ -633,6 +642,36 @@ export const acceptRedriven = (
 }
 
 /**
+ * Takes messages a message move task moved here. They arrive as new to this queue: visible, never
+ * received, retention counted from now, no dead-letter source; ids, bodies (a sealed one keeps its
+ * envelope, docs/SEMANTICS.md §8), attributes and FIFO group, deduplication id and sequence number as
+ * they were.
+ *
+ * @category actions
+ */
+export const acceptMoved = (state: QueueState, moved: ReadonlyArray<QueueMessage>, now: number): QueueState => {
+  if (moved.length === 0) return state
+  const messages = new Map(state.messages)
+  for (const m of moved) {
+    const { deadLetterSourceArn: _, ...rest } = m
+    messages.set(m.messageId, { ...rest, receiveCount: 0, firstReceivedAt: undefined, lastReceive: undefined, visibleAt: now, enqueuedAt: now })
+  }
+  return withMessages(state, messages, moved.map((m) => m.messageId))
+}
+
+/**
+ * Takes messages out of a queue (a message move task's source).
+ *
+ * @category actions
+ */
+export const remove = (state: QueueState, ids: ReadonlyArray<string>): QueueState => {
+  if (ids.length === 0) return state
+  const messages = new Map(state.messages)
+  for (const id of ids) messages.delete(id)
+  return withMessages(state, messages, ids)
+}
+
+/**
  * The system attributes ReceiveMessage can return for a message (`AttributeNames` / 
  * `MessageSystemAttributeNames`), timestamps in epoch milliseconds.
  *
@@ -648,6 +687,7 @@ export const systemAttributes = (m: QueueMessage): Record<string, string> => {
   if (m.groupId !== undefined) out["MessageGroupId"] = m.groupId
   if (m.deduplicationId !== undefined) out["MessageDeduplicationId"] = m.deduplicationId
   if (m.sequenceNumber !== undefined) out["SequenceNumber"] = m.sequenceNumber
+  if (m.deadLetterSourceArn !== undefined) out["DeadLetterQueueSourceArn"] = m.deadLetterSourceArn
   return out
 }
 

@@ -30,7 +30,7 @@ export const empty = (): QueueSystem => ({ directory: Queue.emptyDirectory(), st
 
 /**
  * The rule state of a queue besides its messages: FIFO deduplication and sequence, receive
- * attempts, last purge.
+ * attempts, last purge, message movement tasks.
  *
  * @category models
  */
@@ -38,6 +38,7 @@ export interface QueueMeta {
   readonly fifo: Fifo.FifoState
   readonly receiveAttempts: QueueMessages.QueueState["receiveAttempts"]
   readonly lastPurgeAt: number | undefined
+  readonly moveTasks: QueueMessages.QueueState["moveTasks"]
 }
 
 /**
@@ -93,9 +94,11 @@ export const diff = (before: QueueSystem, after: QueueSystem): ReadonlyArray<Que
       previous === undefined ||
       previous.fifo !== state.fifo ||
       previous.receiveAttempts !== state.receiveAttempts ||
-      previous.lastPurgeAt !== state.lastPurgeAt
+      previous.lastPurgeAt !== state.lastPurgeAt ||
+      previous.moveTasks !== state.moveTasks
     ) {
-      changes.push({ _tag: "PutMeta", key, meta: { fifo: state.fifo, receiveAttempts: state.receiveAttempts, lastPurgeAt: state.lastPurgeAt } })
+      const meta = { fifo: state.fifo, receiveAttempts: state.receiveAttempts, lastPurgeAt: state.lastPurgeAt, moveTasks: state.moveTasks }
+      changes.push({ _tag: "PutMeta", key, meta })
     }
   }
   return changes

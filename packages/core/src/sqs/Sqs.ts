@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, SynchronizedRef } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, type Scope, SynchronizedRef } from "effect"
 import { Cipher, NONCE_BYTES } from "../Cipher.js"
 import type * as DataKeyCache from "../DataKeyCache.js"
 import * as DataKeys from "../DataKeys.js"
@@ -24,6 +24,8 @@ import type { KmsCaller } from "../Kms.js"
 import type { MessageAttributes } from "../Message.js"
 import { attributeBytes, utf8Length } from "../MessageAttributes.js"
 import type { RequestContext } from "../RequestContext.js"
+import * as MessageMoves from "./MessageMoves.js"
+import * as MessageMoveTask from "./MessageMoveTask.js"
 import * as Queue from "./Queue.js"
 import * as QueueAttributes from "./QueueAttributes.js"
 import {
@@ -173,6 +175,18 @@ export interface SqsService {
     input: { readonly maxResults: number | undefined; readonly nextToken: string | undefined },
     ctx: RequestContext
   ) => Effect.Effect<QueueUrlPage, SqsError>
+  readonly startMessageMoveTask: (
+    input: MessageMoves.StartInput,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly taskHandle: string }, SqsError | StoreFailure>
+  readonly listMessageMoveTasks: (
+    input: { readonly sourceArn: string; readonly maxResults: number | undefined },
+    ctx: RequestContext
+  ) => Effect.Effect<ReadonlyArray<MessageMoveTask.MoveTask>, SqsError>
+  readonly cancelMessageMoveTask: (
+    taskHandle: string,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly approximateNumberOfMessagesMoved: number }, SqsError | StoreFailure>
 }
 
 /**
@@ -249,13 +263,15 @@ const queueOf = (system: QueueStore.QueueSystem, url: string, ctx: RequestContex
   Either.flatMap(Queue.lookup(system.directory, url), (queue) => (queue.accountId === ctx.accountId ? Either.right(queue) : Either.left(doesNotExist())))
 
 /**
- * Builds the service from its ports. Loads every queue and message from the store once.
+ * Builds the service from its ports. Loads every queue and message from the store once, and runs the
+ * message movement tasks (`MessageMoves.advance`) on the Clock until the scope closes: a step when a
+ * task is started or cancelled, and whenever a running task's rate next allows a message.
  *
  * @category constructors
  */
 export const make = (
   options: SqsOptions
-): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
+): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* QueueStore.QueueStore
     const ids = yield* Ids
@@ -438,6 +454,25 @@ export const make = (
           return [r.messages, next] as const
         })
       )
+
+    // The move driver's wake-up: replaced at each step, completed by a start or a cancel.
+    let moveSignal = Deferred.unsafeMake<void>(FiberId.none)
+    const nudgeMoves = Effect.sync(() => Deferred.unsafeDone(moveSignal, Exit.void))
+    const moveStep = Effect.gen(function* () {
+      const signal = Deferred.unsafeMake<void>(FiberId.none)
+      moveSignal = signal
+      const nextAt = yield* run((system, now) => {
+        const advanced = MessageMoves.advance(system, now)
+        return Either.right([advanced.nextAt, advanced.system] as const)
+      })
+      const now = yield* Clock.currentTimeMillis
+      yield* nextAt === undefined
+        ? Deferred.await(signal)
+        : Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(Math.max(0, nextAt - now))))
+    }).pipe(
+      // A store that fails a step is tried again a second later; the tasks stay as stored.
+      Effect.catchAll((error) => Effect.zipRight(Effect.logWarning(`Message move tasks wait: ${error.message}`), Effect.sleep(Duration.seconds(1))))
+    )
 
     const service: SqsService = {
       createQueue: (input, ctx) =>
@@ -642,8 +677,30 @@ export const make = (
             const page = yield* Queue.deadLetterSources(system.directory, queue, input)
             return { queueUrls: page.queues.map(urlOf), nextToken: page.nextToken }
           })
-        )
+        ),
+
+      startMessageMoveTask: (input, ctx) =>
+        Effect.gen(function* () {
+          const taskId = yield* ids.uuid
+          const task = yield* run((system, now) =>
+            Either.map(MessageMoves.start(system, input, ctx.accountId, taskId, now), (started) => [started.task, started.system] as const)
+          )
+          yield* nudgeMoves
+          return { taskHandle: MessageMoveTask.encodeHandle(task) }
+        }),
+
+      listMessageMoveTasks: (input, ctx) => read((system) => MessageMoves.list(system, input, ctx.accountId)),
+
+      cancelMessageMoveTask: (taskHandle, ctx) =>
+        Effect.gen(function* () {
+          const task = yield* run((system) =>
+            Either.map(MessageMoves.cancel(system, taskHandle, ctx.accountId), (cancelled) => [cancelled.task, cancelled.system] as const)
+          )
+          yield* nudgeMoves
+          return { approximateNumberOfMessagesMoved: task.moved }
+        })
     }
+    yield* Effect.forkScoped(Effect.forever(moveStep))
     return service
   })
 
@@ -651,4 +708,4 @@ export const make = (
  * @category layers
  */
 export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
-  Layer.effect(Sqs, make(options))
+  Layer.scoped(Sqs, make(options))

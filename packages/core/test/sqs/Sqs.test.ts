@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
 import * as Cipher from "../../src/Cipher.js"
 import * as Ids from "../../src/Ids.js"
+import * as MessageMoveTask from "../../src/sqs/MessageMoveTask.js"
 import type { RequestContext } from "../../src/RequestContext.js"
 import * as QueueKms from "../../src/sqs/QueueKms.js"
 import * as QueueStore from "../../src/sqs/QueueStore.js"
@@ -181,6 +182,77 @@ describe("messages", () => {
         expect((yield* sqs.listDeadLetterSourceQueues(dlq, { maxResults: undefined, nextToken: undefined }, ctx)).queueUrls).toEqual([url])
       })
     )
+  )
+})
+
+describe("message move tasks", () => {
+  /** `source` redriving into `dead` after one receive, and `n` messages moved there. */
+  const redriven = (sqs: Sqs.SqsService, n: number) =>
+    Effect.gen(function* () {
+      const dlq = yield* create(sqs, "dead")
+      const dlqArn = (yield* sqs.getQueueAttributes(dlq, ["QueueArn"], ctx))["QueueArn"]!
+      const url = yield* create(sqs, "source", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) })
+      for (let i = 0; i < n; i++) yield* send(sqs, url, `m${i}`)
+      while ((yield* receive(sqs, url, { visibilityTimeout: 0 })).length > 0) {
+        // Each message is received once, then redriven by the receive after.
+      }
+      return { dlq, dlqArn, url }
+    })
+
+  it.effect("the service moves a dead-letter queue's messages back at the task's rate, on its clock, and lists the task", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const { dlq, dlqArn, url } = yield* redriven(sqs, 4)
+        expect((yield* sqs.getQueueAttributes(dlq, ["ApproximateNumberOfMessages"], ctx))["ApproximateNumberOfMessages"]).toBe("4")
+        const { taskHandle } = yield* sqs.startMessageMoveTask({ sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 2 }, ctx)
+        const count = (queue: string) => Effect.map(sqs.getQueueAttributes(queue, ["ApproximateNumberOfMessages"], ctx), (a) => Number(a["ApproximateNumberOfMessages"]))
+        yield* TestClock.adjust("999 millis")
+        expect(yield* count(url)).toBe(1)
+        yield* TestClock.adjust("1 millis")
+        expect([yield* count(url), yield* count(dlq)]).toEqual([2, 2])
+        const [running] = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: 10 }, ctx)
+        expect(running).toMatchObject({ status: "RUNNING", moved: 2, toMove: 4, maxNumberOfMessagesPerSecond: 2 })
+        expect(MessageMoveTask.encodeHandle(running!)).toBe(taskHandle)
+        yield* TestClock.adjust("1 second")
+        expect([yield* count(url), yield* count(dlq)]).toEqual([4, 0])
+        const [done] = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: undefined }, ctx)
+        expect(done).toMatchObject({ status: "COMPLETED", moved: 4 })
+        expect(bodies(yield* receive(sqs, url)).sort()).toEqual(["m0", "m1", "m2", "m3"])
+      })
+    )
+  )
+
+  it.effect("a cancelled task stops; a running one survives a restart of the service and goes on", () =>
+    Effect.gen(function* () {
+      const store = QueueStore.makeMemory()
+      const kmses = makeKmses()
+      const dlqArn = yield* withService(
+        (sqs) =>
+          Effect.gen(function* () {
+            const { dlqArn } = yield* redriven(sqs, 3)
+            const first = yield* sqs.startMessageMoveTask({ sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 1 }, ctx)
+            yield* TestClock.adjust("1 second")
+            expect(yield* sqs.cancelMessageMoveTask(first.taskHandle, ctx)).toEqual({ approximateNumberOfMessagesMoved: 1 })
+            yield* TestClock.adjust("5 seconds")
+            const [cancelled] = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: 1 }, ctx)
+            expect(cancelled).toMatchObject({ status: "CANCELLED", moved: 1 })
+            yield* sqs.startMessageMoveTask({ sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 1 }, ctx)
+            return dlqArn
+          }),
+        store,
+        kmses
+      )
+      yield* withService(
+        (sqs) =>
+          Effect.gen(function* () {
+            yield* TestClock.adjust("2 seconds")
+            const tasks = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: 10 }, ctx)
+            expect(tasks.map((t) => [t.status, t.moved])).toEqual([["COMPLETED", 2], ["CANCELLED", 1]])
+          }),
+        store,
+        kmses
+      )
+    })
   )
 })
 

@@ -14,6 +14,7 @@ import { describeSqsError, isSqsErrorTag } from "../ErrorTable.js"
 import type { Response } from "../HttpResponse.js"
 import { SerializationException, UnknownOperationException } from "../kms/Errors.js"
 import type { SqsAction } from "./Action.js"
+import { CancelMessageMoveTask } from "./CancelMessageMoveTask.js"
 import { ChangeMessageVisibility } from "./ChangeMessageVisibility.js"
 import { ChangeMessageVisibilityBatch } from "./ChangeMessageVisibilityBatch.js"
 import { CreateQueue } from "./CreateQueue.js"
@@ -24,6 +25,7 @@ import { GetQueueAttributes } from "./GetQueueAttributes.js"
 import { GetQueueUrl } from "./GetQueueUrl.js"
 import type { JsonObject } from "./internal/read.js"
 import { ListDeadLetterSourceQueues } from "./ListDeadLetterSourceQueues.js"
+import { ListMessageMoveTasks } from "./ListMessageMoveTasks.js"
 import { ListQueues } from "./ListQueues.js"
 import { ListQueueTags } from "./ListQueueTags.js"
 import { PurgeQueue } from "./PurgeQueue.js"
@@ -31,6 +33,7 @@ import { ReceiveMessage } from "./ReceiveMessage.js"
 import { SendMessage } from "./SendMessage.js"
 import { SendMessageBatch } from "./SendMessageBatch.js"
 import { SetQueueAttributes } from "./SetQueueAttributes.js"
+import { StartMessageMoveTask } from "./StartMessageMoveTask.js"
 import { TagQueue } from "./TagQueue.js"
 import { UntagQueue } from "./UntagQueue.js"
 
@@ -46,6 +49,7 @@ export const CONTENT_TYPE = "application/x-amz-json-1.0"
  */
 export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
   [
+    CancelMessageMoveTask,
     ChangeMessageVisibility,
     ChangeMessageVisibilityBatch,
     CreateQueue,
@@ -55,6 +59,7 @@ export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
     GetQueueAttributes,
     GetQueueUrl,
     ListDeadLetterSourceQueues,
+    ListMessageMoveTasks,
     ListQueueTags,
     ListQueues,
     PurgeQueue,
@@ -62,6 +67,7 @@ export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
     SendMessage,
     SendMessageBatch,
     SetQueueAttributes,
+    StartMessageMoveTask,
     TagQueue,
     UntagQueue
   ].map((action) => [action.name, action])
