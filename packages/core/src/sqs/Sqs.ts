@@ -557,13 +557,26 @@ export const make = (
           }
           const messageIds = yield* Effect.forEach(entries, () => ids.uuid)
           const queue = yield* read((system) => queueOf(system, queueUrl, ctx))
-          const storedBodies = yield* Effect.forEach(entries, (entry, i) => storedBodyOf(queue, entry.body, messageIds[i]!, ctx))
+          const storedBodies = yield* Effect.forEach(entries, (entry, i) => Effect.either(storedBodyOf(queue, entry.body, messageIds[i]!, ctx)))
+          // SendMessageBatch lists the Kms* errors for the action: a key unusable before it sealed any
+          // of the batch fails the request. One that fails part way (disabled between two entries)
+          // fails the entries it did not seal, each with its own error, and the others are sent.
+          const firstRefusal = storedBodies.findIndex(Either.isLeft)
+          const refusal = storedBodies[firstRefusal]
+          if (refusal !== undefined && Either.isLeft(refusal) && !storedBodies.slice(0, firstRefusal).some((b) => Either.getOrUndefined(b) !== undefined)) {
+            return yield* Effect.fail(refusal.left)
+          }
           return yield* onQueue(queueUrl, ctx, (initial, queue, now) => {
             let state = initial
             const successful: Array<{ readonly id: string; readonly result: SendMessageResult }> = []
             const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
             entries.forEach((entry, i) => {
-              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, storedBodies[i]), now)
+              const sealing = storedBodies[i]!
+              if (Either.isLeft(sealing)) {
+                failed.push({ id: entry.id, error: sealing.left })
+                return
+              }
+              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, sealing.right), now)
               if (Either.isLeft(sent)) failed.push({ id: entry.id, error: sent.left })
               else {
                 state = sent.right.state

@@ -444,6 +444,45 @@ describe("encryption at rest", () => {
     )
   })
 
+  it.effect("SendMessageBatch: a key unusable from the start fails the request; one disabled part way fails only the entries it did not seal", () => {
+    const kmses = makeKmses()
+    // The customer KMS as SQS sees it, the key disabled as its third use for sealing begins.
+    const port = TestKms.asQueuePort(kmses.customer)
+    let checks = 0
+    const disabling: QueueKms.QueueKmsService = {
+      customer: {
+        ...port,
+        checkKeyForUse: (keyId, caller, context) =>
+          Effect.suspend(() => {
+            if (++checks === 3) kmses.customer.setState("alias/q", "Disabled")
+            return port.checkKeyForUse(keyId, caller, context)
+          })
+      },
+      owned: TestKms.asQueuePort(kmses.owned)
+    }
+    const layer = Sqs.layer({ origin: () => ORIGIN }).pipe(
+      Layer.provide(Layer.succeed(QueueStore.QueueStore, QueueStore.makeMemory())),
+      Layer.provide(Ids.layerSeeded(7)),
+      Layer.provide(Layer.succeed(QueueKms.QueueKms, disabling)),
+      Layer.provide(Cipher.layerNoble)
+    )
+    const entry = (id: string, body: string) => ({ id, body, attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined })
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const url = yield* create(sqs, "batched", { KmsMasterKeyId: "alias/q" })
+        const batch = yield* sqs.sendMessageBatch(url, [entry("a", "one"), entry("b", ""), entry("c", "two"), entry("d", "three"), entry("e", "four")], ctx)
+        expect(batch.successful.map((s) => s.id)).toEqual(["a", "c"])
+        expect(batch.failed.map((f) => [f.id, f.error._tag])).toEqual([["b", "MissingParameter"], ["d", "KmsDisabled"], ["e", "KmsDisabled"]])
+        expect(yield* failureTag(sqs.sendMessageBatch(url, [entry("x", "five"), entry("y", "six")], ctx))).toBe("KmsDisabled")
+        kmses.customer.setState("alias/q", "Enabled")
+        expect(bodies(yield* receive(sqs, url)).sort()).toEqual(["one", "two"])
+        expect((yield* sqs.sendMessageBatch(url, [entry("x", "five")], ctx)).successful).toHaveLength(1)
+      }),
+      layer
+    )
+  })
+
   it.effect("SSE-SQS, the default, seals bodies under the service's own key; turned off, bodies are stored as sent", () => {
     const store = QueueStore.makeMemory()
     const kmses = makeKmses()
