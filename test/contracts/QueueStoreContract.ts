@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Errors, Queue, QueueMessages, QueueStore } from "@sealcast/core"
+import { type Errors, MessageMoves, Queue, QueueMessages, QueueStore } from "@sealcast/core"
 import { Effect, Either, type Scope } from "effect"
 import * as fc from "fast-check"
 
@@ -41,7 +41,8 @@ const view = (system: QueueStore.QueueSystem) => ({
       lastSequence: state.fifo.lastSequence,
       seen: [...state.fifo.seen.entries()],
       receiveAttempts: [...state.receiveAttempts.entries()],
-      lastPurgeAt: state.lastPurgeAt
+      lastPurgeAt: state.lastPurgeAt,
+      moveTasks: state.moveTasks
     }))
 })
 
@@ -250,6 +251,27 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
         yield* store(backing, system, next)
         const [loaded] = [...(yield* reload(backing)).states.get(keyOf("sealed"))!.messages.values()]
         expect(loaded!.body).toEqual(sealed)
+      })
+    )
+
+    it.effect("a message move task is kept with its source queue, its progress too (docs/SEMANTICS.md §8)", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const empty = QueueStore.empty()
+        let system = Either.getOrThrow(createQueue(empty, "dlq", T0))
+        const dlqArn = system.directory.queues.get(keyOf("dlq"))!.arn
+        system = Either.getOrThrow(createQueue(system, "orders", T0, { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) }))
+        yield* store(backing, empty, system)
+        const input = { sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 3 }
+        const started = Either.getOrThrow(MessageMoves.start(system, input, OWNER.accountId, "task-1", T0)).system
+        yield* store(backing, system, started)
+        const advanced = MessageMoves.advance(started, T0 + 1000).system
+        yield* store(backing, started, advanced)
+        const loaded = yield* reload(backing)
+        expect(view(loaded)).toEqual(view(advanced))
+        expect(loaded.states.get(keyOf("dlq"))!.moveTasks).toEqual([
+          expect.objectContaining({ taskId: "task-1", status: "COMPLETED", maxNumberOfMessagesPerSecond: 3, destinationArn: undefined, failureReason: undefined })
+        ])
       })
     )
 
