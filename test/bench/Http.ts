@@ -1,7 +1,7 @@
 /**
  * The HTTPS scenarios: the bare `node:https` ceiling (1), Publish to a plain and an encrypted topic
  * (2, 3), delivery latency (7), large messages (9), and scenario 2's load against moto when it can be
- * started. The broker runs in this process (`startBroker`); the load generator and the subscriber
+ * started (with the queue scenarios of `QueueBench.ts` against the same moto). The broker runs in this process (`startBroker`); the load generator and the subscriber
  * each run in their own process.
  */
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms"
@@ -26,7 +26,8 @@ export interface LoadShape {
   readonly warmupSeconds: number
 }
 
-const load = (url: string, requests: ReadonlyArray<SignedRequest>, shape: LoadShape, caPem?: string) =>
+/** Replays `requests` from the load generator's process. */
+export const load = (url: string, requests: ReadonlyArray<SignedRequest>, shape: LoadShape, caPem?: string) =>
   runWorker<LoadResult>("./loadWorker.ts", { url, ...shape, requests, caPem } satisfies LoadJob)
 
 /** A small XML answer the size of a PublishResponse. */
@@ -180,14 +181,14 @@ const freePort = (): Promise<number> =>
   })
 
 /** moto accepts any credentials; it reads the service from the signature's scope. */
-const motoTarget = (port: number): SigningTarget => ({
+export const motoTarget = (port: number): SigningTarget => ({
   endpoint: `http://127.0.0.1:${port}`,
   region: "us-east-1",
   credentials: { accessKeyId: "testing", secretAccessKey: "testing" }
 })
 
 /** Sends a signed request to moto and returns the answer's text, or undefined if moto does not answer. */
-const sendToMoto = (port: number, request: SignedRequest): Promise<string | undefined> =>
+export const sendToMoto = (port: number, request: SignedRequest): Promise<string | undefined> =>
   fetch(`http://127.0.0.1:${port}/`, { method: request.method, headers: request.headers, body: request.body }).then(
     (res) => res.text(),
     () => undefined
@@ -198,7 +199,7 @@ const sendToMoto = (port: number, request: SignedRequest): Promise<string | unde
  * server (werkzeug) does: autocannon's connections stop there, `fetch` opens a new one. It runs in
  * this process, which is idle otherwise; a server this slow is not limited by its client.
  */
-const fetchLoad = async (url: string, request: SignedRequest, shape: LoadShape): Promise<LoadResult> => {
+export const fetchLoad = async (url: string, request: SignedRequest, shape: LoadShape): Promise<LoadResult> => {
   const send = async (): Promise<boolean> => {
     try {
       const res = await fetch(url, { method: request.method, headers: request.headers, body: request.body })
@@ -240,13 +241,15 @@ const fetchLoad = async (url: string, request: SignedRequest, shape: LoadShape):
 /**
  * Scenario 2's load against moto's server (`python3 -m moto.server`), if it can be started: the same
  * signed Publish of 1 KiB, over plain HTTP (moto serves no TLS and checks no signatures, but routes a
- * request to a service by its signature's scope), to a topic made for the run, with no subscriber.
- * `skipped`, with the reason, when moto is not available.
+ * request to a service by its signature's scope), to a topic made for the run, with no subscriber;
+ * then `more` against the same server (the queue scenarios). `skipped`, with the reason, when moto is
+ * not available.
  */
-export const motoPublishLoad = async (
+export const motoLoads = async <A>(
   messageBytes: number,
-  shape: LoadShape
-): Promise<{ readonly result: LoadResult } | { readonly skipped: string }> => {
+  shape: LoadShape,
+  more: (port: number) => Promise<A>
+): Promise<{ readonly publish: LoadResult; readonly more: A } | { readonly skipped: string }> => {
   const port = await freePort()
   const moto = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" })
   const exited = new Promise<void>((resolve) => moto.on("close", () => resolve()))
@@ -260,7 +263,8 @@ export const motoPublishLoad = async (
     const topicArn = created === undefined ? undefined : /<TopicArn>([^<]+)<\/TopicArn>/.exec(created)?.[1]
     if (topicArn === undefined) return { skipped: "moto.server could not be started (python3 -m moto.server)" }
     const request = signPublish(motoTarget(port), topicArn, messageOfSize(messageBytes))
-    return { result: await fetchLoad(`http://127.0.0.1:${port}/`, request, shape) }
+    const publish = await fetchLoad(`http://127.0.0.1:${port}/`, request, shape)
+    return { publish, more: await more(port) }
   } finally {
     moto.kill()
     await exited

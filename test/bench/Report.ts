@@ -4,8 +4,10 @@
  */
 import type { BacklogResult } from "./backlogWorker.js"
 import type { CipherRow } from "./CipherBench.js"
+import type { ConsumeResult } from "./consumerWorker.js"
 import type { FilterRow } from "./FilterBench.js"
 import type { LoadResult } from "./loadWorker.js"
+import type { MotoQueueResults } from "./QueueBench.js"
 import type { ProbeResult } from "./subscriberWorker.js"
 
 /** Everything one run measured. */
@@ -36,6 +38,13 @@ export interface Results {
   readonly large: LoadResult & { readonly deliveredDuringRun: number; readonly messageBytes: number }
   readonly moto: { readonly result: LoadResult } | { readonly skipped: string }
   readonly routing: FilterRow
+  readonly queue: {
+    readonly sendPlain: LoadResult
+    readonly sendSseSqs: LoadResult
+    readonly receiveDelete: ConsumeResult
+    readonly consumers: number
+  }
+  readonly motoQueue: MotoQueueResults
 }
 
 /** One target of the issue: a ratio of two figures of this run and the bound it must meet. */
@@ -82,6 +91,9 @@ const fixed = (n: number, digits = 0) =>
 const loadCells = (l: LoadResult) =>
   `${fixed(l.requestsPerSecond)} req/s, p50 ${fixed(l.p50Ms)} ms, p99 ${fixed(l.p99Ms)} ms, errors ${l.errors + l.non2xx + l.timeouts}`
 
+const consumeCells = (c: ConsumeResult) =>
+  `${fixed(c.messagesPerSecond)} messages/s received and deleted, cycle p50 ${fixed(c.cycleP50Ms)} ms, p99 ${fixed(c.cycleP99Ms)} ms, ${fixed(c.emptyReceives)} empty receives, errors ${c.errors}`
+
 /** The Markdown report: machine, every figure, and the targets with met or not met. */
 export const markdown = (r: Results): string => {
   const s = r.settings
@@ -121,7 +133,16 @@ export const markdown = (r: Results): string => {
       `one message against ${fixed(r.routing.subscriptions)} subscriptions' filter policies`,
       `${fixed(r.routing.messagesPerSecond)} messages/s (${fixed(1e6 / r.routing.messagesPerSecond, 1)} µs each, ${fixed(r.routing.matched)} matched); without policies ${fixed(r.routing.unfilteredMessagesPerSecond)}/s`
     ],
-    ["moto", "scenario 2's load against `moto.server`", "result" in r.moto ? loadCells(r.moto.result) : `skipped: ${r.moto.skipped}`]
+    ["14", "SendMessage 1 KiB, queue without encryption", loadCells(r.queue.sendPlain)],
+    ["15", "SendMessage 1 KiB, SSE-SQS queue (the default)", loadCells(r.queue.sendSseSqs)],
+    ["16", `ReceiveMessage (up to 10) + DeleteMessage each, SSE-SQS queue, ${r.queue.consumers} SDK consumers`, consumeCells(r.queue.receiveDelete)],
+    ["moto", "scenario 2's load against `moto.server`", "result" in r.moto ? loadCells(r.moto.result) : `skipped: ${r.moto.skipped}`],
+    ["moto", "scenario 14's load against `moto.server`'s SQS", "skipped" in r.motoQueue ? `skipped: ${r.motoQueue.skipped}` : loadCells(r.motoQueue.sendMessage)],
+    [
+      "moto",
+      `scenario 16 against \`moto.server\`'s SQS (what its scenario 14 left), ${r.queue.consumers} SDK consumers`,
+      "skipped" in r.motoQueue ? `skipped: ${r.motoQueue.skipped}` : consumeCells(r.motoQueue.receiveDelete)
+    ]
   ]
   const judged = targets(r).map(
     (t) => `| ${t.name} | ${fixed(t.value, t.unit === "×" ? 2 : 0)}${t.unit} | ${t.atMost ? "≤" : "≥"} ${fixed(t.bound, t.unit === "×" ? 1 : 0)}${t.unit} | ${t.met ? "met" : "**not met**"} |`

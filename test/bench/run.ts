@@ -13,7 +13,8 @@ import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
-import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoPublishLoad, openHttpBench, publishLoad } from "./Http.js"
+import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad } from "./Http.js"
+import { CONSUMERS, motoQueueLoads, openQueues, receiveDeleteLoad, sendMessageLoad } from "./QueueBench.js"
 import { markdown, type Results } from "./Report.js"
 import { signPublish, messageOfSize } from "./Signing.js"
 
@@ -66,14 +67,21 @@ try {
       step("7 delivery latency")
       const latencyOptions = { ratePerSecond: 500, durationSeconds: 10, messageBytes: KIB }
       const latency = { ...(await deliveryLatency(bench, latencyOptions)), ...latencyOptions }
-      return { ceilingResult, publishPlain, publishEncrypted, large, latency }
+      const queues = await openQueues(bench.broker)
+      step("11 SendMessage, queue without encryption")
+      const sendPlain = await sendMessageLoad(bench.broker, queues.plainQueueUrl, KIB, SHAPE)
+      step("12 SendMessage, SSE-SQS queue")
+      const sendSseSqs = await sendMessageLoad(bench.broker, queues.sseSqsQueueUrl, KIB, SHAPE)
+      step("13 ReceiveMessage + DeleteMessage, SSE-SQS queue")
+      const receiveDelete = await receiveDeleteLoad(bench.broker, queues.sseSqsQueueUrl, SHAPE)
+      return { ceilingResult, publishPlain, publishEncrypted, large, latency, queue: { sendPlain, sendSseSqs, receiveDelete } }
     } finally {
       await bench.stop()
     }
   })()
 
-  step("moto")
-  const moto = await motoPublishLoad(KIB, SHAPE)
+  step("moto: Publish, then SendMessage and ReceiveMessage + DeleteMessage")
+  const motoRun = await motoLoads(KIB, SHAPE, (port) => motoQueueLoads(port, KIB, SHAPE))
 
   step("8 backlog memory (fresh process)")
   const backlog = await runWorker<BacklogResult>(
@@ -107,8 +115,10 @@ try {
     latency: results.latency,
     backlog: { ...backlog, messages: BACKLOG_MESSAGES },
     large: { ...results.large, messageBytes: 256 * KIB },
-    moto,
-    routing
+    moto: "skipped" in motoRun ? motoRun : { result: motoRun.publish },
+    routing,
+    queue: { ...results.queue, consumers: CONSUMERS },
+    motoQueue: "skipped" in motoRun ? motoRun : motoRun.more
   }
   const table = markdown(all)
   writeFileSync(fileURLToPath(new URL("../../bench-results.json", import.meta.url)), `${JSON.stringify(all, null, 2)}\n`)

@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Errors, Queue, QueueMessages, QueueStore } from "@sealcast/core"
+import { type Errors, MessageMoves, Queue, QueueMessages, QueueStore } from "@sealcast/core"
 import { Effect, Either, type Scope } from "effect"
 import * as fc from "fast-check"
 
@@ -41,7 +41,8 @@ const view = (system: QueueStore.QueueSystem) => ({
       lastSequence: state.fifo.lastSequence,
       seen: [...state.fifo.seen.entries()],
       receiveAttempts: [...state.receiveAttempts.entries()],
-      lastPurgeAt: state.lastPurgeAt
+      lastPurgeAt: state.lastPurgeAt,
+      moveTasks: state.moveTasks
     }))
 })
 
@@ -145,6 +146,33 @@ const perform = (system: QueueStore.QueueSystem, operation: Exclude<Operation, {
   return Either.getOrElse(outcome, () => system)
 }
 
+/** A map that counts the walks over it: what `diff` must not do to a large queue's messages. */
+class WalkCountingMap<K, V> extends Map<K, V> {
+  walks = 0
+  override entries() {
+    this.walks++
+    return super.entries()
+  }
+  override keys() {
+    this.walks++
+    return super.keys()
+  }
+  override values() {
+    this.walks++
+    return super.values()
+  }
+  override forEach(f: (value: V, key: K, map: Map<K, V>) => void, thisArg?: unknown) {
+    this.walks++
+    super.forEach(f, thisArg)
+  }
+  override [Symbol.iterator]() {
+    this.walks++
+    return super[Symbol.iterator]()
+  }
+}
+
+const LARGE_QUEUE = 10_000
+
 /**
  * @category contracts
  */
@@ -226,6 +254,27 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
       })
     )
 
+    it.effect("a message move task is kept with its source queue, its progress too (docs/SEMANTICS.md §8)", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const empty = QueueStore.empty()
+        let system = Either.getOrThrow(createQueue(empty, "dlq", T0))
+        const dlqArn = system.directory.queues.get(keyOf("dlq"))!.arn
+        system = Either.getOrThrow(createQueue(system, "orders", T0, { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) }))
+        yield* store(backing, empty, system)
+        const input = { sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 3 }
+        const started = Either.getOrThrow(MessageMoves.start(system, input, OWNER.accountId, "task-1", T0)).system
+        yield* store(backing, system, started)
+        const advanced = MessageMoves.advance(started, T0 + 1000).system
+        yield* store(backing, started, advanced)
+        const loaded = yield* reload(backing)
+        expect(view(loaded)).toEqual(view(advanced))
+        expect(loaded.states.get(keyOf("dlq"))!.moveTasks).toEqual([
+          expect.objectContaining({ taskId: "task-1", status: "COMPLETED", maxNumberOfMessagesPerSecond: 3, destinationArn: undefined, failureReason: undefined })
+        ])
+      })
+    )
+
     it.effect("a deleted queue's messages go with it, and its name is remembered for a minute", () =>
       Effect.gen(function* () {
         const backing = makeBacking()
@@ -245,6 +294,53 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
       })
     )
 
+    it.effect(`a queue of ${LARGE_QUEUE} messages: each action's changes are found without walking its messages, and stored`, () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const empty = QueueStore.empty()
+        const created = Either.getOrThrow(createQueue(empty, "big", T0))
+        const queue = created.directory.queues.get(keyOf("big"))!
+        const filled = Array.from({ length: LARGE_QUEUE }, (_, i) => {
+          const sent = Either.getOrThrow(QueueMessages.send(QueueMessages.empty(), queue, sendInput(`m${i}`, i, false), T0))
+          return [...sent.state.messages.values()][0]!
+        })
+        let system = withState(created, "big", { ...QueueMessages.empty(), messages: new WalkCountingMap(filled.map((m) => [m.messageId, m] as const)) })
+        yield* store(backing, empty, system)
+
+        const step = (next: (state: QueueMessages.QueueState) => QueueMessages.QueueState) =>
+          Effect.gen(function* () {
+            const before = system
+            const state = next(before.states.get(keyOf("big"))!)
+            const after = withState(before, "big", { ...state, messages: new WalkCountingMap(state.messages) })
+            const counted = [before.states.get(keyOf("big"))!.messages, after.states.get(keyOf("big"))!.messages] as Array<WalkCountingMap<string, unknown>>
+            for (const map of counted) map.walks = 0
+            const changes = QueueStore.diff(before, after)
+            expect(counted.map((map) => map.walks)).toEqual([0, 0])
+            yield* store(backing, before, after)
+            system = QueueStore.settled(before, after)
+            return changes
+          })
+
+        const sendChanges = yield* step((state) => Either.getOrThrow(QueueMessages.send(state, queue, sendInput("last", LARGE_QUEUE, false), T0 + 1)).state)
+        expect(sendChanges.map((c) => c._tag)).toEqual(["PutMessage"])
+        let handle = ""
+        const receiveChanges = yield* step((state) => {
+          const received = Either.getOrThrow(
+            QueueMessages.receive(state, queue, { maxNumberOfMessages: 2, visibilityTimeout: 30, waitTimeSeconds: undefined, receiveRequestAttemptId: undefined, nonce: "n" }, T0 + 2)
+          )
+          handle = received.messages[0]!.receiptHandle
+          return received.state
+        })
+        expect(receiveChanges.map((c) => c._tag)).toEqual(["PutMessage", "PutMessage"])
+        const deleteChanges = yield* step((state) => Either.getOrThrow(QueueMessages.deleteMessage(state, queue, handle, T0 + 3)).state)
+        expect(deleteChanges).toEqual([{ _tag: "DeleteMessage", key: keyOf("big"), messageId: filled[0]!.messageId }])
+
+        const loaded = yield* reload(backing)
+        expect(view(loaded)).toEqual(view(system))
+        expect(loaded.states.get(keyOf("big"))!.messages.size).toBe(LARGE_QUEUE)
+      }), { timeout: 120_000 }
+    )
+
     it.effect("model: random actions, each one's changes applied, the store opened again now and then, load what the service holds", () =>
       Effect.promise(() =>
         fc.assert(
@@ -262,7 +358,7 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
                     else {
                       const next = perform(system, operation, n, now)
                       yield* opened.apply(QueueStore.diff(system, next))
-                      system = next
+                      system = QueueStore.settled(system, next)
                     }
                   }
                   expect(view(yield* reload(backing))).toEqual(view(system))

@@ -61,6 +61,36 @@ print(json.dumps({"sent": len(sent["Successful"]), "bodies": [m["Body"] for m in
                   "again": len(again), "moved": [m["Body"] for m in moved], "missing": missing}))
 `
 
+const BOTO3_MOVE_SCRIPT = `
+import json, sys, time
+import boto3
+sqs = boto3.client("sqs", endpoint_url=sys.argv[1])
+dlq = sqs.create_queue(QueueName="boto3-move-dlq")["QueueUrl"]
+dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+src = sqs.create_queue(QueueName="boto3-move-src", Attributes={"RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})})["QueueUrl"]
+sqs.send_message(QueueUrl=src, MessageBody="lost and found")
+while sqs.receive_message(QueueUrl=src, VisibilityTimeout=0).get("Messages"):
+    pass
+handle = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]
+for _ in range(100):
+    task = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"][0]
+    if task["Status"] != "RUNNING":
+        break
+    time.sleep(0.1)
+back = sqs.receive_message(QueueUrl=src).get("Messages", [])
+try:
+    sqs.cancel_message_move_task(TaskHandle=handle)
+    cancel = "accepted"
+except sqs.exceptions.ClientError as e:
+    cancel = e.response["Error"]["Code"]
+try:
+    sqs.list_message_move_tasks(SourceArn=dlq_arn + "-absent")
+    missing = "found"
+except sqs.exceptions.ResourceNotFoundException as e:
+    missing = e.response["Error"]["Code"]
+print(json.dumps({"status": task["Status"], "moved": task["ApproximateNumberOfMessagesMoved"], "back": [m["Body"] for m in back], "cancel": cancel, "missing": missing}))
+`
+
 describe("the Python clients", () => {
   const cliMissing = awsCliMissing()
   it.skipIf(cliMissing !== undefined)(`the AWS CLI: create, send, receive, delete, attributes, tags, purge, permissions, errors${cliMissing === undefined ? "" : ` (skipped: ${cliMissing})`}`, () => {
@@ -105,5 +135,11 @@ describe("the Python clients", () => {
       moved: ["first", "second"],
       missing: "AWS.SimpleQueueService.NonExistentQueue"
     })
+  })
+
+  it.skipIf(boto3Missing !== undefined)(`boto3: a message move task back from the dead-letter queue, and its errors${boto3Missing === undefined ? "" : ` (skipped: ${boto3Missing})`}`, () => {
+    const run = spawnSync("python3", ["-c", BOTO3_MOVE_SCRIPT, broker.ready.https], { env: contractEnvironment(dataDir), encoding: "utf8", timeout: 60_000 })
+    if (run.status !== 0) throw new Error(`boto3 script failed (${run.status}): ${run.stderr}`)
+    expect(JSON.parse(run.stdout)).toEqual({ status: "COMPLETED", moved: 1, back: ["lost and found"], cancel: "InvalidParameterValue", missing: "ResourceNotFoundException" })
   })
 })

@@ -205,6 +205,7 @@ export const sqsErrorTable: { readonly [T in (typeof QueueErrors.sqsErrorTags)[n
   BatchRequestTooLong: sender("AWS.SimpleQueueService.BatchRequestTooLong", 400, "BatchRequestTooLong"),
   AccessDenied: sender("AccessDenied", 403),
   OverLimit: sender("OverLimit", 403),
+  ResourceNotFoundException: sender("ResourceNotFoundException", 404),
   // The KMS errors of an encrypted queue (the SQS model's awsQueryError codes; docs/SEMANTICS.md §8).
   KmsDisabled: sender("KMS.DisabledException", 400, "KmsDisabled"),
   KmsInvalidState: sender("KMS.InvalidStateException", 400, "KmsInvalidState"),

@@ -78,6 +78,12 @@ export class InvalidBatchEntryId extends Data.TaggedError("InvalidBatchEntryId")
 export class BatchRequestTooLong extends Data.TaggedError("BatchRequestTooLong")<{ readonly message: string }> {}
 
 /**
+ * A message movement task's source or destination queue, or the task a handle names, does not exist
+ * (404; StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask "Errors").
+ */
+export class ResourceNotFoundException extends Data.TaggedError("ResourceNotFoundException")<{ readonly message: string }> {}
+
+/**
  * The KMS errors of SendMessage, SendMessageBatch and ReceiveMessage on an encrypted queue, one per
  * KMS failure (SQS API Reference, SendMessage "Errors"; the Query codes `KMS.DisabledException` …
  * are the error table's). docs/SEMANTICS.md §8.
@@ -151,6 +157,7 @@ export type SqsError =
   | BatchRequestTooLong
   | AccessDenied
   | OverLimit
+  | ResourceNotFoundException
   | QueueKmsFailure
 
 /**
@@ -175,6 +182,7 @@ export const sqsErrorTags = [
   "BatchRequestTooLong",
   "AccessDenied",
   "OverLimit",
+  "ResourceNotFoundException",
   "KmsDisabled",
   "KmsInvalidState",
   "KmsNotFound",

@@ -13,6 +13,7 @@
 import { Either } from "effect"
 import * as Fifo from "../Fifo.js"
 import type { Envelope, MessageAttributes } from "../Message.js"
+import type { MoveTask } from "./MessageMoveTask.js"
 import { attributeBytes, isSnsNumber, utf8Length, validateName as validateAttributeName } from "../MessageAttributes.js"
 import * as MessageDigest from "./MessageDigest.js"
 import type { Counts, Queue } from "./Queue.js"
@@ -70,6 +71,11 @@ export interface QueueMessage {
   readonly groupId: string | undefined
   readonly deduplicationId: string | undefined
   readonly sequenceNumber: string | undefined
+  /**
+   * DeadLetterQueueSourceArn: the queue a redrive moved it from, where a message move task without a
+   * destination returns it. Absent on a message sent to this queue.
+   */
+  readonly deadLetterSourceArn?: string
 }
 
 /**
@@ -95,9 +101,50 @@ export interface QueueState {
   /** FIFO: recent receives by ReceiveRequestAttemptId. */
   readonly receiveAttempts: ReadonlyMap<string, ReceiveAttempt>
   readonly lastPurgeAt: number | undefined
+  /** The queue's message movement tasks as a source, the most recent first, at most ten. */
+  readonly moveTasks: ReadonlyArray<MoveTask>
+  /**
+   * The messages an action put or removed, counted from the map the store holds, so that the store
+   * writes those and walks nothing else (`QueueStore.diff`). Undefined once the store has them.
+   */
+  readonly edits: MessageEdits | undefined
 }
 
-export const empty = (): QueueState => ({ messages: new Map(), fifo: Fifo.empty(), receiveAttempts: new Map(), lastPurgeAt: undefined })
+/**
+ * How `messages` was made from `base`: only the messages with these ids differ (put, replaced or gone).
+ *
+ * @category models
+ */
+export interface MessageEdits {
+  readonly base: ReadonlyMap<string, QueueMessage>
+  readonly ids: ReadonlySet<string>
+}
+
+export const empty = (): QueueState => ({
+  messages: new Map(),
+  fifo: Fifo.empty(),
+  receiveAttempts: new Map(),
+  lastPurgeAt: undefined,
+  moveTasks: [],
+  edits: undefined
+})
+
+/**
+ * `state` with `messages`, a map made from `state.messages` by changing the messages of `ids`, the
+ * edits recorded against the map the edits began from.
+ */
+const withMessages = (state: QueueState, messages: ReadonlyMap<string, QueueMessage>, ids: Iterable<string>): QueueState => {
+  const all = new Set(state.edits?.ids)
+  for (const id of ids) all.add(id)
+  return { ...state, messages, edits: { base: state.edits?.base ?? state.messages, ids: all } }
+}
+
+/**
+ * The state as stored: its edits dropped, once the store has written them.
+ *
+ * @category constructors
+ */
+export const settled = (state: QueueState): QueueState => (state.edits === undefined ? state : { ...state, edits: undefined })
 
 /** "The maximum is 12 hours" for a visibility timeout, in seconds. */
 export const MAX_VISIBILITY_TIMEOUT = 43_200
@@ -161,13 +208,15 @@ export const counts = (state: QueueState, now: number): Counts => {
 export const expire = (state: QueueState, queue: Queue, now: number): QueueState => {
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
   let messages: Map<string, QueueMessage> | undefined
+  const expired: Array<string> = []
   for (const m of state.messages.values()) {
     if (now - m.enqueuedAt >= retentionMs) {
       messages ??= new Map(state.messages)
       messages.delete(m.messageId)
+      expired.push(m.messageId)
     }
   }
-  return messages === undefined ? state : { ...state, messages }
+  return messages === undefined ? state : withMessages(state, messages, expired)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -332,7 +381,7 @@ export const send = (
       }
       const messages = new Map(current.messages)
       messages.set(input.messageId, { ...base, deduplicationId: undefined, sequenceNumber: undefined })
-      const next = { ...current, messages }
+      const next = withMessages(current, messages, [input.messageId])
       return { messageId: input.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: undefined, duplicate: false, state: next }
     }
     if (input.messageGroupId === undefined) return yield* Either.left(missingParameter("MessageGroupId"))
@@ -359,7 +408,7 @@ export const send = (
       md5OfMessageAttributes,
       sequenceNumber: decision.sequenceNumber,
       duplicate: false,
-      state: { ...current, messages, fifo: decision.state }
+      state: { ...withMessages(current, messages, [input.messageId]), fifo: decision.state }
     }
   })
 
@@ -524,17 +573,20 @@ export const receive = (
     const current = expire(state, queue, now)
     const visibilityMs = (input.visibilityTimeout ?? config.visibilityTimeout) * 1000
     const attemptId = queue.fifo ? input.receiveRequestAttemptId : undefined
-    const attempts = new Map<string, ReceiveAttempt>()
-    for (const [id, a] of current.receiveAttempts) if (now - a.at < RECEIVE_ATTEMPT_WINDOW_MS) attempts.set(id, a)
-    if (attemptId !== undefined) {
-      const replayed = replay(current, attempts.get(attemptId), visibilityMs, now)
+    // The attempts are copied only when they change, so a standard queue's receive leaves them as stored.
+    const stale = [...current.receiveAttempts.values()].some((a) => now - a.at >= RECEIVE_ATTEMPT_WINDOW_MS)
+    const attempts = attemptId === undefined && !stale ? undefined : new Map<string, ReceiveAttempt>()
+    for (const [id, a] of attempts === undefined ? [] : current.receiveAttempts) if (now - a.at < RECEIVE_ATTEMPT_WINDOW_MS) attempts!.set(id, a)
+    if (attemptId !== undefined && attempts !== undefined) {
+      const previous = attempts.get(attemptId)
+      const replayed = replay(current, previous, visibilityMs, now)
       if (replayed !== undefined) {
-        const previous = attempts.get(attemptId)!
         attempts.set(attemptId, {
-          at: previous.at,
+          at: previous!.at,
           entries: replayed.received.map((r) => ({ messageId: r.message.messageId, handle: r.receiptHandle, visibleAt: r.message.visibleAt }))
         })
-        return { messages: replayed.received, redriven: [], state: { ...current, messages: replayed.messages, receiveAttempts: attempts } }
+        const ids = replayed.received.map((r) => r.message.messageId)
+        return { messages: replayed.received, redriven: [], state: { ...withMessages(current, replayed.messages, ids), receiveAttempts: attempts } }
       }
     }
     const max = input.maxNumberOfMessages ?? 1
@@ -545,7 +597,7 @@ export const receive = (
       if (received.length >= max) break
       if (config.redrivePolicy !== undefined && m.receiveCount >= config.redrivePolicy.maxReceiveCount) {
         messages.delete(m.messageId)
-        redriven.push(m)
+        redriven.push({ ...m, deadLetterSourceArn: queue.arn })
         continue
       }
       const count = m.receiveCount + 1
@@ -561,12 +613,17 @@ export const receive = (
       received.push({ message, receiptHandle: handle })
     }
     if (attemptId !== undefined) {
-      attempts.set(attemptId, {
+      attempts?.set(attemptId, {
         at: now,
         entries: received.map((r) => ({ messageId: r.message.messageId, handle: r.receiptHandle, visibleAt: r.message.visibleAt }))
       })
     }
-    return { messages: received, redriven, state: { ...current, messages, receiveAttempts: attempts } }
+    const touched = [...received.map((r) => r.message.messageId), ...redriven.map((m) => m.messageId)]
+    return {
+      messages: received,
+      redriven,
+      state: { ...withMessages(current, messages, touched), receiveAttempts: attempts ?? current.receiveAttempts }
+    }
   })
 
 /**
@@ -594,7 +651,37 @@ export const acceptRedriven = (
       enqueuedAt: deadLetterQueue.fifo ? now : m.enqueuedAt
     })
   }
-  return { ...state, messages }
+  return withMessages(state, messages, redriven.map((m) => m.messageId))
+}
+
+/**
+ * Takes messages a message move task moved here. They arrive as new to this queue: visible, never
+ * received, retention counted from now, no dead-letter source; ids, bodies (a sealed one keeps its
+ * envelope, docs/SEMANTICS.md §8), attributes and FIFO group, deduplication id and sequence number as
+ * they were.
+ *
+ * @category actions
+ */
+export const acceptMoved = (state: QueueState, moved: ReadonlyArray<QueueMessage>, now: number): QueueState => {
+  if (moved.length === 0) return state
+  const messages = new Map(state.messages)
+  for (const m of moved) {
+    const { deadLetterSourceArn: _, ...rest } = m
+    messages.set(m.messageId, { ...rest, receiveCount: 0, firstReceivedAt: undefined, lastReceive: undefined, visibleAt: now, enqueuedAt: now })
+  }
+  return withMessages(state, messages, moved.map((m) => m.messageId))
+}
+
+/**
+ * Takes messages out of a queue (a message move task's source).
+ *
+ * @category actions
+ */
+export const remove = (state: QueueState, ids: ReadonlyArray<string>): QueueState => {
+  if (ids.length === 0) return state
+  const messages = new Map(state.messages)
+  for (const id of ids) messages.delete(id)
+  return withMessages(state, messages, ids)
 }
 
 /**
@@ -613,6 +700,7 @@ export const systemAttributes = (m: QueueMessage): Record<string, string> => {
   if (m.groupId !== undefined) out["MessageGroupId"] = m.groupId
   if (m.deduplicationId !== undefined) out["MessageDeduplicationId"] = m.deduplicationId
   if (m.sequenceNumber !== undefined) out["SequenceNumber"] = m.sequenceNumber
+  if (m.deadLetterSourceArn !== undefined) out["DeadLetterQueueSourceArn"] = m.deadLetterSourceArn
   return out
 }
 
@@ -703,7 +791,7 @@ export const changeVisibility = (
     }
     const messages = new Map(current.messages)
     messages.set(m.messageId, { ...m, visibleAt })
-    return { changed: true, state: { ...current, messages } }
+    return { changed: true, state: withMessages(current, messages, [m.messageId]) }
   })
 
 /**
@@ -744,7 +832,7 @@ export const deleteMessage = (
     if (!latest) return { deleted: false, state: current }
     const messages = new Map(current.messages)
     messages.delete(m.messageId)
-    return { deleted: true, state: { ...current, messages } }
+    return { deleted: true, state: withMessages(current, messages, [m.messageId]) }
   })
 
 /**
@@ -757,4 +845,4 @@ export const deleteMessage = (
 export const purge = (state: QueueState, queue: Queue, now: number): Either.Either<QueueState, PurgeQueueInProgress> =>
   state.lastPurgeAt !== undefined && now - state.lastPurgeAt < PURGE_INTERVAL_MS
     ? Either.left(new PurgeQueueInProgress({ message: `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.` }))
-    : Either.right({ ...state, messages: new Map(), receiveAttempts: new Map(), lastPurgeAt: now })
+    : Either.right({ ...withMessages(state, new Map(), state.messages.keys()), receiveAttempts: new Map(), lastPurgeAt: now })

@@ -30,7 +30,7 @@ export const empty = (): QueueSystem => ({ directory: Queue.emptyDirectory(), st
 
 /**
  * The rule state of a queue besides its messages: FIFO deduplication and sequence, receive
- * attempts, last purge.
+ * attempts, last purge, message movement tasks.
  *
  * @category models
  */
@@ -38,6 +38,7 @@ export interface QueueMeta {
   readonly fifo: Fifo.FifoState
   readonly receiveAttempts: QueueMessages.QueueState["receiveAttempts"]
   readonly lastPurgeAt: number | undefined
+  readonly moveTasks: QueueMessages.QueueState["moveTasks"]
 }
 
 /**
@@ -54,8 +55,11 @@ export type QueueChange =
   | { readonly _tag: "PutMeta"; readonly key: string; readonly meta: QueueMeta }
 
 /**
- * The changes that turn `before` into `after`. The model returns unchanged queues and messages as the
- * same objects, so comparing references finds exactly what an action touched.
+ * The changes that turn `before` into `after`. The model returns unchanged queues and states as the
+ * same objects, and a state whose messages it changed records which (`QueueMessages.MessageEdits`), so
+ * an action's changes are found in time proportional to what it touched, not to the queue's length.
+ * Messages changed without a record against `before`'s (a value not made by the model's actions) are
+ * found by comparing every message.
  *
  * @category constructors
  */
@@ -71,23 +75,50 @@ export const diff = (before: QueueSystem, after: QueueSystem): ReadonlyArray<Que
     const previous = before.states.get(key)
     if (previous === state) continue
     if (previous?.messages !== state.messages) {
-      for (const [id, message] of state.messages) {
-        if (previous?.messages.get(id) !== message) changes.push({ _tag: "PutMessage", key, message })
-      }
-      if (previous !== undefined) {
-        for (const id of previous.messages.keys()) if (!state.messages.has(id)) changes.push({ _tag: "DeleteMessage", key, messageId: id })
+      if (previous !== undefined && state.edits?.base === previous.messages) {
+        for (const id of state.edits.ids) {
+          const message = state.messages.get(id)
+          if (message !== undefined) changes.push({ _tag: "PutMessage", key, message })
+          else if (previous.messages.has(id)) changes.push({ _tag: "DeleteMessage", key, messageId: id })
+        }
+      } else {
+        for (const [id, message] of state.messages) {
+          if (previous?.messages.get(id) !== message) changes.push({ _tag: "PutMessage", key, message })
+        }
+        if (previous !== undefined) {
+          for (const id of previous.messages.keys()) if (!state.messages.has(id)) changes.push({ _tag: "DeleteMessage", key, messageId: id })
+        }
       }
     }
     if (
       previous === undefined ||
       previous.fifo !== state.fifo ||
       previous.receiveAttempts !== state.receiveAttempts ||
-      previous.lastPurgeAt !== state.lastPurgeAt
+      previous.lastPurgeAt !== state.lastPurgeAt ||
+      previous.moveTasks !== state.moveTasks
     ) {
-      changes.push({ _tag: "PutMeta", key, meta: { fifo: state.fifo, receiveAttempts: state.receiveAttempts, lastPurgeAt: state.lastPurgeAt } })
+      const meta = { fifo: state.fifo, receiveAttempts: state.receiveAttempts, lastPurgeAt: state.lastPurgeAt, moveTasks: state.moveTasks }
+      changes.push({ _tag: "PutMeta", key, meta })
     }
   }
   return changes
+}
+
+/**
+ * `after` once stored: the edits of the states `diff` read are dropped, so the next action's edits
+ * count from what the store now holds.
+ *
+ * @category constructors
+ */
+export const settled = (before: QueueSystem, after: QueueSystem): QueueSystem => {
+  let states: Map<string, QueueMessages.QueueState> | undefined
+  for (const [key, state] of after.states) {
+    if (state.edits !== undefined && before.states.get(key) !== state) {
+      states ??= new Map(after.states)
+      states.set(key, QueueMessages.settled(state))
+    }
+  }
+  return states === undefined ? after : { ...after, states }
 }
 
 /**
@@ -98,54 +129,76 @@ export const diff = (before: QueueSystem, after: QueueSystem): ReadonlyArray<Que
 export const touchedKeys = (changes: ReadonlyArray<QueueChange>): ReadonlySet<string> =>
   new Set(changes.map((c) => (c._tag === "PutQueue" ? Queue.keyOf(c.queue.accountId, c.queue.name) : c.key)))
 
-const stateOf = (system: { readonly states: Map<string, QueueMessages.QueueState> }, key: string) =>
-  system.states.get(key) ?? QueueMessages.empty()
+/** A value a store may change in place: its own maps, never handed out. */
+interface Draft {
+  readonly queues: Map<string, Queue.Queue>
+  readonly deletedAt: Map<string, number>
+  readonly states: Map<string, QueueMessages.QueueState>
+  /** The message maps of `states` this draft owns, by key. */
+  readonly owned: Map<string, Map<string, QueueMessages.QueueMessage>>
+}
 
-/**
- * Applies changes to a value: what a store does, in memory. `diff` and `applyChanges` agree:
- * `applyChanges(before, diff(before, after))` equals `after`.
- *
- * @category constructors
- */
-export const applyChanges = (system: QueueSystem, changes: ReadonlyArray<QueueChange>): QueueSystem => {
-  const queues = new Map(system.directory.queues)
-  const deletedAt = new Map(system.directory.deletedAt)
-  const next = { states: new Map(system.states) }
+const ownedMessages = (draft: Draft, key: string): Map<string, QueueMessages.QueueMessage> => {
+  let messages = draft.owned.get(key)
+  if (messages === undefined) {
+    const state = draft.states.get(key) ?? QueueMessages.empty()
+    messages = new Map(state.messages)
+    draft.owned.set(key, messages)
+    draft.states.set(key, { ...state, messages, edits: undefined })
+  }
+  return messages
+}
+
+const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void => {
   for (const change of changes) {
     switch (change._tag) {
       case "PutQueue": {
         const key = Queue.keyOf(change.queue.accountId, change.queue.name)
-        queues.set(key, change.queue)
-        deletedAt.delete(key)
-        if (!next.states.has(key)) next.states.set(key, QueueMessages.empty())
+        draft.queues.set(key, change.queue)
+        draft.deletedAt.delete(key)
+        if (!draft.states.has(key)) draft.states.set(key, QueueMessages.empty())
         break
       }
       case "DeleteQueue":
-        queues.delete(change.key)
-        next.states.delete(change.key)
-        for (const [k, at] of deletedAt) if (change.deletedAt - at >= Queue.RECREATE_AFTER_DELETE_MS) deletedAt.delete(k)
-        deletedAt.set(change.key, change.deletedAt)
+        draft.queues.delete(change.key)
+        draft.states.delete(change.key)
+        draft.owned.delete(change.key)
+        for (const [k, at] of draft.deletedAt) if (change.deletedAt - at >= Queue.RECREATE_AFTER_DELETE_MS) draft.deletedAt.delete(k)
+        draft.deletedAt.set(change.key, change.deletedAt)
         break
-      case "PutMessage": {
-        const state = stateOf(next, change.key)
-        const messages = new Map(state.messages)
-        messages.set(change.message.messageId, change.message)
-        next.states.set(change.key, { ...state, messages })
+      case "PutMessage":
+        ownedMessages(draft, change.key).set(change.message.messageId, change.message)
         break
-      }
-      case "DeleteMessage": {
-        const state = stateOf(next, change.key)
-        const messages = new Map(state.messages)
-        messages.delete(change.messageId)
-        next.states.set(change.key, { ...state, messages })
+      case "DeleteMessage":
+        ownedMessages(draft, change.key).delete(change.messageId)
         break
-      }
       case "PutMeta":
-        next.states.set(change.key, { ...stateOf(next, change.key), ...change.meta })
+        draft.states.set(change.key, { ...(draft.states.get(change.key) ?? QueueMessages.empty()), ...change.meta })
         break
     }
   }
-  return { directory: { queues, deletedAt }, states: next.states }
+}
+
+const draftOf = (system: QueueSystem): Draft => ({
+  queues: new Map(system.directory.queues),
+  deletedAt: new Map(system.directory.deletedAt),
+  states: new Map(system.states),
+  owned: new Map()
+})
+
+const valueOf = (draft: Draft): QueueSystem => ({ directory: { queues: draft.queues, deletedAt: draft.deletedAt }, states: draft.states })
+
+/**
+ * Applies changes to a value: what a store does, in memory. `diff` and `applyChanges` agree:
+ * `applyChanges(before, diff(before, after))` equals `after` (edits aside). Each touched queue's
+ * messages are copied once, however many of its messages change.
+ *
+ * @category constructors
+ */
+export const applyChanges = (system: QueueSystem, changes: ReadonlyArray<QueueChange>): QueueSystem => {
+  const draft = draftOf(system)
+  applyToDraft(draft, changes)
+  return valueOf(draft)
 }
 
 /**
@@ -168,13 +221,15 @@ export class QueueStore extends Context.Tag("@sealcast/core/QueueStore")<QueueSt
  * @category constructors
  */
 export const makeMemory = (): QueueStoreService => {
-  let stored = empty()
+  // The store's own maps, changed in place, so an action costs what it changed; `load` hands out
+  // copies, so nothing the service holds changes under it.
+  const stored = draftOf(empty())
   return {
-    load: Effect.sync(() => stored),
-    apply: (changes) =>
-      Effect.sync(() => {
-        stored = applyChanges(stored, changes)
-      })
+    load: Effect.sync(() => ({
+      directory: { queues: new Map(stored.queues), deletedAt: new Map(stored.deletedAt) },
+      states: new Map([...stored.states].map(([key, state]) => [key, { ...state, messages: new Map(state.messages) }] as const))
+    })),
+    apply: (changes) => Effect.sync(() => applyToDraft(stored, changes))
   }
 }
 

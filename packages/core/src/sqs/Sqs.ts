@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, SynchronizedRef } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, type Scope, SynchronizedRef } from "effect"
 import { Cipher, NONCE_BYTES } from "../Cipher.js"
 import type * as DataKeyCache from "../DataKeyCache.js"
 import * as DataKeys from "../DataKeys.js"
@@ -24,6 +24,8 @@ import type { KmsCaller } from "../Kms.js"
 import type { MessageAttributes } from "../Message.js"
 import { attributeBytes, utf8Length } from "../MessageAttributes.js"
 import type { RequestContext } from "../RequestContext.js"
+import * as MessageMoves from "./MessageMoves.js"
+import * as MessageMoveTask from "./MessageMoveTask.js"
 import * as Queue from "./Queue.js"
 import * as QueueAttributes from "./QueueAttributes.js"
 import {
@@ -210,6 +212,18 @@ export interface SqsService {
    * refusal's message says, for a person, what to change.
    */
   readonly deliverFromTopic: (delivery: TopicDelivery) => Effect.Effect<SendMessageResult, SqsError | StoreFailure>
+  readonly startMessageMoveTask: (
+    input: MessageMoves.StartInput,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly taskHandle: string }, SqsError | StoreFailure>
+  readonly listMessageMoveTasks: (
+    input: { readonly sourceArn: string; readonly maxResults: number | undefined },
+    ctx: RequestContext
+  ) => Effect.Effect<ReadonlyArray<MessageMoveTask.MoveTask>, SqsError>
+  readonly cancelMessageMoveTask: (
+    taskHandle: string,
+    ctx: RequestContext
+  ) => Effect.Effect<{ readonly approximateNumberOfMessagesMoved: number }, SqsError | StoreFailure>
 }
 
 /**
@@ -289,13 +303,15 @@ const queueOf = (
   Either.flatMap(Queue.lookup(system.directory, url), (queue) => QueuePolicy.authorize(queue, action, ctx))
 
 /**
- * Builds the service from its ports. Loads every queue and message from the store once.
+ * Builds the service from its ports. Loads every queue and message from the store once, and runs the
+ * message movement tasks (`MessageMoves.advance`) on the Clock until the scope closes: a step when a
+ * task is started or cancelled, and whenever a running task's rate next allows a message.
  *
  * @category constructors
  */
 export const make = (
   options: SqsOptions
-): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
+): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* QueueStore.QueueStore
     const ids = yield* Ids
@@ -354,7 +370,7 @@ export const make = (
             const [result, next] = yield* step(system, now)
             const changes = QueueStore.diff(system, next)
             if (changes.length > 0) yield* store.apply(changes)
-            return [[result, changes] as const, changes.length > 0 ? next : system] as const
+            return [[result, changes] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
           })
         ),
         ([result, changes]) => Effect.as(wake(changes), result)
@@ -510,6 +526,24 @@ export const make = (
         : `queue ${queue.arn}'s KMS key ${keyId} cannot be used`
       return queueKmsFailure(failure._tag, `${why}: ${failure.message}`)
     }
+    // The move driver's wake-up: replaced at each step, completed by a start or a cancel.
+    let moveSignal = Deferred.unsafeMake<void>(FiberId.none)
+    const nudgeMoves = Effect.sync(() => Deferred.unsafeDone(moveSignal, Exit.void))
+    const moveStep = Effect.gen(function* () {
+      const signal = Deferred.unsafeMake<void>(FiberId.none)
+      moveSignal = signal
+      const nextAt = yield* run((system, now) => {
+        const advanced = MessageMoves.advance(system, now)
+        return Either.right([advanced.nextAt, advanced.system] as const)
+      })
+      const now = yield* Clock.currentTimeMillis
+      yield* nextAt === undefined
+        ? Deferred.await(signal)
+        : Effect.raceFirst(Deferred.await(signal), Effect.sleep(Duration.millis(Math.max(0, nextAt - now))))
+    }).pipe(
+      // A store that fails a step is tried again a second later; the tasks stay as stored.
+      Effect.catchAll((error) => Effect.zipRight(Effect.logWarning(`Message move tasks wait: ${error.message}`), Effect.sleep(Duration.seconds(1))))
+    )
 
     const service: SqsService = {
       createQueue: (input, ctx) =>
@@ -597,13 +631,26 @@ export const make = (
           }
           const messageIds = yield* Effect.forEach(entries, () => ids.uuid)
           const queue = yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx))
-          const storedBodies = yield* Effect.forEach(entries, (entry, i) => storedBodyOf(queue, entry.body, messageIds[i]!, ctx))
+          const storedBodies = yield* Effect.forEach(entries, (entry, i) => Effect.either(storedBodyOf(queue, entry.body, messageIds[i]!, ctx)))
+          // SendMessageBatch lists the Kms* errors for the action: a key unusable before it sealed any
+          // of the batch fails the request. One that fails part way (disabled between two entries)
+          // fails the entries it did not seal, each with its own error, and the others are sent.
+          const firstRefusal = storedBodies.findIndex(Either.isLeft)
+          const refusal = storedBodies[firstRefusal]
+          if (refusal !== undefined && Either.isLeft(refusal) && !storedBodies.slice(0, firstRefusal).some((b) => Either.getOrUndefined(b) !== undefined)) {
+            return yield* Effect.fail(refusal.left)
+          }
           return yield* onQueue(queueUrl, "SendMessage", ctx, (initial, queue, now) => {
             let state = initial
             const successful: Array<{ readonly id: string; readonly result: SendMessageResult }> = []
             const failed: Array<{ readonly id: string; readonly error: SqsError }> = []
             entries.forEach((entry, i) => {
-              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, storedBodies[i]), now)
+              const sealing = storedBodies[i]!
+              if (Either.isLeft(sealing)) {
+                failed.push({ id: entry.id, error: sealing.left })
+                return
+              }
+              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, sealing.right), now)
               if (Either.isLeft(sent)) failed.push({ id: entry.id, error: sent.left })
               else {
                 state = sent.right.state
@@ -766,8 +813,30 @@ export const make = (
             const set = yield* Queue.setQueueAttributes(system.directory, queueUrl, { Policy: policy }, now)
             return [undefined, { ...system, directory: set.directory }] as const
           })
-        )
+        ),
+
+      startMessageMoveTask: (input, ctx) =>
+        Effect.gen(function* () {
+          const taskId = yield* ids.uuid
+          const task = yield* run((system, now) =>
+            Either.map(MessageMoves.start(system, input, ctx.accountId, taskId, now), (started) => [started.task, started.system] as const)
+          )
+          yield* nudgeMoves
+          return { taskHandle: MessageMoveTask.encodeHandle(task) }
+        }),
+
+      listMessageMoveTasks: (input, ctx) => read((system) => MessageMoves.list(system, input, ctx.accountId)),
+
+      cancelMessageMoveTask: (taskHandle, ctx) =>
+        Effect.gen(function* () {
+          const task = yield* run((system) =>
+            Either.map(MessageMoves.cancel(system, taskHandle, ctx.accountId), (cancelled) => [cancelled.task, cancelled.system] as const)
+          )
+          yield* nudgeMoves
+          return { approximateNumberOfMessagesMoved: task.moved }
+        })
     }
+    yield* Effect.forkScoped(Effect.forever(moveStep))
     return service
   })
 
@@ -775,4 +844,4 @@ export const make = (
  * @category layers
  */
 export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
-  Layer.effect(Sqs, make(options))
+  Layer.scoped(Sqs, make(options))

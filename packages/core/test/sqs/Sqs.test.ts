@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
 import * as Cipher from "../../src/Cipher.js"
 import * as Ids from "../../src/Ids.js"
+import * as MessageMoveTask from "../../src/sqs/MessageMoveTask.js"
 import type { RequestContext } from "../../src/RequestContext.js"
 import * as QueueKms from "../../src/sqs/QueueKms.js"
 import * as QueueStore from "../../src/sqs/QueueStore.js"
@@ -337,6 +338,77 @@ describe("messages", () => {
   )
 })
 
+describe("message move tasks", () => {
+  /** `source` redriving into `dead` after one receive, and `n` messages moved there. */
+  const redriven = (sqs: Sqs.SqsService, n: number) =>
+    Effect.gen(function* () {
+      const dlq = yield* create(sqs, "dead")
+      const dlqArn = (yield* sqs.getQueueAttributes(dlq, ["QueueArn"], ctx))["QueueArn"]!
+      const url = yield* create(sqs, "source", { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) })
+      for (let i = 0; i < n; i++) yield* send(sqs, url, `m${i}`)
+      while ((yield* receive(sqs, url, { visibilityTimeout: 0 })).length > 0) {
+        // Each message is received once, then redriven by the receive after.
+      }
+      return { dlq, dlqArn, url }
+    })
+
+  it.effect("the service moves a dead-letter queue's messages back at the task's rate, on its clock, and lists the task", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const { dlq, dlqArn, url } = yield* redriven(sqs, 4)
+        expect((yield* sqs.getQueueAttributes(dlq, ["ApproximateNumberOfMessages"], ctx))["ApproximateNumberOfMessages"]).toBe("4")
+        const { taskHandle } = yield* sqs.startMessageMoveTask({ sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 2 }, ctx)
+        const count = (queue: string) => Effect.map(sqs.getQueueAttributes(queue, ["ApproximateNumberOfMessages"], ctx), (a) => Number(a["ApproximateNumberOfMessages"]))
+        yield* TestClock.adjust("999 millis")
+        expect(yield* count(url)).toBe(1)
+        yield* TestClock.adjust("1 millis")
+        expect([yield* count(url), yield* count(dlq)]).toEqual([2, 2])
+        const [running] = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: 10 }, ctx)
+        expect(running).toMatchObject({ status: "RUNNING", moved: 2, toMove: 4, maxNumberOfMessagesPerSecond: 2 })
+        expect(MessageMoveTask.encodeHandle(running!)).toBe(taskHandle)
+        yield* TestClock.adjust("1 second")
+        expect([yield* count(url), yield* count(dlq)]).toEqual([4, 0])
+        const [done] = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: undefined }, ctx)
+        expect(done).toMatchObject({ status: "COMPLETED", moved: 4 })
+        expect(bodies(yield* receive(sqs, url)).sort()).toEqual(["m0", "m1", "m2", "m3"])
+      })
+    )
+  )
+
+  it.effect("a cancelled task stops; a running one survives a restart of the service and goes on", () =>
+    Effect.gen(function* () {
+      const store = QueueStore.makeMemory()
+      const kmses = makeKmses()
+      const dlqArn = yield* withService(
+        (sqs) =>
+          Effect.gen(function* () {
+            const { dlqArn } = yield* redriven(sqs, 3)
+            const first = yield* sqs.startMessageMoveTask({ sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 1 }, ctx)
+            yield* TestClock.adjust("1 second")
+            expect(yield* sqs.cancelMessageMoveTask(first.taskHandle, ctx)).toEqual({ approximateNumberOfMessagesMoved: 1 })
+            yield* TestClock.adjust("5 seconds")
+            const [cancelled] = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: 1 }, ctx)
+            expect(cancelled).toMatchObject({ status: "CANCELLED", moved: 1 })
+            yield* sqs.startMessageMoveTask({ sourceArn: dlqArn, destinationArn: undefined, maxNumberOfMessagesPerSecond: 1 }, ctx)
+            return dlqArn
+          }),
+        store,
+        kmses
+      )
+      yield* withService(
+        (sqs) =>
+          Effect.gen(function* () {
+            yield* TestClock.adjust("2 seconds")
+            const tasks = yield* sqs.listMessageMoveTasks({ sourceArn: dlqArn, maxResults: 10 }, ctx)
+            expect(tasks.map((t) => [t.status, t.moved])).toEqual([["COMPLETED", 2], ["CANCELLED", 1]])
+          }),
+        store,
+        kmses
+      )
+    })
+  )
+})
+
 describe("long polling", () => {
   it.effect("a waiting receive returns as soon as a message is sent", () =>
     withService((sqs) =>
@@ -522,6 +594,45 @@ describe("encryption at rest", () => {
         }),
       QueueStore.makeMemory(),
       kmses
+    )
+  })
+
+  it.effect("SendMessageBatch: a key unusable from the start fails the request; one disabled part way fails only the entries it did not seal", () => {
+    const kmses = makeKmses()
+    // The customer KMS as SQS sees it, the key disabled as its third use for sealing begins.
+    const port = TestKms.asQueuePort(kmses.customer)
+    let checks = 0
+    const disabling: QueueKms.QueueKmsService = {
+      customer: {
+        ...port,
+        checkKeyForUse: (keyId, caller, context) =>
+          Effect.suspend(() => {
+            if (++checks === 3) kmses.customer.setState("alias/q", "Disabled")
+            return port.checkKeyForUse(keyId, caller, context)
+          })
+      },
+      owned: TestKms.asQueuePort(kmses.owned)
+    }
+    const layer = Sqs.layer({ origin: () => ORIGIN }).pipe(
+      Layer.provide(Layer.succeed(QueueStore.QueueStore, QueueStore.makeMemory())),
+      Layer.provide(Ids.layerSeeded(7)),
+      Layer.provide(Layer.succeed(QueueKms.QueueKms, disabling)),
+      Layer.provide(Cipher.layerNoble)
+    )
+    const entry = (id: string, body: string) => ({ id, body, attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined })
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const url = yield* create(sqs, "batched", { KmsMasterKeyId: "alias/q" })
+        const batch = yield* sqs.sendMessageBatch(url, [entry("a", "one"), entry("b", ""), entry("c", "two"), entry("d", "three"), entry("e", "four")], ctx)
+        expect(batch.successful.map((s) => s.id)).toEqual(["a", "c"])
+        expect(batch.failed.map((f) => [f.id, f.error._tag])).toEqual([["b", "MissingParameter"], ["d", "KmsDisabled"], ["e", "KmsDisabled"]])
+        expect(yield* failureTag(sqs.sendMessageBatch(url, [entry("x", "five"), entry("y", "six")], ctx))).toBe("KmsDisabled")
+        kmses.customer.setState("alias/q", "Enabled")
+        expect(bodies(yield* receive(sqs, url)).sort()).toEqual(["one", "two"])
+        expect((yield* sqs.sendMessageBatch(url, [entry("x", "five")], ctx)).successful).toHaveLength(1)
+      }),
+      layer
     )
   })
 

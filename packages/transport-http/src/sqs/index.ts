@@ -15,6 +15,7 @@ import type { Response } from "../HttpResponse.js"
 import { SerializationException, UnknownOperationException } from "../kms/Errors.js"
 import type { SqsAction } from "./Action.js"
 import { AddPermission } from "./AddPermission.js"
+import { CancelMessageMoveTask } from "./CancelMessageMoveTask.js"
 import { ChangeMessageVisibility } from "./ChangeMessageVisibility.js"
 import { ChangeMessageVisibilityBatch } from "./ChangeMessageVisibilityBatch.js"
 import { CreateQueue } from "./CreateQueue.js"
@@ -25,6 +26,7 @@ import { GetQueueAttributes } from "./GetQueueAttributes.js"
 import { GetQueueUrl } from "./GetQueueUrl.js"
 import type { JsonObject } from "./internal/read.js"
 import { ListDeadLetterSourceQueues } from "./ListDeadLetterSourceQueues.js"
+import { ListMessageMoveTasks } from "./ListMessageMoveTasks.js"
 import { ListQueues } from "./ListQueues.js"
 import { ListQueueTags } from "./ListQueueTags.js"
 import { PurgeQueue } from "./PurgeQueue.js"
@@ -33,6 +35,7 @@ import { RemovePermission } from "./RemovePermission.js"
 import { SendMessage } from "./SendMessage.js"
 import { SendMessageBatch } from "./SendMessageBatch.js"
 import { SetQueueAttributes } from "./SetQueueAttributes.js"
+import { StartMessageMoveTask } from "./StartMessageMoveTask.js"
 import { TagQueue } from "./TagQueue.js"
 import { UntagQueue } from "./UntagQueue.js"
 
@@ -49,6 +52,7 @@ export const CONTENT_TYPE = "application/x-amz-json-1.0"
 export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
   [
     AddPermission,
+    CancelMessageMoveTask,
     ChangeMessageVisibility,
     ChangeMessageVisibilityBatch,
     CreateQueue,
@@ -58,6 +62,7 @@ export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
     GetQueueAttributes,
     GetQueueUrl,
     ListDeadLetterSourceQueues,
+    ListMessageMoveTasks,
     ListQueueTags,
     ListQueues,
     PurgeQueue,
@@ -66,6 +71,7 @@ export const actions: Readonly<Record<string, SqsAction>> = Object.fromEntries(
     SendMessage,
     SendMessageBatch,
     SetQueueAttributes,
+    StartMessageMoveTask,
     TagQueue,
     UntagQueue
   ].map((action) => [action.name, action])

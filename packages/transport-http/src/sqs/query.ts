@@ -29,7 +29,14 @@ export const NAMESPACE = "http://queue.amazonaws.com/doc/2012-11-05/"
 const CONTENT_TYPE = "text/xml"
 
 /** Members whose Query text is an integer in the JSON request. */
-const INTEGER_MEMBERS: ReadonlyArray<string> = ["MaxNumberOfMessages", "VisibilityTimeout", "WaitTimeSeconds", "DelaySeconds", "MaxResults"] as const
+const INTEGER_MEMBERS: ReadonlyArray<string> = [
+  "MaxNumberOfMessages",
+  "VisibilityTimeout",
+  "WaitTimeSeconds",
+  "DelaySeconds",
+  "MaxResults",
+  "MaxNumberOfMessagesPerSecond"
+] as const
 
 const scalar = (name: string, value: string): unknown => (INTEGER_MEMBERS.includes(name) && /^-?\d{1,15}$/.test(value) ? Number(value) : value)
 
@@ -170,6 +177,10 @@ export const toXmlResult = (action: string, answer: Record<string, unknown>): Ar
         return (value as ReadonlyArray<Record<string, unknown>>).map((e) => Xml.element(`${action}ResultEntry`, memberNodes(e)))
       case "Failed":
         return (value as ReadonlyArray<Record<string, unknown>>).map((e) => Xml.element("BatchResultErrorEntry", memberNodes(e)))
+      // ListMessageMoveTasks: a flattened list whose entries carry the member's name, as botocore's
+      // Query parser reads the SQS model's `Results` (flattened, no member name of its own).
+      case "Results":
+        return (value as ReadonlyArray<Record<string, unknown>>).map((e) => Xml.element("Results", memberNodes(e)))
       default:
         return [Xml.leaf(member, text(value))]
     }

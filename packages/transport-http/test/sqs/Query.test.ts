@@ -62,6 +62,16 @@ describe("a JSON answer in the Query shapes", () => {
     expect(render(toXmlResult("ListQueueTags", { Tags: { k: "v" } }))).toBe("<Tag><Key>k</Key><Value>v</Value></Tag>")
   })
 
+  it("reads StartMessageMoveTask's rate as an integer, and writes ListMessageMoveTasks' entries as flattened Results", () => {
+    expect(toJsonRequest("StartMessageMoveTask", form({ SourceArn: "arn:s", MaxNumberOfMessagesPerSecond: "5" }), undefined)).toEqual({
+      SourceArn: "arn:s",
+      MaxNumberOfMessagesPerSecond: 5
+    })
+    expect(render(toXmlResult("ListMessageMoveTasks", { Results: [{ Status: "COMPLETED", ApproximateNumberOfMessagesMoved: 2 }, { Status: "CANCELLED" }] }))).toBe(
+      "<Results><Status>COMPLETED</Status><ApproximateNumberOfMessagesMoved>2</ApproximateNumberOfMessagesMoved></Results><Results><Status>CANCELLED</Status></Results>"
+    )
+  })
+
   it("writes batch results as result entries and error entries", () => {
     expect(
       render(toXmlResult("DeleteMessageBatch", { Successful: [{ Id: "a" }], Failed: [{ Id: "b", SenderFault: true, Code: "ReceiptHandleIsInvalid", Message: "m" }] }))
@@ -82,6 +92,7 @@ describe("SQS's rows of the error table", () => {
       fault: "Sender"
     })
     expect(describeSqsError(new QueueErrors.PurgeQueueInProgress({ message: "m" })).status).toBe(403)
+    expect(describeSqsError(new QueueErrors.ResourceNotFoundException({ message: "m" }))).toMatchObject({ code: "ResourceNotFoundException", status: 404 })
     expect(describeSqsError({ _tag: "StoreFailure", message: "m" })).toMatchObject({ status: 500, fault: "Receiver" })
   })
 })
