@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
+import { Errors, Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
@@ -35,6 +35,7 @@ import * as Log from "./Log.js"
 import * as Metrics from "./metrics/Metrics.js"
 import * as Services from "./Services.js"
 import * as PgDatabase from "./store/PgDatabase.js"
+import * as PgListener from "./store/PgListener.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SigningIdentity from "./tls/SigningIdentity.js"
 import * as TlsMaterial from "./tls/TlsMaterial.js"
@@ -223,6 +224,42 @@ export const program = (
     const store = Context.get(services, MessageStore.MessageStore)
     const ids = Context.get(services, Ids.Ids)
 
+    // Brokers sharing a database: every request first puts in force what the others committed
+    // (`PgShared.ts`), and a commit anywhere wakes the long polls here on the queues it touched.
+    const catchUp = options.databaseUrl === undefined
+      ? undefined
+      : Effect.all(
+        [sns.catchUp, sqs.catchUp, Effect.mapError(kms.catchUp, (e) => new Errors.StoreFailure({ message: e.message ?? e._tag }))],
+        { concurrency: "unbounded", discard: true }
+      )
+    if (options.databaseUrl !== undefined) {
+      const runtime = yield* Effect.runtime<never>()
+      let running = false
+      let again = false
+      const catchUpQueues = (): void => {
+        if (running) {
+          again = true
+          return
+        }
+        running = true
+        Runtime.runCallback(runtime)(
+          Effect.catchAll(sqs.catchUp, (e) => Effect.annotateLogs(Effect.logWarning("cannot read the queues other brokers changed"), { error: e.message })),
+          {
+            onExit: () => {
+              running = false
+              if (again) {
+                again = false
+                catchUpQueues()
+              }
+            }
+          }
+        )
+      }
+      yield* PgListener.listen(options.databaseUrl, (changed) => {
+        if (changed === "queues" || changed === "all") catchUpQueues()
+      })
+    }
+
     const metrics = Metrics.make()
     const functions = Functions.make()
     const outbox = Outbox.make()
@@ -246,7 +283,8 @@ export const program = (
         signingCertificatePem: signing.certPem,
         startedAt
       }),
-      debugSignatures: options.logLevel === "debug"
+      debugSignatures: options.logLevel === "debug",
+      ...(catchUp === undefined ? {} : { catchUp })
     }
     const https = yield* Effect.acquireRelease(
       Server.listenHttps(serverOptions, tls, options.host, options.port).pipe(

@@ -111,6 +111,11 @@ export interface KmsSimService {
   readonly usage: Effect.Effect<ReadonlyArray<UsageCount>>
   /** A fresh request id, as KMS puts in `x-amzn-RequestId` and in the error texts services quote. */
   readonly requestId: Effect.Effect<string>
+  /**
+   * Puts in force the keys and aliases other brokers sharing the key store committed since it was
+   * last read; a request runs it first.
+   */
+  readonly catchUp: Effect.Effect<void, Errors.KmsError>
 }
 
 /** @category services */
@@ -153,7 +158,8 @@ export const make = (
       ...Rotation.make(shell),
       ...Signing.make(shell),
       usage: usage.counts,
-      requestId: ids.uuid
+      requestId: ids.uuid,
+      catchUp: transactions.catchUp
     }
   })
 
