@@ -21,6 +21,7 @@ import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
 import { Cause, Context, Data, Effect, Either, Exit, Layer, Runtime, Schedule, Scope } from "effect"
+import { randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import * as AppRoutes from "./AppRoutes.js"
 import * as BrokerOptions from "./config/BrokerOptions.js"
@@ -116,6 +117,8 @@ export interface RunningBroker {
   readonly caFile: string | undefined
   /** Absolute, or `:memory:`. */
   readonly dataDir: string
+  /** This broker's name among those sharing a database (`--node-id`, else a new one at each start). */
+  readonly nodeId: string
   /** Lambda subscriptions to `arn:aws:lambda:<region>:<account>:function:<name>` call this handler. */
   readonly registerFunction: (name: string, handler: Functions.Handler) => void
   /** Stops gracefully: no new requests, acknowledged work finished, the store flushed. */
@@ -169,8 +172,9 @@ export interface StartedBroker extends RunningBroker {
  */
 export const program = (
   options: BrokerOptions.BrokerOptions
-): Effect.Effect<Omit<StartedBroker, "stop">, StartupError, Scope.Scope> =>
-  Effect.gen(function* () {
+): Effect.Effect<Omit<StartedBroker, "stop">, StartupError, Scope.Scope> => {
+  const nodeId = options.nodeId ?? randomUUID()
+  const started = Effect.gen(function* () {
     const startedAt = Date.now()
     const dataDir = DataDir.isMemory(options.dataDir) ? DataDir.MEMORY : DataDir.absolute(options.dataDir)
     if (dataDir !== DataDir.MEMORY) {
@@ -207,7 +211,14 @@ export const program = (
     // Queue URLs name the HTTPS listener, whose port is known once it listens (below).
     let queueOrigin = ""
     const services = yield* Layer.build(
-      Services.layer({ dataDir, region: options.region, rootKey: rootKey.key, databaseUrl: options.databaseUrl, queueOrigin: () => queueOrigin })
+      Services.layer({
+        dataDir,
+        region: options.region,
+        rootKey: rootKey.key,
+        databaseUrl: options.databaseUrl,
+        nodeId,
+        queueOrigin: () => queueOrigin
+      })
     ).pipe(
       Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, keyStoreName) : startupError(e)))
     )
@@ -281,7 +292,8 @@ export const program = (
         metrics,
         outbox,
         signingCertificatePem: signing.certPem,
-        startedAt
+        startedAt,
+        ...(catchUp === undefined ? {} : { database: { nodeId, check: catchUp } })
       }),
       debugSignatures: options.logLevel === "debug",
       ...(catchUp === undefined ? {} : { catchUp })
@@ -335,7 +347,8 @@ export const program = (
       accessKeyId: root.accessKeyId,
       secretAccessKey: root.secretAccessKey,
       caFile: tls.caFile ?? null,
-      dataDir
+      dataDir,
+      nodeId
     }
     return {
       endpoint,
@@ -347,9 +360,13 @@ export const program = (
       caFile: tls.caFile,
       dataDir,
       registerFunction: functions.register,
+      nodeId,
       ready
     }
   })
+  // Brokers sharing a database each log under their node id, so their logs can be told apart once merged.
+  return options.databaseUrl === undefined ? started : Effect.annotateLogs(started, "node", nodeId)
+}
 
 /**
  * The start-up path `startBroker` and the `sealcast` command share, on decoded options: `started` is

@@ -36,7 +36,8 @@ import pg from "pg"
  * - Step 4, brokers sharing the database (`PgShared.ts`): `sealcast_versions`, one version per store
  *   whose records brokers hold in memory (registry, keys, queues), raised by every transaction that
  *   changes the store; `queue_changes`, the queue changes each version made, so a broker catches up
- *   with the queues by reading only what changed (the last 10 000 versions are kept).
+ *   with the queues by reading only what changed (the last 10 000 versions are kept); and an index
+ *   of deliveries by the broker leasing them, for that broker's heartbeat (`PgMessageStore.ts`).
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -110,7 +111,8 @@ const migrations: ReadonlyArray<string> = [
      version BIGINT NOT NULL,
      changes TEXT NOT NULL
    );
-   CREATE INDEX queue_changes_by_version ON queue_changes (version, id);`
+   CREATE INDEX queue_changes_by_version ON queue_changes (version, id);
+   CREATE INDEX deliveries_by_lessee ON deliveries (leased_by);`
 ]
 
 /**
