@@ -24,7 +24,7 @@ import { join } from "node:path"
 import { type RunningBroker, startBroker } from "sealcast"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startPostgres } from "../../apps/broker/test/support/Postgres.js"
-import { kmsClient, snsClient, sqsClient, type Target, targetOf } from "./support/Clients.js"
+import { eventually, kmsClient, snsClient, sqsClient, type Target, targetOf } from "./support/Clients.js"
 
 const postgres = await startPostgres()
 const root = mkdtempSync(join(tmpdir(), "sealcast-pg-cluster-"))
@@ -173,6 +173,39 @@ describe("two brokers on one database", () => {
       sqsB.destroy()
     }
   })
+
+  it("both brokers serve again by themselves once the database is back, after requests of every kind failed while it was away", async () => {
+    const [snsA, snsB] = [snsClient(a), snsClient(b)]
+    const [sqsA, sqsB] = [sqsClient(a), sqsClient(b)]
+    const [kmsA, kmsB] = [kmsClient(a), kmsClient(b)]
+    try {
+      const { TopicArn } = await snsA.send(new CreateTopicCommand({ Name: "outage" }))
+      const { QueueUrl } = await sqsA.send(new CreateQueueCommand({ QueueName: "outage" }))
+      const { KeyMetadata } = await kmsA.send(new CreateKeyCommand({}))
+      const everything = () => [
+        snsA.send(new PublishCommand({ TopicArn, Message: "m" })),
+        snsB.send(new PublishCommand({ TopicArn, Message: "m" })),
+        sqsA.send(new SendMessageCommand({ QueueUrl, MessageBody: "m" })),
+        sqsB.send(new SendMessageCommand({ QueueUrl, MessageBody: "m" })),
+        sqsA.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 })),
+        sqsB.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 })),
+        kmsA.send(new EncryptCommand({ KeyId: KeyMetadata!.KeyId!, Plaintext: Buffer.from("x") })),
+        kmsB.send(new CreateKeyCommand({}))
+      ]
+      postgres.halt()
+      let during: ReadonlyArray<PromiseSettledResult<unknown>>
+      try {
+        during = await Promise.allSettled(everything())
+      } finally {
+        postgres.resume()
+      }
+      expect(during.every((r) => r.status === "rejected")).toBe(true)
+      await eventually("every kind of request answered again on both brokers", async () =>
+        (await Promise.allSettled(everything())).every((r) => r.status === "fulfilled"), 30_000)
+    } finally {
+      for (const client of [snsA, snsB, sqsA, sqsB, kmsA, kmsB]) client.destroy()
+    }
+  }, 60_000)
 
   it("a queue deleted through one broker is gone for the other", async () => {
     const [sqsA, sqsB] = [sqsClient(a), sqsClient(b)]

@@ -9,6 +9,7 @@
 import { Ids, MessageStore, QueueStore, RegistryStore, Sns, Sqs } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
+import { randomUUID } from "node:crypto"
 import * as SnsKms from "./adapters/SnsKms.js"
 import * as SqsKms from "./adapters/SqsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
@@ -35,8 +36,8 @@ export interface ServicesOptions {
   readonly rootKey: Uint8Array
   /** A `postgres://` URL: the stores live there instead of in the data dir. */
   readonly databaseUrl?: string | undefined
-  /** This broker's name among those sharing the database: its delivery leases carry it. */
-  readonly nodeId: string
+  /** This broker's name among those sharing the database: its delivery leases carry it (a new one when not given). */
+  readonly nodeId?: string | undefined
   /** The HTTPS origin queue URLs start with, once it listens. */
   readonly queueOrigin: () => string
 }
@@ -84,7 +85,7 @@ const pgStores = (url: string, node: string) =>
  */
 export const layer = (options: ServicesOptions) => {
   const stores = options.databaseUrl !== undefined
-    ? pgStores(options.databaseUrl, options.nodeId)
+    ? pgStores(options.databaseUrl, options.nodeId ?? randomUUID())
     : options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
   const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
   const kms = KmsSim.layer({ region: options.region }).pipe(

@@ -245,6 +245,9 @@ export const open = (url: string): Effect.Effect<pg.Pool, Errors.StoreFailure> =
     // A connection that breaks while idle in the pool (the server restarted) is dropped by the pool;
     // the error it raises has no caller to go to, and unheard it would end the process.
     pool.on("error", () => undefined)
+    // The same for a connection that breaks while checked out between two statements (a transaction
+    // waiting on its caller): its next statement fails, and that failure reaches the caller.
+    pool.on("connect", (client) => client.on("error", () => undefined))
     return Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => pgFailure(`Cannot reach the PostgreSQL database ${where}`, cause) }).pipe(
       Effect.zipRight(migrate(pool, where)),
       Effect.as(pool),
