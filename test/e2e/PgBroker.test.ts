@@ -7,6 +7,7 @@
  */
 import { CreateKeyCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SNSServiceException } from "@aws-sdk/client-sns"
+import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSServiceException } from "@aws-sdk/client-sqs"
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -14,7 +15,7 @@ import { join } from "node:path"
 import pg from "pg"
 import { afterAll, describe, expect, it } from "vitest"
 import { startPostgres } from "../../apps/broker/test/support/Postgres.js"
-import { eventually, kmsClient, snsClient, subscribeConfirmed } from "./support/Clients.js"
+import { eventually, kmsClient, send, snsClient, sqsClient, subscribeConfirmed } from "./support/Clients.js"
 import { freePort, type Served, serve, serveRefused, startupRefusal } from "./support/Serve.js"
 import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
 
@@ -33,10 +34,10 @@ afterAll(async () => {
 })
 
 /** A broker on `databaseUrl` with its own fresh data dir, the suite's root key and fixed credentials. */
-const start = async (databaseUrl: string, name: string) => {
+const start = async (databaseUrl: string, name: string, more: ReadonlyArray<string> = []) => {
   const broker = await serve([
     "--port", "0", "--data-dir", join(root, name), "--database-url", databaseUrl, "--root-key-file", rootKeyFile,
-    "--access-key-id", "AKIAPOSTGRESEXAMPLE", "--secret-access-key", "postgres-example-secret", "--log-level", "warn"
+    "--access-key-id", "AKIAPOSTGRESEXAMPLE", "--secret-access-key", "postgres-example-secret", "--log-level", "warn", ...more
   ])
   brokers.push(broker)
   return broker
@@ -116,11 +117,19 @@ describe("sealcast serve --database-url", () => {
     expect(await second.stop("SIGTERM")).toEqual({ code: 0, signal: null })
   })
 
-  it("Publish answers an AWS-shaped 5xx while PostgreSQL is down, and succeeds again once it is back", async () => {
+  it("Publish and SendMessage answer an AWS-shaped 5xx and the health check 503 while PostgreSQL is down, and all succeed again once it is back", async () => {
     const databaseUrl = await postgres.freshSchema()
-    const broker = await start(databaseUrl, "outage")
+    const broker = await start(databaseUrl, "outage", ["--node-id", "outage-node"])
+    expect(broker.ready.nodeId).toBe("outage-node")
+    const health = async () => {
+      const answer = await send(broker.target.endpoint, broker.target.caPem, { method: "GET", path: "/_sealcast/health" })
+      return { status: answer.status, body: JSON.parse(answer.body) as Record<string, unknown> }
+    }
+    expect(await health()).toMatchObject({ status: 200, body: { status: "ok", nodeId: "outage-node", database: { status: "ok" } } })
     const sns = snsClient(broker.target)
+    const sqs = sqsClient(broker.target)
     const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: "pg-outage" }))
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: "pg-outage" }))
     await sns.send(new PublishCommand({ TopicArn, Message: "before the outage" }))
 
     postgres.halt()
@@ -133,10 +142,23 @@ describe("sealcast serve --database-url", () => {
       const failure = refused as SNSServiceException
       expect(failure.$metadata.httpStatusCode).toBe(500)
       expect(failure.name).toBe("InternalErrorException")
+      const refusedSend = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "during the outage" })).then(
+        () => undefined,
+        (error: unknown) => error
+      )
+      expect(refusedSend).toBeInstanceOf(SQSServiceException)
+      expect((refusedSend as SQSServiceException).$metadata.httpStatusCode).toBe(500)
+      expect(await health()).toMatchObject({ status: 503, body: { status: "unavailable", database: { status: "unreachable" } } })
     } finally {
       postgres.resume()
     }
 
+    // The broker comes back by itself: no restart.
+    await eventually("the health check ok again", async () => (await health()).status === 200, 20_000)
+    await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: "after the outage" }))
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl }))
+    expect(Messages?.map((m) => m.Body)).toEqual(["after the outage"])
+    sqs.destroy()
     const { MessageId } = await sns.send(new PublishCommand({ TopicArn, Message: "after the outage" }))
     expect(MessageId).toMatch(/^[0-9a-f-]{36}$/)
     const rows = await everyRow(databaseUrl)

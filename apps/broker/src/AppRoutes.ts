@@ -26,7 +26,15 @@ export interface AppRoutesOptions {
   readonly outbox: Outbox
   readonly signingCertificatePem: string
   readonly startedAt: number
+  /**
+   * With stores in PostgreSQL: this broker's node id, and a round trip to the database (the
+   * requests' own catch-up) that the health check reports on.
+   */
+  readonly database?: { readonly nodeId: string; readonly check: Effect.Effect<void, { readonly message: string }> }
 }
+
+/** How long the health check waits for the database before it calls it unreachable. */
+const DATABASE_CHECK_MS = 2_000
 
 const json = (status: number, value: unknown): HttpResponse.Response => ({
   status,
@@ -84,6 +92,24 @@ const metricsView = (request: Server.RouteRequest) =>
     Effect.catchIf((error) => error._tag === "MissingAuthenticationToken", () => Effect.succeed(Metrics.totals))
   )
 
+/**
+ * `ok`, or with a database that does not answer, 503 `unavailable` with the reason: the requests
+ * that need it fail meanwhile, so a load balancer should send them to another broker.
+ */
+const health = (options: AppRoutesOptions): Effect.Effect<HttpResponse.Response> => {
+  const uptimeSeconds = Math.round((Date.now() - options.startedAt) / 1000)
+  const database = options.database
+  if (database === undefined) return Effect.succeed(json(200, { status: "ok", uptimeSeconds }))
+  return database.check.pipe(
+    Effect.timeoutFail({ duration: DATABASE_CHECK_MS, onTimeout: () => ({ message: `no answer within ${DATABASE_CHECK_MS} ms` }) }),
+    Effect.match({
+      onSuccess: () => json(200, { status: "ok", uptimeSeconds, nodeId: database.nodeId, database: { status: "ok" } }),
+      onFailure: (e) =>
+        json(503, { status: "unavailable", uptimeSeconds, nodeId: database.nodeId, database: { status: "unreachable", error: e.message } })
+    })
+  )
+}
+
 const TOPIC_MESSAGES = /^\/_sealcast\/topics\/([^/]+)\/messages$/
 
 /**
@@ -97,7 +123,7 @@ export const make =
     if (request.method !== "GET") return undefined
     switch (request.path) {
       case "/_sealcast/health":
-        return Effect.succeed(json(200, { status: "ok", uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000) }))
+        return health(options)
       case "/_sealcast/metrics":
         return Effect.gen(function* () {
           const view = yield* metricsView(request)

@@ -16,11 +16,12 @@
  *
  * @since 0.1.0
  */
-import { Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
+import { Errors, Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
 import { Cause, Context, Data, Effect, Either, Exit, Layer, Runtime, Schedule, Scope } from "effect"
+import { randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import * as AppRoutes from "./AppRoutes.js"
 import * as BrokerOptions from "./config/BrokerOptions.js"
@@ -35,6 +36,7 @@ import * as Log from "./Log.js"
 import * as Metrics from "./metrics/Metrics.js"
 import * as Services from "./Services.js"
 import * as PgDatabase from "./store/PgDatabase.js"
+import * as PgListener from "./store/PgListener.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SigningIdentity from "./tls/SigningIdentity.js"
 import * as TlsMaterial from "./tls/TlsMaterial.js"
@@ -115,6 +117,8 @@ export interface RunningBroker {
   readonly caFile: string | undefined
   /** Absolute, or `:memory:`. */
   readonly dataDir: string
+  /** This broker's name among those sharing a database (`--node-id`, else a new one at each start). */
+  readonly nodeId: string
   /** Lambda subscriptions to `arn:aws:lambda:<region>:<account>:function:<name>` call this handler. */
   readonly registerFunction: (name: string, handler: Functions.Handler) => void
   /** Stops gracefully: no new requests, acknowledged work finished, the store flushed. */
@@ -168,8 +172,9 @@ export interface StartedBroker extends RunningBroker {
  */
 export const program = (
   options: BrokerOptions.BrokerOptions
-): Effect.Effect<Omit<StartedBroker, "stop">, StartupError, Scope.Scope> =>
-  Effect.gen(function* () {
+): Effect.Effect<Omit<StartedBroker, "stop">, StartupError, Scope.Scope> => {
+  const nodeId = options.nodeId ?? randomUUID()
+  const started = Effect.gen(function* () {
     const startedAt = Date.now()
     const dataDir = DataDir.isMemory(options.dataDir) ? DataDir.MEMORY : DataDir.absolute(options.dataDir)
     if (dataDir !== DataDir.MEMORY) {
@@ -206,7 +211,14 @@ export const program = (
     // Queue URLs name the HTTPS listener, whose port is known once it listens (below).
     let queueOrigin = ""
     const services = yield* Layer.build(
-      Services.layer({ dataDir, region: options.region, rootKey: rootKey.key, databaseUrl: options.databaseUrl, queueOrigin: () => queueOrigin })
+      Services.layer({
+        dataDir,
+        region: options.region,
+        rootKey: rootKey.key,
+        databaseUrl: options.databaseUrl,
+        nodeId,
+        queueOrigin: () => queueOrigin
+      })
     ).pipe(
       Effect.mapError((e) => (e._tag === "KeyStoreRootKeyMismatch" ? rootKeyRefusal(e, rootKey, keyStoreName) : startupError(e)))
     )
@@ -222,6 +234,42 @@ export const program = (
     const kms = Context.get(services, KmsSim.KmsSim)
     const store = Context.get(services, MessageStore.MessageStore)
     const ids = Context.get(services, Ids.Ids)
+
+    // Brokers sharing a database: every request first puts in force what the others committed
+    // (`PgShared.ts`), and a commit anywhere wakes the long polls here on the queues it touched.
+    const catchUp = options.databaseUrl === undefined
+      ? undefined
+      : Effect.all(
+        [sns.catchUp, sqs.catchUp, Effect.mapError(kms.catchUp, (e) => new Errors.StoreFailure({ message: e.message ?? e._tag }))],
+        { concurrency: "unbounded", discard: true }
+      )
+    if (options.databaseUrl !== undefined) {
+      const runtime = yield* Effect.runtime<never>()
+      let running = false
+      let again = false
+      const catchUpQueues = (): void => {
+        if (running) {
+          again = true
+          return
+        }
+        running = true
+        Runtime.runCallback(runtime)(
+          Effect.catchAll(sqs.catchUp, (e) => Effect.annotateLogs(Effect.logWarning("cannot read the queues other brokers changed"), { error: e.message })),
+          {
+            onExit: () => {
+              running = false
+              if (again) {
+                again = false
+                catchUpQueues()
+              }
+            }
+          }
+        )
+      }
+      yield* PgListener.listen(options.databaseUrl, (changed) => {
+        if (changed === "queues" || changed === "all") catchUpQueues()
+      })
+    }
 
     const metrics = Metrics.make()
     const functions = Functions.make()
@@ -244,9 +292,11 @@ export const program = (
         metrics,
         outbox,
         signingCertificatePem: signing.certPem,
-        startedAt
+        startedAt,
+        ...(catchUp === undefined ? {} : { database: { nodeId, check: catchUp } })
       }),
-      debugSignatures: options.logLevel === "debug"
+      debugSignatures: options.logLevel === "debug",
+      ...(catchUp === undefined ? {} : { catchUp })
     }
     const https = yield* Effect.acquireRelease(
       Server.listenHttps(serverOptions, tls, options.host, options.port).pipe(
@@ -298,7 +348,8 @@ export const program = (
       accessKeyId: root.accessKeyId,
       secretAccessKey: root.secretAccessKey,
       caFile: tls.caFile ?? null,
-      dataDir
+      dataDir,
+      nodeId
     }
     return {
       endpoint,
@@ -310,9 +361,13 @@ export const program = (
       caFile: tls.caFile,
       dataDir,
       registerFunction: functions.register,
+      nodeId,
       ready
     }
   })
+  // Brokers sharing a database each log under their node id, so their logs can be told apart once merged.
+  return options.databaseUrl === undefined ? started : Effect.annotateLogs(started, "node", nodeId)
+}
 
 /**
  * The start-up path `startBroker` and the `sealcast` command share, on decoded options: `started` is

@@ -9,6 +9,7 @@
 import { Ids, MessageStore, QueueStore, RegistryStore, Sns, Sqs } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { Effect, Layer } from "effect"
+import { randomUUID } from "node:crypto"
 import * as SnsKms from "./adapters/SnsKms.js"
 import * as SqsKms from "./adapters/SqsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
@@ -35,6 +36,8 @@ export interface ServicesOptions {
   readonly rootKey: Uint8Array
   /** A `postgres://` URL: the stores live there instead of in the data dir. */
   readonly databaseUrl?: string | undefined
+  /** This broker's name among those sharing the database: its delivery leases carry it (a new one when not given). */
+  readonly nodeId?: string | undefined
   /** The HTTPS origin queue URLs start with, once it listens. */
   readonly queueOrigin: () => string
 }
@@ -67,9 +70,9 @@ const sqliteStores = (path: string) =>
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
 /** All four stores on one PostgreSQL database, sharing its pool. */
-const pgStores = (url: string) =>
+const pgStores = (url: string, node: string) =>
   Layer.mergeAll(
-    PgMessageStore.layerFromDatabase,
+    PgMessageStore.layerFromDatabase({ node }),
     Layer.effect(RegistryStore.RegistryStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgRegistryStore.make(pool))),
     Layer.effect(KeyStore.KeyStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgKeyStore.make(pool))),
     Layer.effect(QueueStore.QueueStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgQueueStore.make(pool)))
@@ -82,7 +85,7 @@ const pgStores = (url: string) =>
  */
 export const layer = (options: ServicesOptions) => {
   const stores = options.databaseUrl !== undefined
-    ? pgStores(options.databaseUrl).pipe(Layer.provide(Ids.layerCrypto))
+    ? pgStores(options.databaseUrl, options.nodeId ?? randomUUID())
     : options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
   const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
   const kms = KmsSim.layer({ region: options.region }).pipe(

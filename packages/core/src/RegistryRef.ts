@@ -8,7 +8,7 @@ import { Effect, type Either } from "effect"
 import type { StoreFailure } from "./Errors.js"
 import { MessageStore } from "./MessageStore.js"
 import * as Registry from "./Registry.js"
-import { RegistryStore } from "./RegistryStore.js"
+import * as RegistryStore from "./RegistryStore.js"
 
 /**
  * @category models
@@ -29,6 +29,11 @@ export interface RegistryRef {
   readonly mutate: <A, E>(
     operation: (registry: Registry.Registry) => Either.Either<Registry.Changed<A>, E>
   ) => Effect.Effect<A, E | StoreFailure>
+  /**
+   * Puts in force what other brokers sharing the store committed since it was last read (nothing
+   * to do for a store of this process's own).
+   */
+  readonly catchUp: Effect.Effect<void, StoreFailure>
 }
 
 /**
@@ -38,22 +43,35 @@ export interface RegistryRef {
  */
 export const make = (
   onChanged: (changes: ReadonlyArray<Registry.Change>) => Effect.Effect<void>
-): Effect.Effect<RegistryRef, StoreFailure, RegistryStore | MessageStore> =>
+): Effect.Effect<RegistryRef, StoreFailure, RegistryStore.RegistryStore | MessageStore> =>
   Effect.gen(function* () {
-    const registryStore = yield* RegistryStore
+    const registryStore = yield* RegistryStore.RegistryStore
     const messages = yield* MessageStore
     const loaded = yield* registryStore.load
     let current = Registry.fromLists(loaded.topics, loaded.subscriptions, loaded)
     const lock = yield* Effect.makeSemaphore(1)
+    const shared = registryStore.shared
+    const putInForce = (caughtUp: RegistryStore.Loaded | undefined) => {
+      if (caughtUp !== undefined) current = Registry.fromLists(caughtUp.topics, caughtUp.subscriptions, caughtUp)
+    }
+    // Another broker's change is put in force before the operation reads the registry, under the
+    // cluster's write lock, so two brokers' operations apply one after the other.
+    const exclusive = <A, E>(body: Effect.Effect<A, E>): Effect.Effect<A, E | StoreFailure> =>
+      shared === undefined ? body : shared.exclusive((caughtUp) => Effect.zipRight(Effect.sync(() => putInForce(caughtUp)), body))
     return {
       unsafeGet: () => current,
       get: Effect.sync(() => current),
+      catchUp: shared === undefined ? Effect.void : lock.withPermits(1)(Effect.map(shared.catchUp, putInForce)),
       mutate: (operation) =>
         lock.withPermits(1)(
           Effect.gen(function* () {
-            const changed = yield* operation(current)
+            // Stored first (committed when `exclusive` ends), put in force after.
+            const changed = yield* exclusive(
+              Effect.suspend(() => operation(current)).pipe(
+                Effect.tap((changed) => (changed.changes.length > 0 ? registryStore.apply(changed.changes) : Effect.void))
+              )
+            )
             if (changed.changes.length > 0) {
-              yield* registryStore.apply(changed.changes)
               for (const change of changed.changes) {
                 if (change._tag === "DeleteTopic") yield* messages.removeTopic(change.topicArn)
                 if (change._tag === "DeleteSubscription") yield* messages.removeSubscription(change.subscriptionArn)

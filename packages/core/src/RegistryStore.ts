@@ -15,16 +15,42 @@ import type { Subscription } from "./Subscription.js"
 import type { Topic } from "./Topic.js"
 
 /**
+ * Every record a registry store holds.
+ *
+ * @category models
+ */
+export type Loaded = { readonly topics: ReadonlyArray<Topic>; readonly subscriptions: ReadonlyArray<Subscription> } & MobileRecords
+
+/**
+ * What a store that other brokers write too (PostgreSQL, docs/ARCHITECTURE.md "A cluster") adds:
+ * a way to see their changes, and a write lock held across the whole cluster.
+ *
+ * @category models
+ */
+export interface SharedStore<S> {
+  /**
+   * Every record again when another broker committed a change since this store last read or wrote,
+   * else `undefined` (one cheap read of a version number).
+   */
+  readonly catchUp: Effect.Effect<S | undefined, StoreFailure>
+  /**
+   * Runs `body` as the only writer of this store in the cluster, given every record when another
+   * broker changed any since this store last read or wrote. `apply` inside `body` writes in the same
+   * transaction, committed when `body` succeeds and rolled back when it fails.
+   */
+  readonly exclusive: <A, E>(body: (caughtUp: S | undefined) => Effect.Effect<A, E>) => Effect.Effect<A, E | StoreFailure>
+}
+
+/**
  * @category models
  */
 export interface RegistryStoreService {
   /** Every record, each kind in the order its records were first stored. */
-  readonly load: Effect.Effect<
-    { readonly topics: ReadonlyArray<Topic>; readonly subscriptions: ReadonlyArray<Subscription> } & MobileRecords,
-    StoreFailure
-  >
+  readonly load: Effect.Effect<Loaded, StoreFailure>
   /** Applies the changes of one operation atomically. */
   readonly apply: (changes: ReadonlyArray<Change>) => Effect.Effect<void, StoreFailure>
+  /** Present when other brokers share the store. */
+  readonly shared?: SharedStore<Loaded>
 }
 
 /**

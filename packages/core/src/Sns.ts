@@ -216,6 +216,11 @@ export interface SnsService {
   /** The registry as it is now (delivery and inspection read it). */
   readonly registry: Effect.Effect<Registry.Registry>
   /**
+   * Puts in force the topics and subscriptions other brokers sharing the store committed since it
+   * was last read; a request runs it first (docs/ARCHITECTURE.md, "A cluster").
+   */
+  readonly catchUp: Effect.Effect<void, StoreFailure>
+  /**
    * The body of a stored message in plaintext, for delivery only: a sealed body is opened with its
    * data key (KMS Decrypt, reused for up to 5 minutes).
    */
@@ -548,6 +553,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         }),
 
       registry: currentRegistry,
+      catchUp: registryRef.catchUp,
 
       // Runs for every delivery of a sealed body: the clock is read in place, and a data key opened
       // in the last 5 minutes is used without a KMS call or a generator.

@@ -26,6 +26,28 @@ export interface KeyStoreSnapshot {
 /** @category errors */
 export class KeyStoreFailure extends Data.TaggedError("KeyStoreFailure")<{ readonly message: string }> {}
 
+/**
+ * What a store that other brokers write too (PostgreSQL) adds: a way to see their changes, and a
+ * write lock held across the whole cluster.
+ *
+ * @category models
+ */
+export interface SharedKeyStore {
+  /**
+   * Every record again when another broker committed a change since this store last read or wrote,
+   * else `undefined` (one cheap read of a version number).
+   */
+  readonly catchUp: Effect.Effect<KeyStoreSnapshot | undefined, KeyStoreFailure>
+  /**
+   * Runs `body` as the only writer of keys in the cluster, given every record when another broker
+   * changed any since this store last read or wrote. The writes inside `body` commit together when
+   * it succeeds and are rolled back when it fails.
+   */
+  readonly exclusive: <A, E>(
+    body: (caughtUp: KeyStoreSnapshot | undefined) => Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | KeyStoreFailure>
+}
+
 /** @category models */
 export interface KeyStoreService {
   readonly load: Effect.Effect<KeyStoreSnapshot, KeyStoreFailure>
@@ -38,6 +60,8 @@ export interface KeyStoreService {
   readonly deleteAlias: (aliasArn: string) => Effect.Effect<void, KeyStoreFailure>
   /** Records the root key's check value (never the key itself), replacing any before. */
   readonly putRootKeyCheck: (check: Uint8Array) => Effect.Effect<void, KeyStoreFailure>
+  /** Present when other brokers share the store. */
+  readonly shared?: SharedKeyStore
 }
 
 /** @category services */

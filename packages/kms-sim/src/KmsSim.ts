@@ -117,6 +117,11 @@ export interface KmsSimService {
   readonly usage: Effect.Effect<ReadonlyArray<UsageCount>>
   /** A fresh request id, as KMS puts in `x-amzn-RequestId` and in the error texts services quote. */
   readonly requestId: Effect.Effect<string>
+  /**
+   * Puts in force the keys and aliases other brokers sharing the key store committed since it was
+   * last read; a request runs it first.
+   */
+  readonly catchUp: Effect.Effect<void, Errors.KmsError>
 }
 
 /** @category services */
@@ -161,7 +166,8 @@ export const make = (
       ...MultiRegion.make(shell),
       ...Signing.make(shell),
       usage: usage.counts,
-      requestId: ids.uuid
+      requestId: ids.uuid,
+      catchUp: transactions.catchUp
     }
   })
 

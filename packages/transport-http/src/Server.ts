@@ -22,7 +22,7 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http"
 import { createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
-import type { RequestContext, Sns, Sqs } from "@sealcast/core"
+import type { Errors, RequestContext, Sns, Sqs } from "@sealcast/core"
 import type { KmsSim } from "@sealcast/kms-sim"
 import { Cause, Effect, Either, FiberId, FiberRef, FiberSet, LogLevel, type Scope } from "effect"
 import { authenticate, detectScheme } from "./auth/Authenticate.js"
@@ -86,6 +86,12 @@ export interface ServerOptions {
   readonly now?: () => number
   /** Told to a caller whose access key is unknown: where this endpoint's keys are, how to set them. */
   readonly unknownAccessKeyHint?: string
+  /**
+   * Run before every SNS, SQS and KMS request: with stores other brokers share, it puts their
+   * committed changes in force, so a request sees everything acknowledged before it began. Its
+   * failure (the database unreachable) answers the request with the store's error.
+   */
+  readonly catchUp?: Effect.Effect<void, Errors.StoreFailure>
 }
 
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -361,10 +367,14 @@ const makeRoutes = (options: ServerOptions) => {
         return handled
       }
     }
+    const catchUp = options.catchUp
+    const caughtUp = (answer: () => Effect.Effect<Response>, refuse: (failure: Errors.StoreFailure) => Response): Effect.Effect<Response> =>
+      catchUp === undefined ? answer() : Effect.matchEffect(catchUp, { onFailure: (failure) => Effect.succeed(refuse(failure)), onSuccess: answer })
     if (rawPath !== "/" && target === undefined && QUEUE_PATH.test(path)) {
       return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
         onLeft: (error) => Effect.succeed<Response>(SqsQuery.errorResponse(error, requestId)),
-        onRight: (form) => serveSqsQuery(req, body, form, path, transport, requestId, info)
+        onRight: (form) =>
+          caughtUp(() => serveSqsQuery(req, body, form, path, transport, requestId, info), (failure) => SqsQuery.errorResponse(failure, requestId))
       })
     }
     if (rawPath !== "/") {
@@ -374,7 +384,7 @@ const makeRoutes = (options: ServerOptions) => {
       if (req.method !== "POST") {
         return Effect.succeed(SqsProtocol.errorResponse(new UnknownOperationException({ message: "SQS JSON requests are POST" })))
       }
-      return serveSqs(req, body, target, transport, info)
+      return caughtUp(() => serveSqs(req, body, target, transport, info), SqsProtocol.errorResponse)
     }
     if (target !== undefined) {
       // KMS is served over TLS only ("All KMS API calls must be signed and be transmitted using
@@ -384,9 +394,9 @@ const makeRoutes = (options: ServerOptions) => {
       if (req.method !== "POST") {
         return Effect.succeed(kmsErrorResponse(new UnknownOperationException({ message: "KMS requests are POST" })))
       }
-      return serveKms(req, body, target, info)
+      return caughtUp(() => serveKms(req, body, target, info), kmsErrorResponse)
     }
-    return serveSns(req, body, rawQuery, transport, requestId, info)
+    return caughtUp(() => serveSns(req, body, rawQuery, transport, requestId, info), (failure) => SnsProtocol.errorResponse(failure, requestId))
   }
 
   /** Whatever goes wrong below is a bug, never the client's doing: logged, and answered InternalFailure. */

@@ -5,7 +5,7 @@
  * Requests are signed by the AWS SDK's own signer.
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
-import { Cipher, Ids } from "@sealcast/core"
+import { Cipher, Errors, Ids } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { Context, Deferred, Effect, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
@@ -50,6 +50,9 @@ const captureLogs = Layer.merge(
 /** The `/_sealcast/hang` route: started when it runs, interrupted when its fiber is. */
 const hang = Effect.runSync(Effect.all({ started: Deferred.make<void>(), interrupted: Deferred.make<void>() }))
 
+/** Whether the catch-up every request runs first fails, as it does while the database is unreachable. */
+let storeDown = false
+
 const scope = Effect.runSync(Scope.make())
 let listening: Server.Listening
 let origin: string
@@ -70,6 +73,7 @@ beforeAll(async () => {
         newRequestId: () => "req-1",
         log: (level, message) => logged.push(`${level} ${message}`),
         maxBodyBytes: 64 * 1024,
+        catchUp: Effect.suspend(() => (storeDown ? Effect.fail(new Errors.StoreFailure({ message: "the database is unreachable" })) : Effect.void)),
         appRoute: (request) =>
           request.path === "/_sealcast/health"
             ? Effect.succeed({ status: 200, contentType: "application/json", body: '{"status":"ok"}' })
@@ -177,6 +181,24 @@ describe("Server", () => {
       transport: "http",
       auth: "sigv4"
     })
+  })
+
+  it("answers every protocol's request with its InternalError while the catch-up fails, and serves again once it succeeds", async () => {
+    const publish = () => signed("sns", "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Message=hi", form)
+    storeDown = true
+    try {
+      const snsAnswer = await publish()
+      expect(snsAnswer.status).toBe(500)
+      expect(await snsAnswer.text()).toContain("<Code>InternalError</Code>")
+      const kmsAnswer = await signed("kms", "{}", kmsHeaders("ListKeys"), { via: "https" })
+      expect(kmsAnswer.status).toBe(500)
+      expect(await kmsAnswer.json()).toMatchObject({ __type: "InternalError" })
+      // The health route is the broker's own, and answers whatever the stores do.
+      expect((await fetch(`${origin}/_sealcast/health`)).status).toBe(200)
+    } finally {
+      storeDown = false
+    }
+    expect((await publish()).status).toBe(200)
   })
 
   it("refuses unsigned SNS requests, except the links SNS hands out", async () => {

@@ -23,6 +23,8 @@ export interface Ready {
   readonly secretAccessKey: string
   readonly caFile: string | null
   readonly dataDir: string
+  /** The broker's name among those sharing a database (`--node-id`). */
+  readonly nodeId: string
 }
 
 export interface Served {

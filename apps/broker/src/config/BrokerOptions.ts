@@ -49,6 +49,9 @@ const DatabaseUrl = Schema.String.pipe(
   withMessage("must be a PostgreSQL URL such as postgres://user:password@host:5432/database")
 )
 
+/** A broker's name among those sharing a database: in its ready line, its logs and its delivery leases. */
+const NodeId = Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9._-]{1,64}$/), withMessage("must be 1 to 64 letters, digits, dots, dashes or underscores"))
+
 /**
  * @category models
  */
@@ -85,6 +88,7 @@ export const BrokerOptions = Schema.Struct({
   tlsKey: Schema.optional(NonBlank),
   rootKeyFile: Schema.optional(NonBlank),
   databaseUrl: Schema.optional(DatabaseUrl),
+  nodeId: Schema.optional(NodeId),
   logLevel: Schema.optionalWith(LogLevel, { default: () => "info" as const }),
   lenientQueuePolicies: Schema.optionalWith(Switch, { default: () => false })
 }).pipe(
@@ -171,6 +175,10 @@ export const settings: ReadonlyArray<Setting> = [
   {
     key: "databaseUrl", flag: "--database-url", env: "SEALCAST_DATABASE_URL", value: "<url>", defaultText: "none (SQLite in the data dir)",
     meaning: "postgres://…: keep topics, subscriptions, messages and KMS keys in PostgreSQL; the data dir keeps the rest"
+  },
+  {
+    key: "nodeId", flag: "--node-id", env: "SEALCAST_NODE_ID", value: "<name>", defaultText: "a new one at each start",
+    meaning: "this broker's name among those on one database: in the ready line, the logs and delivery leases"
   },
   { key: "logLevel", flag: "--log-level", env: "SEALCAST_LOG_LEVEL", value: "<level>", defaultText: "info", meaning: "error, warn, info or debug (logs go to standard error)" },
   {

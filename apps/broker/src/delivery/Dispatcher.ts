@@ -430,6 +430,9 @@ export const start = (
       Effect.gen(function* () {
         const limit = Scheduler.readLimit(state)
         const due = yield* store.due(now, limit)
+        // A row another broker's publish wrote may be for a subscription made through that broker:
+        // read after the rows, the registry holds every subscription they name.
+        yield* sns.catchUp
         const registry = yield* sns.registry
         loaded = new Map()
         // Cleared before, never during, the loop: every FIFO row of this read must find its entry.

@@ -33,6 +33,11 @@ import pg from "pg"
  * - Step 3, SQS (`PgQueueStore.ts`): `queues` (key `<account>/<name>`), `queue_deletions` (names
  *   deleted in the last minute), `queue_messages` (`seq` is the queue's order; an update keeps it) and
  *   `queue_meta` (each queue's FIFO and receive-attempt state), as in `SqliteDatabase.ts`.
+ * - Step 4, brokers sharing the database (`PgShared.ts`): `sealcast_versions`, one version per store
+ *   whose records brokers hold in memory (registry, keys, queues), raised by every transaction that
+ *   changes the store; `queue_changes`, the queue changes each version made, so a broker catches up
+ *   with the queues by reading only what changed (the last 10 000 versions are kept); and an index
+ *   of deliveries by the broker leasing them, for that broker's heartbeat (`PgMessageStore.ts`).
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -95,7 +100,19 @@ const migrations: ReadonlyArray<string> = [
    CREATE TABLE queue_meta (
      queue_key TEXT PRIMARY KEY,
      value TEXT NOT NULL
-   );`
+   );`,
+  `CREATE TABLE sealcast_versions (
+     store TEXT PRIMARY KEY,
+     version BIGINT NOT NULL
+   );
+   INSERT INTO sealcast_versions (store, version) VALUES ('registry', 0), ('keys', 0), ('queues', 0);
+   CREATE TABLE queue_changes (
+     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     version BIGINT NOT NULL,
+     changes TEXT NOT NULL
+   );
+   CREATE INDEX queue_changes_by_version ON queue_changes (version, id);
+   CREATE INDEX deliveries_by_lessee ON deliveries (leased_by);`
 ]
 
 /**
@@ -228,6 +245,9 @@ export const open = (url: string): Effect.Effect<pg.Pool, Errors.StoreFailure> =
     // A connection that breaks while idle in the pool (the server restarted) is dropped by the pool;
     // the error it raises has no caller to go to, and unheard it would end the process.
     pool.on("error", () => undefined)
+    // The same for a connection that breaks while checked out between two statements (a transaction
+    // waiting on its caller): its next statement fails, and that failure reaches the caller.
+    pool.on("connect", (client) => client.on("error", () => undefined))
     return Effect.tryPromise({ try: () => pool.query("SELECT 1"), catch: (cause) => pgFailure(`Cannot reach the PostgreSQL database ${where}`, cause) }).pipe(
       Effect.zipRight(migrate(pool, where)),
       Effect.as(pool),

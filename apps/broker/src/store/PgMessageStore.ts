@@ -18,12 +18,14 @@
  * attempts them at once); `due` claims what is due and free, or leased to this broker, or whose lease
  * ran out (a broker that died), skipping rows another broker is claiming at that moment
  * (`FOR UPDATE SKIP LOCKED`), and renews the lease; a Retry extends it past the next attempt's due
- * instant; a broker that stops gives its leases back. `LEASE_MS` outlasts an attempt, so a lease runs
- * out only for a broker that is gone.
+ * instant; a broker that stops gives its leases back. A live broker renews its leases every
+ * `HEARTBEAT_MS`, so a lease runs out only for a broker that is gone (killed, or cut off from the
+ * database), `LEASE_MS` after its last renewal: its deliveries are attempted again by another broker
+ * within seconds, not after the longest attempt could take.
  *
  * @since 0.1.0
  */
-import { Errors, Ids, MessageStore } from "@sealcast/core"
+import { Errors, MessageStore } from "@sealcast/core"
 import type { Message } from "@sealcast/core"
 import { Effect, Layer } from "effect"
 import type pg from "pg"
@@ -78,12 +80,19 @@ const INSERT_MESSAGES = `INSERT INTO messages (${MESSAGE_COLUMNS})
   ) WITH ORDINALITY AS m(${MESSAGE_COLUMNS}, n) ORDER BY n`
 
 /**
- * How long a lease lasts: longer than an attempt can take (the 15-second delivery timeout, and the
- * 20 s a stop grants attempts in flight), so only a broker that is gone loses one.
+ * How long a lease lasts after it was taken or last renewed: three heartbeats, so a broker that
+ * misses one (a slow database, a long pause of its event loop) keeps its leases.
  *
  * @category utils
  */
-export const LEASE_MS = 60_000
+export const LEASE_MS = 15_000
+
+/**
+ * How often a broker renews its leases.
+ *
+ * @category utils
+ */
+export const HEARTBEAT_MS = 5_000
 
 /** The database's clock in ms since the epoch: every broker's leases are measured on the one clock. */
 const DATABASE_NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
@@ -115,6 +124,9 @@ const RETRY_DELIVERIES = `UPDATE deliveries AS d SET attempts = u.attempts, due_
     leased_until = GREATEST(d.leased_until, u.due_at + ${LEASE_MS})
   FROM unnest($1::text[], $2::text[], $3::integer[], $4::bigint[]) AS u(message_id, subscription_arn, attempts, due_at)
   WHERE d.message_id = u.message_id AND d.subscription_arn = u.subscription_arn`
+
+/** Renews every lease this broker holds; a Retry's lease that already runs further is kept. */
+const RENEW_LEASES = `UPDATE deliveries SET leased_until = GREATEST(leased_until, ${DATABASE_NOW} + $2) WHERE leased_by = $1`
 
 const END_DELIVERIES = `DELETE FROM deliveries AS d USING unnest($1::text[], $2::text[]) AS u(message_id, subscription_arn)
   WHERE d.message_id = u.message_id AND d.subscription_arn = u.subscription_arn`
@@ -372,6 +384,13 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
       })
     })
 
+  // A renewal that fails (the database unreachable) is tried again at the next beat; if the database
+  // stays away longer than a lease, another broker may attempt these deliveries too, as at-least-once allows.
+  const heartbeat = setInterval(() => {
+    pool.query({ name: "sealcast-renew-leases", text: RENEW_LEASES, values: [options.node, LEASE_MS] }).catch(() => undefined)
+  }, HEARTBEAT_MS)
+  heartbeat.unref()
+
   const read = <R extends pg.QueryResultRow>(doing: string, config: pg.QueryConfig) =>
     Effect.map(PgDatabase.query<R>(pool, doing, config), ({ rows }) => rows)
 
@@ -430,6 +449,7 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
     close: Effect.promise(async () => {
       if (closed) return
       closed = true
+      clearInterval(heartbeat)
       queue.flushNow()
       await committing
       // A broker that stops gives its leases back, so another need not wait for them to run out.
@@ -458,18 +478,14 @@ export const layer = (options: { readonly url: string; readonly node: string }):
   Layer.scoped(MessageStore.MessageStore, Effect.acquireRelease(open(options), (store) => store.close))
 
 /**
- * A store on the shared `PgDatabase` (which the topics and keys tables use too), leasing under a
- * node name drawn from `Ids` for this start; its scope's end commits what is queued, and the
- * database layer ends the pool.
+ * A store on the shared `PgDatabase` (which the topics and keys tables use too), leasing under the
+ * broker's node id (`--node-id`, unique among the brokers sharing the database); its scope's end
+ * commits what is queued, and the database layer ends the pool.
  *
  * @category layers
  */
-export const layerFromDatabase: Layer.Layer<MessageStore.MessageStore, never, PgDatabase.PgDatabase | Ids.Ids> = Layer.scoped(
-  MessageStore.MessageStore,
-  Effect.gen(function* () {
-    const { pool } = yield* PgDatabase.PgDatabase
-    const ids = yield* Ids.Ids
-    const node = Ids.uuidFromBytes(ids.unsafeRandomBytes(16))
-    return yield* Effect.acquireRelease(Effect.sync(() => make(pool, { node })), (store) => store.close)
-  })
-)
+export const layerFromDatabase = (options: { readonly node: string }): Layer.Layer<MessageStore.MessageStore, never, PgDatabase.PgDatabase> =>
+  Layer.scoped(
+    MessageStore.MessageStore,
+    Effect.flatMap(PgDatabase.PgDatabase, ({ pool }) => Effect.acquireRelease(Effect.sync(() => make(pool, options)), (store) => store.close))
+  )

@@ -5,7 +5,10 @@
  *
  * The Sqs service applies actions one after the other and answers only after `apply` commits, so a
  * SendMessage is acknowledged after its row commits and a receive, delete or visibility change is in
- * the database before its answer (docs/SEMANTICS.md §8). A broker reads the queues once, at start.
+ * the database before its answer (docs/SEMANTICS.md §8). A broker reads the queues once, at start;
+ * after that it reads only what other brokers changed: each transaction raises the queues' version
+ * (`PgShared.ts`) and records its changes in `queue_changes` under that version, and an action runs
+ * holding the version's lock, so two brokers never receive one message at once.
  *
  * @since 0.1.0
  */
@@ -14,7 +17,8 @@ import { Effect } from "effect"
 import type pg from "pg"
 import * as JsonBytes from "./internal/jsonBytes.js"
 import { decodeMeta, encodeMeta } from "./internal/queueMeta.js"
-import { inTransaction, query } from "./PgDatabase.js"
+import { query, type Queryable } from "./PgDatabase.js"
+import * as PgShared from "./PgShared.js"
 
 const SAVING = "Cannot save the queue change"
 const LOADING = "Cannot load the queues"
@@ -63,21 +67,27 @@ const applyOne = (client: pg.PoolClient, change: QueueStore.QueueChange): Effect
   }
 }
 
-/**
- * A store on an open, migrated database (`PgDatabase.open`).
- *
- * @category constructors
- */
-export const make = (pool: pg.Pool): QueueStore.QueueStoreService => ({
-  load: Effect.gen(function* () {
-    const queues = yield* query<{ readonly value: string }>(pool, LOADING, { text: "SELECT value FROM queues" })
-    const messages = yield* query<{ readonly queue_key: string; readonly value: string }>(pool, LOADING, {
+/** Versions of `queue_changes` kept: a broker further behind reads every queue again. */
+const CHANGES_KEPT = 10_000
+
+type StoredChange = Exclude<QueueStore.QueueChange, { readonly _tag: "PutMeta" }> | { readonly _tag: "PutMeta"; readonly key: string; readonly meta: string }
+
+const encodeChanges = (changes: ReadonlyArray<QueueStore.QueueChange>): string =>
+  JsonBytes.stringify(changes.map((c): StoredChange => (c._tag === "PutMeta" ? { ...c, meta: encodeMeta(c.meta) } : c)))
+
+const decodeChanges = (text: string): ReadonlyArray<QueueStore.QueueChange> =>
+  (JsonBytes.parse(text) as ReadonlyArray<StoredChange>).map((c) => (c._tag === "PutMeta" ? { ...c, meta: decodeMeta(c.meta) } : c))
+
+const loadFrom = (db: Queryable) =>
+  Effect.gen(function* () {
+    const queues = yield* query<{ readonly value: string }>(db, LOADING, { text: "SELECT value FROM queues" })
+    const messages = yield* query<{ readonly queue_key: string; readonly value: string }>(db, LOADING, {
       text: "SELECT queue_key, value FROM queue_messages ORDER BY seq"
     })
-    const metas = yield* query<{ readonly queue_key: string; readonly value: string }>(pool, LOADING, {
+    const metas = yield* query<{ readonly queue_key: string; readonly value: string }>(db, LOADING, {
       text: "SELECT queue_key, value FROM queue_meta"
     })
-    const deletions = yield* query<{ readonly key: string; readonly deleted_at: string }>(pool, LOADING, {
+    const deletions = yield* query<{ readonly key: string; readonly deleted_at: string }>(db, LOADING, {
       text: "SELECT key, deleted_at FROM queue_deletions"
     })
     const changes: Array<QueueStore.QueueChange> = []
@@ -90,7 +100,53 @@ export const make = (pool: pg.Pool): QueueStore.QueueStoreService => ({
     // BIGINT arrives as text from the driver; a deletion time is well inside a double's exact range.
     const deletedAt = new Map(deletions.rows.map((row) => [row.key, Number(row.deleted_at)] as const))
     return { ...loaded, directory: { ...loaded.directory, deletedAt } }
-  }),
-  apply: (changes) =>
-    inTransaction(pool, SAVING, (client) => Effect.forEach(changes, (change) => applyOne(client, change), { discard: true }))
-})
+  })
+
+/**
+ * `system` brought from version `known` to the database's: the recorded changes after `known`, in
+ * order, or every queue read again when some of them are no longer kept.
+ */
+const catchUpFrom = (db: Queryable, system: QueueStore.QueueSystem, known: number | undefined) =>
+  Effect.gen(function* () {
+    const rows = known === undefined
+      ? []
+      : (yield* query<{ readonly version: number; readonly changes: string }>(db, LOADING, {
+        text: "SELECT version, changes FROM queue_changes WHERE version > $1 ORDER BY version, id",
+        values: [known]
+      })).rows
+    if (known === undefined || rows[0]?.version !== known + 1) {
+      const fresh = yield* loadFrom(db)
+      return { system: fresh, changes: QueueStore.diff(system, fresh) }
+    }
+    const changes = rows.flatMap((row) => decodeChanges(row.changes))
+    return { system: QueueStore.applyChanges(system, changes), changes }
+  })
+
+/**
+ * A store on an open, migrated database (`PgDatabase.open`).
+ *
+ * @category constructors
+ */
+export const make = (pool: pg.Pool): QueueStore.QueueStoreService => {
+  const version = PgShared.make(pool, "queues")
+  return {
+    load: version.read(loadFrom),
+    apply: (changes) =>
+      version.write(SAVING, (client, at) =>
+        Effect.gen(function* () {
+          yield* Effect.forEach(changes, (change) => applyOne(client, change), { discard: true })
+          yield* query(client, SAVING, { text: "INSERT INTO queue_changes (version, changes) VALUES ($1, $2)", values: [at, encodeChanges(changes)] })
+          if (at % 1000 === 0) yield* query(client, SAVING, { text: "DELETE FROM queue_changes WHERE version <= $1", values: [at - CHANGES_KEPT] })
+        })
+      ),
+    shared: {
+      catchUp: (system) =>
+        Effect.flatMap(version.current(pool), (now) => {
+          const known = version.known()
+          if (now === known) return Effect.succeed(undefined)
+          return version.read((client) => catchUpFrom(client, system, known))
+        }),
+      exclusive: (system, body) => version.exclusive((client, known) => catchUpFrom(client, system, known), (caughtUp) => body(caughtUp ?? { system, changes: [] }))
+    }
+  }
+}

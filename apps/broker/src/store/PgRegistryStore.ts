@@ -1,15 +1,17 @@
 /**
  * The core's RegistryStore on PostgreSQL: topics, subscriptions, platform applications and endpoints
  * and SMS account settings as record tables (`PgRecords.ts`), each operation's changes in one
- * transaction.
+ * transaction that raises the registry's version (`PgShared.ts`): a broker that finds the version
+ * moved reads the registry again (it changes seldom, and is small).
  *
  * @since 0.1.0
  */
 import type { Errors, Registry, RegistryStore } from "@sealcast/core"
 import { Effect } from "effect"
 import type pg from "pg"
-import { inTransaction } from "./PgDatabase.js"
+import type { Queryable } from "./PgDatabase.js"
 import { makeRecordTable } from "./PgRecords.js"
+import * as PgShared from "./PgShared.js"
 import { recordTypes } from "./SqliteRecords.js"
 
 const topics = makeRecordTable("topic", recordTypes.topic)
@@ -55,17 +57,26 @@ const applyOne = (client: pg.PoolClient, change: Registry.Change): Effect.Effect
  *
  * @category constructors
  */
-export const make = (pool: pg.Pool): RegistryStore.RegistryStoreService => ({
-  load: Effect.map(
-    Effect.all([topics.all(pool), subscriptions.all(pool), applications.all(pool), endpoints.all(pool), smsAccounts.all(pool)]),
-    ([t, s, a, e, m]) => ({
-      topics: [...t.values()],
-      subscriptions: [...s.values()],
-      platformApplications: [...a.values()],
-      platformEndpoints: [...e.values()],
-      smsAccounts: [...m.values()]
-    })
-  ),
-  apply: (changes) =>
-    inTransaction(pool, "Cannot save the registry change", (client) => Effect.forEach(changes, (change) => applyOne(client, change), { discard: true }))
-})
+export const make = (pool: pg.Pool): RegistryStore.RegistryStoreService => {
+  const version = PgShared.make(pool, "registry")
+  const loadFrom = (db: Queryable) =>
+    Effect.map(
+      Effect.all([topics.all(db), subscriptions.all(db), applications.all(db), endpoints.all(db), smsAccounts.all(db)]),
+      ([t, s, a, e, m]): RegistryStore.Loaded => ({
+        topics: [...t.values()],
+        subscriptions: [...s.values()],
+        platformApplications: [...a.values()],
+        platformEndpoints: [...e.values()],
+        smsAccounts: [...m.values()]
+      })
+    )
+  return {
+    load: version.read(loadFrom),
+    apply: (changes) =>
+      version.write("Cannot save the registry change", (client) => Effect.forEach(changes, (change) => applyOne(client, change), { discard: true })),
+    shared: {
+      catchUp: Effect.flatMap(version.current(pool), (now) => (now === version.known() ? Effect.succeed(undefined) : version.read(loadFrom))),
+      exclusive: (body) => version.exclusive(loadFrom, body)
+    }
+  }
+}

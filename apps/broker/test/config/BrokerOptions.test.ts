@@ -41,7 +41,7 @@ describe("BrokerOptions", () => {
     const values: Record<string, string> = {
       host: "0.0.0.0", port: "1", httpPort: "2", dataDir: "d", region: "ap-southeast-2", accountId: "111111111111",
       accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s/+cret", credentials: "c.ini", tlsCert: "c.pem", tlsKey: "k.pem",
-      rootKeyFile: "root", databaseUrl: "postgres://sealcast:secret@db.example:5432/sealcast?sslmode=require", logLevel: "warn",
+      rootKeyFile: "root", databaseUrl: "postgres://sealcast:secret@db.example:5432/sealcast?sslmode=require", nodeId: "broker-2", logLevel: "warn",
       lenientQueuePolicies: "true"
     }
     const expected = { ...values, port: 1, httpPort: 2, lenientQueuePolicies: true }
@@ -69,6 +69,7 @@ describe("BrokerOptions", () => {
     expect(error(["--port", "0x10"])).toContain("must be a whole number")
     expect(error(["--port", ""])).toContain("must be a whole number")
     expect(error(["--log-level", "loud"])).toBe('Invalid --log-level "loud": must be one of error, warn, info, debug')
+    expect(error(["--node-id", "a b"])).toBe('Invalid --node-id "a b": must be 1 to 64 letters, digits, dots, dashes or underscores')
     expect(error(["--database-url", "mysql://db/x"])).toBe(
       'Invalid --database-url "mysql://db/x": must be a PostgreSQL URL such as postgres://user:password@host:5432/database'
     )

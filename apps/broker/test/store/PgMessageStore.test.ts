@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Message, MessageStore } from "@sealcast/core"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import { afterAll } from "vitest"
 import * as PgDatabase from "../../src/store/PgDatabase.js"
 import * as PgMessageStore from "../../src/store/PgMessageStore.js"
@@ -116,4 +116,24 @@ describe("PgMessageStore leases", () => {
       expect((yield* b.due(5000, 10)).map(key)).toEqual(["m1"])
       expect(yield* a.due(5000, 10)).toEqual([])
     }))
+
+  it.scopedLive("a live broker's heartbeat renews its leases before they run out, so no other broker claims them", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* broker(url, "a")
+      const b = yield* broker(url, "b")
+      yield* a.append([{ message: plain("m1", 1000), subscriptionArns: [SUBSCRIPTION] }])
+      const pool = yield* Effect.acquireRelease(PgDatabase.open(url), (p) => Effect.promise(() => p.end()))
+      const remainingMs = () =>
+        Effect.promise(() =>
+          pool.query<{ readonly left: number }>("SELECT leased_until - (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS left FROM deliveries")
+        ).pipe(Effect.map(({ rows }) => rows[0]!.left))
+      // The lease is made nearly spent; the next beat (within HEARTBEAT_MS) takes it to a full LEASE_MS again.
+      yield* Effect.promise(() => pool.query("UPDATE deliveries SET leased_until = (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 1000"))
+      yield* remainingMs().pipe(
+        Effect.filterOrFail((left) => left > PgMessageStore.LEASE_MS - PgMessageStore.HEARTBEAT_MS, () => "not yet renewed"),
+        Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo(`${3 * PgMessageStore.HEARTBEAT_MS} millis`)))
+      )
+      expect(yield* b.due(Date.now() + 1000, 10)).toEqual([])
+    }), 30_000)
 })

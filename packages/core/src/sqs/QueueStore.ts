@@ -202,12 +202,44 @@ export const applyChanges = (system: QueueSystem, changes: ReadonlyArray<QueueCh
 }
 
 /**
+ * A value brought up to date with what other brokers committed, and the changes that did it (the
+ * long polls to wake).
+ *
+ * @category models
+ */
+export interface CaughtUp {
+  readonly system: QueueSystem
+  readonly changes: ReadonlyArray<QueueChange>
+}
+
+/**
+ * What a store that other brokers write too (PostgreSQL, docs/ARCHITECTURE.md "A cluster") adds.
+ *
+ * @category models
+ */
+export interface SharedQueueStore {
+  /**
+   * `system` with the changes other brokers committed since this store last read or wrote, or
+   * `undefined` when there are none (one cheap read of a version number).
+   */
+  readonly catchUp: (system: QueueSystem) => Effect.Effect<CaughtUp | undefined, StoreFailure>
+  /**
+   * Runs `body` as the only writer of the queues in the cluster, on `system` caught up. `apply`
+   * inside `body` writes in the same transaction, committed when `body` succeeds and rolled back
+   * when it fails; so an SQS message is received by one broker at a time.
+   */
+  readonly exclusive: <A, E>(system: QueueSystem, body: (caughtUp: CaughtUp) => Effect.Effect<A, E>) => Effect.Effect<A, E | StoreFailure>
+}
+
+/**
  * @category models
  */
 export interface QueueStoreService {
   readonly load: Effect.Effect<QueueSystem, StoreFailure>
   /** Applies the changes of one action atomically; the action is acknowledged only after. */
   readonly apply: (changes: ReadonlyArray<QueueChange>) => Effect.Effect<void, StoreFailure>
+  /** Present when other brokers share the store. */
+  readonly shared?: SharedQueueStore
 }
 
 /**

@@ -224,6 +224,12 @@ export interface SqsService {
     taskHandle: string,
     ctx: RequestContext
   ) => Effect.Effect<{ readonly approximateNumberOfMessagesMoved: number }, SqsError | StoreFailure>
+  /**
+   * Puts in force what other brokers sharing the store committed since it was last read, and wakes
+   * the long polls on the queues it touched; a request runs it first (docs/ARCHITECTURE.md, "A
+   * cluster").
+   */
+  readonly catchUp: Effect.Effect<void, StoreFailure>
 }
 
 /**
@@ -330,6 +336,7 @@ export const make = (
     // SSE-KMS and SSE-SQS each have their own data keys, under different KMS keys.
     const sealers = { KMS: yield* sealerOf(queueKms.customer), SQS: yield* sealerOf(queueKms.owned) } as const
     const ref = yield* SynchronizedRef.make(yield* store.load)
+    const shared = store.shared
     const urlOf = (queue: Queue.Queue) => Queue.queueUrl(options.origin(), queue.accountId, queue.name)
 
     // One signal per queue with a long poll waiting on it: completed, and dropped, when the queue
@@ -364,17 +371,29 @@ export const make = (
       step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
     ): Effect.Effect<A, E | StoreFailure> =>
       Effect.uninterruptible(Effect.flatMap(
-        SynchronizedRef.modifyEffect(ref, (system) =>
-          Effect.gen(function* () {
-            const now = yield* Clock.currentTimeMillis
-            const [result, next] = yield* step(system, now)
-            const changes = QueueStore.diff(system, next)
-            if (changes.length > 0) yield* store.apply(changes)
-            return [[result, changes] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
-          })
-        ),
+        SynchronizedRef.modifyEffect(ref, (held) => {
+          const body = (system: QueueStore.QueueSystem, caughtUp: ReadonlyArray<QueueStore.QueueChange>) =>
+            Effect.gen(function* () {
+              const now = yield* Clock.currentTimeMillis
+              const [result, next] = yield* step(system, now)
+              const changes = QueueStore.diff(system, next)
+              if (changes.length > 0) yield* store.apply(changes)
+              return [[result, [...caughtUp, ...changes]] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
+            })
+          return shared === undefined ? body(held, []) : shared.exclusive(held, (caughtUp) => body(caughtUp.system, caughtUp.changes))
+        }),
         ([result, changes]) => Effect.as(wake(changes), result)
       ))
+
+    /** What other brokers sharing the store committed, put in force; their long polls here wake. */
+    const catchUp: Effect.Effect<void, StoreFailure> = shared === undefined
+      ? Effect.void
+      : Effect.flatMap(
+        SynchronizedRef.modifyEffect(ref, (system) =>
+          Effect.map(shared.catchUp(system), (caughtUp) => (caughtUp === undefined ? [[], system] as const : [caughtUp.changes, caughtUp.system] as const))
+        ),
+        wake
+      )
 
     /** A step on one queue's messages. */
     const onQueue = <A, E>(
@@ -567,6 +586,8 @@ export const make = (
             (queue) => ({ queueUrl: urlOf(queue) })
           )
         ),
+
+      catchUp,
 
       listQueues: (input, ctx) =>
         read((system) =>

@@ -11,7 +11,7 @@ import * as Errors from "../Errors.js"
 import * as Key from "../Key.js"
 import type { KeyStoreService } from "../KeyStore.js"
 import type { KeyMaterial } from "./KeyMaterial.js"
-import { applyChange, type Change, expiredChanges, nextDueAt, type State } from "./state.js"
+import { applyChange, type Change, expiredChanges, fromSnapshot, nextDueAt, type State } from "./state.js"
 
 /**
  * The state requests see, with the earliest time a key expires or falls due for rotation
@@ -60,6 +60,11 @@ export interface Transactions {
    * was.
    */
   readonly transact: <A>(body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>) => Effect.Effect<A, Errors.KmsError>
+  /**
+   * Publishes what other brokers sharing the store committed since it was last read (nothing to do
+   * for a store of this process's own).
+   */
+  readonly catchUp: Effect.Effect<void, Errors.KmsError>
 }
 
 export const makeTransactions = (store: KeyStoreService, loaded: State, material: KeyMaterial): Effect.Effect<Transactions> =>
@@ -86,20 +91,61 @@ export const makeTransactions = (store: KeyStoreService, loaded: State, material
           record(tx, { _tag: "PutKey", key: Key.addMaterial(k, m, tx.now, false) })
         ), { discard: true })
 
+    /** Runs the sweeps and the request on `state`; the result is kept, not raised, so changes made before a refusal still count. */
+    const attempt = <A>(from: Published, body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>) =>
+      Effect.gen(function* () {
+        const tx: Tx = { state: from.state, now: yield* Clock.currentTimeMillis, changes: [] }
+        if (tx.now >= from.dueAt) {
+          for (const change of expiredChanges(tx.state, tx.now)) record(tx, change)
+          yield* rotateDue(tx)
+        }
+        const result = yield* Effect.either(body(tx))
+        return { tx, result }
+      })
+
+    const writeThrough = (tx: Tx) => Effect.mapError(Effect.forEach(tx.changes, persist, { discard: true }), storeFailure)
+
+    const publishedOf = (state: State): Published => ({ state, dueAt: nextDueAt(state) })
+
+    const shared = store.shared
+
+    /**
+     * A request that changes nothing needs no lock beyond this process's. One that does, on a store
+     * other brokers share, runs again under the cluster's write lock when another broker changed a
+     * key meanwhile, so it decides on the keys as they are.
+     */
+    const writeShared = <A>(first: { readonly tx: Tx; readonly result: Either.Either<A, Errors.KmsError> }, body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>, sharedStore: NonNullable<typeof shared>) =>
+      Effect.mapError(
+        sharedStore.exclusive((caughtUp) =>
+          Effect.gen(function* () {
+            const done = caughtUp === undefined ? first : yield* attempt(publishedOf(fromSnapshot(caughtUp.keys, caughtUp.aliases)), body)
+            yield* writeThrough(done.tx)
+            return done
+          })
+        ),
+        (e) => (e._tag === "KeyStoreFailure" ? storeFailure(e) : e)
+      )
+
     return {
       published: () => published,
+      catchUp: shared === undefined
+        ? Effect.void
+        : lock.withPermits(1)(
+          Effect.mapError(
+            Effect.map(shared.catchUp, (caughtUp) => {
+              if (caughtUp !== undefined) published = publishedOf(fromSnapshot(caughtUp.keys, caughtUp.aliases))
+            }),
+            storeFailure
+          )
+        ),
       transact: <A>(body: (tx: Tx) => Effect.Effect<A, Errors.KmsError>): Effect.Effect<A, Errors.KmsError> =>
         lock.withPermits(1)(
           Effect.gen(function* () {
-            const tx: Tx = { state: published.state, now: yield* Clock.currentTimeMillis, changes: [] }
-            if (tx.now >= published.dueAt) {
-              for (const change of expiredChanges(tx.state, tx.now)) record(tx, change)
-              yield* rotateDue(tx)
-            }
-            const result = yield* Effect.either(body(tx))
-            yield* Effect.mapError(Effect.forEach(tx.changes, persist, { discard: true }), storeFailure)
-            if (tx.changes.length > 0) published = { state: tx.state, dueAt: nextDueAt(tx.state) }
-            return yield* result
+            const first = yield* attempt(published, body)
+            if (first.tx.changes.length === 0) return yield* first.result
+            const done = shared === undefined ? yield* Effect.as(writeThrough(first.tx), first) : yield* writeShared(first, body, shared)
+            published = publishedOf(done.tx.state)
+            return yield* done.result
           })
         )
     }
