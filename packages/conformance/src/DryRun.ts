@@ -26,7 +26,7 @@ export const plan = (options: {
   const runs = options.runs ?? 25
   const lines = [
     `against ${options.endpoint}, every name starting sc<6 hex>-:`,
-    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http and then an https endpoint of the kit's receiver (and, when no SubscriptionConfirmation arrives, Publish to it); CreateQueue <prefix>probe, its Policy set to let sns.amazonaws.com send for the probe topic, Subscribe it (sqs, raw), Publish, ReceiveMessage (long polls of 1 s) until the message is there; DeleteTopic <prefix>probe; the queue deleted at the end"
+    "probe: CreateTopic <prefix>probe; KMS ListKeys; an unsigned SNS ListTopics; Subscribe an http and then an https endpoint of the kit's receiver (and, when no SubscriptionConfirmation arrives, Publish to it); CreateQueue <prefix>probe; DeleteTopic <prefix>probe; CreateTopic <prefix>probe-sqs, the queue's Policy set to let sns.amazonaws.com send for it, Subscribe the queue (sqs, raw), Publish, ReceiveMessage (long polls of 1 s) until the message is there, DeleteTopic <prefix>probe-sqs; the queue deleted at the end"
   ]
   for (const group of groups.filter((g) => options.only === undefined || options.only.includes(g.name))) {
     const history = fc.array(fc.oneof(...group.steps(everything)), { maxLength: options.maxSteps ?? 20 })

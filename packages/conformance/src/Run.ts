@@ -212,8 +212,12 @@ export const detect = async (
   // A queue URL is `<origin>/<account>/<name>` (SQS Developer Guide, "Amazon SQS queue and message identifiers").
   const queueOrigin = queue === undefined ? "" : queue.slice(0, queue.length - `/${accountId}/${runPrefix}probe`.length)
   const sqs = queue !== undefined && queue.endsWith(`/${accountId}/${runPrefix}probe`)
-  const snsToSqs = sqs && (await deliversToQueue(endpoint, topicArn, queue, `arn:aws:sqs:${topicArn.split(":")[3] ?? ""}:${accountId}:${runPrefix}probe`, deliveryWaitMs))
   await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
+  // A topic of its own: an endpoint that delivers inside Publish may fail it for the receiver's subscriptions.
+  const sqsProbe = sqs ? await endpoint.sns.send(new CreateTopicCommand({ Name: `${runPrefix}probe-sqs` })).then((r) => r.TopicArn, () => undefined) : undefined
+  if (sqsProbe !== undefined) ledger.topic(sqsProbe)
+  const snsToSqs = sqsProbe !== undefined && (await deliversToQueue(endpoint, sqsProbe, queue!, `arn:aws:sqs:${sqsProbe.split(":")[3] ?? ""}:${accountId}:${runPrefix}probe`, deliveryWaitMs))
+  if (sqsProbe !== undefined) await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: sqsProbe })).catch(() => undefined)
   return {
     accountId,
     queueOrigin,

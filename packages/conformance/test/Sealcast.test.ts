@@ -54,4 +54,5 @@ it("finds no divergence in Sealcast, with every capability detected", async () =
   expect(report.passed).toBe(25 * 10)
   expect(report.cleanupFailures).toBe(0)
   expect(text(report).split("\n").at(-1)).toBe("250 passed, 0 failed")
-})
+  // Ten groups of 25 histories on a loaded 2-core machine: about two minutes, so a bound above it.
+}, 360_000)
