@@ -8,6 +8,7 @@
 import fc from "fast-check"
 import { mutations } from "./Endpoint.js"
 import type { Capabilities } from "./History.js"
+import type { PolicyChoice } from "./FanoutSteps.js"
 import type { QueueMessageSpec, QueueSetting, QueueSlot } from "./QueueSteps.js"
 import { type FilterSpec, type KeyChoice, type MessageSpec, MISSING, type StepSpec, type TopicSlot } from "./Steps.js"
 
@@ -148,6 +149,22 @@ const createQueue = (queue: fc.Arbitrary<QueueSlot>, setting: fc.Arbitrary<Queue
   fc.record({ call: fc.constant("CreateQueue" as const), queue, settings: settings(setting), tagged: fc.boolean() })
 const queueCall = (queue: fc.Arbitrary<QueueSlot>, ...calls: Array<"DeleteQueue" | "GetQueueUrl" | "GetQueueAttributes" | "ListQueueTags" | "PurgeQueue">) =>
   fc.record({ call: fc.constantFrom(...calls), queue })
+/** Slot 0 mostly, so a history's topics, queues and subscriptions meet. */
+const mostlyFirst = fc.oneof({ arbitrary: fc.constant(0), weight: 3 }, { arbitrary: fc.constant(1), weight: 1 })
+const fanoutQueueSlot: fc.Arbitrary<QueueSlot> = fc.record({ slot: mostlyFirst, fifo: fc.constant(false) })
+const fanoutTopic: fc.Arbitrary<TopicSlot> = fc.record({ slot: mostlyFirst, fifo: fc.constant(false) })
+const fanoutQueue = fc.record({
+  call: fc.constant("CreatePolicyQueue" as const),
+  queue: fanoutQueueSlot,
+  policy: fc.constantFrom<Array<PolicyChoice>>("none", "topic0", "topic1", "bothTopics", "account", "accountRoot", "topic0", "bothTopics")
+})
+const subscribeQueue = fc.record({
+  call: fc.constant("SubscribeQueue" as const),
+  topic: fanoutTopic,
+  queue: fanoutQueueSlot,
+  raw: fc.boolean(),
+  filter: fc.option(filter, { nil: undefined })
+})
 const noSqs = (c: Capabilities) => (c.sqs ? undefined : "the endpoint serves no SQS")
 
 /**
@@ -290,6 +307,29 @@ export const groups: ReadonlyArray<Group> = [
       ...receiveSteps(fifoQueue, true).slice(0, 1),
       ...batchSteps(fifoQueue).slice(0, 1),
       queueCall(fifoQueue, "GetQueueAttributes", "PurgeQueue")
+    ]
+  },
+  {
+    name: "fanout",
+    service: "sns",
+    checks: "SNS → SQS subscriptions: queues whose policy allows sns.amazonaws.com for one topic, both (ArnLike), the account (aws:SourceAccount) or not at all, Subscribe with protocol sqs (raw or not, filter policies), Publish and PublishBatch, and each queue holding exactly the messages routed to it and allowed by its policy: the notification document, or the raw message with its attributes",
+    missing: (c) =>
+      noSqs(c) ??
+      (c.snsToSqs ? undefined : "the endpoint does not deliver SNS messages into a subscribed queue") ??
+      (c.delivery ? undefined : "the endpoint does not deliver to the kit's receiver, which the barrier needs"),
+    steps: () => [
+      fc.record({ call: fc.constant("CreateTopic" as const), topic: fanoutTopic, contentDedup: fc.constant(false), key: fc.constant(undefined), http: fc.constant(false) }),
+      fc.record({ call: fc.constant("CreateTopic" as const), topic: fanoutTopic, contentDedup: fc.constant(false), key: fc.constant(undefined), http: fc.constant(false) }),
+      fanoutQueue,
+      fanoutQueue,
+      subscribeQueue,
+      subscribeQueue,
+      subscribeQueue,
+      publish(fanoutTopic, false),
+      publish(fanoutTopic, false),
+      publish(fanoutTopic, false),
+      publishBatch(fanoutTopic, false),
+      fc.record({ call: fc.constant("ReadQueue" as const), queue: fanoutQueueSlot })
     ]
   }
 ]

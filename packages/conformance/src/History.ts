@@ -25,6 +25,8 @@ export interface Capabilities {
   readonly httpsDelivery: boolean
   /** The endpoint serves SQS (the probe queue was created). */
   readonly sqs: boolean
+  /** SNS delivers a published message into a subscribed queue whose policy allows the topic. */
+  readonly snsToSqs: boolean
 }
 
 /**

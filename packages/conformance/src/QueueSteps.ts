@@ -136,7 +136,8 @@ const MISSING = 9
 export const queueName = (m: { readonly prefix: string }, q: QueueSlot): string => `${m.prefix}q${q.slot}${q.fifo ? ".fifo" : ""}`
 export const queueUrl = (m: HistoryModel, q: QueueSlot): string => `${m.queues.origin}/${m.oracle.accountId}/${queueName(m, q)}`
 
-const sqsCode = (error: unknown): string => {
+/** An SQS error's code, as the SDK names it without the JSON protocol's prefix. */
+export const sqsCode = (error: unknown): string => {
   const e = error as { name?: unknown }
   return typeof e.name === "string" ? e.name.replace(/^AWS\.SimpleQueueService\./, "") : String(error)
 }

@@ -9,13 +9,14 @@
  */
 import { ListKeysCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SubscribeCommand } from "@aws-sdk/client-sns"
-import { CreateQueueCommand } from "@aws-sdk/client-sqs"
+import { CreateQueueCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from "@aws-sdk/client-sqs"
 import fc from "fast-check"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import * as Endpoint from "./Endpoint.js"
 import { type Group, groups } from "./Groups.js"
+import * as FanoutModel from "./FanoutModel.js"
 import * as History from "./History.js"
 import * as Ledger from "./Ledger.js"
 import * as Model from "./Model.js"
@@ -150,6 +151,28 @@ class StepCommand implements fc.AsyncCommand<Steps.HistoryModel, History.History
 const executed = new WeakMap<History.History, Array<Steps.StepSpec>>()
 
 /**
+ * Whether a message published to the topic reaches the queue subscribed to it (raw), the queue's
+ * policy allowing the topic: long polls of at most 1 s until it is there or `waitMs` has passed.
+ */
+const deliversToQueue = async (endpoint: Endpoint.Endpoint, topicArn: string, queueUrl: string, queueArn: string, waitMs: number): Promise<boolean> => {
+  const policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: queueArn, Condition: { ArnEquals: { "aws:SourceArn": topicArn } } }]
+  })
+  const ready = await endpoint.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { Policy: policy } }))
+    .then(() => endpoint.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queueArn, Attributes: { RawMessageDelivery: "true" } })))
+    .then(() => endpoint.sns.send(new PublishCommand({ TopicArn: topicArn, Message: "probe" })))
+    .then(() => true, () => false)
+  const deadline = Date.now() + waitMs
+  while (ready && Date.now() < deadline) {
+    const received = await endpoint.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 })).then((r) => r.Messages ?? [], () => undefined)
+    if (received === undefined) return false
+    if (received.some((message) => message.Body === "probe")) return true
+  }
+  return false
+}
+
+/**
  * Learns the account from a probe topic's ARN, where queue URLs point from a probe queue's URL, and
  * what the endpoint can do.
  *
@@ -184,11 +207,17 @@ export const detect = async (
   const delivery = await delivers("http", receiver.origin)
   // Only an endpoint that trusts the receiver's certificate delivers over HTTPS (src/ReceiverTls.ts).
   const httpsDelivery = delivery && (await delivers("https", receiver.httpsOrigin))
-  await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
   const queue = await endpoint.sqs.send(new CreateQueueCommand({ QueueName: `${runPrefix}probe` })).then((r) => r.QueueUrl, () => undefined)
   if (queue !== undefined) ledger.queue(queue)
   // A queue URL is `<origin>/<account>/<name>` (SQS Developer Guide, "Amazon SQS queue and message identifiers").
   const queueOrigin = queue === undefined ? "" : queue.slice(0, queue.length - `/${accountId}/${runPrefix}probe`.length)
+  const sqs = queue !== undefined && queue.endsWith(`/${accountId}/${runPrefix}probe`)
+  await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: topicArn })).catch(() => undefined)
+  // A topic of its own: an endpoint that delivers inside Publish may fail it for the receiver's subscriptions.
+  const sqsProbe = sqs ? await endpoint.sns.send(new CreateTopicCommand({ Name: `${runPrefix}probe-sqs` })).then((r) => r.TopicArn, () => undefined) : undefined
+  if (sqsProbe !== undefined) ledger.topic(sqsProbe)
+  const snsToSqs = sqsProbe !== undefined && (await deliversToQueue(endpoint, sqsProbe, queue!, `arn:aws:sqs:${sqsProbe.split(":")[3] ?? ""}:${accountId}:${runPrefix}probe`, deliveryWaitMs))
+  if (sqsProbe !== undefined) await endpoint.sns.send(new DeleteTopicCommand({ TopicArn: sqsProbe })).catch(() => undefined)
   return {
     accountId,
     queueOrigin,
@@ -199,7 +228,8 @@ export const detect = async (
       plainHttp: endpoint.plainSns !== undefined,
       delivery,
       httpsDelivery,
-      sqs: queue !== undefined && queue.endsWith(`/${accountId}/${runPrefix}probe`)
+      sqs,
+      snsToSqs
     }
   }
 }
@@ -217,7 +247,10 @@ export const capabilityLines = (c: History.Capabilities): ReadonlyArray<string> 
   ...(!c.delivery || c.httpsDelivery
     ? []
     : ["no HTTPS delivery: nothing reached the kit's HTTPS receiver (the endpoint does not trust its certificate; see --receiver-ca-cert); subscriptions are plain HTTP only"]),
-  ...(c.sqs ? [] : ["no SQS: the endpoint does not answer CreateQueue with a queue URL; queues are not checked"])
+  ...(c.sqs ? [] : ["no SQS: the endpoint does not answer CreateQueue with a queue URL; queues are not checked"]),
+  ...(!c.sqs || c.snsToSqs
+    ? []
+    : ["no SNS → SQS delivery: a message published to a topic never reached the queue subscribed to it, whose policy allows the topic; fanout is not checked"])
 ]
 
 const divergenceOf = (error: unknown): History.Divergence | undefined => (error instanceof History.Divergence ? error : undefined)
@@ -228,7 +261,8 @@ const historyModel = (world: History.World, h: History.History): Steps.HistoryMo
   origin: world.receiver.origin,
   httpsOrigin: world.capabilities.httpsDelivery ? world.receiver.httpsOrigin : undefined,
   keyIds: new Map(),
-  queues: QueueModel.empty(world.queueOrigin)
+  queues: QueueModel.empty(world.queueOrigin),
+  fanout: FanoutModel.empty()
 })
 
 /** Runs one history's steps and its settlement; the history's resources are deleted after. */

@@ -5,7 +5,8 @@
  * must reach it; once the barrier is in, what the topic was going to deliver has been delivered, and
  * anything else that arrived (a filtered-out message, a refused publish, a FIFO duplicate, a message
  * to a pending or removed subscription) is a divergence. FIFO deliveries must keep their group's
- * publish order.
+ * publish order. The barrier message goes to the topics' queues too, and then each queue is drained
+ * (src/FanoutSteps.ts): what its policy refused or its filter dropped must not be there.
  *
  * @since 0.1.0
  */
@@ -13,9 +14,10 @@ import { ConfirmSubscriptionCommand, PublishCommand, SetTopicAttributesCommand, 
 import { Either } from "effect"
 import * as Endpoint from "./Endpoint.js"
 import * as History from "./History.js"
-import { call, Divergence, expectDelivery } from "./History.js"
+import { drain } from "./FanoutSteps.js"
+import { call, Divergence } from "./History.js"
 import * as Model from "./Model.js"
-import { docs, type HistoryModel, receiverPath } from "./Steps.js"
+import { docs, expectRouted, type HistoryModel } from "./Steps.js"
 
 const snsCode = (error: unknown) => Endpoint.errorCode(error, "sns")
 
@@ -78,16 +80,13 @@ export const settle = async (m: HistoryModel, h: History.History): Promise<void>
     }, https)
     if (expected.ok) {
       if (expected.value.fifo !== undefined) Model.sequence(m.oracle, topic.arn, expected.value.fifo.messageDeduplicationId, messageId)
-      for (const s of expected.value.subscriptionArns) {
-        const sub = m.oracle.registry.subscriptions.get(s)
-        const subPath = sub === undefined ? undefined : receiverPath(m, sub.endpoint)
-        if (subPath !== undefined) expectDelivery(h, subPath, { messageId, body, step: h.step, group: topic.fifo ? "barrier" : undefined })
-      }
+      expectRouted(m, h, expected.value.subscriptionArns, messageId, body, topic.fifo ? "barrier" : undefined, {})
     }
     const arrived = await receiver.waitFor(path, (d) => d.type === "Notification" && d.messageId === messageId, deliveryWaitMs)
     if (arrived === undefined) barrierFailed("Publish", `the barrier message ${messageId} at ${path} within ${deliveryWaitMs} ms`, "it did not arrive")
   }
   await compareDeliveries(h)
+  await drain(m, h)
 }
 
 const compareDeliveries = async (h: History.History): Promise<void> => {

@@ -29,8 +29,11 @@ import {
   UnsubscribeCommand
 } from "@aws-sdk/client-sns"
 import type { Publish } from "@sealcast/core"
+import type { MessageAttributes } from "@sealcast/core/Message"
 import * as Endpoint from "./Endpoint.js"
 import { call, Divergence, expectDelivery, type History, type Outcome, show } from "./History.js"
+import * as FanoutModel from "./FanoutModel.js"
+import * as FanoutSteps from "./FanoutSteps.js"
 import * as Model from "./Model.js"
 import * as QueueModel from "./QueueModel.js"
 import * as QueueSteps from "./QueueSteps.js"
@@ -112,6 +115,7 @@ export type StepSpec =
   | { readonly call: "PublishBatch"; readonly topic: TopicSlot; readonly messages: ReadonlyArray<MessageSpec> }
   | { readonly call: "MutatedPublish"; readonly topic: TopicSlot; readonly mutation: Endpoint.Mutation; readonly message: MessageSpec }
   | QueueSteps.QueueStepSpec
+  | FanoutSteps.FanoutStepSpec
 
 /**
  * The model a history carries: the oracle's state plus the history's names.
@@ -128,6 +132,8 @@ export interface HistoryModel {
   readonly keyIds: Map<number, string>
   /** The SQS side of the oracle. */
   readonly queues: QueueModel.QueueModelState
+  /** The SNS → SQS deliveries the model made. */
+  readonly fanout: FanoutModel.FanoutState
 }
 
 /** Names and ARNs of a history's slots. */
@@ -237,10 +243,19 @@ const publishDoc = (expected: Model.Expected<unknown>, actual: Outcome<unknown>,
 
 const clientFor = (h: History, http: boolean): SNSClient => (http ? h.world.endpoint.plainSns! : h.world.endpoint.sns)
 
-/** Records where an accepted message must arrive. */
-const expectRouted = (m: HistoryModel, h: History, subscriptionArns: ReadonlyArray<string>, messageId: string, body: string, group: string | undefined) => {
+/** Records where an accepted message must arrive: the kit's receiver, or a queue (src/FanoutModel.ts). */
+export const expectRouted = (
+  m: HistoryModel,
+  h: History,
+  subscriptionArns: ReadonlyArray<string>,
+  messageId: string,
+  body: string,
+  group: string | undefined,
+  attributes: MessageAttributes
+) => {
   for (const arn of subscriptionArns) {
     const s = m.oracle.registry.subscriptions.get(arn)
+    if (s?.protocol === "sqs") FanoutModel.deliver(m.oracle, m.queues, m.fanout, s, messageId, body, attributes)
     const path = s === undefined ? undefined : receiverPath(m, s.endpoint)
     if (path !== undefined) expectDelivery(h, path, { messageId, body, step: h.step, group })
   }
@@ -254,7 +269,8 @@ const settleAccepted = (
   topic: TopicSlot,
   accepted: Model.Accepted,
   messageId: string,
-  body: string
+  body: string,
+  attributes: MessageAttributes
 ): void => {
   if (accepted.fifo !== undefined) {
     const { duplicateOf } = Model.sequence(m.oracle, topicArn(m, topic), accepted.fifo.messageDeduplicationId, messageId)
@@ -271,7 +287,7 @@ const settleAccepted = (
       return
     }
   }
-  expectRouted(m, h, accepted.subscriptionArns, messageId, body, accepted.fifo?.messageGroupId)
+  expectRouted(m, h, accepted.subscriptionArns, messageId, body, accepted.fifo?.messageGroupId, attributes)
 }
 
 /**
@@ -281,6 +297,7 @@ const settleAccepted = (
  */
 export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<void> => {
   if (QueueSteps.isQueueStep(spec)) return QueueSteps.run(spec, m, h, keyText)
+  if (FanoutSteps.isFanoutStep(spec)) return FanoutSteps.run(spec, m, h)
   const { endpoint, ledger } = h.world
   const https = Model.contextOf(m.oracle, "https")
   switch (spec.call) {
@@ -438,7 +455,7 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
         if (!expected.ok) h.refusedBodies.set(body, h.step)
         return
       }
-      settleAccepted(m, h, "Publish", spec.topic, expected.value, actual.value.MessageId ?? "", body)
+      settleAccepted(m, h, "Publish", spec.topic, expected.value, actual.value.MessageId ?? "", body, messageInput(h, spec.message).messageAttributes)
       return
     }
     case "PublishBatch": {
@@ -460,7 +477,7 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
         const failed = actual.value.Failed?.find((f) => f.Id === entry.id)
         const got: Outcome<unknown> = ok !== undefined ? { ok: true, value: ok } : { ok: false, code: failed?.Code?.replace(/Exception$/, "") ?? "absent from the answer" }
         compareOutcome(`PublishBatch entry ${entry.id}`, entry.outcome, got, publishDoc(entry.outcome, got, docs.publishBatch))
-        if (entry.outcome.ok && ok !== undefined) settleAccepted(m, h, `PublishBatch entry ${entry.id}`, spec.topic, entry.outcome.value, ok.MessageId ?? "", entries[i]!.Message)
+        if (entry.outcome.ok && ok !== undefined) settleAccepted(m, h, `PublishBatch entry ${entry.id}`, spec.topic, entry.outcome.value, ok.MessageId ?? "", entries[i]!.Message, messageInput(h, spec.messages[i]!).messageAttributes)
         else h.refusedBodies.set(entries[i]!.Message, h.step)
       }
       return
@@ -509,6 +526,7 @@ const choiceExists = (m: HistoryModel, choice: KeyChoice | undefined): boolean =
  */
 export const applicable = (spec: StepSpec, m: HistoryModel): boolean => {
   if (QueueSteps.isQueueStep(spec)) return QueueSteps.applicable(spec, m, (choice) => choiceExists(m, choice))
+  if (FanoutSteps.isFanoutStep(spec)) return FanoutSteps.applicable(spec, m)
   switch (spec.call) {
     case "ConfirmSubscription": {
       const s = subscriptionOf(m, spec.topic, spec.endpoint)

@@ -1,7 +1,7 @@
 /**
  * The kit against Sealcast itself, over HTTPS with its CA and its plain-HTTP listener, delivering to
  * the kit's HTTP and HTTPS receivers: every group
- * runs, SNS's, KMS's and SQS's, and no history diverges. Sized for CI (a few thousand steps in all).
+ * runs, SNS's, KMS's, SQS's and SNS → SQS fanout, and no history diverges. Sized for CI (a few thousand steps in all).
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -36,7 +36,7 @@ it("finds no divergence in Sealcast, with every capability detected", async () =
     // Only the bound on a delivery that does not come: one that comes ends the wait at once.
     deliveryWaitMs: 15_000
   })
-  expect(report.capabilities).toEqual({ kms: true, sigv4: true, https: true, plainHttp: true, delivery: true, httpsDelivery: true, sqs: true })
+  expect(report.capabilities).toEqual({ kms: true, sigv4: true, https: true, plainHttp: true, delivery: true, httpsDelivery: true, sqs: true, snsToSqs: true })
   expect(report.capabilityLines).toEqual([])
   expect(report.groups.map((g) => [g.name, g.skipped])).toEqual([
     ["topics", undefined],
@@ -47,10 +47,12 @@ it("finds no divergence in Sealcast, with every capability detected", async () =
     ["sigv4", undefined],
     ["queues", undefined],
     ["queue-kms", undefined],
-    ["fifo-queues", undefined]
+    ["fifo-queues", undefined],
+    ["fanout", undefined]
   ])
   expect(report.failed, text(report)).toBe(0)
-  expect(report.passed).toBe(25 * 9)
+  expect(report.passed).toBe(25 * 10)
   expect(report.cleanupFailures).toBe(0)
-  expect(text(report).split("\n").at(-1)).toBe("225 passed, 0 failed")
-})
+  expect(text(report).split("\n").at(-1)).toBe("250 passed, 0 failed")
+  // Ten groups of 25 histories on a loaded 2-core machine: about two minutes, so a bound above it.
+}, 360_000)
