@@ -13,7 +13,7 @@ import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
-import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoPublishLoad, openHttpBench, publishLoad } from "./Http.js"
+import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoPublishLoad, openHttpBench, publishLoad, relay } from "./Http.js"
 import { markdown, type Results } from "./Report.js"
 import { signPublish, messageOfSize } from "./Signing.js"
 
@@ -54,6 +54,13 @@ try {
     try {
       step("1 ceiling")
       const ceilingResult = await ceiling(bench.broker, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
+      step("11 publish, plain topic, no subscriber")
+      const ingestPlain = await publishLoad(bench, bench.plainIngestTopicArn, KIB, SHAPE)
+      step("12 publish, encrypted topic, no subscriber")
+      const ingestEncrypted = await publishLoad(bench, bench.encryptedIngestTopicArn, KIB, SHAPE)
+      step("13 relay")
+      const relayResult = await relay(bench, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
+      await drainDeliveries(bench, 30)
       step("2 publish, plain topic")
       const publishPlain = await publishLoad(bench, bench.plainTopicArn, KIB, SHAPE)
       await drainDeliveries(bench, 30)
@@ -66,7 +73,7 @@ try {
       step("7 delivery latency")
       const latencyOptions = { ratePerSecond: 500, durationSeconds: 10, messageBytes: KIB }
       const latency = { ...(await deliveryLatency(bench, latencyOptions)), ...latencyOptions }
-      return { ceilingResult, publishPlain, publishEncrypted, large, latency }
+      return { ceilingResult, ingestPlain, ingestEncrypted, relayResult, publishPlain, publishEncrypted, large, latency }
     } finally {
       await bench.stop()
     }
@@ -101,6 +108,9 @@ try {
     ceiling: results.ceilingResult,
     publishPlain: results.publishPlain,
     publishEncrypted: results.publishEncrypted,
+    ingestPlain: results.ingestPlain,
+    ingestEncrypted: results.ingestEncrypted,
+    relay: results.relayResult,
     embedded: { plainPerSecond: embeddedPlain.perSecond, encryptedPerSecond: embeddedEncrypted.perSecond },
     rawStore,
     cipher,
