@@ -1,8 +1,9 @@
 /**
  * The HTTPS scenarios: the bare `node:https` ceiling (1), Publish to a plain and an encrypted topic
- * (2, 3), delivery latency (7), large messages (9), and scenario 2's load against moto when it can be
- * started (with the queue scenarios of `QueueBench.ts` against the same moto). The broker runs in this process (`startBroker`); the load generator and the subscriber
- * each run in their own process.
+ * (2, 3), delivery latency (7), large messages (9), Publish with no subscriber (11, 12), the bare
+ * relay (13), and scenario 11's load against moto when it can be started (with the queue scenarios
+ * of `QueueBench.ts` against the same moto). The broker runs in this process (`startBroker`); the
+ * load generator and the subscriber each run in their own process.
  */
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns"
@@ -10,7 +11,7 @@ import { type RunningBroker, startBroker } from "sealcast"
 import * as TlsMaterial from "sealcast/tls/TlsMaterial"
 import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
-import { createServer as createHttpServer } from "node:http"
+import { Agent as HttpAgent, createServer as createHttpServer, request as httpRequest } from "node:http"
 import { Agent, createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
 import { runWorker, startWorker, type Worker } from "./Child.js"
@@ -26,9 +27,25 @@ export interface LoadShape {
   readonly warmupSeconds: number
 }
 
-/** Replays `requests` from the load generator's process. */
-export const load = (url: string, requests: ReadonlyArray<SignedRequest>, shape: LoadShape, caPem?: string) =>
-  runWorker<LoadResult>("./loadWorker.ts", { url, ...shape, requests, caPem } satisfies LoadJob)
+/** Called once the warm-up is over, just before the measured seconds (the profiler starts there). */
+export type OnMeasuring = () => Promise<void>
+
+/**
+ * The warm-up and the measured seconds as two runs of the load generator, so that what happens
+ * between them (counting deliveries, starting a profiler) sees the measured seconds alone.
+ */
+export const load = async (
+  url: string,
+  requests: ReadonlyArray<SignedRequest>,
+  shape: LoadShape,
+  caPem: string | undefined,
+  onMeasuring: OnMeasuring = async () => undefined
+): Promise<LoadResult> => {
+  const job = (durationSeconds: number): LoadJob => ({ url, connections: shape.connections, durationSeconds, requests, caPem })
+  await runWorker<LoadResult>("./loadWorker.ts", job(shape.warmupSeconds))
+  await onMeasuring()
+  return runWorker<LoadResult>("./loadWorker.ts", job(shape.durationSeconds))
+}
 
 /** A small XML answer the size of a PublishResponse. */
 const CEILING_ANSWER = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PublishResponse>`
@@ -37,7 +54,12 @@ const CEILING_ANSWER = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/201
  * Scenario 1: a bare `node:https` server with the broker's certificate and keep-alive timeout, which
  * reads the whole body and answers with a small XML document. Driven with the same request bytes.
  */
-export const ceiling = async (broker: RunningBroker, request: SignedRequest, shape: LoadShape): Promise<LoadResult> => {
+export const ceiling = async (
+  broker: RunningBroker,
+  request: SignedRequest,
+  shape: LoadShape,
+  onMeasuring?: OnMeasuring
+): Promise<LoadResult> => {
   const paths = TlsMaterial.tlsPaths(broker.dataDir)
   const server = createHttpsServer(
     { cert: readFileSync(paths.server), key: readFileSync(paths.serverKey), keepAliveTimeout: 5_000 },
@@ -50,7 +72,13 @@ export const ceiling = async (broker: RunningBroker, request: SignedRequest, sha
   )
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
-  const result = await load(`https://127.0.0.1:${port}`, [{ ...request, headers: { ...request.headers, host: `127.0.0.1:${port}` } }], shape, broker.caPem)
+  const result = await load(
+    `https://127.0.0.1:${port}`,
+    [{ ...request, headers: { ...request.headers, host: `127.0.0.1:${port}` } }],
+    shape,
+    broker.caPem,
+    onMeasuring
+  )
   server.closeAllConnections()
   await new Promise((resolve) => server.close(resolve))
   return result
@@ -60,16 +88,23 @@ export const ceiling = async (broker: RunningBroker, request: SignedRequest, sha
 export interface HttpBench {
   readonly broker: RunningBroker
   readonly subscriber: Worker
+  /** Where the subscriber listens. */
+  readonly subscriberUrl: string
+  /** Topics with the subscriber subscribed for raw delivery. */
   readonly plainTopicArn: string
   readonly encryptedTopicArn: string
+  /** Topics without subscriptions: what Publish costs by itself. */
+  readonly plainIngestTopicArn: string
+  readonly encryptedIngestTopicArn: string
   readonly latencyTopicArn: string
   readonly stop: () => Promise<void>
 }
 
 /**
  * Starts the broker on `dataDir` and makes, through the AWS SDK: a customer managed key, a plain and
- * an encrypted topic each with the subscriber subscribed for raw delivery, and an encrypted topic for
- * the latency probe whose subscription gets SNS's default signed JSON envelope.
+ * an encrypted topic each with the subscriber subscribed for raw delivery, a plain and an encrypted
+ * topic with no subscription, and an encrypted topic for the latency probe whose subscription gets
+ * SNS's default signed JSON envelope.
  */
 export const openHttpBench = async (dataDir: string): Promise<HttpBench> => {
   const broker = await startBroker({ port: 0, dataDir, logLevel: "error" })
@@ -85,10 +120,15 @@ export const openHttpBench = async (dataDir: string): Promise<HttpBench> => {
   subscriber.send({ caPem: broker.caPem })
   const { port } = await subscriber.next<{ readonly port: number }>()
   const key = await kms.send(new CreateKeyCommand({ Description: "benchmark customer managed key" }))
-  const topic = async (name: string, kmsKeyArn: string | undefined, raw: boolean) => {
+  const unsubscribedTopic = async (name: string, kmsKeyArn: string | undefined) => {
     const { TopicArn } = await sns.send(
       new CreateTopicCommand({ Name: name, Attributes: kmsKeyArn === undefined ? {} : { KmsMasterKeyId: kmsKeyArn } })
     )
+    if (TopicArn === undefined) throw new Error(`the topic ${name} was not created`)
+    return TopicArn
+  }
+  const topic = async (name: string, kmsKeyArn: string | undefined, raw: boolean) => {
+    const TopicArn = await unsubscribedTopic(name, kmsKeyArn)
     await sns.send(
       new SubscribeCommand({
         TopicArn,
@@ -98,20 +138,25 @@ export const openHttpBench = async (dataDir: string): Promise<HttpBench> => {
       })
     )
     const confirmed = await subscriber.next<{ readonly status: number }>()
-    if (confirmed.status !== 200 || TopicArn === undefined) throw new Error(`the subscription to ${name} was not confirmed`)
+    if (confirmed.status !== 200) throw new Error(`the subscription to ${name} was not confirmed`)
     return TopicArn
   }
   const keyArn = key.KeyMetadata?.Arn
   const plainTopicArn = await topic("bench-plain", undefined, true)
   const encryptedTopicArn = await topic("bench-encrypted", keyArn, true)
   const latencyTopicArn = await topic("bench-latency", keyArn, false)
+  const plainIngestTopicArn = await unsubscribedTopic("bench-plain-ingest", undefined)
+  const encryptedIngestTopicArn = await unsubscribedTopic("bench-encrypted-ingest", keyArn)
   sns.destroy()
   kms.destroy()
   return {
     broker,
     subscriber,
+    subscriberUrl: `http://127.0.0.1:${port}/`,
     plainTopicArn,
     encryptedTopicArn,
+    plainIngestTopicArn,
+    encryptedIngestTopicArn,
     latencyTopicArn,
     stop: async () => {
       subscriber.send({ _tag: "Stop" })
@@ -144,16 +189,78 @@ export const drainDeliveries = async (bench: HttpBench, maxSeconds: number): Pro
   return last - first
 }
 
-/** Scenarios 2, 3 and 9: signed Publish of `messageBytes` to `topicArn`, replayed by the load generator. */
+/** What a Publish load did, with the deliveries that reached the subscriber in the measured seconds. */
+export type PublishLoadResult = LoadResult & { readonly deliveredDuringRun: number }
+
+/** Scenarios 2, 3, 9, 11 and 12: signed Publish of `messageBytes` to `topicArn`, replayed by the load generator. */
 export const publishLoad = async (
   bench: HttpBench,
   topicArn: string,
   messageBytes: number,
-  shape: LoadShape
-): Promise<LoadResult & { readonly deliveredDuringRun: number }> => {
-  const before = await receivedCount(bench)
-  const result = await load(bench.broker.endpoint, [signPublish(bench.broker, topicArn, messageOfSize(messageBytes))], shape, bench.broker.caPem)
+  shape: LoadShape,
+  onMeasuring?: OnMeasuring
+): Promise<PublishLoadResult> => {
+  let before = 0
+  const result = await load(
+    bench.broker.endpoint,
+    [signPublish(bench.broker, topicArn, messageOfSize(messageBytes))],
+    shape,
+    bench.broker.caPem,
+    async () => {
+      before = await receivedCount(bench)
+      await onMeasuring?.()
+    }
+  )
   return { ...result, deliveredDuringRun: (await receivedCount(bench)) - before }
+}
+
+/**
+ * Scenario 13, the fair ceiling for delivery: a bare `node:https` server, with the broker's
+ * certificate, that forwards each request's body to the subscriber over a keep-alive `node:http`
+ * agent, as delivery does, and answers its client once the subscriber has answered. Driven with
+ * the same request bytes as scenario 1; the subscriber counts what it receives.
+ */
+export const relay = async (bench: HttpBench, request: SignedRequest, shape: LoadShape, onMeasuring?: OnMeasuring): Promise<PublishLoadResult> => {
+  const paths = TlsMaterial.tlsPaths(bench.broker.dataDir)
+  const agent = new HttpAgent({ keepAlive: true })
+  const server = createHttpsServer(
+    { cert: readFileSync(paths.server), key: readFileSync(paths.serverKey), keepAliveTimeout: 5_000 },
+    (req, res) => {
+      const chunks: Array<Buffer> = []
+      req.on("data", (chunk: Buffer) => chunks.push(chunk))
+      req.on("end", () => {
+        const body = Buffer.concat(chunks)
+        const forward = httpRequest(
+          bench.subscriberUrl,
+          { method: "POST", agent, headers: { "content-type": "text/plain", "content-length": body.byteLength, "x-amz-sns-rawdelivery": "true" } },
+          (answer) => {
+            answer.resume()
+            answer.on("end", () => res.writeHead(200, { "content-type": "text/xml" }).end(CEILING_ANSWER))
+          }
+        )
+        forward.on("error", () => res.writeHead(502).end())
+        forward.end(body)
+      })
+    }
+  )
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  const { port } = server.address() as AddressInfo
+  let before = 0
+  const result = await load(
+    `https://127.0.0.1:${port}`,
+    [{ ...request, headers: { ...request.headers, host: `127.0.0.1:${port}` } }],
+    shape,
+    bench.broker.caPem,
+    async () => {
+      before = await receivedCount(bench)
+      await onMeasuring?.()
+    }
+  )
+  const delivered = (await receivedCount(bench)) - before
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+  agent.destroy()
+  return { ...result, deliveredDuringRun: delivered }
 }
 
 /** Scenario 7: the subscriber process publishes at a fixed rate and times each message to its delivery. */
@@ -239,7 +346,7 @@ export const fetchLoad = async (url: string, request: SignedRequest, shape: Load
 }
 
 /**
- * Scenario 2's load against moto's server (`python3 -m moto.server`), if it can be started: the same
+ * Scenario 11's load against moto's server (`python3 -m moto.server`), if it can be started: the same
  * signed Publish of 1 KiB, over plain HTTP (moto serves no TLS and checks no signatures, but routes a
  * request to a service by its signature's scope), to a topic made for the run, with no subscriber;
  * then `more` against the same server (the queue scenarios). `skipped`, with the reason, when moto is

@@ -19,7 +19,6 @@ declare module "autocannon" {
     readonly headers?: Readonly<Record<string, string>>
     readonly body?: string | Buffer
     readonly requests?: ReadonlyArray<Request>
-    readonly warmup?: { readonly connections: number; readonly duration: number }
     readonly tlsOptions?: Readonly<Record<string, unknown>>
   }
   interface Histogram {

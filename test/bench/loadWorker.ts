@@ -1,6 +1,7 @@
 /**
  * The load generator, in a process of its own: autocannon with keep-alive connections replaying the
- * given requests for a fixed time after a short warm-up, answering one JSON line with what it saw.
+ * given requests for a fixed time, answering one JSON line with what it saw. The harness runs it
+ * twice per scenario, a warm-up and the measured seconds (`Http.ts`, `load`).
  */
 import autocannon from "autocannon"
 import { answer, parentMessages } from "./Child.js"
@@ -11,7 +12,6 @@ export interface LoadJob {
   readonly url: string
   readonly connections: number
   readonly durationSeconds: number
-  readonly warmupSeconds: number
   /** Sent in turn by every connection. */
   readonly requests: ReadonlyArray<{
     readonly method: string
@@ -41,7 +41,6 @@ const result = await autocannon({
   url: job.url,
   connections: job.connections,
   duration: job.durationSeconds,
-  warmup: { connections: job.connections, duration: job.warmupSeconds },
   requests: job.requests,
   ...(job.caPem === undefined ? {} : { tlsOptions: { ca: job.caPem } })
 })

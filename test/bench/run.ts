@@ -13,7 +13,7 @@ import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
-import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad } from "./Http.js"
+import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad, relay } from "./Http.js"
 import { CONSUMERS, motoQueueLoads, openQueues, receiveDeleteLoad, sendMessageLoad } from "./QueueBench.js"
 import { markdown, type Results } from "./Report.js"
 import { signPublish, messageOfSize } from "./Signing.js"
@@ -55,6 +55,13 @@ try {
     try {
       step("1 ceiling")
       const ceilingResult = await ceiling(bench.broker, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
+      step("11 publish, plain topic, no subscriber")
+      const ingestPlain = await publishLoad(bench, bench.plainIngestTopicArn, KIB, SHAPE)
+      step("12 publish, encrypted topic, no subscriber")
+      const ingestEncrypted = await publishLoad(bench, bench.encryptedIngestTopicArn, KIB, SHAPE)
+      step("13 relay")
+      const relayResult = await relay(bench, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
+      await drainDeliveries(bench, 30)
       step("2 publish, plain topic")
       const publishPlain = await publishLoad(bench, bench.plainTopicArn, KIB, SHAPE)
       await drainDeliveries(bench, 30)
@@ -68,13 +75,13 @@ try {
       const latencyOptions = { ratePerSecond: 500, durationSeconds: 10, messageBytes: KIB }
       const latency = { ...(await deliveryLatency(bench, latencyOptions)), ...latencyOptions }
       const queues = await openQueues(bench.broker)
-      step("11 SendMessage, queue without encryption")
+      step("14 SendMessage, queue without encryption")
       const sendPlain = await sendMessageLoad(bench.broker, queues.plainQueueUrl, KIB, SHAPE)
-      step("12 SendMessage, SSE-SQS queue")
+      step("15 SendMessage, SSE-SQS queue")
       const sendSseSqs = await sendMessageLoad(bench.broker, queues.sseSqsQueueUrl, KIB, SHAPE)
-      step("13 ReceiveMessage + DeleteMessage, SSE-SQS queue")
+      step("16 ReceiveMessage + DeleteMessage, SSE-SQS queue")
       const receiveDelete = await receiveDeleteLoad(bench.broker, queues.sseSqsQueueUrl, SHAPE)
-      return { ceilingResult, publishPlain, publishEncrypted, large, latency, queue: { sendPlain, sendSseSqs, receiveDelete } }
+      return { ceilingResult, ingestPlain, ingestEncrypted, relayResult, publishPlain, publishEncrypted, large, latency, queue: { sendPlain, sendSseSqs, receiveDelete } }
     } finally {
       await bench.stop()
     }
@@ -109,6 +116,9 @@ try {
     ceiling: results.ceilingResult,
     publishPlain: results.publishPlain,
     publishEncrypted: results.publishEncrypted,
+    ingestPlain: results.ingestPlain,
+    ingestEncrypted: results.ingestEncrypted,
+    relay: results.relayResult,
     embedded: { plainPerSecond: embeddedPlain.perSecond, encryptedPerSecond: embeddedEncrypted.perSecond },
     rawStore,
     cipher,

@@ -511,14 +511,19 @@ export const start = (
 
     const onEvent = (event: Sns.Event): Effect.Effect<void> => {
       if (event._tag === "MessagesAccepted") {
+        let toDeliver = false
         for (const { message, subscriptionArns } of event.messages) {
+          // A message no subscription takes has nothing to deliver: no wake-up, no pass (the cost of
+          // a Publish to a topic nobody reads, docs/PERFORMANCE.md, "CPU per request").
+          if (subscriptionArns.length === 0) continue
+          toDeliver = true
           if (recent.size >= RECENT_MESSAGES_KEPT) recent.delete(recent.keys().next().value!)
           recent.set(message.messageId, message)
           Scheduler.announcementAdmitted(state, message.messageId, message.timestamp, message.fifo !== undefined, subscriptionArns)
         }
         // With every attempt slot taken a pass could start nothing; the next attempt to be answered
         // wakes the loop, and its pass sees these messages then.
-        return Scheduler.hasFreeSlot(state) ? signal : Effect.void
+        return toDeliver && Scheduler.hasFreeSlot(state) ? signal : Effect.void
       }
       if (event._tag === "DirectMessageAccepted") {
         options.outbox.put({
