@@ -263,7 +263,14 @@ const commands = () => {
  *
  * @category utils
  */
-export const messageStoreContract = (name: string, makeLayer: () => StoreLayer): void => {
+export const messageStoreContract = (
+  name: string,
+  makeLayer: () => StoreLayer,
+  options: {
+    /** Histories for the model test, each on a store of its own. */
+    readonly modelRuns?: number
+  } = {}
+): void => {
   const withStore = <A, E>(f: (store: MessageStore.MessageStoreService) => Effect.Effect<A, E>) =>
     Effect.flatMap(MessageStore.MessageStore, f).pipe(Effect.provide(makeLayer()))
 
@@ -481,7 +488,7 @@ export const messageStoreContract = (name: string, makeLayer: () => StoreLayer):
             await close()
           }
         }),
-        { numRuns: 1000 }
+        { numRuns: options.modelRuns ?? 1000 }
       )
     }, 120_000)
   })
