@@ -23,6 +23,10 @@
  * database), `LEASE_MS` after its last renewal: its deliveries are attempted again by another broker
  * within seconds, not after the longest attempt could take.
  *
+ * A FIFO topic's publish does not join the group commit: it runs in a transaction of its own
+ * holding the topic's lock (`fifoTopics`), so brokers number and deduplicate one topic's messages
+ * in turn.
+ *
  * @since 0.1.0
  */
 import { Errors, MessageStore } from "@sealcast/core"
