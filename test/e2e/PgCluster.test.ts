@@ -3,18 +3,20 @@
  * what one acknowledged, the other's next request sees (topics, subscriptions, keys, aliases,
  * queues); an SQS message is in flight with one receiver at a time whichever broker received it,
  * a receipt handle from one broker works on the other, a long poll on one wakes on a send through
- * the other, and FIFO numbering and deduplication hold across them.
+ * the other, and FIFO numbering and deduplication hold across them, for queues and for topics.
  */
 import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, EncryptCommand } from "@aws-sdk/client-kms"
-import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, PublishCommand, SNSServiceException } from "@aws-sdk/client-sns"
+import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, PublishCommand, SNSServiceException, SubscribeCommand } from "@aws-sdk/client-sns"
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   DeleteQueueCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
+  SetQueueAttributesCommand,
   SQSServiceException
 } from "@aws-sdk/client-sqs"
 import { randomBytes } from "node:crypto"
@@ -173,6 +175,58 @@ describe("two brokers on one database", () => {
       sqsB.destroy()
     }
   })
+
+  it("an SNS FIFO topic published to through both brokers numbers its messages in one rising sequence and delivers a deduplicated message once", async () => {
+    const [snsA, snsB] = [snsClient(a), snsClient(b)]
+    const sqsA = sqsClient(a)
+    try {
+      const { TopicArn } = await snsA.send(new CreateTopicCommand({ Name: "ledger.fifo", Attributes: { FifoTopic: "true" } }))
+      const { QueueUrl } = await sqsA.send(new CreateQueueCommand({ QueueName: "ledger-copy.fifo", Attributes: { FifoQueue: "true" } }))
+      const { Attributes } = await sqsA.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ["QueueArn"] }))
+      const QueueArn = Attributes!["QueueArn"]!
+      const Policy = JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: QueueArn, Condition: { ArnEquals: { "aws:SourceArn": TopicArn } } }]
+      })
+      await sqsA.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy } }))
+      await snsA.send(new SubscribeCommand({ TopicArn, Protocol: "sqs", Endpoint: QueueArn, Attributes: { RawMessageDelivery: "true" } }))
+      const publish = (through: typeof snsA, body: string, group: string, deduplicationId: string) =>
+        through.send(new PublishCommand({ TopicArn, Message: body, MessageGroupId: group, MessageDeduplicationId: deduplicationId }))
+
+      // One after the other, alternating brokers: each broker's number follows the other's.
+      const sequence: Array<bigint> = []
+      for (let i = 0; i < 10; i++) sequence.push(BigInt((await publish(i % 2 === 0 ? snsA : snsB, `s${i}`, "s", `s${i}`)).SequenceNumber!))
+      for (let i = 1; i < sequence.length; i++) expect(sequence[i]! > sequence[i - 1]!).toBe(true)
+
+      // At once through both: every message gets a number of its own, after all of the above.
+      const together = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => publish(i % 2 === 0 ? snsA : snsB, `t${i}`, `t${i % 4}`, `t${i}`))
+      )
+      const numbers = together.map((answer) => BigInt(answer.SequenceNumber!))
+      expect(new Set(numbers).size).toBe(20)
+      for (const n of numbers) expect(n > sequence[sequence.length - 1]!).toBe(true)
+
+      const first = await publish(snsA, "twice", "s", "same")
+      const again = await publish(snsB, "twice", "s", "same")
+      expect(again.MessageId).toBe(first.MessageId)
+      expect(again.SequenceNumber).toBe(first.SequenceNumber)
+
+      const bodies: Array<string> = []
+      await eventually("the topic's 31 messages in the queue", async () => {
+        const { Messages } = await sqsA.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))
+        for (const m of Messages ?? []) {
+          bodies.push(m.Body!)
+          await sqsA.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: m.ReceiptHandle! }))
+        }
+        return bodies.length >= 31
+      }, 30_000)
+      expect([...bodies].sort()).toEqual(
+        [...Array.from({ length: 10 }, (_, i) => `s${i}`), ...Array.from({ length: 20 }, (_, i) => `t${i}`), "twice"].sort()
+      )
+    } finally {
+      for (const client of [snsA, snsB, sqsA]) client.destroy()
+    }
+  }, 60_000)
 
   it("both brokers serve again by themselves once the database is back, after requests of every kind failed while it was away", async () => {
     const [snsA, snsB] = [snsClient(a), snsClient(b)]

@@ -60,6 +60,30 @@ export interface Settlement {
 }
 
 /**
+ * A FIFO topic held by one broker of several sharing a database, inside one transaction: the
+ * topic's state is read and the messages it accepts are written under the topic's lock, so
+ * sequence numbers and deduplication hold across brokers (docs/ARCHITECTURE.md, "A cluster").
+ *
+ * @category models
+ */
+export interface HeldFifoTopic {
+  /** The id of the topic's latest stored message, read under the lock. */
+  readonly latest: string | undefined
+  /** The topic's messages from `since` (ms) on, oldest first, read in the lock's transaction. */
+  readonly recent: (since: number) => Effect.Effect<ReadonlyArray<StoredMessage>, StoreFailure>
+  /** Writes in the lock's transaction, committed when the held body succeeds. */
+  readonly append: (entries: ReadonlyArray<AppendEntry>) => Effect.Effect<void, StoreFailure>
+}
+
+/**
+ * @category models
+ */
+export interface SharedFifoTopics {
+  /** Runs `body` holding the topic's lock, cluster-wide, and commits its writes before resolving. */
+  readonly hold: <A, E>(topicArn: string, body: (held: HeldFifoTopic) => Effect.Effect<A, E>) => Effect.Effect<A, E | StoreFailure>
+}
+
+/**
  * @category models
  */
 export interface MessageStoreService {
@@ -88,6 +112,8 @@ export interface MessageStoreService {
   readonly removeTopic: (topicArn: string) => Effect.Effect<void, StoreFailure>
   /** Deletes messages accepted before `before` (ms) that have no pending delivery; returns how many. */
   readonly prune: (before: number) => Effect.Effect<number, StoreFailure>
+  /** Present on a store that brokers share: FIFO topics then sequence under its lock, not in memory. */
+  readonly fifoTopics?: SharedFifoTopics
 }
 
 /**

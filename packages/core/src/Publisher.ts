@@ -200,8 +200,9 @@ export const make = (parts: {
       })
     }
 
-    const append = (stored: ReadonlyArray<Prepared>): Effect.Effect<void, StoreFailure> =>
-      messages.append(stored.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns })))
+    const entriesOf = (stored: ReadonlyArray<Prepared>) => stored.map((p) => ({ message: p.message, subscriptionArns: p.subscriptionArns }))
+
+    const append = (stored: ReadonlyArray<Prepared>): Effect.Effect<void, StoreFailure> => messages.append(entriesOf(stored))
 
     /**
      * Stores prepared messages of one topic. FIFO topics go through deduplication and sequencing
@@ -219,21 +220,29 @@ export const make = (parts: {
         })
       }
       const candidates = prepared.map((p) => ({ deduplicationId: p.fifo!.messageDeduplicationId, messageId: p.message.messageId }))
-      return fifo.sequence(topic.arn, at, candidates, (outcomes) => {
-        const toStore = prepared.flatMap((p, i) => {
-          const outcome = outcomes[i]!
-          return outcome._tag === "Accepted"
-            ? [{ ...p, message: { ...p.message, fifo: { ...p.fifo!, sequenceNumber: outcome.sequenceNumber } } }]
-            : []
-        })
-        return Effect.map(append(toStore), () => {
-          announce(topic, toStore)
-          return outcomes.map((outcome, i) => ({
+      return Effect.map(
+        fifo.sequence(
+          topic.arn,
+          at,
+          candidates,
+          (outcomes, appendEntries) => {
+            const toStore = prepared.flatMap((p, i) => {
+              const outcome = outcomes[i]!
+              return outcome._tag === "Accepted"
+                ? [{ ...p, message: { ...p.message, fifo: { ...p.fifo!, sequenceNumber: outcome.sequenceNumber } } }]
+                : []
+            })
+            return Effect.as(appendEntries(entriesOf(toStore)), { toStore, outcomes })
+          },
+          // Announced once committed, still in sequence order.
+          ({ toStore }) => announce(topic, toStore)
+        ),
+        ({ outcomes }) =>
+          outcomes.map((outcome, i) => ({
             messageId: outcome._tag === "Duplicate" ? outcome.messageId : prepared[i]!.message.messageId,
             sequenceNumber: outcome.sequenceNumber
           }))
-        })
-      })
+      )
     }
 
     const topicForPublish = (current: Registry.Registry, topicArn: string, ctx: RequestContext) =>

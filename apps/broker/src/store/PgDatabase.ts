@@ -179,11 +179,11 @@ export type Queryable = pg.Pool | pg.PoolClient
  *
  * @category utils
  */
-export const inTransaction = <A>(
+export const inTransaction = <A, E = never>(
   pool: pg.Pool,
   doing: string,
-  use: (client: pg.PoolClient) => Effect.Effect<A, Errors.StoreFailure>
-): Effect.Effect<A, Errors.StoreFailure> =>
+  use: (client: pg.PoolClient) => Effect.Effect<A, E | Errors.StoreFailure>
+): Effect.Effect<A, E | Errors.StoreFailure> =>
   Effect.acquireUseRelease(
     Effect.tryPromise({ try: () => pool.connect(), catch: (cause) => pgFailure(doing, cause) }),
     (client) =>

@@ -23,6 +23,10 @@
  * database), `LEASE_MS` after its last renewal: its deliveries are attempted again by another broker
  * within seconds, not after the longest attempt could take.
  *
+ * A FIFO topic's publish does not join the group commit: it runs in a transaction of its own
+ * holding the topic's lock (`fifoTopics`), so brokers number and deduplicate one topic's messages
+ * in turn.
+ *
  * @since 0.1.0
  */
 import { Errors, MessageStore } from "@sealcast/core"
@@ -254,10 +258,10 @@ interface QueuedWrite {
 /** A write refused for what it holds (a message id already stored), not for the state of the server. */
 const isRefusal = (cause: unknown) => PgDatabase.sqlState(cause) === "23505"
 
-const refusal = (queued: QueuedWrite, cause: unknown): Errors.StoreFailure => {
+const refusal = (doing: string, cause: unknown): Errors.StoreFailure => {
   const detail = cause instanceof Error && "detail" in cause && typeof cause.detail === "string" ? cause.detail : ""
   const id = /^Key \(id\)=\((.*)\) already exists\.$/.exec(detail)?.[1]
-  return id === undefined ? PgDatabase.pgFailure(queued.doing, cause) : new Errors.StoreFailure({ message: `Message ${id} is already stored` })
+  return id === undefined ? PgDatabase.pgFailure(doing, cause) : new Errors.StoreFailure({ message: `Message ${id} is already stored` })
 }
 
 /**
@@ -312,7 +316,7 @@ const commitGroup = async (pool: pg.Pool, node: string, group: ReadonlyArray<Que
         } catch (refusedCause) {
           if (!isRefusal(refusedCause)) throw refusedCause
           await client.query("ROLLBACK TO SAVEPOINT caller")
-          refused.set(queued, refusal(queued, refusedCause))
+          refused.set(queued, refusal(queued.doing, refusedCause))
         }
       }
       await client.query("COMMIT")
@@ -370,7 +374,7 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
   const enqueue = (doing: string, write: Write): Effect.Effect<void, Errors.StoreFailure> =>
     Effect.async<void, Errors.StoreFailure>((resume) => {
       if (closed) {
-        resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
+        resume(Effect.fail(closedFailure()))
         return
       }
       const queued: QueuedWrite = { write, doing, resume }
@@ -391,13 +395,54 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
   }, HEARTBEAT_MS)
   heartbeat.unref()
 
-  const read = <R extends pg.QueryResultRow>(doing: string, config: pg.QueryConfig) =>
-    Effect.map(PgDatabase.query<R>(pool, doing, config), ({ rows }) => rows)
+  const read = <R extends pg.QueryResultRow>(doing: string, config: pg.QueryConfig, db: PgDatabase.Queryable = pool) =>
+    Effect.map(PgDatabase.query<R>(db, doing, config), ({ rows }) => rows)
 
-  const messages = (doing: string, config: pg.QueryConfig) =>
-    Effect.flatMap(read<MessageRow>(doing, config), (rows) =>
+  const messages = (doing: string, config: pg.QueryConfig, db: PgDatabase.Queryable = pool) =>
+    Effect.flatMap(read<MessageRow>(doing, config, db), (rows) =>
       Effect.try({ try: () => rows.map(fromRow), catch: (cause) => PgDatabase.pgFailure(doing, cause) })
     )
+
+  const listByTopic = (topicArn: string, since: number, limit: number, db: PgDatabase.Queryable = pool) =>
+    messages("Cannot list the topic's messages", {
+      text: "SELECT * FROM messages WHERE topic_arn = $1 AND timestamp >= $2 ORDER BY seq LIMIT $3",
+      values: [topicArn, since, atMost(limit)]
+    }, db)
+
+  const closedFailure = () => new Errors.StoreFailure({ message: "The message store is closed" })
+
+  /**
+   * A FIFO topic's publish, from reading its state to committing what it accepted, in one
+   * transaction holding the topic's advisory lock: brokers publishing to one topic take turns, and
+   * each decides on what the others committed (docs/ARCHITECTURE.md, "A cluster"). Topics whose
+   * names hash alike share a lock, which only makes them wait for each other.
+   */
+  const fifoTopics: MessageStore.SharedFifoTopics = {
+    hold: (topicArn, body) =>
+      Effect.suspend(() => {
+        if (closed) return Effect.fail(closedFailure())
+        const doing = "Cannot store the messages"
+        return PgDatabase.inTransaction(pool, doing, (client) =>
+          Effect.gen(function* () {
+            yield* PgDatabase.query(client, doing, { text: "SELECT pg_advisory_xact_lock(hashtext($1))", values: [`sealcast-fifo ${topicArn}`] })
+            const latest = yield* read<{ readonly id: string }>(doing, {
+              name: "sealcast-latest-of-topic",
+              text: "SELECT id FROM messages WHERE topic_arn = $1 ORDER BY seq DESC LIMIT 1",
+              values: [topicArn]
+            }, client)
+            return yield* body({
+              latest: latest[0]?.id,
+              recent: (since) => listByTopic(topicArn, since, 1_000_000, client),
+              append: (entries) =>
+                Effect.tryPromise({
+                  try: () => writeAll(client, options.node, [{ _tag: "Append", entries }]),
+                  catch: (cause) => (isRefusal(cause) ? refusal(doing, cause) : PgDatabase.pgFailure(doing, cause))
+                })
+            })
+          })
+        )
+      })
+  }
 
   return {
     append: (entries) => enqueue("Cannot store the messages", { _tag: "Append", entries }),
@@ -406,11 +451,7 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
         messages("Cannot read the message", { name: "sealcast-select-message", text: "SELECT * FROM messages WHERE id = $1", values: [messageId] }),
         (rows) => rows[0]
       ),
-    listByTopic: (topicArn, { since = Number.MIN_SAFE_INTEGER, limit }) =>
-      messages("Cannot list the topic's messages", {
-        text: "SELECT * FROM messages WHERE topic_arn = $1 AND timestamp >= $2 ORDER BY seq LIMIT $3",
-        values: [topicArn, since, atMost(limit)]
-      }),
+    listByTopic: (topicArn, { since = Number.MIN_SAFE_INTEGER, limit }) => listByTopic(topicArn, since, limit),
     due: (now, limit) =>
       Effect.map(
         read<MessageStore.PendingDelivery & { readonly seq: number }>("Cannot read the due deliveries", {
@@ -437,6 +478,7 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
     // The deliveries go with their messages by the foreign key's ON DELETE CASCADE.
     removeTopic: (topicArn) =>
       Effect.asVoid(read("Cannot remove the topic's messages", { text: "DELETE FROM messages WHERE topic_arn = $1", values: [topicArn] })),
+    fifoTopics,
     prune: (before) =>
       Effect.map(
         PgDatabase.query(pool, "Cannot prune old messages", {

@@ -3,6 +3,7 @@
  * once. Each broker is a store of its own (its own pool and node name) on one fresh schema.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { type Errors, FifoSequencer } from "@sealcast/core"
 import type { Message, MessageStore } from "@sealcast/core"
 import { Effect, Schedule } from "effect"
 import { afterAll } from "vitest"
@@ -136,4 +137,50 @@ describe("PgMessageStore leases", () => {
       )
       expect(yield* b.due(Date.now() + 1000, 10)).toEqual([])
     }), 30_000)
+})
+
+const FIFO_TOPIC = "arn:aws:sns:us-east-1:000000000000:ledger.fifo"
+
+/** Sequences one message through `sequencer` and stores it as the Publisher does; answers the outcome. */
+const publishFifo = (sequencer: FifoSequencer.FifoSequencer, messageId: string, deduplicationId: string, at: number) =>
+  sequencer.sequence<FifoSequencer.Outcome, Errors.StoreFailure>(
+    FIFO_TOPIC,
+    at,
+    [{ deduplicationId, messageId }],
+    (outcomes, append) => {
+      const outcome = outcomes[0]!
+      if (outcome._tag === "Duplicate") return Effect.succeed(outcome)
+      const message: Message.StoredMessage = {
+        ...plain(messageId, at),
+        topicArn: FIFO_TOPIC,
+        fifo: { messageGroupId: "g", messageDeduplicationId: deduplicationId, sequenceNumber: outcome.sequenceNumber }
+      }
+      return Effect.as(append([{ message, subscriptionArns: [] }]), outcome)
+    },
+    () => undefined
+  )
+
+describe("PgMessageStore FIFO topics", () => {
+  it.scoped("two brokers sequencing one topic at once hand out distinct, rising numbers and share deduplication", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* FifoSequencer.make(yield* broker(url, "a"))
+      const b = yield* FifoSequencer.make(yield* broker(url, "b"))
+      // One instant for every publish, so only the lock keeps the two brokers' numbers apart.
+      const at = Date.now()
+      const outcomes = yield* Effect.all(
+        Array.from({ length: 20 }, (_, i) => publishFifo(i % 2 === 0 ? a : b, `m${i}`, `d${i}`, at)),
+        { concurrency: "unbounded" }
+      )
+      const numbers = outcomes.map((o) => (o._tag === "Accepted" ? BigInt(o.sequenceNumber) : -1n))
+      expect(numbers.every((n) => n > 0n)).toBe(true)
+      expect(new Set(numbers).size).toBe(20)
+
+      const first = yield* publishFifo(a, "once", "same", at)
+      const again = yield* publishFifo(b, "twice", "same", at)
+      expect(first._tag).toBe("Accepted")
+      expect(again).toEqual({ _tag: "Duplicate", messageId: "once", sequenceNumber: (first as { readonly sequenceNumber: string }).sequenceNumber })
+      const next = yield* publishFifo(b, "after", "other", at)
+      expect(next._tag === "Accepted" && BigInt(next.sequenceNumber) > BigInt(first._tag === "Accepted" ? first.sequenceNumber : "0")).toBe(true)
+    }))
 })
