@@ -244,20 +244,6 @@ const parsePolicy = (queue: Queue): IamPolicy.PolicyDocument | undefined => {
 }
 
 /**
- * The policies of a directory's queues, parsed: for a directory a store loaded.
- *
- * @category constructors
- */
-export const policiesOf = (queues: ReadonlyMap<string, Queue>): Map<string, IamPolicy.PolicyDocument> => {
-  const policies = new Map<string, IamPolicy.PolicyDocument>()
-  for (const [key, queue] of queues) {
-    const policy = parsePolicy(queue)
-    if (policy !== undefined) policies.set(key, policy)
-  }
-  return policies
-}
-
-/**
  * Puts a queue value into `policies`, in place: its policy is parsed again only when the Policy text
  * differs from `previous`'s.
  *
