@@ -2,8 +2,8 @@
  * The HTTPS scenarios: the bare `node:https` ceiling (1), Publish to a plain and an encrypted topic
  * (2, 3), delivery latency (7), large messages (9), Publish with no subscriber (11, 12), the bare
  * relay (13), and scenario 11's load against moto when it can be started (with the queue scenarios
- * of `QueueBench.ts` against the same moto). The broker runs in this process (`startBroker`); the
- * load generator and the subscriber each run in their own process.
+ * of `QueueBench.ts` and the fan-out of `FanoutBench.ts` against the same moto). The broker runs in
+ * this process (`startBroker`); the load generator and the subscriber each run in their own process.
  */
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns"
@@ -306,7 +306,7 @@ export const sendToMoto = (port: number, request: SignedRequest): Promise<string
  * server (werkzeug) does: autocannon's connections stop there, `fetch` opens a new one. It runs in
  * this process, which is idle otherwise; a server this slow is not limited by its client.
  */
-export const fetchLoad = async (url: string, request: SignedRequest, shape: LoadShape): Promise<LoadResult> => {
+export const fetchLoad = async (url: string, request: SignedRequest, shape: LoadShape, onMeasuring: OnMeasuring = async () => undefined): Promise<LoadResult> => {
   const send = async (): Promise<boolean> => {
     try {
       const res = await fetch(url, { method: request.method, headers: request.headers, body: request.body })
@@ -332,6 +332,7 @@ export const fetchLoad = async (url: string, request: SignedRequest, shape: Load
     return { latencies: latencies.sort((a, b) => a - b), failed }
   }
   await run(shape.warmupSeconds)
+  await onMeasuring()
   const { latencies, failed } = await run(shape.durationSeconds)
   return {
     requestsPerSecond: latencies.length / shape.durationSeconds,

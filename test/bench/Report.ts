@@ -4,6 +4,7 @@
  */
 import type { BacklogResult } from "./backlogWorker.js"
 import type { CipherRow } from "./CipherBench.js"
+import type { FanoutResult } from "./FanoutBench.js"
 import type { ConsumeResult } from "./consumerWorker.js"
 import type { FilterRow } from "./FilterBench.js"
 import type { PublishLoadResult } from "./Http.js"
@@ -49,6 +50,8 @@ export interface Results {
     readonly consumers: number
   }
   readonly motoQueue: MotoQueueResults
+  readonly fanout: FanoutResult
+  readonly motoFanout: FanoutResult | { readonly skipped: string }
 }
 
 /** One target of the issue: a ratio of two figures of this run and the bound it must meet. */
@@ -77,6 +80,9 @@ const ratio = (name: string, value: number, bound: number): Target => ({
  */
 export const deliveredPerSecond = (r: PublishLoadResult, seconds: number): number =>
   Math.min(r.requestsPerSecond, r.deliveredDuringRun / seconds)
+
+/** Queue messages a fan-out landed a second in the measured seconds, all its queues together. */
+export const landedPerSecond = (r: FanoutResult, seconds: number): number => r.landedDuringRun / seconds
 
 /** The issue's targets, judged on this run's figures; moto's only when it ran. */
 export const targets = (r: Results): ReadonlyArray<Target> => {
@@ -110,6 +116,15 @@ export const targets = (r: Results): ReadonlyArray<Target> => {
             r.queue.receiveDelete.messagesPerSecond / r.motoQueue.receiveDelete.messagesPerSecond,
             25
           )
+        ]),
+    ...("skipped" in r.motoFanout
+      ? []
+      : [
+          ratio(
+            "17 ÷ moto: SNS → SQS fan-out, queue messages landed a second, over moto's",
+            landedPerSecond(r.fanout, seconds) / landedPerSecond(r.motoFanout, seconds),
+            25
+          )
         ])
   ]
 }
@@ -119,6 +134,9 @@ const fixed = (n: number, digits = 0) =>
 
 const loadCells = (l: LoadResult) =>
   `${fixed(l.requestsPerSecond)} req/s, p50 ${fixed(l.p50Ms)} ms, p99 ${fixed(l.p99Ms)} ms, errors ${l.errors + l.non2xx + l.timeouts}`
+
+const fanoutCells = (f: FanoutResult, seconds: number) =>
+  `${loadCells(f)}; ${fixed(f.landedDuringRun)} messages landed in the ${f.queues} queues during the run (${fixed(f.landedDuringRun / seconds)}/s)`
 
 const consumeCells = (c: ConsumeResult) =>
   `${fixed(c.messagesPerSecond)} messages/s received and deleted, cycle p50 ${fixed(c.cycleP50Ms)} ms, p99 ${fixed(c.cycleP99Ms)} ms, ${fixed(c.emptyReceives)} empty receives, errors ${c.errors}`
@@ -172,12 +190,22 @@ export const markdown = (r: Results): string => {
     ["14", "SendMessage 1 KiB, queue without encryption", loadCells(r.queue.sendPlain)],
     ["15", "SendMessage 1 KiB, SSE-SQS queue (the default)", loadCells(r.queue.sendSseSqs)],
     ["16", `ReceiveMessage (up to 10) + DeleteMessage each, SSE-SQS queue, ${r.queue.consumers} SDK consumers`, consumeCells(r.queue.receiveDelete)],
+    [
+      "17",
+      `SNS → SQS fan-out: Publish 1 KiB, encrypted topic (customer key) into ${r.fanout.queues} SSE-KMS queues, raw delivery, queue and key policies allowing SNS`,
+      fanoutCells(r.fanout, s.durationSeconds)
+    ],
     ["moto", "scenario 11's load against `moto.server`", "result" in r.moto ? loadCells(r.moto.result) : `skipped: ${r.moto.skipped}`],
     ["moto", "scenario 14's load against `moto.server`'s SQS", "skipped" in r.motoQueue ? `skipped: ${r.motoQueue.skipped}` : loadCells(r.motoQueue.sendMessage)],
     [
       "moto",
       `scenario 16 against \`moto.server\`'s SQS (what its scenario 14 left), ${r.queue.consumers} SDK consumers`,
       "skipped" in r.motoQueue ? `skipped: ${r.motoQueue.skipped}` : consumeCells(r.motoQueue.receiveDelete)
+    ],
+    [
+      "moto",
+      "scenario 17 against `moto.server`'s SNS and SQS (moto checks no queue or key policy and encrypts nothing)",
+      "skipped" in r.motoFanout ? `skipped: ${r.motoFanout.skipped}` : fanoutCells(r.motoFanout, s.durationSeconds)
     ]
   ]
   const judged = targets(r).map(

@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url"
 import type { BacklogJob, BacklogResult } from "./backlogWorker.js"
 import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
+import { fanoutLoad, motoFanoutLoad } from "./FanoutBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
 import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad, relay } from "./Http.js"
@@ -81,14 +82,30 @@ try {
       const sendSseSqs = await sendMessageLoad(bench.broker, queues.sseSqsQueueUrl, KIB, SHAPE)
       step("16 ReceiveMessage + DeleteMessage, SSE-SQS queue")
       const receiveDelete = await receiveDeleteLoad(bench.broker, queues.sseSqsQueueUrl, SHAPE)
-      return { ceilingResult, ingestPlain, ingestEncrypted, relayResult, publishPlain, publishEncrypted, large, latency, queue: { sendPlain, sendSseSqs, receiveDelete } }
+      step("17 SNS → SQS fan-out, encrypted topic into 4 SSE-KMS queues")
+      const fanout = await fanoutLoad(bench.broker, KIB, SHAPE)
+      return {
+        ceilingResult,
+        ingestPlain,
+        ingestEncrypted,
+        relayResult,
+        publishPlain,
+        publishEncrypted,
+        large,
+        latency,
+        queue: { sendPlain, sendSseSqs, receiveDelete },
+        fanout
+      }
     } finally {
       await bench.stop()
     }
   })()
 
-  step("moto: Publish, then SendMessage and ReceiveMessage + DeleteMessage")
-  const motoRun = await motoLoads(KIB, SHAPE, (port) => motoQueueLoads(port, KIB, SHAPE))
+  step("moto: Publish, then SendMessage and ReceiveMessage + DeleteMessage, then the SNS → SQS fan-out")
+  const motoRun = await motoLoads(KIB, SHAPE, async (port) => ({
+    queue: await motoQueueLoads(port, KIB, SHAPE),
+    fanout: await motoFanoutLoad(port, KIB, SHAPE)
+  }))
 
   step("8 backlog memory (fresh process)")
   const backlog = await runWorker<BacklogResult>(
@@ -128,7 +145,9 @@ try {
     moto: "skipped" in motoRun ? motoRun : { result: motoRun.publish },
     routing,
     queue: { ...results.queue, consumers: CONSUMERS },
-    motoQueue: "skipped" in motoRun ? motoRun : motoRun.more
+    motoQueue: "skipped" in motoRun ? motoRun : motoRun.more.queue,
+    fanout: results.fanout,
+    motoFanout: "skipped" in motoRun ? motoRun : motoRun.more.fanout
   }
   const table = markdown(all)
   writeFileSync(fileURLToPath(new URL("../../bench-results.json", import.meta.url)), `${JSON.stringify(all, null, 2)}\n`)

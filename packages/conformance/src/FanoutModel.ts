@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import type { MessageAttributes } from "@sealcast/core/Message"
+import * as Queue from "@sealcast/core/sqs/Queue"
 import * as QueuePolicy from "@sealcast/core/sqs/QueuePolicy"
 import type { Subscription } from "@sealcast/core/Subscription"
 import { Either } from "effect"
@@ -72,7 +73,7 @@ export const deliver = (
   if (Either.isLeft(queue)) return
   const raw = subscription.attributes["RawMessageDelivery"] === "true"
   const delivery: Delivery = { modelId: `delivery-${fanout.deliveries.size + fanout.refused.length}`, queueUrl: url, topicArn: subscription.topicArn, snsMessageId, body, raw }
-  if (!QueuePolicy.allowsTopic(queue.right, subscription.topicArn, oracle.accountId)) {
+  if (!QueuePolicy.allowsTopic(queue.right, Queue.policyOf(q.system.directory, queue.right), subscription.topicArn, oracle.accountId)) {
     fanout.refused.push(delivery)
     return
   }

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import { Either, Encoding } from "effect"
+import * as IamPolicy from "../IamPolicy.js"
 import * as QueueAttributes from "./QueueAttributes.js"
 import {
   InvalidAttributeName,
@@ -224,9 +225,56 @@ export const describe = (queue: Queue, counts: Counts): Record<string, string> =
 export interface Directory {
   readonly queues: ReadonlyMap<string, Queue>
   readonly deletedAt: ReadonlyMap<string, number>
+  /**
+   * The parsed Policy attribute of each queue that has one, by `<account>/<name>`: parsed when the
+   * queue value is put, so authorizing a request parses nothing. Derived from `queues`, never stored.
+   */
+  readonly policies: ReadonlyMap<string, IamPolicy.PolicyDocument>
 }
 
-export const emptyDirectory = (): Directory => ({ queues: new Map(), deletedAt: new Map() })
+export const emptyDirectory = (): Directory => ({ queues: new Map(), deletedAt: new Map(), policies: new Map() })
+
+/**
+ * A Policy attribute's document. Only valid policies are kept (SetQueueAttributes checks), so one
+ * that does not parse reads as no policy.
+ */
+const parsePolicy = (queue: Queue): IamPolicy.PolicyDocument | undefined => {
+  const text = queue.attributes["Policy"]
+  return text === undefined || text === "" ? undefined : Either.getOrUndefined(IamPolicy.parse(text))
+}
+
+/**
+ * Puts a queue value into `policies`, in place: its policy is parsed again only when the Policy text
+ * differs from `previous`'s.
+ *
+ * @category constructors
+ */
+export const putPolicy = (policies: Map<string, IamPolicy.PolicyDocument>, queue: Queue, previous: Queue | undefined): void => {
+  const key = keyOf(queue.accountId, queue.name)
+  if (previous !== undefined && previous.attributes["Policy"] === queue.attributes["Policy"]) return
+  const policy = parsePolicy(queue)
+  if (policy === undefined) policies.delete(key)
+  else policies.set(key, policy)
+}
+
+/**
+ * The queue's policy in force, parsed, when it has one.
+ *
+ * @category getters
+ */
+export const policyOf = (directory: Directory, queue: Queue): IamPolicy.PolicyDocument | undefined =>
+  directory.policies.get(keyOf(queue.accountId, queue.name))
+
+/** Puts a queue value into the directory, keeping its parsed policy in step. */
+const withQueue = (directory: Directory, queue: Queue): Directory => {
+  const key = keyOf(queue.accountId, queue.name)
+  const previous = directory.queues.get(key)
+  const queues = new Map(directory.queues).set(key, queue)
+  if (previous !== undefined && previous.attributes["Policy"] === queue.attributes["Policy"]) return { ...directory, queues }
+  const policies = new Map(directory.policies)
+  putPolicy(policies, queue, undefined)
+  return { ...directory, queues, policies }
+}
 
 /**
  * @category constructors
@@ -377,11 +425,9 @@ export const createQueue = (
       )
     }
     yield* checkRedriveTarget(directory, requested)
-    const queues = new Map(directory.queues)
-    queues.set(key, requested)
     const deleted = new Map(directory.deletedAt)
     deleted.delete(key)
-    return { queue: requested, created: true, directory: { queues, deletedAt: deleted } }
+    return { queue: requested, created: true, directory: { ...withQueue(directory, requested), deletedAt: deleted } }
   })
 
 /**
@@ -402,9 +448,7 @@ export const setQueueAttributes = (
     const queue = yield* lookup(directory, url)
     const next = yield* setAttributes(queue, attributes, now)
     yield* checkRedriveTarget(directory, next)
-    const queues = new Map(directory.queues)
-    queues.set(keyOf(queue.accountId, queue.name), next)
-    return { queue: next, directory: { ...directory, queues } }
+    return { queue: next, directory: withQueue(directory, next) }
   })
 
 /**
@@ -425,7 +469,9 @@ export const deleteQueue = (
     const deletedAt = new Map<string, number>()
     for (const [k, at] of directory.deletedAt) if (now - at < RECREATE_AFTER_DELETE_MS) deletedAt.set(k, at)
     deletedAt.set(key, now)
-    return { queue, directory: { queues, deletedAt } }
+    const policies = new Map(directory.policies)
+    policies.delete(key)
+    return { queue, directory: { queues, deletedAt, policies } }
   })
 
 // ---------------------------------------------------------------------------------------------------
@@ -473,11 +519,7 @@ export const untag = (queue: Queue, keys: ReadonlyArray<string>): Either.Either<
  *
  * @category actions
  */
-export const updateQueue = (directory: Directory, queue: Queue): Directory => {
-  const queues = new Map(directory.queues)
-  queues.set(keyOf(queue.accountId, queue.name), queue)
-  return { ...directory, queues }
-}
+export const updateQueue = (directory: Directory, queue: Queue): Directory => withQueue(directory, queue)
 
 /**
  * ListDeadLetterSourceQueues: the queues whose RedrivePolicy names this queue as its dead-letter
@@ -495,5 +537,5 @@ export const deadLetterSources = (
   for (const [key, q] of directory.queues) {
     if (settings(q).redrivePolicy?.deadLetterTargetArn === deadLetterQueue.arn) sources.set(key, q)
   }
-  return listQueues({ queues: sources, deletedAt: directory.deletedAt }, deadLetterQueue.accountId, { prefix: undefined, ...input })
+  return listQueues({ ...directory, queues: sources }, deadLetterQueue.accountId, { prefix: undefined, ...input })
 }

@@ -73,26 +73,20 @@ export const MAX_ACTIONS_PER_STATEMENT = 7
 const LABEL = /^[A-Za-z0-9_-]{1,80}$/
 const ACCOUNT_ID = /^\d{12}$/
 
-/** The policy in force, when the queue has one that parses. Only valid policies are stored (SetQueueAttributes checks), so a failure here reads as no policy. */
-const policyOf = (queue: Queue.Queue): IamPolicy.PolicyDocument | undefined => {
-  const text = queue.attributes["Policy"]
-  return text === undefined || text === "" ? undefined : Either.getOrUndefined(IamPolicy.parse(text))
-}
-
 /**
- * The queue policy's decision on a request; `ImplicitDeny` when the queue has no policy.
+ * The queue policy's decision on a request; `ImplicitDeny` when the queue has no policy. `policy` is
+ * the queue's parsed Policy attribute (`Queue.policyOf`).
  *
  * @category rules
  */
 export const decide = (
   queue: Queue.Queue,
+  policy: IamPolicy.PolicyDocument | undefined,
   principal: IamPolicy.Principal,
   action: string,
   context: IamPolicy.Request["context"]
-): IamPolicy.Decision => {
-  const policy = policyOf(queue)
-  return policy === undefined ? "ImplicitDeny" : IamPolicy.evaluate(policy, { principal, action: `sqs:${action}`, resource: queue.arn, context })
-}
+): IamPolicy.Decision =>
+  policy === undefined ? "ImplicitDeny" : IamPolicy.evaluate(policy, { principal, action: `sqs:${action}`, resource: queue.arn, context })
 
 const accessDenied = (queue: Queue.Queue) => new AccessDenied({ message: `Access to the resource ${queue.url} is denied.` })
 
@@ -103,10 +97,15 @@ const accessDenied = (queue: Queue.Queue) => new AccessDenied({ message: `Access
  *
  * @category rules
  */
-export const authorize = (queue: Queue.Queue, action: string, ctx: RequestContext): Either.Either<Queue.Queue, AccessDenied> => {
+export const authorize = (
+  queue: Queue.Queue,
+  policy: IamPolicy.PolicyDocument | undefined,
+  action: string,
+  ctx: RequestContext
+): Either.Either<Queue.Queue, AccessDenied> => {
   const sameAccount = queue.accountId === ctx.accountId
   if (!sameAccount && ownerOnlyActions.includes(action)) return Either.left(accessDenied(queue))
-  const decision = decide(queue, { _tag: "AWS", arn: ctx.principalArn, accountId: ctx.accountId }, action, {
+  const decision = decide(queue, policy, { _tag: "AWS", arn: ctx.principalArn, accountId: ctx.accountId }, action, {
     "aws:PrincipalArn": ctx.principalArn,
     "aws:PrincipalAccount": ctx.accountId,
     "aws:SecureTransport": String(ctx.transport === "https")
@@ -122,8 +121,13 @@ export const authorize = (queue: Queue.Queue, action: string, ctx: RequestContex
  *
  * @category rules
  */
-export const allowsTopic = (queue: Queue.Queue, topicArn: string, topicAccountId: string): boolean =>
-  decide(queue, { _tag: "Service", name: SNS_PRINCIPAL }, "SendMessage", { "aws:SourceArn": topicArn, "aws:SourceAccount": topicAccountId }) === "Allow"
+export const allowsTopic = (
+  queue: Queue.Queue,
+  policy: IamPolicy.PolicyDocument | undefined,
+  topicArn: string,
+  topicAccountId: string
+): boolean =>
+  decide(queue, policy, { _tag: "Service", name: SNS_PRINCIPAL }, "SendMessage", { "aws:SourceArn": topicArn, "aws:SourceAccount": topicAccountId }) === "Allow"
 
 /** The policy AddPermission starts from when the queue has none, with the `Id` SQS gives it. */
 const emptyPolicy = (queue: Queue.Queue): Record<string, unknown> => ({

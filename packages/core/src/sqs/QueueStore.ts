@@ -11,6 +11,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import type { StoreFailure } from "../Errors.js"
+import type * as IamPolicy from "../IamPolicy.js"
 import type * as Fifo from "../Fifo.js"
 import * as Queue from "./Queue.js"
 import * as QueueMessages from "./QueueMessages.js"
@@ -133,6 +134,7 @@ export const touchedKeys = (changes: ReadonlyArray<QueueChange>): ReadonlySet<st
 interface Draft {
   readonly queues: Map<string, Queue.Queue>
   readonly deletedAt: Map<string, number>
+  readonly policies: Map<string, IamPolicy.PolicyDocument>
   readonly states: Map<string, QueueMessages.QueueState>
   /** The message maps of `states` this draft owns, by key. */
   readonly owned: Map<string, Map<string, QueueMessages.QueueMessage>>
@@ -154,6 +156,7 @@ const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void =
     switch (change._tag) {
       case "PutQueue": {
         const key = Queue.keyOf(change.queue.accountId, change.queue.name)
+        Queue.putPolicy(draft.policies, change.queue, draft.queues.get(key))
         draft.queues.set(key, change.queue)
         draft.deletedAt.delete(key)
         if (!draft.states.has(key)) draft.states.set(key, QueueMessages.empty())
@@ -161,6 +164,7 @@ const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void =
       }
       case "DeleteQueue":
         draft.queues.delete(change.key)
+        draft.policies.delete(change.key)
         draft.states.delete(change.key)
         draft.owned.delete(change.key)
         for (const [k, at] of draft.deletedAt) if (change.deletedAt - at >= Queue.RECREATE_AFTER_DELETE_MS) draft.deletedAt.delete(k)
@@ -182,11 +186,12 @@ const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void =
 const draftOf = (system: QueueSystem): Draft => ({
   queues: new Map(system.directory.queues),
   deletedAt: new Map(system.directory.deletedAt),
+  policies: new Map(system.directory.policies),
   states: new Map(system.states),
   owned: new Map()
 })
 
-const valueOf = (draft: Draft): QueueSystem => ({ directory: { queues: draft.queues, deletedAt: draft.deletedAt }, states: draft.states })
+const valueOf = (draft: Draft): QueueSystem => ({ directory: { queues: draft.queues, deletedAt: draft.deletedAt, policies: draft.policies }, states: draft.states })
 
 /**
  * Applies changes to a value: what a store does, in memory. `diff` and `applyChanges` agree:
@@ -258,7 +263,7 @@ export const makeMemory = (): QueueStoreService => {
   const stored = draftOf(empty())
   return {
     load: Effect.sync(() => ({
-      directory: { queues: new Map(stored.queues), deletedAt: new Map(stored.deletedAt) },
+      directory: { queues: new Map(stored.queues), deletedAt: new Map(stored.deletedAt), policies: new Map(stored.policies) },
       states: new Map([...stored.states].map(([key, state]) => [key, { ...state, messages: new Map(state.messages) }] as const))
     })),
     apply: (changes) => Effect.sync(() => applyToDraft(stored, changes))

@@ -306,7 +306,9 @@ const queueOf = (
   action: string,
   ctx: RequestContext
 ): Either.Either<Queue.Queue, QueueDoesNotExist | AccessDenied> =>
-  Either.flatMap(Queue.lookup(system.directory, url), (queue) => QueuePolicy.authorize(queue, action, ctx))
+  Either.flatMap(Queue.lookup(system.directory, url), (queue) =>
+    QueuePolicy.authorize(queue, Queue.policyOf(system.directory, queue), action, ctx)
+  )
 
 /**
  * Builds the service from its ports. Loads every queue and message from the store once, and runs the
@@ -520,7 +522,7 @@ export const make = (
     const topicTarget = (system: QueueStore.QueueSystem, delivery: TopicDelivery): Either.Either<Queue.Queue, QueueDoesNotExist | AccessDenied> => {
       const queue = Queue.lookupArn(system.directory, delivery.queueArn)
       if (queue === undefined) return Either.left(new QueueDoesNotExist({ message: `queue ${delivery.queueArn} does not exist` }))
-      if (delivery.checkQueuePolicy && !QueuePolicy.allowsTopic(queue, delivery.topicArn, delivery.topicAccountId)) {
+      if (delivery.checkQueuePolicy && !QueuePolicy.allowsTopic(queue, Queue.policyOf(system.directory, queue), delivery.topicArn, delivery.topicAccountId)) {
         return Either.left(
           new AccessDenied({
             message: `queue ${queue.arn}'s policy does not allow ${QueuePolicy.SNS_PRINCIPAL} to SendMessage for topic ${delivery.topicArn}`
@@ -581,7 +583,7 @@ export const make = (
         read((system) =>
           Either.map(
             Either.flatMap(Queue.getQueueUrl(system.directory, input.queueOwnerAccountId ?? ctx.accountId, input.queueName), (queue) =>
-              QueuePolicy.authorize(queue, "GetQueueUrl", ctx)
+              QueuePolicy.authorize(queue, Queue.policyOf(system.directory, queue), "GetQueueUrl", ctx)
             ),
             (queue) => ({ queueUrl: urlOf(queue) })
           )
