@@ -530,13 +530,18 @@ export const receivable = (state: QueueState, queue: Queue, now: number): Readon
  * deduplication interval, it resets the visibility timeout", and only "if none of the messages have
  * been modified (deleted or had their visibility changes)". Otherwise the receive is a new one.
  */
-const replay = (state: QueueState, attempt: ReceiveAttempt | undefined, visibilityMs: number, now: number) => {
-  if (attempt === undefined || attempt.entries.length === 0 || now - attempt.at >= RECEIVE_ATTEMPT_WINDOW_MS) return undefined
-  const unchanged = attempt.entries.every((e) => {
+/** Whether a receive retried with `attempt`'s id gets that attempt's messages again: within the window, none of them deleted, received again or made visible since. */
+const replayable = (state: QueueState, attempt: ReceiveAttempt | undefined, now: number): attempt is ReceiveAttempt =>
+  attempt !== undefined &&
+  attempt.entries.length > 0 &&
+  now - attempt.at < RECEIVE_ATTEMPT_WINDOW_MS &&
+  attempt.entries.every((e) => {
     const m = state.messages.get(e.messageId)
     return m !== undefined && m.lastReceive?.handle === e.handle && m.visibleAt === e.visibleAt && m.visibleAt > now
   })
-  if (!unchanged) return undefined
+
+const replay = (state: QueueState, attempt: ReceiveAttempt | undefined, visibilityMs: number, now: number) => {
+  if (!replayable(state, attempt, now)) return undefined
   const messages = new Map(state.messages)
   const received = attempt.entries.map((e) => {
     const message = { ...messages.get(e.messageId)!, visibleAt: now + visibilityMs }
@@ -721,13 +726,17 @@ export type Readiness =
  * (a delay or visibility timeout ending, or, on a FIFO queue, an in-flight message expiring and
  * freeing its group), `Empty` when only a send can. The shell receives when ready, otherwise waits
  * until the earlier of that instant, a send to the queue and the end of WaitTimeSeconds, then asks
- * again.
+ * again. A FIFO receive retried with the `ReceiveRequestAttemptId` of one that got messages is ready
+ * while those messages are still its to return ("Exactly-once processing in Amazon SQS").
  *
  * @category rules
  */
-export const readiness = (state: QueueState, queue: Queue, now: number): Readiness => {
+export const readiness = (state: QueueState, queue: Queue, now: number, receiveRequestAttemptId?: string): Readiness => {
   const current = expire(state, queue, now)
   if (receivable(current, queue, now).length > 0) return { _tag: "Ready" }
+  if (queue.fifo && receiveRequestAttemptId !== undefined && replayable(current, current.receiveAttempts.get(receiveRequestAttemptId), now)) {
+    return { _tag: "Ready" }
+  }
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
   let next = Infinity
   for (const m of current.messages.values()) {

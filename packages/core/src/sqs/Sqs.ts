@@ -694,7 +694,7 @@ export const make = (
           while (true) {
             const signal = yield* signalOf(key)
             const [readiness, now] = yield* read((system, at) =>
-              Either.map(queueOf(system, queueUrl, "ReceiveMessage", ctx), (q) => [QueueMessages.readiness(stateOf(system, key), q, at), at] as const)
+              Either.map(queueOf(system, queueUrl, "ReceiveMessage", ctx), (q) => [QueueMessages.readiness(stateOf(system, key), q, at, input.receiveRequestAttemptId), at] as const)
             )
             if (readiness._tag === "Ready") {
               const nonce = HEX(yield* ids.randomBytes(16))

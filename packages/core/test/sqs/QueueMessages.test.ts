@@ -336,4 +336,15 @@ describe("Long polling's decision", () => {
     const r = receive(state, queue, T0, { maxNumberOfMessages: 1 })
     expect(QueueMessages.readiness(r.state, queue, T0)).toEqual({ _tag: "WaitUntil", at: T0 + 30_000 })
   })
+
+  it("on a FIFO queue, is Ready for a receive retried with the attempt id of one that got messages, until they are visible again", () => {
+    const queue = makeQueue("q.fifo")
+    const sent = send(QueueMessages.empty(), queue, "1", T0, { messageGroupId: "g", messageDeduplicationId: "1" }).state
+    const first = receive(sent, queue, T0, { receiveRequestAttemptId: "a1", visibilityTimeout: 600 })
+    expect(QueueMessages.readiness(first.state, queue, T0 + 1_000, "a1")).toEqual({ _tag: "Ready" })
+    expect(QueueMessages.readiness(first.state, queue, T0 + 1_000, "a2")).toEqual({ _tag: "WaitUntil", at: T0 + 600_000 })
+    expect(QueueMessages.readiness(first.state, queue, T0 + 1_000)).toEqual({ _tag: "WaitUntil", at: T0 + 600_000 })
+    const retried = receive(first.state, queue, T0 + 1_000, { receiveRequestAttemptId: "a1", visibilityTimeout: 0 })
+    expect(retried.messages.map((m) => m.receiptHandle)).toEqual(first.messages.map((m) => m.receiptHandle))
+  })
 })
