@@ -126,7 +126,7 @@ const perform = (registry: Registry.Registry, operation: Exclude<Operation, { re
           n
         )
       case "SetDisplayName":
-        return Registry.setTopicAttribute(registry, topicArnOf(operation.name), "DisplayName", operation.value, ctx)
+        return Registry.setTopicAttribute(registry, topicArnOf(operation.name), "DisplayName", operation.value, ctx, 0)
       case "Subscribe":
         return Registry.subscribe(
           registry,
@@ -198,7 +198,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         const s3 = subscribe(s2.registry, alpha.result, "https://example.test/3", 3)
         yield* applyAll(backing, zeta.changes, alpha.changes, mid.changes, s1.changes, s2.changes, s3.changes)
         // Updates of the first topic and the first subscription, in a later opening of the store.
-        const renamed = Either.getOrThrow(Registry.setTopicAttribute(s3.registry, zeta.result.arn, "DisplayName", "Z", ctx))
+        const renamed = Either.getOrThrow(Registry.setTopicAttribute(s3.registry, zeta.result.arn, "DisplayName", "Z", ctx, 0))
         const confirmed = Either.getOrThrow(Registry.confirmSubscription(renamed.registry, mid.result.arn, "token-1", false))
         yield* applyAll(backing, renamed.changes, confirmed.changes)
 
