@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Errors, Platform, Registry, type RegistryStore, type RequestContext, Sms, type Subscription, type Topic } from "@sealcast/core"
+import { type Errors, Platform, Registry, type RegistryStore, type RequestContext, Sms, type Subscription, Topic } from "@sealcast/core"
 import { Effect, Either, Exit, Scope } from "effect"
 import * as fc from "fast-check"
 
@@ -185,6 +185,18 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         expect(loaded).toEqual(listed(unsubscribed.registry))
         expect(loaded.topics[0]!.subscriptionsDeleted).toBe(1)
         expect(loaded.subscriptions[0]).toMatchObject({ status: "Confirmed", confirmationWasAuthenticated: true, attributes: { RawMessageDelivery: "true" } })
+      }))
+
+    it.effect("an archived FIFO topic keeps its ArchivePolicy and the instant its archive began", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const created = createTopic(Registry.empty(), "orders.fifo", { FifoTopic: "true" })
+        const archived = Either.getOrThrow(
+          Registry.setTopicAttribute(created.registry, created.result.arn, "ArchivePolicy", '{"MessageRetentionPeriod":"30"}', ctx, 1_767_300_000_000)
+        )
+        yield* applyAll(backing, created.changes, archived.changes)
+        const loaded = yield* reload(backing)
+        expect(Topic.archive(loaded.topics[0]!)).toEqual({ policy: { messageRetentionPeriodDays: 30 }, archivedSince: 1_767_300_000_000 })
       }))
 
     it.effect("load lists records in the order they were first stored, an updated one in its place", () =>
