@@ -208,16 +208,20 @@ class RemoveTopic implements fc.AsyncCommand<Model, Real> {
 }
 
 class Prune implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly before: number) {}
+  constructor(readonly before: number, readonly archiveCutoffs: ReadonlyMap<string, number>) {}
   check = () => true
   async run(m: Model, r: Real) {
+    // An archived topic's message goes only when older than both instants.
     const removable = (x: Message.StoredMessage) =>
-      x.timestamp < this.before && !m.pending.some((d) => d.messageId === x.messageId)
+      x.timestamp < this.before &&
+      x.timestamp < (this.archiveCutoffs.get(x.topicArn) ?? this.before) &&
+      !m.pending.some((d) => d.messageId === x.messageId)
     const expected = m.messages.filter(removable).length
-    expect(await run(r.prune(this.before))).toEqual(Either.right(expected))
+    expect(await run(r.prune(this.before, this.archiveCutoffs))).toEqual(Either.right(expected))
     m.messages = m.messages.filter((x) => !removable(x))
   }
-  toString = () => `prune(before ${this.before})`
+  toString = () =>
+    `prune(before ${this.before}${[...this.archiveCutoffs].map(([t, c]) => `, ${t.slice(-6)} archived from ${c}`).join("")})`
 }
 
 const commands = () => {
@@ -250,7 +254,9 @@ const commands = () => {
       fc.integer({ min: 0, max: 11 }).map((n) => new Inspect(`m${n}`)),
       fc.constantFrom(...SUBSCRIPTIONS).map((s) => new RemoveSubscription(s)),
       fc.constantFrom(...TOPICS).map((t) => new RemoveTopic(t)),
-      time.map((before) => new Prune(before))
+      fc
+        .tuple(time, fc.array(fc.tuple(fc.constantFrom(...TOPICS), time), { maxLength: 2 }))
+        .map(([before, archived]) => new Prune(before, new Map(archived)))
     ],
     { maxCommands: 40 }
   )
@@ -425,13 +431,54 @@ export const messageStoreContract = (
           ])
           yield* settleOne(store, "old-settled", sub(1), { _tag: "Delivered" })
           yield* settleOne(store, "new-settled", sub(1), { _tag: "Dropped", attempts: 3 })
-          expect(yield* store.prune(5000)).toBe(2)
+          expect(yield* store.prune(5000, new Map())).toBe(2)
           expect(yield* store.get("old-settled")).toBeUndefined()
           expect(yield* store.get("old-no-subscribers")).toBeUndefined()
           expect(yield* store.get("old-pending")).toBeDefined()
           expect(yield* store.get("new-settled")).toBeDefined()
-          expect(yield* store.prune(5000)).toBe(0)
+          expect(yield* store.prune(5000, new Map())).toBe(0)
           expect(yield* store.pendingCount).toBe(1)
+        })
+      ))
+
+    it.effect("prune keeps an archived topic's delivered messages until its retention cutoff, sealed bodies as stored", () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          const sealed: Message.StoredMessage = {
+            ...plain("archived-sealed", 2000),
+            body: {
+              _tag: "Sealed",
+              envelope: {
+                algorithm: "AES_256_GCM",
+                keyArn: "arn:aws:kms:us-east-1:000000000000:key/00000000-0000-4000-8000-000000000000",
+                encryptedDataKey: new Uint8Array([1, 2, 3]),
+                nonce: new Uint8Array(12).fill(7),
+                ciphertext: new Uint8Array([9, 8, 7, 6])
+              }
+            }
+          }
+          yield* store.append([
+            entry(plain("archived-old", 1000), sub(1)),
+            entry(sealed, sub(1)),
+            entry(plain("archived-new", 3000), sub(1)),
+            entry(plain("other-old", 1000, OTHER_TOPIC))
+          ])
+          for (const id of ["archived-old", "archived-sealed", "archived-new"]) {
+            yield* settleOne(store, id, sub(1), { _tag: "Delivered" })
+          }
+          // The ordinary sweep would take everything before 5000; the archive keeps TOPIC's from 2000.
+          const archive = new Map([[TOPIC, 2000]])
+          expect(yield* store.prune(5000, archive)).toBe(2)
+          expect(yield* store.get("archived-old")).toBeUndefined()
+          expect(yield* store.get("other-old")).toBeUndefined()
+          expect(yield* store.get("archived-sealed")).toEqual(sealed)
+          expect((yield* store.listByTopic(TOPIC, { limit: 10 })).map((m) => m.messageId)).toEqual(["archived-sealed", "archived-new"])
+          // As the retention period moves on, the archive's oldest message goes.
+          expect(yield* store.prune(5000, new Map([[TOPIC, 2500]]))).toBe(1)
+          expect(yield* store.get("archived-sealed")).toBeUndefined()
+          // An archive cutoff later than `before` keeps nothing longer than the ordinary sweep would.
+          expect(yield* store.prune(3500, new Map([[TOPIC, 9000]]))).toBe(1)
+          expect(yield* store.get("archived-new")).toBeUndefined()
         })
       ))
 

@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Errors, Platform, Registry, type RegistryStore, type RequestContext, Sms, type Subscription, type Topic } from "@sealcast/core"
+import { type Errors, Platform, Registry, type RegistryStore, type RequestContext, Sms, type Subscription, Topic } from "@sealcast/core"
 import { Effect, Either, Exit, Scope } from "effect"
 import * as fc from "fast-check"
 
@@ -126,7 +126,7 @@ const perform = (registry: Registry.Registry, operation: Exclude<Operation, { re
           n
         )
       case "SetDisplayName":
-        return Registry.setTopicAttribute(registry, topicArnOf(operation.name), "DisplayName", operation.value, ctx)
+        return Registry.setTopicAttribute(registry, topicArnOf(operation.name), "DisplayName", operation.value, ctx, 0)
       case "Subscribe":
         return Registry.subscribe(
           registry,
@@ -187,6 +187,18 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         expect(loaded.subscriptions[0]).toMatchObject({ status: "Confirmed", confirmationWasAuthenticated: true, attributes: { RawMessageDelivery: "true" } })
       }))
 
+    it.effect("an archived FIFO topic keeps its ArchivePolicy and the instant its archive began", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const created = createTopic(Registry.empty(), "orders.fifo", { FifoTopic: "true" })
+        const archived = Either.getOrThrow(
+          Registry.setTopicAttribute(created.registry, created.result.arn, "ArchivePolicy", '{"MessageRetentionPeriod":"30"}', ctx, 1_767_300_000_000)
+        )
+        yield* applyAll(backing, created.changes, archived.changes)
+        const loaded = yield* reload(backing)
+        expect(Topic.archive(loaded.topics[0]!)).toEqual({ policy: { messageRetentionPeriodDays: 30 }, archivedSince: 1_767_300_000_000 })
+      }))
+
     it.effect("load lists records in the order they were first stored, an updated one in its place", () =>
       Effect.gen(function* () {
         const backing = makeBacking()
@@ -198,7 +210,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         const s3 = subscribe(s2.registry, alpha.result, "https://example.test/3", 3)
         yield* applyAll(backing, zeta.changes, alpha.changes, mid.changes, s1.changes, s2.changes, s3.changes)
         // Updates of the first topic and the first subscription, in a later opening of the store.
-        const renamed = Either.getOrThrow(Registry.setTopicAttribute(s3.registry, zeta.result.arn, "DisplayName", "Z", ctx))
+        const renamed = Either.getOrThrow(Registry.setTopicAttribute(s3.registry, zeta.result.arn, "DisplayName", "Z", ctx, 0))
         const confirmed = Either.getOrThrow(Registry.confirmSubscription(renamed.registry, mid.result.arn, "token-1", false))
         yield* applyAll(backing, renamed.changes, confirmed.changes)
 

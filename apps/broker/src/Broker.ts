@@ -16,11 +16,11 @@
  *
  * @since 0.1.0
  */
-import { Errors, Ids, MessageStore, Sns, Sqs } from "@sealcast/core"
+import { Errors, Ids, MessageStore, Sns, Sqs, Topic } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
-import { Cause, Context, Data, Effect, Either, Exit, Layer, Runtime, Schedule, Scope } from "effect"
+import { Cause, Clock, Context, Data, Effect, Either, Exit, Layer, Runtime, Schedule, Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import * as AppRoutes from "./AppRoutes.js"
@@ -330,7 +330,14 @@ export const program = (
 
     yield* Effect.forkScoped(
       Effect.repeat(
-        Effect.suspend(() => store.prune(Date.now() - RETENTION_MS)).pipe(
+        // Archived topics keep their messages for their retention period (docs/SEMANTICS.md §7); the
+        // registry is caught up first, so an archive another broker turned on is not swept here.
+        Effect.gen(function* () {
+          yield* sns.catchUp
+          const now = yield* Clock.currentTimeMillis
+          const registry = yield* sns.registry
+          return yield* store.prune(now - RETENTION_MS, Topic.archiveCutoffs(registry.topics.values(), now))
+        }).pipe(
           Effect.tap((removed) => (removed > 0 ? Effect.annotateLogs(Effect.logDebug("pruned delivered messages"), { removed }) : Effect.void)),
           Effect.catchAll((e) => Effect.annotateLogs(Effect.logWarning("pruning failed"), { error: e.message }))
         ),

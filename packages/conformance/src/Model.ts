@@ -146,7 +146,7 @@ export const setTopicAttribute = (
   const topic = Registry.findTopic(model.registry, topicArn)
   if (Either.isLeft(topic)) return refused(topic.left._tag)
   if (name === "KmsMasterKeyId") {
-    const after = Topic.setAttribute(topic.right, name, value)
+    const after = Topic.setAttribute(topic.right, name, value, Date.now())
     if (Either.isLeft(after)) return refused(after.left._tag)
     const secureAfter = Encryption.requireSecureTransport(after.right, ctx)
     const secureBefore = Encryption.requireSecureTransport(topic.right, ctx)
@@ -156,7 +156,7 @@ export const setTopicAttribute = (
     const secure = Encryption.requireSecureTransport(topic.right, ctx)
     if (Either.isLeft(secure)) return refused(secure.left._tag)
   }
-  const changed = Registry.setTopicAttribute(model.registry, topicArn, name, value, ctx)
+  const changed = Registry.setTopicAttribute(model.registry, topicArn, name, value, ctx, Date.now())
   if (Either.isLeft(changed)) return refused(changed.left._tag)
   model.registry = changed.right.registry
   return accepted(undefined)
@@ -176,7 +176,7 @@ export const topicAttributes = (
   if (Either.isLeft(topic)) return refused(topic.left._tag)
   const secure = Encryption.requireSecureTransport(topic.right, ctx)
   if (Either.isLeft(secure)) return refused(secure.left._tag)
-  return accepted(Topic.describe(topic.right, Registry.subscriptionCounts(model.registry, topicArn)))
+  return accepted(Topic.describe(topic.right, Registry.subscriptionCounts(model.registry, topicArn), Date.now()))
 }
 
 /**

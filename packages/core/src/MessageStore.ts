@@ -110,8 +110,13 @@ export interface MessageStoreService {
   readonly removeSubscription: (subscriptionArn: string) => Effect.Effect<void, StoreFailure>
   /** Removes the topic's messages and their deliveries (DeleteTopic). */
   readonly removeTopic: (topicArn: string) => Effect.Effect<void, StoreFailure>
-  /** Deletes messages accepted before `before` (ms) that have no pending delivery; returns how many. */
-  readonly prune: (before: number) => Effect.Effect<number, StoreFailure>
+  /**
+   * The retention sweep: deletes messages accepted before `before` (ms) that have no pending
+   * delivery, and returns how many. A topic in `archiveCutoffs` keeps an archive (its ArchivePolicy,
+   * docs/SEMANTICS.md §7): its messages go only once accepted before both `before` and its cutoff,
+   * so the archive is the topic's own message rows, kept after their delivery (`Archive.retentionCutoff`).
+   */
+  readonly prune: (before: number, archiveCutoffs: ReadonlyMap<string, number>) => Effect.Effect<number, StoreFailure>
   /** Present on a store that brokers share: FIFO topics then sequence under its lock, not in memory. */
   readonly fifoTopics?: SharedFifoTopics
 }
@@ -120,6 +125,19 @@ export interface MessageStoreService {
  * @category services
  */
 export class MessageStore extends Context.Tag("@sealcast/core/MessageStore")<MessageStore, MessageStoreService>() {}
+
+/**
+ * Each archived topic's instant for `prune`: a message of the topic goes only when accepted before
+ * both `before` and the topic's archive cutoff. As a plain object, so the SQL stores can pass it as
+ * one JSON parameter.
+ *
+ * @category rules
+ */
+export const pruneCutoffs = (before: number, archiveCutoffs: ReadonlyMap<string, number>): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const [topicArn, cutoff] of archiveCutoffs) out[topicArn] = Math.min(before, cutoff)
+  return out
+}
 
 const key = (messageId: string, subscriptionArn: string) => `${messageId}\u0000${subscriptionArn}`
 
@@ -217,14 +235,16 @@ export const makeMemory = (): MessageStoreService => {
         }
         byTopic.delete(topicArn)
       }),
-    prune: (before) =>
+    prune: (before, archiveCutoffs) =>
       Effect.sync(() => {
         let removed = 0
+        const cutoffs = pruneCutoffs(before, archiveCutoffs)
         for (const [topicArn, ids] of byTopic) {
+          const cutoff = cutoffs[topicArn] ?? before
           const kept = ids.filter((id) => {
             const m = messages.get(id)
             if (m === undefined) return false
-            if (m.timestamp < before && !pendingPerMessage.has(id)) {
+            if (m.timestamp < cutoff && !pendingPerMessage.has(id)) {
               messages.delete(id)
               removed++
               return false

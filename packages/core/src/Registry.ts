@@ -430,11 +430,12 @@ export const setTopicAttribute = (
   topicArn: string,
   name: string,
   value: string,
-  context: RequestContext
+  context: RequestContext,
+  now: number
 ): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError> =>
   Either.gen(function* () {
     const topic = yield* topicFor(registry, topicArn, context, "SetTopicAttributes")
-    const updated = yield* Topic.setAttribute(topic, name, value)
+    const updated = yield* Topic.setAttribute(topic, name, value, now)
     return { registry: withTopic(registry, updated), changes: [{ _tag: "PutTopic", topic: updated }], result: undefined }
   })
 

@@ -327,7 +327,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           const registry = yield* currentRegistry
           const topic = yield* Registry.topicFor(registry, topicArn, ctx, "GetTopicAttributes")
           yield* Encryption.requireSecureTransport(topic, ctx)
-          return Topic.describe(topic, Registry.subscriptionCounts(registry, topic.arn))
+          return Topic.describe(topic, Registry.subscriptionCounts(registry, topic.arn), yield* now)
         }),
 
       setTopicAttributes: (topicArn, name, value, ctx) =>
@@ -336,10 +336,11 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           const topic = yield* Registry.findTopic(registry, topicArn)
           // Turning encryption on must itself come over HTTPS with SigV4, as must any change to an
           // encrypted topic (docs/SEMANTICS.md §1.9).
-          const after = name === "KmsMasterKeyId" ? yield* Topic.setAttribute(topic, name, value) : topic
+          const at = yield* now
+          const after = name === "KmsMasterKeyId" ? yield* Topic.setAttribute(topic, name, value, at) : topic
           yield* Encryption.requireSecureTransport(topic, ctx)
           yield* Encryption.requireSecureTransport(after, ctx)
-          yield* mutate((r) => Registry.setTopicAttribute(r, topicArn, name, value, ctx))
+          yield* mutate((r) => Registry.setTopicAttribute(r, topicArn, name, value, ctx, at))
         }),
 
       subscribe: (input, ctx) =>
@@ -445,12 +446,12 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         )),
 
       putDataProtectionPolicy: (resourceArn, policy, ctx) =>
-        Effect.zipRight(secureForTopic(resourceArn, ctx), mutate((r) =>
+        Effect.zipRight(secureForTopic(resourceArn, ctx), Effect.flatMap(now, (at) => mutate((r) =>
           Either.gen(function* () {
             const topic = yield* Registry.resourceFor(r, resourceArn, ctx, "PutDataProtectionPolicy")
-            return Registry.updateTopic(r, yield* Topic.setAttribute(topic, "DataProtectionPolicy", policy))
+            return Registry.updateTopic(r, yield* Topic.setAttribute(topic, "DataProtectionPolicy", policy, at))
           })
-        )),
+        ))),
 
       createPlatformApplication: (input, ctx) =>
         Effect.flatMap(now, (at) =>

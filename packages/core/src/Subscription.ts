@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
+import * as Archive from "./Archive.js"
 import * as DeliveryPolicy from "./DeliveryPolicy.js"
 import { invalidParameter, type InvalidParameter } from "./Errors.js"
 import * as Topic from "./Topic.js"
@@ -205,7 +206,12 @@ export const validateAttribute = (
         ? Either.right(value)
         : bad("SubscriptionRoleArn must be an IAM role ARN")
     case "ReplayPolicy":
-      return bad("ReplayPolicy is only supported for subscriptions to FIFO topics with an archive policy")
+      // A well-formed ReplayPolicy is still refused: replaying the archive is not built yet
+      // (docs/SEMANTICS.md §7, "Message archiving"), and accepting one that replays nothing would
+      // tell the subscriber its messages are coming when they are not.
+      return Either.flatMap(Archive.parseReplayPolicy(value), () =>
+        bad("ReplayPolicy: message replay is not supported by this broker yet; archived messages are kept but cannot be replayed")
+      )
     default:
       return Either.left(invalidParameter("AttributeName"))
   }

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
+import * as Archive from "./Archive.js"
 import * as Arn from "./Arn.js"
 import * as DeliveryPolicy from "./DeliveryPolicy.js"
 import { invalidParameter, type InvalidParameter, TagLimitExceeded } from "./Errors.js"
@@ -37,6 +38,8 @@ export interface Topic {
   readonly createdAt: number
   /** How many subscriptions were removed from this topic, for SubscriptionsDeleted. */
   readonly subscriptionsDeleted: number
+  /** When the ArchivePolicy was set (ms since the epoch); absent while the topic keeps no archive. */
+  readonly archivedSince?: number | undefined
 }
 
 /** The attributes SetTopicAttributes may change. */
@@ -125,9 +128,10 @@ export const validateAttribute = (
     case "Policy":
       return isPolicyDocument(value) ? Either.right(value) : bad("Policy must be a JSON policy document with a Statement")
     case "DataProtectionPolicy":
-    case "ArchivePolicy":
-      if (name === "ArchivePolicy" && !fifo) return bad("ArchivePolicy is only supported for FIFO topics")
       return value === "" || isJsonObject(value) ? Either.right(value) : bad(`${name} must be a JSON object`)
+    case "ArchivePolicy":
+      if (!fifo) return bad("ArchivePolicy is only supported for FIFO topics")
+      return value === "" ? Either.right(value) : Either.map(Archive.parseArchivePolicy(value), () => value)
     case "DeliveryPolicy":
       return value === "" ? Either.right(value) : Either.map(DeliveryPolicy.parseTopicPolicy(value), () => value)
     case "KmsMasterKeyId":
@@ -243,7 +247,8 @@ export const make = (
       tags,
       dataProtectionPolicy: input.dataProtectionPolicy,
       createdAt: now,
-      subscriptionsDeleted: 0
+      subscriptionsDeleted: 0,
+      archivedSince: attributes["ArchivePolicy"] === undefined ? undefined : now
     }
   })
 
@@ -274,14 +279,17 @@ export const reconcileCreate = (
 
 /**
  * SetTopicAttributes: one attribute at a time. Setting `KmsMasterKeyId` to "" turns encryption off
- * (docs/SEMANTICS.md §1.1); an empty value removes any other optional attribute too.
+ * (docs/SEMANTICS.md §1.1); an empty value removes any other optional attribute too. Setting an
+ * ArchivePolicy on a topic that had none starts its archive at `now`; changing the period keeps the
+ * archive; removing the policy ends it (docs/SEMANTICS.md §7, "Message archiving").
  *
  * @category rules
  */
 export const setAttribute = (
   topic: Topic,
   name: string,
-  value: string
+  value: string,
+  now: number
 ): Either.Either<Topic, InvalidParameter> =>
   Either.gen(function* () {
     if (!settableAttributes.includes(name)) return yield* Either.left(invalidParameter("AttributeName"))
@@ -290,6 +298,9 @@ export const setAttribute = (
     const attributes = { ...topic.attributes }
     if (checked === "" && name !== "DisplayName") delete attributes[name]
     else attributes[name] = checked
+    if (name === "ArchivePolicy") {
+      return { ...topic, attributes, archivedSince: checked === "" ? undefined : topic.archivedSince ?? now }
+    }
     return { ...topic, attributes }
   })
 
@@ -343,13 +354,29 @@ export const contentBasedDeduplication = (topic: Topic): boolean =>
   topic.fifo && topic.attributes["ContentBasedDeduplication"] === "true"
 
 /**
- * The attributes GetTopicAttributes returns: what was set, plus the derived ones.
+ * The topic's archive policy and when its archive began, when it keeps one.
+ *
+ * @category rules
+ */
+export const archive = (
+  topic: Topic
+): { readonly policy: Archive.ArchivePolicy; readonly archivedSince: number } | undefined => {
+  const text = topic.attributes["ArchivePolicy"]
+  if (!topic.fifo || text === undefined || topic.archivedSince === undefined) return undefined
+  const policy = Archive.parseArchivePolicy(text)
+  return Either.isRight(policy) ? { policy: policy.right, archivedSince: topic.archivedSince } : undefined
+}
+
+/**
+ * The attributes GetTopicAttributes returns: what was set, plus the derived ones. An archived topic
+ * also shows its read-only BeginningArchiveTime at `now`.
  *
  * @category encoding
  */
 export const describe = (
   topic: Topic,
-  counts: { readonly confirmed: number; readonly pending: number }
+  counts: { readonly confirmed: number; readonly pending: number },
+  now: number
 ): Record<string, string> => {
   const out: Record<string, string> = {
     ...topic.attributes,
@@ -365,6 +392,25 @@ export const describe = (
   if (topic.fifo) {
     out["FifoTopic"] = "true"
     out["ContentBasedDeduplication"] = topic.attributes["ContentBasedDeduplication"] ?? "false"
+  }
+  const archived = archive(topic)
+  if (archived !== undefined) {
+    out["BeginningArchiveTime"] = new Date(Archive.beginningArchiveTime(archived.policy, archived.archivedSince, now)).toISOString()
+  }
+  return out
+}
+
+/**
+ * The archived topics' retention cutoffs at `now`, for the message store's sweep (`MessageStore`'s
+ * `prune`): a topic with an ArchivePolicy keeps its messages for the policy's retention period.
+ *
+ * @category rules
+ */
+export const archiveCutoffs = (topics: Iterable<Topic>, now: number): ReadonlyMap<string, number> => {
+  const out = new Map<string, number>()
+  for (const topic of topics) {
+    const archived = archive(topic)
+    if (archived !== undefined) out.set(topic.arn, Archive.retentionCutoff(archived.policy, now))
   }
   return out
 }

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * as Arn from "./Arn.js"
+export * as Archive from "./Archive.js"
 export * as Cipher from "./Cipher.js"
 export * as DataKeyCache from "./DataKeyCache.js"
 export * as DataKeys from "./DataKeys.js"

@@ -129,7 +129,7 @@ describe("registry indexes", () => {
         Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: actions, Resource: created.result.arn }]
       })
     const withPolicy = (registry: Registry.Registry, actions: ReadonlyArray<string>) =>
-      Either.getOrThrow(Registry.setTopicAttribute(registry, created.result.arn, "Policy", grant(actions), owner)).registry
+      Either.getOrThrow(Registry.setTopicAttribute(registry, created.result.arn, "Policy", grant(actions), owner, 0)).registry
     const publishRefusal = (registry: Registry.Registry) => {
       const outcome = Registry.topicFor(registry, created.result.arn, stranger, "Publish")
       return Either.isLeft(outcome) ? outcome.left.message : "allowed"

@@ -66,7 +66,7 @@ describe("topic names", () => {
 
   it("after SetTopicAttributes or TagResource, a plain CreateTopic of the name returns the topic", () => {
     const plain = Either.getOrThrow(Topic.make({ name: "t", attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner, 0))
-    const changed = { ...Either.getOrThrow(Topic.setAttribute(plain, "DisplayName", "shown")), tags: [{ key: "team", value: "a" }] }
+    const changed = { ...Either.getOrThrow(Topic.setAttribute(plain, "DisplayName", "shown", 0)), tags: [{ key: "team", value: "a" }] }
     expect(Topic.reconcileCreate(changed, plain)).toEqual(Either.right(changed))
     const sameTag = Either.getOrThrow(Topic.make({ name: "t", attributes: { DisplayName: "shown" }, tags: [{ key: "team", value: "a" }], dataProtectionPolicy: undefined }, owner, 1))
     expect(Topic.reconcileCreate(changed, sameTag)).toEqual(Either.right(changed))
@@ -80,14 +80,14 @@ describe("topic attributes", () => {
   it("never throws, whatever the name and value", () => {
     fc.assert(
       fc.property(fc.constantFrom(...Topic.settableAttributes, "Bogus", ""), fc.string(), fc.boolean(), (name, value, isFifo) => {
-        const result = Topic.setAttribute(isFifo ? fifo : standard, name, value)
+        const result = Topic.setAttribute(isFifo ? fifo : standard, name, value, 0)
         expect(["ok", "InvalidParameter"]).toContain(tagOf(result))
       })
     )
   })
 
   it("checks each attribute as SNS does", () => {
-    const set = (topic: Topic.Topic, name: string, value: string) => tagOf(Topic.setAttribute(topic, name, value))
+    const set = (topic: Topic.Topic, name: string, value: string) => tagOf(Topic.setAttribute(topic, name, value, 0))
     expect(set(standard, "SignatureVersion", "2")).toBe("ok")
     expect(set(standard, "SignatureVersion", "3")).toBe("InvalidParameter")
     expect(set(standard, "TracingConfig", "Active")).toBe("ok")
@@ -103,9 +103,9 @@ describe("topic attributes", () => {
   })
 
   it("turns encryption off with an empty KmsMasterKeyId", () => {
-    const on = Either.getOrThrow(Topic.setAttribute(standard, "KmsMasterKeyId", "alias/k"))
+    const on = Either.getOrThrow(Topic.setAttribute(standard, "KmsMasterKeyId", "alias/k", 0))
     expect(Topic.kmsMasterKeyId(on)).toBe("alias/k")
-    expect(Topic.kmsMasterKeyId(Either.getOrThrow(Topic.setAttribute(on, "KmsMasterKeyId", "")))).toBeUndefined()
+    expect(Topic.kmsMasterKeyId(Either.getOrThrow(Topic.setAttribute(on, "KmsMasterKeyId", "", 0)))).toBeUndefined()
   })
 
   it("caps tags at 50 with TagLimitExceeded", () => {
@@ -237,7 +237,7 @@ describe("messages", () => {
     expect(Either.isLeft(noDedup) && noDedup.left.message).toBe(
       "Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly"
     )
-    const cbd = Either.getOrThrow(Topic.setAttribute(fifo, "ContentBasedDeduplication", "true"))
+    const cbd = Either.getOrThrow(Topic.setAttribute(fifo, "ContentBasedDeduplication", "true", 0))
     expect(Publish.validateBatchForTopic(cbd, [entry({ messageGroupId: "g" })])).toEqual(Either.void)
     expect(Publish.validateBatchForTopic(standard, [entry({})])).toEqual(Either.void)
   })
@@ -250,7 +250,7 @@ describe("messages", () => {
     expect(tagOf(Publish.validateMessage(fifo, message({ messageGroupId: "g", messageDeduplicationId: "d" })))).toBe("ok")
     expect(tagOf(Publish.validateMessage(fifo, message({ messageGroupId: "g", messageDeduplicationId: "x".repeat(129) })))).toBe("InvalidParameter")
     expect(tagOf(Publish.validateMessage(standard, message({ messageDeduplicationId: "d" })))).toBe("InvalidParameter")
-    const cbd = Either.getOrThrow(Topic.setAttribute(fifo, "ContentBasedDeduplication", "true"))
+    const cbd = Either.getOrThrow(Topic.setAttribute(fifo, "ContentBasedDeduplication", "true", 0))
     const valid = Either.getOrThrow(Publish.validateMessage(cbd, message({ messageGroupId: "g" })))
     // SHA-256("hello")
     expect(valid.fifo?.messageDeduplicationId).toBe("2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824")

@@ -479,12 +479,14 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
     removeTopic: (topicArn) =>
       Effect.asVoid(read("Cannot remove the topic's messages", { text: "DELETE FROM messages WHERE topic_arn = $1", values: [topicArn] })),
     fifoTopics,
-    prune: (before) =>
+    // $2 is a JSON object of archived topics' cutoffs (MessageStore's `prune`), each already the
+    // lesser of the two instants.
+    prune: (before, archiveCutoffs) =>
       Effect.map(
         PgDatabase.query(pool, "Cannot prune old messages", {
-          text: `DELETE FROM messages WHERE timestamp < $1
+          text: `DELETE FROM messages WHERE timestamp < COALESCE(($2::jsonb ->> topic_arn)::bigint, $1)
                    AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.message_id = messages.id)`,
-          values: [before]
+          values: [before, JSON.stringify(MessageStore.pruneCutoffs(before, archiveCutoffs))]
         }),
         ({ rowCount }) => rowCount ?? 0
       ),

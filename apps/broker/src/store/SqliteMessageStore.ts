@@ -211,8 +211,10 @@ export const make = (
       const deleteBySubscription = db.prepare<[string]>("DELETE FROM deliveries WHERE subscription_arn = ?")
       // The deliveries go with their messages by the foreign key's ON DELETE CASCADE.
       const deleteByTopic = db.prepare<[string]>("DELETE FROM messages WHERE topic_arn = ?")
-      const deleteSettled = db.prepare<[number]>(
-        `DELETE FROM messages WHERE timestamp < ?
+      // @cutoffs is a JSON object of archived topics' cutoffs (MessageStore's `prune`), each already
+      // the lesser of the two instants.
+      const deleteSettled = db.prepare<[{ readonly before: number; readonly cutoffs: string }]>(
+        `DELETE FROM messages WHERE timestamp < COALESCE((SELECT value FROM json_each(@cutoffs) WHERE key = messages.topic_arn), @before)
            AND NOT EXISTS (SELECT 1 FROM deliveries WHERE deliveries.message_id = messages.id)`
       )
 
@@ -344,7 +346,8 @@ export const make = (
           run("Cannot remove the topic's messages", () => {
             deleteByTopic.run(topicArn)
           }),
-        prune: (before) => run("Cannot prune old messages", () => deleteSettled.run(before).changes),
+        prune: (before, archiveCutoffs) =>
+          run("Cannot prune old messages", () => deleteSettled.run({ before, cutoffs: JSON.stringify(MessageStore.pruneCutoffs(before, archiveCutoffs)) }).changes),
         close: Effect.sync(() => {
           if (closed) return
           closed = true

@@ -106,7 +106,9 @@ export const TopicRecord = Schema.Struct({
   tags: Schema.Array(Schema.Struct({ key: Schema.String, value: Schema.String })),
   dataProtectionPolicy: Schema.UndefinedOr(Schema.String),
   createdAt: Schema.Number,
-  subscriptionsDeleted: Schema.Number
+  subscriptionsDeleted: Schema.Number,
+  // Absent in records written before topics kept archives, and on topics that keep none.
+  archivedSince: Schema.optional(Schema.UndefinedOr(Schema.Number))
 })
 
 /** @category schemas */
