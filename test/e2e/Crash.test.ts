@@ -12,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { eventually, kmsClient, snsClient, subscribeConfirmed } from "./support/Clients.js"
+import { seeded, sleep } from "./support/Schedule.js"
 import { freePort, type Served, serve } from "./support/Serve.js"
 import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
 
@@ -29,16 +30,6 @@ afterAll(async () => {
   await Promise.all(subscribers.map((s) => s.close()))
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface Topic {
   readonly name: string

@@ -18,6 +18,7 @@ import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { startPostgres } from "../../apps/broker/test/support/Postgres.js"
 import { eventually, snsClient, sqsClient, subscribeConfirmed } from "./support/Clients.js"
+import { seeded, sleep } from "./support/Schedule.js"
 import { type Served, serve } from "./support/Serve.js"
 import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
 
@@ -43,22 +44,8 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true })
 })
 
-/** mulberry32: small, seeded, good enough to choose moments and brokers. */
-const seeded = (seed: number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A request a dying broker never answers is given up, as a client would, so its worker goes on. */
 const patience = () => ({ abortSignal: AbortSignal.timeout(20_000) })
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** One SQS receipt as a consumer saw it: between `sentAt` and `answeredAt` the broker made it. */
 interface Receipt {

@@ -18,6 +18,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { eventually, sqsClient } from "./support/Clients.js"
+import { seeded, sleep } from "./support/Schedule.js"
 import { freePort, type Served, serve } from "./support/Serve.js"
 
 const CYCLES = 6
@@ -40,16 +41,6 @@ afterAll(async () => {
   await broker?.stop("SIGKILL")
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-/** mulberry32: a small seeded generator of numbers in [0, 1). */
-const seeded = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 interface Queue {
   readonly name: string
