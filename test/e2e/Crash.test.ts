@@ -17,6 +17,11 @@ import { freePort, type Served, serve } from "./support/Serve.js"
 import { startSubscriber, type Subscriber } from "./support/Subscriber.js"
 
 const CYCLES = 10
+/**
+ * Each cycle starts a broker and waits up to 30 s for progress, so the test as a whole may take far
+ * longer than the suite's default of 120 s on a loaded machine without anything being wrong.
+ */
+const CRASH_TEST_TIMEOUT_MS = 900_000
 const PUBLISHERS = 4
 /** The kill moments come from this seed, so a failing schedule can be replayed. */
 const SEED = 0x5ea1ca57
@@ -119,5 +124,5 @@ describe("kill -9 and restart", () => {
     }
 
     expect(await broker.stop("SIGTERM")).toEqual({ code: 0, signal: null })
-  })
+  }, CRASH_TEST_TIMEOUT_MS)
 })

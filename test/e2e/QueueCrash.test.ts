@@ -22,6 +22,11 @@ import { seeded, sleep } from "./support/Schedule.js"
 import { freePort, type Served, serve } from "./support/Serve.js"
 
 const CYCLES = 6
+/**
+ * Each cycle starts a broker and waits up to 30 s for progress, so the test as a whole may take far
+ * longer than the suite's default of 120 s on a loaded machine without anything being wrong.
+ */
+const CRASH_TEST_TIMEOUT_MS = 900_000
 const PRODUCERS = 3
 const CONSUMERS = 2
 /** The kill moments come from this seed, so a failing schedule can be replayed. */
@@ -154,5 +159,5 @@ describe("kill -9 and restart, with queues", () => {
     }
 
     expect(await broker.stop("SIGTERM")).toEqual({ code: 0, signal: null })
-  })
+  }, CRASH_TEST_TIMEOUT_MS)
 })

@@ -25,6 +25,12 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 })
 
+/**
+ * The CLI test makes eighteen `aws` runs, one after another, each a Python start-up that takes seconds
+ * on a loaded machine and is bounded by its own 60 s; the suite's default of 120 s is for one step.
+ */
+const CLI_TEST_TIMEOUT_MS = 600_000
+
 /** Runs `aws --endpoint-url <broker> <args>`: its JSON output, or its exit status and error text. */
 const aws = (...args: ReadonlyArray<string>): { readonly status: number | null; readonly out: Record<string, unknown>; readonly stderr: string } => {
   const run = spawnSync("aws", ["--endpoint-url", broker.ready.https, "--output", "json", ...args], { env: contractEnvironment(dataDir), encoding: "utf8", timeout: 60_000 })
@@ -121,7 +127,7 @@ describe("the Python clients", () => {
     awsOk("sqs", "remove-permission", "--queue-url", url, "--label", "partner")
     expect(aws("sqs", "remove-permission", "--queue-url", url, "--label", "partner").stderr).toContain("InvalidParameterValue")
     awsOk("sqs", "delete-queue", "--queue-url", url)
-  })
+  }, CLI_TEST_TIMEOUT_MS)
 
   const boto3Missing = botocoreMissing("boto3")
   it.skipIf(boto3Missing !== undefined)(`boto3: a FIFO queue's batch, order, redrive to its dead-letter queue, and a typed error${boto3Missing === undefined ? "" : ` (skipped: ${boto3Missing})`}`, () => {
