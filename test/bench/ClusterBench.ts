@@ -177,6 +177,10 @@ const measured = async (
   seconds: number,
   brokers: number
 ): Promise<ClusterRun> => {
+  // A backend reports its counts when idle, at most once a second: the pause lets the warm-up's
+  // reach the first snapshot and the measured seconds' the second.
+  const settle = () => new Promise((resolve) => setTimeout(resolve, admin === undefined ? 0 : 1500))
+  await settle()
   const brokersBefore = brokersCpu(brokerPids)
   const stopFollowing = postmaster === undefined ? undefined : followPostgresCpu(postmaster)
   const before = admin === undefined ? undefined : await counters(admin)
@@ -186,6 +190,7 @@ const measured = async (
   const after = admin === undefined ? undefined : await counters(admin)
   const postgresUsed = stopFollowing?.() ?? 0
   const brokersUsed = brokersCpu(brokerPids) - brokersBefore
+  await settle()
   const connections = admin === undefined
     ? 0
     : (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows[0]!.n - 1
