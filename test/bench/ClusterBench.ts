@@ -53,6 +53,8 @@ export interface ClusterRun extends SplitLoadResult {
   readonly brokers: number
   /** CPU seconds per second of the measured load: the brokers together, and the database's processes. */
   readonly brokerCpu: number
+  /** The same, broker by broker (the second broker runs, idle, through the one-broker PostgreSQL loads). */
+  readonly brokerCpuEach: ReadonlyArray<number>
   readonly postgresCpu: number
   readonly pg?: PgSignals
 }
@@ -117,7 +119,7 @@ const followPostgresCpu = (postmaster: number) => {
   }
 }
 
-const brokersCpu = (pids: ReadonlyArray<number>) => pids.reduce((total, pid) => total + (processStat(pid)?.seconds ?? 0), 0)
+const brokersCpu = (pids: ReadonlyArray<number>) => pids.map((pid) => processStat(pid)?.seconds ?? 0)
 
 interface PgCounters {
   readonly commits: number
@@ -189,7 +191,7 @@ const measured = async (
   const activity = await stopSampling?.()
   const after = admin === undefined ? undefined : await counters(admin)
   const postgresUsed = stopFollowing?.() ?? 0
-  const brokersUsed = brokersCpu(brokerPids) - brokersBefore
+  const brokersUsed = brokersCpu(brokerPids).map((seconds, i) => seconds - (brokersBefore[i] ?? 0))
   await settle()
   const connections = admin === undefined
     ? 0
@@ -210,7 +212,8 @@ const measured = async (
   return {
     ...result,
     brokers,
-    brokerCpu: brokersUsed / seconds,
+    brokerCpu: brokersUsed.reduce((total, used) => total + used, 0) / seconds,
+    brokerCpuEach: brokersUsed.map((used) => used / seconds),
     postgresCpu: postgresUsed / seconds,
     ...(pgSignals === undefined ? {} : { pg: pgSignals })
   }

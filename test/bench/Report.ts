@@ -153,7 +153,8 @@ const busyCells = (busy: Readonly<Record<string, number>>) =>
 
 const clusterCells = (run: ClusterRun) => {
   const perRequest = (cpu: number) => fixed((cpu * 1000) / run.requestsPerSecond, 2)
-  const load = `${loadCells(run)}; CPU per request: broker${run.brokers > 1 ? "s" : ""} ${perRequest(run.brokerCpu)} ms`
+  const each = run.brokerCpuEach.length > 1 ? ` (${run.brokerCpuEach.map(perRequest).join(" + ")})` : ""
+  const load = `${loadCells(run)}; CPU per request: broker${run.brokerCpuEach.length > 1 ? "s" : ""} ${perRequest(run.brokerCpu)} ms${each}`
   if (run.pg === undefined) return load
   const pg = run.pg
   return `${load}, PostgreSQL ${perRequest(run.postgresCpu)} ms; ${fixed(pg.commitsPerSecond / run.requestsPerSecond, 2)} commits and ` +
