@@ -189,10 +189,10 @@ const measured = async (
   const stopSampling = admin === undefined ? undefined : sampleActivity(admin)
   const result = await run()
   const activity = await stopSampling?.()
-  const after = admin === undefined ? undefined : await counters(admin)
   const postgresUsed = stopFollowing?.() ?? 0
   const brokersUsed = brokersCpu(brokerPids).map((seconds, i) => seconds - (brokersBefore[i] ?? 0))
   await settle()
+  const after = admin === undefined ? undefined : await counters(admin)
   const connections = admin === undefined
     ? 0
     : (await admin.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE backend_type = 'client backend'")).rows[0]!.n - 1
