@@ -16,7 +16,7 @@ import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns"
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs"
 import { spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { Agent } from "node:https"
 import { loadavg } from "node:os"
 import { join } from "node:path"
@@ -94,7 +94,8 @@ const processStat = (pid: number): { readonly parent: number; readonly seconds: 
 /** CPU seconds used so far by the postmaster `postmaster` and by each of its children, by process id. */
 const postgresCpu = (postmaster: number): ReadonlyMap<number, number> => {
   const used = new Map<number, number>([[postmaster, processStat(postmaster)?.seconds ?? 0]])
-  for (const entry of readdirSync("/proc")) {
+  // Without Linux's /proc the CPU columns read 0; the loads are measured all the same.
+  for (const entry of existsSync("/proc") ? readdirSync("/proc") : []) {
     if (!/^\d+$/.test(entry)) continue
     const stat = processStat(Number(entry))
     if (stat?.parent === postmaster) used.set(Number(entry), stat.seconds)
