@@ -4,6 +4,7 @@
  */
 import type { BacklogResult } from "./backlogWorker.js"
 import type { CipherRow } from "./CipherBench.js"
+import type { ClusterResults, ClusterRun } from "./ClusterBench.js"
 import type { FanoutResult } from "./FanoutBench.js"
 import type { ConsumeResult } from "./consumerWorker.js"
 import type { FilterRow } from "./FilterBench.js"
@@ -52,6 +53,7 @@ export interface Results {
   readonly motoQueue: MotoQueueResults
   readonly fanout: FanoutResult
   readonly motoFanout: FanoutResult | { readonly skipped: string }
+  readonly cluster: ClusterResults
 }
 
 /** One target of the issue: a ratio of two figures of this run and the bound it must meet. */
@@ -141,6 +143,67 @@ const fanoutCells = (f: FanoutResult, seconds: number) =>
 const consumeCells = (c: ConsumeResult) =>
   `${fixed(c.messagesPerSecond)} messages/s received and deleted, cycle p50 ${fixed(c.cycleP50Ms)} ms, p99 ${fixed(c.cycleP99Ms)} ms, ${fixed(c.emptyReceives)} empty receives, errors ${c.errors}`
 
+/** The busiest states of the database's connections, most first, as "state: average backends". */
+const busyCells = (busy: Readonly<Record<string, number>>) =>
+  Object.entries(busy)
+    .sort(([, a], [, b]) => b - a)
+    .slice(0, 4)
+    .map(([what, n]) => `${what} ${fixed(n, 1)}`)
+    .join(", ")
+
+const clusterCells = (run: ClusterRun) => {
+  const perRequest = (cpu: number) => fixed((cpu * 1000) / run.requestsPerSecond, 2)
+  const each = run.brokerCpuEach.length > 1 ? ` (${run.brokerCpuEach.map(perRequest).join(" + ")})` : ""
+  const load = `${loadCells(run)}; CPU per request: broker${run.brokerCpuEach.length > 1 ? "s" : ""} ${perRequest(run.brokerCpu)} ms${each}`
+  if (run.pg === undefined) return load
+  const pg = run.pg
+  return `${load}, PostgreSQL ${perRequest(run.postgresCpu)} ms; ${fixed(pg.commitsPerSecond / run.requestsPerSecond, 2)} commits and ` +
+    `${fixed(pg.walSyncsPerSecond / run.requestsPerSecond, 2)} WAL flushes per request (${fixed(pg.walSyncsPerSecond)} flushes/s, ` +
+    `${fixed(pg.walSyncMsPerSecond)} ms of each second flushing); ${pg.connections} connections; busy connections on average: ${busyCells(pg.busy) || "none"}`
+}
+
+/** Scenarios 18 to 23, as rows of the main table. */
+const clusterRows = (c: ClusterResults): ReadonlyArray<readonly [string, string, string]> => [
+  ["18", "Publish 1 KiB, encrypted topic, no subscriber: `sealcast serve` on SQLite", clusterCells(c.publish.sqlite)],
+  ["19", "scenario 18's load, one broker on PostgreSQL (`--database-url`)", clusterCells(c.publish.postgres1)],
+  ["20", "scenario 18's load split between two brokers on one PostgreSQL database", clusterCells(c.publish.postgres2)],
+  ["21", "SendMessage 1 KiB, SSE-SQS queue: `sealcast serve` on SQLite", clusterCells(c.sendMessage.sqlite)],
+  ["22", "scenario 21's load, one broker on PostgreSQL", clusterCells(c.sendMessage.postgres1)],
+  ["23", "scenario 21's load split between two brokers on one PostgreSQL database", clusterCells(c.sendMessage.postgres2)]
+]
+
+/** What the cluster scenarios compare, as ratios inside the run. */
+const clusterRatios = (c: ClusterResults): ReadonlyArray<string> => {
+  const rate = (run: ClusterRun) => run.requestsPerSecond
+  return [
+    "| cluster ratio | this run |",
+    "| --- | --- |",
+    `| 19 ÷ 18: Publish, PostgreSQL over SQLite | ${fixed(rate(c.publish.postgres1) / rate(c.publish.sqlite), 2)}× |`,
+    `| 20 ÷ 19: Publish, two brokers over one | ${fixed(rate(c.publish.postgres2) / rate(c.publish.postgres1), 2)}× |`,
+    `| 22 ÷ 21: SendMessage, PostgreSQL over SQLite | ${fixed(rate(c.sendMessage.postgres1) / rate(c.sendMessage.sqlite), 2)}× |`,
+    `| 23 ÷ 22: SendMessage, two brokers over one | ${fixed(rate(c.sendMessage.postgres2) / rate(c.sendMessage.postgres1), 2)}× |`
+  ]
+}
+
+const clusterSettings = (c: ClusterResults, s: Results["settings"]) =>
+  `Scenarios 18 to 23: each broker \`sealcast serve\` in its own process, PostgreSQL ${c.postgresVersion} on this machine with \`fsync\` on, ` +
+  `${s.connections} connections in all (split evenly between two brokers), load average ${c.loadAverage.map((n) => fixed(n, 2)).join(" / ")} when they began.`
+
+/** The cluster scenarios alone (`SEALCAST_BENCH=cluster`). */
+export const clusterMarkdown = (c: ClusterResults, s: Results["settings"]): string =>
+  [
+    "# Benchmark results: the cluster scenarios",
+    "",
+    clusterSettings(c, s),
+    "",
+    "| # | scenario | figures |",
+    "| --- | --- | --- |",
+    ...clusterRows(c).map(([n, scenario, figures]) => `| ${n} | ${scenario} | ${figures} |`),
+    "",
+    ...clusterRatios(c),
+    ""
+  ].join("\n")
+
 /** The Markdown report: machine, every figure, and the targets with met or not met. */
 export const markdown = (r: Results): string => {
   const s = r.settings
@@ -206,7 +269,8 @@ export const markdown = (r: Results): string => {
       "moto",
       "scenario 17 against `moto.server`'s SNS and SQS (moto checks no queue or key policy and encrypts nothing)",
       "skipped" in r.motoFanout ? `skipped: ${r.motoFanout.skipped}` : fanoutCells(r.motoFanout, s.durationSeconds)
-    ]
+    ],
+    ...clusterRows(r.cluster)
   ]
   const judged = targets(r).map(
     (t) => `| ${t.name} | ${fixed(t.value, t.unit === "×" ? 2 : 0)}${t.unit} | ${t.atMost ? "≤" : "≥"} ${fixed(t.bound, t.unit === "×" ? 1 : 0)}${t.unit} | ${t.met ? "met" : "**not met**"} |`
@@ -217,6 +281,7 @@ export const markdown = (r: Results): string => {
     `${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}, ${r.machine.date}.`,
     `HTTPS load: autocannon in its own process, ${s.connections} keep-alive connections (${s.largeConnections} for 256 KiB), ` +
       `${s.warmupSeconds} s warm-up then ${s.durationSeconds} s. Durable SQLite store in a temporary data dir.`,
+    clusterSettings(r.cluster, s),
     "",
     "| # | scenario | figures |",
     "| --- | --- | --- |",
@@ -225,6 +290,8 @@ export const markdown = (r: Results): string => {
     "| target | this run | bound | |",
     "| --- | --- | --- | --- |",
     ...judged,
+    "",
+    ...clusterRatios(r.cluster),
     ""
   ].join("\n")
 }

@@ -1,8 +1,12 @@
 /**
- * `npm run bench`: every scenario of the benchmark issue in one run of about two minutes, each limit
+ * `npm run bench`: every scenario of the benchmark issue in one run of about four minutes, each limit
  * measured beside what it limits, because shared machines drift too much for absolute figures to
  * mean anything. Writes `bench-results.json` at the repository root and `test/bench/RESULTS.md`,
  * and prints the table.
+ *
+ * `SEALCAST_BENCH=cluster npm run bench` runs the cluster scenarios alone (18 to 23: SQLite against
+ * PostgreSQL, one broker against two on one database; `ClusterBench.ts`), prints their table and
+ * writes `bench-results.cluster.json`, leaving the full run's files as they are.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { cpus, tmpdir } from "node:os"
@@ -11,12 +15,13 @@ import { fileURLToPath } from "node:url"
 import type { BacklogJob, BacklogResult } from "./backlogWorker.js"
 import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
+import { clusterLoads } from "./ClusterBench.js"
 import { fanoutLoad, motoFanoutLoad } from "./FanoutBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
 import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad, relay } from "./Http.js"
 import { CONSUMERS, motoQueueLoads, openQueues, receiveDeleteLoad, sendMessageLoad } from "./QueueBench.js"
-import { markdown, type Results } from "./Report.js"
+import { clusterMarkdown, markdown, type Results } from "./Report.js"
 import { signPublish, messageOfSize } from "./Signing.js"
 
 const KIB = 1024
@@ -24,6 +29,15 @@ const SHAPE: LoadShape = { connections: 32, durationSeconds: 10, warmupSeconds: 
 /** 256 KiB requests: fewer connections, so the sockets' buffers are not what is measured. */
 const LARGE_SHAPE: LoadShape = { ...SHAPE, connections: 8 }
 const BACKLOG_MESSAGES = 100_000
+const SETTINGS: Results["settings"] = {
+  connections: SHAPE.connections,
+  largeConnections: LARGE_SHAPE.connections,
+  durationSeconds: SHAPE.durationSeconds,
+  warmupSeconds: SHAPE.warmupSeconds,
+  embeddedPublishers: PUBLISHERS,
+  rawStoreBatch: PUBLISHERS
+}
+const ONLY = process.env["SEALCAST_BENCH"]
 
 const step = (what: string) => process.stderr.write(`bench: ${what}\n`)
 const scratch: Array<string> = []
@@ -33,7 +47,14 @@ const tempDataDir = (name: string) => {
   return dir
 }
 
-try {
+/** The cluster scenarios alone: their table printed, their figures beside the full run's. */
+const clusterOnly = async () => {
+  const cluster = await clusterLoads(SHAPE, KIB, tempDataDir, step)
+  writeFileSync(fileURLToPath(new URL("../../bench-results.cluster.json", import.meta.url)), `${JSON.stringify(cluster, null, 2)}\n`)
+  process.stdout.write(clusterMarkdown(cluster, SETTINGS))
+}
+
+const everything = async () => {
   step("6 cipher")
   const cipher = cipherThroughput(1)
 
@@ -114,6 +135,8 @@ try {
     ["--expose-gc"]
   )
 
+  const cluster = await clusterLoads(SHAPE, KIB, tempDataDir, step)
+
   const all: Results = {
     machine: {
       cores: cpus().length,
@@ -122,14 +145,7 @@ try {
       platform: `${process.platform}-${process.arch}`,
       date: new Date().toISOString().slice(0, 10)
     },
-    settings: {
-      connections: SHAPE.connections,
-      largeConnections: LARGE_SHAPE.connections,
-      durationSeconds: SHAPE.durationSeconds,
-      warmupSeconds: SHAPE.warmupSeconds,
-      embeddedPublishers: PUBLISHERS,
-      rawStoreBatch: PUBLISHERS
-    },
+    settings: SETTINGS,
     ceiling: results.ceilingResult,
     publishPlain: results.publishPlain,
     publishEncrypted: results.publishEncrypted,
@@ -147,12 +163,19 @@ try {
     queue: { ...results.queue, consumers: CONSUMERS },
     motoQueue: "skipped" in motoRun ? motoRun : motoRun.more.queue,
     fanout: results.fanout,
-    motoFanout: "skipped" in motoRun ? motoRun : motoRun.more.fanout
+    motoFanout: "skipped" in motoRun ? motoRun : motoRun.more.fanout,
+    cluster
   }
   const table = markdown(all)
   writeFileSync(fileURLToPath(new URL("../../bench-results.json", import.meta.url)), `${JSON.stringify(all, null, 2)}\n`)
   writeFileSync(fileURLToPath(new URL("./RESULTS.md", import.meta.url)), table)
   process.stdout.write(table)
+}
+
+try {
+  if (ONLY === undefined || ONLY === "") await everything()
+  else if (ONLY === "cluster") await clusterOnly()
+  else throw new Error(`SEALCAST_BENCH=${ONLY}: the only selection is "cluster" (or leave it unset for every scenario)`)
 } finally {
   for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
 }

@@ -20,7 +20,7 @@ import { Errors, Ids, MessageStore, Sns, Sqs, Topic } from "@sealcast/core"
 import { KmsSim } from "@sealcast/kms-sim"
 import type { KeyStoreRootKeyMismatch } from "@sealcast/kms-sim/RootKey"
 import { Server } from "@sealcast/transport-http"
-import { Cause, Clock, Context, Data, Effect, Either, Exit, Layer, Runtime, Schedule, Scope } from "effect"
+import { Cause, Clock, Context, Data, Effect, Either, Exit, Layer, Option, Runtime, Schedule, Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import * as AppRoutes from "./AppRoutes.js"
@@ -37,6 +37,7 @@ import * as Metrics from "./metrics/Metrics.js"
 import * as Services from "./Services.js"
 import * as PgDatabase from "./store/PgDatabase.js"
 import * as PgListener from "./store/PgListener.js"
+import * as PgShared from "./store/PgShared.js"
 import * as SqliteDatabase from "./store/SqliteDatabase.js"
 import * as SigningIdentity from "./tls/SigningIdentity.js"
 import * as TlsMaterial from "./tls/TlsMaterial.js"
@@ -236,12 +237,16 @@ export const program = (
     const ids = Context.get(services, Ids.Ids)
 
     // Brokers sharing a database: every request first puts in force what the others committed
-    // (`PgShared.ts`), and a commit anywhere wakes the long polls here on the queues it touched.
-    const catchUp = options.databaseUrl === undefined
+    // (`PgShared.ts`), with one read of the three stores' versions, and a commit anywhere wakes the
+    // long polls here on the queues it touched.
+    const database = Context.getOption(services, PgDatabase.PgDatabase)
+    const catchUp = Option.isNone(database)
       ? undefined
-      : Effect.all(
-        [sns.catchUp, sqs.catchUp, Effect.mapError(kms.catchUp, (e) => new Errors.StoreFailure({ message: e.message ?? e._tag }))],
-        { concurrency: "unbounded", discard: true }
+      : PgShared.withVersions(database.value.pool)(
+        Effect.all(
+          [sns.catchUp, sqs.catchUp, Effect.mapError(kms.catchUp, (e) => new Errors.StoreFailure({ message: e.message ?? e._tag }))],
+          { concurrency: "unbounded", discard: true }
+        )
       )
     if (options.databaseUrl !== undefined) {
       const runtime = yield* Effect.runtime<never>()

@@ -69,14 +69,14 @@ const sqliteStores = (path: string) =>
     )
   ).pipe(Layer.provide(SqliteDatabase.layer({ path })))
 
-/** All four stores on one PostgreSQL database, sharing its pool. */
+/** All four stores on one PostgreSQL database, sharing its pool, which the broker's catch-up reads too. */
 const pgStores = (url: string, node: string) =>
   Layer.mergeAll(
     PgMessageStore.layerFromDatabase({ node }),
     Layer.effect(RegistryStore.RegistryStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgRegistryStore.make(pool))),
     Layer.effect(KeyStore.KeyStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgKeyStore.make(pool))),
     Layer.effect(QueueStore.QueueStore, Effect.map(PgDatabase.PgDatabase, ({ pool }) => PgQueueStore.make(pool)))
-  ).pipe(Layer.provide(PgDatabase.layer({ url })))
+  ).pipe(Layer.provideMerge(PgDatabase.layer({ url })))
 
 /**
  * Everything the transport and delivery need: Sns, Sqs, KmsSim, the message store and Ids.

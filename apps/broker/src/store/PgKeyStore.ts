@@ -49,7 +49,7 @@ export const make = (pool: pg.Pool): KeyStore.KeyStoreService => {
     putRootKeyCheck: (check) => write("Cannot save the root key check", (client) => rootKeyChecks.put(client, ROOT_KEY_CHECK, { check })),
     shared: {
       catchUp: Effect.mapError(
-        Effect.flatMap(version.current(pool), (now) => (now === version.known() ? Effect.succeed(undefined) : version.read(loadFrom))),
+        Effect.flatMap(version.behind, (behind) => (behind ? version.read(loadFrom) : Effect.succeed(undefined))),
         failure
       ),
       exclusive: (body) => Effect.mapError(version.exclusive(loadFrom, body), (e) => (e instanceof Errors.StoreFailure ? failure(e) : e))

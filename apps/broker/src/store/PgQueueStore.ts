@@ -141,11 +141,9 @@ export const make = (pool: pg.Pool): QueueStore.QueueStoreService => {
       ),
     shared: {
       catchUp: (system) =>
-        Effect.flatMap(version.current(pool), (now) => {
-          const known = version.known()
-          if (now === known) return Effect.succeed(undefined)
-          return version.read((client) => catchUpFrom(client, system, known))
-        }),
+        Effect.flatMap(version.behind, (behind) =>
+          behind ? version.read((client) => catchUpFrom(client, system, version.known())) : Effect.succeed(undefined)
+        ),
       exclusive: (system, body) => version.exclusive((client, known) => catchUpFrom(client, system, known), (caughtUp) => body(caughtUp ?? { system, changes: [] }))
     }
   }

@@ -75,7 +75,7 @@ export const make = (pool: pg.Pool): RegistryStore.RegistryStoreService => {
     apply: (changes) =>
       version.write("Cannot save the registry change", (client) => Effect.forEach(changes, (change) => applyOne(client, change), { discard: true })),
     shared: {
-      catchUp: Effect.flatMap(version.current(pool), (now) => (now === version.known() ? Effect.succeed(undefined) : version.read(loadFrom))),
+      catchUp: Effect.flatMap(version.behind, (behind) => (behind ? version.read(loadFrom) : Effect.succeed(undefined))),
       exclusive: (body) => version.exclusive(loadFrom, body)
     }
   }

@@ -16,7 +16,7 @@
  * @since 0.1.0
  */
 import { Errors } from "@sealcast/core"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, FiberRef } from "effect"
 import type pg from "pg"
 import { pgFailure, query, type Queryable } from "./PgDatabase.js"
 
@@ -34,6 +34,32 @@ export type VersionedStore = "registry" | "keys" | "queues"
  */
 export const CHANNEL = "sealcast"
 
+/** Every store's version as one read saw it; a store without a row is at 0. */
+type Versions = ReadonlyMap<VersionedStore, number>
+
+/**
+ * The versions read at the start of the request being served (`withVersions`), for the catch-ups
+ * it runs; undefined elsewhere (delivery, the listener), where `behind` reads its own.
+ */
+const requestVersions = FiberRef.unsafeMake<Versions | undefined>(undefined)
+
+/**
+ * Reads every store's version in one statement and runs `catchUp` (the services' catch-ups of one
+ * request) with them in view: one round trip and one pooled connection per request instead of one
+ * for each store, and each store's catch-up, which runs under that store's lock in the broker,
+ * holds it for no round trip at all when nothing moved (docs/PERFORMANCE.md, "A cluster"). The read
+ * begins after the request did, so it sees every change acknowledged before the request began.
+ *
+ * @category combinators
+ */
+export const withVersions = (pool: pg.Pool) => <A, E, R>(catchUp: Effect.Effect<A, E, R>): Effect.Effect<A, E | Errors.StoreFailure, R> =>
+  Effect.flatMap(
+    query<{ readonly store: VersionedStore; readonly version: number }>(pool, "Cannot read the store versions", {
+      text: "SELECT store, version FROM sealcast_versions"
+    }),
+    ({ rows }) => Effect.locally(catchUp, requestVersions, new Map(rows.map((row) => [row.store, row.version] as const)))
+  )
+
 /**
  * @category models
  */
@@ -42,6 +68,11 @@ export interface Versioned {
   readonly known: () => number | undefined
   /** The version in the database now. */
   readonly current: (db: Queryable) => Effect.Effect<number, Errors.StoreFailure>
+  /**
+   * Whether another broker committed what this one has not read: the request's versions when it
+   * read them (`withVersions`), else a read of this store's on `pool`.
+   */
+  readonly behind: Effect.Effect<boolean, Errors.StoreFailure>
   /**
    * Runs `read` in one snapshot (REPEATABLE READ) with the version it sees, and remembers that
    * version as known.
@@ -115,6 +146,12 @@ export const make = (pool: pg.Pool, store: VersionedStore): Versioned => {
   return {
     known: () => known,
     current,
+    behind: Effect.map(
+      Effect.flatMap(FiberRef.get(requestVersions), (versions) => (versions === undefined ? current(pool) : Effect.succeed(versions.get(store) ?? 0))),
+      // Read before this store's lock was taken, the version may be behind what this broker has
+      // written since: everything up to `known` is in force already.
+      (now) => known === undefined || now > known
+    ),
     read: (read) =>
       Effect.tap(
         transaction(pool, doing, "BEGIN ISOLATION LEVEL REPEATABLE READ", (client) =>

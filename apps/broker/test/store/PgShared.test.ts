@@ -5,6 +5,7 @@ import { afterAll } from "vitest"
 import * as PgDatabase from "../../src/store/PgDatabase.js"
 import * as PgQueueStore from "../../src/store/PgQueueStore.js"
 import * as PgRegistryStore from "../../src/store/PgRegistryStore.js"
+import * as PgShared from "../../src/store/PgShared.js"
 import { startPostgres } from "../support/Postgres.js"
 
 const postgres = await startPostgres()
@@ -130,5 +131,39 @@ describe("stores shared by brokers on one database", () => {
       yield* a.apply([{ _tag: "PutSmsAccount", account: { accountId: "000000000000", attributes: {}, sandboxNumbers: [] } }])
       expect((yield* b.shared!.catchUp)?.smsAccounts.map((s) => s.accountId)).toEqual(["000000000000"])
       expect(yield* b.shared!.catchUp).toBeUndefined()
+    }))
+
+  it.scoped("a request's catch-ups go by the versions it read first: what was committed before, not after", () =>
+    Effect.gen(function* () {
+      const [poolA, poolB] = yield* twoBrokers
+      const [a, b] = [PgQueueStore.make(poolA), PgQueueStore.make(poolB)]
+      const heldA = yield* a.load
+      const heldB = yield* b.load
+      const first = withQueue(heldA, "orders")
+      yield* a.apply(QueueStore.diff(heldA, first))
+      const seen = yield* PgShared.withVersions(poolB)(b.shared!.catchUp(heldB))
+      expect(seen!.system.directory.queues.size).toBe(1)
+      const during = yield* PgShared.withVersions(poolB)(
+        Effect.zipRight(
+          // Committed after this request read the versions: the next request's to see.
+          a.apply(QueueStore.diff(first, withMessage(first, "orders", "later", 1))),
+          b.shared!.catchUp(seen!.system)
+        )
+      )
+      expect(during).toBeUndefined()
+      const next = yield* PgShared.withVersions(poolB)(b.shared!.catchUp(seen!.system))
+      expect(bodies(next!.system, "orders")).toEqual(["later"])
+    }))
+
+  it.scoped("versions read before the broker's own write ask for no catch-up (not every queue read again)", () =>
+    Effect.gen(function* () {
+      const [pool] = yield* twoBrokers
+      const store = PgQueueStore.make(pool)
+      const held = yield* store.load
+      const next = withQueue(held, "orders")
+      const caughtUp = yield* PgShared.withVersions(pool)(
+        Effect.zipRight(store.apply(QueueStore.diff(held, next)), store.shared!.catchUp(next))
+      )
+      expect(caughtUp).toBeUndefined()
     }))
 })

@@ -63,9 +63,10 @@ const run = (binary: string, args: ReadonlyArray<string>): void => {
 }
 
 /**
- * Starts a server; call `stop` when done (an `afterAll`).
+ * Starts a server; call `stop` when done (an `afterAll`). `settings` (`-c name=value` pairs) are
+ * passed after the tests' own, so they win: the benchmark turns `fsync` back on.
  */
-export const startPostgres = async (): Promise<PostgresServer> => {
+export const startPostgres = async (settings: ReadonlyArray<string> = []): Promise<PostgresServer> => {
   for (const binary of ["initdb", "pg_ctl", "postgres"]) {
     if (!existsSync(join(BIN, binary))) {
       throw new Error(
@@ -86,7 +87,7 @@ export const startPostgres = async (): Promise<PostgresServer> => {
   run("initdb", ["-D", data, "-U", "sealcast", "--auth=trust", "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"])
   // fsync off: these are tests of the broker's logic, not of the disk; a crash of the test machine
   // loses nothing anyone keeps.
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`
+  const options = [`-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`, ...settings.map((s) => `-c ${s}`)].join(" ")
   let running = false
   const start = () => {
     try {
