@@ -144,12 +144,31 @@ class Settle implements fc.AsyncCommand<Model, Real> {
   toString = () => `settle(#${this.pick}, ${JSON.stringify(this.outcome)})`
 }
 
+/**
+ * What `due` may answer: every pending delivery, or on a store that brokers share (`fifoTopics`) of
+ * each FIFO lane (subscription and message group) only its head, the lowest sequence number and of
+ * equal ones the first accepted (`pending` is in acceptance order).
+ */
+const claimable = (m: Readonly<Model>, r: Real): ReadonlyArray<MessageStore.PendingDelivery> => {
+  if (r.fifoTopics === undefined) return m.pending
+  const fifoOf = new Map(m.messages.map((x) => [x.messageId, x.fifo]))
+  const lanes = m.pending.map((d) => {
+    const fifo = fifoOf.get(d.messageId)
+    return fifo === undefined ? undefined : { lane: `${d.subscriptionArn} ${fifo.messageGroupId}`, sequence: BigInt(fifo.sequenceNumber) }
+  })
+  return m.pending.filter((_, i) => {
+    const place = lanes[i]
+    return place === undefined ||
+      !lanes.some((other, j) => other?.lane === place.lane && (other.sequence < place.sequence || (other.sequence === place.sequence && j < i)))
+  })
+}
+
 class Due implements fc.AsyncCommand<Model, Real> {
   constructor(readonly now: number, readonly limit: number) {}
   check = () => true
   async run(m: Model, r: Real) {
     const got = Either.getOrThrow(await run(r.due(this.now, this.limit)))
-    const eligible = m.pending.filter((d) => d.dueAt <= this.now)
+    const eligible = claimable(m, r).filter((d) => d.dueAt <= this.now)
     const expected = [...eligible].sort((a, b) => a.dueAt - b.dueAt).slice(0, this.limit)
     // Ties in dueAt may come in any order; the due instants, and the deliveries themselves, may not.
     expect(got.map((d) => d.dueAt)).toEqual(expected.map((d) => d.dueAt))
@@ -179,7 +198,8 @@ class Inspect implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     expect(Either.getOrThrow(await run(r.get(this.messageId)))).toEqual(m.messages.find((x) => x.messageId === this.messageId))
     expect(Either.getOrThrow(await run(r.pendingCount))).toBe(m.pending.length)
-    const next = m.pending.length === 0 ? undefined : Math.min(...m.pending.map((d) => d.dueAt))
+    const waiting = claimable(m, r)
+    const next = waiting.length === 0 ? undefined : Math.min(...waiting.map((d) => d.dueAt))
     expect(Either.getOrThrow(await run(r.nextDueAt))).toBe(next)
   }
   toString = () => `get(${this.messageId}), pendingCount, nextDueAt`
@@ -231,9 +251,21 @@ const commands = () => {
       id: fc.integer({ min: 0, max: 11 }).map((n) => `m${n}`),
       topicArn: fc.constantFrom(...TOPICS),
       timestamp: time,
-      subscriptionArns: fc.array(fc.constantFrom(...SUBSCRIPTIONS), { maxLength: 4 })
+      subscriptionArns: fc.array(fc.constantFrom(...SUBSCRIPTIONS), { maxLength: 4 }),
+      // Few groups and sequence numbers, so lanes fill and numbers tie.
+      fifo: fc.option(fc.record({ group: fc.constantFrom("g", "h"), sequence: fc.integer({ min: 1, max: 6 }) }), { nil: undefined })
     })
-    .map(({ id, topicArn, timestamp, subscriptionArns }) => entry(plain(id, timestamp, topicArn), ...subscriptionArns))
+    .map(({ id, topicArn, timestamp, subscriptionArns, fifo }) =>
+      entry(
+        {
+          ...plain(id, timestamp, topicArn),
+          fifo: fifo === undefined
+            ? undefined
+            : { messageGroupId: fifo.group, messageDeduplicationId: id, sequenceNumber: String(fifo.sequence) }
+        },
+        ...subscriptionArns
+      )
+    )
   return fc.commands<Model, Real, false>(
     [
       fc.array(appendEntry, { minLength: 1, maxLength: 3 }).map((entries) => new Append(entries)),

@@ -3,7 +3,8 @@
  * what one acknowledged, the other's next request sees (topics, subscriptions, keys, aliases,
  * queues); an SQS message is in flight with one receiver at a time whichever broker received it,
  * a receipt handle from one broker works on the other, a long poll on one wakes on a send through
- * the other, and FIFO numbering and deduplication hold across them, for queues and for topics.
+ * the other, and FIFO numbering and deduplication hold across them, for queues and for topics, and
+ * so does a FIFO topic's delivery order: one message of a group at a time, in sequence-number order.
  */
 import { CreateAliasCommand, CreateKeyCommand, DecryptCommand, EncryptCommand } from "@aws-sdk/client-kms"
 import { CreateTopicCommand, DeleteTopicCommand, ListTopicsCommand, PublishCommand, SNSServiceException, SubscribeCommand } from "@aws-sdk/client-sns"
@@ -26,7 +27,8 @@ import { join } from "node:path"
 import { type RunningBroker, startBroker } from "sealcast"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startPostgres } from "../../apps/broker/test/support/Postgres.js"
-import { eventually, kmsClient, snsClient, sqsClient, type Target, targetOf } from "./support/Clients.js"
+import { eventually, kmsClient, snsClient, sqsClient, subscribeConfirmed, type Target, targetOf } from "./support/Clients.js"
+import { startSubscriber } from "./support/Subscriber.js"
 
 const postgres = await startPostgres()
 const root = mkdtempSync(join(tmpdir(), "sealcast-pg-cluster-"))
@@ -227,6 +229,52 @@ describe("two brokers on one database", () => {
       for (const client of [snsA, snsB, sqsA]) client.destroy()
     }
   }, 60_000)
+
+  it("a FIFO topic published to alternately through both brokers delivers each group in order, one message of a group at a time", async () => {
+    const [snsA, snsB] = [snsClient(a), snsClient(b)]
+    // Each notification is held a while before it is answered, so two of a group sent at once would overlap.
+    const subscriber = await startSubscriber({ caPem: a.caPem, holdMs: 25 })
+    try {
+      const { TopicArn } = await snsA.send(new CreateTopicCommand({ Name: "lanes.fifo", Attributes: { FifoTopic: "true" } }))
+      await subscribeConfirmed(snsA, { TopicArn: TopicArn!, Protocol: "http", Endpoint: subscriber.url })
+      const groups = 3
+      const perGroup = 24
+      // The groups are published side by side; each group's messages one after another, alternately
+      // through a and b, so each broker accepts every other message of every group.
+      const sequences = await Promise.all(
+        Array.from({ length: groups }, async (_, group) => {
+          const numbers: Array<bigint> = []
+          for (let i = 0; i < perGroup; i++) {
+            const answer = await (i % 2 === 0 ? snsA : snsB).send(
+              new PublishCommand({ TopicArn, Message: `${group}:${i}`, MessageGroupId: `g${group}`, MessageDeduplicationId: `${group}-${i}` })
+            )
+            numbers.push(BigInt(answer.SequenceNumber!))
+          }
+          return numbers
+        })
+      )
+      // Publish order within a group is sequence-number order.
+      for (const numbers of sequences) for (let i = 1; i < numbers.length; i++) expect(numbers[i]! > numbers[i - 1]!).toBe(true)
+
+      await eventually("every message delivered", () => subscriber.notifications().length >= groups * perGroup, 30_000)
+      const notifications = subscriber.received.filter((r) => r.document["Type"] === "Notification")
+      // Each once: no broker attempted a message another was attempting.
+      expect(new Set(notifications.map((r) => r.document["MessageId"])).size).toBe(notifications.length)
+      expect(notifications.length).toBe(groups * perGroup)
+      for (let group = 0; group < groups; group++) {
+        const arrivals = notifications.filter((r) => String(r.document["Message"]).startsWith(`${group}:`))
+        expect(arrivals.map((r) => r.document["Message"]), `group ${group}`).toEqual(Array.from({ length: perGroup }, (_, i) => `${group}:${i}`))
+        // The next of a group came only after the one before was answered.
+        for (let i = 1; i < arrivals.length; i++) {
+          expect(arrivals[i]!.arrivedAt, `group ${group}, message ${i} while ${i - 1} was in flight`).toBeGreaterThanOrEqual(arrivals[i - 1]!.answeredAt!)
+        }
+      }
+    } finally {
+      snsA.destroy()
+      snsB.destroy()
+      await subscriber.close()
+    }
+  }, 90_000)
 
   it("both brokers serve again by themselves once the database is back, after requests of every kind failed while it was away", async () => {
     const [snsA, snsB] = [snsClient(a), snsClient(b)]

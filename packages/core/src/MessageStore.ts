@@ -95,9 +95,18 @@ export interface MessageStoreService {
     topicArn: string,
     options: { readonly since?: number; readonly limit: number }
   ) => Effect.Effect<ReadonlyArray<StoredMessage>, StoreFailure>
-  /** Pending deliveries with `dueAt <= now`, earliest first, at most `limit`. */
+  /**
+   * Pending deliveries with `dueAt <= now`, earliest first, at most `limit`. A store that brokers
+   * share (one with `fifoTopics`) answers, of each FIFO lane (subscription and message group), only
+   * its head: the pending delivery with the lowest sequence number (of equal ones, the first
+   * accepted), so a lane's next delivery is attempted, by whichever broker, only once the one before
+   * it has ended. The other stores answer every due delivery and leave lanes to their one dispatcher.
+   */
   readonly due: (now: number, limit: number) => Effect.Effect<ReadonlyArray<PendingDelivery>, StoreFailure>
-  /** The earliest `dueAt` of any pending delivery, so the dispatcher knows how long to sleep. */
+  /**
+   * The earliest `dueAt` of any pending delivery `due` could answer (on a shared store, not one
+   * behind its lane's head), so the dispatcher knows how long to sleep.
+   */
   readonly nextDueAt: Effect.Effect<number | undefined, StoreFailure>
   /**
    * Records attempts' outcomes, all in one commit; Delivered and Dropped end a delivery, and one

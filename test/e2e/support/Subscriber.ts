@@ -1,7 +1,8 @@
 /**
  * A local HTTP endpoint subscribed to a topic, as a user's web service would be: it confirms the
  * subscription by fetching SubscribeURL (SNS developer guide, "Fanout to HTTP/S endpoints", step 2),
- * records every document SNS posts, and answers with a status the suite chooses.
+ * records every document SNS posts with when it came and was answered, and answers with a status
+ * the suite chooses, at once or after holding it a while.
  */
 import * as http from "node:http"
 import * as https from "node:https"
@@ -12,6 +13,9 @@ import MessageValidator from "sns-validator"
 export interface Received {
   readonly document: Record<string, string | Record<string, unknown>>
   readonly headers: http.IncomingHttpHeaders
+  /** When the POST's body was read, and when it was answered (undefined until then), by `Date.now()`. */
+  readonly arrivedAt: number
+  answeredAt: number | undefined
 }
 
 export interface Subscriber {
@@ -33,6 +37,8 @@ export interface SubscriberOptions {
   readonly confirm?: boolean
   /** Fixed port, so a subscription survives this process restarting its listener; 0 by default. */
   readonly port?: number
+  /** How long each notification is held before it is answered, so attempts that overlap show it; 0 by default. */
+  readonly holdMs?: number
 }
 
 const readBody = (req: http.IncomingMessage): Promise<string> =>
@@ -59,13 +65,16 @@ export const startSubscriber = async (options: SubscriberOptions): Promise<Subsc
   const server = http.createServer((req, res) => {
     readBody(req).then(async (text) => {
       const document = JSON.parse(text) as Received["document"]
-      received.push({ document, headers: req.headers })
+      const entry: Received = { document, headers: req.headers, arrivedAt: Date.now(), answeredAt: undefined }
+      received.push(entry)
       if (document["Type"] === "SubscriptionConfirmation" && options.confirm !== false) {
         const status = await visit(String(document["SubscribeURL"]), options.caPem)
         res.statusCode = status === 200 ? 200 : 500
       } else {
+        if (options.holdMs !== undefined) await new Promise((resolve) => setTimeout(resolve, options.holdMs))
         res.statusCode = subscriber.status
       }
+      entry.answeredAt = Date.now()
       res.end()
     }).catch(() => {
       res.statusCode = 400

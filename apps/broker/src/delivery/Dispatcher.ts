@@ -429,6 +429,7 @@ export const start = (
     const readDue = (now: number) =>
       Effect.gen(function* () {
         const limit = Scheduler.readLimit(state)
+        Scheduler.readBegun(state)
         const due = yield* store.due(now, limit)
         // A row another broker's publish wrote may be for a subscription made through that broker:
         // read after the rows, the registry holds every subscription they name.

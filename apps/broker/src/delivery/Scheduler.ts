@@ -11,7 +11,9 @@
  *
  * The rules it keeps:
  * - Nothing in flight twice: a delivery started and not yet settled in the store is skipped by
- *   reads and announcements alike, and so is one waiting in the backlog.
+ *   reads and announcements alike, and so is one waiting in the backlog. A read of due rows takes a
+ *   while on a database server, and an outcome may be settled meanwhile: the read may have found
+ *   that delivery still pending, so it is skipped too.
  * - At most `concurrency` attempts wait for their endpoints at once. An attempt frees its slot when
  *   its answer comes (`answered`), not when its outcome is committed (`settled`), so the store's
  *   commit latency does not hold slots.
@@ -103,6 +105,10 @@ export interface DeliveryState {
   announcedSinceRead: boolean
   /** When the store was last read for due deliveries; minus infinity makes the next pass read. */
   lastRead: number
+  /** Whether a read of due rows is under way (`readBegun` to `dueRowsAdmitted`). */
+  reading: boolean
+  /** Deliveries whose outcomes were settled while the read under way was made: it may hold them as they were. */
+  readonly settledWhileReading: Set<string>
   /** Rows the last read left behind (behind a FIFO lane, throttled), so the next read looks past them. */
   skipped: number
   /** Set when delivery stops: nothing starts after that. */
@@ -128,6 +134,8 @@ export const initial = (concurrency: number): DeliveryState => {
     announced: [],
     announcedSinceRead: false,
     lastRead: Number.NEGATIVE_INFINITY,
+    reading: false,
+    settledWhileReading: new Set(),
     skipped: 0,
     stopping: false
   }
@@ -261,6 +269,16 @@ export const passBegun = (state: DeliveryState, now: number): boolean => {
 export const readLimit = (state: DeliveryState): number => state.inFlight.size + state.queued.size + state.concurrency + state.skipped
 
 /**
+ * The shell starts reading due rows, which it hands to `dueRowsAdmitted` once read.
+ *
+ * @category transitions
+ */
+export const readBegun = (state: DeliveryState): void => {
+  state.reading = true
+  state.settledWhileReading.clear()
+}
+
+/**
  * Due rows read at `now` (at most `limit`, oldest due first) join the front of the backlog: what was
  * due in the store goes before what was announced, it was due first. Of each FIFO lane only its
  * lowest sequence number joins, and only when the lane is free or that delivery is its head (a
@@ -289,7 +307,7 @@ export const dueRowsAdmitted = (
   const found: Array<Candidate> = []
   for (const delivery of rows) {
     const key = deliveryKey(delivery)
-    if (state.inFlight.has(key) || state.queued.has(key)) continue
+    if (state.inFlight.has(key) || state.queued.has(key) || state.settledWhileReading.has(key)) continue
     const place = laneOf(delivery)
     if (place === undefined) {
       found.push({ delivery, key, lane: undefined })
@@ -317,6 +335,8 @@ export const dueRowsAdmitted = (
   state.next = 0
   state.lastRead = now
   state.announcedSinceRead = false
+  state.reading = false
+  state.settledWhileReading.clear()
   return rows.length >= limit
 }
 
@@ -414,6 +434,7 @@ export const outcomeSettled = (
   retryAt: number | undefined
 ): boolean => {
   state.inFlight.delete(candidate.key)
+  if (state.reading) state.settledWhileReading.add(candidate.key)
   const { lane } = candidate
   if (committed && lane !== undefined && state.lanes.get(lane) === candidate.delivery.messageId) {
     if (ended) {

@@ -38,6 +38,10 @@ import pg from "pg"
  *   changes the store; `queue_changes`, the queue changes each version made, so a broker catches up
  *   with the queues by reading only what changed (the last 10 000 versions are kept); and an index
  *   of deliveries by the broker leasing them, for that broker's heartbeat (`PgMessageStore.ts`).
+ * - Step 5, FIFO lanes across brokers (`PgMessageStore.ts`): a FIFO message's deliveries carry its
+ *   message group and sequence number (copied from `messages` for the rows already owed), and an
+ *   index finds each lane's (subscription and message group) earlier deliveries, so a broker claims
+ *   only a lane's head.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -112,7 +116,11 @@ const migrations: ReadonlyArray<string> = [
      changes TEXT NOT NULL
    );
    CREATE INDEX queue_changes_by_version ON queue_changes (version, id);
-   CREATE INDEX deliveries_by_lessee ON deliveries (leased_by);`
+   CREATE INDEX deliveries_by_lessee ON deliveries (leased_by);`,
+  `ALTER TABLE deliveries ADD COLUMN fifo_group_id TEXT, ADD COLUMN fifo_sequence NUMERIC;
+   UPDATE deliveries AS d SET fifo_group_id = m.fifo_group_id, fifo_sequence = m.fifo_sequence_number::numeric
+     FROM messages AS m WHERE m.id = d.message_id AND m.fifo_group_id IS NOT NULL;
+   CREATE INDEX deliveries_by_lane ON deliveries (subscription_arn, fifo_group_id, fifo_sequence, seq) WHERE fifo_group_id IS NOT NULL;`
 ]
 
 /**

@@ -14,10 +14,10 @@
  *
  * Several brokers may share the database, and each delivery is attempted by one of them at a time:
  * a delivery is leased to the broker (`node`) that may attempt it, until an instant on the
- * database's clock. An append leases its deliveries to the broker that accepted the message (which
- * attempts them at once); `due` claims what is due and free, or leased to this broker, or whose lease
- * ran out (a broker that died), skipping rows another broker is claiming at that moment
- * (`FOR UPDATE SKIP LOCKED`), and renews the lease; a Retry extends it past the next attempt's due
+ * database's clock. An append leases a standard topic's deliveries to the broker that accepted the
+ * message (which attempts them at once); `due` claims what is due and free, or leased to this
+ * broker, or whose lease ran out (a broker that died), skipping rows another broker is claiming at
+ * that moment (`FOR UPDATE SKIP LOCKED`), and renews the lease; a Retry extends it past the next attempt's due
  * instant; a broker that stops gives its leases back. A live broker renews its leases every
  * `HEARTBEAT_MS`, so a lease runs out only for a broker that is gone (killed, or cut off from the
  * database), `LEASE_MS` after its last renewal: its deliveries are attempted again by another broker
@@ -25,7 +25,11 @@
  *
  * A FIFO topic's publish does not join the group commit: it runs in a transaction of its own
  * holding the topic's lock (`fifoTopics`), so brokers number and deduplicate one topic's messages
- * in turn.
+ * in turn. Its deliveries are leased to no broker when appended, and of each FIFO lane (subscription
+ * and message group) `due` claims only the head, the delivery with the lowest sequence number: the
+ * next is claimable only once the head is delivered or given up, by whichever broker claims it then.
+ * So one broker at a time attempts a lane, in sequence-number order, across the cluster; a broker
+ * that dies holding a lane's head loses it when its lease runs out, like any other.
  *
  * @since 0.1.0
  */
@@ -101,14 +105,44 @@ export const HEARTBEAT_MS = 5_000
 /** The database's clock in ms since the epoch: every broker's leases are measured on the one clock. */
 const DATABASE_NOW = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint"
 
-const INSERT_DELIVERIES = `INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at, leased_by, leased_until)
-  SELECT message_id, subscription_arn, 0, due_at, $4, ${DATABASE_NOW} + $5 FROM unnest($1::text[], $2::text[], $3::bigint[])
-  WITH ORDINALITY AS d(message_id, subscription_arn, due_at, n) ORDER BY n`
+/**
+ * A standard topic's deliveries are leased to the broker that accepted the message, which attempts
+ * them at once. A FIFO message's are leased to none: whichever broker holds its lane when it comes to
+ * the lane's head claims it (`CLAIM_DUE`), so a lane passes from one broker to another only when it
+ * runs dry, not at every message published through another broker.
+ */
+const INSERT_DELIVERIES = `INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at, fifo_group_id, fifo_sequence, leased_by, leased_until)
+  SELECT message_id, subscription_arn, 0, due_at, fifo_group_id, fifo_sequence,
+    CASE WHEN fifo_group_id IS NULL THEN $6 END, CASE WHEN fifo_group_id IS NULL THEN ${DATABASE_NOW} + $7 END
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::numeric[])
+  WITH ORDINALITY AS d(message_id, subscription_arn, due_at, fifo_group_id, fifo_sequence, n) ORDER BY n`
 
-/** Claims (or renews) the due deliveries this broker may attempt; the rows come back in no order. */
+/**
+ * A FIFO delivery's lane (subscription and message group) still owes an earlier delivery: one with a
+ * lower sequence number, or the same one accepted before (the stores' contract suite writes such
+ * messages; a topic's own sequencer never does). Reads the lane's index (`deliveries_by_lane`).
+ */
+const EARLIER_IN_LANE = `EXISTS (SELECT 1 FROM deliveries AS e
+    WHERE e.subscription_arn = d.subscription_arn AND e.fifo_group_id = d.fifo_group_id
+      AND (e.fifo_sequence, e.seq) < (d.fifo_sequence, d.seq))`
+
+/**
+ * The deliveries a broker could ever claim: a standard topic's, and of each FIFO lane only its head,
+ * so a lane's next delivery waits until the one before it is delivered or given up, whichever broker
+ * attempts it (docs/ARCHITECTURE.md, "A cluster").
+ */
+const CLAIMABLE = `(d.fifo_group_id IS NULL OR NOT ${EARLIER_IN_LANE})`
+
+/**
+ * Claims (or renews) the due deliveries this broker may attempt; the rows come back in no order. A
+ * lane's head leased by a live broker is that broker's, so one broker at a time attempts a lane.
+ * Rows another broker is claiming at that moment are skipped; one it claimed meanwhile is read again
+ * as committed (the lease test fails), and a lane's earlier delivery ended meanwhile only makes the
+ * head wait for the next read.
+ */
 const CLAIM_DUE = `WITH claimed AS (
-    SELECT message_id, subscription_arn FROM deliveries
-    WHERE due_at <= $1 AND (leased_by IS NULL OR leased_by = $3 OR leased_until <= ${DATABASE_NOW})
+    SELECT message_id, subscription_arn FROM deliveries AS d
+    WHERE due_at <= $1 AND (leased_by IS NULL OR leased_by = $3 OR leased_until <= ${DATABASE_NOW}) AND ${CLAIMABLE}
     ORDER BY due_at, seq LIMIT $2
     FOR UPDATE SKIP LOCKED
   )
@@ -116,9 +150,13 @@ const CLAIM_DUE = `WITH claimed AS (
   FROM claimed WHERE d.message_id = claimed.message_id AND d.subscription_arn = claimed.subscription_arn
   RETURNING d.message_id AS "messageId", d.subscription_arn AS "subscriptionArn", d.attempts, d.due_at AS "dueAt", d.seq`
 
-/** The earliest instant this broker could claim a delivery: another broker's lease postpones its row. */
+/**
+ * The earliest instant this broker could claim a delivery: another broker's lease postpones its row,
+ * and a FIFO delivery behind its lane's head counts only once it is the head (the broker that ends
+ * the head reads at once; should that broker be gone, the head's lease running out wakes this one).
+ */
 const NEXT_DUE_AT = `SELECT MIN(CASE WHEN leased_by <> $1 AND leased_until > ${DATABASE_NOW} THEN GREATEST(due_at, leased_until) ELSE due_at END) AS next
-  FROM deliveries`
+  FROM deliveries AS d WHERE ${CLAIMABLE}`
 
 /**
  * A Retry keeps the lease, running on past the next attempt's due instant: the broker that made the
@@ -183,7 +221,7 @@ const atMost = (limit: number) => Math.max(0, Math.floor(limit))
 /** The appends of a group as `INSERT_MESSAGES`' and `INSERT_DELIVERIES`' arrays. */
 const appendValues = (entries: ReadonlyArray<MessageStore.AppendEntry>) => {
   const columns: Array<Array<unknown>> = Array.from({ length: 17 }, () => [])
-  const deliveries: [Array<string>, Array<string>, Array<number>] = [[], [], []]
+  const deliveries: [Array<string>, Array<string>, Array<number>, Array<string | null>, Array<string | null>] = [[], [], [], [], []]
   for (const { message, subscriptionArns } of entries) {
     const { body, fifo } = message
     const envelope = body._tag === "Sealed" ? body.envelope : undefined
@@ -211,6 +249,8 @@ const appendValues = (entries: ReadonlyArray<MessageStore.AppendEntry>) => {
       deliveries[0].push(message.messageId)
       deliveries[1].push(subscriptionArn)
       deliveries[2].push(message.timestamp)
+      deliveries[3].push(fifo?.messageGroupId ?? null)
+      deliveries[4].push(fifo?.sequenceNumber ?? null)
     }
   }
   return { columns, deliveries }

@@ -117,6 +117,7 @@ const pass = (w: World): Scheduler.Started => {
   let full = false
   if (Scheduler.passBegun(w.state, w.now)) {
     const limit = Scheduler.readLimit(w.state)
+    Scheduler.readBegun(w.state)
     full = Scheduler.dueRowsAdmitted(w.state, dueRows(w, limit), limit, laneOf(w), w.now)
   }
   const started = Scheduler.startNow(w.state, rateOf(w), w.now, full)
@@ -315,6 +316,30 @@ describe("Scheduler (model)", () => {
     expect(RetrySchedule.afterFailedAttempt(policy, 1, 5000)).toEqual({ _tag: "Retry", attempts: 1, dueAt: 5000 })
     expect(RetrySchedule.afterFailedAttempt(policy, 2, 5000)).toEqual({ _tag: "Retry", attempts: 2, dueAt: 6000 })
     expect(RetrySchedule.afterFailedAttempt(policy, 3, 5000)).toEqual({ _tag: "Dropped", attempts: 3 })
+  })
+
+  it("a delivery settled while a read was under way is not started again from the row that read found", () => {
+    const state = Scheduler.initial(4)
+    const row = { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0 }
+    const standard = () => undefined
+    expect(Scheduler.passBegun(state, 0)).toBe(true)
+    Scheduler.readBegun(state)
+    Scheduler.dueRowsAdmitted(state, [row], 10, standard, 0)
+    const first = Scheduler.startNow(state, () => undefined, 0, false)
+    expect(first.starts.map((c) => c.delivery.messageId)).toEqual(["m1"])
+    Scheduler.answered(state)
+    // The next read is sent, the delivery's outcome commits, and then the read's rows come back with
+    // the row as it was before that commit.
+    expect(Scheduler.passBegun(state, 100)).toBe(true)
+    Scheduler.readBegun(state)
+    Scheduler.outcomeSettled(state, first.starts[0]!, true, true, undefined)
+    Scheduler.dueRowsAdmitted(state, [row], 10, standard, 100)
+    expect(Scheduler.startNow(state, () => undefined, 100, false).starts).toEqual([])
+    // A later read that still finds it pending (the outcome was a retry, or was not committed) starts it.
+    expect(Scheduler.passBegun(state, 200)).toBe(true)
+    Scheduler.readBegun(state)
+    Scheduler.dueRowsAdmitted(state, [row], 10, standard, 200)
+    expect(Scheduler.startNow(state, () => undefined, 200, false).starts.map((c) => c.delivery.messageId)).toEqual(["m1"])
   })
 
   it("a FIFO head waiting for its retry holds its lane; the next message starts only once the head ends", () => {

@@ -184,3 +184,102 @@ describe("PgMessageStore FIFO topics", () => {
       expect(next._tag === "Accepted" && BigInt(next.sequenceNumber) > BigInt(first._tag === "Accepted" ? first.sequenceNumber : "0")).toBe(true)
     }))
 })
+
+const LANES_TOPIC = "arn:aws:sns:us-east-1:000000000000:lanes.fifo"
+const LANES_SUBSCRIPTION = `${LANES_TOPIC}:00000000-0000-4000-8000-000000000002`
+
+/** A FIFO message of `group` with sequence number `sequence`, accepted at `timestamp`. */
+const fifoMessage = (messageId: string, group: string, sequence: number, timestamp: number): Message.StoredMessage => ({
+  ...plain(messageId, timestamp),
+  topicArn: LANES_TOPIC,
+  fifo: { messageGroupId: group, messageDeduplicationId: messageId, sequenceNumber: String(sequence) }
+})
+
+const toLanes = (...messages: ReadonlyArray<Message.StoredMessage>) => messages.map((message) => ({ message, subscriptionArns: [LANES_SUBSCRIPTION] }))
+
+const ended = (messageId: string, outcome: MessageStore.DeliveryOutcome): MessageStore.Settlement => ({ messageId, subscriptionArn: LANES_SUBSCRIPTION, outcome })
+
+describe("PgMessageStore FIFO lanes across brokers", () => {
+  it.scoped("of each lane only the head is claimed, by one broker, whichever accepted the messages; the next once it has ended", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* broker(url, "a")
+      const b = yield* broker(url, "b")
+      // Group g's messages accepted alternately through a and b, group h's through a.
+      yield* a.append(toLanes(fifoMessage("g1", "g", 1, 1000), fifoMessage("h3", "h", 3, 1000)))
+      yield* b.append(toLanes(fifoMessage("g2", "g", 2, 1000)))
+      yield* a.append(toLanes(fifoMessage("g4", "g", 4, 1000)))
+      // b claims the heads, though a accepted them; nothing of g's is left for a, g2 and g4 wait behind g1.
+      expect((yield* b.due(5000, 10)).map(key).sort()).toEqual(["g1", "h3"])
+      expect(yield* a.due(5000, 10)).toEqual([])
+      // For a, the earliest claimable instant is when b's leases run out, not g2's due instant.
+      expect(yield* a.nextDueAt).toBeGreaterThan(Date.now())
+      yield* b.settle([ended("h3", { _tag: "Delivered" })])
+
+      // A head waiting for its retry holds its lane: g2 waits, though due, and the retry stays b's.
+      const later = Date.now() + 2 * PgMessageStore.LEASE_MS
+      yield* b.settle([ended("g1", { _tag: "Retry", attempts: 1, dueAt: later })])
+      expect(yield* a.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([])
+      expect(yield* b.due(later - 1, 10)).toEqual([])
+      expect(yield* b.due(later, 10)).toEqual([{ messageId: "g1", subscriptionArn: LANES_SUBSCRIPTION, attempts: 1, dueAt: later }])
+
+      // Delivered, it frees the lane: g2 is the head, for whichever broker reads first.
+      yield* b.settle([ended("g1", { _tag: "Delivered" })])
+      expect(yield* a.nextDueAt).toBe(1000)
+      expect((yield* a.due(5000, 10)).map(key)).toEqual(["g2"])
+      expect(yield* b.due(5000, 10)).toEqual([])
+      // Given up (dead-lettered), it frees the lane all the same.
+      yield* a.settle([ended("g2", { _tag: "Dropped", attempts: 3 })])
+      expect((yield* b.due(5000, 10)).map(key)).toEqual(["g4"])
+    }))
+
+  it.scoped("a broker that dies holding a lane's head loses it when its lease runs out, and another goes on with the lane", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const a = yield* broker(url, "a")
+      const b = yield* broker(url, "b")
+      yield* a.append(toLanes(fifoMessage("g1", "g", 1, 1000), fifoMessage("g2", "g", 2, 1000)))
+      expect((yield* a.due(5000, 10)).map(key)).toEqual(["g1"])
+      expect(yield* b.due(5000, 10)).toEqual([])
+      // Broker a is gone; its lease is made to have run out, as it would LEASE_MS later.
+      const pool = yield* Effect.acquireRelease(PgDatabase.open(url), (p) => Effect.promise(() => p.end()))
+      yield* Effect.promise(() => pool.query("UPDATE deliveries SET leased_until = leased_until - $1 WHERE leased_by = 'a'", [PgMessageStore.LEASE_MS + 1]))
+      expect(yield* b.nextDueAt).toBe(1000)
+      expect((yield* b.due(5000, 10)).map(key)).toEqual(["g1"])
+      yield* b.settle([ended("g1", { _tag: "Delivered" })])
+      expect((yield* b.due(5000, 10)).map(key)).toEqual(["g2"])
+    }))
+
+  it.scoped("brokers claiming one lane's messages at once claim each once, in sequence-number order", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      const writer = yield* broker(url, "writer")
+      const groups = ["g", "h", "i"]
+      const perGroup = 40
+      const messages = Array.from({ length: perGroup * groups.length }, (_, i) => fifoMessage(`m${i}`, groups[i % groups.length]!, i + 1, 1000))
+      yield* writer.append(toLanes(...messages))
+      const brokers = yield* Effect.all(["a", "b", "c", "d"].map((node) => broker(url, node)))
+      const groupOf = new Map(messages.map((m) => [m.messageId, m.fifo!.messageGroupId]))
+      const sequenceOf = new Map(messages.map((m) => [m.messageId, Number(m.fifo!.sequenceNumber)]))
+      // Claims as the brokers' reads return them, in one list across brokers.
+      const claimed: Array<string> = []
+      yield* Effect.forEach(
+        brokers,
+        (store) =>
+          Effect.iterate(false, {
+            while: (done) => !done,
+            body: () =>
+              Effect.flatMap(store.due(Number.MAX_SAFE_INTEGER, 2), (due) => {
+                claimed.push(...due.map(key))
+                return Effect.as(store.settle(due.map((d) => ended(d.messageId, { _tag: "Delivered" }))), due.length === 0 && claimed.length === messages.length)
+              })
+          }),
+        { concurrency: "unbounded" }
+      )
+      expect([...claimed].sort()).toEqual(messages.map((m) => m.messageId).sort())
+      for (const group of groups) {
+        const order = claimed.filter((id) => groupOf.get(id) === group).map((id) => sequenceOf.get(id)!)
+        expect(order).toEqual([...order].sort((x, y) => x - y))
+      }
+    }))
+})
