@@ -241,9 +241,11 @@ describe("three brokers on one database, one killed again and again, the databas
     expect(fifoBodies.length).toBeGreaterThan(20)
     expect(fifoPublished.reduce((x, y) => x + y)).toBeGreaterThan(20)
     // FIFO: each group's messages are first received in the order they were sent (a batch whose
-    // receiver died comes again, from its first message, after its visibility timeout).
+    // receiver died comes again, from its first message, after its visibility timeout). A send whose
+    // answer was lost as producing stopped may be stored unacknowledged, after the group's last one.
     groupOrder.forEach((order, group) => {
-      expect([...new Set(order)], `group ${group}: ${order.join(",")}`).toEqual(Array.from({ length: fifoSent[group]! }, (_, i) => i))
+      const acknowledged = [...new Set(order)].filter((index) => index < fifoSent[group]!)
+      expect(acknowledged, `group ${group}: ${order.join(",")}`).toEqual(Array.from({ length: fifoSent[group]! }, (_, i) => i))
     })
     // The topic's groups likewise, by first arrival at the subscriber (an attempt cut off by a kill is
     // made again by another broker once its lease runs out, before the group's next message).
