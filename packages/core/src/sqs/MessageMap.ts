@@ -9,7 +9,7 @@
  *
  * @since 0.1.0
  */
-import { Data, HashMap, Option, type Order, SortedMap } from "effect"
+import { Data, HashMap, Option, type Order, RedBlackTree as Tree } from "effect"
 import type { QueueMessage } from "./QueueMessages.js"
 
 /**
@@ -33,24 +33,24 @@ interface Entry {
 export class MessageMap implements ReadonlyMap<string, QueueMessage> {
   // Private fields, so equality in tests reads the map's entries and not the shape of its trees.
   readonly #ids: HashMap.HashMap<string, Entry>
-  readonly #order: SortedMap.SortedMap<number, QueueMessage>
+  readonly #order: Tree.RedBlackTree<number, QueueMessage>
   /** The messages with `visibleAt <= asOf`, by their place in the order. */
-  readonly #ready: SortedMap.SortedMap<number, QueueMessage>
+  readonly #ready: Tree.RedBlackTree<number, QueueMessage>
   /** The messages with `visibleAt > asOf`, by `visibleAt`. */
-  readonly #pending: SortedMap.SortedMap<Timed, QueueMessage>
+  readonly #pending: Tree.RedBlackTree<Timed, QueueMessage>
   /** How many of `#pending` were never received (delayed rather than in flight). */
   readonly #pendingUnreceived: number
-  readonly #enqueued: SortedMap.SortedMap<Timed, QueueMessage>
+  readonly #enqueued: Tree.RedBlackTree<Timed, QueueMessage>
   readonly #asOf: number
   readonly #nextSeq: number
 
   private constructor(
     ids: HashMap.HashMap<string, Entry>,
-    order: SortedMap.SortedMap<number, QueueMessage>,
-    ready: SortedMap.SortedMap<number, QueueMessage>,
-    pending: SortedMap.SortedMap<Timed, QueueMessage>,
+    order: Tree.RedBlackTree<number, QueueMessage>,
+    ready: Tree.RedBlackTree<number, QueueMessage>,
+    pending: Tree.RedBlackTree<Timed, QueueMessage>,
     pendingUnreceived: number,
-    enqueued: SortedMap.SortedMap<Timed, QueueMessage>,
+    enqueued: Tree.RedBlackTree<Timed, QueueMessage>,
     asOf: number,
     nextSeq: number
   ) {
@@ -68,11 +68,11 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
   static empty(): MessageMap {
     return new MessageMap(
       HashMap.empty(),
-      SortedMap.empty(bySeq),
-      SortedMap.empty(bySeq),
-      SortedMap.empty(byTimeThenSeq),
+      Tree.empty(bySeq),
+      Tree.empty(bySeq),
+      Tree.empty(byTimeThenSeq),
       0,
-      SortedMap.empty(byTimeThenSeq),
+      Tree.empty(byTimeThenSeq),
       -Infinity,
       0
     )
@@ -129,11 +129,11 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
     const visible = message.visibleAt <= base.#asOf
     return new MessageMap(
       HashMap.set(base.#ids, id, entry),
-      SortedMap.set(base.#order, seq, message),
-      visible ? SortedMap.set(base.#ready, seq, message) : base.#ready,
-      visible ? base.#pending : SortedMap.set(base.#pending, timed(message.visibleAt, seq), message),
+      Tree.insert(base.#order, seq, message),
+      visible ? Tree.insert(base.#ready, seq, message) : base.#ready,
+      visible ? base.#pending : Tree.insert(base.#pending, timed(message.visibleAt, seq), message),
       base.#pendingUnreceived + (!visible && message.lastReceive === undefined ? 1 : 0),
-      SortedMap.set(base.#enqueued, timed(message.enqueuedAt, seq), message),
+      Tree.insert(base.#enqueued, timed(message.enqueuedAt, seq), message),
       base.#asOf,
       Math.max(base.#nextSeq, seq + 1)
     )
@@ -149,11 +149,11 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
     const visible = message.visibleAt <= this.#asOf
     return new MessageMap(
       HashMap.remove(this.#ids, message.messageId),
-      SortedMap.remove(this.#order, seq),
-      visible ? SortedMap.remove(this.#ready, seq) : this.#ready,
-      visible ? this.#pending : SortedMap.remove(this.#pending, timed(message.visibleAt, seq)),
+      Tree.removeFirst(this.#order, seq),
+      visible ? Tree.removeFirst(this.#ready, seq) : this.#ready,
+      visible ? this.#pending : Tree.removeFirst(this.#pending, timed(message.visibleAt, seq)),
       this.#pendingUnreceived - (!visible && message.lastReceive === undefined ? 1 : 0),
-      SortedMap.remove(this.#enqueued, timed(message.enqueuedAt, seq)),
+      Tree.removeFirst(this.#enqueued, timed(message.enqueuedAt, seq)),
       this.#asOf,
       this.#nextSeq
     )
@@ -170,11 +170,11 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
     let pending = this.#pending
     let unreceived = this.#pendingUnreceived
     for (;;) {
-      const head = SortedMap.headOption(pending)
+      const head = Tree.first(pending)
       if (Option.isNone(head) || head.value[0][0] > now) break
       const [key, message] = head.value
-      pending = SortedMap.remove(pending, key)
-      ready = SortedMap.set(ready, key[1], message)
+      pending = Tree.removeFirst(pending, key)
+      ready = Tree.insert(ready, key[1], message)
       if (message.lastReceive === undefined) unreceived--
     }
     return new MessageMap(this.#ids, this.#order, ready, pending, unreceived, this.#enqueued, now, this.#nextSeq)
@@ -191,7 +191,7 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
   /** The earliest `visibleAt` after `now`, or Infinity. Exact when the map was advanced to `now` or later. */
   nextVisibleAfter(now: number): number {
     if (now >= this.#asOf) {
-      const head = SortedMap.headOption(this.#pending)
+      const head = Tree.first(this.#pending)
       return Option.isSome(head) ? head.value[0][0] : Infinity
     }
     let next = Infinity
@@ -201,7 +201,7 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
 
   /** The message whose retention counts from the earliest instant (the first to expire), if any. */
   oldestEnqueued(): QueueMessage | undefined {
-    const head = SortedMap.headOption(this.#enqueued)
+    const head = Tree.first(this.#enqueued)
     return Option.isSome(head) ? head.value[1] : undefined
   }
 
@@ -211,8 +211,8 @@ export class MessageMap implements ReadonlyMap<string, QueueMessage> {
    */
   counts(now: number): { readonly visible: number; readonly inflight: number; readonly delayed: number } {
     if (now === this.#asOf) {
-      const waiting = SortedMap.size(this.#pending)
-      return { visible: SortedMap.size(this.#ready), inflight: waiting - this.#pendingUnreceived, delayed: this.#pendingUnreceived }
+      const waiting = Tree.size(this.#pending)
+      return { visible: Tree.size(this.#ready), inflight: waiting - this.#pendingUnreceived, delayed: this.#pendingUnreceived }
     }
     let visible = 0
     let inflight = 0
