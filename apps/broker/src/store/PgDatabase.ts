@@ -38,6 +38,8 @@ import pg from "pg"
  *   changes the store; `queue_changes`, the queue changes each version made, so a broker catches up
  *   with the queues by reading only what changed (the last 10 000 versions are kept); and an index
  *   of deliveries by the broker leasing them, for that broker's heartbeat (`PgMessageStore.ts`).
+ * - Step 5, message replay: `deliveries.replayed` marks a delivery a subscription's replay owes
+ *   (docs/SEMANTICS.md §7, "Message replay"), as in `SqliteDatabase.ts`.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -112,7 +114,8 @@ const migrations: ReadonlyArray<string> = [
      changes TEXT NOT NULL
    );
    CREATE INDEX queue_changes_by_version ON queue_changes (version, id);
-   CREATE INDEX deliveries_by_lessee ON deliveries (leased_by);`
+   CREATE INDEX deliveries_by_lessee ON deliveries (leased_by);`,
+  `ALTER TABLE deliveries ADD COLUMN replayed BOOLEAN NOT NULL DEFAULT false;`
 ]
 
 /**
