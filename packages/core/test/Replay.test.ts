@@ -12,7 +12,6 @@ import * as Replay from "../src/Replay.js"
 import type { RequestContext } from "../src/RequestContext.js"
 import * as Routing from "../src/Routing.js"
 import * as Subscription from "../src/Subscription.js"
-import * as Topic from "../src/Topic.js"
 
 const DAY = Archive.DAY_MS
 const T0 = Date.UTC(2026, 0, 10)
