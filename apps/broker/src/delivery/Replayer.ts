@@ -24,21 +24,23 @@ export const LOOK_INTERVAL = Duration.millis(250)
 const PAGE = 1000
 
 /**
- * The topic's archived messages in the replay's window, oldest first, read a page at a time by
+ * The topic's archived messages in the replay's window, oldest first, read `page` at a time by
  * acceptance instant. Messages sharing the instant that ended a page are read again by the next page
  * and skipped by id; a page that brings nothing new is read again twice as large.
+ *
+ * @category internals
  */
-const archived = (store: MessageStore.MessageStoreService, topicArn: string, replay: Replay.Replay) =>
+export const archived = (store: MessageStore.MessageStoreService, topicArn: string, replay: Replay.Replay, page = PAGE) =>
   Effect.gen(function* () {
     const out: Array<Message.StoredMessage> = []
     const seen = new Set<string>()
     let since = replay.startingPoint
-    let limit = PAGE
+    let limit = page
     for (;;) {
-      const page = yield* store.listByTopic(topicArn, { since, limit })
+      const read = yield* store.listByTopic(topicArn, { since, limit })
       let fresh = 0
       let past = false
-      for (const m of page) {
+      for (const m of read) {
         if (seen.has(m.messageId)) continue
         fresh++
         seen.add(m.messageId)
@@ -49,9 +51,9 @@ const archived = (store: MessageStore.MessageStoreService, topicArn: string, rep
         }
         out.push(m)
       }
-      if (past || page.length < limit) return out
+      if (past || read.length < limit) return out
       if (fresh === 0) limit *= 2
-      else since = page[page.length - 1]!.timestamp
+      else since = read[read.length - 1]!.timestamp
     }
   })
 
