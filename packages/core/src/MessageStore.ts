@@ -36,6 +36,8 @@ export interface PendingDelivery {
   readonly attempts: number
   /** Not before this instant (ms since the epoch). */
   readonly dueAt: number
+  /** Owed by a replay (`replay`): delivered marked as replayed (docs/SEMANTICS.md §7, "Message replay"). */
+  readonly replayed: boolean
 }
 
 /**
@@ -115,6 +117,15 @@ export interface MessageStoreService {
    */
   readonly settle: (settlements: ReadonlyArray<Settlement>) => Effect.Effect<void, StoreFailure>
   readonly pendingCount: Effect.Effect<number, StoreFailure>
+  /**
+   * A replay for one subscription, in one commit: the subscription's pending replayed deliveries are
+   * withdrawn (a new replay supersedes the one before), then each stored message of `messageIds` is
+   * owed to it again, replayed and due at `dueAt`, unless it is still owed to it already. Answers how
+   * many deliveries it added.
+   */
+  readonly replay: (subscriptionArn: string, messageIds: ReadonlyArray<string>, dueAt: number) => Effect.Effect<number, StoreFailure>
+  /** How many replayed deliveries the subscription is still owed. */
+  readonly replaysPending: (subscriptionArn: string) => Effect.Effect<number, StoreFailure>
   /** Removes the subscription's pending deliveries (Unsubscribe). */
   readonly removeSubscription: (subscriptionArn: string) => Effect.Effect<void, StoreFailure>
   /** Removes the topic's messages and their deliveries (DeleteTopic). */
@@ -191,7 +202,8 @@ export const makeMemory = (): MessageStoreService => {
               messageId: message.messageId,
               subscriptionArn,
               attempts: 0,
-              dueAt: message.timestamp
+              dueAt: message.timestamp,
+              replayed: false
             })
             pendingPerMessage.set(message.messageId, (pendingPerMessage.get(message.messageId) ?? 0) + 1)
           }
@@ -232,6 +244,25 @@ export const makeMemory = (): MessageStoreService => {
         }
       }),
     pendingCount: Effect.sync(() => pending.size),
+    replay: (subscriptionArn, messageIds, dueAt) =>
+      Effect.sync(() => {
+        for (const [k, d] of pending) if (d.subscriptionArn === subscriptionArn && d.replayed) dropPending(k)
+        let added = 0
+        for (const messageId of new Set(messageIds)) {
+          const k = key(messageId, subscriptionArn)
+          if (!messages.has(messageId) || pending.has(k)) continue
+          pending.set(k, { messageId, subscriptionArn, attempts: 0, dueAt, replayed: true })
+          pendingPerMessage.set(messageId, (pendingPerMessage.get(messageId) ?? 0) + 1)
+          added++
+        }
+        return added
+      }),
+    replaysPending: (subscriptionArn) =>
+      Effect.sync(() => {
+        let n = 0
+        for (const d of pending.values()) if (d.subscriptionArn === subscriptionArn && d.replayed) n++
+        return n
+      }),
     removeSubscription: (subscriptionArn) =>
       Effect.sync(() => {
         for (const [k, d] of pending) if (d.subscriptionArn === subscriptionArn) dropPending(k)
