@@ -321,7 +321,7 @@ describe("Scheduler (model)", () => {
 
   it("a delivery settled while a read was under way is not started again from the row that read found", () => {
     const state = Scheduler.initial(4)
-    const row = { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0 }
+    const row = { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0, replayed: false }
     const standard = () => undefined
     expect(Scheduler.passBegun(state, 0)).toBe(true)
     Scheduler.readBegun(state)
