@@ -332,6 +332,8 @@ export const messageStoreContract = (
   options: {
     /** Histories for the model test, each on a store of its own. */
     readonly modelRuns?: number
+    /** Whether the store offers `appendNow`. */
+    readonly appendNow?: boolean
   } = {}
 ): void => {
   const withStore = <A, E>(f: (store: MessageStore.MessageStoreService) => Effect.Effect<A, E>) =>
@@ -371,6 +373,30 @@ export const messageStoreContract = (
           expect(yield* store.get("c")).toBeUndefined()
           expect(yield* store.pendingCount).toBe(1)
           expect((yield* store.listByTopic(TOPIC, { limit: 10 })).map((m) => m.messageId)).toEqual(["a"])
+        })
+      ))
+
+    it.effect(`appendNow is ${options.appendNow === true ? "offered: it commits as append does, and tells once" : "not offered"}`, () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          expect(store.appendNow !== undefined).toBe(options.appendNow === true)
+          const appendNow = store.appendNow
+          if (appendNow === undefined) return
+          const told: Array<Errors.StoreFailure | undefined> = []
+          const committed = (entries: ReadonlyArray<MessageStore.AppendEntry>) =>
+            Effect.async<Errors.StoreFailure | undefined>((resume) =>
+              appendNow(entries, (failure) => {
+                told.push(failure)
+                resume(Effect.succeed(failure))
+              })
+            )
+          expect(yield* committed([entry(plain("a", 1000), sub(1), sub(2))])).toBeUndefined()
+          expect(yield* store.get("a")).toEqual(plain("a", 1000))
+          expect(yield* store.pendingCount).toBe(2)
+          const refused = yield* committed([entry(plain("b", 1001), sub(1)), entry(plain("a", 1002))])
+          expect(refused?._tag).toBe("StoreFailure")
+          expect(yield* store.get("b")).toBeUndefined()
+          expect(told).toHaveLength(2)
         })
       ))
 

@@ -91,6 +91,12 @@ export interface SharedFifoTopics {
 export interface MessageStoreService {
   /** Commits all entries atomically (all or none), then resolves. */
   readonly append: (entries: ReadonlyArray<AppendEntry>) => Effect.Effect<void, StoreFailure>
+  /**
+   * `append` for a caller outside the runtime: `committed` is called once, when the entries are
+   * committed (with no failure) or not (with the `StoreFailure`). A store that offers it lets
+   * Publish run without a fiber (docs/PERFORMANCE.md, "Publish without a fiber").
+   */
+  readonly appendNow?: (entries: ReadonlyArray<AppendEntry>, committed: (failure: StoreFailure | undefined) => void) => void
   readonly get: (messageId: string) => Effect.Effect<StoredMessage | undefined, StoreFailure>
   /** The topic's stored messages in acceptance order, oldest first, from `since` (ms) on. */
   readonly listByTopic: (
@@ -182,34 +188,41 @@ export const makeMemory = (): MessageStoreService => {
     else pendingPerMessage.set(d.messageId, left)
   }
 
+  /** Writes every entry, or none and says why. */
+  const appendEntries = (entries: ReadonlyArray<AppendEntry>): StoreFailure | undefined => {
+    const seen = new Set<string>()
+    for (const { message } of entries) {
+      if (messages.has(message.messageId) || seen.has(message.messageId)) {
+        return new StoreFailure({ message: `Message ${message.messageId} is already stored` })
+      }
+      seen.add(message.messageId)
+    }
+    for (const { message, subscriptionArns } of entries) {
+      messages.set(message.messageId, message)
+      const list = byTopic.get(message.topicArn)
+      if (list === undefined) byTopic.set(message.topicArn, [message.messageId])
+      else list.push(message.messageId)
+      for (const subscriptionArn of new Set(subscriptionArns)) {
+        pending.set(key(message.messageId, subscriptionArn), {
+          messageId: message.messageId,
+          subscriptionArn,
+          attempts: 0,
+          dueAt: message.timestamp,
+          replayed: false
+        })
+        pendingPerMessage.set(message.messageId, (pendingPerMessage.get(message.messageId) ?? 0) + 1)
+      }
+    }
+    return undefined
+  }
+
   return {
     append: (entries) =>
       Effect.suspend(() => {
-        const seen = new Set<string>()
-        for (const { message } of entries) {
-          if (messages.has(message.messageId) || seen.has(message.messageId)) {
-            return Effect.fail(new StoreFailure({ message: `Message ${message.messageId} is already stored` }))
-          }
-          seen.add(message.messageId)
-        }
-        for (const { message, subscriptionArns } of entries) {
-          messages.set(message.messageId, message)
-          const list = byTopic.get(message.topicArn)
-          if (list === undefined) byTopic.set(message.topicArn, [message.messageId])
-          else list.push(message.messageId)
-          for (const subscriptionArn of new Set(subscriptionArns)) {
-            pending.set(key(message.messageId, subscriptionArn), {
-              messageId: message.messageId,
-              subscriptionArn,
-              attempts: 0,
-              dueAt: message.timestamp,
-              replayed: false
-            })
-            pendingPerMessage.set(message.messageId, (pendingPerMessage.get(message.messageId) ?? 0) + 1)
-          }
-        }
-        return Effect.void
+        const failure = appendEntries(entries)
+        return failure === undefined ? Effect.void : Effect.fail(failure)
       }),
+    appendNow: (entries, committed) => committed(appendEntries(entries)),
     get: (messageId) => Effect.sync(() => messages.get(messageId)),
     listByTopic: (topicArn, { since = Number.NEGATIVE_INFINITY, limit }) =>
       Effect.sync(() => {

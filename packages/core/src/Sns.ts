@@ -131,6 +131,15 @@ export interface SnsService {
     ctx: RequestContext
   ) => Effect.Effect<void, SnsError>
   readonly publish: (input: Publish.PublishInput, ctx: RequestContext) => Effect.Effect<PublishResult, SnsError>
+  /**
+   * `publish` outside the runtime when nothing in it waits but the commit (`Publisher.publishNow`):
+   * false, with nothing done, when `publish` must take the message.
+   */
+  readonly publishNow?: (
+    input: Publish.PublishInput,
+    ctx: RequestContext,
+    done: (result: Either.Either<PublishResult, SnsError>) => void
+  ) => boolean
   readonly publishBatch: (
     topicArn: string,
     entries: ReadonlyArray<Publish.BatchEntryInput>,
@@ -407,6 +416,7 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         ),
 
       publish: publisher.publish,
+      publishNow: publisher.publishNow,
 
       publishBatch: publisher.publishBatch,
 

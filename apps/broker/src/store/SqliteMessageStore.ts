@@ -156,7 +156,8 @@ interface QueuedWrite {
   readonly write: () => void
   /** What the caller was doing, for the `StoreFailure` it gets if its write is refused or the commit fails. */
   readonly doing: string
-  readonly resume: (result: Effect.Effect<void, Errors.StoreFailure>) => void
+  /** Told once: committed (no failure), or why not. */
+  readonly settle: (failure: Errors.StoreFailure | undefined) => void
 }
 
 /** The failure a refused write reports: its own `StoreFailure` (a duplicate id), or SQLite's words. */
@@ -296,13 +297,10 @@ export const make = (
             writeEachAlone(group, refused)
           }
         } catch (cause) {
-          for (const queued of group) queued.resume(Effect.fail(storeFailure(queued.doing, cause)))
+          for (const queued of group) queued.settle(storeFailure(queued.doing, cause))
           return
         }
-        for (const queued of group) {
-          const failure = refused.get(queued)
-          queued.resume(failure === undefined ? Effect.void : Effect.fail(failure))
-        }
+        for (const queued of group) queued.settle(refused.get(queued))
       }
 
       /** The writes of one event-loop turn, committed together at its end (internal/NextTurn.ts). */
@@ -316,24 +314,33 @@ export const make = (
        */
       const enqueue = (doing: string, write: () => void): Effect.Effect<void, Errors.StoreFailure> =>
         Effect.async<void, Errors.StoreFailure>((resume) => {
-          if (closed) {
-            resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
-            return
-          }
-          const queued: QueuedWrite = { write, doing, resume }
-          queue.add(queued)
+          const queued = enqueueNow(doing, write, (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure)))
           // A write interrupted before its group commits is taken out of the queue: nothing of it is
           // written. Once committed, an interruption cannot undo it (the caller just never hears).
           return Effect.sync(() => {
-            queue.remove(queued)
+            if (queued !== undefined) queue.remove(queued)
           })
         })
+
+      /** `enqueue` with a plain callback; the queued write, or undefined when the store is closed. */
+      const enqueueNow = (doing: string, write: () => void, settle: QueuedWrite["settle"]): QueuedWrite | undefined => {
+        if (closed) {
+          settle(new Errors.StoreFailure({ message: "The message store is closed" }))
+          return undefined
+        }
+        const queued: QueuedWrite = { write, doing, settle }
+        queue.add(queued)
+        return queued
+      }
 
       const run = <A>(doing: string, f: () => A): Effect.Effect<A, Errors.StoreFailure> =>
         Effect.try({ try: f, catch: (cause) => storeFailure(doing, cause) })
 
       return {
         append: (entries) => enqueue("Cannot store the messages", () => appendEntries(entries)),
+        appendNow: (entries, committed) => {
+          enqueueNow("Cannot store the messages", () => appendEntries(entries), committed)
+        },
         get: (messageId) =>
           run("Cannot read the message", () => {
             const row = selectMessage.get(messageId)
