@@ -8,7 +8,8 @@
  * (`RequestPath.ts`), `seconds` then counting thousands of requests. Scenarios: `ceiling` (the bare server), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
  * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
- * under SSE-SQS, scenarios 14 and 15). The `.cpuprofile` is written to the directory `PROFILE_DIR` names (default the
+ * under SSE-SQS, scenarios 14 and 15), `fanout` (Publish of 1 KiB to an encrypted topic with four SSE-KMS
+ * queue subscriptions, scenario 17; the rate is Publish requests, the line adds the queue messages landed). The `.cpuprofile` is written to the directory `PROFILE_DIR` names (default the
  * system's temporary directory), for Chrome DevTools.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -19,10 +20,11 @@ import { ceiling, type HttpBench, type LoadShape, load, openHttpBench, publishLo
 import type { LoadResult } from "./loadWorker.js"
 import { type CpuProfile, renderSummary, summarise } from "./ProfileSummary.js"
 import { requestPathCpu } from "./RequestPath.js"
+import { fanoutLoad } from "./FanoutBench.js"
 import { openQueues } from "./QueueBench.js"
 import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "path-plain", "path-encrypted"] as const
+const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "path-plain", "path-encrypted"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -58,9 +60,17 @@ const sendLoad = async (bench: HttpBench): Promise<LoadResult> => {
   return load(bench.broker.endpoint, [request], shape, bench.broker.caPem, started)
 }
 
+/** Scenario 17: the four queues' messages that landed are reported beside the Publish rate. */
+const fanout = async (bench: HttpBench): Promise<LoadResult> => {
+  const result = await fanoutLoad(bench.broker, KIB, shape, started)
+  process.stdout.write(`fanout: ${(result.landedDuringRun / seconds).toFixed(0)} queue messages landed per second\n`)
+  return result
+}
+
 /** The load scenarios, over HTTPS. */
 const networkLoad = (bench: HttpBench): Promise<LoadResult> => {
   if (scenario === "send" || scenario === "send-sse") return sendLoad(bench)
+  if (scenario === "fanout") return fanout(bench)
   const request = signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB))
   // The warm-up runs before the profiler starts; `load` reports the measured seconds only.
   return scenario === "ceiling"

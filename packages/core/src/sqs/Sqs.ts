@@ -212,6 +212,14 @@ export interface SqsService {
    * refusal's message says, for a person, what to change.
    */
   readonly deliverFromTopic: (delivery: TopicDelivery) => Effect.Effect<SendMessageResult, SqsError | StoreFailure>
+  /**
+   * Several of SNS's writes, each as `deliverFromTopic` with its own answer, applied as one action:
+   * one store write and one commit for all, none answered before it. A store failure fails them all,
+   * none having been stored.
+   */
+  readonly deliverFromTopics: (
+    deliveries: ReadonlyArray<TopicDelivery>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure>
   readonly startMessageMoveTask: (
     input: MessageMoves.StartInput,
     ctx: RequestContext
@@ -547,6 +555,57 @@ export const make = (
         : `queue ${queue.arn}'s KMS key ${keyId} cannot be used`
       return queueKmsFailure(failure._tag, `${why}: ${failure.message}`)
     }
+    /** A topic's write made ready outside the lock: its message id, what the queue is sent, its body sealed. */
+    const prepareDelivery = (delivery: TopicDelivery) =>
+      Effect.gen(function* () {
+        const messageId = yield* ids.uuid
+        const queue = yield* read((system) => topicTarget(system, delivery))
+        const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
+        const caller: KmsCaller = {
+          accountId: queue.accountId,
+          principalArn: QueuePolicy.SNS_PRINCIPAL,
+          service: { principal: QueuePolicy.SNS_PRINCIPAL, sourceArn: delivery.topicArn, sourceAccount: delivery.topicAccountId }
+        }
+        const storedBody = yield* Effect.mapError(storedBodyOf(queue, delivery.body, messageId, ctx, caller), (failure) => explainKeyRefusal(queue, failure))
+        // Group and deduplication ids mean something only to a FIFO queue; a FIFO topic may feed a standard one.
+        const input: SendMessageInput = {
+          body: delivery.body,
+          attributes: delivery.attributes,
+          delaySeconds: undefined,
+          messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
+          messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
+        }
+        return sendInput(input, messageId, ctx, storedBody)
+      })
+
+    /**
+     * Under the lock each write is checked again against its queue as it is now (deleted, or its
+     * policy changed, since it was prepared) and sent in turn, so a later one sees the earlier ones
+     * (a FIFO queue's deduplication); one that fails leaves the others as they are.
+     */
+    const deliverFromTopics = (
+      deliveries: ReadonlyArray<TopicDelivery>
+    ): Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure> =>
+      Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery))), (prepared) =>
+        run((system, now) => {
+          let states: Map<string, QueueMessages.QueueState> | undefined
+          const answers = prepared.map((ready, i) =>
+            Either.flatMap(ready, (send) =>
+              Either.flatMap(topicTarget(system, deliveries[i]!), (target) => {
+                const key = keyOfQueue(target)
+                const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send, now)
+                return Either.map(sent, (r) => {
+                  states ??= new Map(system.states)
+                  states.set(key, r.state)
+                  return sendResult(r)
+                })
+              })
+            )
+          )
+          return Either.right([answers, states === undefined ? system : { ...system, states }] as const)
+        })
+      )
+
     // The move driver's wake-up: replaced at each step, completed by a start or a cancel.
     let moveSignal = Deferred.unsafeMake<void>(FiberId.none)
     const nudgeMoves = Effect.sync(() => Deferred.unsafeDone(moveSignal, Exit.void))
@@ -798,36 +857,9 @@ export const make = (
           })
         ),
 
-      deliverFromTopic: (delivery) =>
-        Effect.gen(function* () {
-          const messageId = yield* ids.uuid
-          const queue = yield* read((system) => topicTarget(system, delivery))
-          const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
-          const caller: KmsCaller = {
-            accountId: queue.accountId,
-            principalArn: QueuePolicy.SNS_PRINCIPAL,
-            service: { principal: QueuePolicy.SNS_PRINCIPAL, sourceArn: delivery.topicArn, sourceAccount: delivery.topicAccountId }
-          }
-          const storedBody = yield* Effect.mapError(storedBodyOf(queue, delivery.body, messageId, ctx, caller), (failure) =>
-            explainKeyRefusal(queue, failure)
-          )
-          // Group and deduplication ids mean something only to a FIFO queue; a FIFO topic may feed a standard one.
-          const input: SendMessageInput = {
-            body: delivery.body,
-            attributes: delivery.attributes,
-            delaySeconds: undefined,
-            messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
-            messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
-          }
-          return yield* run((system, now) =>
-            Either.flatMap(topicTarget(system, delivery), (target) => {
-              const key = keyOfQueue(target)
-              return Either.map(QueueMessages.send(stateOf(system, key), target, sendInput(input, messageId, ctx, storedBody), now), (r) =>
-                [sendResult(r), withState(system, key, r.state)] as const
-              )
-            })
-          )
-        }),
+      deliverFromTopic: (delivery) => Effect.flatMap(deliverFromTopics([delivery]), ([answer]) => answer!),
+
+      deliverFromTopics,
 
       removePermission: (queueUrl, label, ctx) =>
         run((system, now) =>

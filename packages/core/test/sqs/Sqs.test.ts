@@ -203,6 +203,40 @@ describe("SNS deliveries into queues", () => {
     )
   )
 
+  it.effect("several at once are one store write, each with its own answer; a FIFO queue deduplicates within them", () => {
+    const memory = QueueStore.makeMemory()
+    const applied: Array<ReadonlyArray<QueueStore.QueueChange>> = []
+    const counting: QueueStore.QueueStoreService = { ...memory, apply: (changes) => Effect.zipRight(Effect.sync(() => applied.push(changes)), memory.apply(changes)) }
+    return withService((sqs) =>
+      Effect.gen(function* () {
+        const inboxUrl = yield* create(sqs, "inbox")
+        const fifoUrl = yield* create(sqs, "ordered.fifo", { FifoQueue: "true" })
+        const inbox = `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox`
+        const ordered = `arn:aws:sqs:us-east-1:${ACCOUNT}:ordered.fifo`
+        yield* sqs.setQueueAttributes(inboxUrl, { Policy: allowTopic(inbox, topicArn) }, ctx)
+        const fifo = { messageGroupId: "g", checkQueuePolicy: false }
+        applied.length = 0
+        const answers = yield* sqs.deliverFromTopics([
+          deliveryTo(inbox, "one"),
+          deliveryTo(ordered, "a", { ...fifo, messageDeduplicationId: "d0" }),
+          deliveryTo(`arn:aws:sqs:us-east-1:${ACCOUNT}:gone`, "x"),
+          deliveryTo(inbox, "refused", { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:other` }),
+          deliveryTo(ordered, "a again", { ...fifo, messageDeduplicationId: "d0" }),
+          deliveryTo(inbox, "two")
+        ])
+        expect(answers.map((a) => Either.isRight(a) ? "sent" : a.left._tag)).toEqual(["sent", "sent", "QueueDoesNotExist", "AccessDenied", "sent", "sent"])
+        // The duplicate is answered with the first one's message id, as a SendMessage would be.
+        expect(Either.getOrThrow(answers[4]!).messageId).toBe(Either.getOrThrow(answers[1]!).messageId)
+        expect(applied.length).toBe(1)
+        expect(bodies(yield* receive(sqs, inboxUrl, { waitTimeSeconds: 0 }))).toEqual(["one", "two"])
+        expect(bodies(yield* receive(sqs, fifoUrl, { waitTimeSeconds: 0 }))).toEqual(["a"])
+        applied.length = 0
+        const refused = yield* sqs.deliverFromTopics([deliveryTo(inbox, "refused", { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:other` })])
+        expect(refused.map((a) => Either.isLeft(a) && a.left._tag)).toEqual(["AccessDenied"])
+        expect(applied.length).toBe(0)
+      }), counting)
+  })
+
   it.effect("from a FIFO topic keep their group and deduplication ids in a FIFO queue, and drop them in a standard one", () =>
     withService((sqs) =>
       Effect.gen(function* () {
