@@ -55,6 +55,12 @@ export interface SqsOptions {
    * (the listener's port is known only once it listens).
    */
   readonly origin: () => string
+  /**
+   * What the first action of a group waits for before the group runs, so the actions submitted
+   * meanwhile share its store write and commit: the shell's next turn of the event loop. Without it
+   * the action yields to the fibers ready now, and only those join.
+   */
+  readonly groupWait?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -372,28 +378,76 @@ export const make = (
         }
       })
 
+    /** A step waiting for its group, and where its outcome goes. */
+    interface Waiting {
+      readonly step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [unknown, QueueStore.QueueSystem], unknown>
+      readonly outcome: Deferred.Deferred<unknown, unknown>
+    }
+    // The steps submitted since the last group began; the first of them leads the next group.
+    let waiting: Array<Waiting> = []
+    const groupWait = options.groupWait ?? Effect.yieldNow()
+
     /**
-     * Runs one pure step against the value in force, under the ref's lock: its changes are stored,
-     * then the new value is put in force and long polls on the touched queues wake. A step once begun
-     * is not interrupted (a long poll that ends mid-receive), so the store and the value stay in step.
+     * Runs a group of steps against the value in force, under the ref's lock, one after the other in
+     * the order they came, each seeing the ones before: their changes together are one store write
+     * and one commit, then the new value is put in force, the long polls on the touched queues wake
+     * and each step is answered. A step that fails changes nothing and the others go on; a store
+     * that fails the write fails every step of the group, none having been stored.
+     */
+    const runGroup = (group: ReadonlyArray<Waiting>) =>
+      Effect.flatMap(
+        Effect.exit(SynchronizedRef.modifyEffect(ref, (held) => {
+          const body = (system: QueueStore.QueueSystem, caughtUp: ReadonlyArray<QueueStore.QueueChange>) =>
+            Effect.gen(function* () {
+              const now = yield* Clock.currentTimeMillis
+              let next = system
+              const outcomes = group.map(({ step }) => {
+                const stepped = step(next, now)
+                if (Either.isLeft(stepped)) return Exit.fail(stepped.left)
+                next = stepped.right[1]
+                return Exit.succeed(stepped.right[0])
+              })
+              const changes = QueueStore.diff(system, next)
+              if (changes.length > 0) yield* store.apply(changes)
+              return [[outcomes, [...caughtUp, ...changes]] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
+            })
+          return shared === undefined ? body(held, []) : shared.exclusive(held, (caughtUp) => body(caughtUp.system, caughtUp.changes))
+        })),
+        (exit) =>
+          Exit.isSuccess(exit)
+            ? Effect.zipRight(
+              wake(exit.value[1]),
+              Effect.sync(() => exit.value[0].forEach((outcome, i) => Deferred.unsafeDone(group[i]!.outcome, outcome)))
+            )
+            : Effect.sync(() => group.forEach(({ outcome }) => Deferred.unsafeDone(outcome, exit)))
+      )
+
+    /**
+     * Runs one pure step in a group with the others submitted before the group begins: the first
+     * step submitted waits for `groupWait` (the shell's next turn of the event loop, so the requests
+     * read in this turn join it), then runs the group. A step once submitted is not interrupted (a long poll that ends mid-receive), so
+     * the store and the value stay in step and no caller is answered before its commit.
      */
     const run = <A, E>(
       step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
     ): Effect.Effect<A, E | StoreFailure> =>
-      Effect.uninterruptible(Effect.flatMap(
-        SynchronizedRef.modifyEffect(ref, (held) => {
-          const body = (system: QueueStore.QueueSystem, caughtUp: ReadonlyArray<QueueStore.QueueChange>) =>
-            Effect.gen(function* () {
-              const now = yield* Clock.currentTimeMillis
-              const [result, next] = yield* step(system, now)
-              const changes = QueueStore.diff(system, next)
-              if (changes.length > 0) yield* store.apply(changes)
-              return [[result, [...caughtUp, ...changes]] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
+      Effect.uninterruptible(Effect.suspend(() => {
+        const outcome = Deferred.unsafeMake<unknown, unknown>(FiberId.none)
+        waiting.push({ step, outcome })
+        const answer = Deferred.await(outcome) as Effect.Effect<A, E | StoreFailure>
+        if (waiting.length > 1) return answer
+        return Effect.zipRight(
+          Effect.zipRight(
+            groupWait,
+            Effect.suspend(() => {
+              const group = waiting
+              waiting = []
+              return runGroup(group)
             })
-          return shared === undefined ? body(held, []) : shared.exclusive(held, (caughtUp) => body(caughtUp.system, caughtUp.changes))
-        }),
-        ([result, changes]) => Effect.as(wake(changes), result)
-      ))
+          ),
+          answer
+        )
+      }))
 
     /** What other brokers sharing the store committed, put in force; their long polls here wake. */
     const catchUp: Effect.Effect<void, StoreFailure> = shared === undefined
