@@ -6,6 +6,8 @@
  * State is one value, the `QueueSystem` (directory and each queue's messages), in a SynchronizedRef:
  * an action computes the next value with the model, the store writes the difference, then the value
  * is replaced, so actions apply one after the other and nothing is acknowledged before it is stored.
+ * The actions submitted in one turn of the event loop run as a group with one store write
+ * (docs/PERFORMANCE.md, "SQS actions in groups").
  * A long-polling ReceiveMessage waits on the model's readiness: until a send or visibility change to
  * its queue, the instant a message becomes visible, or the end of its wait, whichever comes first
  * (SQS API Reference, "ReceiveMessage", WaitTimeSeconds).
