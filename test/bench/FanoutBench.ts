@@ -97,8 +97,16 @@ const landed = async (fanout: Fanout): Promise<number> => {
   return total
 }
 
-/** Scenario 17 against the broker: a customer managed key, the encrypted topic and its four SSE-KMS queues, then the Publish load. */
-export const fanoutLoad = async (broker: RunningBroker, messageBytes: number, shape: LoadShape): Promise<FanoutResult> => {
+/**
+ * Scenario 17 against the broker: a customer managed key, the encrypted topic and its four SSE-KMS
+ * queues, then the Publish load. `onMeasuring` runs once the warm-up is over (the profiler's start).
+ */
+export const fanoutLoad = async (
+  broker: RunningBroker,
+  messageBytes: number,
+  shape: LoadShape,
+  onMeasuring: () => Promise<void> = async () => undefined
+): Promise<FanoutResult> => {
   const config: ClientConfig = {
     endpoint: broker.endpoint,
     region: broker.region,
@@ -112,6 +120,7 @@ export const fanoutLoad = async (broker: RunningBroker, messageBytes: number, sh
   let before = 0
   const result = await load(broker.endpoint, [signPublish(broker, fanout.topicArn, messageOfSize(messageBytes))], shape, broker.caPem, async () => {
     before = await landed(fanout)
+    await onMeasuring()
   })
   const after = await landed(fanout)
   fanout.sqs.destroy()

@@ -8,7 +8,11 @@
  * (`RequestPath.ts`), `seconds` then counting thousands of requests. Scenarios: `ceiling` (the bare server), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
  * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
- * under SSE-SQS, scenarios 14 and 15). The `.cpuprofile` is written to the directory `PROFILE_DIR` names (default the
+ * under SSE-SQS, scenarios 14 and 15), `fanout` (Publish of 1 KiB to an encrypted topic with four SSE-KMS
+ * queue subscriptions, scenario 17; the rate is Publish requests, the line adds the queue messages landed),
+ * `receive` (scenario 16: the SSE-SQS queue filled by `seconds` of SendMessage, then the 8 SDK
+ * consumers' ReceiveMessage of 10 and DeleteMessage of each for `seconds`, with no warm-up beyond the
+ * sends; the rate and the CPU are per message deleted). The `.cpuprofile` is written to the directory `PROFILE_DIR` names (default the
  * system's temporary directory), for Chrome DevTools.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -19,10 +23,11 @@ import { ceiling, type HttpBench, type LoadShape, load, openHttpBench, publishLo
 import type { LoadResult } from "./loadWorker.js"
 import { type CpuProfile, renderSummary, summarise } from "./ProfileSummary.js"
 import { requestPathCpu } from "./RequestPath.js"
-import { openQueues } from "./QueueBench.js"
+import { fanoutLoad } from "./FanoutBench.js"
+import { openQueues, receiveDeleteLoad } from "./QueueBench.js"
 import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "path-plain", "path-encrypted"] as const
+const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -58,9 +63,31 @@ const sendLoad = async (bench: HttpBench): Promise<LoadResult> => {
   return load(bench.broker.endpoint, [request], shape, bench.broker.caPem, started)
 }
 
+/** Scenario 17: the four queues' messages that landed are reported beside the Publish rate. */
+const fanout = async (bench: HttpBench): Promise<LoadResult> => {
+  const result = await fanoutLoad(bench.broker, KIB, shape, started)
+  process.stdout.write(`fanout: ${(result.landedDuringRun / seconds).toFixed(0)} queue messages landed per second\n`)
+  return result
+}
+
+/** Scenario 16: the queue filled first, then received from and deleted, a deleted message counted as a request. */
+const receiveLoad = async (bench: HttpBench): Promise<Pick<LoadResult, "requestsPerSecond" | "total" | "errors" | "non2xx">> => {
+  const { sseSqsQueueUrl } = await openQueues(bench.broker)
+  const fill = signSqsJson(bench.broker, "SendMessage", { QueueUrl: sseSqsQueueUrl, MessageBody: messageOfSize(KIB) })
+  const filled = await load(bench.broker.endpoint, [fill], shape, bench.broker.caPem)
+  await started()
+  const consumed = await receiveDeleteLoad(bench.broker, sseSqsQueueUrl, { ...shape, warmupSeconds: 0 })
+  process.stdout.write(
+    `receive: ${filled.total} messages sent first; ${consumed.emptyReceives} empty receives; cycle p50 ${consumed.cycleP50Ms.toFixed(1)} ms\n`
+  )
+  return { requestsPerSecond: consumed.messagesPerSecond, total: consumed.deleted, errors: consumed.errors, non2xx: 0 }
+}
+
 /** The load scenarios, over HTTPS. */
-const networkLoad = (bench: HttpBench): Promise<LoadResult> => {
+const networkLoad = (bench: HttpBench): Promise<Pick<LoadResult, "requestsPerSecond" | "total" | "errors" | "non2xx">> => {
+  if (scenario === "receive") return receiveLoad(bench)
   if (scenario === "send" || scenario === "send-sse") return sendLoad(bench)
+  if (scenario === "fanout") return fanout(bench)
   const request = signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB))
   // The warm-up runs before the profiler starts; `load` reports the measured seconds only.
   return scenario === "ceiling"

@@ -25,6 +25,16 @@ import * as SqliteMessageStore from "./store/SqliteMessageStore.js"
 import * as SqliteQueueStore from "./store/SqliteQueueStore.js"
 import * as SqliteRegistryStore from "./store/SqliteRegistryStore.js"
 
+
+/**
+ * The queue service's group wait: the check phase of this turn of the event loop, after its I/O
+ * callbacks (Node.js guide, "The Node.js Event Loop"), so the SQS actions of the requests read in one
+ * turn share one commit (docs/PERFORMANCE.md, "SQS actions in groups").
+ */
+const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const timer = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(timer))
+})
 /**
  * @category models
  */
@@ -92,7 +102,7 @@ export const layer = (options: ServicesOptions) => {
     Layer.provide(Layer.mergeAll(primitives, NodeRsa.layerNode, RootKey.layer(options.rootKey)))
   )
   const sns = Sns.layer.pipe(Layer.provide(SnsKms.layer), Layer.provide(primitives))
-  const sqs = Sqs.layer({ origin: options.queueOrigin }).pipe(Layer.provide(SqsKms.layer), Layer.provide(primitives))
+  const sqs = Sqs.layer({ origin: options.queueOrigin, groupWait: nextTurn }).pipe(Layer.provide(SqsKms.layer), Layer.provide(primitives))
   return Layer.provideMerge(Layer.provideMerge(Layer.merge(sns, sqs), kms), Layer.merge(stores, primitives))
 }
 

@@ -5,14 +5,18 @@
  * message as published with its message attributes as SQS message attributes (SNS guide, "Amazon SNS
  * raw message delivery"). A FIFO topic's group and deduplication ids go with it.
  *
+ * The deliveries started in one turn of the event loop go to the service together, as one action
+ * with one commit (`Sqs.deliverFromTopics`); each is answered only after that commit.
+ *
  * The service refuses a write the queue policy or the queue's KMS key policy does not allow
  * (docs/SEMANTICS.md §8); a refused attempt is a failed one, retried by the subscription's retry
  * policy, counted, and logged once per message with the service's words on what to change.
  *
  * @since 0.1.0
  */
-import type { Message, Sqs } from "@sealcast/core"
-import { Cause, Exit, Option, Runtime } from "effect"
+import type { Message, QueueErrors, Sqs } from "@sealcast/core"
+import { Cause, Either, Exit, Option, Runtime } from "effect"
+import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import * as Envelope from "./Envelope.js"
 import type { Notifier, SendFailure, Sender, Target } from "./Sender.js"
 
@@ -64,11 +68,40 @@ export interface Options {
 
 const refusalOf = (tag: string): Refusal | undefined => (tag === "AccessDenied" ? "queue_policy" : tag.startsWith("Kms") ? "kms_key" : undefined)
 
+/** A delivery waiting for its turn's action, and the callback its answer goes to. */
+interface Waiting {
+  readonly target: Target
+  readonly delivery: Sqs.TopicDelivery
+  readonly done: (failure: SendFailure | undefined) => void
+}
+
 /**
  * @category constructors
  */
 export const make = (sqs: Sqs.SqsService, notifier: Notifier, runtime: Runtime.Runtime<never>, options: Options): Sender => {
   const runCallback = Runtime.runCallback(runtime)
+  const answer = ({ target, done }: Waiting, written: Either.Either<unknown, QueueErrors.SqsError>) => {
+    if (Either.isRight(written)) return done(undefined)
+    const error = written.left
+    const refusal = refusalOf(error._tag)
+    if (refusal !== undefined) options.refused(target, refusal, error.message)
+    // A deleted queue is stale subscription metadata, a client-side error SNS does not retry
+    // (SNS guide, "Amazon SNS dead-letter queues", "Why do message deliveries fail?").
+    done(error._tag === "QueueDoesNotExist" ? { reason: `${error._tag}: ${error.message}`, permanent: true } : { reason: `${error._tag}: ${error.message}` })
+  }
+  const turn = batchUntilNextTurn<Waiting>((batch) =>
+    runCallback(sqs.deliverFromTopics(batch.map((w) => w.delivery)), {
+      onExit: (exit) => {
+        if (Exit.isSuccess(exit)) return exit.value.forEach((written, i) => answer(batch[i]!, written))
+        // The store failed the action (nothing of it was stored) or it broke: every delivery failed.
+        const failure = Cause.failureOption(exit.cause)
+        const failed: SendFailure = Option.isSome(failure)
+          ? { reason: `${failure.value._tag}: ${failure.value.message}` }
+          : { reason: Cause.pretty(exit.cause), beforeEndpoint: true }
+        for (const { done } of batch) done(failed)
+      }
+    })
+  )
   return {
     send: (target, text, _now, done) => {
       const { message, subscription, topic } = target
@@ -79,8 +112,10 @@ export const make = (sqs: Sqs.SqsService, notifier: Notifier, runtime: Runtime.R
           permanent: true
         })
       }
-      runCallback(
-        sqs.deliverFromTopic({
+      turn.add({
+        target,
+        done,
+        delivery: {
           queueArn: subscription.endpoint,
           topicArn: topic.arn,
           topicAccountId: topic.accountId,
@@ -89,24 +124,8 @@ export const make = (sqs: Sqs.SqsService, notifier: Notifier, runtime: Runtime.R
           messageGroupId: message.fifo?.messageGroupId,
           messageDeduplicationId: message.fifo?.messageDeduplicationId,
           checkQueuePolicy: !options.lenientQueuePolicies
-        }),
-        {
-          onExit: (exit) => {
-            if (Exit.isSuccess(exit)) return done(undefined)
-            const failure = Cause.failureOption(exit.cause)
-            if (Option.isNone(failure)) return done({ reason: Cause.pretty(exit.cause), beforeEndpoint: true })
-            const error = failure.value
-            const refusal = refusalOf(error._tag)
-            if (refusal !== undefined) options.refused(target, refusal, error.message)
-            // A deleted queue is stale subscription metadata, a client-side error SNS does not retry
-            // (SNS guide, "Amazon SNS dead-letter queues", "Why do message deliveries fail?").
-            const answer: SendFailure = error._tag === "QueueDoesNotExist"
-              ? { reason: `${error._tag}: ${error.message}`, permanent: true }
-              : { reason: `${error._tag}: ${error.message}` }
-            done(answer)
-          }
         }
-      )
+      })
     }
   }
 }

@@ -6,6 +6,8 @@
  * State is one value, the `QueueSystem` (directory and each queue's messages), in a SynchronizedRef:
  * an action computes the next value with the model, the store writes the difference, then the value
  * is replaced, so actions apply one after the other and nothing is acknowledged before it is stored.
+ * The actions submitted in one turn of the event loop run as a group with one store write
+ * (docs/PERFORMANCE.md, "SQS actions in groups").
  * A long-polling ReceiveMessage waits on the model's readiness: until a send or visibility change to
  * its queue, the instant a message becomes visible, or the end of its wait, whichever comes first
  * (SQS API Reference, "ReceiveMessage", WaitTimeSeconds).
@@ -55,6 +57,12 @@ export interface SqsOptions {
    * (the listener's port is known only once it listens).
    */
   readonly origin: () => string
+  /**
+   * What the first action of a group waits for before the group runs, so the actions submitted
+   * meanwhile share its store write and commit: the shell's next turn of the event loop. Without it
+   * the action yields to the fibers ready now, and only those join.
+   */
+  readonly groupWait?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -212,6 +220,14 @@ export interface SqsService {
    * refusal's message says, for a person, what to change.
    */
   readonly deliverFromTopic: (delivery: TopicDelivery) => Effect.Effect<SendMessageResult, SqsError | StoreFailure>
+  /**
+   * Several of SNS's writes, each as `deliverFromTopic` with its own answer, applied as one action:
+   * one store write and one commit for all, none answered before it. A store failure fails them all,
+   * none having been stored.
+   */
+  readonly deliverFromTopics: (
+    deliveries: ReadonlyArray<TopicDelivery>
+  ) => Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure>
   readonly startMessageMoveTask: (
     input: MessageMoves.StartInput,
     ctx: RequestContext
@@ -364,28 +380,76 @@ export const make = (
         }
       })
 
+    /** A step waiting for its group, and where its outcome goes. */
+    interface Waiting {
+      readonly step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [unknown, QueueStore.QueueSystem], unknown>
+      readonly outcome: Deferred.Deferred<unknown, unknown>
+    }
+    // The steps submitted since the last group began; the first of them leads the next group.
+    let waiting: Array<Waiting> = []
+    const groupWait = options.groupWait ?? Effect.yieldNow()
+
     /**
-     * Runs one pure step against the value in force, under the ref's lock: its changes are stored,
-     * then the new value is put in force and long polls on the touched queues wake. A step once begun
-     * is not interrupted (a long poll that ends mid-receive), so the store and the value stay in step.
+     * Runs a group of steps against the value in force, under the ref's lock, one after the other in
+     * the order they came, each seeing the ones before: their changes together are one store write
+     * and one commit, then the new value is put in force, the long polls on the touched queues wake
+     * and each step is answered. A step that fails changes nothing and the others go on; a store
+     * that fails the write fails every step of the group, none having been stored.
+     */
+    const runGroup = (group: ReadonlyArray<Waiting>) =>
+      Effect.flatMap(
+        Effect.exit(SynchronizedRef.modifyEffect(ref, (held) => {
+          const body = (system: QueueStore.QueueSystem, caughtUp: ReadonlyArray<QueueStore.QueueChange>) =>
+            Effect.gen(function* () {
+              const now = yield* Clock.currentTimeMillis
+              let next = system
+              const outcomes = group.map(({ step }) => {
+                const stepped = step(next, now)
+                if (Either.isLeft(stepped)) return Exit.fail(stepped.left)
+                next = stepped.right[1]
+                return Exit.succeed(stepped.right[0])
+              })
+              const changes = QueueStore.diff(system, next)
+              if (changes.length > 0) yield* store.apply(changes)
+              return [[outcomes, [...caughtUp, ...changes]] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
+            })
+          return shared === undefined ? body(held, []) : shared.exclusive(held, (caughtUp) => body(caughtUp.system, caughtUp.changes))
+        })),
+        (exit) =>
+          Exit.isSuccess(exit)
+            ? Effect.zipRight(
+              wake(exit.value[1]),
+              Effect.sync(() => exit.value[0].forEach((outcome, i) => Deferred.unsafeDone(group[i]!.outcome, outcome)))
+            )
+            : Effect.sync(() => group.forEach(({ outcome }) => Deferred.unsafeDone(outcome, exit)))
+      )
+
+    /**
+     * Runs one pure step in a group with the others submitted before the group begins: the first
+     * step submitted waits for `groupWait` (the shell's next turn of the event loop, so the requests
+     * read in this turn join it), then runs the group. A step once submitted is not interrupted (a long poll that ends mid-receive), so
+     * the store and the value stay in step and no caller is answered before its commit.
      */
     const run = <A, E>(
       step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
     ): Effect.Effect<A, E | StoreFailure> =>
-      Effect.uninterruptible(Effect.flatMap(
-        SynchronizedRef.modifyEffect(ref, (held) => {
-          const body = (system: QueueStore.QueueSystem, caughtUp: ReadonlyArray<QueueStore.QueueChange>) =>
-            Effect.gen(function* () {
-              const now = yield* Clock.currentTimeMillis
-              const [result, next] = yield* step(system, now)
-              const changes = QueueStore.diff(system, next)
-              if (changes.length > 0) yield* store.apply(changes)
-              return [[result, [...caughtUp, ...changes]] as const, changes.length > 0 ? QueueStore.settled(system, next) : system] as const
+      Effect.uninterruptible(Effect.suspend(() => {
+        const outcome = Deferred.unsafeMake<unknown, unknown>(FiberId.none)
+        waiting.push({ step, outcome })
+        const answer = Deferred.await(outcome) as Effect.Effect<A, E | StoreFailure>
+        if (waiting.length > 1) return answer
+        return Effect.zipRight(
+          Effect.zipRight(
+            groupWait,
+            Effect.suspend(() => {
+              const group = waiting
+              waiting = []
+              return runGroup(group)
             })
-          return shared === undefined ? body(held, []) : shared.exclusive(held, (caughtUp) => body(caughtUp.system, caughtUp.changes))
-        }),
-        ([result, changes]) => Effect.as(wake(changes), result)
-      ))
+          ),
+          answer
+        )
+      }))
 
     /** What other brokers sharing the store committed, put in force; their long polls here wake. */
     const catchUp: Effect.Effect<void, StoreFailure> = shared === undefined
@@ -547,6 +611,57 @@ export const make = (
         : `queue ${queue.arn}'s KMS key ${keyId} cannot be used`
       return queueKmsFailure(failure._tag, `${why}: ${failure.message}`)
     }
+    /** A topic's write made ready outside the lock: its message id, what the queue is sent, its body sealed. */
+    const prepareDelivery = (delivery: TopicDelivery) =>
+      Effect.gen(function* () {
+        const messageId = yield* ids.uuid
+        const queue = yield* read((system) => topicTarget(system, delivery))
+        const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
+        const caller: KmsCaller = {
+          accountId: queue.accountId,
+          principalArn: QueuePolicy.SNS_PRINCIPAL,
+          service: { principal: QueuePolicy.SNS_PRINCIPAL, sourceArn: delivery.topicArn, sourceAccount: delivery.topicAccountId }
+        }
+        const storedBody = yield* Effect.mapError(storedBodyOf(queue, delivery.body, messageId, ctx, caller), (failure) => explainKeyRefusal(queue, failure))
+        // Group and deduplication ids mean something only to a FIFO queue; a FIFO topic may feed a standard one.
+        const input: SendMessageInput = {
+          body: delivery.body,
+          attributes: delivery.attributes,
+          delaySeconds: undefined,
+          messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
+          messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
+        }
+        return sendInput(input, messageId, ctx, storedBody)
+      })
+
+    /**
+     * Under the lock each write is checked again against its queue as it is now (deleted, or its
+     * policy changed, since it was prepared) and sent in turn, so a later one sees the earlier ones
+     * (a FIFO queue's deduplication); one that fails leaves the others as they are.
+     */
+    const deliverFromTopics = (
+      deliveries: ReadonlyArray<TopicDelivery>
+    ): Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure> =>
+      Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery))), (prepared) =>
+        run((system, now) => {
+          let states: Map<string, QueueMessages.QueueState> | undefined
+          const answers = prepared.map((ready, i) =>
+            Either.flatMap(ready, (send) =>
+              Either.flatMap(topicTarget(system, deliveries[i]!), (target) => {
+                const key = keyOfQueue(target)
+                const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send, now)
+                return Either.map(sent, (r) => {
+                  states ??= new Map(system.states)
+                  states.set(key, r.state)
+                  return sendResult(r)
+                })
+              })
+            )
+          )
+          return Either.right([answers, states === undefined ? system : { ...system, states }] as const)
+        })
+      )
+
     // The move driver's wake-up: replaced at each step, completed by a start or a cancel.
     let moveSignal = Deferred.unsafeMake<void>(FiberId.none)
     const nudgeMoves = Effect.sync(() => Deferred.unsafeDone(moveSignal, Exit.void))
@@ -798,36 +913,9 @@ export const make = (
           })
         ),
 
-      deliverFromTopic: (delivery) =>
-        Effect.gen(function* () {
-          const messageId = yield* ids.uuid
-          const queue = yield* read((system) => topicTarget(system, delivery))
-          const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
-          const caller: KmsCaller = {
-            accountId: queue.accountId,
-            principalArn: QueuePolicy.SNS_PRINCIPAL,
-            service: { principal: QueuePolicy.SNS_PRINCIPAL, sourceArn: delivery.topicArn, sourceAccount: delivery.topicAccountId }
-          }
-          const storedBody = yield* Effect.mapError(storedBodyOf(queue, delivery.body, messageId, ctx, caller), (failure) =>
-            explainKeyRefusal(queue, failure)
-          )
-          // Group and deduplication ids mean something only to a FIFO queue; a FIFO topic may feed a standard one.
-          const input: SendMessageInput = {
-            body: delivery.body,
-            attributes: delivery.attributes,
-            delaySeconds: undefined,
-            messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
-            messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
-          }
-          return yield* run((system, now) =>
-            Either.flatMap(topicTarget(system, delivery), (target) => {
-              const key = keyOfQueue(target)
-              return Either.map(QueueMessages.send(stateOf(system, key), target, sendInput(input, messageId, ctx, storedBody), now), (r) =>
-                [sendResult(r), withState(system, key, r.state)] as const
-              )
-            })
-          )
-        }),
+      deliverFromTopic: (delivery) => Effect.flatMap(deliverFromTopics([delivery]), ([answer]) => answer!),
+
+      deliverFromTopics,
 
       removePermission: (queueUrl, label, ctx) =>
         run((system, now) =>

@@ -5,8 +5,9 @@
  * stored.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
+import { Duration, Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
 import * as Cipher from "../../src/Cipher.js"
+import { StoreFailure } from "../../src/Errors.js"
 import * as Ids from "../../src/Ids.js"
 import * as MessageMoveTask from "../../src/sqs/MessageMoveTask.js"
 import type { RequestContext } from "../../src/RequestContext.js"
@@ -152,6 +153,75 @@ describe("queue policies", () => {
   )
 })
 
+describe("actions in groups", () => {
+  const counting = (fail: (changes: ReadonlyArray<QueueStore.QueueChange>) => boolean = () => false) => {
+    const memory = QueueStore.makeMemory()
+    const applied: Array<number> = []
+    const store: QueueStore.QueueStoreService = {
+      ...memory,
+      apply: (changes) =>
+        fail(changes)
+          ? Effect.fail(new StoreFailure({ message: "disk full" }))
+          : Effect.zipRight(Effect.sync(() => applied.push(changes.length)), memory.apply(changes))
+    }
+    return { store, applied }
+  }
+  // The group waits for the clock to move, so every action forked before it moves joins.
+  const grouped = (store: QueueStore.QueueStoreService, kmses = makeKmses()) =>
+    Sqs.layer({ origin: () => ORIGIN, groupWait: Effect.sleep(Duration.millis(1)) }).pipe(
+      Layer.provide(Layer.succeed(QueueStore.QueueStore, store)),
+      Layer.provide(Ids.layerSeeded(7)),
+      Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
+      Layer.provide(Cipher.layerNoble)
+    )
+  const concurrently = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>) =>
+    Effect.gen(function* () {
+      const fiber = yield* Effect.fork(Effect.all(effects, { concurrency: "unbounded", mode: "either" }))
+      yield* TestClock.adjust(Duration.millis(1))
+      return yield* Fiber.join(fiber)
+    })
+
+  it.effect("the actions submitted before a group runs share one store write, in the order they came, each with its own answer", () => {
+    const { store, applied } = counting()
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const url = yield* concurrently([create(sqs, "orders")]).pipe(Effect.map(([created]) => Either.getOrThrow(created!)))
+        applied.length = 0
+        const answers = yield* concurrently([
+          send(sqs, url, "one"),
+          send(sqs, `${ORIGIN}/${ACCOUNT}/missing`, "x"),
+          send(sqs, url, "two"),
+          send(sqs, url, "three")
+        ])
+        expect(answers.map((a) => (Either.isRight(a) ? "sent" : a.left._tag))).toEqual(["sent", "QueueDoesNotExist", "sent", "sent"])
+        expect(applied).toEqual([3])
+        const received = yield* concurrently([receive(sqs, url, { waitTimeSeconds: 0, maxNumberOfMessages: 10 })])
+        expect(bodies(Either.getOrThrow(received[0]!))).toEqual(["one", "two", "three"])
+      }),
+      grouped(store)
+    )
+  })
+
+  it.effect("a store that fails the group's write fails every action of it, and none is in force", () => {
+    let failing = false
+    const { store } = counting(() => failing)
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const url = yield* concurrently([create(sqs, "orders")]).pipe(Effect.map(([created]) => Either.getOrThrow(created!)))
+        failing = true
+        const answers = yield* concurrently([send(sqs, url, "one"), send(sqs, url, "two")])
+        expect(answers.map((a) => (Either.isRight(a) ? "sent" : a.left._tag))).toEqual(["StoreFailure", "StoreFailure"])
+        failing = false
+        const counts = yield* concurrently([sqs.getQueueAttributes(url, ["ApproximateNumberOfMessages"], ctx)])
+        expect(Either.getOrThrow(counts[0]!)).toEqual({ ApproximateNumberOfMessages: "0" })
+      }),
+      grouped(store)
+    )
+  })
+})
+
 describe("SNS deliveries into queues", () => {
   const topicArn = `arn:aws:sns:us-east-1:${ACCOUNT}:orders`
   const deliveryTo = (queueArn: string, body: string, extra: Partial<Sqs.TopicDelivery> = {}): Sqs.TopicDelivery => ({
@@ -202,6 +272,40 @@ describe("SNS deliveries into queues", () => {
       })
     )
   )
+
+  it.effect("several at once are one store write, each with its own answer; a FIFO queue deduplicates within them", () => {
+    const memory = QueueStore.makeMemory()
+    const applied: Array<ReadonlyArray<QueueStore.QueueChange>> = []
+    const counting: QueueStore.QueueStoreService = { ...memory, apply: (changes) => Effect.zipRight(Effect.sync(() => applied.push(changes)), memory.apply(changes)) }
+    return withService((sqs) =>
+      Effect.gen(function* () {
+        const inboxUrl = yield* create(sqs, "inbox")
+        const fifoUrl = yield* create(sqs, "ordered.fifo", { FifoQueue: "true" })
+        const inbox = `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox`
+        const ordered = `arn:aws:sqs:us-east-1:${ACCOUNT}:ordered.fifo`
+        yield* sqs.setQueueAttributes(inboxUrl, { Policy: allowTopic(inbox, topicArn) }, ctx)
+        const fifo = { messageGroupId: "g", checkQueuePolicy: false }
+        applied.length = 0
+        const answers = yield* sqs.deliverFromTopics([
+          deliveryTo(inbox, "one"),
+          deliveryTo(ordered, "a", { ...fifo, messageDeduplicationId: "d0" }),
+          deliveryTo(`arn:aws:sqs:us-east-1:${ACCOUNT}:gone`, "x"),
+          deliveryTo(inbox, "refused", { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:other` }),
+          deliveryTo(ordered, "a again", { ...fifo, messageDeduplicationId: "d0" }),
+          deliveryTo(inbox, "two")
+        ])
+        expect(answers.map((a) => Either.isRight(a) ? "sent" : a.left._tag)).toEqual(["sent", "sent", "QueueDoesNotExist", "AccessDenied", "sent", "sent"])
+        // The duplicate is answered with the first one's message id, as a SendMessage would be.
+        expect(Either.getOrThrow(answers[4]!).messageId).toBe(Either.getOrThrow(answers[1]!).messageId)
+        expect(applied.length).toBe(1)
+        expect(bodies(yield* receive(sqs, inboxUrl, { waitTimeSeconds: 0 }))).toEqual(["one", "two"])
+        expect(bodies(yield* receive(sqs, fifoUrl, { waitTimeSeconds: 0 }))).toEqual(["a"])
+        applied.length = 0
+        const refused = yield* sqs.deliverFromTopics([deliveryTo(inbox, "refused", { topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:other` })])
+        expect(refused.map((a) => Either.isLeft(a) && a.left._tag)).toEqual(["AccessDenied"])
+        expect(applied.length).toBe(0)
+      }), counting)
+  })
 
   it.effect("from a FIFO topic keep their group and deduplication ids in a FIFO queue, and drop them in a standard one", () =>
     withService((sqs) =>
