@@ -105,6 +105,15 @@ const arbitraryOperation: fc.Arbitrary<Operation> = fc.oneof(
 
 const topicArnOf = (name: string) => `arn:aws:sns:${ctx.region}:${ctx.accountId}:${name}`
 
+/**
+ * What a Subscribe names: a FIFO topic takes only SQS queues (docs/SEMANTICS.md §9), so there the
+ * subscriber is a FIFO queue, of the topic's account (confirmed at once) or of another (pending).
+ */
+const subscriberOf = (name: string, protocol: "https" | "email" | "lambda", n: number) =>
+  name.endsWith(".fifo")
+    ? { protocol: "sqs", endpoint: `arn:aws:sqs:${ctx.region}:${n % 2 === 0 ? ctx.accountId : "111111111111"}:reader-${n}.fifo` }
+    : { protocol, endpoint: endpointOf(protocol, n) }
+
 const endpointOf = (protocol: "https" | "email" | "lambda", n: number) =>
   protocol === "https"
     ? `https://subscriber-${n}.example.test/notify`
@@ -130,7 +139,7 @@ const perform = (registry: Registry.Registry, operation: Exclude<Operation, { re
       case "Subscribe":
         return Registry.subscribe(
           registry,
-          { topicArn: topicArnOf(operation.name), protocol: operation.protocol, endpoint: endpointOf(operation.protocol, operation.endpoint), attributes: {} },
+          { topicArn: topicArnOf(operation.name), ...subscriberOf(operation.name, operation.protocol, operation.endpoint), attributes: {} },
           ctx,
           n,
           { id: subscriptionId(n), token: `token-${n}` },
