@@ -134,13 +134,13 @@ export const targets = (r: Results): ReadonlyArray<Target> => {
 const fixed = (n: number, digits = 0) =>
   Number.isFinite(n) ? n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a"
 
-const loadCells = (l: LoadResult) =>
+export const loadCells = (l: LoadResult) =>
   `${fixed(l.requestsPerSecond)} req/s, p50 ${fixed(l.p50Ms)} ms, p99 ${fixed(l.p99Ms)} ms, errors ${l.errors + l.non2xx + l.timeouts}`
 
-const fanoutCells = (f: FanoutResult, seconds: number) =>
+export const fanoutCells = (f: FanoutResult, seconds: number) =>
   `${loadCells(f)}; ${fixed(f.landedDuringRun)} messages landed in the ${f.queues} queues during the run (${fixed(f.landedDuringRun / seconds)}/s)`
 
-const consumeCells = (c: ConsumeResult) =>
+export const consumeCells = (c: ConsumeResult) =>
   `${fixed(c.messagesPerSecond)} messages/s received and deleted, cycle p50 ${fixed(c.cycleP50Ms)} ms, p99 ${fixed(c.cycleP99Ms)} ms, ${fixed(c.emptyReceives)} empty receives, errors ${c.errors}`
 
 /** The busiest states of the database's connections, most first, as "state: average backends". */

@@ -26,6 +26,7 @@ const credential = {
   accountId: ACCOUNT,
   principalArn: `arn:aws:iam::${ACCOUNT}:root`
 }
+const credentialOf = (accessKeyId: string) => (accessKeyId === credential.accessKeyId ? credential : undefined)
 const caller: RequestContext.RequestContext = { accountId: ACCOUNT, principalArn: credential.principalArn, region: REGION, transport: "https", auth: "sigv4" }
 const target: SigningTarget = { endpoint: "https://127.0.0.1:4443", region: REGION, credentials: credential }
 
@@ -85,7 +86,8 @@ export const requestPathCpu = (
         const { topicArn } = yield* sns.createTopic({ name: "bench-request-path", attributes, tags: [], dataProtectionPolicy: undefined }, caller)
         const handler = (yield* Server.makeHandler({
           region: REGION,
-          lookup: (accessKeyId) => Effect.succeed(accessKeyId === credential.accessKeyId ? credential : undefined),
+          lookup: (accessKeyId) => Effect.succeed(credentialOf(accessKeyId)),
+          credentialOf,
           sns,
           kms,
           newRequestId: () => "00000000-0000-0000-0000-000000000000",

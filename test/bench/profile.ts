@@ -7,20 +7,22 @@
  * `path-plain` and `path-encrypted` run the broker's request path without the network instead
  * (`RequestPath.ts`), `seconds` then counting thousands of requests. Scenarios: `ceiling` (the bare server), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
- * bare relay). The `.cpuprofile` is written to the directory `PROFILE_DIR` names (default the
+ * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
+ * under SSE-SQS, scenarios 14 and 15). The `.cpuprofile` is written to the directory `PROFILE_DIR` names (default the
  * system's temporary directory), for Chrome DevTools.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ceiling, type HttpBench, type LoadShape, openHttpBench, publishLoad, relay } from "./Http.js"
+import { ceiling, type HttpBench, type LoadShape, load, openHttpBench, publishLoad, relay } from "./Http.js"
 import type { LoadResult } from "./loadWorker.js"
 import { type CpuProfile, renderSummary, summarise } from "./ProfileSummary.js"
 import { requestPathCpu } from "./RequestPath.js"
-import { messageOfSize, signPublish } from "./Signing.js"
+import { openQueues } from "./QueueBench.js"
+import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "path-plain", "path-encrypted"] as const
+const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "path-plain", "path-encrypted"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -48,8 +50,17 @@ const started = async (): Promise<void> => {
   startedAt = performance.now()
 }
 
+/** SendMessage of 1 KiB to one of the benchmark's queues, replayed as scenarios 14 and 15 replay it. */
+const sendLoad = async (bench: HttpBench): Promise<LoadResult> => {
+  const queues = await openQueues(bench.broker)
+  const queueUrl = scenario === "send" ? queues.plainQueueUrl : queues.sseSqsQueueUrl
+  const request = signSqsJson(bench.broker, "SendMessage", { QueueUrl: queueUrl, MessageBody: messageOfSize(KIB) })
+  return load(bench.broker.endpoint, [request], shape, bench.broker.caPem, started)
+}
+
 /** The load scenarios, over HTTPS. */
 const networkLoad = (bench: HttpBench): Promise<LoadResult> => {
+  if (scenario === "send" || scenario === "send-sse") return sendLoad(bench)
   const request = signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB))
   // The warm-up runs before the profiler starts; `load` reports the measured seconds only.
   return scenario === "ceiling"

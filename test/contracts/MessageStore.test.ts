@@ -17,11 +17,11 @@ afterAll(() => {
 })
 let files = 0
 
-messageStoreContract("memory (core)", () => MessageStore.layerMemory)
-messageStoreContract("SQLite (broker), in memory", () => SqliteMessageStore.layer({ path: ":memory:" }))
+messageStoreContract("memory (core)", () => MessageStore.layerMemory, { appendNow: true })
+messageStoreContract("SQLite (broker), in memory", () => SqliteMessageStore.layer({ path: ":memory:" }), { appendNow: true })
 // The same on a file: WAL mode and the file's own journal are in play, as in production.
 messageStoreContract("SQLite (broker), on a file", () =>
-  SqliteMessageStore.layer({ path: join(root, `store-${files++}`, "sealcast.db") })
+  SqliteMessageStore.layer({ path: join(root, `store-${files++}`, "sealcast.db") }), { appendNow: true }
 )
 // A real PostgreSQL server, each store in an empty schema of its own: a new one, or one a closed
 // store left, emptied (the model test opens a store for each of its runs, and a new schema costs its

@@ -123,7 +123,7 @@ class Append implements fc.AsyncCommand<Model, Real> {
     for (const { message, subscriptionArns } of this.entries) {
       m.messages.push(message)
       for (const subscriptionArn of new Set(subscriptionArns)) {
-        m.pending.push({ messageId: message.messageId, subscriptionArn, attempts: 0, dueAt: message.timestamp })
+        m.pending.push({ messageId: message.messageId, subscriptionArn, attempts: 0, dueAt: message.timestamp, replayed: false })
       }
     }
   }
@@ -205,6 +205,28 @@ class Inspect implements fc.AsyncCommand<Model, Real> {
   toString = () => `get(${this.messageId}), pendingCount, nextDueAt`
 }
 
+class ReplayFor implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly subscriptionArn: string, readonly messageIds: ReadonlyArray<string>, readonly dueAt: number) {}
+  check = () => true
+  async run(m: Model, r: Real) {
+    const got = await run(r.replay(this.subscriptionArn, this.messageIds, this.dueAt))
+    // The subscription's earlier replay is withdrawn; a stored message not still owed to it is owed again, replayed.
+    m.pending = m.pending.filter((d) => !(d.subscriptionArn === this.subscriptionArn && d.replayed))
+    let added = 0
+    for (const messageId of new Set(this.messageIds)) {
+      const stored = m.messages.some((x) => x.messageId === messageId)
+      const owed = m.pending.some((d) => d.messageId === messageId && d.subscriptionArn === this.subscriptionArn)
+      if (!stored || owed) continue
+      m.pending.push({ messageId, subscriptionArn: this.subscriptionArn, attempts: 0, dueAt: this.dueAt, replayed: true })
+      added++
+    }
+    expect(got).toEqual(Either.right(added))
+    const pending = m.pending.filter((d) => d.subscriptionArn === this.subscriptionArn && d.replayed).length
+    expect(await run(r.replaysPending(this.subscriptionArn))).toEqual(Either.right(pending))
+  }
+  toString = () => `replay(${this.subscriptionArn.slice(-1)}, [${this.messageIds.join(",")}], due ${this.dueAt})`
+}
+
 class RemoveSubscription implements fc.AsyncCommand<Model, Real> {
   constructor(readonly subscriptionArn: string) {}
   check = () => true
@@ -284,6 +306,9 @@ const commands = () => {
         .tuple(fc.constantFrom(...TOPICS), fc.option(time, { nil: undefined }), fc.integer({ min: 0, max: 6 }))
         .map(([topicArn, since, limit]) => new ListByTopic(topicArn, since, limit)),
       fc.integer({ min: 0, max: 11 }).map((n) => new Inspect(`m${n}`)),
+      fc
+        .tuple(fc.constantFrom(...SUBSCRIPTIONS), fc.array(fc.integer({ min: 0, max: 11 }).map((n) => `m${n}`), { maxLength: 5 }), time)
+        .map(([subscriptionArn, ids, dueAt]) => new ReplayFor(subscriptionArn, ids, dueAt)),
       fc.constantFrom(...SUBSCRIPTIONS).map((s) => new RemoveSubscription(s)),
       fc.constantFrom(...TOPICS).map((t) => new RemoveTopic(t)),
       fc
@@ -307,6 +332,8 @@ export const messageStoreContract = (
   options: {
     /** Histories for the model test, each on a store of its own. */
     readonly modelRuns?: number
+    /** Whether the store offers `appendNow`. */
+    readonly appendNow?: boolean
   } = {}
 ): void => {
   const withStore = <A, E>(f: (store: MessageStore.MessageStoreService) => Effect.Effect<A, E>) =>
@@ -328,7 +355,7 @@ export const messageStoreContract = (
           const due = yield* store.due(2000, 10)
           expect(due.map((d) => d.dueAt)).toEqual([1000, 1000, 1002])
           for (const [messageId, subscriptionArn, dueAt] of [["a", sub(1), 1000], ["a", sub(2), 1000], ["c", sub(3), 1002]] as const) {
-            expect(due).toContainEqual({ messageId, subscriptionArn, attempts: 0, dueAt })
+            expect(due).toContainEqual({ messageId, subscriptionArn, attempts: 0, dueAt, replayed: false })
           }
         })
       ))
@@ -346,6 +373,30 @@ export const messageStoreContract = (
           expect(yield* store.get("c")).toBeUndefined()
           expect(yield* store.pendingCount).toBe(1)
           expect((yield* store.listByTopic(TOPIC, { limit: 10 })).map((m) => m.messageId)).toEqual(["a"])
+        })
+      ))
+
+    it.effect(`appendNow is ${options.appendNow === true ? "offered: it commits as append does, and tells once" : "not offered"}`, () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          expect(store.appendNow !== undefined).toBe(options.appendNow === true)
+          const appendNow = store.appendNow
+          if (appendNow === undefined) return
+          const told: Array<Errors.StoreFailure | undefined> = []
+          const committed = (entries: ReadonlyArray<MessageStore.AppendEntry>) =>
+            Effect.async<Errors.StoreFailure | undefined>((resume) =>
+              appendNow(entries, (failure) => {
+                told.push(failure)
+                resume(Effect.succeed(failure))
+              })
+            )
+          expect(yield* committed([entry(plain("a", 1000), sub(1), sub(2))])).toBeUndefined()
+          expect(yield* store.get("a")).toEqual(plain("a", 1000))
+          expect(yield* store.pendingCount).toBe(2)
+          const refused = yield* committed([entry(plain("b", 1001), sub(1)), entry(plain("a", 1002))])
+          expect(refused?._tag).toBe("StoreFailure")
+          expect(yield* store.get("b")).toBeUndefined()
+          expect(told).toHaveLength(2)
         })
       ))
 
@@ -396,7 +447,7 @@ export const messageStoreContract = (
           yield* store.append([entry(plain("a", 1000), sub(1), sub(2), sub(3))])
           yield* settleOne(store, "a", sub(1), { _tag: "Retry", attempts: 1, dueAt: 21_000 })
           expect(yield* store.due(20_000, 10)).toHaveLength(2)
-          expect(yield* store.due(21_000, 10)).toContainEqual({ messageId: "a", subscriptionArn: sub(1), attempts: 1, dueAt: 21_000 })
+          expect(yield* store.due(21_000, 10)).toContainEqual({ messageId: "a", subscriptionArn: sub(1), attempts: 1, dueAt: 21_000, replayed: false })
           yield* settleOne(store, "a", sub(2), { _tag: "Delivered" })
           yield* settleOne(store, "a", sub(3), { _tag: "Dropped", attempts: 3 })
           yield* settleOne(store, "a", sub(2), { _tag: "Delivered" })
@@ -421,9 +472,50 @@ export const messageStoreContract = (
             { messageId: "a", subscriptionArn: sub(2), outcome: { _tag: "Retry", attempts: 2, dueAt: 9000 } },
             { messageId: "b", subscriptionArn: sub(1), outcome: { _tag: "Dropped", attempts: 1 } }
           ])
-          expect(yield* store.due(10_000, 10)).toEqual([{ messageId: "a", subscriptionArn: sub(2), attempts: 2, dueAt: 9000 }])
+          expect(yield* store.due(10_000, 10)).toEqual([{ messageId: "a", subscriptionArn: sub(2), attempts: 2, dueAt: 9000, replayed: false }])
           yield* store.settle([])
           expect(yield* store.pendingCount).toBe(1)
+        })
+      ))
+
+    it.effect("replay owes stored messages to one subscription again, marked replayed, skipping what it is still owed", () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* store.append([entry(plain("a", 1000), sub(1)), entry(plain("b", 1001), sub(1)), entry(plain("c", 1002), sub(2))])
+          yield* settleOne(store, "a", sub(1), { _tag: "Delivered" })
+          // "b" is still owed to sub(1) as published; "gone" was never stored.
+          expect(yield* store.replay(sub(1), ["c", "a", "b", "gone", "a"], 9000)).toBe(2)
+          expect(yield* store.replaysPending(sub(1))).toBe(2)
+          expect(yield* store.replaysPending(sub(2))).toBe(0)
+          const due = yield* store.due(9000, 10)
+          expect(due.filter((d) => d.replayed).map((d) => d.messageId).sort()).toEqual(["a", "c"])
+          expect(due).toContainEqual({ messageId: "b", subscriptionArn: sub(1), attempts: 0, dueAt: 1001, replayed: false })
+          expect(due).toContainEqual({ messageId: "c", subscriptionArn: sub(1), attempts: 0, dueAt: 9000, replayed: true })
+          expect(yield* store.pendingCount).toBe(4)
+          // A replayed delivery settles as any other; its message is kept from the sweep while it is owed.
+          yield* settleOne(store, "c", sub(1), { _tag: "Retry", attempts: 1, dueAt: 9500 })
+          expect(yield* store.prune(20_000, new Map())).toBe(0)
+          yield* settleOne(store, "a", sub(1), { _tag: "Delivered" })
+          expect(yield* store.replaysPending(sub(1))).toBe(1)
+        })
+      ))
+
+    it.effect("a new replay withdraws the subscription's pending replayed deliveries first; an empty one only withdraws", () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          yield* store.append([entry(plain("a", 1000)), entry(plain("b", 1001)), entry(plain("c", 1002), sub(1))])
+          expect(yield* store.replay(sub(1), ["a", "b"], 5000)).toBe(2)
+          expect(yield* store.replay(sub(2), ["a"], 5000)).toBe(1)
+          // "a" is owed again, as the new replay's; "b" is withdrawn; the published "c" stays.
+          expect(yield* store.replay(sub(1), ["a"], 6000)).toBe(1)
+          const mine = (yield* store.due(10_000, 10)).filter((d) => d.subscriptionArn === sub(1))
+          expect(mine).toHaveLength(2)
+          expect(mine).toContainEqual({ messageId: "a", subscriptionArn: sub(1), attempts: 0, dueAt: 6000, replayed: true })
+          expect(mine).toContainEqual({ messageId: "c", subscriptionArn: sub(1), attempts: 0, dueAt: 1002, replayed: false })
+          expect(yield* store.replay(sub(1), [], 7000)).toBe(0)
+          expect(yield* store.replaysPending(sub(1))).toBe(0)
+          expect(yield* store.replaysPending(sub(2))).toBe(1)
+          expect(yield* store.pendingCount).toBe(2)
         })
       ))
 
@@ -432,7 +524,7 @@ export const messageStoreContract = (
         Effect.gen(function* () {
           yield* store.append([entry(plain("a", 1000), sub(1), sub(2)), entry(plain("b", 1000), sub(1))])
           yield* store.removeSubscription(sub(1))
-          expect(yield* store.due(5000, 10)).toEqual([{ messageId: "a", subscriptionArn: sub(2), attempts: 0, dueAt: 1000 }])
+          expect(yield* store.due(5000, 10)).toEqual([{ messageId: "a", subscriptionArn: sub(2), attempts: 0, dueAt: 1000, replayed: false }])
           expect(yield* store.get("b")).toEqual(plain("b", 1000))
         })
       ))
@@ -444,7 +536,7 @@ export const messageStoreContract = (
           yield* store.removeTopic(TOPIC)
           expect(yield* store.get("a")).toBeUndefined()
           expect(yield* store.listByTopic(TOPIC, { limit: 10 })).toEqual([])
-          expect(yield* store.due(5000, 10)).toEqual([{ messageId: "x", subscriptionArn: sub(2), attempts: 0, dueAt: 1000 }])
+          expect(yield* store.due(5000, 10)).toEqual([{ messageId: "x", subscriptionArn: sub(2), attempts: 0, dueAt: 1000, replayed: false }])
           expect(yield* store.get("x")).toEqual(plain("x", 1000, OTHER_TOPIC))
           // The id is free again once its message is gone.
           yield* store.append([entry(plain("a", 2000), sub(1))])

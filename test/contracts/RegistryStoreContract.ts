@@ -186,7 +186,7 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         const https = subscribe(created.registry, created.result, "https://example.test/notify", 1)
         const email = subscribe(https.registry, created.result, "ann@example.test", 2, "email")
         const confirmed = Either.getOrThrow(Registry.confirmSubscription(email.registry, created.result.arn, "token-1", true))
-        const raw = Either.getOrThrow(Registry.setSubscriptionAttribute(confirmed.registry, https.result.arn, "RawMessageDelivery", "true", ctx, noFilterPolicyCheck))
+        const raw = Either.getOrThrow(Registry.setSubscriptionAttribute(confirmed.registry, https.result.arn, "RawMessageDelivery", "true", ctx, noFilterPolicyCheck, 3))
         const unsubscribed = Either.getOrThrow(Registry.unsubscribe(raw.registry, email.result.arn, ctx))
         yield* applyAll(backing, created.changes, https.changes, email.changes, confirmed.changes, raw.changes, unsubscribed.changes)
 
@@ -206,6 +206,33 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
         yield* applyAll(backing, created.changes, archived.changes)
         const loaded = yield* reload(backing)
         expect(Topic.archive(loaded.topics[0]!)).toEqual({ policy: { messageRetentionPeriodDays: 30 }, archivedSince: 1_767_300_000_000 })
+      }))
+
+    it.effect("a subscription's replay (window and ReplayStatus) survives a reload, and so does its end", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const created = createTopic(Registry.empty(), "orders.fifo", { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"30"}' })
+        const subscribed = subscribe(created.registry, created.result, "https://example.test/replay", 1)
+        const policy = JSON.stringify({ PointType: "Timestamp", StartingPoint: new Date(1_767_225_600_000).toISOString() })
+        const set = Either.getOrThrow(
+          Registry.setSubscriptionAttribute(subscribed.registry, subscribed.result.arn, "ReplayPolicy", policy, ctx, noFilterPolicyCheck, 1_767_300_000_000)
+        )
+        const pending = set.registry.subscriptions.get(subscribed.result.arn)!.replay!
+        const started = Either.getOrThrow(Registry.advanceReplay(set.registry, subscribed.result.arn, pending, { _tag: "Started", inserted: 2 }))
+        yield* applyAll(backing, created.changes, subscribed.changes, set.changes, started.changes)
+        expect((yield* reload(backing)).subscriptions[0]!.replay).toEqual({
+          status: "In progress",
+          startingPoint: 1_767_225_600_000,
+          endingPoint: undefined,
+          requestedAt: 1_767_300_000_000
+        })
+        const stopped = Either.getOrThrow(
+          Registry.setSubscriptionAttribute(started.registry, subscribed.result.arn, "ReplayPolicy", "", ctx, noFilterPolicyCheck, 1_767_300_000_001)
+        )
+        yield* applyAll(backing, stopped.changes)
+        const loaded = yield* reload(backing)
+        expect(loaded.subscriptions[0]!.replay).toBeUndefined()
+        expect(loaded).toEqual(listed(stopped.registry))
       }))
 
     it.effect("load lists records in the order they were first stored, an updated one in its place", () =>

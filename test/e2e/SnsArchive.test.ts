@@ -1,19 +1,29 @@
 /**
- * Message archiving for FIFO topics through the unmodified SDK v3 (docs/SEMANTICS.md §7, "Message
- * archiving"): ArchivePolicy is validated, kept and answered with BeginningArchiveTime; a
- * ReplayPolicy is validated and then refused, since the broker does not replay yet.
+ * Message archiving and replay for FIFO topics through the unmodified SDK v3 (docs/SEMANTICS.md §7,
+ * "Message archiving", "Message replay"): ArchivePolicy is validated, kept and answered with
+ * BeginningArchiveTime; a subscription's ReplayPolicy redelivers the archived messages of its window,
+ * marked Replayed, and its ReplayStatus says how far it got, across a restart too.
  */
 import {
+  ConfirmSubscriptionCommand,
   CreateTopicCommand,
+  GetSubscriptionAttributesCommand,
   GetTopicAttributesCommand,
   InvalidParameterException,
   PublishCommand,
   SetSubscriptionAttributesCommand,
   SetTopicAttributesCommand,
+  type SNSClient,
   SubscribeCommand
 } from "@aws-sdk/client-sns"
-import { describe, expect, it } from "vitest"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { startBroker } from "sealcast"
+import { afterAll, describe, expect, it } from "vitest"
+import { eventually, snsClient, subscribeConfirmed, targetOf } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
+import { startSubscriber } from "./support/Subscriber.js"
 
 const live = useBroker()
 
@@ -74,31 +84,178 @@ describe("ArchivePolicy on FIFO topics", () => {
   })
 })
 
+const archivedTopic = async (sns: SNSClient, name: string) => {
+  const { TopicArn } = await sns.send(
+    new CreateTopicCommand({ Name: name, Attributes: { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"7"}' } })
+  )
+  const beginning = (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes!["BeginningArchiveTime"]!
+  return { topicArn: TopicArn!, beginning }
+}
+
+let published = 0
+const publishAll = async (sns: SNSClient, topicArn: string, kinds: ReadonlyArray<string>) => {
+  const ids: Array<string> = []
+  for (const [i, kind] of kinds.entries()) {
+    const { MessageId } = await sns.send(
+      new PublishCommand({
+        TopicArn: topicArn,
+        Message: `m${i}`,
+        MessageGroupId: "g",
+        MessageDeduplicationId: `d${published++}`,
+        MessageAttributes: { kind: { DataType: "String", StringValue: kind } }
+      })
+    )
+    ids.push(MessageId!)
+  }
+  return ids
+}
+
+const replayStatus = async (sns: SNSClient, subscriptionArn: string) =>
+  (await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn }))).Attributes!["ReplayStatus"]
+
+const setReplay = (sns: SNSClient, subscriptionArn: string, value: string) =>
+  sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn, AttributeName: "ReplayPolicy", AttributeValue: value }))
+
+const REPLAYED = { Type: "String", Value: "true" }
+
 describe("ReplayPolicy on a subscription of an archived topic", () => {
-  it("is validated, then refused with a clear error at Subscribe and SetSubscriptionAttributes: replay is not provided", async () => {
-    const { TopicArn } = await live.sns.send(
-      new CreateTopicCommand({ Name: "replayed.fifo", Attributes: { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"7"}' } })
-    )
-    for (const n of [1, 2, 3]) {
-      await live.sns.send(new PublishCommand({ TopicArn, Message: `m${n}`, MessageGroupId: "g", MessageDeduplicationId: `d${n}` }))
-    }
-    const replayFromBefore = JSON.stringify({ PointType: "Timestamp", StartingPoint: new Date(Date.now() - 60_000).toISOString() })
-    const notYet = /^Invalid parameter: Attributes Reason: ReplayPolicy: message replay is not supported by this broker yet/
+  it("replays the archived messages to a later subscription, in order and marked Replayed; ReplayStatus ends Completed", async () => {
+    const { topicArn, beginning } = await archivedTopic(live.sns, "replayed.fifo")
+    const ids = await publishAll(live.sns, topicArn, ["order", "refund", "order", "order"])
+    const subscriber = await live.subscriber()
+    const subscriptionArn = await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
+    expect(await replayStatus(live.sns, subscriptionArn)).toBeUndefined()
+
+    await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning }))
+    expect(["Pending", "In progress", "Completed"]).toContain(await replayStatus(live.sns, subscriptionArn))
+    await eventually("the replay to complete", async () => (await replayStatus(live.sns, subscriptionArn)) === "Completed")
+    const replayed = subscriber.notifications()
+    expect(replayed.map((n) => n["MessageId"])).toEqual(ids)
+    expect(replayed.map((n) => n["Message"])).toEqual(["m0", "m1", "m2", "m3"])
+    for (const n of replayed) expect((n["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toEqual(REPLAYED)
+
+    // With no EndingPoint, newly published messages follow, as published.
+    const [fresh] = await publishAll(live.sns, topicArn, ["later"])
+    await eventually("the new message", () => subscriber.notifications().length === 5)
+    const last = subscriber.notifications()[4]!
+    expect(last["MessageId"]).toBe(fresh)
+    expect((last["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toBeUndefined()
+  })
+
+  it("takes only what the subscription's filter policy accepts, up to the EndingPoint; a new policy supersedes; an ending point stops new messages", async () => {
+    const { topicArn, beginning } = await archivedTopic(live.sns, "replay-window.fifo")
+    const early = await publishAll(live.sns, topicArn, ["order", "refund", "order"])
+    const cut = new Date(Date.now() + 5).toISOString()
+    await eventually("the clock to pass the cut", () => Date.now() > Date.parse(cut) + 5)
+    const late = await publishAll(live.sns, topicArn, ["order", "refund"])
+    const subscriber = await live.subscriber()
+    const subscriptionArn = await subscribeConfirmed(live.sns, {
+      TopicArn: topicArn,
+      Protocol: "http",
+      Endpoint: subscriber.url,
+      Attributes: { FilterPolicy: '{"kind":["order"]}' }
+    })
+    await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning, EndingPoint: cut }))
+    await eventually("the bounded replay to complete", async () => (await replayStatus(live.sns, subscriptionArn)) === "Completed")
+    expect(subscriber.notifications().map((n) => n["MessageId"])).toEqual([early[0], early[2]])
+
+    // A new policy replays again, from the later messages on.
+    const afterCut = new Date(Date.parse(cut) + 1).toISOString()
+    await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: afterCut, EndingPoint: new Date().toISOString() }))
+    await eventually("the second replay to complete", async () => (await replayStatus(live.sns, subscriptionArn)) === "Completed")
+    expect(subscriber.notifications().map((n) => n["MessageId"])).toEqual([early[0], early[2], late[0]])
+
+    // With an ending point the subscription gets no new message: one an open subscription receives.
+    const open = await live.subscriber()
+    await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: open.url })
+    const [fresh] = await publishAll(live.sns, topicArn, ["order"])
+    await eventually("the open subscription's delivery", () => open.notifications().some((n) => n["MessageId"] === fresh))
+    expect(subscriber.notifications().map((n) => n["MessageId"])).not.toContain(fresh)
+
+    // An empty policy stops the replay: the subscription is routed new messages again.
+    await setReplay(live.sns, subscriptionArn, "")
+    expect(await replayStatus(live.sns, subscriptionArn)).toBeUndefined()
+    const [again] = await publishAll(live.sns, topicArn, ["order"])
+    await eventually("the delivery after the replay stopped", () => subscriber.notifications().some((n) => n["MessageId"] === again))
+  })
+
+  it("refuses a policy outside the topic's archive, in the future, impossible, or on a topic that keeps no archive", async () => {
+    const { topicArn, beginning } = await archivedTopic(live.sns, "replay-checks.fifo")
+    await publishAll(live.sns, topicArn, ["order"])
+    const policy = (start: string, end?: string) => JSON.stringify({ PointType: "Timestamp", StartingPoint: start, ...(end === undefined ? {} : { EndingPoint: end }) })
+    const subscriber = await live.subscriber()
+    const subscriptionArn = await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
+    const set = (value: string) => setReplay(live.sns, subscriptionArn, value)
+    const before = new Date(Date.parse(beginning) - 1000).toISOString()
+    const future = new Date(Date.now() + 3_600_000).toISOString()
+    await refusedWith(set(policy(before)), `Invalid parameter: ReplayPolicy Reason: StartingPoint must not be before the topic's BeginningArchiveTime (${beginning})`)
+    await refusedWith(set(policy(future)), "Invalid parameter: ReplayPolicy Reason: StartingPoint must not be in the future")
+    await refusedWith(set(policy(beginning, future)), "Invalid parameter: ReplayPolicy Reason: EndingPoint must not be in the future")
+    await refusedWith(set(policy("2026-02-30T00:00:00.000Z")), "Invalid parameter: ReplayPolicy Reason: StartingPoint must be an ISO 8601 timestamp")
+    await refusedWith(set('{"PointType":"Sequence","StartingPoint":"2024-01-01T00:00:00Z"}'), "PointType must be Timestamp")
     await refusedWith(
-      live.sns.send(new SubscribeCommand({ TopicArn, Protocol: "https", Endpoint: "https://127.0.0.1:9/late", Attributes: { ReplayPolicy: replayFromBefore }, ReturnSubscriptionArn: true })),
-      notYet
-    )
-    const { SubscriptionArn } = await live.sns.send(
-      new SubscribeCommand({ TopicArn, Protocol: "https", Endpoint: "https://127.0.0.1:9/late", ReturnSubscriptionArn: true })
-    )
-    const setReplay = (value: string) =>
-      live.sns.send(new SetSubscriptionAttributesCommand({ SubscriptionArn, AttributeName: "ReplayPolicy", AttributeValue: value }))
-    await refusedWith(setReplay(replayFromBefore), notYet)
-    await refusedWith(setReplay('{"PointType":"Sequence","StartingPoint":"2024-01-01T00:00:00Z"}'), "PointType must be Timestamp")
-    await refusedWith(setReplay('{"PointType":"Timestamp","StartingPoint":"yesterday"}'), "StartingPoint must be an ISO 8601 timestamp")
-    await refusedWith(
-      setReplay('{"PointType":"Timestamp","StartingPoint":"2024-01-02T00:00:00Z","EndingPoint":"2024-01-01T00:00:00Z"}'),
+      set('{"PointType":"Timestamp","StartingPoint":"2024-01-02T00:00:00Z","EndingPoint":"2024-01-01T00:00:00Z"}'),
       "EndingPoint must not be before StartingPoint"
     )
+    expect(await replayStatus(live.sns, subscriptionArn)).toBeUndefined()
+
+    const plain = await live.sns.send(new CreateTopicCommand({ Name: "replay-unarchived.fifo", Attributes: { FifoTopic: "true" } }))
+    await refusedWith(
+      live.sns.send(new SubscribeCommand({ TopicArn: plain.TopicArn, Protocol: "http", Endpoint: subscriber.url, Attributes: { ReplayPolicy: policy(beginning) } })),
+      "Invalid parameter: ReplayPolicy Reason: The topic has no ArchivePolicy, so it keeps no messages to replay"
+    )
+    const standard = await live.sns.send(new CreateTopicCommand({ Name: "replay-standard" }))
+    await refusedWith(
+      live.sns.send(new SubscribeCommand({ TopicArn: standard.TopicArn, Protocol: "http", Endpoint: subscriber.url, Attributes: { ReplayPolicy: policy(beginning) } })),
+      "Invalid parameter: ReplayPolicy Reason: ReplayPolicy is only supported for subscriptions to FIFO topics"
+    )
   })
+})
+
+describe("a replay across a restart", () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "sealcast-replay-"))
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+
+  it("keeps its ReplayStatus and is carried out by the next broker, once its subscription is confirmed", async () => {
+    // Not confirmed, the subscription receives nothing, so its replay waits, Pending, across the stop.
+    const subscriber = await startSubscriber({ caPem: "", confirm: false })
+    let topicArn: string
+    let subscriptionArn: string
+    let ids: Array<string>
+    const first = await startBroker({ port: 0, dataDir, logLevel: "error" })
+    try {
+      const sns = snsClient(targetOf(first))
+      const archived = await archivedTopic(sns, "replay-restart.fifo")
+      topicArn = archived.topicArn
+      ids = await publishAll(sns, topicArn, ["a", "b", "c"])
+      subscriptionArn = (await sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: "http",
+          Endpoint: subscriber.url,
+          ReturnSubscriptionArn: true,
+          Attributes: { ReplayPolicy: JSON.stringify({ PointType: "Timestamp", StartingPoint: archived.beginning }) }
+        })
+      )).SubscriptionArn!
+      expect(await replayStatus(sns, subscriptionArn)).toBe("Pending")
+      await eventually("the confirmation request", () => subscriber.received.length === 1)
+      sns.destroy()
+    } finally {
+      await first.stop()
+    }
+    const second = await startBroker({ port: 0, dataDir, logLevel: "error" })
+    try {
+      const sns = snsClient(targetOf(second))
+      expect(await replayStatus(sns, subscriptionArn)).toBe("Pending")
+      await sns.send(new ConfirmSubscriptionCommand({ TopicArn: topicArn, Token: String(subscriber.received[0]!.document["Token"]) }))
+      await eventually("the replay to complete", async () => (await replayStatus(sns, subscriptionArn)) === "Completed")
+      const replayed = subscriber.notifications()
+      expect(replayed.map((n) => n["MessageId"])).toEqual(ids)
+      for (const n of replayed) expect((n["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toEqual(REPLAYED)
+      sns.destroy()
+    } finally {
+      await second.stop()
+      await subscriber.close()
+    }
+  }, 60_000)
 })

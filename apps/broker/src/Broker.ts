@@ -284,6 +284,7 @@ export const program = (
     const serverOptions: Server.ServerOptions = {
       region: options.region,
       lookup: (accessKeyId) => Effect.succeed(table.get(accessKeyId)),
+      credentialOf: (accessKeyId) => table.get(accessKeyId),
       unknownAccessKeyHint: Credentials.unknownKeyHint({ ...options, dataDir }),
       sns,
       sqs,

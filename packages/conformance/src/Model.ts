@@ -243,7 +243,7 @@ export const setSubscriptionAttribute = (
   value: string,
   ctx: RequestContext
 ): Expected<void> => {
-  const changed = Registry.setSubscriptionAttribute(model.registry, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes"))
+  const changed = Registry.setSubscriptionAttribute(model.registry, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes"), Date.now())
   if (Either.isLeft(changed)) return refused(changed.left._tag)
   model.registry = changed.right.registry
   return accepted(undefined)

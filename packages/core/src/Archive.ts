@@ -86,10 +86,26 @@ export interface ReplayPolicy {
 }
 
 /** ISO 8601 date-time with a zone, as the developer guide writes the points ("2023-08-01T00:00:00.000Z"). */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):(\d{2}))$/
 
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+/** Days in a month of the proleptic Gregorian calendar that ISO 8601 uses (§4.3.2.1). */
+const daysIn = (year: number, month: number): number =>
+  month === 2 ? (isLeapYear(year) ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31
+
+/**
+ * An ISO 8601 instant in ms, or undefined when it is malformed or names no real instant. Each field
+ * is checked against its calendar range first: `Date.parse` rolls 2026-02-30 over to 2 March and takes
+ * hour 24, where a timestamp that names no day is an invalid parameter.
+ */
 const readInstant = (value: unknown): number | undefined => {
-  if (typeof value !== "string" || !ISO_INSTANT.test(value)) return undefined
+  if (typeof value !== "string") return undefined
+  const m = ISO_INSTANT.exec(value)
+  if (m === null) return undefined
+  const [year, month, day, hour, minute, second, zoneHour, zoneMinute] = m.slice(1).map((f) => (f === undefined ? 0 : Number(f)))
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysIn(year!, month!)) return undefined
+  if (hour! > 23 || minute! > 59 || second! > 59 || zoneHour! > 23 || zoneMinute! > 59) return undefined
   const ms = Date.parse(value)
   return Number.isNaN(ms) ? undefined : ms
 }

@@ -227,6 +227,26 @@ export const sealBody = <E>(
 }
 
 /**
+ * `sealBody` when nothing has to wait: the key passes its check as a plain read
+ * (`KmsPort.checkKeyForUseNow`) and a cached data key may seal one more message. Else undefined, with
+ * nothing counted, and `sealBody` seals it.
+ *
+ * @category encoding
+ */
+export const sealBodyNow = <E>(
+  sealer: Sealer<E>,
+  scope: DataKeyCache.Scope,
+  caller: KmsCaller,
+  body: string,
+  messageId: string,
+  at: number
+): Extract<MessageBody, { _tag: "Sealed" }> | undefined => {
+  if (sealer.kms.checkKeyForUseNow?.(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn), at) === undefined) return undefined
+  const cached = sealer.dataKeys.reuse(scope, at)
+  return cached === undefined ? undefined : seal(sealer.cipher, sealer.nonce(), body, cached, sealer.aadPrefixOf(scope.resourceArn), messageId)
+}
+
+/**
  * Opens a sealed body of `resourceArn`: with a data key opened in the last 5 minutes without a KMS
  * call, else through KMS Decrypt as `caller`.
  *

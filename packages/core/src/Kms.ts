@@ -64,6 +64,17 @@ export interface KmsPort<E> {
     caller: KmsCaller,
     context: EncryptionContext
   ) => Effect.Effect<{ readonly keyArn: string }, E>
+  /**
+   * `checkKeyForUse` at once, at `now`, where the KMS can answer without waiting: the key's ARN when
+   * the check passes as a plain read, else undefined (refused, or it needs a transaction), and only
+   * `checkKeyForUse` answers. Publish's path without a fiber (docs/PERFORMANCE.md) needs it.
+   */
+  readonly checkKeyForUseNow?: (
+    keyId: string,
+    caller: KmsCaller,
+    context: EncryptionContext,
+    now: number
+  ) => { readonly keyArn: string } | undefined
   /** GenerateDataKey with KeySpec AES_256 under `context`. */
   readonly generateDataKey: (
     keyId: string,

@@ -36,6 +36,8 @@ export interface PendingDelivery {
   readonly attempts: number
   /** Not before this instant (ms since the epoch). */
   readonly dueAt: number
+  /** Owed by a replay (`replay`): delivered marked as replayed (docs/SEMANTICS.md §7, "Message replay"). */
+  readonly replayed: boolean
 }
 
 /**
@@ -89,6 +91,12 @@ export interface SharedFifoTopics {
 export interface MessageStoreService {
   /** Commits all entries atomically (all or none), then resolves. */
   readonly append: (entries: ReadonlyArray<AppendEntry>) => Effect.Effect<void, StoreFailure>
+  /**
+   * `append` for a caller outside the runtime: `committed` is called once, when the entries are
+   * committed (with no failure) or not (with the `StoreFailure`). A store that offers it lets
+   * Publish run without a fiber (docs/PERFORMANCE.md, "Publish without a fiber").
+   */
+  readonly appendNow?: (entries: ReadonlyArray<AppendEntry>, committed: (failure: StoreFailure | undefined) => void) => void
   readonly get: (messageId: string) => Effect.Effect<StoredMessage | undefined, StoreFailure>
   /** The topic's stored messages in acceptance order, oldest first, from `since` (ms) on. */
   readonly listByTopic: (
@@ -115,6 +123,15 @@ export interface MessageStoreService {
    */
   readonly settle: (settlements: ReadonlyArray<Settlement>) => Effect.Effect<void, StoreFailure>
   readonly pendingCount: Effect.Effect<number, StoreFailure>
+  /**
+   * A replay for one subscription, in one commit: the subscription's pending replayed deliveries are
+   * withdrawn (a new replay supersedes the one before), then each stored message of `messageIds` is
+   * owed to it again, replayed and due at `dueAt`, unless it is still owed to it already. Answers how
+   * many deliveries it added.
+   */
+  readonly replay: (subscriptionArn: string, messageIds: ReadonlyArray<string>, dueAt: number) => Effect.Effect<number, StoreFailure>
+  /** How many replayed deliveries the subscription is still owed. */
+  readonly replaysPending: (subscriptionArn: string) => Effect.Effect<number, StoreFailure>
   /** Removes the subscription's pending deliveries (Unsubscribe). */
   readonly removeSubscription: (subscriptionArn: string) => Effect.Effect<void, StoreFailure>
   /** Removes the topic's messages and their deliveries (DeleteTopic). */
@@ -171,33 +188,41 @@ export const makeMemory = (): MessageStoreService => {
     else pendingPerMessage.set(d.messageId, left)
   }
 
+  /** Writes every entry, or none and says why. */
+  const appendEntries = (entries: ReadonlyArray<AppendEntry>): StoreFailure | undefined => {
+    const seen = new Set<string>()
+    for (const { message } of entries) {
+      if (messages.has(message.messageId) || seen.has(message.messageId)) {
+        return new StoreFailure({ message: `Message ${message.messageId} is already stored` })
+      }
+      seen.add(message.messageId)
+    }
+    for (const { message, subscriptionArns } of entries) {
+      messages.set(message.messageId, message)
+      const list = byTopic.get(message.topicArn)
+      if (list === undefined) byTopic.set(message.topicArn, [message.messageId])
+      else list.push(message.messageId)
+      for (const subscriptionArn of new Set(subscriptionArns)) {
+        pending.set(key(message.messageId, subscriptionArn), {
+          messageId: message.messageId,
+          subscriptionArn,
+          attempts: 0,
+          dueAt: message.timestamp,
+          replayed: false
+        })
+        pendingPerMessage.set(message.messageId, (pendingPerMessage.get(message.messageId) ?? 0) + 1)
+      }
+    }
+    return undefined
+  }
+
   return {
     append: (entries) =>
       Effect.suspend(() => {
-        const seen = new Set<string>()
-        for (const { message } of entries) {
-          if (messages.has(message.messageId) || seen.has(message.messageId)) {
-            return Effect.fail(new StoreFailure({ message: `Message ${message.messageId} is already stored` }))
-          }
-          seen.add(message.messageId)
-        }
-        for (const { message, subscriptionArns } of entries) {
-          messages.set(message.messageId, message)
-          const list = byTopic.get(message.topicArn)
-          if (list === undefined) byTopic.set(message.topicArn, [message.messageId])
-          else list.push(message.messageId)
-          for (const subscriptionArn of new Set(subscriptionArns)) {
-            pending.set(key(message.messageId, subscriptionArn), {
-              messageId: message.messageId,
-              subscriptionArn,
-              attempts: 0,
-              dueAt: message.timestamp
-            })
-            pendingPerMessage.set(message.messageId, (pendingPerMessage.get(message.messageId) ?? 0) + 1)
-          }
-        }
-        return Effect.void
+        const failure = appendEntries(entries)
+        return failure === undefined ? Effect.void : Effect.fail(failure)
       }),
+    appendNow: (entries, committed) => committed(appendEntries(entries)),
     get: (messageId) => Effect.sync(() => messages.get(messageId)),
     listByTopic: (topicArn, { since = Number.NEGATIVE_INFINITY, limit }) =>
       Effect.sync(() => {
@@ -232,6 +257,25 @@ export const makeMemory = (): MessageStoreService => {
         }
       }),
     pendingCount: Effect.sync(() => pending.size),
+    replay: (subscriptionArn, messageIds, dueAt) =>
+      Effect.sync(() => {
+        for (const [k, d] of pending) if (d.subscriptionArn === subscriptionArn && d.replayed) dropPending(k)
+        let added = 0
+        for (const messageId of new Set(messageIds)) {
+          const k = key(messageId, subscriptionArn)
+          if (!messages.has(messageId) || pending.has(k)) continue
+          pending.set(k, { messageId, subscriptionArn, attempts: 0, dueAt, replayed: true })
+          pendingPerMessage.set(messageId, (pendingPerMessage.get(messageId) ?? 0) + 1)
+          added++
+        }
+        return added
+      }),
+    replaysPending: (subscriptionArn) =>
+      Effect.sync(() => {
+        let n = 0
+        for (const d of pending.values()) if (d.subscriptionArn === subscriptionArn && d.replayed) n++
+        return n
+      }),
     removeSubscription: (subscriptionArn) =>
       Effect.sync(() => {
         for (const [k, d] of pending) if (d.subscriptionArn === subscriptionArn) dropPending(k)

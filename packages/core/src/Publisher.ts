@@ -2,7 +2,9 @@
  * Publish and PublishBatch for one SNS service: the checks (`Publish.ts`), the body's stored form
  * decided and sealed at the instant of publish (`Encryption.ts`, docs/SEMANTICS.md §1.4–1.7), the
  * routing decision (`Routing.ts`), then the commit: stored, sequenced on FIFO topics
- * (`FifoSequencer.ts`), and announced.
+ * (`FifoSequencer.ts`), and announced. `publishNow` is the same flow as plain functions and a
+ * callback, for the messages that wait for nothing but the commit (docs/PERFORMANCE.md, "Publish
+ * without a fiber").
  *
  * @since 0.1.0
  */
@@ -84,6 +86,18 @@ export interface DirectMessageAccepted {
  */
 export interface Publisher {
   readonly publish: (input: Publish.PublishInput, ctx: RequestContext) => Effect.Effect<PublishResult, SnsError>
+  /**
+   * `publish` without the runtime, for a message to a standard topic whose every step before the
+   * commit runs at once (no KMS call to wait for, nothing refused) on a store that takes a plain
+   * callback (`MessageStore.appendNow`): `done` is called once, after the commit, with what `publish`
+   * would answer. False, with nothing done, when `publish` must take it; docs/PERFORMANCE.md,
+   * "Publish without a fiber".
+   */
+  readonly publishNow: (
+    input: Publish.PublishInput,
+    ctx: RequestContext,
+    done: (result: Either.Either<PublishResult, SnsError>) => void
+  ) => boolean
   readonly publishBatch: (
     topicArn: string,
     entries: ReadonlyArray<Publish.BatchEntryInput>,
@@ -118,6 +132,7 @@ export const make = (parts: {
   Effect.gen(function* () {
     const kms = yield* Kms
     const messages = yield* MessageStore
+    const clock = yield* Effect.clock
     const ids = yield* Ids
     const cipher = yield* Cipher
     const { aadPrefixOf, dataKeys, fifo, registry } = parts
@@ -163,26 +178,63 @@ export const make = (parts: {
       if (Either.isLeft(checked)) return Effect.fail(checked.left)
       const valid = checked.right
       const messageId = ids.unsafeUuidV7(at)
-      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => {
-        const routing = Routing.route(Registry.recipientsOf(current, topic.arn), { attributes: valid.attributes, body: valid.body })
-        return {
-          message: {
-            messageId,
-            topicArn: topic.arn,
-            subject: valid.subject,
-            attributes: valid.attributes,
-            messageStructure: valid.messageStructure,
-            timestamp: at,
-            publisher: ctx.principalArn,
-            fifo: undefined,
-            body
-          },
-          subscriptionArns: routing.subscriptionArns,
-          filteredOut: routing.filteredOut,
-          fifo: valid.fifo,
-          bytes: valid.bytes
-        }
-      })
+      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => preparedOf(current, topic, valid, messageId, body, ctx, at))
+    }
+
+    /** `prepare` when nothing waits and nothing is refused (a plain body, or a cached data key), else undefined. */
+    const prepareNow = (
+      current: Registry.Registry,
+      topic: Topic.Topic,
+      input: Publish.MessageInput,
+      ctx: RequestContext,
+      at: number
+    ): Prepared | undefined => {
+      const checked = Publish.validateMessage(topic, input)
+      if (Either.isLeft(checked)) return undefined
+      const valid = checked.right
+      const messageId = ids.unsafeUuidV7(at)
+      const plan = Encryption.planBody(topic)
+      const body: MessageBody | undefined = plan._tag === "Plain"
+        ? { _tag: "Plain", text: valid.body }
+        : Encryption.sealBodyNow(
+          sealer,
+          { resourceArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn },
+          callerOf(ctx),
+          valid.body,
+          messageId,
+          at
+        )
+      return body === undefined ? undefined : preparedOf(current, topic, valid, messageId, body, ctx, at)
+    }
+
+    /** The record of a checked message with its stored body, and where routing sends it. */
+    const preparedOf = (
+      current: Registry.Registry,
+      topic: Topic.Topic,
+      valid: Publish.ValidMessage,
+      messageId: string,
+      body: MessageBody,
+      ctx: RequestContext,
+      at: number
+    ): Prepared => {
+      const routing = Routing.route(Registry.recipientsOf(current, topic.arn), { attributes: valid.attributes, body: valid.body })
+      return {
+        message: {
+          messageId,
+          topicArn: topic.arn,
+          subject: valid.subject,
+          attributes: valid.attributes,
+          messageStructure: valid.messageStructure,
+          timestamp: at,
+          publisher: ctx.principalArn,
+          fifo: undefined,
+          body
+        },
+        subscriptionArns: routing.subscriptionArns,
+        filteredOut: routing.filteredOut,
+        fifo: valid.fifo,
+        bytes: valid.bytes
+      }
     }
 
     // The announcement is offered in place, without a fiber step.
@@ -306,6 +358,25 @@ export const make = (parts: {
             Effect.map((results) => results[0]!)
           )
         }),
+
+      publishNow: (input, ctx, done) => {
+        const appendNow = messages.appendNow
+        if (appendNow === undefined) return false
+        const at = clock.unsafeCurrentTimeMillis()
+        const current = registry.unsafeGet()
+        const destination = Publish.destination(input)
+        if (Either.isLeft(destination) || destination.right._tag !== "Topic") return false
+        const topic = topicForPublish(current, destination.right.arn, ctx)
+        if (Either.isLeft(topic) || topic.right.fifo) return false
+        const prepared = prepareNow(current, topic.right, input, ctx, at)
+        if (prepared === undefined) return false
+        appendNow(entriesOf([prepared]), (failure) => {
+          if (failure !== undefined) return done(Either.left(failure))
+          announce(topic.right, [prepared])
+          done(Either.right({ messageId: prepared.message.messageId, sequenceNumber: undefined }))
+        })
+        return true
+      },
 
       publishBatch: (topicArn, entries, ctx) =>
         Effect.gen(function* () {

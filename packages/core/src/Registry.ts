@@ -8,6 +8,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
+import * as Archive from "./Archive.js"
 import * as Arn from "./Arn.js"
 import {
   AuthorizationError,
@@ -19,6 +20,7 @@ import {
 } from "./Errors.js"
 import type * as Platform from "./Platform.js"
 import type { RequestContext } from "./RequestContext.js"
+import * as Replay from "./Replay.js"
 import * as Routing from "./Routing.js"
 import type * as Sms from "./Sms.js"
 import * as Subscription from "./Subscription.js"
@@ -513,6 +515,7 @@ export const subscribe = (
     if (attributes["FilterPolicy"] !== undefined && attributes["FilterPolicy"] !== "") {
       yield* checkFilterPolicy(attributes["FilterPolicy"], attributes["FilterPolicyScope"] ?? "MessageAttributes")
     }
+    const replay = yield* replayFor(topic, attributes["ReplayPolicy"], now)
     for (const existing of registry.subscriptions.values()) {
       if (Subscription.isSameEndpoint(existing, topic.arn, protocol, endpoint)) {
         const same =
@@ -533,7 +536,8 @@ export const subscribe = (
       confirmationToken: pending ? fresh.token : undefined,
       confirmationWasAuthenticated: !pending,
       attributes,
-      createdAt: now
+      createdAt: now,
+      ...(replay === undefined ? {} : { replay })
     }
     return {
       registry: withSubscription(registry, subscription),
@@ -655,7 +659,8 @@ export const setSubscriptionAttribute = (
   name: string,
   value: string,
   context: RequestContext,
-  checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>
+  checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>,
+  now: number
 ): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError> =>
   Either.gen(function* () {
     const s = yield* Either.flatMap(findSubscription(registry, subscriptionArn), (s) =>
@@ -669,13 +674,60 @@ export const setSubscriptionAttribute = (
     if (attributes["FilterPolicy"] !== undefined) {
       yield* checkFilterPolicy(attributes["FilterPolicy"], attributes["FilterPolicyScope"] ?? "MessageAttributes")
     }
-    const updated = { ...s, attributes }
+    let updated: Subscription.Subscription = { ...s, attributes }
+    if (name === "ReplayPolicy") {
+      // Setting a policy starts a replay that supersedes the one before; an empty one stops it.
+      const topic = registry.topics.get(s.topicArn)
+      const replay = topic === undefined ? undefined : yield* replayFor(topic, attributes["ReplayPolicy"], now)
+      const { replay: _superseded, ...rest } = updated
+      updated = replay === undefined ? rest : { ...rest, replay }
+    }
     return {
       registry: withSubscription(registry, updated),
       changes: [{ _tag: "PutSubscription", subscription: updated }],
       result: undefined
     }
   })
+
+/**
+ * The replay a subscription's ReplayPolicy starts at `now`, once the policy is checked against the
+ * topic's archive (docs/SEMANTICS.md §7, "Message replay"); none without a policy.
+ */
+const replayFor = (
+  topic: Topic.Topic,
+  policy: string | undefined,
+  now: number
+): Either.Either<Replay.Replay | undefined, InvalidParameter> => {
+  if (policy === undefined || policy === "") return Either.right(undefined)
+  return Either.map(
+    Either.flatMap(Archive.parseReplayPolicy(policy), (parsed) => Replay.checkWindow(parsed, { fifo: topic.fifo, archive: Topic.archive(topic) }, now)),
+    (parsed) => Replay.requested(parsed, now)
+  )
+}
+
+/**
+ * A step of a subscription's replay, decided by the shell that carries it out: applied only while the
+ * subscription still has that same replay, so a step decided for a superseded replay changes nothing.
+ *
+ * @category operations
+ */
+export const advanceReplay = (
+  registry: Registry,
+  subscriptionArn: string,
+  replay: Replay.Replay,
+  event: Replay.Event
+): Either.Either<Changed<void>, never> => {
+  const s = registry.subscriptions.get(subscriptionArn)
+  if (s === undefined || !Replay.same(s.replay, replay)) return Either.right(unchanged(registry, undefined))
+  const next = Replay.transition(s.replay!, event)
+  if (next.status === s.replay!.status) return Either.right(unchanged(registry, undefined))
+  const updated = { ...s, replay: next }
+  return Either.right({
+    registry: withSubscription(registry, updated),
+    changes: [{ _tag: "PutSubscription", subscription: updated }],
+    result: undefined
+  })
+}
 
 /**
  * Confirmed and pending subscription counts of a topic.

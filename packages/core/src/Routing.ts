@@ -11,6 +11,7 @@ import { Either } from "effect"
 import * as DeliveryPolicy from "./DeliveryPolicy.js"
 import type { InvalidParameter } from "./Errors.js"
 import * as FilterPolicy from "./FilterPolicy.js"
+import * as Replay from "./Replay.js"
 import type { Subscription } from "./Subscription.js"
 import type { Topic } from "./Topic.js"
 
@@ -68,7 +69,8 @@ export interface Decision {
 
 /**
  * Confirmed subscriptions whose filter policy (if any) accepts the message. Pending subscriptions get
- * nothing: SNS delivers only to confirmed ones.
+ * nothing: SNS delivers only to confirmed ones; nor does one whose replay has an ending point
+ * (`Replay.receivesNewMessages`).
  *
  * @category rules
  */
@@ -80,13 +82,22 @@ export const route = (
   const subscriptionArns: Array<string> = []
   const filteredOut: Partial<Record<Exclude<FilterPolicy.Verdict, "Matched">, number>> = {}
   for (const { subscription, filterPolicy } of recipients) {
-    if (subscription.status !== "Confirmed") continue
+    if (subscription.status !== "Confirmed" || !Replay.receivesNewMessages(subscription.replay)) continue
     const verdict = filterPolicy === undefined ? "Matched" : FilterPolicy.evaluate(filterPolicy, prepared)
     if (verdict === "Matched") subscriptionArns.push(subscription.arn)
     else filteredOut[verdict] = (filteredOut[verdict] ?? 0) + 1
   }
   return { subscriptionArns, filteredOut }
 }
+
+/**
+ * Whether the recipient's filter policy (if any) accepts a message: for a replayed message, which
+ * the subscription's filter policy chooses as it would a published one (docs/SEMANTICS.md §7).
+ *
+ * @category rules
+ */
+export const accepts = (recipient: Recipient, message: FilterPolicy.FilterableMessage): boolean =>
+  recipient.filterPolicy === undefined || FilterPolicy.evaluate(recipient.filterPolicy, FilterPolicy.prepare(message)) === "Matched"
 
 /**
  * The HTTP/S delivery policy in force for a subscription: the topic's, with the subscription's own

@@ -30,6 +30,7 @@ import type * as Publish from "./Publish.js"
 import * as Publisher from "./Publisher.js"
 import * as Registry from "./Registry.js"
 import * as RegistryRef from "./RegistryRef.js"
+import type * as Replay from "./Replay.js"
 import { RegistryStore } from "./RegistryStore.js"
 import type { RequestContext } from "./RequestContext.js"
 import * as Routing from "./Routing.js"
@@ -130,6 +131,15 @@ export interface SnsService {
     ctx: RequestContext
   ) => Effect.Effect<void, SnsError>
   readonly publish: (input: Publish.PublishInput, ctx: RequestContext) => Effect.Effect<PublishResult, SnsError>
+  /**
+   * `publish` outside the runtime when nothing in it waits but the commit (`Publisher.publishNow`):
+   * false, with nothing done, when `publish` must take the message.
+   */
+  readonly publishNow?: (
+    input: Publish.PublishInput,
+    ctx: RequestContext,
+    done: (result: Either.Either<PublishResult, SnsError>) => void
+  ) => boolean
   readonly publishBatch: (
     topicArn: string,
     entries: ReadonlyArray<Publish.BatchEntryInput>,
@@ -225,6 +235,11 @@ export interface SnsService {
    * data key (KMS Decrypt, reused for up to 5 minutes).
    */
   readonly openBody: (message: StoredMessage) => Effect.Effect<string, KmsFailure | CipherOpenError>
+  /**
+   * Records a step of a subscription's replay, which the shell carries out (`Registry.advanceReplay`:
+   * a step for a replay that a newer ReplayPolicy superseded changes nothing).
+   */
+  readonly advanceReplay: (subscriptionArn: string, replay: Replay.Replay, event: Replay.Event) => Effect.Effect<void, StoreFailure>
   /** Events for the shell (delivery, metrics). */
   readonly events: Effect.Effect<Queue.Dequeue<Event>, never, Scope.Scope>
 }
@@ -395,9 +410,13 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
         }),
 
       setSubscriptionAttributes: (subscriptionArn, name, value, ctx) =>
-        Effect.zipRight(secureForSubscription(subscriptionArn, ctx), mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes")))),
+        Effect.zipRight(
+          secureForSubscription(subscriptionArn, ctx),
+          Effect.flatMap(now, (at) => mutate((r) => Registry.setSubscriptionAttribute(r, subscriptionArn, name, value, ctx, checkFilterPolicy("SetSubscriptionAttributes"), at)))
+        ),
 
       publish: publisher.publish,
+      publishNow: publisher.publishNow,
 
       publishBatch: publisher.publishBatch,
 
@@ -567,6 +586,8 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
           return Encryption.openBody({ dataKeys, cipher, aadPrefixOf }, body.envelope, message.topicArn, caller, message.messageId, at)
         })
       },
+
+      advanceReplay: (subscriptionArn, replay, event) => mutate((r) => Registry.advanceReplay(r, subscriptionArn, replay, event)),
 
       events: PubSub.subscribe(pubsub)
     }

@@ -7,6 +7,7 @@ import { Either } from "effect"
 import * as Archive from "./Archive.js"
 import * as DeliveryPolicy from "./DeliveryPolicy.js"
 import { invalidParameter, type InvalidParameter } from "./Errors.js"
+import type * as Replay from "./Replay.js"
 import * as Topic from "./Topic.js"
 
 /**
@@ -45,6 +46,8 @@ export interface Subscription {
   readonly confirmationWasAuthenticated: boolean
   readonly attributes: Readonly<Record<string, string>>
   readonly createdAt: number
+  /** The replay its ReplayPolicy started, if it has one (docs/SEMANTICS.md §7, "Message replay"). */
+  readonly replay?: Replay.Replay | undefined
 }
 
 /** The attributes Subscribe and SetSubscriptionAttributes take. */
@@ -206,12 +209,9 @@ export const validateAttribute = (
         ? Either.right(value)
         : bad("SubscriptionRoleArn must be an IAM role ARN")
     case "ReplayPolicy":
-      // A well-formed ReplayPolicy is still refused: replaying the archive is not built yet
-      // (docs/SEMANTICS.md §7, "Message archiving"), and accepting one that replays nothing would
-      // tell the subscriber its messages are coming when they are not.
-      return Either.flatMap(Archive.parseReplayPolicy(value), () =>
-        bad("ReplayPolicy: message replay is not supported by this broker yet; archived messages are kept but cannot be replayed")
-      )
+      // Only its shape here; whether its window fits the topic's archive needs the topic and the
+      // clock (`Replay.checkWindow`, called by the registry). An empty value stops the replay.
+      return value === "" ? Either.right(value) : Either.map(Archive.parseReplayPolicy(value), () => value)
     default:
       return Either.left(invalidParameter("AttributeName"))
   }
@@ -261,5 +261,6 @@ export const describe = (s: Subscription, effectiveDeliveryPolicy: string | unde
     RawMessageDelivery: s.attributes["RawMessageDelivery"] ?? "false"
   }
   if (effectiveDeliveryPolicy !== undefined) out["EffectiveDeliveryPolicy"] = effectiveDeliveryPolicy
+  if (s.replay !== undefined) out["ReplayStatus"] = s.replay.status
   return out
 }

@@ -1,6 +1,6 @@
 /**
  * Message archiving: ArchivePolicy on FIFO topics, BeginningArchiveTime, the retention cutoffs, and
- * the ReplayPolicy's validation (docs/SEMANTICS.md §7, "Message archiving").
+ * the ReplayPolicy's decoding (docs/SEMANTICS.md §7, "Message archiving"; replay itself: Replay.test.ts).
  */
 import { Either } from "effect"
 import * as fc from "fast-check"
@@ -135,11 +135,36 @@ describe("ReplayPolicy", () => {
     )
   })
 
-  it("is refused on a subscription even when well formed: replay is not provided, so none is accepted", () => {
-    const wellFormed = '{"PointType":"Timestamp","StartingPoint":"2024-01-01T00:00:00Z"}'
-    expect(messageOf(Subscription.validateAttribute("https", "ReplayPolicy", wellFormed))).toMatch(
-      /^Invalid parameter: Attributes Reason: ReplayPolicy: message replay is not supported by this broker yet/
+  it("refuses a timestamp that names no real instant (AWS: InvalidParameter), where Date.parse would roll it over", () => {
+    const at = (point: string) => reason(`{"PointType":"Timestamp","StartingPoint":"${point}"}`)
+    for (const impossible of [
+      "2026-02-30T00:00:00Z",
+      "2026-02-29T00:00:00Z",
+      "2026-04-31T00:00:00.000Z",
+      "2026-13-01T00:00:00Z",
+      "2026-00-10T00:00:00Z",
+      "2026-01-00T00:00:00Z",
+      "2026-01-01T24:00:00Z",
+      "2026-01-01T23:60:00Z",
+      "2026-01-01T23:59:60Z",
+      "2026-01-01T00:00:00+24:00"
+    ]) {
+      expect(at(impossible)).toBe("Invalid parameter: ReplayPolicy Reason: StartingPoint must be an ISO 8601 timestamp, such as 2023-08-01T00:00:00.000Z")
+    }
+    expect(reason('{"PointType":"Timestamp","StartingPoint":"2024-01-01T00:00:00Z","EndingPoint":"2025-02-29T00:00:00Z"}')).toMatch(
+      /EndingPoint must be an ISO 8601 timestamp/
     )
+    // The last day of each month, leap days of leap years (2000 is one, 2100 is not) are real.
+    expect(at("2024-02-29T23:59:59.999Z")).toBe("ok")
+    expect(at("2000-02-29T00:00:00Z")).toBe("ok")
+    expect(at("2100-02-29T00:00:00Z")).not.toBe("ok")
+    expect(at("2026-12-31T23:59:59+14:00")).toBe("ok")
+  })
+
+  it("a well-formed one is taken by a subscription's attribute check; a malformed one is refused; an empty one stops a replay", () => {
+    const wellFormed = '{"PointType":"Timestamp","StartingPoint":"2024-01-01T00:00:00Z"}'
+    expect(Subscription.validateAttribute("https", "ReplayPolicy", wellFormed)).toEqual(Either.right(wellFormed))
+    expect(Subscription.validateAttribute("sqs", "ReplayPolicy", "")).toEqual(Either.right(""))
     expect(messageOf(Subscription.validateAttribute("https", "ReplayPolicy", '{"PointType":"Timestamp"}'))).toMatch(
       /StartingPoint must be an ISO 8601 timestamp/
     )

@@ -111,7 +111,7 @@ describe("registry indexes", () => {
     const first = subscribe(a.arn, 1)
     const second = subscribe(a.arn, 2, { FilterPolicy: JSON.stringify({ k: ["v"] }) })
     subscribe(b.arn, 3)
-    step(Registry.setSubscriptionAttribute(registry, first.arn, "FilterPolicy", JSON.stringify({ k: ["w"] }), owner, checkFilterPolicy))
+    step(Registry.setSubscriptionAttribute(registry, first.arn, "FilterPolicy", JSON.stringify({ k: ["w"] }), owner, checkFilterPolicy, 0))
     expect(Registry.subscriptionsOf(registry, a.arn).map((s) => s.arn)).toEqual([first.arn, second.arn])
     expect(Registry.recipientsOf(registry, a.arn)[0]?.filterPolicy).toBeDefined()
     step(Registry.unsubscribe(registry, second.arn, owner))

@@ -9,6 +9,7 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Cipher from "../src/Cipher.js"
 import * as DataKeyCache from "../src/DataKeyCache.js"
+import type * as Errors from "../src/Errors.js"
 import * as Fifo from "../src/Fifo.js"
 import * as Ids from "../src/Ids.js"
 import * as MessageStore from "../src/MessageStore.js"
@@ -70,6 +71,22 @@ interface Real {
 
 const run = <A, E>(real: Real, effect: Effect.Effect<A, E>): Either.Either<A, E> =>
   Effect.runSync(Effect.either(effect).pipe(Effect.withClock(real.clock)))
+
+type PublishInput = Parameters<Sns.SnsService["publish"]>[0]
+
+/**
+ * Publish as the transport takes it: without the runtime when `publishNow` takes the message (the
+ * memory store commits at once, so `done` has run when it returns), else through `publish`.
+ */
+const publishAsTransport = (real: Real, input: PublishInput, ctx: RequestContext): Either.Either<Sns.PublishResult, Errors.SnsError> => {
+  let answered: Either.Either<Sns.PublishResult, Errors.SnsError> | undefined
+  const taken = real.sns.publishNow!(input, ctx, (result) => {
+    answered = result
+  })
+  if (!taken) return run(real, real.sns.publish(input, ctx))
+  expect(answered).toBeDefined()
+  return answered!
+}
 
 const storedBody = (real: Real, id: string) => Effect.runSync(real.store.get(id))
 
@@ -169,29 +186,26 @@ class Publish implements Cmd {
     readonly topic: string,
     readonly body: string,
     readonly principal: number,
-    readonly dedupId: string
+    readonly dedupId: string,
+    /** Whether the transport's way in is taken (`publishNow`, falling back to `publish`). */
+    readonly now: boolean
   ) {}
   check = () => true
   run(m: Model, r: Real) {
     const t = m.topics.get(this.topic)
     const subject = `s${m.messages.length}`
-    const result = run(
-      r,
-      r.sns.publish(
-        {
-          topicArn: arnOf(this.topic),
-          targetArn: undefined,
-          phoneNumber: undefined,
-          message: this.body,
-          subject,
-          messageStructure: undefined,
-          messageAttributes: { kind: { dataType: "String", stringValue: "model" } },
-          messageGroupId: this.topic.endsWith(".fifo") ? "g" : undefined,
-          messageDeduplicationId: this.topic.endsWith(".fifo") ? this.dedupId : undefined
-        },
-        ctxOf(this.principal)
-      )
-    )
+    const input: PublishInput = {
+      topicArn: arnOf(this.topic),
+      targetArn: undefined,
+      phoneNumber: undefined,
+      message: this.body,
+      subject,
+      messageStructure: undefined,
+      messageAttributes: { kind: { dataType: "String", stringValue: "model" } },
+      messageGroupId: this.topic.endsWith(".fifo") ? "g" : undefined,
+      messageDeduplicationId: this.topic.endsWith(".fifo") ? this.dedupId : undefined
+    }
+    const result = this.now ? publishAsTransport(r, input, ctxOf(this.principal)) : run(r, r.sns.publish(input, ctxOf(this.principal)))
     if (t === undefined) {
       expect(Either.isLeft(result) && result.left._tag).toBe("NotFound")
       return checkInvariants(m, r)
@@ -222,7 +236,8 @@ class Publish implements Cmd {
     expect(pending.map((d) => d.subscriptionArn).sort()).toEqual([...deliveries].sort())
     checkInvariants(m, r)
   }
-  toString = () => `Publish(${this.topic}, ${JSON.stringify(this.body)}, by ${PRINCIPALS[this.principal]}${this.topic.endsWith(".fifo") ? `, dedup=${this.dedupId}` : ""})`
+  toString = () =>
+    `Publish${this.now ? "Now" : ""}(${this.topic}, ${JSON.stringify(this.body)}, by ${PRINCIPALS[this.principal]}${this.topic.endsWith(".fifo") ? `, dedup=${this.dedupId}` : ""})`
 }
 
 class PublishBatch implements Cmd {
@@ -352,7 +367,7 @@ const commands = fc.commands(
     fc.tuple(topic, fc.option(fc.constantFrom(...KEYS), { nil: undefined })).map(([t, k]) => new CreateTopic(t, k)),
     fc.tuple(topic, fc.constantFrom("", ...KEYS)).map(([t, k]) => new SetKey(t, k)),
     fc.tuple(fc.constantFrom(...KEYS), fc.constantFrom<TestKms.KeyState>("Enabled", "Enabled", "Disabled", "PendingDeletion")).map(([k, s]) => new SetKeyState(k, s)),
-    fc.tuple(topic, body, fc.integer({ min: 0, max: 1 }), fc.constantFrom("d1", "d2", "d3")).map(([t, b, p, d]) => new Publish(t, b, p, d)),
+    fc.tuple(topic, body, fc.integer({ min: 0, max: 1 }), fc.constantFrom("d1", "d2", "d3"), fc.boolean()).map(([t, b, p, d, n]) => new Publish(t, b, p, d, n)),
     fc.tuple(topic, fc.array(body, { minLength: 1, maxLength: 3 })).map(([t, bs]) => new PublishBatch(t, bs)),
     fc.tuple(topic, fc.boolean(), fc.integer({ min: 0, max: 3 })).map(([t, c, n]) => new Subscribe(t, c, n)),
     fc.tuple(topic, fc.nat()).map(([t, i]) => new Confirm(t, i)),
@@ -376,7 +391,8 @@ const setup = (seed: number) => () => {
     Cipher.layerNoble,
     Layer.succeed(Ids.Ids, ids)
   )
-  const sns = Effect.runSync(Sns.make.pipe(Effect.provide(layer)))
+  // Made on the manual clock, which `publishNow` reads as `publish` does.
+  const sns = Effect.runSync(Sns.make.pipe(Effect.provide(layer), Effect.withClock(clock)))
   const model: Model = { now: clock.now(), topics: new Map(), keyStates: new Map(KEYS.map((k) => [k, "Enabled"])), messages: [] }
   return { model, real: { sns, store, kms, clock } }
 }
@@ -406,5 +422,36 @@ describe("Sns model", () => {
     // Decrypt opened them all.
     expect(real.kms.issued.length).toBe(1)
     expect(real.kms.decrypts.count).toBe(1)
+  })
+
+  it("publishNow takes only what needs no wait: a cached data key under a usable key, a standard topic", () => {
+    const { real } = setup(11)()
+    const ctx = ctxOf(1)
+    const create = (name: string, attributes: Record<string, string>) =>
+      Either.getOrThrow(run(real, real.sns.createTopic({ name, attributes, tags: [], dataProtectionPolicy: undefined }, ctx))).topicArn
+    const sealed = create("sealed", { KmsMasterKeyId: "alias/one" })
+    const fifo = create("plain.fifo", { FifoTopic: "true" })
+    const input = (topicArn: string, message: string): PublishInput => ({
+      topicArn, targetArn: undefined, phoneNumber: undefined, message, subject: undefined, messageStructure: undefined,
+      messageAttributes: {}, messageGroupId: topicArn.endsWith(".fifo") ? "g" : undefined, messageDeduplicationId: topicArn.endsWith(".fifo") ? "d" : undefined
+    })
+    const answers: Array<Either.Either<Sns.PublishResult, Errors.SnsError>> = []
+    const now = (topicArn: string, message: string) => real.sns.publishNow!(input(topicArn, message), ctx, (result) => answers.push(result))
+    // No data key yet: KMS must be asked, so `publish` takes it.
+    expect(now(sealed, "first")).toBe(false)
+    expect(answers).toHaveLength(0)
+    Either.getOrThrow(run(real, real.sns.publish(input(sealed, "first"), ctx)))
+    expect(now(sealed, "second")).toBe(true)
+    expect(answers).toHaveLength(1)
+    const stored = storedBody(real, Either.getOrThrow(answers[0]!).messageId)!
+    expect(stored.body._tag).toBe("Sealed")
+    expect(Either.getOrThrow(run(real, real.sns.openBody(stored)))).toBe("second")
+    expect(real.kms.issued).toHaveLength(1)
+    // The key is checked on every publish (docs/SEMANTICS.md §1.7), cached data key or not.
+    real.kms.setState("alias/one", "Disabled")
+    expect(now(sealed, "third")).toBe(false)
+    expect(Either.flip(run(real, real.sns.publish(input(sealed, "third"), ctx))).pipe(Either.map((e) => e._tag))).toEqual(Either.right("KMSDisabled"))
+    expect(now(fifo, "fourth")).toBe(false)
+    expect(answers).toHaveLength(1)
   })
 })

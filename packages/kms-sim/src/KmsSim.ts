@@ -113,6 +113,17 @@ export interface KmsSimService {
     caller: KmsCaller,
     context: EncryptionContext
   ) => Effect.Effect<{ readonly keyArn: string }, Errors.KmsError>
+  /**
+   * `checkKeyForUse` answered at once, at `now`, for a caller that cannot wait (docs/PERFORMANCE.md,
+   * "Publish without a fiber"): the key's ARN when it passes as a plain read, else undefined, and
+   * `checkKeyForUse` says why or does what the check needs first.
+   */
+  readonly checkKeyForUseNow: (
+    keyId: string,
+    caller: KmsCaller,
+    context: EncryptionContext,
+    now: number
+  ) => { readonly keyArn: string } | undefined
   /** Successful requests so far, per key ARN and operation. */
   readonly usage: Effect.Effect<ReadonlyArray<UsageCount>>
   /** A fresh request id, as KMS puts in `x-amzn-RequestId` and in the error texts services quote. */

@@ -17,6 +17,9 @@
  * never takes the process down: every failure becomes an AWS-shaped answer, and a defect is logged
  * with its request id and answered `InternalFailure` (500).
  *
+ * A signed Publish that waits for nothing but its commit is answered without entering the runtime
+ * (docs/PERFORMANCE.md, "Publish without a fiber"); every other request runs as one fiber.
+ *
  * @since 0.1.0
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http"
@@ -29,7 +32,8 @@ import { authenticate, detectScheme } from "./auth/Authenticate.js"
 import { MissingAuthenticationToken } from "./auth/AuthErrors.js"
 import { explainRefusal, withUnknownKeyHint } from "./auth/Guidance.js"
 import { nodeHashing } from "./auth/NodeHashing.js"
-import type { CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
+import type { Credential, CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
+import { verifySigV4Now } from "./auth/SigV4.js"
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
 import { InternalFailure, KmsOverPlainHttp, RequestHeaderSectionTooLarge, UnknownPath } from "./EdgeErrors.js"
 import { describeError, type ErrorTag } from "./ErrorTable.js"
@@ -71,6 +75,12 @@ export type LogLevel = "error" | "warn" | "info" | "debug"
 export interface ServerOptions {
   readonly region: string
   readonly lookup: CredentialLookup
+  /**
+   * `lookup` as a table that answers at once, when it is one: then a Publish that needs nothing
+   * else to wait for is answered without entering the runtime (docs/PERFORMANCE.md, "Publish
+   * without a fiber"). Must agree with `lookup`.
+   */
+  readonly credentialOf?: (accessKeyId: string) => Credential | undefined
   readonly sns: Sns.SnsService
   /** The SQS service; without it, SQS requests are answered as unknown operations. */
   readonly sqs?: Sqs.SqsService
@@ -126,6 +136,8 @@ const decodePath = (rawPath: string): string | undefined => {
 }
 
 
+type ParsedForm = ReturnType<typeof Form.parseRequest>
+
 const headerOf = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name]
   return Array.isArray(value) ? value[0] : value
@@ -168,18 +180,24 @@ export const makeHandler = (
     const route = makeRoutes(options)
 
     // The body is read with plain callbacks, then the request enters the runtime once: its one fiber
-    // routes, answers and writes. Every request takes this path.
+    // routes, answers and writes. Only a Publish that waits for nothing but its commit is answered
+    // without it (`answerNow`), unless each request is logged.
     return (transport) => (req, res) => {
       const requestId = options.newRequestId()
       const startedAt = logRequests ? performance.now() : 0
       const target = headerOf(req, "x-amz-target")
       readBody(req, route.maxBodyBytes, (body) => {
+        const tooLarge = headerSectionBytes(req) > MAX_HEADER_SECTION_BYTES
+        const answeredNow = tooLarge || logRequests || Either.isLeft(body)
+          ? undefined
+          : route.answerNow(req, res, body.right, target, transport, requestId)
+        if (answeredNow === true) return
         const info: RequestInfo = { action: "-", caller: "-" }
-        const answer = headerSectionBytes(req) > MAX_HEADER_SECTION_BYTES
+        const answer = tooLarge
           ? Effect.succeed(refusal(new RequestHeaderSectionTooLarge(), target, requestId))
           : Either.isLeft(body)
           ? Effect.succeed(refusal(body.left, target, requestId))
-          : Effect.suspend(() => route.routeBody(req, body.right, target, transport, requestId, info))
+          : Effect.suspend(() => route.routeBody(req, body.right, target, transport, requestId, info, answeredNow))
         const answered = Effect.map(
           Effect.catchAllCause(answer, (cause) => Effect.succeed(route.internalFailure(requestId, cause))),
           (response) => write(res, requestId, response)
@@ -214,16 +232,16 @@ const makeRoutes = (options: ServerOptions) => {
   const now = options.now ?? Date.now
   const signingKeys = makeSigningKeyCache()
   const lookup = options.unknownAccessKeyHint === undefined ? options.lookup : withUnknownKeyHint(options.lookup, options.unknownAccessKeyHint)
+  const signing = (service: string) => ({
+    region: options.region,
+    service,
+    now: now(),
+    hashing: nodeHashing,
+    signingKeys,
+    ...(options.debugSignatures === true ? { debug: true } : {})
+  })
   const verify = (parts: HttpRequestParts, service: string) =>
-    authenticate(parts, {
-      region: options.region,
-      service,
-      now: now(),
-      lookup,
-      hashing: nodeHashing,
-      signingKeys,
-      ...(options.debugSignatures === true ? { debug: true } : {})
-    }).pipe(Effect.mapError((refusal) => explainRefusal(parts, refusal, { service, region: options.region })))
+    authenticate(parts, { ...signing(service), lookup }).pipe(Effect.mapError((refusal) => explainRefusal(parts, refusal, { service, region: options.region })))
 
   const serveKms = (req: IncomingMessage, body: Uint8Array, target: string, info: RequestInfo): Effect.Effect<Response> => {
     const parts = partsOf(req, body)
@@ -303,13 +321,12 @@ const makeRoutes = (options: ServerOptions) => {
   const serveSns = (
     req: IncomingMessage,
     body: Uint8Array,
-    rawQuery: string,
+    parsed: ParsedForm,
     transport: RequestContext.RequestContext["transport"],
     requestId: string,
     info: RequestInfo
   ): Effect.Effect<Response> => {
-    // Query requests carry their parameters in the query string, and in a form body unless GET.
-    return Either.match(Form.parseRequest(req.method ?? "GET", rawQuery, body), {
+    return Either.match(parsed, {
       onLeft: (error) => Effect.succeed<Response>(SnsProtocol.errorResponse(error, requestId)),
       onRight: (form) => {
         if (form.get("Version") === SqsQuery.VERSION) return serveSqsQuery(req, body, form, undefined, transport, requestId, info)
@@ -337,6 +354,51 @@ const makeRoutes = (options: ServerOptions) => {
     })
   }
 
+  const credentialOf = options.credentialOf
+  const snsNow = credentialOf !== undefined && options.catchUp === undefined && options.sns.publishNow !== undefined
+
+  /**
+   * A signed SNS request answered without the runtime, when its action runs at once but for the
+   * commit (`SnsProtocol.dispatchNow`: Publish, docs/PERFORMANCE.md "Publish without a fiber"): true
+   * once the answer is sure to be written. Else the form it parsed, for `routeBody`.
+   */
+  const answerNow = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Uint8Array,
+    target: string | undefined,
+    transport: RequestContext.RequestContext["transport"],
+    requestId: string
+  ): true | ParsedForm | undefined => {
+    if (!snsNow || target !== undefined) return undefined
+    const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
+    if (rawPath !== "/") return undefined
+    // A throw here is a bug met before anything was done: the runtime's path meets it again and
+    // answers it as the defect it is.
+    try {
+      const parsed = Form.parseRequest(req.method ?? "GET", rawQuery, body)
+      if (Either.isLeft(parsed) || parsed.right.get("Version") === SqsQuery.VERSION) return parsed
+      const parts = partsOf(req, body, [...parsed.right])
+      if (detectScheme(parts) !== "sigv4") return parsed
+      const verified = () => {
+        const identity = verifySigV4Now(parts, signing("sns"), credentialOf!)
+        return identity === undefined
+          ? undefined
+          : { accountId: identity.accountId, principalArn: identity.principalArn, region: options.region, transport, auth: identity.scheme }
+      }
+      const answered = SnsProtocol.dispatchNow(parsed.right, options.sns, verified, requestId, (response) => {
+        try {
+          write(res, requestId, response)
+        } catch (cause) {
+          options.log("error", "request failed", { requestId, cause: Cause.pretty(Cause.die(cause)) })
+        }
+      })
+      return answered || parsed
+    } catch {
+      return undefined
+    }
+  }
+
   /** Everything after the body is read: which origin, app route or protocol answers. */
   const routeBody = (
     req: IncomingMessage,
@@ -344,7 +406,9 @@ const makeRoutes = (options: ServerOptions) => {
     target: string | undefined,
     transport: "https" | "http",
     requestId: string,
-    info: RequestInfo
+    info: RequestInfo,
+    /** The SNS form `answerNow` parsed already, if it did. */
+    parsed: ParsedForm | undefined
   ): Effect.Effect<Response> => {
     const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
     const path = decodePath(rawPath)
@@ -396,7 +460,11 @@ const makeRoutes = (options: ServerOptions) => {
       }
       return caughtUp(() => serveKms(req, body, target, info), kmsErrorResponse)
     }
-    return caughtUp(() => serveSns(req, body, rawQuery, transport, requestId, info), (failure) => SnsProtocol.errorResponse(failure, requestId))
+    // Query requests carry their parameters in the query string, and in a form body unless GET.
+    return caughtUp(
+      () => serveSns(req, body, parsed ?? Form.parseRequest(req.method ?? "GET", rawQuery, body), transport, requestId, info),
+      (failure) => SnsProtocol.errorResponse(failure, requestId)
+    )
   }
 
   /** Whatever goes wrong below is a bug, never the client's doing: logged, and answered InternalFailure. */
@@ -405,7 +473,7 @@ const makeRoutes = (options: ServerOptions) => {
     return SnsProtocol.errorResponse(new InternalFailure(), requestId)
   }
 
-  return { maxBodyBytes, routeBody, internalFailure }
+  return { maxBodyBytes, answerNow, routeBody, internalFailure }
 }
 
 /** Writes the answer, unless the client has gone; the status written, for the request's log line. */

@@ -8,7 +8,7 @@ import { Sha256 } from "@aws-crypto/sha256-js"
 import { Cipher, Errors, Ids } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { SignatureV4 } from "@smithy/signature-v4"
-import { Context, Deferred, Effect, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
+import { Context, Deferred, Effect, Either, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
 import * as fc from "fast-check"
 import { createServer, type Server as HttpServer } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -106,10 +106,10 @@ const signed = async (
   service: string,
   body: string,
   headers: Record<string, string>,
-  options: { readonly method?: string; readonly query?: Record<string, string>; readonly via?: "http" | "https" } = {}
+  options: { readonly method?: string; readonly query?: Record<string, string>; readonly via?: "http" | "https"; readonly port?: number } = {}
 ) => {
   const signer = new SignatureV4({ service, region: "us-east-1", credentials, sha256: Sha256 })
-  const port = options.via === "https" ? asHttpsPort : listening.port
+  const port = options.port ?? (options.via === "https" ? asHttpsPort : listening.port)
   const host = `127.0.0.1:${port}`
   const request = await signer.sign({
     method: options.method ?? "POST",
@@ -279,5 +279,86 @@ describe("Server", () => {
       }),
       { numRuns: 100 }
     )
+  })
+})
+
+describe("Server, Publish without a fiber", () => {
+  const publishBody = "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Message=hi"
+  /** What the fake's `publishNow` does: take the message and answer after a turn (as a commit does), or leave it. */
+  let publishNow: "take" | "fail" | "leave" = "take"
+  const taken: Array<unknown> = []
+  const core = fakeSns({ publish: { messageId: "m-fiber", sequenceNumber: undefined } })
+  const failing = fakeSns({ publish: new Errors.StoreFailure({ message: "the disk is full" }) })
+  const withNow = (service: typeof core.service): typeof core.service => ({
+    ...service,
+    publishNow: (input, ctx, done) => {
+      if (publishNow === "leave") return false
+      taken.push({ input, ctx })
+      setImmediate(() =>
+        done(publishNow === "take" ? Either.right({ messageId: "m-now", sequenceNumber: undefined }) : Either.left(new Errors.StoreFailure({ message: "the disk is full" })))
+      )
+      return true
+    }
+  })
+  const servers: Array<HttpServer> = []
+  const serve = async (service: typeof core.service) => {
+    const options: Server.ServerOptions = {
+      region: "us-east-1",
+      lookup: (id) => Effect.succeed(id === credential.accessKeyId ? credential : undefined),
+      credentialOf: (id) => (id === credential.accessKeyId ? credential : undefined),
+      sns: service,
+      kms,
+      newRequestId: () => "req-now",
+      log: (level, message) => logged.push(`${level} ${message}`)
+    }
+    const server = createServer(Effect.runSync(Server.makeHandler(options).pipe(Scope.extend(scope)))("https"))
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    return (server.address() as AddressInfo).port
+  }
+  let port: number
+  beforeAll(async () => {
+    port = await serve(withNow(core.service))
+  })
+  afterAll(() => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))))
+
+  it("answers a Publish the core takes at once from its callback, with the caller and transport", async () => {
+    publishNow = "take"
+    const calls = core.calls.length
+    const res = await signed("sns", publishBody, form, { port })
+    expect(res.status).toBe(200)
+    expect(await res.text()).toContain("<MessageId>m-now</MessageId>")
+    expect(core.calls.length).toBe(calls)
+    expect(taken.at(-1)).toMatchObject({
+      input: { topicArn: "arn:aws:sns:us-east-1:000000000000:t", message: "hi" },
+      ctx: { accountId: "000000000000", principalArn: "arn:aws:iam::000000000000:root", region: "us-east-1", transport: "https", auth: "sigv4" }
+    })
+  })
+
+  it("leaves to the runtime what the core does not take at once, and a request it cannot verify", async () => {
+    publishNow = "leave"
+    const res = await signed("sns", publishBody, form, { port })
+    expect(await res.text()).toContain("<MessageId>m-fiber</MessageId>")
+    expect(core.calls.at(-1)?.method).toBe("publish")
+    publishNow = "take"
+    const count = taken.length
+    const unsigned = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: form, body: publishBody })
+    expect(await unsigned.text()).toContain("<Code>MissingAuthenticationToken</Code>")
+    const wrongKey = await fetch(`http://127.0.0.1:${port}/`, {
+      method: "POST",
+      headers: { ...form, authorization: "AWS4-HMAC-SHA256 Credential=AKIDUNKNOWN/20240101/us-east-1/sns/aws4_request, SignedHeaders=host, Signature=00" },
+      body: publishBody
+    })
+    expect(wrongKey.status).toBe(403)
+    expect(taken.length).toBe(count)
+  })
+
+  it("answers a failed commit through the one error table, as the runtime's path does", async () => {
+    publishNow = "fail"
+    const now = await signed("sns", publishBody, form, { port })
+    const fiberPort = await serve(failing.service)
+    const fiber = await signed("sns", publishBody, form, { port: fiberPort })
+    expect(now.status).toBe(fiber.status)
+    expect(await now.text()).toBe(await fiber.text())
   })
 })

@@ -53,6 +53,7 @@ export const layer: Layer.Layer<Kms, never, KmsSim> = Layer.effect(
       Effect.catchAll(effect, (error) => Effect.flatMap(sim.requestId, (id) => Effect.fail(toSnsError(error, id))))
     return {
       checkKeyForUse: (keyId, caller, context) => mapErrors(sim.checkKeyForUse(keyId, viaSns(caller), context)),
+      checkKeyForUseNow: (keyId, caller, context, now) => sim.checkKeyForUseNow(keyId, viaSns(caller), context, now),
       generateDataKey: (keyId, context, caller) =>
         mapErrors(
           Effect.map(

@@ -26,7 +26,7 @@
  *
  * @since 0.1.0
  */
-import { type Ids, type Message, MessageStore, type Registry, Routing, Sns, Sqs, type Subscription } from "@sealcast/core"
+import { type Ids, type Message, MessageStore, type Registry, Replay, Routing, Sns, Sqs, type Subscription } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import * as Log from "../Log.js"
@@ -39,6 +39,7 @@ import * as HttpSender from "./HttpSender.js"
 import * as LambdaSender from "./LambdaSender.js"
 import type { Outbox } from "./Outbox.js"
 import * as OutboxSender from "./OutboxSender.js"
+import * as Replayer from "./Replayer.js"
 import * as RetrySchedule from "./RetrySchedule.js"
 import * as Scheduler from "./Scheduler.js"
 import * as Sender from "./Sender.js"
@@ -393,7 +394,12 @@ export const start = (
             return attemptAnswered(candidate, undefined, undefined, endpoint === undefined ? "the endpoint was deleted" : "the endpoint is disabled")
           }
         }
-        const sendTo: Sender.Target = (target = { message, subscription, topic })
+        if (candidate.delivery.replayed && subscription.replay === undefined) {
+          done = true
+          return attemptAnswered(candidate, undefined, undefined, "the subscription's replay was stopped")
+        }
+        // A replayed message goes out as it was published, marked replayed (docs/SEMANTICS.md §7).
+        const sendTo: Sender.Target = (target = { message: candidate.delivery.replayed ? Replay.markReplayed(message) : message, subscription, topic })
         const sendOpened = (body: string) => {
           try {
             sentText = Envelope.messageFor(message, body, subscription.protocol, subscription.endpoint)
@@ -546,7 +552,9 @@ export const start = (
         event.changes,
         (change) => {
           if (change._tag === "DeleteSubscription") Scheduler.subscriptionRemoved(state, change.subscriptionArn)
-          return change._tag === "PutSubscription" ? confirmations.request(change.subscription) : Effect.void
+          if (change._tag !== "PutSubscription") return Effect.void
+          // A ReplayPolicy set, or a subscription confirmed, may start a replay.
+          return Effect.zipRight(change.subscription.replay === undefined ? Effect.void : lookAtReplays, confirmations.request(change.subscription))
         },
         { discard: true }
       )
@@ -577,6 +585,8 @@ export const start = (
     // A subscription still pending when the broker last stopped may never have had its request sent
     // (a crash between the commit and the send), so each start asks again, once per token.
     yield* Effect.forEach((yield* sns.registry).subscriptions.values(), (s: Subscription.Subscription) => confirmations.request(s), { discard: true })
+
+    const lookAtReplays = yield* Replayer.start({ wakeDelivery: signal })
 
     // Everything waiting is taken at once: one wake-up per burst of publishes, not one per event.
     yield* FiberSet.run(

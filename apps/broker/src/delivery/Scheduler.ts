@@ -186,7 +186,7 @@ export const announcementAdmitted = (
   }
   if (state.queued.size + state.announced.length + subscriptionArns.length > state.announcedLimit) return
   state.announcedSinceRead = true
-  for (const subscriptionArn of subscriptionArns) state.announced.push({ messageId, subscriptionArn, attempts: 0, dueAt: acceptedAt })
+  for (const subscriptionArn of subscriptionArns) state.announced.push({ messageId, subscriptionArn, attempts: 0, dueAt: acceptedAt, replayed: false })
 }
 
 /**

@@ -42,6 +42,8 @@ import pg from "pg"
  *   message group and sequence number (copied from `messages` for the rows already owed), and an
  *   index finds each lane's (subscription and message group) earlier deliveries, so a broker claims
  *   only a lane's head.
+ * - Step 6, message replay: `deliveries.replayed` marks a delivery a subscription's replay owes
+ *   (docs/SEMANTICS.md §7, "Message replay"), as in `SqliteDatabase.ts`.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -120,7 +122,8 @@ const migrations: ReadonlyArray<string> = [
   `ALTER TABLE deliveries ADD COLUMN fifo_group_id TEXT, ADD COLUMN fifo_sequence NUMERIC;
    UPDATE deliveries AS d SET fifo_group_id = m.fifo_group_id, fifo_sequence = m.fifo_sequence_number::numeric
      FROM messages AS m WHERE m.id = d.message_id AND m.fifo_group_id IS NOT NULL;
-   CREATE INDEX deliveries_by_lane ON deliveries (subscription_arn, fifo_group_id, fifo_sequence, seq) WHERE fifo_group_id IS NOT NULL;`
+   CREATE INDEX deliveries_by_lane ON deliveries (subscription_arn, fifo_group_id, fifo_sequence, seq) WHERE fifo_group_id IS NOT NULL;`,
+  `ALTER TABLE deliveries ADD COLUMN replayed BOOLEAN NOT NULL DEFAULT false;`
 ]
 
 /**

@@ -148,7 +148,7 @@ const CLAIM_DUE = `WITH claimed AS (
   )
   UPDATE deliveries AS d SET leased_by = $3, leased_until = ${DATABASE_NOW} + $4
   FROM claimed WHERE d.message_id = claimed.message_id AND d.subscription_arn = claimed.subscription_arn
-  RETURNING d.message_id AS "messageId", d.subscription_arn AS "subscriptionArn", d.attempts, d.due_at AS "dueAt", d.seq`
+  RETURNING d.message_id AS "messageId", d.subscription_arn AS "subscriptionArn", d.attempts, d.due_at AS "dueAt", d.replayed, d.seq`
 
 /**
  * The earliest instant this broker could claim a delivery: another broker's lease postpones its row,
@@ -502,7 +502,7 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
         (rows) =>
           rows
             .sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq)
-            .map(({ messageId, subscriptionArn, attempts, dueAt }) => ({ messageId, subscriptionArn, attempts, dueAt }))
+            .map(({ messageId, subscriptionArn, attempts, dueAt, replayed }) => ({ messageId, subscriptionArn, attempts, dueAt, replayed }))
       ),
     nextDueAt: Effect.map(
       read<{ readonly next: number | null }>("Cannot read the next due delivery", { name: "sealcast-next-due", text: NEXT_DUE_AT, values: [options.node] }),
@@ -513,6 +513,34 @@ export const make = (pool: pg.Pool, options: PgMessageStoreOptions): PgMessageSt
       read<{ readonly n: number }>("Cannot count the pending deliveries", { text: "SELECT COUNT(*) AS n FROM deliveries" }),
       (rows) => rows[0]?.n ?? 0
     ),
+    // Two statements in one transaction: within one statement the insert would still see the
+    // withdrawn rows and skip their messages. A replayed FIFO delivery joins its lane, unleased, as a
+    // published one does (`INSERT_DELIVERIES`).
+    replay: (subscriptionArn, messageIds, dueAt) =>
+      PgDatabase.inTransaction(pool, "Cannot store the replay's deliveries", (client) =>
+        Effect.zipRight(
+          read("Cannot store the replay's deliveries", { text: "DELETE FROM deliveries WHERE subscription_arn = $1 AND replayed", values: [subscriptionArn] }, client),
+          Effect.map(
+            read<{ readonly n: number }>("Cannot store the replay's deliveries", {
+              text: `WITH added AS (
+                  INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at, fifo_group_id, fifo_sequence, replayed)
+                  SELECT m.id, $1, 0, $3, m.fifo_group_id, m.fifo_sequence_number::numeric, true FROM unnest($2::text[]) WITH ORDINALITY AS u(id, n) JOIN messages m ON m.id = u.id ORDER BY u.n
+                  ON CONFLICT (message_id, subscription_arn) DO NOTHING RETURNING 1)
+                SELECT COUNT(*)::int AS n FROM added`,
+              values: [subscriptionArn, [...new Set(messageIds)], dueAt]
+            }, client),
+            (rows) => rows[0]?.n ?? 0
+          )
+        )
+      ),
+    replaysPending: (subscriptionArn) =>
+      Effect.map(
+        read<{ readonly n: number }>("Cannot count the replay's deliveries", {
+          text: "SELECT COUNT(*)::int AS n FROM deliveries WHERE subscription_arn = $1 AND replayed",
+          values: [subscriptionArn]
+        }),
+        (rows) => rows[0]?.n ?? 0
+      ),
     removeSubscription: (subscriptionArn) =>
       Effect.asVoid(read("Cannot remove the subscription's deliveries", { text: "DELETE FROM deliveries WHERE subscription_arn = $1", values: [subscriptionArn] })),
     // The deliveries go with their messages by the foreign key's ON DELETE CASCADE.

@@ -55,6 +55,8 @@ export const databasePath = (dataDir: string): string => join(dataDir, DATABASE_
  * - Step 2, SQS (`SqliteQueueStore`): `queues` (key `<account>/<name>`), `queue_deletions` (names
  *   deleted in the last minute), `queue_messages` (`seq` is the queue's order; an update keeps it) and
  *   `queue_meta` (each queue's FIFO and receive-attempt state).
+ * - Step 3, message replay: `deliveries.replayed` marks a delivery a subscription's replay owes
+ *   (docs/SEMANTICS.md §7, "Message replay"); rows from before it are ordinary deliveries.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -114,7 +116,8 @@ const migrations: ReadonlyArray<string> = [
    CREATE TABLE queue_meta (
      queue_key TEXT PRIMARY KEY,
      value TEXT NOT NULL
-   );`
+   );`,
+  `ALTER TABLE deliveries ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;`
 ]
 
 /**

@@ -156,7 +156,8 @@ interface QueuedWrite {
   readonly write: () => void
   /** What the caller was doing, for the `StoreFailure` it gets if its write is refused or the commit fails. */
   readonly doing: string
-  readonly resume: (result: Effect.Effect<void, Errors.StoreFailure>) => void
+  /** Told once: committed (no failure), or why not. */
+  readonly settle: (failure: Errors.StoreFailure | undefined) => void
 }
 
 /** The failure a refused write reports: its own `StoreFailure` (a duplicate id), or SQLite's words. */
@@ -194,10 +195,26 @@ export const make = (
       )
       // Named as the port names them, so each row already is a `PendingDelivery`: the dispatcher
       // reads this on every pass, and a second object per row would be garbage at once.
-      const selectDue = db.prepare<[number, number], MessageStore.PendingDelivery>(
-        `SELECT message_id AS messageId, subscription_arn AS subscriptionArn, attempts, due_at AS dueAt
+      const selectDue = db.prepare<[number, number], Omit<MessageStore.PendingDelivery, "replayed"> & { replayed: number | boolean }>(
+        `SELECT message_id AS messageId, subscription_arn AS subscriptionArn, attempts, due_at AS dueAt, replayed
          FROM deliveries WHERE due_at <= ? ORDER BY due_at, rowid LIMIT ?`
       )
+      const withdrawReplays = db.prepare<[string]>("DELETE FROM deliveries WHERE subscription_arn = ? AND replayed = 1")
+      // A message no longer stored, or still owed to the subscription, adds no row.
+      const insertReplayed = db.prepare<[string, number, string]>(
+        `INSERT INTO deliveries (message_id, subscription_arn, attempts, due_at, replayed)
+         SELECT id, ?, 0, ?, 1 FROM messages WHERE id = ?
+         ON CONFLICT (message_id, subscription_arn) DO NOTHING`
+      )
+      const countReplays = db.prepare<[string], { readonly n: number }>(
+        "SELECT COUNT(*) AS n FROM deliveries WHERE subscription_arn = ? AND replayed = 1"
+      )
+      const replayAll = db.transaction((subscriptionArn: string, messageIds: ReadonlyArray<string>, dueAt: number): number => {
+        withdrawReplays.run(subscriptionArn)
+        let added = 0
+        for (const messageId of messageIds) added += insertReplayed.run(subscriptionArn, dueAt, messageId).changes
+        return added
+      })
       const selectNextDueAt = db.prepare<[], { readonly next: number | null }>(
         "SELECT MIN(due_at) AS next FROM deliveries"
       )
@@ -280,13 +297,10 @@ export const make = (
             writeEachAlone(group, refused)
           }
         } catch (cause) {
-          for (const queued of group) queued.resume(Effect.fail(storeFailure(queued.doing, cause)))
+          for (const queued of group) queued.settle(storeFailure(queued.doing, cause))
           return
         }
-        for (const queued of group) {
-          const failure = refused.get(queued)
-          queued.resume(failure === undefined ? Effect.void : Effect.fail(failure))
-        }
+        for (const queued of group) queued.settle(refused.get(queued))
       }
 
       /** The writes of one event-loop turn, committed together at its end (internal/NextTurn.ts). */
@@ -300,24 +314,33 @@ export const make = (
        */
       const enqueue = (doing: string, write: () => void): Effect.Effect<void, Errors.StoreFailure> =>
         Effect.async<void, Errors.StoreFailure>((resume) => {
-          if (closed) {
-            resume(Effect.fail(new Errors.StoreFailure({ message: "The message store is closed" })))
-            return
-          }
-          const queued: QueuedWrite = { write, doing, resume }
-          queue.add(queued)
+          const queued = enqueueNow(doing, write, (failure) => resume(failure === undefined ? Effect.void : Effect.fail(failure)))
           // A write interrupted before its group commits is taken out of the queue: nothing of it is
           // written. Once committed, an interruption cannot undo it (the caller just never hears).
           return Effect.sync(() => {
-            queue.remove(queued)
+            if (queued !== undefined) queue.remove(queued)
           })
         })
+
+      /** `enqueue` with a plain callback; the queued write, or undefined when the store is closed. */
+      const enqueueNow = (doing: string, write: () => void, settle: QueuedWrite["settle"]): QueuedWrite | undefined => {
+        if (closed) {
+          settle(new Errors.StoreFailure({ message: "The message store is closed" }))
+          return undefined
+        }
+        const queued: QueuedWrite = { write, doing, settle }
+        queue.add(queued)
+        return queued
+      }
 
       const run = <A>(doing: string, f: () => A): Effect.Effect<A, Errors.StoreFailure> =>
         Effect.try({ try: f, catch: (cause) => storeFailure(doing, cause) })
 
       return {
         append: (entries) => enqueue("Cannot store the messages", () => appendEntries(entries)),
+        appendNow: (entries, committed) => {
+          enqueueNow("Cannot store the messages", () => appendEntries(entries), committed)
+        },
         get: (messageId) =>
           run("Cannot read the message", () => {
             const row = selectMessage.get(messageId)
@@ -326,7 +349,12 @@ export const make = (
         listByTopic: (topicArn, { since = Number.MIN_SAFE_INTEGER, limit }) =>
           run("Cannot list the topic's messages", () => selectByTopic.all(topicArn, since, atMost(limit)).map(fromRow)),
         due: (now, limit) =>
-          run("Cannot read the due deliveries", () => selectDue.all(now, atMost(limit))),
+          run("Cannot read the due deliveries", () => {
+            const rows = selectDue.all(now, atMost(limit))
+            // SQLite answers the flag as 0 or 1; turned into the port's boolean in place, one object per row.
+            for (const row of rows) row.replayed = row.replayed === 1
+            return rows as Array<MessageStore.PendingDelivery>
+          }),
         nextDueAt: run("Cannot read the next due delivery", () => selectNextDueAt.get()?.next ?? undefined),
         // In the group commit, the settles of a busy dispatcher share one transaction per event-loop
         // turn with the appends, instead of paying a WAL commit each.
@@ -338,6 +366,10 @@ export const make = (
             }
           }),
         pendingCount: run("Cannot count the pending deliveries", () => countPending.get()?.n ?? 0),
+        replay: (subscriptionArn, messageIds, dueAt) =>
+          run("Cannot store the replay's deliveries", () => replayAll(subscriptionArn, [...new Set(messageIds)], dueAt)),
+        replaysPending: (subscriptionArn) =>
+          run("Cannot count the replay's deliveries", () => countReplays.get(subscriptionArn)?.n ?? 0),
         removeSubscription: (subscriptionArn) =>
           run("Cannot remove the subscription's deliveries", () => {
             deleteBySubscription.run(subscriptionArn)

@@ -122,7 +122,14 @@ export const SubscriptionRecord = Schema.Struct({
   confirmationToken: Schema.UndefinedOr(Schema.String),
   confirmationWasAuthenticated: Schema.Boolean,
   attributes: StringRecord,
-  createdAt: Schema.Number
+  createdAt: Schema.Number,
+  // Absent in records written before subscriptions replayed, and on subscriptions with no replay.
+  replay: Schema.optional(Schema.UndefinedOr(Schema.Struct({
+    status: Schema.Literal("Pending", "In progress", "Completed", "Failed"),
+    startingPoint: Schema.Number,
+    endingPoint: Schema.UndefinedOr(Schema.Number),
+    requestedAt: Schema.Number
+  })))
 })
 
 /** @category schemas */

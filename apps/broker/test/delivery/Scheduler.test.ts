@@ -32,6 +32,7 @@ interface Row {
   readonly subscriptionArn: string
   attempts: number
   dueAt: number
+  readonly replayed: boolean
   readonly order: number
 }
 
@@ -80,7 +81,7 @@ const dueRows = (w: World, limit: number, now = w.now): Array<MessageStore.Pendi
     .filter((r) => r.dueAt <= now)
     .sort((a, b) => a.dueAt - b.dueAt || a.order - b.order)
     .slice(0, limit)
-    .map(({ messageId, subscriptionArn, attempts, dueAt }) => ({ messageId, subscriptionArn, attempts, dueAt }))
+    .map(({ messageId, subscriptionArn, attempts, dueAt, replayed }) => ({ messageId, subscriptionArn, attempts, dueAt, replayed }))
 
 /** Checks a start against every rule, and records it. */
 const checkStart = (w: World, candidate: Scheduler.Candidate) => {
@@ -176,7 +177,7 @@ const publish = (w: World, fifoGroup: string | undefined) => {
   const subscriptions = fifoGroup === undefined ? STANDARD_SUBSCRIPTIONS : FIFO_SUBSCRIPTIONS
   if (fifoGroup !== undefined) w.fifo.set(messageId, { group: fifoGroup, seq: w.nextSeq++ })
   for (const subscriptionArn of subscriptions) {
-    w.store.set(key(messageId, subscriptionArn), { messageId, subscriptionArn, attempts: 0, dueAt: w.now, order: w.nextOrder++ })
+    w.store.set(key(messageId, subscriptionArn), { messageId, subscriptionArn, attempts: 0, dueAt: w.now, replayed: false, order: w.nextOrder++ })
   }
   Scheduler.announcementAdmitted(w.state, messageId, w.now, fifoGroup !== undefined, subscriptions)
 }
@@ -320,7 +321,7 @@ describe("Scheduler (model)", () => {
 
   it("a delivery settled while a read was under way is not started again from the row that read found", () => {
     const state = Scheduler.initial(4)
-    const row = { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0 }
+    const row = { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0, replayed: false }
     const standard = () => undefined
     expect(Scheduler.passBegun(state, 0)).toBe(true)
     Scheduler.readBegun(state)
@@ -346,8 +347,8 @@ describe("Scheduler (model)", () => {
     const state = Scheduler.initial(4)
     const lane = (d: MessageStore.PendingDelivery) => ({ messageGroupId: "g", sequenceNumber: d.messageId === "m1" ? "1" : "2" })
     const rows = [
-      { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0 },
-      { messageId: "m2", subscriptionArn: "s", attempts: 0, dueAt: 0 }
+      { messageId: "m1", subscriptionArn: "s", attempts: 0, dueAt: 0, replayed: false },
+      { messageId: "m2", subscriptionArn: "s", attempts: 0, dueAt: 0, replayed: false }
     ]
     expect(Scheduler.passBegun(state, 0)).toBe(true)
     Scheduler.dueRowsAdmitted(state, rows, 10, lane, 0)

@@ -59,7 +59,7 @@ describe("PgMessageStore leases", () => {
       const later = Date.now() + 2 * PgMessageStore.LEASE_MS
       yield* a.settle([{ messageId: "m1", subscriptionArn: SUBSCRIPTION, outcome: { _tag: "Retry", attempts: 1, dueAt: later } }])
       expect(yield* b.due(later, 10)).toEqual([])
-      expect(yield* a.due(later, 10)).toEqual([{ messageId: "m1", subscriptionArn: SUBSCRIPTION, attempts: 1, dueAt: later }])
+      expect(yield* a.due(later, 10)).toEqual([{ messageId: "m1", subscriptionArn: SUBSCRIPTION, attempts: 1, dueAt: later, replayed: false }])
     }))
 
   it.scoped("brokers claiming at the same moment split the due deliveries: none is claimed twice, none is left", () =>
@@ -221,7 +221,7 @@ describe("PgMessageStore FIFO lanes across brokers", () => {
       yield* b.settle([ended("g1", { _tag: "Retry", attempts: 1, dueAt: later })])
       expect(yield* a.due(Number.MAX_SAFE_INTEGER, 10)).toEqual([])
       expect(yield* b.due(later - 1, 10)).toEqual([])
-      expect(yield* b.due(later, 10)).toEqual([{ messageId: "g1", subscriptionArn: LANES_SUBSCRIPTION, attempts: 1, dueAt: later }])
+      expect(yield* b.due(later, 10)).toEqual([{ messageId: "g1", subscriptionArn: LANES_SUBSCRIPTION, attempts: 1, dueAt: later, replayed: false }])
 
       // Delivered, it frees the lane: g2 is the head, for whichever broker reads first.
       yield* b.settle([ended("g1", { _tag: "Delivered" })])

@@ -167,13 +167,14 @@ export const cancel = (
  */
 const advanceOne = (system: QueueSystem, source: Queue.Queue, now: number): QueueSystem => {
   const key = keyOfQueue(source)
-  let sourceState = QueueMessages.expire(stateOf(system, key), source, now)
+  const expired = QueueMessages.expire(stateOf(system, key), source, now)
+  let sourceState: QueueMessages.QueueState = expired
   const task = sourceState.moveTasks[0]!
   if (task.status === "CANCELLING") {
     return withState(system, key, { ...sourceState, moveTasks: MessageMoveTask.replace(sourceState.moveTasks, MessageMoveTask.settleCancel(task)) })
   }
   const allowed = MessageMoveTask.allowance(task, now)
-  const receivable = [...sourceState.messages.values()].filter((m) => m.visibleAt <= now)
+  const receivable = [...expired.messages.visible(now)]
   const taken = receivable.slice(0, allowed)
   const byDestination = new Map<string, Array<QueueMessages.QueueMessage>>()
   let next = system

@@ -16,6 +16,7 @@ import type { Envelope, MessageAttributes } from "../Message.js"
 import type { MoveTask } from "./MessageMoveTask.js"
 import { attributeBytes, isSnsNumber, utf8Length, validateName as validateAttributeName } from "../MessageAttributes.js"
 import * as MessageDigest from "./MessageDigest.js"
+import { MessageMap } from "./MessageMap.js"
 import type { Counts, Queue } from "./Queue.js"
 import { settings } from "./Queue.js"
 import {
@@ -94,7 +95,10 @@ export interface ReceiveAttempt {
  * @category models
  */
 export interface QueueState {
-  /** In the order they were sent (for a FIFO queue, the order of their sequence numbers). */
+  /**
+   * In the order they were sent (for a FIFO queue, the order of their sequence numbers). The actions
+   * below answer a `MessageMap` and take any map (a plain one is indexed first).
+   */
   readonly messages: ReadonlyMap<string, QueueMessage>
   /** FIFO: the deduplication ids inside the window and the last sequence number. */
   readonly fifo: Fifo.FifoState
@@ -121,7 +125,7 @@ export interface MessageEdits {
 }
 
 export const empty = (): QueueState => ({
-  messages: new Map(),
+  messages: MessageMap.empty(),
   fifo: Fifo.empty(),
   receiveAttempts: new Map(),
   lastPurgeAt: undefined,
@@ -137,6 +141,16 @@ const withMessages = (state: QueueState, messages: ReadonlyMap<string, QueueMess
   const all = new Set(state.edits?.ids)
   for (const id of ids) all.add(id)
   return { ...state, messages, edits: { base: state.edits?.base ?? state.messages, ids: all } }
+}
+
+/**
+ * `state` with its messages as a `MessageMap` advanced to `now`. The messages are the same, so the
+ * edits record no id; they record the base, so the store still finds the action's changes without a
+ * walk (`QueueStore.diff`).
+ */
+const indexed = (state: QueueState, now: number): QueueState & { readonly messages: MessageMap } => {
+  const messages = MessageMap.from(state.messages).advance(now)
+  return messages === state.messages ? (state as QueueState & { readonly messages: MessageMap }) : { ...withMessages(state, messages, []), messages }
 }
 
 /**
@@ -186,17 +200,7 @@ export const isDelayed = (m: QueueMessage, now: number): boolean => m.lastReceiv
  *
  * @category getters
  */
-export const counts = (state: QueueState, now: number): Counts => {
-  let visible = 0
-  let inflight = 0
-  let delayed = 0
-  for (const m of state.messages.values()) {
-    if (isDelayed(m, now)) delayed++
-    else if (isInflight(m, now)) inflight++
-    else visible++
-  }
-  return { visible, inflight, delayed }
-}
+export const counts = (state: QueueState, now: number): Counts => MessageMap.from(state.messages).advance(now).counts(now)
 
 /**
  * Retention: "Amazon SQS automatically deletes messages that have been in a queue for more than the
@@ -205,19 +209,24 @@ export const counts = (state: QueueState, now: number): Counts => {
  *
  * @category rules
  */
-export const expire = (state: QueueState, queue: Queue, now: number): QueueState => {
+export const expire = (state: QueueState, queue: Queue, now: number): QueueState & { readonly messages: MessageMap } => {
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
-  let messages: Map<string, QueueMessage> | undefined
+  const current = indexed(state, now)
+  let messages = current.messages
   const expired: Array<string> = []
-  for (const m of state.messages.values()) {
-    if (now - m.enqueuedAt >= retentionMs) {
-      messages ??= new Map(state.messages)
-      messages.delete(m.messageId)
-      expired.push(m.messageId)
-    }
+  // The oldest first: the walk stops at the first message still within its retention.
+  for (let m = messages.oldestEnqueued(); m !== undefined && now - m.enqueuedAt >= retentionMs; m = messages.oldestEnqueued()) {
+    messages = messages.delete(m.messageId)
+    expired.push(m.messageId)
   }
-  return messages === undefined ? state : withMessages(state, messages, expired)
+  return expired.length === 0 ? current : { ...withMessages(current, messages, expired), messages }
 }
+
+/**
+ * What an action that changes nothing answers: `state` itself when retention took no message from
+ * it, so its caller sees the value it gave (`current` differs only in its index's instant).
+ */
+const unchanged = (state: QueueState, current: QueueState): QueueState => (current.messages.size === state.messages.size ? state : current)
 
 // ---------------------------------------------------------------------------------------------------
 // SendMessage.
@@ -379,8 +388,7 @@ export const send = (
       if (input.messageDeduplicationId !== undefined) {
         return yield* Either.left(invalidValue("MessageDeduplicationId", input.messageDeduplicationId, NOT_FOR_THIS_QUEUE))
       }
-      const messages = new Map(current.messages)
-      messages.set(input.messageId, { ...base, deduplicationId: undefined, sequenceNumber: undefined })
+      const messages = current.messages.set({ ...base, deduplicationId: undefined, sequenceNumber: undefined })
       const next = withMessages(current, messages, [input.messageId])
       return { messageId: input.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: undefined, duplicate: false, state: next }
     }
@@ -398,10 +406,9 @@ export const send = (
     const key = config.deduplicationScope === "messageGroup" ? `${input.messageGroupId}\u0000${deduplicationId}` : deduplicationId
     const decision = Fifo.decide(current.fifo, key, input.messageId, now)
     if (decision._tag === "Duplicate") {
-      return { messageId: decision.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: decision.sequenceNumber, duplicate: true, state: current }
+      return { messageId: decision.messageId, md5OfMessageBody, md5OfMessageAttributes, sequenceNumber: decision.sequenceNumber, duplicate: true, state: unchanged(state, current) }
     }
-    const messages = new Map(current.messages)
-    messages.set(input.messageId, { ...base, deduplicationId, sequenceNumber: decision.sequenceNumber })
+    const messages = current.messages.set({ ...base, deduplicationId, sequenceNumber: decision.sequenceNumber })
     return {
       messageId: input.messageId,
       md5OfMessageBody,
@@ -521,8 +528,12 @@ const fifoCandidates = (state: QueueState, now: number): Array<QueueMessage> => 
  */
 export const receivable = (state: QueueState, queue: Queue, now: number): ReadonlyArray<QueueMessage> => {
   const current = expire(state, queue, now)
-  return queue.fifo ? fifoCandidates(current, now) : [...current.messages.values()].filter((m) => m.visibleAt <= now)
+  return queue.fifo ? fifoCandidates(current, now) : [...current.messages.visible(now)]
 }
+
+/** `receivable`, read lazily: a standard queue's from its index of visible messages, without a walk. */
+const candidates = (current: QueueState & { readonly messages: MessageMap }, queue: Queue, now: number): Iterable<QueueMessage> =>
+  queue.fifo ? fifoCandidates(current, now) : current.messages.visible(now)
 
 /**
  * A retried FIFO receive: "During a visibility timeout, subsequent calls with the same
@@ -540,12 +551,12 @@ const replayable = (state: QueueState, attempt: ReceiveAttempt | undefined, now:
     return m !== undefined && m.lastReceive?.handle === e.handle && m.visibleAt === e.visibleAt && m.visibleAt > now
   })
 
-const replay = (state: QueueState, attempt: ReceiveAttempt | undefined, visibilityMs: number, now: number) => {
+const replay = (state: QueueState & { readonly messages: MessageMap }, attempt: ReceiveAttempt | undefined, visibilityMs: number, now: number) => {
   if (!replayable(state, attempt, now)) return undefined
-  const messages = new Map(state.messages)
+  let messages = state.messages
   const received = attempt.entries.map((e) => {
     const message = { ...messages.get(e.messageId)!, visibleAt: now + visibilityMs }
-    messages.set(e.messageId, message)
+    messages = messages.set(message)
     return { message, receiptHandle: e.handle }
   })
   return { messages, received }
@@ -595,13 +606,13 @@ export const receive = (
       }
     }
     const max = input.maxNumberOfMessages ?? 1
-    const messages = new Map(current.messages)
+    let messages = current.messages
     const received: Array<Received> = []
     const redriven: Array<QueueMessage> = []
-    for (const m of receivable(current, queue, now)) {
+    for (const m of candidates(current, queue, now)) {
       if (received.length >= max) break
       if (config.redrivePolicy !== undefined && m.receiveCount >= config.redrivePolicy.maxReceiveCount) {
-        messages.delete(m.messageId)
+        messages = messages.delete(m.messageId)
         redriven.push({ ...m, deadLetterSourceArn: queue.arn })
         continue
       }
@@ -614,7 +625,7 @@ export const receive = (
         lastReceive: { handle, at: now },
         visibleAt: now + visibilityMs
       }
-      messages.set(m.messageId, message)
+      messages = messages.set(message)
       received.push({ message, receiptHandle: handle })
     }
     if (attemptId !== undefined) {
@@ -647,9 +658,9 @@ export const acceptRedriven = (
   now: number
 ): QueueState => {
   if (redriven.length === 0) return state
-  const messages = new Map(state.messages)
+  let messages = MessageMap.from(state.messages)
   for (const m of redriven) {
-    messages.set(m.messageId, {
+    messages = messages.set({
       ...m,
       lastReceive: undefined,
       visibleAt: now,
@@ -669,10 +680,10 @@ export const acceptRedriven = (
  */
 export const acceptMoved = (state: QueueState, moved: ReadonlyArray<QueueMessage>, now: number): QueueState => {
   if (moved.length === 0) return state
-  const messages = new Map(state.messages)
+  let messages = MessageMap.from(state.messages)
   for (const m of moved) {
     const { deadLetterSourceArn: _, ...rest } = m
-    messages.set(m.messageId, { ...rest, receiveCount: 0, firstReceivedAt: undefined, lastReceive: undefined, visibleAt: now, enqueuedAt: now })
+    messages = messages.set({ ...rest, receiveCount: 0, firstReceivedAt: undefined, lastReceive: undefined, visibleAt: now, enqueuedAt: now })
   }
   return withMessages(state, messages, moved.map((m) => m.messageId))
 }
@@ -684,8 +695,8 @@ export const acceptMoved = (state: QueueState, moved: ReadonlyArray<QueueMessage
  */
 export const remove = (state: QueueState, ids: ReadonlyArray<string>): QueueState => {
   if (ids.length === 0) return state
-  const messages = new Map(state.messages)
-  for (const id of ids) messages.delete(id)
+  let messages = MessageMap.from(state.messages)
+  for (const id of ids) messages = messages.delete(id)
   return withMessages(state, messages, ids)
 }
 
@@ -733,16 +744,13 @@ export type Readiness =
  */
 export const readiness = (state: QueueState, queue: Queue, now: number, receiveRequestAttemptId?: string): Readiness => {
   const current = expire(state, queue, now)
-  if (receivable(current, queue, now).length > 0) return { _tag: "Ready" }
+  if (!candidates(current, queue, now)[Symbol.iterator]().next().done) return { _tag: "Ready" }
   if (queue.fifo && receiveRequestAttemptId !== undefined && replayable(current, current.receiveAttempts.get(receiveRequestAttemptId), now)) {
     return { _tag: "Ready" }
   }
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
-  let next = Infinity
-  for (const m of current.messages.values()) {
-    if (m.visibleAt > now) next = Math.min(next, m.visibleAt)
-    if (queue.fifo && isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
-  }
+  let next = current.messages.nextVisibleAfter(now)
+  if (queue.fifo) for (const m of current.messages.values()) if (isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
   return next === Infinity ? { _tag: "Empty" } : { _tag: "WaitUntil", at: next }
 }
 
@@ -787,7 +795,7 @@ export const changeVisibility = (
     const current = expire(state, queue, now)
     const m = current.messages.get(handle.messageId)
     if (m === undefined) return yield* Either.left(notAvailable(receiptHandle))
-    if (m.lastReceive?.handle !== receiptHandle || !isInflight(m, now)) return { changed: false, state: current }
+    if (m.lastReceive?.handle !== receiptHandle || !isInflight(m, now)) return { changed: false, state: unchanged(state, current) }
     const visibleAt = now + visibilityTimeout * 1000
     if (visibleAt - m.lastReceive.at > MAX_VISIBILITY_TIMEOUT * 1000) {
       return yield* Either.left(
@@ -798,9 +806,7 @@ export const changeVisibility = (
         )
       )
     }
-    const messages = new Map(current.messages)
-    messages.set(m.messageId, { ...m, visibleAt })
-    return { changed: true, state: withMessages(current, messages, [m.messageId]) }
+    return { changed: true, state: withMessages(current, current.messages.set({ ...m, visibleAt }), [m.messageId]) }
   })
 
 /**
@@ -833,15 +839,13 @@ export const deleteMessage = (
     const handle = yield* ReceiptHandle.decode(receiptHandle)
     const current = expire(state, queue, now)
     const m = current.messages.get(handle.messageId)
-    if (m === undefined) return { deleted: false, state: current }
+    if (m === undefined) return { deleted: false, state: unchanged(state, current) }
     const latest = m.lastReceive?.handle === receiptHandle
     if (queue.fifo && (!latest || !isInflight(m, now))) {
       return yield* Either.left(invalidValue("ReceiptHandle", receiptHandle, "The receipt handle has expired."))
     }
-    if (!latest) return { deleted: false, state: current }
-    const messages = new Map(current.messages)
-    messages.delete(m.messageId)
-    return { deleted: true, state: withMessages(current, messages, [m.messageId]) }
+    if (!latest) return { deleted: false, state: unchanged(state, current) }
+    return { deleted: true, state: withMessages(current, current.messages.delete(m.messageId), [m.messageId]) }
   })
 
 /**
@@ -854,4 +858,4 @@ export const deleteMessage = (
 export const purge = (state: QueueState, queue: Queue, now: number): Either.Either<QueueState, PurgeQueueInProgress> =>
   state.lastPurgeAt !== undefined && now - state.lastPurgeAt < PURGE_INTERVAL_MS
     ? Either.left(new PurgeQueueInProgress({ message: `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.` }))
-    : Either.right({ ...withMessages(state, new Map(), state.messages.keys()), receiveAttempts: new Map(), lastPurgeAt: now })
+    : Either.right({ ...withMessages(state, MessageMap.empty(), state.messages.keys()), receiveAttempts: new Map(), lastPurgeAt: now })

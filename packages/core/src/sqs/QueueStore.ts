@@ -13,6 +13,7 @@ import { Context, Effect, Layer } from "effect"
 import type { StoreFailure } from "../Errors.js"
 import type * as IamPolicy from "../IamPolicy.js"
 import type * as Fifo from "../Fifo.js"
+import { MessageMap } from "./MessageMap.js"
 import * as Queue from "./Queue.js"
 import * as QueueMessages from "./QueueMessages.js"
 
@@ -130,25 +131,21 @@ export const settled = (before: QueueSystem, after: QueueSystem): QueueSystem =>
 export const touchedKeys = (changes: ReadonlyArray<QueueChange>): ReadonlySet<string> =>
   new Set(changes.map((c) => (c._tag === "PutQueue" ? Queue.keyOf(c.queue.accountId, c.queue.name) : c.key)))
 
-/** A value a store may change in place: its own maps, never handed out. */
+/**
+ * A value a store may change in place: its own maps, never handed out. The messages of each state
+ * are a persistent `MessageMap`, so a change to them costs O(log n) and leaves any value handed out
+ * as it was.
+ */
 interface Draft {
   readonly queues: Map<string, Queue.Queue>
   readonly deletedAt: Map<string, number>
   readonly policies: Map<string, IamPolicy.PolicyDocument>
   readonly states: Map<string, QueueMessages.QueueState>
-  /** The message maps of `states` this draft owns, by key. */
-  readonly owned: Map<string, Map<string, QueueMessages.QueueMessage>>
 }
 
-const ownedMessages = (draft: Draft, key: string): Map<string, QueueMessages.QueueMessage> => {
-  let messages = draft.owned.get(key)
-  if (messages === undefined) {
-    const state = draft.states.get(key) ?? QueueMessages.empty()
-    messages = new Map(state.messages)
-    draft.owned.set(key, messages)
-    draft.states.set(key, { ...state, messages, edits: undefined })
-  }
-  return messages
+const changeMessages = (draft: Draft, key: string, change: (messages: MessageMap) => MessageMap): void => {
+  const state = draft.states.get(key) ?? QueueMessages.empty()
+  draft.states.set(key, { ...state, messages: change(MessageMap.from(state.messages)), edits: undefined })
 }
 
 const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void => {
@@ -166,15 +163,14 @@ const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void =
         draft.queues.delete(change.key)
         draft.policies.delete(change.key)
         draft.states.delete(change.key)
-        draft.owned.delete(change.key)
         for (const [k, at] of draft.deletedAt) if (change.deletedAt - at >= Queue.RECREATE_AFTER_DELETE_MS) draft.deletedAt.delete(k)
         draft.deletedAt.set(change.key, change.deletedAt)
         break
       case "PutMessage":
-        ownedMessages(draft, change.key).set(change.message.messageId, change.message)
+        changeMessages(draft, change.key, (messages) => messages.set(change.message))
         break
       case "DeleteMessage":
-        ownedMessages(draft, change.key).delete(change.messageId)
+        changeMessages(draft, change.key, (messages) => messages.delete(change.messageId))
         break
       case "PutMeta":
         draft.states.set(change.key, { ...(draft.states.get(change.key) ?? QueueMessages.empty()), ...change.meta })
@@ -187,16 +183,15 @@ const draftOf = (system: QueueSystem): Draft => ({
   queues: new Map(system.directory.queues),
   deletedAt: new Map(system.directory.deletedAt),
   policies: new Map(system.directory.policies),
-  states: new Map(system.states),
-  owned: new Map()
+  states: new Map(system.states)
 })
 
 const valueOf = (draft: Draft): QueueSystem => ({ directory: { queues: draft.queues, deletedAt: draft.deletedAt, policies: draft.policies }, states: draft.states })
 
 /**
  * Applies changes to a value: what a store does, in memory. `diff` and `applyChanges` agree:
- * `applyChanges(before, diff(before, after))` equals `after` (edits aside). Each touched queue's
- * messages are copied once, however many of its messages change.
+ * `applyChanges(before, diff(before, after))` equals `after` (edits aside). Each changed message
+ * costs O(log n) in its queue's length.
  *
  * @category constructors
  */
@@ -259,13 +254,10 @@ export class QueueStore extends Context.Tag("@sealcast/core/QueueStore")<QueueSt
  */
 export const makeMemory = (): QueueStoreService => {
   // The store's own maps, changed in place, so an action costs what it changed; `load` hands out
-  // copies, so nothing the service holds changes under it.
+  // copies (the messages are persistent values), so nothing the service holds changes under it.
   const stored = draftOf(empty())
   return {
-    load: Effect.sync(() => ({
-      directory: { queues: new Map(stored.queues), deletedAt: new Map(stored.deletedAt), policies: new Map(stored.policies) },
-      states: new Map([...stored.states].map(([key, state]) => [key, { ...state, messages: new Map(state.messages) }] as const))
-    })),
+    load: Effect.sync(() => valueOf(draftOf(valueOf(stored)))),
     apply: (changes) => Effect.sync(() => applyToDraft(stored, changes))
   }
 }

@@ -66,6 +66,7 @@ export const makeTestKms = (region: string, accountId: string, now: () => number
       keys.get(alias)!.state = state
     },
     checkKeyForUse: (keyId) => Either.map(resolve(keyId), (k) => ({ keyArn: k.arn })),
+    checkKeyForUseNow: (keyId) => Either.getOrUndefined(Either.map(resolve(keyId), (k) => ({ keyArn: k.arn }))),
     generateDataKey: (keyId, context, caller) =>
       Either.map(resolve(keyId), (key) => {
         const plaintext = random(32)

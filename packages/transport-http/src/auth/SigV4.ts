@@ -525,6 +525,26 @@ export const verifySigV4 = <E = never, R = never>(
   })
 
 /**
+ * `verifySigV4` over a credential table that answers at once (`credentialOf`): who signed, or
+ * undefined when the request is refused or its key unknown, and `verifySigV4` then says why.
+ *
+ * @category rules
+ */
+export const verifySigV4Now = (
+  parts: HttpRequestParts,
+  options: Omit<SigV4Options, "lookup">,
+  credentialOf: (accessKeyId: string) => Credential | undefined
+): VerifiedIdentity | undefined => {
+  const claimed = checkClaim(parts, options)
+  if (Either.isLeft(claimed)) return undefined
+  const { claim, scope } = claimed.right
+  const credential = credentialOf(scope.accessKeyId)
+  if (credential === undefined) return undefined
+  const verified = checkSignature(parts, claim, scope, credential, options)
+  return Either.isRight(verified) ? verified.right : undefined
+}
+
+/**
  * The request's claim, and its credential scope, once every check that needs no secret has passed.
  * Plain early returns rather than a generator: every signed request passes through here.
  */

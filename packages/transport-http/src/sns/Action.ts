@@ -36,7 +36,22 @@ export interface SnsAction<I, O> {
    * and AWS answers with `ResponseMetadata` alone.
    */
   readonly encode: ((output: O) => ReadonlyArray<Xml.Node>) | undefined
+  /** `run` outside the runtime, for the actions that offer it (`RunNow`). */
+  readonly runNow?: RunNow<I, O>
 }
+
+/**
+ * The core call without the runtime: `done` is called once with its outcome; false, with nothing
+ * done, when `run` must take the request (docs/PERFORMANCE.md, "Publish without a fiber").
+ *
+ * @category models
+ */
+export type RunNow<I, O> = (
+  sns: Sns.SnsService,
+  input: I,
+  ctx: RequestContext.RequestContext,
+  done: (result: Either.Either<O, Errors.SnsError>) => void
+) => boolean
 
 /**
  * Any action, its input and output types hidden: what the dispatch table holds.
@@ -50,6 +65,16 @@ export interface AnySnsAction {
     sns: Sns.SnsService,
     ctx: RequestContext.RequestContext | undefined
   ) => Effect.Effect<ReadonlyArray<Xml.Node> | undefined, ActionError | ValidationError | InvalidParameterValue>
+  /**
+   * `handle` outside the runtime for a signed request, where the action offers it: false, with
+   * nothing done, when the request does not decode or the core must take it through `handle`.
+   */
+  readonly handleNow?: (
+    tree: TreeNode,
+    sns: Sns.SnsService,
+    ctx: RequestContext.RequestContext,
+    done: (result: Either.Either<ReadonlyArray<Xml.Node> | undefined, Errors.SnsError>) => void
+  ) => boolean
 }
 
 /**
@@ -64,10 +89,12 @@ export const make = <W, E, I, O>(spec: {
   /** The decoded request as the core's input: a total mapping, every check having been made above. */
   readonly input: (wire: W) => I
   readonly run: (sns: Sns.SnsService, input: I, ctx: RequestContext.RequestContext) => Effect.Effect<O, Errors.SnsError>
+  readonly runNow?: RunNow<I, O>
   readonly encode?: (output: O) => ReadonlyArray<Xml.Node>
 }): SnsAction<I, O> & AnySnsAction =>
   withHandle({
     name: spec.name,
+    ...(spec.runNow === undefined ? {} : { runNow: spec.runNow }),
     decode: decoder(spec.request, spec.input),
     // Every action but the two links SNS hands out needs a verified caller (docs/CONTRACT.md, "The
     // endpoint": "Nothing is accepted unsigned, except the subscription-confirmation and
@@ -110,5 +137,12 @@ const withHandle = <I, O>(action: SnsAction<I, O>): SnsAction<I, O> & AnySnsActi
     Either.match(action.decode(tree), {
       onLeft: (error) => Effect.fail(error),
       onRight: (input) => Effect.map(action.run(sns, input, ctx), (output) => action.encode?.(output))
-    })
+    }),
+  ...(action.runNow === undefined ? {} : { handleNow: handleNow(action, action.runNow) })
 })
+
+const handleNow = <I, O>(action: SnsAction<I, O>, runNow: RunNow<I, O>): NonNullable<AnySnsAction["handleNow"]> =>
+  (tree, sns, ctx, done) => {
+    const input = action.decode(tree)
+    return Either.isRight(input) && runNow(sns, input.right, ctx, (result) => done(Either.map(result, (output) => action.encode?.(output))))
+  }

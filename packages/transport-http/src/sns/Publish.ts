@@ -31,5 +31,6 @@ export const Publish = Action.make({
     ...toMessageInput(wire)
   }),
   run: (sns, input, ctx) => sns.publish(input, ctx),
+  runNow: (sns, input, ctx, done) => sns.publishNow?.(input, ctx, done) ?? false,
   encode: (output) => [Xml.leaf("MessageId", output.messageId), ...Xml.optionalLeaf("SequenceNumber", output.sequenceNumber)]
 })

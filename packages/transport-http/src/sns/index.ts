@@ -191,14 +191,59 @@ export const dispatch = (
     const { action, tree } = request.right
     // Once the service has begun an action it finishes it, whether or not the client waits: a change
     // cut off halfway could leave the store and the service's memory out of step.
-    return Effect.flatMap(Effect.uninterruptible(action.handle(tree, sns, ctx)), (result) =>
-      Xml.successEnvelope(action.name, result, requestId)).pipe(
-      Effect.match({
-        onFailure: (error) => errorResponse(error, requestId),
-        onSuccess: (body): Response<string> => ({ status: 200, contentType: CONTENT_TYPE, body })
-      })
-    )
+    return Effect.map(Effect.either(Effect.uninterruptible(action.handle(tree, sns, ctx))), (result) => answerOf(action, result, requestId))
   }).pipe(
     // A defect is a bug, never the client's doing: InternalFailure, with nothing of its details.
-    Effect.catchAllDefect(() => Effect.succeed(errorResponse(new InternalFailure(), requestId)))
+    Effect.catchAllDefect(() => Effect.succeed(internalFailure(requestId)))
   )
+
+const internalFailure = (requestId: string): Response<string> => errorResponse(new InternalFailure(), requestId)
+
+/** The answer to an action's outcome: its result in the success envelope, or its error's row. */
+const answerOf = (
+  action: AnySnsAction,
+  result: Either.Either<ReadonlyArray<Xml.Node> | undefined, { readonly _tag: ErrorTag; readonly message?: string }>,
+  requestId: string
+): Response<string> => {
+  const body = Either.flatMap(result, (nodes) => Xml.successEnvelope(action.name, nodes, requestId))
+  return Either.isLeft(body) ? errorResponse(body.left, requestId) : { status: 200, contentType: CONTENT_TYPE, body: body.right }
+}
+
+/**
+ * `dispatch` without the runtime, for a signed request to an action that runs at once but for its
+ * commit (`AnySnsAction.handleNow`: Publish). `verified` is asked for the caller only once the action
+ * is known to offer it. `answer` is called once, with what `dispatch` would answer; false, with
+ * nothing done, when `dispatch` must run the request (docs/PERFORMANCE.md, "Publish without a fiber").
+ *
+ * @category dispatch
+ */
+export const dispatchNow = (
+  form: Form.Form,
+  sns: Sns.SnsService,
+  verified: () => RequestContext.RequestContext | undefined,
+  requestId: string,
+  answer: (response: Response<string>) => void
+): boolean => {
+  const action = actionOf(form)
+  if (Either.isLeft(action) || action.right.handleNow === undefined || unrepresentableParameter(form) !== undefined) return false
+  const tree = Form.toTree(form)
+  if (Either.isLeft(tree)) return false
+  const ctx = verified()
+  if (ctx === undefined) return false
+  const handleNow = action.right.handleNow
+  // As in `dispatch`, a defect is answered InternalFailure, before the commit or after it.
+  try {
+    return handleNow(tree.right, sns, ctx, (result) => {
+      let response: Response<string>
+      try {
+        response = answerOf(action.right, result, requestId)
+      } catch {
+        response = internalFailure(requestId)
+      }
+      answer(response)
+    })
+  } catch {
+    answer(internalFailure(requestId))
+    return true
+  }
+}

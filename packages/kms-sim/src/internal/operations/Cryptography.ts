@@ -20,7 +20,7 @@ import { clearMaterial, publicKeyOf, rsaFailure } from "./Signing.js"
 
 export type Cryptography = Pick<
   KmsSimService,
-  "generateDataKey" | "generateDataKeyWithoutPlaintext" | "encrypt" | "decrypt" | "reEncrypt" | "generateRandom" | "checkKeyForUse"
+  "generateDataKey" | "generateDataKeyWithoutPlaintext" | "encrypt" | "decrypt" | "reEncrypt" | "generateRandom" | "checkKeyForUse" | "checkKeyForUseNow"
 >
 
 const SYMMETRIC_DEFAULT = "SYMMETRIC_DEFAULT"
@@ -343,6 +343,11 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
         }
         return { Plaintext: yield* ids.randomBytes(request.NumberOfBytes) }
       }),
+
+    checkKeyForUseNow: (keyIdText, caller, context, now) => {
+      const checked = checkKeyForUseNow(keyIdText, caller, context, now)
+      return checked !== undefined && Either.isRight(checked) ? checked.right : undefined
+    },
 
     checkKeyForUse: (keyIdText, caller, context) =>
       Effect.clockWith((clock) =>
