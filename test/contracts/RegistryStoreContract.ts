@@ -212,7 +212,8 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
       Effect.gen(function* () {
         const backing = makeBacking()
         const created = createTopic(Registry.empty(), "orders.fifo", { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"30"}' })
-        const subscribed = subscribe(created.registry, created.result, "https://example.test/replay", 1)
+        // A FIFO topic takes SQS queues only (docs/SEMANTICS.md §9).
+        const subscribed = subscribe(created.registry, created.result, `arn:aws:sqs:${ctx.region}:${ctx.accountId}:replay.fifo`, 1, "sqs")
         const policy = JSON.stringify({ PointType: "Timestamp", StartingPoint: new Date(1_767_225_600_000).toISOString() })
         const set = Either.getOrThrow(
           Registry.setSubscriptionAttribute(subscribed.registry, subscribed.result.arn, "ReplayPolicy", policy, ctx, noFilterPolicyCheck, 1_767_300_000_000)
