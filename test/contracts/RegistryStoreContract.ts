@@ -105,6 +105,15 @@ const arbitraryOperation: fc.Arbitrary<Operation> = fc.oneof(
 
 const topicArnOf = (name: string) => `arn:aws:sns:${ctx.region}:${ctx.accountId}:${name}`
 
+/**
+ * What a Subscribe names: a FIFO topic takes only SQS queues (docs/SEMANTICS.md §9), so there the
+ * subscriber is a FIFO queue, of the topic's account (confirmed at once) or of another (pending).
+ */
+const subscriberOf = (name: string, protocol: "https" | "email" | "lambda", n: number) =>
+  name.endsWith(".fifo")
+    ? { protocol: "sqs", endpoint: `arn:aws:sqs:${ctx.region}:${n % 2 === 0 ? ctx.accountId : "111111111111"}:reader-${n}.fifo` }
+    : { protocol, endpoint: endpointOf(protocol, n) }
+
 const endpointOf = (protocol: "https" | "email" | "lambda", n: number) =>
   protocol === "https"
     ? `https://subscriber-${n}.example.test/notify`
@@ -130,7 +139,7 @@ const perform = (registry: Registry.Registry, operation: Exclude<Operation, { re
       case "Subscribe":
         return Registry.subscribe(
           registry,
-          { topicArn: topicArnOf(operation.name), protocol: operation.protocol, endpoint: endpointOf(operation.protocol, operation.endpoint), attributes: {} },
+          { topicArn: topicArnOf(operation.name), ...subscriberOf(operation.name, operation.protocol, operation.endpoint), attributes: {} },
           ctx,
           n,
           { id: subscriptionId(n), token: `token-${n}` },
@@ -203,7 +212,8 @@ export const registryStoreContract = (name: string, makeBacking: () => RegistryS
       Effect.gen(function* () {
         const backing = makeBacking()
         const created = createTopic(Registry.empty(), "orders.fifo", { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"30"}' })
-        const subscribed = subscribe(created.registry, created.result, "https://example.test/replay", 1)
+        // A FIFO topic takes SQS queues only (docs/SEMANTICS.md §9).
+        const subscribed = subscribe(created.registry, created.result, `arn:aws:sqs:${ctx.region}:${ctx.accountId}:replay.fifo`, 1, "sqs")
         const policy = JSON.stringify({ PointType: "Timestamp", StartingPoint: new Date(1_767_225_600_000).toISOString() })
         const set = Either.getOrThrow(
           Registry.setSubscriptionAttribute(subscribed.registry, subscribed.result.arn, "ReplayPolicy", policy, ctx, noFilterPolicyCheck, 1_767_300_000_000)

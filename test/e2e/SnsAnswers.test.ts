@@ -1,18 +1,21 @@
 /**
  * SNS answers as AWS gives them, through the unmodified SDK v3: CreateTopic's idempotency after the
- * topic has changed, and boolean attributes in the spellings clients send.
+ * topic has changed, boolean attributes in the spellings clients send, Subscribe to a FIFO topic, and
+ * PublishBatch's whole-request and per-entry errors.
  */
 import {
   CreateTopicCommand,
   GetSubscriptionAttributesCommand,
   GetTopicAttributesCommand,
   InvalidParameterException,
+  ListSubscriptionsByTopicCommand,
   PublishBatchCommand,
   SetTopicAttributesCommand,
   SubscribeCommand,
   TagResourceCommand
 } from "@aws-sdk/client-sns"
 import { describe, expect, it } from "vitest"
+import { subscribeQueue } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
 
 const live = useBroker()
@@ -60,6 +63,29 @@ describe("boolean attributes take true and false in any letter case", () => {
     )
     const attributes = (await live.sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn }))).Attributes!
     expect(attributes["RawMessageDelivery"]).toBe("true")
+  })
+})
+
+describe("Subscribe to a FIFO topic (SNS Developer Guide, \"Message delivery for FIFO topics\")", () => {
+  it("takes an SQS queue, and refuses every other protocol as AWS does, creating nothing", async () => {
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "queues-only.fifo", Attributes: { FifoTopic: "true" } }))
+    const fn = live.recordingFunction("not-for-fifo")
+    const others: ReadonlyArray<readonly [string, string]> = [
+      ["http", "http://127.0.0.1:9/hook"],
+      ["https", "https://127.0.0.1:9/hook"],
+      ["email", "reader@example.com"],
+      ["sms", "+15555550100"],
+      ["lambda", fn.arn]
+    ]
+    for (const [Protocol, Endpoint] of others) {
+      const refused = await rejection(live.sns.send(new SubscribeCommand({ TopicArn, Protocol, Endpoint })))
+      expect(refused).toBeInstanceOf(InvalidParameterException)
+      expect(refused).toMatchObject({ name: "InvalidParameterException", message: `Invalid parameter: Invalid protocol type: ${Protocol}`, $fault: "client" })
+      expect((refused as InvalidParameterException).$metadata.httpStatusCode).toBe(400)
+    }
+    const queue = await subscribeQueue(live.sns, live.sqs, TopicArn!, "queues-only.fifo")
+    const { Subscriptions = [] } = await live.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }))
+    expect(Subscriptions.map((s) => [s.SubscriptionArn, s.Protocol, s.Endpoint])).toEqual([[queue.subscriptionArn, "sqs", queue.arn]])
   })
 })
 

@@ -2,7 +2,8 @@
  * Message archiving and replay for FIFO topics through the unmodified SDK v3 (docs/SEMANTICS.md §7,
  * "Message archiving", "Message replay"): ArchivePolicy is validated, kept and answered with
  * BeginningArchiveTime; a subscription's ReplayPolicy redelivers the archived messages of its window,
- * marked Replayed, and its ReplayStatus says how far it got, across a restart too.
+ * marked Replayed, and its ReplayStatus says how far it got, across a restart too. A FIFO topic's
+ * subscribers are SQS queues (docs/SEMANTICS.md §9): what they received is read from the queue.
  */
 import {
   ConfirmSubscriptionCommand,
@@ -16,14 +17,14 @@ import {
   type SNSClient,
   SubscribeCommand
 } from "@aws-sdk/client-sns"
-import { mkdtempSync, rmSync } from "node:fs"
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { startBroker } from "sealcast"
+import { type RunningBroker, startBroker } from "sealcast"
 import { afterAll, describe, expect, it } from "vitest"
-import { eventually, snsClient, subscribeConfirmed, targetOf } from "./support/Clients.js"
+import { eventually, receiveCount, snsClient, sqsClient, subscribeQueue, targetOf } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
-import { startSubscriber } from "./support/Subscriber.js"
 
 const live = useBroker()
 
@@ -118,28 +119,43 @@ const setReplay = (sns: SNSClient, subscriptionArn: string, value: string) =>
 
 const REPLAYED = { Type: "String", Value: "true" }
 
+/** The next `count` notification documents SNS wrote into the queue, in the queue's order. */
+const notifications = async (url: string, count: number, sqs = live.sqs) =>
+  (await receiveCount(sqs, url, count)).map((m) => JSON.parse(m.Body!) as Record<string, unknown>)
+
 describe("ReplayPolicy on a subscription of an archived topic", () => {
   it("replays the archived messages to a later subscription, in order and marked Replayed; ReplayStatus ends Completed", async () => {
     const { topicArn, beginning } = await archivedTopic(live.sns, "replayed.fifo")
     const ids = await publishAll(live.sns, topicArn, ["order", "refund", "order", "order"])
-    const subscriber = await live.subscriber()
-    const subscriptionArn = await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
+    const { url, subscriptionArn } = await subscribeQueue(live.sns, live.sqs, topicArn, "replayed.fifo")
     expect(await replayStatus(live.sns, subscriptionArn)).toBeUndefined()
 
     await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning }))
     expect(["Pending", "In progress", "Completed"]).toContain(await replayStatus(live.sns, subscriptionArn))
     await eventually("the replay to complete", async () => (await replayStatus(live.sns, subscriptionArn)) === "Completed")
-    const replayed = subscriber.notifications()
+    const replayed = await notifications(url, 4)
     expect(replayed.map((n) => n["MessageId"])).toEqual(ids)
     expect(replayed.map((n) => n["Message"])).toEqual(["m0", "m1", "m2", "m3"])
     for (const n of replayed) expect((n["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toEqual(REPLAYED)
 
     // With no EndingPoint, newly published messages follow, as published.
     const [fresh] = await publishAll(live.sns, topicArn, ["later"])
-    await eventually("the new message", () => subscriber.notifications().length === 5)
-    const last = subscriber.notifications()[4]!
-    expect(last["MessageId"]).toBe(fresh)
-    expect((last["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toBeUndefined()
+    const [last] = await notifications(url, 1)
+    expect(last!["MessageId"]).toBe(fresh)
+    expect((last!["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toBeUndefined()
+  })
+
+  it("with raw delivery, the queue message carries Replayed as a message attribute", async () => {
+    const { topicArn, beginning } = await archivedTopic(live.sns, "replayed-raw.fifo")
+    await publishAll(live.sns, topicArn, ["order", "refund"])
+    const { url, subscriptionArn } = await subscribeQueue(live.sns, live.sqs, topicArn, "replayed-raw.fifo", { subscriptionAttributes: { RawMessageDelivery: "true" } })
+    await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning }))
+    const replayed = await receiveCount(live.sqs, url, 2)
+    const attribute = (m: (typeof replayed)[number], name: string) => [m.MessageAttributes?.[name]?.DataType, m.MessageAttributes?.[name]?.StringValue]
+    expect(replayed.map((m) => [m.Body, attribute(m, "Replayed"), attribute(m, "kind"), m.Attributes?.["MessageGroupId"]])).toEqual([
+      ["m0", ["String", "true"], ["String", "order"], "g"],
+      ["m1", ["String", "true"], ["String", "refund"], "g"]
+    ])
   })
 
   it("takes only what the subscription's filter policy accepts, up to the EndingPoint; a new policy supersedes; an ending point stops new messages", async () => {
@@ -148,43 +164,39 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
     const cut = new Date(Date.now() + 5).toISOString()
     await eventually("the clock to pass the cut", () => Date.now() > Date.parse(cut) + 5)
     const late = await publishAll(live.sns, topicArn, ["order", "refund"])
-    const subscriber = await live.subscriber()
-    const subscriptionArn = await subscribeConfirmed(live.sns, {
-      TopicArn: topicArn,
-      Protocol: "http",
-      Endpoint: subscriber.url,
-      Attributes: { FilterPolicy: '{"kind":["order"]}' }
+    const { url, subscriptionArn } = await subscribeQueue(live.sns, live.sqs, topicArn, "replay-window.fifo", {
+      subscriptionAttributes: { FilterPolicy: '{"kind":["order"]}' }
     })
     await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning, EndingPoint: cut }))
     await eventually("the bounded replay to complete", async () => (await replayStatus(live.sns, subscriptionArn)) === "Completed")
-    expect(subscriber.notifications().map((n) => n["MessageId"])).toEqual([early[0], early[2]])
+    expect((await notifications(url, 2)).map((n) => n["MessageId"])).toEqual([early[0], early[2]])
 
     // A new policy replays again, from the later messages on.
     const afterCut = new Date(Date.parse(cut) + 1).toISOString()
     await setReplay(live.sns, subscriptionArn, JSON.stringify({ PointType: "Timestamp", StartingPoint: afterCut, EndingPoint: new Date().toISOString() }))
     await eventually("the second replay to complete", async () => (await replayStatus(live.sns, subscriptionArn)) === "Completed")
-    expect(subscriber.notifications().map((n) => n["MessageId"])).toEqual([early[0], early[2], late[0]])
+    expect((await notifications(url, 1)).map((n) => n["MessageId"])).toEqual([late[0]])
 
     // With an ending point the subscription gets no new message: one an open subscription receives.
-    const open = await live.subscriber()
-    await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: open.url })
+    const open = await subscribeQueue(live.sns, live.sqs, topicArn, "replay-open.fifo")
     const [fresh] = await publishAll(live.sns, topicArn, ["order"])
-    await eventually("the open subscription's delivery", () => open.notifications().some((n) => n["MessageId"] === fresh))
-    expect(subscriber.notifications().map((n) => n["MessageId"])).not.toContain(fresh)
+    expect((await notifications(open.url, 1)).map((n) => n["MessageId"])).toEqual([fresh])
+    const { Messages = [] } = await live.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }))
+    expect(Messages).toEqual([])
 
     // An empty policy stops the replay: the subscription is routed new messages again.
     await setReplay(live.sns, subscriptionArn, "")
     expect(await replayStatus(live.sns, subscriptionArn)).toBeUndefined()
     const [again] = await publishAll(live.sns, topicArn, ["order"])
-    await eventually("the delivery after the replay stopped", () => subscriber.notifications().some((n) => n["MessageId"] === again))
+    expect((await notifications(url, 1)).map((n) => n["MessageId"])).toEqual([again])
   })
 
   it("refuses a policy outside the topic's archive, in the future, impossible, or on a topic that keeps no archive", async () => {
     const { topicArn, beginning } = await archivedTopic(live.sns, "replay-checks.fifo")
     await publishAll(live.sns, topicArn, ["order"])
     const policy = (start: string, end?: string) => JSON.stringify({ PointType: "Timestamp", StartingPoint: start, ...(end === undefined ? {} : { EndingPoint: end }) })
-    const subscriber = await live.subscriber()
-    const subscriptionArn = await subscribeConfirmed(live.sns, { TopicArn: topicArn, Protocol: "http", Endpoint: subscriber.url })
+    const queue = await subscribeQueue(live.sns, live.sqs, topicArn, "replay-checks.fifo")
+    const { subscriptionArn } = queue
     const set = (value: string) => setReplay(live.sns, subscriptionArn, value)
     const before = new Date(Date.parse(beginning) - 1000).toISOString()
     const future = new Date(Date.now() + 3_600_000).toISOString()
@@ -201,12 +213,12 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
 
     const plain = await live.sns.send(new CreateTopicCommand({ Name: "replay-unarchived.fifo", Attributes: { FifoTopic: "true" } }))
     await refusedWith(
-      live.sns.send(new SubscribeCommand({ TopicArn: plain.TopicArn, Protocol: "http", Endpoint: subscriber.url, Attributes: { ReplayPolicy: policy(beginning) } })),
+      live.sns.send(new SubscribeCommand({ TopicArn: plain.TopicArn, Protocol: "sqs", Endpoint: queue.arn, Attributes: { ReplayPolicy: policy(beginning) } })),
       "Invalid parameter: ReplayPolicy Reason: The topic has no ArchivePolicy, so it keeps no messages to replay"
     )
     const standard = await live.sns.send(new CreateTopicCommand({ Name: "replay-standard" }))
     await refusedWith(
-      live.sns.send(new SubscribeCommand({ TopicArn: standard.TopicArn, Protocol: "http", Endpoint: subscriber.url, Attributes: { ReplayPolicy: policy(beginning) } })),
+      live.sns.send(new SubscribeCommand({ TopicArn: standard.TopicArn, Protocol: "http", Endpoint: "http://127.0.0.1:9/replay", Attributes: { ReplayPolicy: policy(beginning) } })),
       "Invalid parameter: ReplayPolicy Reason: ReplayPolicy is only supported for subscriptions to FIFO topics"
     )
   })
@@ -214,48 +226,65 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
 
 describe("a replay across a restart", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "sealcast-replay-"))
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }))
+  const otherDir = mkdtempSync(join(tmpdir(), "sealcast-replay-other-"))
+  const credentialsFile = join(otherDir, "other-account.ini")
+  writeFileSync(credentialsFile, ["[AKIAOTHER0000000000]", "secret_access_key = other/secret", "account_id = 111111111111", ""].join("\n"), { mode: 0o600 })
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true })
+    rmSync(otherDir, { recursive: true, force: true })
+  })
+  const clients = (broker: RunningBroker) => {
+    const target = targetOf(broker)
+    return { sns: snsClient(target), theirSqs: sqsClient({ ...target, credentials: { accessKeyId: "AKIAOTHER0000000000", secretAccessKey: "other/secret" } }) }
+  }
 
   it("keeps its ReplayStatus and is carried out by the next broker, once its subscription is confirmed", async () => {
-    // Not confirmed, the subscription receives nothing, so its replay waits, Pending, across the stop.
-    const subscriber = await startSubscriber({ caPem: "", confirm: false })
+    // Another account's queue, subscribed by the topic's owner, stays pending until its owner confirms
+    // (docs/SEMANTICS.md §9): the subscription receives nothing, so its replay waits, Pending, across the stop.
     let topicArn: string
     let subscriptionArn: string
+    let url: string
+    let token: string
     let ids: Array<string>
-    const first = await startBroker({ port: 0, dataDir, logLevel: "error" })
+    const first = await startBroker({ port: 0, dataDir, credentials: credentialsFile, logLevel: "error" })
     try {
-      const sns = snsClient(targetOf(first))
+      const { sns, theirSqs } = clients(first)
       const archived = await archivedTopic(sns, "replay-restart.fifo")
       topicArn = archived.topicArn
       ids = await publishAll(sns, topicArn, ["a", "b", "c"])
-      subscriptionArn = (await sns.send(
-        new SubscribeCommand({
-          TopicArn: topicArn,
-          Protocol: "http",
-          Endpoint: subscriber.url,
-          ReturnSubscriptionArn: true,
-          Attributes: { ReplayPolicy: JSON.stringify({ PointType: "Timestamp", StartingPoint: archived.beginning }) }
-        })
-      )).SubscriptionArn!
+      const queue = await subscribeQueue(sns, theirSqs, topicArn, "replay-restart.fifo", {
+        subscriptionAttributes: { ReplayPolicy: JSON.stringify({ PointType: "Timestamp", StartingPoint: archived.beginning }) }
+      })
+      subscriptionArn = queue.subscriptionArn
+      url = queue.url
       expect(await replayStatus(sns, subscriptionArn)).toBe("Pending")
-      await eventually("the confirmation request", () => subscriber.received.length === 1)
+      const [request] = await notifications(url, 1, theirSqs)
+      expect(request).toMatchObject({ Type: "SubscriptionConfirmation", TopicArn: topicArn })
+      token = String(request!["Token"])
       sns.destroy()
+      theirSqs.destroy()
     } finally {
       await first.stop()
     }
-    const second = await startBroker({ port: 0, dataDir, logLevel: "error" })
+    const second = await startBroker({ port: 0, dataDir, credentials: credentialsFile, logLevel: "error" })
     try {
-      const sns = snsClient(targetOf(second))
+      const { sns, theirSqs } = clients(second)
       expect(await replayStatus(sns, subscriptionArn)).toBe("Pending")
-      await sns.send(new ConfirmSubscriptionCommand({ TopicArn: topicArn, Token: String(subscriber.received[0]!.document["Token"]) }))
+      await sns.send(new ConfirmSubscriptionCommand({ TopicArn: topicArn, Token: token }))
       await eventually("the replay to complete", async () => (await replayStatus(sns, subscriptionArn)) === "Completed")
-      const replayed = subscriber.notifications()
+      // The second broker asks again for the confirmation still pending when it started; that request
+      // may be in the queue before the replayed messages.
+      const replayed: Array<Record<string, unknown>> = []
+      await eventually("the replayed messages in the queue", async () => {
+        replayed.push(...(await notifications(url, 1, theirSqs)).filter((n) => n["Type"] === "Notification"))
+        return replayed.length >= 3
+      }, 30_000)
       expect(replayed.map((n) => n["MessageId"])).toEqual(ids)
       for (const n of replayed) expect((n["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toEqual(REPLAYED)
       sns.destroy()
+      theirSqs.destroy()
     } finally {
       await second.stop()
-      await subscriber.close()
     }
   }, 60_000)
 })

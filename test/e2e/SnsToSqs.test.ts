@@ -16,11 +16,9 @@ import {
 } from "@aws-sdk/client-sns"
 import {
   CreateQueueCommand,
-  DeleteMessageCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   type Message,
-  ReceiveMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient
 } from "@aws-sdk/client-sqs"
@@ -28,7 +26,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { eventually, kmsClient, sendSigned, snsClient, sqsClient } from "./support/Clients.js"
+import { eventually, kmsClient, receiveCount, sendSigned, snsClient, sqsClient } from "./support/Clients.js"
 import { type Served, serve } from "./support/Serve.js"
 
 const ACCOUNT = "000000000000"
@@ -96,21 +94,7 @@ const keyPolicy = (sns: boolean) =>
 
 const newKey = async (snsMayUse: boolean) => (await kms.send(new CreateKeyCommand({ Policy: keyPolicy(snsMayUse) }))).KeyMetadata!
 
-/** Receives until `count` messages came (each deleted), within a bounded wait. */
-const receive = async (url: string, count: number, client = sqs): Promise<Array<Message>> => {
-  const got: Array<Message> = []
-  await eventually(`${count} messages in ${url}`, async () => {
-    const { Messages = [] } = await client.send(
-      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] })
-    )
-    for (const m of Messages) {
-      got.push(m)
-      await client.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }))
-    }
-    return got.length >= count
-  }, 30_000)
-  return got
-}
+const receive = (url: string, count: number, client = sqs): Promise<Array<Message>> => receiveCount(client, url, count)
 
 /** The broker's log lines (JSON on standard error) about refused SQS deliveries. */
 const refusalReasons = (): Array<string> =>

@@ -3,7 +3,8 @@
  * routing is the core's (`Routing.route` through `Model.publish`), whether the queue takes it is the
  * core's `QueuePolicy.allowsTopic` on the queue as the queue model holds it, and the delivered message
  * goes into the queue model by the core's `QueueMessages.send`, as the broker's delivery writes it
- * through the Sqs service (docs/SEMANTICS.md §9). A refused delivery is remembered, so a message that
+ * through the Sqs service, a FIFO topic's group and deduplication ids with it into a FIFO queue
+ * (docs/SEMANTICS.md §9). A refused delivery is remembered, so a message that
  * arrives anyway is named for what it is.
  *
  * @since 0.1.0
@@ -66,7 +67,8 @@ export const deliver = (
   subscription: Subscription,
   snsMessageId: string,
   body: string,
-  attributes: MessageAttributes
+  attributes: MessageAttributes,
+  fifo: { readonly messageGroupId: string; readonly messageDeduplicationId: string } | undefined
 ): void => {
   const url = queueUrlOfArn(q, subscription.endpoint)
   const queue = QueueModel.queueAt(q, url)
@@ -81,7 +83,15 @@ export const deliver = (
     oracle,
     q,
     url,
-    { body, attributes: raw ? attributes : {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined },
+    {
+      body,
+      attributes: raw ? attributes : {},
+      delaySeconds: undefined,
+      // A FIFO topic's group and deduplication ids go with the message into a FIFO queue; a standard
+      // queue gets neither (docs/SEMANTICS.md §9).
+      messageGroupId: queue.right.fifo ? fifo?.messageGroupId : undefined,
+      messageDeduplicationId: queue.right.fifo ? fifo?.messageDeduplicationId : undefined
+    },
     delivery.modelId
   )
   if (sent.ok) fanout.deliveries.set(delivery.modelId, delivery)

@@ -5,7 +5,8 @@
  * an `sqs` subscription to the fanout oracle (src/FanoutModel.ts).
  *
  * SNS writes into queues asynchronously, so a read during a history proves only what arrives: every
- * message it returns must be one the model delivered there. What must NOT arrive (refused by the
+ * message it returns must be one the model delivered there, and from a FIFO queue (what a FIFO topic
+ * delivers to) in its group's order, each then deleted. What must NOT arrive (refused by the
  * queue's policy, filtered out) is judged at the end (`drain`), after the kit's barrier on every
  * topic (src/Settle.ts), and after every delivery the model requires, the barrier message included,
  * has been received from its queue by bounded long polls (WaitTimeSeconds 1); a last short poll must
@@ -13,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { CreateQueueCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
+import { CreateQueueCommand, DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs"
 import { SubscribeCommand } from "@aws-sdk/client-sns"
 import * as Endpoint from "./Endpoint.js"
 import * as FanoutModel from "./FanoutModel.js"
@@ -62,6 +63,7 @@ export const isFanoutStep = (spec: { readonly call: string }): spec is FanoutSte
 
 const queueArn = (m: HistoryModel, q: QueueSlot): string => `arn:aws:sqs:${m.oracle.region}:${m.oracle.accountId}:${queueName(m, q)}`
 const topicArnOf = (m: HistoryModel, slot: number | "*"): string => `arn:aws:sns:${m.oracle.region}:${m.oracle.accountId}:${m.prefix}t${slot}`
+const subscribedTopicArn = (m: HistoryModel, t: TopicSlot): string => `${topicArnOf(m, t.slot)}${t.fifo ? ".fifo" : ""}`
 
 /** The Policy attribute a choice writes, in the form the SNS Developer Guide's step 2 shows. */
 export const policyText = (m: HistoryModel, q: QueueSlot, choice: PolicyChoice): string | undefined => {
@@ -141,7 +143,18 @@ export const readQueue = async (m: HistoryModel, h: History, url: string): Promi
   }
   QueueModel.receiveChosen(m.queues, url, expectation.queue, RECEIVE, got)
   for (const x of got) m.fanout.received.add(x.messageId)
+  // A FIFO group stays blocked while one of its messages is in flight: each is deleted once read,
+  // so the group's later deliveries can be received.
+  if (expectation.queue.fifo) for (const x of got) await deleteRead(m, h, url, x)
   return expectation.receivable.length - got.length
+}
+
+const deleteRead = async (m: HistoryModel, h: History, url: string, read: { readonly messageId: string; readonly receiptHandle: string }): Promise<void> => {
+  const handle = QueueModel.usableHandles(m.queues, url).find((x) => x.messageId === read.messageId && x.endpoint === read.receiptHandle)
+  if (handle === undefined) return
+  const shown = { QueueUrl: url, ReceiptHandle: `<handle ${read.receiptHandle.slice(0, 12)}… of ${read.messageId}>` }
+  const actual = await call(h, "DeleteMessage", shown, () => h.world.endpoint.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: read.receiptHandle })), sqsCode)
+  compareOutcome("DeleteMessage", QueueModel.changeMessage(m.queues, url, handle.model, undefined), actual, fanoutDocs.delivery)
 }
 
 const checkContent = (
@@ -208,7 +221,7 @@ export const run = async (spec: FanoutStepSpec, m: HistoryModel, h: History): Pr
     case "CreatePolicyQueue": {
       const name = queueName(m, spec.queue)
       const policy = policyText(m, spec.queue, spec.policy)
-      const attributes: Record<string, string> = policy === undefined ? {} : { Policy: policy }
+      const attributes: Record<string, string> = { ...(policy === undefined ? {} : { Policy: policy }), ...(spec.queue.fifo ? { FifoQueue: "true" } : {}) }
       const actual = await call(h, "CreateQueue", { QueueName: name, Attributes: attributes }, () =>
         h.world.endpoint.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes })), sqsCode)
       if (actual.ok && actual.value.QueueUrl !== undefined) h.world.ledger.queue(actual.value.QueueUrl)
@@ -216,7 +229,7 @@ export const run = async (spec: FanoutStepSpec, m: HistoryModel, h: History): Pr
       return
     }
     case "SubscribeQueue": {
-      const arn = topicArnOf(m, spec.topic.slot)
+      const arn = subscribedTopicArn(m, spec.topic)
       const endpoint = queueArn(m, spec.queue)
       const attributes: Record<string, string> = {
         ...(spec.raw ? { RawMessageDelivery: "true" } : {}),
@@ -256,7 +269,7 @@ export const applicable = (spec: FanoutStepSpec, m: HistoryModel): boolean => {
     case "CreatePolicyQueue":
       return !queueExists
     case "SubscribeQueue":
-      return queueExists && m.oracle.registry.topics.has(topicArnOf(m, spec.topic.slot))
+      return queueExists && m.oracle.registry.topics.has(subscribedTopicArn(m, spec.topic))
     case "ReadQueue":
       return queueExists
   }

@@ -165,6 +165,30 @@ const subscribeQueue = fc.record({
   raw: fc.boolean(),
   filter: fc.option(filter, { nil: undefined })
 })
+/** The FIFO topic's subscriber: one FIFO queue, whose policy may or may not let the topic write into it. */
+const fifoFanoutQueueSlot: fc.Arbitrary<QueueSlot> = fc.constant({ slot: 0, fifo: true })
+const fifoFanoutQueue = fc.record({
+  call: fc.constant("CreatePolicyQueue" as const),
+  queue: fifoFanoutQueueSlot,
+  policy: fc.constantFrom<Array<PolicyChoice>>("bothTopics", "account", "bothTopics", "account", "none")
+})
+const fifoSubscribeQueue = fc.record({
+  call: fc.constant("SubscribeQueue" as const),
+  topic: fifoTopic,
+  queue: fifoFanoutQueueSlot,
+  raw: fc.boolean(),
+  filter: fc.option(filter, { nil: undefined, freq: 3 })
+})
+/** Three of each, so a history has its queue subscribed early and spends its steps publishing. */
+const fifoFanoutSteps: ReadonlyArray<fc.Arbitrary<StepSpec>> = [
+  fifoFanoutQueue,
+  fifoFanoutQueue,
+  fifoFanoutQueue,
+  fifoSubscribeQueue,
+  fifoSubscribeQueue,
+  fifoSubscribeQueue,
+  fc.record({ call: fc.constant("ReadQueue" as const), queue: fifoFanoutQueueSlot })
+]
 const noSqs = (c: Capabilities) => (c.sqs ? undefined : "the endpoint serves no SQS")
 
 /**
@@ -214,13 +238,15 @@ export const groups: ReadonlyArray<Group> = [
   {
     name: "fifo",
     service: "sns",
-    checks: "FIFO topics: group ids, explicit and content-based deduplication (a duplicate answers the first MessageId and is not delivered again), PublishBatch, and delivery in publish order within each message group",
+    checks: "FIFO topics: group ids, explicit and content-based deduplication (a duplicate answers the first MessageId and is not delivered again), PublishBatch, Subscribe refused for any protocol but sqs, and delivery into a subscribed SQS FIFO queue in publish order within each message group",
     missing: () => undefined,
     steps: (c) => [
       createFifoTopic,
       createFifoTopic,
       createFifoTopic,
-      ...(c.delivery ? subscriptionSteps(fifoTopic, false) : []),
+      // A FIFO topic delivers only to SQS queues: HTTP subscriptions are refused, as the model refuses them.
+      ...(c.delivery ? subscriptionSteps(fifoTopic, false).slice(0, 1) : []),
+      ...(c.sqs && c.snsToSqs ? fifoFanoutSteps : []),
       publish(fifoTopic, true),
       publish(fifoTopic, true),
       publish(fifoTopic, true),

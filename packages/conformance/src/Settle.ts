@@ -6,11 +6,13 @@
  * anything else that arrived (a filtered-out message, a refused publish, a FIFO duplicate, a message
  * to a pending or removed subscription) is a divergence. FIFO deliveries must keep their group's
  * publish order. The barrier message goes to the topics' queues too, and then each queue is drained
- * (src/FanoutSteps.ts): what its policy refused or its filter dropped must not be there.
+ * (src/FanoutSteps.ts): what its policy refused or its filter dropped must not be there. A FIFO
+ * topic's subscribers are queues only, so its barrier is the message alone, awaited in its queues.
  *
  * @since 0.1.0
  */
 import { ConfirmSubscriptionCommand, PublishCommand, SetTopicAttributesCommand, SubscribeCommand } from "@aws-sdk/client-sns"
+import type { Topic } from "@sealcast/core/Topic"
 import { Either } from "effect"
 import * as Endpoint from "./Endpoint.js"
 import * as History from "./History.js"
@@ -52,6 +54,12 @@ export const settle = async (m: HistoryModel, h: History.History): Promise<void>
     }
     const path = `/${h.prefix}barrier/${topic.name}`
     const url = `${m.origin}${path}`
+    // A FIFO topic takes no HTTP subscription (docs/SEMANTICS.md §9): its subscribers are the
+    // history's queues, and the barrier message goes to them alone, awaited there by `drain`.
+    if (topic.fifo) {
+      await publishBarrier(m, h, topic)
+      continue
+    }
     const subscribed = await call(h, "Subscribe", { TopicArn: topic.arn, Protocol: "http", Endpoint: url, ReturnSubscriptionArn: true }, () =>
       endpoint.sns.send(new SubscribeCommand({ TopicArn: topic.arn, Protocol: "http", Endpoint: url, ReturnSubscriptionArn: true })), snsCode)
     if (!subscribed.ok) return barrierFailed("Subscribe", "success", `error ${subscribed.code}`)
@@ -64,29 +72,35 @@ export const settle = async (m: HistoryModel, h: History.History): Promise<void>
     if (!confirmed.ok) return barrierFailed("ConfirmSubscription", "success", `error ${confirmed.code}`)
     Model.subscribe(m.oracle, { topicArn: topic.arn, protocol: "http", endpoint: url, attributes: {} }, arn.split(":").pop() ?? "", https)
     Model.confirmSubscription(m.oracle, topic.arn, arn)
-    const body = JSON.stringify({ kit: `${h.prefix}barrier` })
-    const fifo = topic.fifo ? { MessageGroupId: "barrier", MessageDeduplicationId: `${h.prefix}barrier` } : {}
-    const published = await call(h, "Publish", { TopicArn: topic.arn, Message: body, ...fifo }, () =>
-      endpoint.sns.send(new PublishCommand({ TopicArn: topic.arn, Message: body, ...fifo })), snsCode)
-    if (!published.ok) return barrierFailed("Publish", "success (the barrier message)", `error ${published.code}`)
-    const messageId = published.value.MessageId ?? ""
-    const expected = Model.publish(m.oracle, topic.arn, {
-      message: body,
-      subject: undefined,
-      messageStructure: undefined,
-      messageAttributes: {},
-      messageGroupId: topic.fifo ? "barrier" : undefined,
-      messageDeduplicationId: topic.fifo ? `${h.prefix}barrier` : undefined
-    }, https)
-    if (expected.ok) {
-      if (expected.value.fifo !== undefined) Model.sequence(m.oracle, topic.arn, expected.value.fifo.messageDeduplicationId, messageId)
-      expectRouted(m, h, expected.value.subscriptionArns, messageId, body, topic.fifo ? "barrier" : undefined, {})
-    }
+    const messageId = await publishBarrier(m, h, topic)
     const arrived = await receiver.waitFor(path, (d) => d.type === "Notification" && d.messageId === messageId, deliveryWaitMs)
     if (arrived === undefined) barrierFailed("Publish", `the barrier message ${messageId} at ${path} within ${deliveryWaitMs} ms`, "it did not arrive")
   }
   await compareDeliveries(h)
   await drain(m, h)
+}
+
+/** Publishes the barrier message on `topic`, in the model too, and answers its MessageId. */
+const publishBarrier = async (m: HistoryModel, h: History.History, topic: Topic): Promise<string> => {
+  const body = JSON.stringify({ kit: `${h.prefix}barrier` })
+  const fifo = topic.fifo ? { MessageGroupId: "barrier", MessageDeduplicationId: `${h.prefix}barrier` } : {}
+  const published = await call(h, "Publish", { TopicArn: topic.arn, Message: body, ...fifo }, () =>
+    h.world.endpoint.sns.send(new PublishCommand({ TopicArn: topic.arn, Message: body, ...fifo })), snsCode)
+  if (!published.ok) return barrierFailed("Publish", "success (the barrier message)", `error ${published.code}`)
+  const messageId = published.value.MessageId ?? ""
+  const expected = Model.publish(m.oracle, topic.arn, {
+    message: body,
+    subject: undefined,
+    messageStructure: undefined,
+    messageAttributes: {},
+    messageGroupId: topic.fifo ? "barrier" : undefined,
+    messageDeduplicationId: topic.fifo ? `${h.prefix}barrier` : undefined
+  }, Model.contextOf(m.oracle, "https"))
+  if (expected.ok) {
+    if (expected.value.fifo !== undefined) Model.sequence(m.oracle, topic.arn, expected.value.fifo.messageDeduplicationId, messageId)
+    expectRouted(m, h, expected.value.subscriptionArns, messageId, body, expected.value.fifo, {})
+  }
+  return messageId
 }
 
 const compareDeliveries = async (h: History.History): Promise<void> => {

@@ -250,14 +250,14 @@ export const expectRouted = (
   subscriptionArns: ReadonlyArray<string>,
   messageId: string,
   body: string,
-  group: string | undefined,
+  fifo: Model.Accepted["fifo"],
   attributes: MessageAttributes
 ) => {
   for (const arn of subscriptionArns) {
     const s = m.oracle.registry.subscriptions.get(arn)
-    if (s?.protocol === "sqs") FanoutModel.deliver(m.oracle, m.queues, m.fanout, s, messageId, body, attributes)
+    if (s?.protocol === "sqs") FanoutModel.deliver(m.oracle, m.queues, m.fanout, s, messageId, body, attributes, fifo)
     const path = s === undefined ? undefined : receiverPath(m, s.endpoint)
-    if (path !== undefined) expectDelivery(h, path, { messageId, body, step: h.step, group })
+    if (path !== undefined) expectDelivery(h, path, { messageId, body, step: h.step, group: fifo?.messageGroupId })
   }
 }
 
@@ -287,7 +287,7 @@ const settleAccepted = (
       return
     }
   }
-  expectRouted(m, h, accepted.subscriptionArns, messageId, body, accepted.fifo?.messageGroupId, attributes)
+  expectRouted(m, h, accepted.subscriptionArns, messageId, body, accepted.fifo, attributes)
 }
 
 /**

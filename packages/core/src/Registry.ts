@@ -500,7 +500,9 @@ export const subscribe = (
 ): Either.Either<Changed<Subscription.Subscription>, InvalidParameter | NotFound | AuthorizationError> =>
   Either.gen(function* () {
     const topic = yield* topicFor(registry, input.topicArn, context, "Subscribe")
-    const protocol = yield* Subscription.validateProtocol(input.protocol)
+    const protocol = yield* Subscription.validateProtocol(input.protocol).pipe(
+      Either.flatMap((p) => Subscription.validateProtocolForTopic(p, topic.attributes["FifoTopic"] === "true"))
+    )
     const endpoint = yield* Subscription.validateEndpoint(protocol, input.endpoint)
     if (protocol === "application" && !registry.platformEndpoints.has(endpoint)) {
       return yield* Either.left(invalidParameter("Endpoint", "Endpoint does not exist"))

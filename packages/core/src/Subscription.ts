@@ -158,6 +158,15 @@ export const validateProtocol = (protocol: string): Either.Either<Protocol, Inva
     ? Either.right(protocol)
     : Either.left(invalidParameter(`Amazon SNS does not support this protocol string: ${protocol}`))
 
+/**
+ * A FIFO topic delivers only to Amazon SQS queues (SNS guide, "Message delivery for FIFO topics");
+ * AWS answers Subscribe with any other protocol with `Invalid parameter: Invalid protocol type: <protocol>`.
+ *
+ * @category validation
+ */
+export const validateProtocolForTopic = (protocol: Protocol, fifoTopic: boolean): Either.Either<Protocol, InvalidParameter> =>
+  fifoTopic && protocol !== "sqs" ? Either.left(invalidParameter(`Invalid protocol type: ${protocol}`)) : Either.right(protocol)
+
 const RAW_DELIVERY_PROTOCOLS: ReadonlyArray<Protocol> = ["http", "https", "sqs", "firehose"] as const
 
 /**

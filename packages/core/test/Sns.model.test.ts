@@ -284,13 +284,22 @@ class Subscribe implements Cmd {
   check = (m: Readonly<Model>) => m.topics.has(this.topic)
   run(m: Model, r: Real) {
     const t = m.topics.get(this.topic)!
-    const input = this.confirmed
+    const subscribe = (input: { protocol: string; endpoint: string }) =>
+      run(r, r.sns.subscribe({ topicArn: arnOf(this.topic), ...input, attributes: {}, returnSubscriptionArn: true }, ctxOf(0)))
+    const other = this.confirmed
       ? { protocol: "lambda", endpoint: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:f${this.n}` }
       : { protocol: "https", endpoint: `https://example.test/hook/${this.n}` }
-    const result = run(
-      r,
-      r.sns.subscribe({ topicArn: arnOf(this.topic), ...input, attributes: {}, returnSubscriptionArn: true }, ctxOf(0))
-    )
+    let input = other
+    if (t.fifo) {
+      // A FIFO topic delivers only to SQS queues (docs/SEMANTICS.md §9): a queue of the topic's
+      // account is confirmed at once, another account's waits for ConfirmSubscription.
+      const refused = subscribe(other)
+      expect(Either.isLeft(refused) && refused.left._tag === "InvalidParameter" && refused.left.message).toBe(
+        `Invalid parameter: Invalid protocol type: ${other.protocol}`
+      )
+      input = { protocol: "sqs", endpoint: `arn:aws:sqs:${REGION}:${this.confirmed ? ACCOUNT : "111111111111"}:q${this.n}.fifo` }
+    }
+    const result = subscribe(input)
     expect(Either.isRight(result)).toBe(true)
     const arn = (result as Either.Right<never, { subscriptionArn: string }>).right.subscriptionArn
     if (!t.subscriptions.some((s) => s.arn === arn)) {
@@ -300,7 +309,8 @@ class Subscribe implements Cmd {
     }
     checkInvariants(m, r)
   }
-  toString = () => `Subscribe(${this.topic}, ${this.confirmed ? "lambda" : "https"} #${this.n})`
+  toString = () =>
+    `Subscribe(${this.topic}, ${this.topic.endsWith(".fifo") ? (this.confirmed ? "own sqs" : "other account's sqs") : this.confirmed ? "lambda" : "https"} #${this.n})`
 }
 
 class Confirm implements Cmd {

@@ -7,7 +7,10 @@ import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import * as Arn from "../src/Arn.js"
 import * as MessageAttributes from "../src/MessageAttributes.js"
+import * as Platform from "../src/Platform.js"
 import * as Publish from "../src/Publish.js"
+import * as Registry from "../src/Registry.js"
+import type { RequestContext } from "../src/RequestContext.js"
 import * as Subscription from "../src/Subscription.js"
 import * as Topic from "../src/Topic.js"
 
@@ -153,6 +156,37 @@ describe("subscriptions", () => {
     expect(Either.isLeft(notQueue) && notQueue.left.message).toBe("Invalid parameter: SQS endpoint ARN")
     expect(ok("firehose", "arn:aws:firehose:us-east-1:000000000000:deliverystream/s")).toBe("ok")
     expect(ok("application", "arn:aws:sns:us-east-1:000000000000:endpoint/GCM/app/id")).toBe("ok")
+  })
+
+  it("takes only SQS queues on a FIFO topic, and every protocol on a standard one", () => {
+    const ctx: RequestContext = { accountId: owner.accountId, principalArn: "arn:aws:iam::000000000000:root", region: owner.region, transport: "https", auth: "sigv4" }
+    const app = Either.getOrThrow(Platform.createApplication(Registry.empty(), { name: "app", platform: "GCM", attributes: { PlatformCredential: "k" } }, ctx, 0))
+    const device = Either.getOrThrow(Platform.createEndpoint(app.registry, { applicationArn: app.result.arn, token: "d", customUserData: "", attributes: {} }, ctx, 0, "e"))
+    const topics = Either.getOrThrow(Registry.createTopic(device.registry, { name: "f.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx, 0))
+    const registry = Either.getOrThrow(Registry.createTopic(topics.registry, { name: "std", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx, 0)).registry
+    const endpoints: Record<Subscription.Protocol, string> = {
+      http: "http://example.com/hook",
+      https: "https://example.com/hook",
+      email: "a@b.co",
+      "email-json": "a@b.co",
+      sms: "+15555550100",
+      sqs: "arn:aws:sqs:us-east-1:000000000000:q.fifo",
+      application: device.result.arn,
+      lambda: "arn:aws:lambda:us-east-1:000000000000:function:f",
+      firehose: "arn:aws:firehose:us-east-1:000000000000:deliverystream/s"
+    }
+    const subscribe = (topic: string, protocol: Subscription.Protocol, endpoint = endpoints[protocol]) => {
+      const attributes = protocol === "firehose" ? { SubscriptionRoleArn: "arn:aws:iam::000000000000:role/r" } : {}
+      const input = { topicArn: `arn:aws:sns:us-east-1:000000000000:${topic}`, protocol, endpoint, attributes }
+      const result = Registry.subscribe(registry, input, ctx, 0, { id: "s", token: "t" }, () => Either.void)
+      return Either.isLeft(result) ? `${result.left._tag}: ${result.left.message}` : "ok"
+    }
+    for (const protocol of Subscription.protocols) {
+      expect(subscribe("f.fifo", protocol)).toBe(protocol === "sqs" ? "ok" : `InvalidParameter: Invalid parameter: Invalid protocol type: ${protocol}`)
+    }
+    expect(subscribe("f.fifo", "sqs", "arn:aws:sqs:us-east-1:000000000000:standard")).toBe("ok")
+    for (const protocol of Subscription.protocols.filter((p) => p !== "sqs")) expect(subscribe("std", protocol)).toBe("ok")
+    expect(subscribe("std", "sqs", "arn:aws:sqs:us-east-1:000000000000:standard")).toBe("ok")
   })
 
   it("asks an SQS queue's owner to confirm only when the queue is another account's and someone else subscribes it", () => {

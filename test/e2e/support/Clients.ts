@@ -6,7 +6,15 @@
 import { Sha256 } from "@aws-crypto/sha256-js"
 import { KMSClient } from "@aws-sdk/client-kms"
 import { GetSubscriptionAttributesCommand, SNSClient, SubscribeCommand, type SubscribeCommandInput } from "@aws-sdk/client-sns"
-import { SQSClient } from "@aws-sdk/client-sqs"
+import {
+  CreateQueueCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient
+} from "@aws-sdk/client-sqs"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { createHash } from "node:crypto"
 import * as http from "node:http"
@@ -203,6 +211,47 @@ export const subscribeConfirmed = async (sns: SNSClient, input: Omit<SubscribeCo
     return Attributes?.["PendingConfirmation"] === "false"
   })
   return SubscriptionArn!
+}
+
+/**
+ * An SQS queue subscribed to a topic, a FIFO queue when `queueName` ends in `.fifo`: the queue's
+ * policy lets `sns.amazonaws.com` send for the topic, and a queue of the topic's own account is
+ * confirmed at once (docs/SEMANTICS.md §9). A FIFO topic takes no other subscriber.
+ */
+export const subscribeQueue = async (
+  sns: SNSClient,
+  sqs: SQSClient,
+  topicArn: string,
+  queueName: string,
+  options: { readonly subscriptionAttributes?: Record<string, string>; readonly queueAttributes?: Record<string, string> } = {}
+): Promise<{ readonly url: string; readonly arn: string; readonly subscriptionArn: string }> => {
+  const fifo = queueName.endsWith(".fifo")
+  const Attributes = { ...options.queueAttributes, ...(fifo ? { FifoQueue: "true" } : {}) }
+  const url = (await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes }))).QueueUrl!
+  const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes!["QueueArn"]!
+  const Policy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:SendMessage", Resource: arn, Condition: { ArnEquals: { "aws:SourceArn": topicArn } } }]
+  })
+  await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { Policy } }))
+  const { SubscriptionArn } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: arn, Attributes: options.subscriptionAttributes ?? {}, ReturnSubscriptionArn: true }))
+  return { url, arn, subscriptionArn: SubscriptionArn! }
+}
+
+/** Receives until `count` messages came, each deleted once received: the messages in the order the queue handed them out. */
+export const receiveCount = async (sqs: SQSClient, url: string, count: number, timeoutMs = 30_000): Promise<Array<Message>> => {
+  const got: Array<Message> = []
+  await eventually(`${count} messages in ${url}`, async () => {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ["All"], MessageSystemAttributeNames: ["All"] })
+    )
+    for (const m of Messages) {
+      got.push(m)
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }))
+    }
+    return got.length >= count
+  }, timeoutMs)
+  return got
 }
 
 /** An outbox entry as `GET /_sealcast/outbox` shows it (apps/broker/src/delivery/Outbox.ts). */

@@ -5,9 +5,10 @@
  */
 import type { KMSClient } from "@aws-sdk/client-kms"
 import type { SNSClient } from "@aws-sdk/client-sns"
+import type { SQSClient } from "@aws-sdk/client-sqs"
 import { type BrokerOptions, type RunningBroker, type SnsEvent, startBroker } from "sealcast"
 import { afterAll, beforeAll } from "vitest"
-import { kmsClient, snsClient, type Target, targetOf } from "./Clients.js"
+import { kmsClient, snsClient, sqsClient, type Target, targetOf } from "./Clients.js"
 import { startSubscriber, type Subscriber, type SubscriberOptions } from "./Subscriber.js"
 
 export interface BrokerFixture {
@@ -15,6 +16,7 @@ export interface BrokerFixture {
   readonly target: Target
   readonly sns: SNSClient
   readonly kms: KMSClient
+  readonly sqs: SQSClient
   /** A local HTTP subscriber that trusts the broker's CA, closed after the suite. */
   readonly subscriber: (options?: Omit<SubscriberOptions, "caPem">) => Promise<Subscriber>
   /** Registers a lambda function `name` that records the events it is invoked with. */
@@ -22,7 +24,7 @@ export interface BrokerFixture {
 }
 
 export const useBroker = (options: BrokerOptions = {}): BrokerFixture => {
-  let running: { broker: RunningBroker; target: Target; sns: SNSClient; kms: KMSClient } | undefined
+  let running: { broker: RunningBroker; target: Target; sns: SNSClient; kms: KMSClient; sqs: SQSClient } | undefined
   const subscribers: Array<Subscriber> = []
   const current = () => {
     if (running === undefined) throw new Error("the broker fixture is used outside the suite's tests")
@@ -31,13 +33,14 @@ export const useBroker = (options: BrokerOptions = {}): BrokerFixture => {
   beforeAll(async () => {
     const broker = await startBroker({ port: 0, dataDir: ":memory:", logLevel: "error", ...options })
     const target = targetOf(broker)
-    running = { broker, target, sns: snsClient(target), kms: kmsClient(target) }
+    running = { broker, target, sns: snsClient(target), kms: kmsClient(target), sqs: sqsClient(target) }
   })
   afterAll(async () => {
     await Promise.all(subscribers.map((s) => s.close()))
     if (running === undefined) return
     running.sns.destroy()
     running.kms.destroy()
+    running.sqs.destroy()
     await running.broker.stop()
   })
   return {
@@ -45,6 +48,7 @@ export const useBroker = (options: BrokerOptions = {}): BrokerFixture => {
     get target() { return current().target },
     get sns() { return current().sns },
     get kms() { return current().kms },
+    get sqs() { return current().sqs },
     subscriber: async (subscriberOptions = {}) => {
       const subscriber = await startSubscriber({ caPem: current().target.caPem, ...subscriberOptions })
       subscribers.push(subscriber)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Errors, MessageStore, Sns } from "@sealcast/core"
+import { Errors, MessageStore, Sns, Sqs } from "@sealcast/core"
 import { Duration, Effect, type Scope } from "effect"
 import * as fc from "fast-check"
 import * as Dispatcher from "../../src/delivery/Dispatcher.js"
@@ -10,11 +10,14 @@ import * as Log from "../../src/Log.js"
 import * as Metrics from "../../src/metrics/Metrics.js"
 import {
   ACCOUNT,
+  allowTopic,
   ctx,
+  drainQueue,
   eventually,
   makeIdentity,
   makeTestKms,
   publishInput,
+  queueArn,
   REGION,
   snsLayer,
   startCertificateHost,
@@ -49,6 +52,7 @@ afterAll(() => certHost.close())
 
 interface Env {
   readonly sns: Sns.SnsService
+  readonly sqs: Sqs.SqsService
   readonly store: MessageStore.MessageStoreService
   readonly outbox: Outbox.Outbox
   readonly metrics: Metrics.Metrics
@@ -59,7 +63,7 @@ interface Env {
 /** A running Sns service with the dispatcher and metrics started, for the length of `test`. */
 const withBroker = (
   test: (env: Env) => Effect.Effect<void, unknown, Scope.Scope>,
-  options: { readonly concurrency?: number; readonly caPem?: string } = {}
+  options: { readonly concurrency?: number; readonly caPem?: string; readonly sqs?: (sqs: Sqs.SqsService) => Sqs.SqsService } = {}
 ) => {
   const kms = makeTestKms(KEY_ARN)
   const outbox = Outbox.make()
@@ -67,6 +71,7 @@ const withBroker = (
   const functions = Functions.make()
   return Effect.gen(function* () {
     yield* Metrics.follow(metrics)
+    const sqs = yield* Sqs.Sqs
     yield* Dispatcher.start({
       origin: certHost.origin,
       signing: identity,
@@ -75,8 +80,8 @@ const withBroker = (
       metrics,
       concurrency: options.concurrency,
       caPem: options.caPem
-    })
-    yield* test({ sns: yield* Sns.Sns, store: yield* MessageStore.MessageStore, outbox, metrics, functions, kms })
+    }).pipe(Effect.provideService(Sqs.Sqs, options.sqs === undefined ? sqs : options.sqs(sqs)))
+    yield* test({ sns: yield* Sns.Sns, sqs, store: yield* MessageStore.MessageStore, outbox, metrics, functions, kms })
   }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
 }
 
@@ -84,6 +89,14 @@ const subscriber = (...args: Parameters<typeof startSubscriber>) =>
   Effect.acquireRelease(Effect.promise(() => startSubscriber(...args)), (s) => Effect.promise(() => s.close()))
 
 const json = (body: string) => JSON.parse(body) as Record<string, unknown>
+
+/** A FIFO queue whose policy lets the topic write into it, subscribed to it with raw delivery; its URL. */
+const subscribeFifoQueue = (sns: Sns.SnsService, sqs: Sqs.SqsService, topicArn: string, name: string) =>
+  Effect.gen(function* () {
+    const { queueUrl } = yield* sqs.createQueue({ name, attributes: { FifoQueue: "true", Policy: allowTopic(queueArn(name), topicArn) }, tags: {} }, ctx)
+    yield* sns.subscribe({ topicArn, protocol: "sqs", endpoint: queueArn(name), attributes: { RawMessageDelivery: "true" }, returnSubscriptionArn: false }, ctx)
+    return queueUrl
+  })
 
 /** Confirms an HTTP subscription with the token its endpoint received, as a subscriber would. */
 const confirmFromEndpoint = (sns: Sns.SnsService, received: ReadonlyArray<{ readonly body: string }>) =>
@@ -315,32 +328,32 @@ describe("Dispatcher", () => {
     }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
   })
 
-  it.live("FIFO: each message group reaches a subscription in sequence order, one at a time, under concurrency and retries", () =>
-    withBroker(
-      ({ sns }) =>
+  it.live("FIFO: each message group reaches a subscription in sequence order, one at a time, under concurrency and retries", () => {
+    const failedOnce = new Set<string>()
+    const inProgress = new Set<string>()
+    let overlapped = false
+    // The queue's writes as the dispatcher makes them: each holds its group a moment, so two of one
+    // group in flight at once would overlap, and every fifth message's first write fails.
+    const flaky = (sqs: Sqs.SqsService): Sqs.SqsService => ({
+      ...sqs,
+      deliverFromTopic: (delivery) => {
+        const group = delivery.messageGroupId!
+        if (inProgress.has(group)) overlapped = true
+        inProgress.add(group)
+        const fails = Number(delivery.body.split(":")[1]) % 5 === 0 && !failedOnce.has(delivery.body)
+        if (fails) failedOnce.add(delivery.body)
+        return Effect.sleep(Duration.millis(Math.random() * 10)).pipe(
+          Effect.zipRight(fails ? Effect.fail(new Errors.StoreFailure({ message: `the write of ${delivery.body} failed` })) : sqs.deliverFromTopic(delivery)),
+          Effect.ensuring(Effect.sync(() => inProgress.delete(group)))
+        )
+      }
+    })
+    return withBroker(
+      ({ sns, sqs }) =>
         Effect.gen(function* () {
-          const failedOnce = new Set<string>()
-          const inProgress = new Set<string>()
-          let overlapped = false
-          const endpoint = yield* subscriber(async (body, headers) => {
-            if (headers["x-amz-sns-message-type"] !== "Notification") return 200
-            const { Message } = JSON.parse(body) as { Message: string }
-            const group = Message.split(":")[0]!
-            if (inProgress.has(group)) overlapped = true
-            inProgress.add(group)
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 10))
-            inProgress.delete(group)
-            // Every fifth message fails its first attempt.
-            if (Number(Message.split(":")[1]) % 5 === 0 && !failedOnce.has(Message)) {
-              failedOnce.add(Message)
-              return 500
-            }
-            return 200
-          })
+          // A FIFO topic delivers only to SQS queues (docs/SEMANTICS.md §9): the subscriber is a FIFO queue, whose receive order is its write order per group.
           const { topicArn } = yield* sns.createTopic({ name: "ledger.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx)
-          const policy = { healthyRetryPolicy: { numRetries: 3, numNoDelayRetries: 3, minDelayTarget: 1, maxDelayTarget: 1 } }
-          yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { DeliveryPolicy: JSON.stringify(policy) }, returnSubscriptionArn: false }, ctx)
-          yield* confirmFromEndpoint(sns, endpoint.received)
+          const url = yield* subscribeFifoQueue(sns, sqs, topicArn, "ledger.fifo")
           const groups = ["a", "b", "c"]
           const perGroup = 20
           for (let i = 1; i <= perGroup; i++) {
@@ -348,62 +361,56 @@ describe("Dispatcher", () => {
               yield* sns.publish(publishInput(topicArn, `${group}:${i}`, { messageGroupId: group, messageDeduplicationId: `${group}-${i}` }), ctx)
             }
           }
-          const delivered = () => endpoint.received.filter((r) => r.status === 200 && r.headers["x-amz-sns-message-type"] === "Notification")
-          yield* eventually(() => delivered().length === groups.length * perGroup, 30_000)
+          const received = (yield* drainQueue(sqs, url, groups.length * perGroup)).map((m) => m.message.body)
           const expected = Array.from({ length: perGroup }, (_, i) => i + 1)
           for (const group of groups) {
-            const seen = delivered()
-              .map((r) => (JSON.parse(r.body) as { Message: string }).Message)
-              .filter((m) => m.startsWith(`${group}:`))
-              .map((m) => Number(m.split(":")[1]))
-            expect(seen).toEqual(expected)
+            expect(received.filter((m) => m.startsWith(`${group}:`)).map((m) => Number(m.split(":")[1]))).toEqual(expected)
           }
           expect(failedOnce.size).toBe(groups.length * (perGroup / 5))
           expect(overlapped).toBe(false)
         }),
-      { concurrency: 8 }
-    ))
+      { concurrency: 8, sqs: flaky }
+    )
+  })
 
   it.live("FIFO across a restart: a head waiting for its retry is still sent before the later messages of its group", () => {
     const kms = makeTestKms(KEY_ARN)
     return Effect.gen(function* () {
       const sns = yield* Sns.Sns
+      const sqs = yield* Sqs.Sqs
       const store = yield* MessageStore.MessageStore
-      let failedFirst = false
-      const endpoint = yield* subscriber((body, headers) => {
-        if (headers["x-amz-sns-message-type"] !== "Notification") return 200
-        if ((JSON.parse(body) as { Message: string }).Message === "first" && !failedFirst) {
-          failedFirst = true
-          return 500
-        }
-        return 200
-      })
-      const delivered = () =>
-        endpoint.received.filter((r) => r.status === 200 && r.headers["x-amz-sns-message-type"] === "Notification").map((r) => (JSON.parse(r.body) as { Message: string }).Message)
+      // In the first life every write of "first" fails, so it is waiting for a retry when delivery stops.
+      let firstLife = true
+      const failingFirst: Sqs.SqsService = {
+        ...sqs,
+        deliverFromTopic: (delivery) =>
+          firstLife && delivery.body === "first" ? Effect.fail(new Errors.StoreFailure({ message: "the write of first failed" })) : sqs.deliverFromTopic(delivery)
+      }
       const { topicArn } = yield* sns.createTopic({ name: "restart.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx)
-      const policy = { healthyRetryPolicy: { numRetries: 3, numNoDelayRetries: 0, minDelayTarget: 2, maxDelayTarget: 2 } }
-      yield* sns.subscribe({ topicArn, protocol: "http", endpoint: endpoint.url, attributes: { DeliveryPolicy: JSON.stringify(policy) }, returnSubscriptionArn: false }, ctx)
-      const start = Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make() })
+      const url = yield* subscribeFifoQueue(sns, sqs, topicArn, "restart.fifo")
+      const start = Dispatcher.start({ origin: certHost.origin, signing: identity, functions: Functions.make(), outbox: Outbox.make(), metrics: Metrics.make() }).pipe(
+        Effect.provideService(Sqs.Sqs, failingFirst)
+      )
       const publishInGroup = (body: string) => sns.publish(publishInput(topicArn, body, { messageGroupId: "g", messageDeduplicationId: body }), ctx)
-      // First life: "first" fails once, and its retry (2 seconds on) is stored before the stop.
+      // First life: "first" fails; SQS's retry policy tries three times more at once, then waits a
+      // second (docs/SEMANTICS.md §9), and that retry is stored before the stop.
       yield* Effect.scoped(
         Effect.gen(function* () {
           yield* start
-          yield* confirmFromEndpoint(sns, endpoint.received)
           yield* publishInGroup("first")
-          yield* eventually(() => Effect.runSync(store.due(Number.MAX_SAFE_INTEGER, 10)).some((d) => d.attempts === 1))
+          yield* eventually(() => Effect.runSync(store.due(Number.MAX_SAFE_INTEGER, 10)).some((d) => d.attempts >= 4))
         })
       )
+      firstLife = false
       // While no delivery runs, a later message of the same group is accepted.
       yield* publishInGroup("second")
       // Second life: "second" is due at once, but its lane's head is "first", waiting for its retry.
       yield* Effect.scoped(
         Effect.gen(function* () {
           yield* start
-          yield* eventually(() => delivered().length === 2)
+          expect((yield* drainQueue(sqs, url, 2)).map((m) => m.message.body)).toEqual(["first", "second"])
         })
       )
-      expect(delivered()).toEqual(["first", "second"])
     }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
   })
 

@@ -18,11 +18,14 @@ import * as Metrics from "../../src/metrics/Metrics.js"
 import { afterAll, beforeAll } from "vitest"
 import {
   ACCOUNT,
+  allowTopic,
   ctx,
+  drainQueue,
   eventually,
   makeIdentity,
   makeTestKms,
   publishInput,
+  queueArn,
   REGION,
   snsLayer,
   startCertificateHost,
@@ -50,23 +53,6 @@ const logKept = () => {
   })
   return { lines, layer }
 }
-
-const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`
-
-/** The queue policy of AWS's tutorial: SNS may send for this topic only. */
-const allowTopic = (queue: string, topicArn: string) =>
-  JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "sns.amazonaws.com" },
-        Action: "sqs:SendMessage",
-        Resource: queue,
-        Condition: { ArnEquals: { "aws:SourceArn": topicArn }, StringEquals: { "aws:SourceAccount": ACCOUNT } }
-      }
-    ]
-  })
 
 const receiveAll = (sqs: Sqs.SqsService, url: string) =>
   sqs.receiveMessage(url, { maxNumberOfMessages: 10, visibilityTimeout: undefined, waitTimeSeconds: 0, receiveRequestAttemptId: undefined }, ctx)
@@ -179,14 +165,7 @@ describe("SNS → SQS delivery", () => {
         for (const [i, body] of ["a", "b", "c", "d"].entries()) {
           yield* sns.publish(publishInput(topicArn, body, { messageGroupId: "g", messageDeduplicationId: `dedup-${i}` }), ctx)
         }
-        const got: Array<QueueMessages.Delivered> = []
-        const deadline = Date.now() + 30_000
-        while (got.length < 4 && Date.now() < deadline) {
-          const batch = yield* receiveAll(sqs, url)
-          got.push(...batch)
-          for (const m of batch) yield* sqs.deleteMessage(url, m.receiptHandle, ctx)
-          if (batch.length === 0) yield* Effect.sleep("20 millis")
-        }
+        const got = yield* drainQueue(sqs, url, 4)
         expect(got.map((m) => [m.message.body, m.message.groupId, m.message.deduplicationId])).toEqual([
           ["a", "g", "dedup-0"],
           ["b", "g", "dedup-1"],

@@ -9,8 +9,8 @@
  * - `acceptSpoiledSignature`: every signed request is signed again properly without being checked
  *   first, so a spoiled signature, date or scope is accepted (unsigned requests still pass through
  *   unchanged, and are refused); the other proxies check each signature before signing again;
- * - `reorderFifo`: HTTP subscriptions are pointed at a relay in the proxy, which hands a FIFO
- *   topic's notifications to the subscriber two at a time, in swapped order;
+ * - `reorderFifo`: a ReceiveMessage answer from a FIFO queue holding two messages or more has them
+ *   in reverse order, so a FIFO topic's group arrives out of order in the queue it delivers to;
  * - `dropQueueKmsMasterKeyId`: CreateQueue loses its KmsMasterKeyId attribute, and SetQueueAttributes
  *   of KmsMasterKeyId answers success without reaching the broker;
  * - `receiveTwice`: the last message a ReceiveMessage returned from a queue is added to the next
@@ -73,8 +73,6 @@ const serviceOf = (headers: http.IncomingHttpHeaders): "sns" | "sqs" | "kms" => 
 export const startBreakingProxy = async (upstream: Upstream, broken: Break): Promise<BreakingProxy> => {
   const target = new URL(upstream.endpoint)
   let origin = ""
-  /** The relay of `reorderFifo`: a notification held back per subscriber URL, until the next one. */
-  const held = new Map<string, { readonly headers: Record<string, string>; readonly body: string; readonly timer: NodeJS.Timeout }>()
   /** The relay of `receiveTwice`: the last message received from each queue. */
   const lastReceived = new Map<string, Record<string, unknown>>()
 
@@ -93,10 +91,11 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
 
   /** Breaks an SQS answer on the way out. */
   const breakSqsAnswer = (action: string, request: Record<string, unknown>, answer: string): string => {
-    if (broken !== "receiveTwice" || action !== "ReceiveMessage") return answer
+    if (action !== "ReceiveMessage" || (broken !== "receiveTwice" && broken !== "reorderFifo")) return answer
     const queue = String(request["QueueUrl"] ?? "")
     const parsed = JSON.parse(answer) as { Messages?: Array<Record<string, unknown>> }
     const messages = parsed.Messages ?? []
+    if (broken === "reorderFifo") return queue.endsWith(".fifo") && messages.length > 1 ? JSON.stringify({ ...parsed, Messages: [...messages].reverse() }) : answer
     const earlier = lastReceived.get(queue)
     const last = messages.at(-1)
     if (last !== undefined) lastReceived.set(queue, last)
@@ -118,36 +117,7 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
     return post(target, signed.headers, body, upstream.caPem)
   }
 
-  const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const to = new URL(req.url ?? "/", "http://relay").searchParams.get("to") ?? ""
-    const body = await readBody(req)
-    res.writeHead(200).end()
-    const headers: Record<string, string> = { "content-type": "text/plain; charset=UTF-8" }
-    for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string" && name.startsWith("x-amz-sns-")) headers[name] = value
-    const deliver = (h: Record<string, string>, b: string) => post(new URL(to), h, b, undefined).catch(() => undefined)
-    const isFifoNotification = /"TopicArn"\s*:\s*"[^"]*\.fifo"/.test(body) && /"Type"\s*:\s*"Notification"/.test(body)
-    if (!isFifoNotification) return void deliver(headers, body)
-    const earlier = held.get(to)
-    if (earlier === undefined) {
-      // Held until the next notification for this subscriber overtakes it, or a moment passes.
-      const timer = setTimeout(() => {
-        held.delete(to)
-        void deliver(headers, body)
-      }, 300)
-      held.set(to, { headers, body, timer })
-      return
-    }
-    clearTimeout(earlier.timer)
-    held.delete(to)
-    await deliver(headers, body)
-    await deliver(earlier.headers, earlier.body)
-  }
-
   const server = http.createServer((req, res) => {
-    if ((req.url ?? "").startsWith("/relay")) {
-      relay(req, res).catch(() => res.destroy())
-      return
-    }
     readBody(req)
       .then(async (original) => {
         let body = original
@@ -180,10 +150,6 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
             body = form.toString()
           }
         }
-        if (form !== undefined && broken === "reorderFifo" && action === "Subscribe" && (form.get("Protocol") === "http")) {
-          form.set("Endpoint", `${origin}/relay?to=${encodeURIComponent(form.get("Endpoint") ?? "")}`)
-          body = form.toString()
-        }
         if (broken !== "acceptSpoiledSignature" && req.headers["authorization"] !== undefined && !(await verifies(req, original, upstream, service))) {
           res.writeHead(403, { "content-type": "text/xml" }).end(`<ErrorResponse><Error><Type>Sender</Type><Code>SignatureDoesNotMatch</Code><Message>refused by the proxy</Message></Error></ErrorResponse>`)
           return
@@ -195,7 +161,8 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
         }
         let answerBody = answer.body
         if (sqsAction !== undefined && sqsRequest !== undefined) {
-          answerBody = answerBody.replaceAll(`${target.origin}/`, `${origin}/`)
+          // A received body is passed as it is: the SDK checks its MD5, and a notification names the broker's origin.
+          if (sqsAction !== "ReceiveMessage") answerBody = answerBody.replaceAll(`${target.origin}/`, `${origin}/`)
           if (answer.status < 300) answerBody = breakSqsAnswer(sqsAction, sqsRequest, answerBody)
         }
         const headers: Record<string, string> = {}
@@ -210,7 +177,6 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
     endpoint: origin,
     close: () =>
       new Promise((resolve) => {
-        for (const h of held.values()) clearTimeout(h.timer)
         server.closeAllConnections()
         server.close(() => resolve())
       })

@@ -3,7 +3,8 @@
  * the fake core records what it was asked, and the SDK's own deserialiser reads the answer.
  */
 import * as SNS from "@aws-sdk/client-sns"
-import { Errors } from "@sealcast/core"
+import { Errors, Subscription } from "@sealcast/core"
+import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fakeSns, sdkClient } from "./support.js"
 
@@ -131,6 +132,18 @@ describe("SNS actions through the AWS SDK v3", () => {
       subscribe: { subscriptionArn: "pending confirmation" }
     })
     expect(calls[0]!.args[0]).toMatchObject({ endpoint: "", attributes: {}, returnSubscriptionArn: false })
+  })
+
+  it("Subscribe refused: the SDK reads InvalidParameter with the core's text", async () => {
+    // The core's own refusal of an SMS subscription to a FIFO topic (docs/SEMANTICS.md §9).
+    const refusal = Either.flip(Subscription.validateProtocolForTopic("sms", true)).pipe(Either.getOrThrow)
+    const fifoTopicArn = "arn:aws:sns:us-east-1:000000000000:orders.fifo"
+    const error = await send(new SNS.SubscribeCommand({ TopicArn: fifoTopicArn, Protocol: "sms", Endpoint: "+15555550100" }), {
+      subscribe: refusal
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SNS.InvalidParameterException)
+    expect(error).toMatchObject({ name: "InvalidParameterException", message: "Invalid parameter: Invalid protocol type: sms", $fault: "client" })
+    expect((error as SNS.InvalidParameterException).$metadata.httpStatusCode).toBe(400)
   })
 
   it("ConfirmSubscription: AuthenticateOnUnsubscribe", async () => {

@@ -2,12 +2,14 @@ import { readFileSync } from "node:fs"
 import { Effect, Either } from "effect"
 import * as fc from "fast-check"
 import { describe, expect, it } from "vitest"
+import { Subscription } from "@sealcast/core"
 import * as Form from "../../src/query/Form.js"
 import { CreateTopic } from "../../src/sns/CreateTopic.js"
 import type { Response } from "../../src/HttpResponse.js"
 import { Publish } from "../../src/sns/Publish.js"
 import { PublishBatch } from "../../src/sns/PublishBatch.js"
 import { parseStrict, text } from "../query/strictXml.js"
+import { dispatch } from "../../src/sns/index.js"
 import { ctx, dispatchBody, fakeSns } from "./support.js"
 
 /** The body of a raw HTTP capture: everything after the first blank line. */
@@ -143,6 +145,27 @@ describe("dispatch errors", () => {
       message: "Could not find operation ListTopics for version 2012-11-05"
     })
     expect(run("Action=ListTopics", { listTopics: { topicArns: [], nextToken: undefined } }).response.status).toBe(200)
+  })
+
+  it("a Subscribe the core refuses is the same XML error from a POST body and from a GET query string", () => {
+    // The core's own refusal of an HTTPS subscription to a FIFO topic (docs/SEMANTICS.md §9).
+    const refusal = Either.flip(Subscription.validateProtocolForTopic("https", true)).pipe(Either.getOrThrow)
+    const query = "Action=Subscribe&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3Aorders.fifo&Protocol=https&Endpoint=https%3A%2F%2Fexample.com%2Fhook"
+    const answers = [
+      Form.parseRequest("POST", "", new TextEncoder().encode(query)),
+      Form.parseRequest("GET", query, new Uint8Array())
+    ].map((form) => {
+      const fake = fakeSns({ subscribe: refusal })
+      const response = Effect.runSync(dispatch(Either.getOrThrow(form), fake.service, ctx, "req-9"))
+      expect(fake.calls).toEqual([
+        {
+          method: "subscribe",
+          args: [{ topicArn: "arn:aws:sns:us-east-1:000000000000:orders.fifo", protocol: "https", endpoint: "https://example.com/hook", attributes: {}, returnSubscriptionArn: false }]
+        }
+      ])
+      return errorOf(response)
+    })
+    expect(answers).toEqual([0, 1].map(() => ({ status: 400, type: "Sender", code: "InvalidParameter", message: "Invalid parameter: Invalid protocol type: https" })))
   })
 
   it("unsigned: only the two links SNS hands out may run", () => {

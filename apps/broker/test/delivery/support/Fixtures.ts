@@ -4,7 +4,7 @@
  */
 import "reflect-metadata"
 import * as x509 from "@peculiar/x509"
-import { Cipher, EncryptionContext, Errors, Ids, Kms, MessageStore, type Publish, QueueStore, RegistryStore, Sns, Sqs, type RequestContext } from "@sealcast/core"
+import { Cipher, EncryptionContext, Errors, Ids, Kms, MessageStore, type Publish, type QueueMessages, QueueStore, RegistryStore, Sns, Sqs, type RequestContext } from "@sealcast/core"
 import * as KeyStore from "@sealcast/kms-sim/KeyStore"
 import * as KmsSim from "@sealcast/kms-sim/KmsSim"
 import * as RootKey from "@sealcast/kms-sim/RootKey"
@@ -30,6 +30,38 @@ export const ctx: RequestContext.RequestContext = {
   transport: "https",
   auth: "sigv4"
 }
+
+export const queueArn = (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`
+
+/** The queue policy of AWS's tutorial: SNS may send for this topic only (docs/SEMANTICS.md §9). */
+export const allowTopic = (queue: string, topicArn: string) =>
+  JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "sns.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queue,
+        Condition: { ArnEquals: { "aws:SourceArn": topicArn }, StringEquals: { "aws:SourceAccount": ACCOUNT } }
+      }
+    ]
+  })
+
+/** Receives and deletes until `count` messages came, within 30 s: the messages in the order the queue handed them out. */
+export const drainQueue = (sqs: Sqs.SqsService, url: string, count: number) =>
+  Effect.gen(function* () {
+    const got: Array<QueueMessages.Delivered> = []
+    const deadline = Date.now() + 30_000
+    while (got.length < count) {
+      if (Date.now() > deadline) return yield* Effect.die(new Error(`only ${got.length} of ${count} messages arrived`))
+      const batch = yield* sqs.receiveMessage(url, { maxNumberOfMessages: 10, visibilityTimeout: undefined, waitTimeSeconds: 0, receiveRequestAttemptId: undefined }, ctx)
+      got.push(...batch)
+      for (const m of batch) yield* sqs.deleteMessage(url, m.receiptHandle, ctx)
+      if (batch.length === 0) yield* Effect.sleep("20 millis")
+    }
+    return got
+  })
 
 /** An RSA 2048 key and a self-signed certificate for 127.0.0.1, good for signing and for TLS. */
 export const makeIdentity = async (): Promise<SigningIdentity> => {
