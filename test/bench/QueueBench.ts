@@ -8,6 +8,7 @@ import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs"
 import type { RunningBroker } from "sealcast"
 import { Agent } from "node:https"
 import { runWorker } from "./Child.js"
+import { fanoutLoad } from "./FanoutBench.js"
 import type { ConsumeJob, ConsumeResult } from "./consumerWorker.js"
 import { fetchLoad, load, type LoadShape, motoTarget, sendToMoto } from "./Http.js"
 import type { LoadResult } from "./loadWorker.js"
@@ -77,4 +78,18 @@ export const motoQueueLoads = async (port: number, messageBytes: number, shape: 
   const request = signSqsJson(target, "SendMessage", { QueueUrl: queueUrl, MessageBody: messageOfSize(messageBytes) })
   const sendMessage = await fetchLoad(`http://127.0.0.1:${port}/`, request, shape)
   return { sendMessage, receiveDelete: await receiveDeleteLoad(target, queueUrl, shape) }
+}
+
+/** Scenarios 14 to 17 on one broker, in `npm run bench`'s order: each SendMessage, then what they left received and deleted, then the fan-out. */
+export const queueScenarios = async (broker: RunningBroker, messageBytes: number, shape: LoadShape, step: (what: string) => void) => {
+  const queues = await openQueues(broker)
+  step("14 SendMessage, queue without encryption")
+  const sendPlain = await sendMessageLoad(broker, queues.plainQueueUrl, messageBytes, shape)
+  step("15 SendMessage, SSE-SQS queue")
+  const sendSseSqs = await sendMessageLoad(broker, queues.sseSqsQueueUrl, messageBytes, shape)
+  step("16 ReceiveMessage + DeleteMessage, SSE-SQS queue")
+  const receiveDelete = await receiveDeleteLoad(broker, queues.sseSqsQueueUrl, shape)
+  step("17 SNS → SQS fan-out, encrypted topic into 4 SSE-KMS queues")
+  const fanout = await fanoutLoad(broker, messageBytes, shape)
+  return { sendPlain, sendSseSqs, receiveDelete, fanout }
 }

@@ -7,9 +7,9 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fanoutLoad, motoFanoutLoad } from "./FanoutBench.js"
+import { motoFanoutLoad } from "./FanoutBench.js"
 import { type LoadShape, motoLoads, openHttpBench } from "./Http.js"
-import { CONSUMERS, motoQueueLoads, openQueues, receiveDeleteLoad, sendMessageLoad } from "./QueueBench.js"
+import { CONSUMERS, motoQueueLoads, queueScenarios } from "./QueueBench.js"
 import { consumeCells, fanoutCells, landedPerSecond, loadCells } from "./Report.js"
 
 const KIB = 1024
@@ -21,16 +21,7 @@ try {
   const bench = await openHttpBench(dataDir)
   const ours = await (async () => {
     try {
-      const queues = await openQueues(bench.broker)
-      step("14 SendMessage, queue without encryption")
-      const sendPlain = await sendMessageLoad(bench.broker, queues.plainQueueUrl, KIB, SHAPE)
-      step("15 SendMessage, SSE-SQS queue")
-      const sendSseSqs = await sendMessageLoad(bench.broker, queues.sseSqsQueueUrl, KIB, SHAPE)
-      step("16 ReceiveMessage + DeleteMessage, SSE-SQS queue")
-      const receiveDelete = await receiveDeleteLoad(bench.broker, queues.sseSqsQueueUrl, SHAPE)
-      step("17 SNS → SQS fan-out, encrypted topic into 4 SSE-KMS queues")
-      const fanout = await fanoutLoad(bench.broker, KIB, SHAPE)
-      return { sendPlain, sendSseSqs, receiveDelete, fanout }
+      return await queueScenarios(bench.broker, KIB, SHAPE, step)
     } finally {
       await bench.stop()
     }

@@ -16,11 +16,11 @@ import type { BacklogJob, BacklogResult } from "./backlogWorker.js"
 import { runWorker } from "./Child.js"
 import { cipherThroughput } from "./CipherBench.js"
 import { clusterLoads } from "./ClusterBench.js"
-import { fanoutLoad, motoFanoutLoad } from "./FanoutBench.js"
+import { motoFanoutLoad } from "./FanoutBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
 import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad, relay } from "./Http.js"
-import { CONSUMERS, motoQueueLoads, openQueues, receiveDeleteLoad, sendMessageLoad } from "./QueueBench.js"
+import { CONSUMERS, motoQueueLoads, queueScenarios } from "./QueueBench.js"
 import { clusterMarkdown, markdown, type Results } from "./Report.js"
 import { signPublish, messageOfSize } from "./Signing.js"
 
@@ -96,15 +96,7 @@ const everything = async () => {
       step("7 delivery latency")
       const latencyOptions = { ratePerSecond: 500, durationSeconds: 10, messageBytes: KIB }
       const latency = { ...(await deliveryLatency(bench, latencyOptions)), ...latencyOptions }
-      const queues = await openQueues(bench.broker)
-      step("14 SendMessage, queue without encryption")
-      const sendPlain = await sendMessageLoad(bench.broker, queues.plainQueueUrl, KIB, SHAPE)
-      step("15 SendMessage, SSE-SQS queue")
-      const sendSseSqs = await sendMessageLoad(bench.broker, queues.sseSqsQueueUrl, KIB, SHAPE)
-      step("16 ReceiveMessage + DeleteMessage, SSE-SQS queue")
-      const receiveDelete = await receiveDeleteLoad(bench.broker, queues.sseSqsQueueUrl, SHAPE)
-      step("17 SNS → SQS fan-out, encrypted topic into 4 SSE-KMS queues")
-      const fanout = await fanoutLoad(bench.broker, KIB, SHAPE)
+      const { fanout, ...queue } = await queueScenarios(bench.broker, KIB, SHAPE, step)
       return {
         ceilingResult,
         ingestPlain,
@@ -114,7 +106,7 @@ const everything = async () => {
         publishEncrypted,
         large,
         latency,
-        queue: { sendPlain, sendSseSqs, receiveDelete },
+        queue,
         fanout
       }
     } finally {
