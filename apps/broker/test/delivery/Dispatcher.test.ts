@@ -332,19 +332,24 @@ describe("Dispatcher", () => {
     const failedOnce = new Set<string>()
     const inProgress = new Set<string>()
     let overlapped = false
-    // The queue's writes as the dispatcher makes them: each holds its group a moment, so two of one
-    // group in flight at once would overlap, and every fifth message's first write fails.
+    // The queue's writes as the dispatcher makes them (the deliveries of one turn in one write): each
+    // holds its groups a moment, so two of one group in flight at once would overlap, and a write
+    // holding a fifth message for the first time fails, as a failed store write fails all of its batch.
     const flaky = (sqs: Sqs.SqsService): Sqs.SqsService => ({
       ...sqs,
-      deliverFromTopic: (delivery) => {
-        const group = delivery.messageGroupId!
-        if (inProgress.has(group)) overlapped = true
-        inProgress.add(group)
-        const fails = Number(delivery.body.split(":")[1]) % 5 === 0 && !failedOnce.has(delivery.body)
-        if (fails) failedOnce.add(delivery.body)
+      deliverFromTopics: (deliveries) => {
+        const groups = deliveries.map((delivery) => delivery.messageGroupId!)
+        if (groups.some((group) => inProgress.has(group)) || new Set(groups).size < groups.length) overlapped = true
+        for (const group of groups) inProgress.add(group)
+        const failing = deliveries.filter((d) => Number(d.body.split(":")[1]) % 5 === 0 && !failedOnce.has(d.body))
+        for (const d of failing) failedOnce.add(d.body)
         return Effect.sleep(Duration.millis(Math.random() * 10)).pipe(
-          Effect.zipRight(fails ? Effect.fail(new Errors.StoreFailure({ message: `the write of ${delivery.body} failed` })) : sqs.deliverFromTopic(delivery)),
-          Effect.ensuring(Effect.sync(() => inProgress.delete(group)))
+          Effect.zipRight(
+            failing.length > 0
+              ? Effect.fail(new Errors.StoreFailure({ message: `the write of ${failing.map((d) => d.body).join(", ")} failed` }))
+              : sqs.deliverFromTopics(deliveries)
+          ),
+          Effect.ensuring(Effect.sync(() => groups.forEach((group) => inProgress.delete(group))))
         )
       }
     })
@@ -383,8 +388,10 @@ describe("Dispatcher", () => {
       let firstLife = true
       const failingFirst: Sqs.SqsService = {
         ...sqs,
-        deliverFromTopic: (delivery) =>
-          firstLife && delivery.body === "first" ? Effect.fail(new Errors.StoreFailure({ message: "the write of first failed" })) : sqs.deliverFromTopic(delivery)
+        deliverFromTopics: (deliveries) =>
+          firstLife && deliveries.some((delivery) => delivery.body === "first")
+            ? Effect.fail(new Errors.StoreFailure({ message: "the write of first failed" }))
+            : sqs.deliverFromTopics(deliveries)
       }
       const { topicArn } = yield* sns.createTopic({ name: "restart.fifo", attributes: { FifoTopic: "true" }, tags: [], dataProtectionPolicy: undefined }, ctx)
       const url = yield* subscribeFifoQueue(sns, sqs, topicArn, "restart.fifo")
