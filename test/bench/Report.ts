@@ -1,6 +1,7 @@
 /**
  * The run's figures as `bench-results.json` and as the Markdown table the README shows, with the
- * targets of the benchmark issue judged as ratios inside the one run.
+ * targets of the benchmark issue judged as ratios inside the one run; for several runs, each target's
+ * value in every run, their median (what a target is judged on) and their spread.
  */
 import type { BacklogResult } from "./backlogWorker.js"
 import type { CipherRow } from "./CipherBench.js"
@@ -53,7 +54,8 @@ export interface Results {
   readonly motoQueue: MotoQueueResults
   readonly fanout: FanoutResult
   readonly motoFanout: FanoutResult | { readonly skipped: string }
-  readonly cluster: ClusterResults
+  /** Absent when the run left the cluster scenarios out (`SEALCAST_BENCH=targets`). */
+  readonly cluster?: ClusterResults
 }
 
 /** One target of the issue: a ratio of two figures of this run and the bound it must meet. */
@@ -270,7 +272,7 @@ export const markdown = (r: Results): string => {
       "scenario 17 against `moto.server`'s SNS and SQS (moto checks no queue or key policy and encrypts nothing)",
       "skipped" in r.motoFanout ? `skipped: ${r.motoFanout.skipped}` : fanoutCells(r.motoFanout, s.durationSeconds)
     ],
-    ...clusterRows(r.cluster)
+    ...(r.cluster === undefined ? [] : clusterRows(r.cluster))
   ]
   const judged = targets(r).map(
     (t) => `| ${t.name} | ${fixed(t.value, t.unit === "×" ? 2 : 0)}${t.unit} | ${t.atMost ? "≤" : "≥"} ${fixed(t.bound, t.unit === "×" ? 1 : 0)}${t.unit} | ${t.met ? "met" : "**not met**"} |`
@@ -281,7 +283,7 @@ export const markdown = (r: Results): string => {
     `${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, ${r.machine.platform}, ${r.machine.date}.`,
     `HTTPS load: autocannon in its own process, ${s.connections} keep-alive connections (${s.largeConnections} for 256 KiB), ` +
       `${s.warmupSeconds} s warm-up then ${s.durationSeconds} s. Durable SQLite store in a temporary data dir.`,
-    clusterSettings(r.cluster, s),
+    ...(r.cluster === undefined ? [] : [clusterSettings(r.cluster, s)]),
     "",
     "| # | scenario | figures |",
     "| --- | --- | --- |",
@@ -291,7 +293,82 @@ export const markdown = (r: Results): string => {
     "| --- | --- | --- | --- |",
     ...judged,
     "",
-    ...clusterRatios(r.cluster),
-    ""
+    ...(r.cluster === undefined ? [] : [...clusterRatios(r.cluster), ""])
+  ].join("\n")
+}
+
+/** One target judged over several runs: its value in each, their median, and the bound. */
+export interface TargetOverRuns {
+  readonly name: string
+  /** In run order; `undefined` where that run did not measure it (moto skipped, say). */
+  readonly values: ReadonlyArray<number | undefined>
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly bound: number
+  readonly atMost: boolean
+  /** Judged on the median, as the benchmark issue asks. */
+  readonly met: boolean
+  readonly unit: string
+}
+
+/** The middle value; for an even count, the mean of the middle two. NaN for none. */
+export const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = sorted.length >> 1
+  if (sorted.length === 0) return Number.NaN
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
+}
+
+/** Every target that some run measured, in the order the report lists them, over all the runs. */
+export const targetsOverRuns = (runs: ReadonlyArray<Results>): ReadonlyArray<TargetOverRuns> => {
+  const perRun = runs.map((run) => new Map(targets(run).map((t) => [t.name, t])))
+  const names = [...new Set(perRun.flatMap((judged) => [...judged.keys()]))]
+  return names.map((name) => {
+    const first = perRun.map((judged) => judged.get(name)).find((t) => t !== undefined)!
+    const values = perRun.map((judged) => judged.get(name)?.value)
+    const measured = values.filter((v): v is number => v !== undefined && Number.isFinite(v))
+    const middle = median(measured)
+    return {
+      name,
+      values,
+      median: middle,
+      min: Math.min(...measured),
+      max: Math.max(...measured),
+      bound: first.bound,
+      atMost: first.atMost,
+      met: Number.isFinite(middle) && (first.atMost ? middle <= first.bound : middle >= first.bound),
+      unit: first.unit
+    }
+  })
+}
+
+/**
+ * The report of several runs: each target's value in every run, its median and spread, then the
+ * last run's every figure (the tables `markdown` writes for one run).
+ */
+export const markdownOverRuns = (runs: ReadonlyArray<Results>): string => {
+  const last = runs[runs.length - 1]
+  if (last === undefined) throw new Error("no run to report")
+  const digits = (t: TargetOverRuns) => (t.unit === "×" ? 2 : 0)
+  const cell = (t: TargetOverRuns, v: number | undefined) => (v === undefined ? "–" : `${fixed(v, digits(t))}${t.unit}`)
+  const header = runs.map((_, i) => `run ${i + 1}`)
+  const judged = targetsOverRuns(runs).map(
+    (t) =>
+      `| ${t.name} | ${t.values.map((v) => cell(t, v)).join(" | ")} | ${cell(t, t.median)} | ${cell(t, t.min)} – ${cell(t, t.max)} | ` +
+      `${t.atMost ? "≤" : "≥"} ${fixed(t.bound, t.unit === "×" ? 1 : 0)}${t.unit} | ${t.met ? "met" : "**not met**"} |`
+  )
+  const [title, ...rest] = markdown(last).split("\n")
+  return [
+    title,
+    "",
+    `The targets over ${runs.length} runs in one sitting, judged on the median:`,
+    "",
+    `| target | ${header.join(" | ")} | median | spread | bound | |`,
+    `| --- | ${header.map(() => "---").join(" | ")} | --- | --- | --- | --- |`,
+    ...judged,
+    "",
+    `Every figure of the last run (run ${runs.length}):`,
+    ...rest
   ].join("\n")
 }
