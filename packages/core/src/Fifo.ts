@@ -6,7 +6,7 @@
  */
 import { sha256 } from "@noble/hashes/sha2.js"
 import { bytesToHex, utf8ToBytes } from "@noble/hashes/utils.js"
-import { Either } from "effect"
+import { Data, Either, HashMap, Option, type Order, RedBlackTree as Tree } from "effect"
 import { invalidParameter, type InvalidParameter } from "./Errors.js"
 
 /** "the deduplication interval is five minutes". */
@@ -27,6 +27,102 @@ export interface DeduplicationEntry {
   readonly acceptedAt: number
 }
 
+/** When an id was accepted, and the order of acceptance, which breaks ties (a `Data` tuple: compared by value). */
+type Accepted = readonly [at: number, seq: number]
+const byAcceptance: Order.Order<Accepted> = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)
+
+/**
+ * The deduplication ids seen inside the window, as a persistent map: it reads as a `Map` in the
+ * order the ids were accepted, and an accept makes a new value sharing all but O(log n) of the old
+ * one. Beside the ids it keeps them by the instant they were accepted, so the ones the window has
+ * left are dropped from the front without a walk of the rest: a FIFO queue or topic taking hundreds
+ * of messages a second holds tens of thousands of ids, and copying them on every accept made each
+ * one cost O(n) (docs/PERFORMANCE.md, "FIFO deduplication ids and message groups as indexes").
+ *
+ * @category models
+ */
+export class DeduplicationWindow implements ReadonlyMap<string, DeduplicationEntry> {
+  readonly #ids: HashMap.HashMap<string, { readonly key: Accepted; readonly entry: DeduplicationEntry }>
+  readonly #byAcceptance: Tree.RedBlackTree<Accepted, string>
+  readonly #nextSeq: number
+
+  private constructor(
+    ids: HashMap.HashMap<string, { readonly key: Accepted; readonly entry: DeduplicationEntry }>,
+    byAcceptance: Tree.RedBlackTree<Accepted, string>,
+    nextSeq: number
+  ) {
+    this.#ids = ids
+    this.#byAcceptance = byAcceptance
+    this.#nextSeq = nextSeq
+  }
+
+  static empty(): DeduplicationWindow {
+    return new DeduplicationWindow(HashMap.empty(), Tree.empty(byAcceptance), 0)
+  }
+
+  /** `seen` itself when it is a window, else one with the same entries (a store's decoded `Map`). */
+  static from(seen: ReadonlyMap<string, DeduplicationEntry>): DeduplicationWindow {
+    if (seen instanceof DeduplicationWindow) return seen
+    let window = DeduplicationWindow.empty()
+    for (const [id, entry] of seen) window = window.set(id, entry)
+    return window
+  }
+
+  get size(): number {
+    return HashMap.size(this.#ids)
+  }
+
+  get(id: string): DeduplicationEntry | undefined {
+    const found = HashMap.get(this.#ids, id)
+    return Option.isSome(found) ? found.value.entry : undefined
+  }
+
+  has(id: string): boolean {
+    return HashMap.has(this.#ids, id)
+  }
+
+  *entries(): MapIterator<[string, DeduplicationEntry]> {
+    for (const [, id] of this.#byAcceptance) yield [id, this.get(id)!]
+  }
+
+  *keys(): MapIterator<string> {
+    for (const [, id] of this.#byAcceptance) yield id
+  }
+
+  *values(): MapIterator<DeduplicationEntry> {
+    for (const [, id] of this.#byAcceptance) yield this.get(id)!
+  }
+
+  [Symbol.iterator](): MapIterator<[string, DeduplicationEntry]> {
+    return this.entries()
+  }
+
+  forEach(f: (entry: DeduplicationEntry, id: string, map: ReadonlyMap<string, DeduplicationEntry>) => void): void {
+    for (const [id, entry] of this.entries()) f(entry, id, this)
+  }
+
+  /** `id` accepted as `entry`, after any earlier acceptance of it. */
+  set(id: string, entry: DeduplicationEntry): DeduplicationWindow {
+    const previous = HashMap.get(this.#ids, id)
+    const base = Option.isSome(previous) ? Tree.removeFirst(this.#byAcceptance, previous.value.key) : this.#byAcceptance
+    const key: Accepted = Data.tuple(entry.acceptedAt, this.#nextSeq)
+    return new DeduplicationWindow(HashMap.set(this.#ids, id, { key, entry }), Tree.insert(base, key, id), this.#nextSeq + 1)
+  }
+
+  /** Without the ids accepted `DEDUPLICATION_WINDOW_MS` or longer before `now`. */
+  pruned(now: number): DeduplicationWindow {
+    let ids = this.#ids
+    let byAcceptedAt = this.#byAcceptance
+    for (;;) {
+      const oldest = Tree.first(byAcceptedAt)
+      if (Option.isNone(oldest) || now - oldest.value[0][0] < DEDUPLICATION_WINDOW_MS) break
+      byAcceptedAt = Tree.removeFirst(byAcceptedAt, oldest.value[0])
+      ids = HashMap.remove(ids, oldest.value[1])
+    }
+    return ids === this.#ids ? this : new DeduplicationWindow(ids, byAcceptedAt, this.#nextSeq)
+  }
+}
+
 /**
  * A topic's FIFO state: the last sequence number handed out and the deduplication ids seen inside the
  * window.
@@ -38,7 +134,7 @@ export interface FifoState {
   readonly seen: ReadonlyMap<string, DeduplicationEntry>
 }
 
-export const empty = (): FifoState => ({ lastSequence: 0n, seen: new Map() })
+export const empty = (): FifoState => ({ lastSequence: 0n, seen: DeduplicationWindow.empty() })
 
 /**
  * @category validation
@@ -93,9 +189,7 @@ export const decide = (
   const floor = BigInt(Math.max(0, Math.floor(now))) * 1_000_000n
   const next = state.lastSequence + 1n > floor ? state.lastSequence + 1n : floor
   const sequenceNumber = next.toString().padStart(20, "0")
-  const seen = new Map<string, DeduplicationEntry>()
-  for (const [id, entry] of state.seen) if (now - entry.acceptedAt < DEDUPLICATION_WINDOW_MS) seen.set(id, entry)
-  seen.set(deduplicationId, { messageId, sequenceNumber, acceptedAt: now })
+  const seen = DeduplicationWindow.from(state.seen).pruned(now).set(deduplicationId, { messageId, sequenceNumber, acceptedAt: now })
   return { _tag: "Accept", sequenceNumber, state: { lastSequence: next, seen } }
 }
 
@@ -108,11 +202,11 @@ export const fromRecent = (
   recent: ReadonlyArray<{ readonly deduplicationId: string } & DeduplicationEntry>
 ): FifoState => {
   let lastSequence = 0n
-  const seen = new Map<string, DeduplicationEntry>()
+  let seen = DeduplicationWindow.empty()
   for (const r of recent) {
     const seq = BigInt(r.sequenceNumber)
     if (seq > lastSequence) lastSequence = seq
-    seen.set(r.deduplicationId, { messageId: r.messageId, sequenceNumber: r.sequenceNumber, acceptedAt: r.acceptedAt })
+    seen = seen.set(r.deduplicationId, { messageId: r.messageId, sequenceNumber: r.sequenceNumber, acceptedAt: r.acceptedAt })
   }
   return { lastSequence, seen }
 }

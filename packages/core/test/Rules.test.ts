@@ -141,6 +141,49 @@ describe("FIFO", () => {
     )
   })
 
+  it("keeps the window as the plain rule does: each id for 5 minutes after its acceptance, in acceptance order", () => {
+    // The rule as first written: every accept copies the ids still inside the window, then adds its own.
+    const plainDecide = (seen: ReadonlyMap<string, Fifo.DeduplicationEntry>, id: string, messageId: string, now: number) => {
+      const previous = seen.get(id)
+      if (previous !== undefined && now - previous.acceptedAt < Fifo.DEDUPLICATION_WINDOW_MS) return { duplicateOf: previous.messageId, seen }
+      const kept = new Map([...seen].filter(([, entry]) => now - entry.acceptedAt < Fifo.DEDUPLICATION_WINDOW_MS))
+      kept.delete(id)
+      return { duplicateOf: undefined, seen: kept.set(id, { messageId, sequenceNumber: "", acceptedAt: now }) }
+    }
+    // Steps of 0 (ties), and steps that land an id's age exactly on the window's edge and beside it.
+    const W = Fifo.DEDUPLICATION_WINDOW_MS
+    const step = fc.oneof(fc.constantFrom(0, 1, W - 1, W, W + 1, W / 2), fc.integer({ min: 0, max: 120_000 }))
+    const steps = fc.array(fc.tuple(step, fc.constantFrom("a", "b", "c", "d", "e", "f")), { maxLength: 80 })
+    fc.assert(
+      fc.property(steps, (steps) => {
+        let state = Fifo.empty()
+        let plain: ReadonlyMap<string, Fifo.DeduplicationEntry> = new Map()
+        let now = 1_700_000_000_000
+        steps.forEach(([dt, id], i) => {
+          now += dt
+          const decision = Fifo.decide(state, id, `m${i}`, now)
+          const expected = plainDecide(plain, id, `m${i}`, now)
+          expect(decision._tag === "Duplicate" ? decision.messageId : undefined).toBe(expected.duplicateOf)
+          if (decision._tag === "Accept") state = decision.state
+          plain = expected.seen
+          expect([...state.seen.keys()]).toEqual([...plain.keys()])
+          expect([...state.seen.values()].map((e) => [e.messageId, e.acceptedAt])).toEqual([...plain.values()].map((e) => [e.messageId, e.acceptedAt]))
+          expect(state.seen.size).toBe(plain.size)
+        })
+      })
+    )
+  })
+
+  it("takes a window decoded as a plain Map (a stored queue's) and goes on from it", () => {
+    const stored = new Map([["d", { messageId: "m", sequenceNumber: "00000000000000000042", acceptedAt: 10 }]])
+    const decision = Fifo.decide({ lastSequence: 42n, seen: stored }, "e", "n", 20)
+    expect(decision._tag).toBe("Accept")
+    const state = (decision as Extract<Fifo.Decision, { _tag: "Accept" }>).state
+    expect([...state.seen.keys()]).toEqual(["d", "e"])
+    expect(Fifo.decide(state, "d", "x", 30)).toMatchObject({ _tag: "Duplicate", messageId: "m" })
+    expect(stored.size).toBe(1)
+  })
+
   it("rebuilds its state from recent messages", () => {
     const state = Fifo.fromRecent([{ deduplicationId: "d", messageId: "m", sequenceNumber: "00000000000000000042", acceptedAt: 10 }])
     expect(state.lastSequence).toBe(42n)

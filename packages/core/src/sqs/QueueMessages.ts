@@ -487,35 +487,32 @@ export const validateReceive = (input: ReceiveInput): Either.Either<ReceiveInput
     return input
   })
 
-/** FIFO: the groups that have a message in flight. "A group is blocked while one of its messages is in flight." */
-const blockedGroups = (state: QueueState, now: number): Set<string> => {
-  const blocked = new Set<string>()
-  for (const m of state.messages.values()) if (m.groupId !== undefined && isInflight(m, now)) blocked.add(m.groupId)
-  return blocked
+/**
+ * FIFO: the messages a receive may return, in the order it takes them. Of each group with no message
+ * in flight ("a group is blocked while one of its messages is in flight"), the visible messages from
+ * its head up to the first one that is not visible, in sequence order; the groups in the order of
+ * their oldest message, each whole before the next: "Amazon SQS tries to return as many messages with
+ * the same message group ID as possible" (ReceiveMessage, FIFO queues). Read lazily from the map's
+ * group indexes, so a receive of ten reads about ten messages however long the queue.
+ */
+function* fifoCandidates(messages: MessageMap, now: number): Generator<QueueMessage> {
+  for (const group of messages.groupsByOldest()) {
+    if (some(messages.receivedOfGroup(group), (m) => isInflight(m, now))) continue
+    for (const m of messages.ofGroup(group)) {
+      if (m.visibleAt > now) break
+      yield m
+    }
+  }
 }
 
-/**
- * FIFO: the messages a receive may return, in the order it takes them. Of each group not blocked, the
- * visible messages from its head up to the first one that is not visible, in sequence order; the groups
- * in the order of their oldest message, each whole before the next: "Amazon SQS tries to return as many
- * messages with the same message group ID as possible" (ReceiveMessage, FIFO queues).
- */
-const fifoCandidates = (state: QueueState, now: number): Array<QueueMessage> => {
-  const blocked = blockedGroups(state, now)
-  const lanes = new Map<string, Array<QueueMessage>>()
-  for (const m of state.messages.values()) {
-    const group = m.groupId!
-    if (blocked.has(group)) continue
-    if (m.visibleAt > now) {
-      blocked.add(group)
-      continue
-    }
-    const lane = lanes.get(group)
-    if (lane === undefined) lanes.set(group, [m])
-    else lane.push(m)
-  }
-  return [...lanes.values()].flat()
+const some = <A>(items: Iterable<A>, holds: (item: A) => boolean): boolean => {
+  for (const item of items) if (holds(item)) return true
+  return false
 }
+
+/** `receivable`, read lazily: from the map's indexes, without a walk of the queue. */
+const candidates = (current: QueueState & { readonly messages: MessageMap }, queue: Queue, now: number): Iterable<QueueMessage> =>
+  queue.fifo ? fifoCandidates(current.messages, now) : current.messages.visible(now)
 
 /**
  * The messages a receive at `now` may return, in the order this model takes them: on a standard
@@ -528,12 +525,8 @@ const fifoCandidates = (state: QueueState, now: number): Array<QueueMessage> => 
  */
 export const receivable = (state: QueueState, queue: Queue, now: number): ReadonlyArray<QueueMessage> => {
   const current = expire(state, queue, now)
-  return queue.fifo ? fifoCandidates(current, now) : [...current.messages.visible(now)]
+  return [...candidates(current, queue, now)]
 }
-
-/** `receivable`, read lazily: a standard queue's from its index of visible messages, without a walk. */
-const candidates = (current: QueueState & { readonly messages: MessageMap }, queue: Queue, now: number): Iterable<QueueMessage> =>
-  queue.fifo ? fifoCandidates(current, now) : current.messages.visible(now)
 
 /**
  * A retried FIFO receive: "During a visibility timeout, subsequent calls with the same
@@ -750,7 +743,11 @@ export const readiness = (state: QueueState, queue: Queue, now: number, receiveR
   }
   const retentionMs = settings(queue).messageRetentionPeriod * 1000
   let next = current.messages.nextVisibleAfter(now)
-  if (queue.fifo) for (const m of current.messages.values()) if (isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
+  if (queue.fifo) {
+    for (const group of current.messages.groupsByOldest()) {
+      for (const m of current.messages.receivedOfGroup(group)) if (isInflight(m, now)) next = Math.min(next, m.enqueuedAt + retentionMs)
+    }
+  }
   return next === Infinity ? { _tag: "Empty" } : { _tag: "WaitUntil", at: next }
 }
 

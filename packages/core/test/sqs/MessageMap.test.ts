@@ -1,14 +1,15 @@
 /**
  * `MessageMap` against the plain `Map` it replaces: random puts, deletes and instants, and after each
- * step the order, the lookups, the visible messages, the next instant, the oldest message and the
- * counts read as a walk of the `Map` reads them; every earlier value stays as it was.
+ * step the order, the lookups, the visible messages, the next instant, the oldest message, the
+ * counts and the message groups read as a walk of the `Map` reads them; every earlier value stays as
+ * it was.
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { MessageMap } from "../../src/sqs/MessageMap.js"
 import type { QueueMessage } from "../../src/sqs/QueueMessages.js"
 
-const message = (id: string, visibleAt: number, enqueuedAt: number, received: boolean): QueueMessage => ({
+const message = (id: string, visibleAt: number, enqueuedAt: number, received: boolean, groupId?: string): QueueMessage => ({
   messageId: id,
   body: id,
   attributes: {},
@@ -21,20 +22,35 @@ const message = (id: string, visibleAt: number, enqueuedAt: number, received: bo
   receiveCount: received ? 1 : 0,
   firstReceivedAt: received ? enqueuedAt : undefined,
   lastReceive: received ? { handle: `h-${id}`, at: enqueuedAt } : undefined,
-  groupId: undefined,
+  groupId,
   deduplicationId: undefined,
   sequenceNumber: undefined
 })
 
 type Step =
-  | { readonly _tag: "Put"; readonly id: string; readonly visibleAt: number; readonly enqueuedAt: number; readonly received: boolean }
+  | {
+      readonly _tag: "Put"
+      readonly id: string
+      readonly visibleAt: number
+      readonly enqueuedAt: number
+      readonly received: boolean
+      /** A message put again may come with another group, or none: the indexes must follow. */
+      readonly groupId: string | undefined
+    }
   | { readonly _tag: "Delete"; readonly id: string }
   | { readonly _tag: "Advance"; readonly now: number }
 
 const id = fc.integer({ min: 0, max: 12 }).map((n) => `m${n}`)
 const instant = fc.integer({ min: 0, max: 40 })
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ _tag: fc.constant("Put" as const), id, visibleAt: instant, enqueuedAt: instant, received: fc.boolean() }),
+  fc.record({
+    _tag: fc.constant("Put" as const),
+    id,
+    visibleAt: instant,
+    enqueuedAt: instant,
+    received: fc.boolean(),
+    groupId: fc.constantFrom(undefined, "g1", "g2", "g3")
+  }),
   fc.record({ _tag: fc.constant("Delete" as const), id }),
   fc.record({ _tag: fc.constant("Advance" as const), now: instant })
 )
@@ -55,6 +71,12 @@ const agrees = (map: MessageMap, model: ReadonlyMap<string, QueueMessage>, now: 
     inflight: all.filter((m) => m.visibleAt > now && m.lastReceive !== undefined).length,
     delayed: all.filter((m) => m.visibleAt > now && m.lastReceive === undefined).length
   })
+  const groups = [...new Set(all.flatMap((m) => (m.groupId === undefined ? [] : [m.groupId])))]
+  expect([...map.groupsByOldest()]).toEqual(groups)
+  for (const group of [...groups, "absent"]) {
+    expect([...map.ofGroup(group)]).toEqual(all.filter((m) => m.groupId === group))
+    expect([...map.receivedOfGroup(group)]).toEqual(all.filter((m) => m.groupId === group && m.lastReceive !== undefined))
+  }
 }
 
 describe("MessageMap", () => {
@@ -67,7 +89,7 @@ describe("MessageMap", () => {
         const history: Array<readonly [MessageMap, ReadonlyArray<readonly [string, QueueMessage]>]> = []
         for (const s of steps) {
           if (s._tag === "Put") {
-            const m = message(s.id, s.visibleAt, s.enqueuedAt, s.received)
+            const m = message(s.id, s.visibleAt, s.enqueuedAt, s.received, s.groupId)
             map = map.set(m)
             model.set(s.id, m)
           } else if (s._tag === "Delete") {
