@@ -163,8 +163,12 @@ export const createSandboxNumber = (
 
 const missingNumber = () => new ResourceNotFound({ message: "Resource not found: the phone number is not in the SMS sandbox" })
 
+/** A one-time password as the model's `OTPCode` allows it: 5 to 8 digits (botocore `sns/2010-03-31`). */
+const ONE_TIME_PASSWORD = /^[0-9]{5,8}$/
+
 /**
- * VerifySMSSandboxPhoneNumber: the password sent to the number verifies it.
+ * VerifySMSSandboxPhoneNumber: the password sent to the number verifies it. A password that cannot
+ * be one is a parameter error, whatever the number, as the model's constraints are checked first.
  *
  * @category operations
  */
@@ -176,6 +180,9 @@ export const verifySandboxNumber = (
 ): Either.Either<Changed<void>, InvalidParameter | ResourceNotFound | VerificationException> =>
   Either.gen(function* () {
     const number = yield* validatePhoneNumber(phoneNumber)
+    if (!ONE_TIME_PASSWORD.test(oneTimePassword)) {
+      return yield* Either.left(invalidParameter("OneTimePassword", "the one-time password is 5 to 8 digits"))
+    }
     const account = accountOf(registry, accountId)
     const existing = account.sandboxNumbers.find((n) => n.phoneNumber === number)
     if (existing === undefined) return yield* Either.left(missingNumber())

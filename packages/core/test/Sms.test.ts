@@ -53,6 +53,14 @@ describe("the SMS sandbox", () => {
       message: "Invalid one-time password"
     })
     expect(leftOf(Sms.verifySandboxNumber(c.registry, account, "+15555550199", "123456"))?.tag).toBe("ResourceNotFound")
+    // The model's OTPCode: 5 to 8 digits; anything else is refused before the number is looked up.
+    for (const password of ["abcdef", "1234", "123456789", "12 345", ""]) {
+      expect(leftOf(Sms.verifySandboxNumber(c.registry, account, "+15555550100", password))).toEqual({
+        tag: "InvalidParameter",
+        message: "Invalid parameter: OneTimePassword Reason: the one-time password is 5 to 8 digits"
+      })
+      expect(leftOf(Sms.verifySandboxNumber(c.registry, account, "+15555550199", password))?.tag).toBe("InvalidParameter")
+    }
     const verified = Either.getOrThrow(Sms.verifySandboxNumber(c.registry, account, "+15555550100", "123456"))
     expect(Sms.accountOf(verified.registry, account).sandboxNumbers).toEqual([
       { phoneNumber: "+15555550100", status: "Verified", oneTimePassword: undefined, languageCode: "en-US" }
