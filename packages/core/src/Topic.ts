@@ -172,6 +172,19 @@ export const isPolicyDocument = (text: string): boolean => {
   }
 }
 
+const TAG_KEY_LENGTH = "Tag keys must be between 1 and 128 characters long"
+
+/**
+ * UntagResource's keys: each 1-128 characters, as the model's `TagKey` is (SNS API reference,
+ * UntagResource), with TagResource's text.
+ *
+ * @category validation
+ */
+export const validateTagKeys = (keys: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, InvalidParameter> =>
+  keys.every((key) => key.length >= 1 && key.length <= 128)
+    ? Either.right(keys)
+    : Either.left(invalidParameter("TagKeys", TAG_KEY_LENGTH))
+
 /**
  * Tag keys are 1-128 characters, values 0-256 (SNS API reference, Tag).
  *
@@ -184,7 +197,7 @@ export const validateTags = (
   const merged = new Map(existing.map((t) => [t.key, t.value]))
   for (const tag of added) {
     if (tag.key.length < 1 || tag.key.length > 128) {
-      return Either.left(invalidParameter("Tags", "Tag keys must be between 1 and 128 characters long"))
+      return Either.left(invalidParameter("Tags", TAG_KEY_LENGTH))
     }
     if (tag.value.length > 256) {
       return Either.left(invalidParameter("Tags", "Tag values must be at most 256 characters long"))

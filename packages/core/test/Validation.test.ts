@@ -117,6 +117,12 @@ describe("topic attributes", () => {
     expect(tagOf(Topic.validateTags([], tags))).toBe("TagLimitExceeded")
     expect(tagOf(Topic.validateTags([], [{ key: "", value: "v" }]))).toBe("InvalidParameter")
   })
+
+  it("takes UntagResource keys of 1 to 128 characters, as TagResource does", () => {
+    expect(tagOf(Topic.validateTagKeys(["k", "k".repeat(128)]))).toBe("ok")
+    expect(tagOf(Topic.validateTagKeys(["k", "k".repeat(129)]))).toBe("InvalidParameter")
+    expect(tagOf(Topic.validateTagKeys([""]))).toBe("InvalidParameter")
+  })
 })
 
 describe("ARNs", () => {
