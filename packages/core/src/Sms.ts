@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
+import * as Arn from "./Arn.js"
 import { invalidParameter, type InvalidParameter, ResourceNotFound, VerificationException } from "./Errors.js"
 import type { Changed, Registry } from "./Registry.js"
 
@@ -85,7 +86,7 @@ const validateAttribute = (name: string, value: string): Either.Either<string, I
     case "MonthlySpendLimit":
       return /^\d+$/.test(value) ? Either.right(value) : bad("MonthlySpendLimit must be a whole number of US dollars")
     case "DeliveryStatusIAMRole":
-      return /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value) ? Either.right(value) : bad("DeliveryStatusIAMRole must be an IAM role ARN")
+      return Arn.isIamRoleArn(value) ? Either.right(value) : bad("DeliveryStatusIAMRole must be an IAM role ARN")
     case "DeliveryStatusSuccessSamplingRate":
       return /^\d+$/.test(value) && Number(value) <= 100 ? Either.right(value) : bad("DeliveryStatusSuccessSamplingRate must be an integer from 0 to 100")
     case "DefaultSenderID":
