@@ -139,6 +139,19 @@ describe("the audit against the SNS API Reference", () => {
     expect((await live.sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }))).Subscriptions).toEqual([])
   })
 
+  it("a topic keeps the delivery status logging attributes Terraform and the CDK set, and answers them", async () => {
+    const role = "arn:aws:iam::000000000000:role/SNSFeedback"
+    const { TopicArn } = await live.sns.send(new CreateTopicCommand({ Name: "logged", Attributes: { SQSSuccessFeedbackRoleArn: role } }))
+    await live.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "SQSSuccessFeedbackSampleRate", AttributeValue: "25" }))
+    await live.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "HTTPFailureFeedbackRoleArn", AttributeValue: role }))
+    const attributes = (await live.sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes!
+    expect([attributes["SQSSuccessFeedbackRoleArn"], attributes["SQSSuccessFeedbackSampleRate"], attributes["HTTPFailureFeedbackRoleArn"]]).toEqual([role, "25", role])
+    const rate = await rejection(live.sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: "LambdaSuccessFeedbackSampleRate", AttributeValue: "150" })))
+    expect((rate as Error).message).toBe(
+      "Invalid parameter: LambdaSuccessFeedbackSampleRate Reason: LambdaSuccessFeedbackSampleRate must be an integer from 0 to 100"
+    )
+  })
+
   it("members the model constrains: a one-time password of 5 to 8 digits, tag keys of 1 to 128 characters", async () => {
     await live.sns.send(new CreateSMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550142" }))
     const password = await rejection(live.sns.send(new VerifySMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550142", OneTimePassword: "abc" })))

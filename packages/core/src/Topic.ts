@@ -42,8 +42,21 @@ export interface Topic {
   readonly archivedSince?: number | undefined
 }
 
+/**
+ * The delivery status logging attributes, per protocol: the roles SNS would log successes and
+ * failures with, and the share of successes logged (SNS API Reference, CreateTopic and
+ * SetTopicAttributes; SNS Developer Guide, "Configuring delivery status logging using the AWS
+ * SDKs"). Stored and answered; nothing is logged (docs/SEMANTICS.md §4).
+ */
+export const deliveryStatusAttributes: ReadonlyArray<string> = ["HTTP", "Firehose", "Lambda", "Application", "SQS"].flatMap((p) => [
+  `${p}SuccessFeedbackRoleArn`,
+  `${p}SuccessFeedbackSampleRate`,
+  `${p}FailureFeedbackRoleArn`
+])
+
 /** The attributes SetTopicAttributes may change. */
 export const settableAttributes: ReadonlyArray<string> = [
+  ...deliveryStatusAttributes,
   "DisplayName",
   "Policy",
   "DeliveryPolicy",
@@ -150,7 +163,12 @@ export const validateAttribute = (
     case "FifoTopic":
       return readBoolean(value, bad, "FifoTopic must be true or false")
     default:
-      return Either.left(invalidParameter("AttributeName"))
+      if (!deliveryStatusAttributes.includes(name)) return Either.left(invalidParameter("AttributeName"))
+      if (value === "") return Either.right(value)
+      if (name.endsWith("SampleRate")) {
+        return /^\d{1,3}$/.test(value) && Number(value) <= 100 ? Either.right(value) : bad(`${name} must be an integer from 0 to 100`)
+      }
+      return Arn.isIamRoleArn(value) ? Either.right(value) : bad(`${name} must be an IAM role ARN`)
   }
 }
 
