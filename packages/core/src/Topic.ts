@@ -190,21 +190,34 @@ export const isPolicyDocument = (text: string): boolean => {
   }
 }
 
-const TAG_KEY_LENGTH = "Tag keys must be between 1 and 128 characters long"
+/**
+ * Why a tag key cannot be used, if it cannot: 1-128 characters (SNS API reference, Tag), and not in
+ * the `aws:` space, in any letter case, which is AWS's own ("Tagging AWS resources", "Tag naming
+ * limits and requirements").
+ */
+const tagKeyProblem = (key: string): string | undefined =>
+  key.length < 1 || key.length > 128
+    ? "Tag keys must be between 1 and 128 characters long"
+    : key.toLowerCase().startsWith("aws:")
+      ? `Tag keys beginning with aws: are reserved for AWS use: ${key}`
+      : undefined
 
 /**
- * UntagResource's keys: each 1-128 characters, as the model's `TagKey` is (SNS API reference,
- * UntagResource), with TagResource's text.
+ * UntagResource's keys, as TagResource takes them (SNS API reference, UntagResource: the model's
+ * `TagKey`), with TagResource's texts.
  *
  * @category validation
  */
-export const validateTagKeys = (keys: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, InvalidParameter> =>
-  keys.every((key) => key.length >= 1 && key.length <= 128)
-    ? Either.right(keys)
-    : Either.left(invalidParameter("TagKeys", TAG_KEY_LENGTH))
+export const validateTagKeys = (keys: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, InvalidParameter> => {
+  for (const key of keys) {
+    const problem = tagKeyProblem(key)
+    if (problem !== undefined) return Either.left(invalidParameter("TagKeys", problem))
+  }
+  return Either.right(keys)
+}
 
 /**
- * Tag keys are 1-128 characters, values 0-256 (SNS API reference, Tag).
+ * Tag keys are 1-128 characters outside the `aws:` space, values 0-256 (SNS API reference, Tag).
  *
  * @category validation
  */
@@ -214,9 +227,8 @@ export const validateTags = (
 ): Either.Either<ReadonlyArray<Tag>, InvalidParameter | TagLimitExceeded> => {
   const merged = new Map(existing.map((t) => [t.key, t.value]))
   for (const tag of added) {
-    if (tag.key.length < 1 || tag.key.length > 128) {
-      return Either.left(invalidParameter("Tags", TAG_KEY_LENGTH))
-    }
+    const problem = tagKeyProblem(tag.key)
+    if (problem !== undefined) return Either.left(invalidParameter("Tags", problem))
     if (tag.value.length > 256) {
       return Either.left(invalidParameter("Tags", "Tag values must be at most 256 characters long"))
     }

@@ -142,6 +142,15 @@ describe("topic attributes", () => {
     expect(tagOf(Topic.validateTagKeys(["k", "k".repeat(129)]))).toBe("InvalidParameter")
     expect(tagOf(Topic.validateTagKeys([""]))).toBe("InvalidParameter")
   })
+
+  it("refuses tag keys in the aws: space, in any letter case, to add or to remove", () => {
+    for (const key of ["aws:createdBy", "AWS:x", "Aws:"]) {
+      const added = Topic.validateTags([], [{ key, value: "v" }])
+      expect(Either.isLeft(added) && added.left.message).toBe(`Invalid parameter: Tags Reason: Tag keys beginning with aws: are reserved for AWS use: ${key}`)
+      expect(tagOf(Topic.validateTagKeys([key]))).toBe("InvalidParameter")
+    }
+    expect(tagOf(Topic.validateTags([], [{ key: "team:aws", value: "v" }]))).toBe("ok")
+  })
 })
 
 describe("ARNs", () => {
