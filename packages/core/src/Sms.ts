@@ -66,6 +66,15 @@ export const validatePhoneNumber = (phoneNumber: string, parameter = "PhoneNumbe
   E164.test(phoneNumber) ? Either.right(phoneNumber) : Either.left(invalidParameter(parameter, `${phoneNumber} is not valid to publish to`))
 
 /**
+ * A sandbox action's number: E.164, and, as the model's `PhoneNumberString` allows a number with a
+ * `+`, at least 8 digits (botocore `sns/2010-03-31`).
+ */
+const validateSandboxNumber = (phoneNumber: string): Either.Either<string, InvalidParameter> =>
+  Either.flatMap(validatePhoneNumber(phoneNumber), (number) =>
+    /^\+[0-9]{8,}$/.test(number) ? Either.right(number) : Either.left(invalidParameter("PhoneNumber", `${number} is not valid to publish to`))
+  )
+
+/**
  * The account's SMS state, empty until something is set.
  *
  * @category lookups
@@ -151,7 +160,7 @@ export const createSandboxNumber = (
   oneTimePassword: string
 ): Either.Either<Changed<SandboxNumber>, InvalidParameter> =>
   Either.gen(function* () {
-    const number = yield* validatePhoneNumber(phoneNumber)
+    const number = yield* validateSandboxNumber(phoneNumber)
     const language = languageCode ?? "en-US"
     if (!languageCodes.includes(language)) return yield* Either.left(invalidParameter("LanguageCode", `${language} is not a supported language code`))
     const account = accountOf(registry, accountId)
@@ -180,7 +189,7 @@ export const verifySandboxNumber = (
   oneTimePassword: string
 ): Either.Either<Changed<void>, InvalidParameter | ResourceNotFound | VerificationException> =>
   Either.gen(function* () {
-    const number = yield* validatePhoneNumber(phoneNumber)
+    const number = yield* validateSandboxNumber(phoneNumber)
     if (!ONE_TIME_PASSWORD.test(oneTimePassword)) {
       return yield* Either.left(invalidParameter("OneTimePassword", "the one-time password is 5 to 8 digits"))
     }
@@ -206,7 +215,7 @@ export const deleteSandboxNumber = (
   phoneNumber: string
 ): Either.Either<Changed<void>, InvalidParameter | ResourceNotFound> =>
   Either.gen(function* () {
-    const number = yield* validatePhoneNumber(phoneNumber)
+    const number = yield* validateSandboxNumber(phoneNumber)
     const account = accountOf(registry, accountId)
     if (!account.sandboxNumbers.some((n) => n.phoneNumber === number)) return yield* Either.left(missingNumber())
     return put(registry, { ...account, sandboxNumbers: account.sandboxNumbers.filter((n) => n.phoneNumber !== number) }, undefined)

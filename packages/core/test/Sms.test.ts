@@ -44,6 +44,12 @@ describe("the SMS sandbox", () => {
     ])
     expect(leftOf(Sms.createSandboxNumber(Registry.empty(), account, "+15555550100", "xx-XX", "1"))?.tag).toBe("InvalidParameter")
     expect(leftOf(Sms.createSandboxNumber(Registry.empty(), account, "555", undefined, "1"))?.tag).toBe("InvalidParameter")
+    // E.164 allows fewer digits than the model's PhoneNumberString does after a "+": 8 at least.
+    expect(leftOf(Sms.createSandboxNumber(Registry.empty(), account, "+6881234", undefined, "1"))).toEqual({
+      tag: "InvalidParameter",
+      message: "Invalid parameter: PhoneNumber Reason: +6881234 is not valid to publish to"
+    })
+    expect(Either.isRight(Sms.createSandboxNumber(Registry.empty(), account, "+68812345", undefined, "12345"))).toBe(true)
   })
 
   it("verifies a number with its password only", () => {
