@@ -112,7 +112,7 @@ describe("the SMS sandbox", () => {
     await live.sns.send(new VerifySMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550104", OneTimePassword: password }))
     expect((await live.sns.send(new ListSMSSandboxPhoneNumbersCommand({ MaxResults: 1 }))).PhoneNumbers).toEqual([{ PhoneNumber: "+15555550104", Status: "Verified" }])
 
-    const unknown = await rejection(live.sns.send(new VerifySMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550105", OneTimePassword: "1" })))
+    const unknown = await rejection(live.sns.send(new VerifySMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550105", OneTimePassword: "123456" })))
     expect(unknown).toBeInstanceOf(ResourceNotFoundException)
     // A code the model does not list, as a client with an older model could send it.
     expect(await rejection(live.sns.send(new CreateSMSSandboxPhoneNumberCommand({ PhoneNumber: "+15555550105", LanguageCode: "xx-XX" as LanguageCodeString })))).toBeInstanceOf(

@@ -73,3 +73,13 @@ export const parseSubscriptionArn = (
  * @category constructors
  */
 export const accountRoot = (accountId: string): string => `arn:aws:iam::${accountId}:root`
+
+const IAM_ROLE_ARN = /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/
+
+/**
+ * Whether `arn` names an IAM role (IAM User Guide, "IAM identifiers": `arn:aws:iam::<account>:role/<path and name>`),
+ * as the attributes that give SNS a role to assume must.
+ *
+ * @category validation
+ */
+export const isIamRoleArn = (arn: string): boolean => IAM_ROLE_ARN.test(arn)

@@ -61,6 +61,14 @@ export class SubscriptionLimitExceeded extends Data.TaggedError("SubscriptionLim
   readonly message: string
 }> {}
 
+/**
+ * A filter policy would pass the topic's or the account's quota of subscriptions with filter
+ * policies (SNS Developer Guide, "Filter policy constraints").
+ */
+export class FilterPolicyLimitExceeded extends Data.TaggedError("FilterPolicyLimitExceeded")<{
+  readonly message: string
+}> {}
+
 /** The resource named by an ARN (tagging, data protection) does not exist. */
 export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly message: string }> {}
 
@@ -116,6 +124,7 @@ export type SnsError =
   | TagLimitExceeded
   | TopicLimitExceeded
   | SubscriptionLimitExceeded
+  | FilterPolicyLimitExceeded
   | ResourceNotFound
   | BatchEntryIdsNotDistinct
   | BatchRequestTooLong
@@ -144,6 +153,7 @@ export const snsErrorTags = [
   "TagLimitExceeded",
   "TopicLimitExceeded",
   "SubscriptionLimitExceeded",
+  "FilterPolicyLimitExceeded",
   "ResourceNotFound",
   "BatchEntryIdsNotDistinct",
   "BatchRequestTooLong",

@@ -131,7 +131,7 @@ const validateApplicationAttribute = (name: string, value: string): Either.Eithe
       return value === "" ? Either.right(value) : Either.map(Arn.parseTopicArn(value, name), () => value)
     case "SuccessFeedbackRoleArn":
     case "FailureFeedbackRoleArn":
-      return value === "" || /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value) ? Either.right(value) : bad(`${name} must be an IAM role ARN`)
+      return value === "" || Arn.isIamRoleArn(value) ? Either.right(value) : bad(`${name} must be an IAM role ARN`)
     case "SuccessFeedbackSampleRate":
       return /^\d+$/.test(value) && Number(value) <= 100 ? Either.right(value) : bad("SuccessFeedbackSampleRate must be an integer from 0 to 100")
     default:

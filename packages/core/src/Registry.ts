@@ -12,11 +12,14 @@ import * as Archive from "./Archive.js"
 import * as Arn from "./Arn.js"
 import {
   AuthorizationError,
+  FilterPolicyLimitExceeded,
   invalidParameter,
   type InvalidParameter,
   NotFound,
   ResourceNotFound,
-  type TagLimitExceeded
+  SubscriptionLimitExceeded,
+  type TagLimitExceeded,
+  TopicLimitExceeded
 } from "./Errors.js"
 import type * as Platform from "./Platform.js"
 import type { RequestContext } from "./RequestContext.js"
@@ -370,7 +373,66 @@ export const recipientsOf = (registry: Registry, topicArn: string): ReadonlyArra
   registry.recipientsByTopic.get(topicArn) ?? []
 
 /**
- * CreateTopic. Idempotent for the same name and attributes (docs/SEMANTICS.md §4).
+ * Topics an account may have, standard and FIFO, subscriptions a topic may have, and subscriptions
+ * with a filter policy a topic and an account may have (SNS quotas; SNS Developer Guide, "Filter
+ * policy constraints"; docs/SEMANTICS.md §4).
+ *
+ * @category limits
+ */
+export const quotas = {
+  standardTopicsPerAccount: 100_000,
+  fifoTopicsPerAccount: 1_000,
+  subscriptionsPerStandardTopic: 12_500_000,
+  subscriptionsPerFifoTopic: 100,
+  filterPoliciesPerTopic: 200,
+  filterPoliciesPerAccount: 10_000
+} as const
+
+const hasFilterPolicy = (attributes: Readonly<Record<string, string>>): boolean =>
+  attributes["FilterPolicy"] !== undefined && attributes["FilterPolicy"] !== ""
+
+/**
+ * Refuses one more filter policy on `topicArn`'s subscriptions, or on those `accountId` owns, past
+ * its quota: the subscription is still made without one (the guide: "This policy limit won't stop
+ * Amazon SQS queue subscriptions from being created … it will fail when you attach the filter
+ * policy").
+ */
+const checkFilterPolicyQuota = (
+  registry: Registry,
+  topicArn: string,
+  accountId: string
+): Either.Either<void, FilterPolicyLimitExceeded> => {
+  const refuse = (what: string, quota: number) =>
+    Either.left(
+      new FilterPolicyLimitExceeded({
+        message: `Filter policy limit exceeded: ${what} already has ${quota} subscriptions with a filter policy; remove one to attach another`
+      })
+    )
+  const onTopic = recipientsOf(registry, topicArn).filter((r) => hasFilterPolicy(r.subscription.attributes)).length
+  if (onTopic >= quotas.filterPoliciesPerTopic) return refuse(`topic ${topicArn}`, quotas.filterPoliciesPerTopic)
+  if (registry.subscriptions.size >= quotas.filterPoliciesPerAccount) {
+    let inAccount = 0
+    for (const s of registry.subscriptions.values()) if (s.accountId === accountId && hasFilterPolicy(s.attributes)) inAccount++
+    if (inAccount >= quotas.filterPoliciesPerAccount) return refuse(`account ${accountId}`, quotas.filterPoliciesPerAccount)
+  }
+  return Either.void
+}
+
+const isFifoTopic = (topic: Topic.Topic): boolean => topic.attributes["FifoTopic"] === "true"
+
+/** Whether the account already has as many topics of `topic`'s kind as it may. */
+const atTopicQuota = (registry: Registry, topic: Topic.Topic): boolean => {
+  const fifo = isFifoTopic(topic)
+  const quota = fifo ? quotas.fifoTopicsPerAccount : quotas.standardTopicsPerAccount
+  if (registry.topics.size < quota) return false
+  let count = 0
+  for (const t of registry.topics.values()) if (t.accountId === topic.accountId && isFifoTopic(t) === fifo) count++
+  return count >= quota
+}
+
+/**
+ * CreateTopic. Idempotent for the same name and attributes (docs/SEMANTICS.md §4); a new topic past
+ * the account's quota of its kind is TopicLimitExceeded.
  *
  * @category operations
  */
@@ -379,15 +441,20 @@ export const createTopic = (
   input: Topic.CreateTopicInput,
   context: RequestContext,
   now: number
-): Either.Either<Changed<Topic.Topic>, InvalidParameter | TagLimitExceeded> =>
-  Either.flatMap(Topic.make(input, context, now), (requested) => {
+): Either.Either<Changed<Topic.Topic>, InvalidParameter | TagLimitExceeded | TopicLimitExceeded> =>
+  Either.gen(function* () {
+    const requested = yield* Topic.make(input, context, now)
     const existing = registry.topics.get(requested.arn)
-    if (existing !== undefined) return Either.map(Topic.reconcileCreate(existing, requested), (t) => unchanged(registry, t))
-    return Either.right({
-      registry: withTopic(registry, requested),
-      changes: [{ _tag: "PutTopic", topic: requested }],
-      result: requested
-    })
+    if (existing !== undefined) return unchanged(registry, yield* Topic.reconcileCreate(existing, requested))
+    if (atTopicQuota(registry, requested)) {
+      const [kind, quota] = isFifoTopic(requested) ? ["FIFO", quotas.fifoTopicsPerAccount] : ["standard", quotas.standardTopicsPerAccount]
+      return yield* Either.left(
+        new TopicLimitExceeded({
+          message: `Topic limit exceeded: account ${requested.accountId} already has ${quota} ${kind} topics; delete one to create another`
+        })
+      )
+    }
+    return { registry: withTopic(registry, requested), changes: [{ _tag: "PutTopic", topic: requested }], result: requested }
   })
 
 /**
@@ -497,7 +564,10 @@ export const subscribe = (
   now: number,
   fresh: { readonly id: string; readonly token: string },
   checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>
-): Either.Either<Changed<Subscription.Subscription>, InvalidParameter | NotFound | AuthorizationError> =>
+): Either.Either<
+  Changed<Subscription.Subscription>,
+  InvalidParameter | NotFound | AuthorizationError | SubscriptionLimitExceeded | FilterPolicyLimitExceeded
+> =>
   Either.gen(function* () {
     const topic = yield* topicFor(registry, input.topicArn, context, "Subscribe")
     const protocol = yield* Subscription.validateProtocol(input.protocol).pipe(
@@ -527,6 +597,15 @@ export const subscribe = (
         return unchanged(registry, existing)
       }
     }
+    const quota = isFifoTopic(topic) ? quotas.subscriptionsPerFifoTopic : quotas.subscriptionsPerStandardTopic
+    if (recipientsOf(registry, topic.arn).length >= quota) {
+      return yield* Either.left(
+        new SubscriptionLimitExceeded({
+          message: `Subscription limit exceeded: topic ${topic.arn} already has ${quota} subscriptions; unsubscribe one to add another`
+        })
+      )
+    }
+    if (hasFilterPolicy(attributes)) yield* checkFilterPolicyQuota(registry, topic.arn, context.accountId)
     const pending = Subscription.needsConfirmation(protocol, endpoint, topic.accountId, context.accountId)
     const subscription: Subscription.Subscription = {
       arn: `${topic.arn}:${fresh.id}`,
@@ -620,7 +699,9 @@ export const authorizeSubscription = (
 
 /**
  * Unsubscribe. `context` is undefined for the unsigned UnsubscribeURL link, which works unless the
- * subscription was confirmed with AuthenticateOnUnsubscribe.
+ * subscription was confirmed with AuthenticateOnUnsubscribe. A well-formed ARN that names no
+ * subscription (one already removed) succeeds and changes nothing, as AWS answers it although the
+ * API reference lists NotFound (docs/SEMANTICS.md §3).
  *
  * @category operations
  */
@@ -628,9 +709,11 @@ export const unsubscribe = (
   registry: Registry,
   subscriptionArn: string,
   context: RequestContext | undefined
-): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError> =>
+): Either.Either<Changed<void>, InvalidParameter | AuthorizationError> =>
   Either.gen(function* () {
-    const s = yield* findSubscription(registry, subscriptionArn)
+    yield* Arn.parseSubscriptionArn(subscriptionArn)
+    const s = registry.subscriptions.get(subscriptionArn)
+    if (s === undefined) return { registry, changes: [], result: undefined }
     if (context === undefined) {
       if (s.confirmationWasAuthenticated && s.status === "Confirmed" && s.protocol !== "sqs" && s.protocol !== "lambda") {
         return yield* Either.left(
@@ -663,7 +746,7 @@ export const setSubscriptionAttribute = (
   context: RequestContext,
   checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>,
   now: number
-): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError> =>
+): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError | FilterPolicyLimitExceeded> =>
   Either.gen(function* () {
     const s = yield* Either.flatMap(findSubscription(registry, subscriptionArn), (s) =>
       authorizeSubscription(registry, s, context, "SetSubscriptionAttributes")
@@ -675,6 +758,9 @@ export const setSubscriptionAttribute = (
     else attributes[name] = checked
     if (attributes["FilterPolicy"] !== undefined) {
       yield* checkFilterPolicy(attributes["FilterPolicy"], attributes["FilterPolicyScope"] ?? "MessageAttributes")
+    }
+    if (hasFilterPolicy(attributes) && !hasFilterPolicy(s.attributes)) {
+      yield* checkFilterPolicyQuota(registry, s.topicArn, s.accountId)
     }
     let updated: Subscription.Subscription = { ...s, attributes }
     if (name === "ReplayPolicy") {

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
+import * as Arn from "./Arn.js"
 import { invalidParameter, type InvalidParameter, ResourceNotFound, VerificationException } from "./Errors.js"
 import type { Changed, Registry } from "./Registry.js"
 
@@ -65,6 +66,15 @@ export const validatePhoneNumber = (phoneNumber: string, parameter = "PhoneNumbe
   E164.test(phoneNumber) ? Either.right(phoneNumber) : Either.left(invalidParameter(parameter, `${phoneNumber} is not valid to publish to`))
 
 /**
+ * A sandbox action's number: E.164, and, as the model's `PhoneNumberString` allows a number with a
+ * `+`, at least 8 digits (botocore `sns/2010-03-31`).
+ */
+const validateSandboxNumber = (phoneNumber: string): Either.Either<string, InvalidParameter> =>
+  Either.flatMap(validatePhoneNumber(phoneNumber), (number) =>
+    /^\+[0-9]{8,}$/.test(number) ? Either.right(number) : Either.left(invalidParameter("PhoneNumber", `${number} is not valid to publish to`))
+  )
+
+/**
  * The account's SMS state, empty until something is set.
  *
  * @category lookups
@@ -85,7 +95,7 @@ const validateAttribute = (name: string, value: string): Either.Either<string, I
     case "MonthlySpendLimit":
       return /^\d+$/.test(value) ? Either.right(value) : bad("MonthlySpendLimit must be a whole number of US dollars")
     case "DeliveryStatusIAMRole":
-      return /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value) ? Either.right(value) : bad("DeliveryStatusIAMRole must be an IAM role ARN")
+      return Arn.isIamRoleArn(value) ? Either.right(value) : bad("DeliveryStatusIAMRole must be an IAM role ARN")
     case "DeliveryStatusSuccessSamplingRate":
       return /^\d+$/.test(value) && Number(value) <= 100 ? Either.right(value) : bad("DeliveryStatusSuccessSamplingRate must be an integer from 0 to 100")
     case "DefaultSenderID":
@@ -150,7 +160,7 @@ export const createSandboxNumber = (
   oneTimePassword: string
 ): Either.Either<Changed<SandboxNumber>, InvalidParameter> =>
   Either.gen(function* () {
-    const number = yield* validatePhoneNumber(phoneNumber)
+    const number = yield* validateSandboxNumber(phoneNumber)
     const language = languageCode ?? "en-US"
     if (!languageCodes.includes(language)) return yield* Either.left(invalidParameter("LanguageCode", `${language} is not a supported language code`))
     const account = accountOf(registry, accountId)
@@ -163,8 +173,12 @@ export const createSandboxNumber = (
 
 const missingNumber = () => new ResourceNotFound({ message: "Resource not found: the phone number is not in the SMS sandbox" })
 
+/** A one-time password as the model's `OTPCode` allows it: 5 to 8 digits (botocore `sns/2010-03-31`). */
+const ONE_TIME_PASSWORD = /^[0-9]{5,8}$/
+
 /**
- * VerifySMSSandboxPhoneNumber: the password sent to the number verifies it.
+ * VerifySMSSandboxPhoneNumber: the password sent to the number verifies it. A password that cannot
+ * be one is a parameter error, whatever the number, as the model's constraints are checked first.
  *
  * @category operations
  */
@@ -175,7 +189,10 @@ export const verifySandboxNumber = (
   oneTimePassword: string
 ): Either.Either<Changed<void>, InvalidParameter | ResourceNotFound | VerificationException> =>
   Either.gen(function* () {
-    const number = yield* validatePhoneNumber(phoneNumber)
+    const number = yield* validateSandboxNumber(phoneNumber)
+    if (!ONE_TIME_PASSWORD.test(oneTimePassword)) {
+      return yield* Either.left(invalidParameter("OneTimePassword", "the one-time password is 5 to 8 digits"))
+    }
     const account = accountOf(registry, accountId)
     const existing = account.sandboxNumbers.find((n) => n.phoneNumber === number)
     if (existing === undefined) return yield* Either.left(missingNumber())
@@ -198,7 +215,7 @@ export const deleteSandboxNumber = (
   phoneNumber: string
 ): Either.Either<Changed<void>, InvalidParameter | ResourceNotFound> =>
   Either.gen(function* () {
-    const number = yield* validatePhoneNumber(phoneNumber)
+    const number = yield* validateSandboxNumber(phoneNumber)
     const account = accountOf(registry, accountId)
     if (!account.sandboxNumbers.some((n) => n.phoneNumber === number)) return yield* Either.left(missingNumber())
     return put(registry, { ...account, sandboxNumbers: account.sandboxNumbers.filter((n) => n.phoneNumber !== number) }, undefined)

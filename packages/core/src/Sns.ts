@@ -431,9 +431,11 @@ export const make: Effect.Effect<SnsService, StoreFailure, Kms | MessageStore | 
 
       untagResource: (resourceArn, keys, ctx) =>
         Effect.zipRight(secureForTopic(resourceArn, ctx), mutate((r) =>
-          Either.map(Registry.resourceFor(r, resourceArn, ctx, "UntagResource"), (topic) =>
-            Registry.updateTopic(r, { ...topic, tags: topic.tags.filter((t) => !keys.includes(t.key)) })
-          )
+          Either.gen(function* () {
+            const topic = yield* Registry.resourceFor(r, resourceArn, ctx, "UntagResource")
+            yield* Topic.validateTagKeys(keys)
+            return Registry.updateTopic(r, { ...topic, tags: topic.tags.filter((t) => !keys.includes(t.key)) })
+          })
         )),
 
       listTagsForResource: (resourceArn, ctx) =>

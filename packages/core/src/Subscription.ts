@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Either } from "effect"
+import * as Arn from "./Arn.js"
 import * as Archive from "./Archive.js"
 import * as DeliveryPolicy from "./DeliveryPolicy.js"
 import { invalidParameter, type InvalidParameter } from "./Errors.js"
@@ -214,7 +215,7 @@ export const validateAttribute = (
       }
     }
     case "SubscriptionRoleArn":
-      return /^arn:aws[\w-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)
+      return Arn.isIamRoleArn(value)
         ? Either.right(value)
         : bad("SubscriptionRoleArn must be an IAM role ARN")
     case "ReplayPolicy":

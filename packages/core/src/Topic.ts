@@ -42,8 +42,21 @@ export interface Topic {
   readonly archivedSince?: number | undefined
 }
 
+/**
+ * The delivery status logging attributes, per protocol: the roles SNS would log successes and
+ * failures with, and the share of successes logged (SNS API Reference, CreateTopic and
+ * SetTopicAttributes; SNS Developer Guide, "Configuring delivery status logging using the AWS
+ * SDKs"). Stored and answered; nothing is logged (docs/SEMANTICS.md §4).
+ */
+export const deliveryStatusAttributes: ReadonlyArray<string> = ["HTTP", "Firehose", "Lambda", "Application", "SQS"].flatMap((p) => [
+  `${p}SuccessFeedbackRoleArn`,
+  `${p}SuccessFeedbackSampleRate`,
+  `${p}FailureFeedbackRoleArn`
+])
+
 /** The attributes SetTopicAttributes may change. */
 export const settableAttributes: ReadonlyArray<string> = [
+  ...deliveryStatusAttributes,
   "DisplayName",
   "Policy",
   "DeliveryPolicy",
@@ -150,7 +163,12 @@ export const validateAttribute = (
     case "FifoTopic":
       return readBoolean(value, bad, "FifoTopic must be true or false")
     default:
-      return Either.left(invalidParameter("AttributeName"))
+      if (!deliveryStatusAttributes.includes(name)) return Either.left(invalidParameter("AttributeName"))
+      if (value === "") return Either.right(value)
+      if (name.endsWith("SampleRate")) {
+        return /^\d{1,3}$/.test(value) && Number(value) <= 100 ? Either.right(value) : bad(`${name} must be an integer from 0 to 100`)
+      }
+      return Arn.isIamRoleArn(value) ? Either.right(value) : bad(`${name} must be an IAM role ARN`)
   }
 }
 
@@ -173,7 +191,33 @@ export const isPolicyDocument = (text: string): boolean => {
 }
 
 /**
- * Tag keys are 1-128 characters, values 0-256 (SNS API reference, Tag).
+ * Why a tag key cannot be used, if it cannot: 1-128 characters (SNS API reference, Tag), and not in
+ * the `aws:` space, in any letter case, which is AWS's own ("Tagging AWS resources", "Tag naming
+ * limits and requirements").
+ */
+const tagKeyProblem = (key: string): string | undefined =>
+  key.length < 1 || key.length > 128
+    ? "Tag keys must be between 1 and 128 characters long"
+    : key.toLowerCase().startsWith("aws:")
+      ? `Tag keys beginning with aws: are reserved for AWS use: ${key}`
+      : undefined
+
+/**
+ * UntagResource's keys, as TagResource takes them (SNS API reference, UntagResource: the model's
+ * `TagKey`), with TagResource's texts.
+ *
+ * @category validation
+ */
+export const validateTagKeys = (keys: ReadonlyArray<string>): Either.Either<ReadonlyArray<string>, InvalidParameter> => {
+  for (const key of keys) {
+    const problem = tagKeyProblem(key)
+    if (problem !== undefined) return Either.left(invalidParameter("TagKeys", problem))
+  }
+  return Either.right(keys)
+}
+
+/**
+ * Tag keys are 1-128 characters outside the `aws:` space, values 0-256 (SNS API reference, Tag).
  *
  * @category validation
  */
@@ -183,9 +227,8 @@ export const validateTags = (
 ): Either.Either<ReadonlyArray<Tag>, InvalidParameter | TagLimitExceeded> => {
   const merged = new Map(existing.map((t) => [t.key, t.value]))
   for (const tag of added) {
-    if (tag.key.length < 1 || tag.key.length > 128) {
-      return Either.left(invalidParameter("Tags", "Tag keys must be between 1 and 128 characters long"))
-    }
+    const problem = tagKeyProblem(tag.key)
+    if (problem !== undefined) return Either.left(invalidParameter("Tags", problem))
     if (tag.value.length > 256) {
       return Either.left(invalidParameter("Tags", "Tag values must be at most 256 characters long"))
     }

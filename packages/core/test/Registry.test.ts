@@ -1,6 +1,7 @@
 import { Effect, Either, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Cipher from "../src/Cipher.js"
+import * as Errors from "../src/Errors.js"
 import * as Ids from "../src/Ids.js"
 import * as MessageStore from "../src/MessageStore.js"
 import * as Paging from "../src/Paging.js"
@@ -9,6 +10,7 @@ import * as RegistryStore from "../src/RegistryStore.js"
 import type { RequestContext } from "../src/RequestContext.js"
 import * as Routing from "../src/Routing.js"
 import * as Sns from "../src/Sns.js"
+import type * as Subscription from "../src/Subscription.js"
 import * as TestKms from "./support/TestKms.js"
 
 const caller = (accountId: string): RequestContext => ({
@@ -30,6 +32,25 @@ const makeSns = () => {
     )
   )
 }
+
+describe("Unsubscribe (docs/SEMANTICS.md §3)", () => {
+  it("removes a subscription once; again, or by an unsigned link, it succeeds and changes nothing", () => {
+    const sns = makeSns()
+    const owner = caller("000000000000")
+    const { topicArn } = Effect.runSync(sns.createTopic({ name: "t", attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner))
+    const { subscriptionArn } = Effect.runSync(
+      sns.subscribe({ topicArn, protocol: "sms", endpoint: "+15555550100", attributes: {}, returnSubscriptionArn: true }, owner)
+    )
+    Effect.runSync(sns.unsubscribe(subscriptionArn, owner))
+    const subscriptions = () => Effect.runSync(sns.listSubscriptionsByTopic(topicArn, undefined, owner)).subscriptions
+    expect(subscriptions()).toEqual([])
+    expect(Either.isRight(Effect.runSync(Effect.either(sns.unsubscribe(subscriptionArn, owner))))).toBe(true)
+    expect(Either.isRight(Effect.runSync(Effect.either(sns.unsubscribe(subscriptionArn, undefined))))).toBe(true)
+    expect(subscriptions()).toEqual([])
+    const malformed = Effect.runSync(Effect.either(sns.unsubscribe("nope", owner)))
+    expect(Either.isLeft(malformed) && malformed.left._tag).toBe("InvalidParameter")
+  })
+})
 
 describe("authorization", () => {
   it("names the action it refuses, for every subscription action and a topic action", () => {
@@ -141,6 +162,116 @@ describe("registry indexes", () => {
     expect(publishRefusal(granted)).toBe("allowed")
     expect(publishRefusal(withPolicy(granted, ["SNS:Subscribe"]))).toBe(
       `User: ${stranger.principalArn} is not authorized to perform: SNS:Publish on resource: ${created.result.arn}`
+    )
+  })
+})
+
+describe("quotas (docs/SEMANTICS.md §4)", () => {
+  const owner = caller("000000000000")
+  const other = caller("111111111111")
+  const checkFilterPolicy = (policy: string, scope: string) => Either.map(Routing.compile(policy, scope), () => undefined)
+  const fifo = { FifoTopic: "true" }
+  const create = (registry: Registry.Registry, name: string, attributes: Record<string, string>, context: RequestContext) =>
+    Registry.createTopic(registry, { name, attributes, tags: [], dataProtectionPolicy: undefined }, context, 1)
+
+  it("an account has at most 1000 FIFO topics; standard topics, other accounts and existing names are not counted against it", () => {
+    let registry = Registry.empty()
+    for (let i = 0; i < Registry.quotas.fifoTopicsPerAccount; i++) registry = Either.getOrThrow(create(registry, `t${i}.fifo`, fifo, owner)).registry
+    const refused = create(registry, "one-more.fifo", fifo, owner)
+    expect(Either.isLeft(refused) && refused.left).toEqual(
+      new Errors.TopicLimitExceeded({
+        message: "Topic limit exceeded: account 000000000000 already has 1000 FIFO topics; delete one to create another"
+      })
+    )
+    expect(Either.isRight(create(registry, "t0.fifo", fifo, owner))).toBe(true)
+    expect(Either.isRight(create(registry, "standard", {}, owner))).toBe(true)
+    expect(Either.isRight(create(registry, "theirs.fifo", fifo, other))).toBe(true)
+  })
+
+  it("a FIFO topic has at most 100 subscriptions; a repeat of one it has is still answered", () => {
+    let registry = Either.getOrThrow(create(Registry.empty(), "q.fifo", fifo, owner)).registry
+    const topicArn = "arn:aws:sns:us-east-1:000000000000:q.fifo"
+    const subscribe = (n: number) =>
+      Registry.subscribe(
+        registry,
+        { topicArn, protocol: "sqs", endpoint: `arn:aws:sqs:us-east-1:000000000000:q${n}.fifo`, attributes: {} },
+        owner,
+        2,
+        { id: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, token: "t" },
+        checkFilterPolicy
+      )
+    for (let n = 0; n < Registry.quotas.subscriptionsPerFifoTopic; n++) registry = Either.getOrThrow(subscribe(n)).registry
+    const refused = subscribe(100)
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("SubscriptionLimitExceeded")
+    expect(Either.isLeft(refused) && refused.left.message).toBe(
+      `Subscription limit exceeded: topic ${topicArn} already has 100 subscriptions; unsubscribe one to add another`
+    )
+    expect(Either.isRight(subscribe(0))).toBe(true)
+  })
+})
+
+describe("the filter policy quota (SNS Developer Guide, \"Filter policy constraints\")", () => {
+  const owner = caller("000000000000")
+  const checkFilterPolicy = (policy: string, scope: string) => Either.map(Routing.compile(policy, scope), () => undefined)
+  const filter = { FilterPolicy: JSON.stringify({ k: ["v"] }) }
+  const topicArn = (t: number) => `arn:aws:sns:us-east-1:000000000000:t${t}`
+  const subscription = (t: number, n: number, attributes: Record<string, string>): Subscription.Subscription => ({
+    arn: `${topicArn(t)}:00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    topicArn: topicArn(t),
+    accountId: "000000000000",
+    protocol: "lambda",
+    endpoint: `arn:aws:lambda:us-east-1:000000000000:function:f${n}`,
+    status: "Confirmed",
+    confirmationToken: undefined,
+    confirmationWasAuthenticated: true,
+    attributes,
+    createdAt: 0
+  })
+  /** `topics` topics, each with `filtered` subscriptions with a filter policy and one without. */
+  const registryWith = (topics: number, filtered: number) => {
+    const made = Array.from({ length: topics }, (_, t) =>
+      Either.getOrThrow(Registry.createTopic(Registry.empty(), { name: `t${t}`, attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner, 0)).result
+    )
+    const subscriptions = made.flatMap((_, t) => [
+      ...Array.from({ length: filtered }, (_, n) => subscription(t, n, filter)),
+      subscription(t, filtered, {})
+    ])
+    return Registry.fromLists(made, subscriptions)
+  }
+  const subscribe = (registry: Registry.Registry, t: number, attributes: Record<string, string>) =>
+    Registry.subscribe(
+      registry,
+      { topicArn: topicArn(t), protocol: "lambda", endpoint: "arn:aws:lambda:us-east-1:000000000000:function:new", attributes },
+      owner,
+      1,
+      { id: "ffffffff-0000-4000-8000-000000000000", token: "t" },
+      checkFilterPolicy
+    )
+  const tagOf = (result: Either.Either<unknown, { readonly _tag: string }>) => (Either.isLeft(result) ? result.left._tag : "ok")
+
+  it("a topic takes 200 subscriptions with a filter policy; past them a policy is refused, a subscription without one is not", () => {
+    const full = registryWith(1, Registry.quotas.filterPoliciesPerTopic)
+    const refused = subscribe(full, 0, filter)
+    expect(Either.isLeft(refused) && refused.left.message).toBe(
+      `Filter policy limit exceeded: topic ${topicArn(0)} already has 200 subscriptions with a filter policy; remove one to attach another`
+    )
+    expect(tagOf(refused)).toBe("FilterPolicyLimitExceeded")
+    expect(tagOf(subscribe(full, 0, {}))).toBe("ok")
+    expect(tagOf(subscribe(registryWith(1, Registry.quotas.filterPoliciesPerTopic - 1), 0, filter))).toBe("ok")
+    // SetSubscriptionAttributes: attaching a policy to the one without is refused; replacing one is not.
+    const set = (n: number) =>
+      Registry.setSubscriptionAttribute(full, subscription(0, n, {}).arn, "FilterPolicy", JSON.stringify({ k: ["w"] }), owner, checkFilterPolicy, 1)
+    expect(tagOf(set(Registry.quotas.filterPoliciesPerTopic))).toBe("FilterPolicyLimitExceeded")
+    expect(tagOf(set(0))).toBe("ok")
+  })
+
+  it("an account takes 10,000 subscriptions with a filter policy across its topics", () => {
+    const full = registryWith(50, 200)
+    expect(tagOf(subscribe(full, 0, {}))).toBe("ok")
+    const another = Either.getOrThrow(Registry.createTopic(full, { name: "t50", attributes: {}, tags: [], dataProtectionPolicy: undefined }, owner, 0))
+    const past = subscribe(another.registry, 50, filter)
+    expect(Either.isLeft(past) && past.left.message).toBe(
+      "Filter policy limit exceeded: account 000000000000 already has 10000 subscriptions with a filter policy; remove one to attach another"
     )
   })
 })

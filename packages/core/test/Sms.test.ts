@@ -44,6 +44,12 @@ describe("the SMS sandbox", () => {
     ])
     expect(leftOf(Sms.createSandboxNumber(Registry.empty(), account, "+15555550100", "xx-XX", "1"))?.tag).toBe("InvalidParameter")
     expect(leftOf(Sms.createSandboxNumber(Registry.empty(), account, "555", undefined, "1"))?.tag).toBe("InvalidParameter")
+    // E.164 allows fewer digits than the model's PhoneNumberString does after a "+": 8 at least.
+    expect(leftOf(Sms.createSandboxNumber(Registry.empty(), account, "+6881234", undefined, "1"))).toEqual({
+      tag: "InvalidParameter",
+      message: "Invalid parameter: PhoneNumber Reason: +6881234 is not valid to publish to"
+    })
+    expect(Either.isRight(Sms.createSandboxNumber(Registry.empty(), account, "+68812345", undefined, "12345"))).toBe(true)
   })
 
   it("verifies a number with its password only", () => {
@@ -53,6 +59,14 @@ describe("the SMS sandbox", () => {
       message: "Invalid one-time password"
     })
     expect(leftOf(Sms.verifySandboxNumber(c.registry, account, "+15555550199", "123456"))?.tag).toBe("ResourceNotFound")
+    // The model's OTPCode: 5 to 8 digits; anything else is refused before the number is looked up.
+    for (const password of ["abcdef", "1234", "123456789", "12 345", ""]) {
+      expect(leftOf(Sms.verifySandboxNumber(c.registry, account, "+15555550100", password))).toEqual({
+        tag: "InvalidParameter",
+        message: "Invalid parameter: OneTimePassword Reason: the one-time password is 5 to 8 digits"
+      })
+      expect(leftOf(Sms.verifySandboxNumber(c.registry, account, "+15555550199", password))?.tag).toBe("InvalidParameter")
+    }
     const verified = Either.getOrThrow(Sms.verifySandboxNumber(c.registry, account, "+15555550100", "123456"))
     expect(Sms.accountOf(verified.registry, account).sandboxNumbers).toEqual([
       { phoneNumber: "+15555550100", status: "Verified", oneTimePassword: undefined, languageCode: "en-US" }

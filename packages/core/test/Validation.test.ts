@@ -105,6 +105,25 @@ describe("topic attributes", () => {
     expect(set(standard, "KmsMasterKeyId", "alias/aws/sns")).toBe("ok")
   })
 
+  it("keeps the delivery status logging attributes of every protocol, and takes them at CreateTopic", () => {
+    const role = "arn:aws:iam::000000000000:role/SNSFeedback"
+    const set = (name: string, value: string) => Topic.setAttribute(standard, name, value, 0)
+    for (const protocol of ["HTTP", "Firehose", "Lambda", "Application", "SQS"]) {
+      for (const kind of ["SuccessFeedbackRoleArn", "FailureFeedbackRoleArn"]) {
+        const name = `${protocol}${kind}`
+        expect(Either.getOrThrow(set(name, role)).attributes[name]).toBe(role)
+        expect(Either.getOrThrow(set(name, "")).attributes[name]).toBeUndefined()
+        const user = set(name, "arn:aws:iam::000000000000:user/someone")
+        expect(Either.isLeft(user) && user.left.message).toBe(`Invalid parameter: ${name} Reason: ${name} must be an IAM role ARN`)
+      }
+      const rate = `${protocol}SuccessFeedbackSampleRate`
+      expect(Either.getOrThrow(set(rate, "100")).attributes[rate]).toBe("100")
+      for (const bad of ["101", "-1", "5.5", "all"]) expect(tagOf(set(rate, bad)), bad).toBe("InvalidParameter")
+    }
+    const created = Topic.make({ name: "logged", attributes: { SQSSuccessFeedbackRoleArn: role, SQSSuccessFeedbackSampleRate: "10" }, tags: [], dataProtectionPolicy: undefined }, owner, 0)
+    expect(Either.getOrThrow(created).attributes).toEqual({ SQSSuccessFeedbackRoleArn: role, SQSSuccessFeedbackSampleRate: "10" })
+  })
+
   it("turns encryption off with an empty KmsMasterKeyId", () => {
     const on = Either.getOrThrow(Topic.setAttribute(standard, "KmsMasterKeyId", "alias/k", 0))
     expect(Topic.kmsMasterKeyId(on)).toBe("alias/k")
@@ -116,6 +135,21 @@ describe("topic attributes", () => {
     expect(tagOf(Topic.validateTags([], tags.slice(0, 50)))).toBe("ok")
     expect(tagOf(Topic.validateTags([], tags))).toBe("TagLimitExceeded")
     expect(tagOf(Topic.validateTags([], [{ key: "", value: "v" }]))).toBe("InvalidParameter")
+  })
+
+  it("takes UntagResource keys of 1 to 128 characters, as TagResource does", () => {
+    expect(tagOf(Topic.validateTagKeys(["k", "k".repeat(128)]))).toBe("ok")
+    expect(tagOf(Topic.validateTagKeys(["k", "k".repeat(129)]))).toBe("InvalidParameter")
+    expect(tagOf(Topic.validateTagKeys([""]))).toBe("InvalidParameter")
+  })
+
+  it("refuses tag keys in the aws: space, in any letter case, to add or to remove", () => {
+    for (const key of ["aws:createdBy", "AWS:x", "Aws:"]) {
+      const added = Topic.validateTags([], [{ key, value: "v" }])
+      expect(Either.isLeft(added) && added.left.message).toBe(`Invalid parameter: Tags Reason: Tag keys beginning with aws: are reserved for AWS use: ${key}`)
+      expect(tagOf(Topic.validateTagKeys([key]))).toBe("InvalidParameter")
+    }
+    expect(tagOf(Topic.validateTags([], [{ key: "team:aws", value: "v" }]))).toBe("ok")
   })
 })
 

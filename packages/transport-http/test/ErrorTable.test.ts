@@ -1,5 +1,6 @@
 import { Errors as CoreErrors } from "@sealcast/core"
 import { Errors as KmsErrors } from "@sealcast/kms-sim"
+import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { authErrorTags } from "../src/auth/AuthErrors.js"
 import { describeError, errorTable, transportErrorTags } from "../src/ErrorTable.js"
@@ -45,6 +46,7 @@ describe("the error table", () => {
       KMSAccessDenied: ["KMSAccessDenied", 400, "Sender"],
       TopicLimitExceeded: ["TopicLimitExceeded", 403, "Sender"],
       SubscriptionLimitExceeded: ["SubscriptionLimitExceeded", 403, "Sender"],
+      FilterPolicyLimitExceeded: ["FilterPolicyLimitExceeded", 403, "Sender"],
       StoreFailure: ["InternalError", 500, "Receiver"],
       ValidationError: ["ValidationError", 400, "Sender"],
       MissingAuthenticationToken: ["MissingAuthenticationToken", 403, "Sender"],
@@ -56,6 +58,43 @@ describe("the error table", () => {
     for (const [tag, [code, status, fault]] of Object.entries(expected)) {
       expect(describeError({ _tag: tag, message: "m" }), tag).toMatchObject({ code, status, fault, message: "m" })
     }
+  })
+
+  // Every SNS error of the service model (test/vectors/sns-model, made by its generate.py from botocore).
+  const model: {
+    readonly errors: Readonly<Record<string, { readonly code: string; readonly status: number; readonly fault: string }>>
+  } = JSON.parse(readFileSync(new URL("vectors/sns-model/errors.json", import.meta.url), "utf8"))
+  const modelByCode = new Map(Object.values(model.errors).map((e) => [e.code, e]))
+
+  it("answers every error the SNS core raises with the model's code, status and fault", () => {
+    for (const tag of CoreErrors.snsErrorTags) {
+      const row = errorTable[tag]
+      const declared = modelByCode.get(row.code)
+      expect(declared, tag).toBeDefined()
+      expect({ code: row.code, status: row.status, fault: row.fault }, tag).toEqual({
+        code: declared?.code,
+        status: declared?.status,
+        fault: declared?.fault
+      })
+    }
+  })
+
+  it("raises every model error but those the SNS audit lists as never arising here", () => {
+    // packages/core/README.md, "Audit against the SNS API Reference": conditions Sealcast does not have.
+    const neverRaised = new Set([
+      "Throttled",
+      "ConcurrentAccess",
+      "StaleTag",
+      "TagPolicy",
+      "InvalidState",
+      "OptedOut",
+      "UserError",
+      "PlatformApplicationDisabled",
+      "ValidationException",
+      "ReplayLimitExceeded"
+    ])
+    const raised = new Set(CoreErrors.snsErrorTags.map((tag) => errorTable[tag].code))
+    expect([...modelByCode.keys()].filter((code) => !raised.has(code) && !neverRaised.has(code))).toEqual([])
   })
 
   it("describes a tagged error with its own message", () => {

@@ -146,6 +146,32 @@ describe("SNS actions through the AWS SDK v3", () => {
     expect((error as SNS.InvalidParameterException).$metadata.httpStatusCode).toBe(400)
   })
 
+  it("the quota errors reach the SDK as the exception classes the model declares, 403", async () => {
+    const quotas = [
+      [
+        new SNS.CreateTopicCommand({ Name: "one-more.fifo" }),
+        { createTopic: new Errors.TopicLimitExceeded({ message: "Topic limit exceeded" }) },
+        SNS.TopicLimitExceededException
+      ],
+      [
+        new SNS.SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:000000000000:q" }),
+        { subscribe: new Errors.SubscriptionLimitExceeded({ message: "Subscription limit exceeded" }) },
+        SNS.SubscriptionLimitExceededException
+      ],
+      [
+        new SNS.SetSubscriptionAttributesCommand({ SubscriptionArn: subscriptionArn, AttributeName: "FilterPolicy", AttributeValue: "{}" }),
+        { setSubscriptionAttributes: new Errors.FilterPolicyLimitExceeded({ message: "Filter policy limit exceeded" }) },
+        SNS.FilterPolicyLimitExceededException
+      ]
+    ] as const
+    for (const [command, answers, exception] of quotas) {
+      const error = await send(command, answers).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(exception)
+      expect((error as SNS.SNSServiceException).$metadata.httpStatusCode).toBe(403)
+      expect((error as SNS.SNSServiceException).message).toMatch(/limit exceeded$/)
+    }
+  })
+
   it("ConfirmSubscription: AuthenticateOnUnsubscribe", async () => {
     const { result, calls } = await send(
       new SNS.ConfirmSubscriptionCommand({ TopicArn: topicArn, Token: "tok", AuthenticateOnUnsubscribe: "true" }),
