@@ -61,6 +61,12 @@ export class SubscriptionLimitExceeded extends Data.TaggedError("SubscriptionLim
   readonly message: string
 }> {}
 
+/**
+ * A ReplayPolicy would start one replay more than may run at once ("the maximum number of concurrent
+ * message replays", SNS API Reference, Subscribe and SetSubscriptionAttributes, Errors).
+ */
+export class ReplayLimitExceeded extends Data.TaggedError("ReplayLimitExceeded")<{ readonly message: string }> {}
+
 /** The resource named by an ARN (tagging, data protection) does not exist. */
 export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly message: string }> {}
 
@@ -116,6 +122,7 @@ export type SnsError =
   | TagLimitExceeded
   | TopicLimitExceeded
   | SubscriptionLimitExceeded
+  | ReplayLimitExceeded
   | ResourceNotFound
   | BatchEntryIdsNotDistinct
   | BatchRequestTooLong
@@ -144,6 +151,7 @@ export const snsErrorTags = [
   "TagLimitExceeded",
   "TopicLimitExceeded",
   "SubscriptionLimitExceeded",
+  "ReplayLimitExceeded",
   "ResourceNotFound",
   "BatchEntryIdsNotDistinct",
   "BatchRequestTooLong",

@@ -15,6 +15,7 @@ import {
   invalidParameter,
   type InvalidParameter,
   NotFound,
+  type ReplayLimitExceeded,
   ResourceNotFound,
   type TagLimitExceeded
 } from "./Errors.js"
@@ -497,7 +498,7 @@ export const subscribe = (
   now: number,
   fresh: { readonly id: string; readonly token: string },
   checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>
-): Either.Either<Changed<Subscription.Subscription>, InvalidParameter | NotFound | AuthorizationError> =>
+): Either.Either<Changed<Subscription.Subscription>, InvalidParameter | NotFound | AuthorizationError | ReplayLimitExceeded> =>
   Either.gen(function* () {
     const topic = yield* topicFor(registry, input.topicArn, context, "Subscribe")
     const protocol = yield* Subscription.validateProtocol(input.protocol).pipe(
@@ -527,6 +528,7 @@ export const subscribe = (
         return unchanged(registry, existing)
       }
     }
+    if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, topic.arn, undefined))
     const pending = Subscription.needsConfirmation(protocol, endpoint, topic.accountId, context.accountId)
     const subscription: Subscription.Subscription = {
       arn: `${topic.arn}:${fresh.id}`,
@@ -663,7 +665,7 @@ export const setSubscriptionAttribute = (
   context: RequestContext,
   checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>,
   now: number
-): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError> =>
+): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError | ReplayLimitExceeded> =>
   Either.gen(function* () {
     const s = yield* Either.flatMap(findSubscription(registry, subscriptionArn), (s) =>
       authorizeSubscription(registry, s, context, "SetSubscriptionAttributes")
@@ -681,6 +683,7 @@ export const setSubscriptionAttribute = (
       // Setting a policy starts a replay that supersedes the one before; an empty one stops it.
       const topic = registry.topics.get(s.topicArn)
       const replay = topic === undefined ? undefined : yield* replayFor(topic, attributes["ReplayPolicy"], now)
+      if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, s.topicArn, s.arn))
       const { replay: _superseded, ...rest } = updated
       updated = replay === undefined ? rest : { ...rest, replay }
     }
@@ -705,6 +708,15 @@ const replayFor = (
     Either.flatMap(Archive.parseReplayPolicy(policy), (parsed) => Replay.checkWindow(parsed, { fifo: topic.fifo, archive: Topic.archive(topic) }, now)),
     (parsed) => Replay.requested(parsed, now)
   )
+}
+
+/** How many of the topic's subscriptions, other than `except`, have a replay not yet finished. */
+const unfinishedReplays = (registry: Registry, topicArn: string, except: string | undefined): number => {
+  let count = 0
+  for (const { subscription } of recipientsOf(registry, topicArn)) {
+    if (subscription.arn !== except && Replay.isUnfinished(subscription.replay)) count++
+  }
+  return count
 }
 
 /**

@@ -45,6 +45,7 @@ describe("the error table", () => {
       KMSAccessDenied: ["KMSAccessDenied", 400, "Sender"],
       TopicLimitExceeded: ["TopicLimitExceeded", 403, "Sender"],
       SubscriptionLimitExceeded: ["SubscriptionLimitExceeded", 403, "Sender"],
+      ReplayLimitExceeded: ["ReplayLimitExceeded", 403, "Sender"],
       StoreFailure: ["InternalError", 500, "Receiver"],
       ValidationError: ["ValidationError", 400, "Sender"],
       MissingAuthenticationToken: ["MissingAuthenticationToken", 403, "Sender"],
