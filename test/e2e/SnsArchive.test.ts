@@ -138,6 +138,10 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
     expect(replayed.map((n) => n["MessageId"])).toEqual(ids)
     expect(replayed.map((n) => n["Message"])).toEqual(["m0", "m1", "m2", "m3"])
     for (const n of replayed) expect((n["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toEqual(REPLAYED)
+    const metrics = (await sendSigned(live.target, { method: "GET", path: "/_sealcast/metrics", service: "sns" })).body.split("\n")
+    expect(metrics).toContain(`sealcast_sns_replays_started_total{topic_arn="${topicArn}"} 1`)
+    expect(metrics).toContain(`sealcast_sns_replays_completed_total{topic_arn="${topicArn}"} 1`)
+    expect(metrics).toContain(`sealcast_sns_messages_replayed_total{topic_arn="${topicArn}"} 4`)
 
     // With no EndingPoint, newly published messages follow, as published.
     const [fresh] = await publishAll(live.sns, topicArn, ["later"])
