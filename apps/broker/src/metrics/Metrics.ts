@@ -244,34 +244,25 @@ export const make = (): Metrics => {
     render: (kmsCounts, view) => {
       const kms = new Counter()
       for (const c of kmsCounts) kms.add([["key_arn", c.keyArn], ["operation", c.operation]], c.count)
+      /** A counter family: its HELP and TYPE lines, then its samples. */
+      const counter = (f: Family, values: Counter) => [...header(f), ...samples(f.name, values, view)]
       const lines = [
-        ...header(PUBLISHED),
-        ...samples(PUBLISHED.name, published, view),
+        ...counter(PUBLISHED, published),
         // A summary without quantiles: its sum and count (exposition format 0.0.4, "Histograms and summaries").
         ...header(PUBLISH_SIZE),
         ...samples(`${PUBLISH_SIZE.name}_sum`, sizeSum, view),
         ...samples(`${PUBLISH_SIZE.name}_count`, published, view),
-        ...header(DELIVERED),
-        ...samples(DELIVERED.name, delivered, view),
-        ...header(FAILED),
-        ...samples(FAILED.name, failed, view),
-        ...header(DROPPED),
-        ...samples(DROPPED.name, dropped, view),
-        ...header(SEALED_BODY_REFUSED),
-        ...samples(SEALED_BODY_REFUSED.name, sealedBodyRefused, view),
-        ...header(SQS_REFUSED),
-        ...samples(SQS_REFUSED.name, sqsRefused, view),
-        ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v], view)]),
-        ...header(REPLAYS_STARTED),
-        ...samples(REPLAYS_STARTED.name, replaysStarted, view),
-        ...header(REPLAYS_COMPLETED),
-        ...samples(REPLAYS_COMPLETED.name, replaysCompleted, view),
-        ...header(REPLAYS_FAILED),
-        ...samples(REPLAYS_FAILED.name, replaysFailed, view),
-        ...header(MESSAGES_REPLAYED),
-        ...samples(MESSAGES_REPLAYED.name, messagesReplayed, view),
-        ...header(KMS_REQUESTS),
-        ...samples(KMS_REQUESTS.name, kms, view)
+        ...counter(DELIVERED, delivered),
+        ...counter(FAILED, failed),
+        ...counter(DROPPED, dropped),
+        ...counter(SEALED_BODY_REFUSED, sealedBodyRefused),
+        ...counter(SQS_REFUSED, sqsRefused),
+        ...verdicts.flatMap((v) => counter(FILTERED[v], filtered[v])),
+        ...counter(REPLAYS_STARTED, replaysStarted),
+        ...counter(REPLAYS_COMPLETED, replaysCompleted),
+        ...counter(REPLAYS_FAILED, replaysFailed),
+        ...counter(MESSAGES_REPLAYED, messagesReplayed),
+        ...counter(KMS_REQUESTS, kms)
       ]
       return `${lines.join("\n")}\n`
     }
