@@ -5,6 +5,9 @@
  */
 import autocannon from "autocannon"
 import { answer, parentMessages } from "./Child.js"
+import { loadResultOf } from "./LoadResult.js"
+
+export type { LoadResult } from "./LoadResult.js"
 
 /** What the harness asks for. */
 export interface LoadJob {
@@ -23,19 +26,6 @@ export interface LoadJob {
   readonly caPem?: string | undefined
 }
 
-/** What the harness gets back. */
-export interface LoadResult {
-  readonly requestsPerSecond: number
-  readonly p50Ms: number
-  readonly p99Ms: number
-  readonly total: number
-  /** Socket errors, timeouts and answers other than 2xx: all must be 0. */
-  readonly errors: number
-  readonly non2xx: number
-  readonly timeouts: number
-  readonly bytesPerSecond: number
-}
-
 const job = await parentMessages()<LoadJob>()
 const result = await autocannon({
   url: job.url,
@@ -44,15 +34,5 @@ const result = await autocannon({
   requests: job.requests,
   ...(job.caPem === undefined ? {} : { tlsOptions: { ca: job.caPem } })
 })
-const loadResult: LoadResult = {
-  requestsPerSecond: result.requests.average,
-  p50Ms: result.latency.p50,
-  p99Ms: result.latency.p99,
-  total: result.requests.total,
-  errors: result.errors,
-  non2xx: result.non2xx,
-  timeouts: result.timeouts,
-  bytesPerSecond: result.throughput.average
-}
-answer(loadResult)
+answer(loadResultOf(result))
 process.exit(0)

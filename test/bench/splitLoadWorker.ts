@@ -6,7 +6,8 @@
  */
 import autocannon from "autocannon"
 import { answer, parentMessages } from "./Child.js"
-import type { LoadJob, LoadResult } from "./loadWorker.js"
+import type { LoadJob } from "./loadWorker.js"
+import { type LoadResult, loadResultOf } from "./LoadResult.js"
 
 /** What the harness asks for: each target as `loadWorker.ts` would take it, for the same seconds. */
 export interface SplitLoadJob {
@@ -31,16 +32,7 @@ const results = await Promise.all(
     })
   )
 )
-const perTarget: ReadonlyArray<LoadResult> = results.map((result) => ({
-  requestsPerSecond: result.requests.average,
-  p50Ms: result.latency.p50,
-  p99Ms: result.latency.p99,
-  total: result.requests.total,
-  errors: result.errors,
-  non2xx: result.non2xx,
-  timeouts: result.timeouts,
-  bytesPerSecond: result.throughput.average
-}))
+const perTarget: ReadonlyArray<LoadResult> = results.map(loadResultOf)
 const sum = (of: (r: LoadResult) => number) => perTarget.reduce((total, r) => total + of(r), 0)
 const worst = (of: (r: LoadResult) => number) => Math.max(...perTarget.map(of))
 const splitResult: SplitLoadResult = {

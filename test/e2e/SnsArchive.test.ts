@@ -12,6 +12,7 @@ import {
   GetTopicAttributesCommand,
   InvalidParameterException,
   PublishCommand,
+  ReplayLimitExceededException,
   SetSubscriptionAttributesCommand,
   SetTopicAttributesCommand,
   type SNSClient,
@@ -23,7 +24,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type RunningBroker, startBroker } from "sealcast"
 import { afterAll, describe, expect, it } from "vitest"
-import { eventually, receiveCount, snsClient, sqsClient, subscribeQueue, targetOf } from "./support/Clients.js"
+import { awsErrorOf, eventually, receiveCount, sendSigned, snsClient, sqsClient, subscribeQueue, targetOf } from "./support/Clients.js"
 import { useBroker } from "./support/Fixture.js"
 
 const live = useBroker()
@@ -137,6 +138,10 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
     expect(replayed.map((n) => n["MessageId"])).toEqual(ids)
     expect(replayed.map((n) => n["Message"])).toEqual(["m0", "m1", "m2", "m3"])
     for (const n of replayed) expect((n["MessageAttributes"] as Record<string, unknown>)["Replayed"]).toEqual(REPLAYED)
+    const metrics = (await sendSigned(live.target, { method: "GET", path: "/_sealcast/metrics", service: "sns" })).body.split("\n")
+    expect(metrics).toContain(`sealcast_sns_replays_started_total{topic_arn="${topicArn}"} 1`)
+    expect(metrics).toContain(`sealcast_sns_replays_completed_total{topic_arn="${topicArn}"} 1`)
+    expect(metrics).toContain(`sealcast_sns_messages_replayed_total{topic_arn="${topicArn}"} 4`)
 
     // With no EndingPoint, newly published messages follow, as published.
     const [fresh] = await publishAll(live.sns, topicArn, ["later"])
@@ -222,6 +227,37 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
       "Invalid parameter: ReplayPolicy Reason: ReplayPolicy is only supported for subscriptions to FIFO topics"
     )
   })
+})
+
+describe("the limit on unfinished replays (ReplayLimitExceeded)", () => {
+  it("refuses one replay more than a topic may have unfinished, 403 through the SDK and the Query protocol", async () => {
+    const { topicArn, beginning } = await archivedTopic(live.sns, "replay-limit.fifo")
+    const policy = JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning })
+    // Another account's queues stay pending confirmation, so their replays stay Pending: unfinished.
+    const queue = (i: number) => `arn:aws:sqs:${live.target.region}:111111111111:replay-limit-${i}.fifo`
+    for (let i = 0; i < 100; i++) {
+      await live.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue(i), Attributes: { ReplayPolicy: policy } }))
+    }
+    const refused = await rejection(
+      live.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue(100), Attributes: { ReplayPolicy: policy } }))
+    )
+    expect(refused).toBeInstanceOf(ReplayLimitExceededException)
+    expect((refused as ReplayLimitExceededException).$metadata.httpStatusCode).toBe(403)
+    expect((refused as Error).message).toMatch(/already has 100 message replays that are not finished/)
+
+    const { SubscriptionArn } = await live.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue(100), ReturnSubscriptionArn: true }))
+    const body = new URLSearchParams({
+      Action: "SetSubscriptionAttributes",
+      Version: "2010-03-31",
+      SubscriptionArn: SubscriptionArn!,
+      AttributeName: "ReplayPolicy",
+      AttributeValue: policy
+    }).toString()
+    const answer = await sendSigned(live.target, { method: "POST", path: "/", service: "sns", headers: { "content-type": "application/x-www-form-urlencoded" }, body })
+    expect(answer.status).toBe(403)
+    expect(awsErrorOf(answer)).toMatchObject({ protocol: "query", code: "ReplayLimitExceeded" })
+    expect(await replayStatus(live.sns, SubscriptionArn!)).toBeUndefined()
+  }, 60_000)
 })
 
 describe("a replay across a restart", () => {

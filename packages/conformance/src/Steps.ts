@@ -54,6 +54,8 @@ export const docs = {
   alias: "KMS API Reference, CreateAlias — https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html",
   subscribe:
     "SNS Developer Guide, \"Fanout to HTTP/S endpoints\" (the SubscriptionConfirmation message and ConfirmSubscription) — https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html",
+  fifoSubscribe:
+    "SNS Developer Guide, \"Message delivery for FIFO topics\" (a FIFO topic delivers only to Amazon SQS queues) — https://docs.aws.amazon.com/sns/latest/dg/fifo-message-delivery.html",
   filter: "SNS Developer Guide, \"Amazon SNS message filtering\" — https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering.html",
   publish: "SNS API Reference, Publish — https://docs.aws.amazon.com/sns/latest/api/API_Publish.html",
   publishBatch: "SNS API Reference, PublishBatch — https://docs.aws.amazon.com/sns/latest/api/API_PublishBatch.html",
@@ -386,7 +388,7 @@ export const run = async (spec: StepSpec, m: HistoryModel, h: History): Promise<
         endpoint.sns.send(new SubscribeCommand({ TopicArn: arn, Protocol: protocolOf(url), Endpoint: url, Attributes: attributes, ReturnSubscriptionArn: true })), snsCode)
       const id = actual.ok ? (actual.value.SubscriptionArn ?? "").split(":").pop() ?? "" : "refused"
       const expected = Model.subscribe(m.oracle, { topicArn: arn, protocol: protocolOf(url), endpoint: url, attributes }, id, https)
-      compareOutcome("Subscribe", expected, actual, spec.filter === undefined ? docs.subscribe : docs.filter)
+      compareOutcome("Subscribe", expected, actual, spec.topic.fifo ? docs.fifoSubscribe : spec.filter === undefined ? docs.subscribe : docs.filter)
       if (!expected.ok || !actual.ok) return
       if (actual.value.SubscriptionArn !== expected.value.arn) {
         throw new Divergence({ call: "Subscribe", expected: `SubscriptionArn ${expected.value.arn}`, actual: `SubscriptionArn ${actual.value.SubscriptionArn}`, doc: docs.subscribe, fingerprint: "Subscribe:arn" })

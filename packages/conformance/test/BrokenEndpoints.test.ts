@@ -88,6 +88,16 @@ describe("a broken endpoint is found and shrunk", () => {
     expect(found?.steps.length).toBeLessThanOrEqual(6)
   })
 
+  it("an HTTP subscription to a FIFO topic accepted: its refusal expected, citing FIFO topics' delivery", async () => {
+    const report = await against("acceptHttpOnFifo", "fifo")
+    const [found] = report.groups[0]!.divergences
+    expect(found?.call).toBe("Subscribe")
+    expect(found?.expected).toBe("error InvalidParameter")
+    expect(found?.actual).toBe("success")
+    expect(found?.doc).toMatch(/Message delivery for FIFO topics/)
+    expect(found?.steps.length).toBeLessThanOrEqual(2)
+  })
+
   it("KmsMasterKeyId dropped from CreateQueue and SetQueueAttributes: the queue's key is missing when read back", async () => {
     const report = await against("dropQueueKmsMasterKeyId", "queue-kms")
     expect(report.capabilities.sqs).toBe(true)

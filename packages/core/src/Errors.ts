@@ -69,6 +69,12 @@ export class FilterPolicyLimitExceeded extends Data.TaggedError("FilterPolicyLim
   readonly message: string
 }> {}
 
+/**
+ * A ReplayPolicy would start one replay more than may run at once ("the maximum number of concurrent
+ * message replays", SNS API Reference, Subscribe and SetSubscriptionAttributes, Errors).
+ */
+export class ReplayLimitExceeded extends Data.TaggedError("ReplayLimitExceeded")<{ readonly message: string }> {}
+
 /** The resource named by an ARN (tagging, data protection) does not exist. */
 export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly message: string }> {}
 
@@ -125,6 +131,7 @@ export type SnsError =
   | TopicLimitExceeded
   | SubscriptionLimitExceeded
   | FilterPolicyLimitExceeded
+  | ReplayLimitExceeded
   | ResourceNotFound
   | BatchEntryIdsNotDistinct
   | BatchRequestTooLong
@@ -154,6 +161,7 @@ export const snsErrorTags = [
   "TopicLimitExceeded",
   "SubscriptionLimitExceeded",
   "FilterPolicyLimitExceeded",
+  "ReplayLimitExceeded",
   "ResourceNotFound",
   "BatchEntryIdsNotDistinct",
   "BatchRequestTooLong",

@@ -16,6 +16,7 @@ import {
   invalidParameter,
   type InvalidParameter,
   NotFound,
+  type ReplayLimitExceeded,
   ResourceNotFound,
   SubscriptionLimitExceeded,
   type TagLimitExceeded,
@@ -566,7 +567,7 @@ export const subscribe = (
   checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>
 ): Either.Either<
   Changed<Subscription.Subscription>,
-  InvalidParameter | NotFound | AuthorizationError | SubscriptionLimitExceeded | FilterPolicyLimitExceeded
+  InvalidParameter | NotFound | AuthorizationError | SubscriptionLimitExceeded | FilterPolicyLimitExceeded | ReplayLimitExceeded
 > =>
   Either.gen(function* () {
     const topic = yield* topicFor(registry, input.topicArn, context, "Subscribe")
@@ -606,6 +607,7 @@ export const subscribe = (
       )
     }
     if (hasFilterPolicy(attributes)) yield* checkFilterPolicyQuota(registry, topic.arn, context.accountId)
+    if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, topic.arn, undefined))
     const pending = Subscription.needsConfirmation(protocol, endpoint, topic.accountId, context.accountId)
     const subscription: Subscription.Subscription = {
       arn: `${topic.arn}:${fresh.id}`,
@@ -746,7 +748,7 @@ export const setSubscriptionAttribute = (
   context: RequestContext,
   checkFilterPolicy: (policy: string, scope: string) => Either.Either<void, InvalidParameter>,
   now: number
-): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError | FilterPolicyLimitExceeded> =>
+): Either.Either<Changed<void>, InvalidParameter | NotFound | AuthorizationError | FilterPolicyLimitExceeded | ReplayLimitExceeded> =>
   Either.gen(function* () {
     const s = yield* Either.flatMap(findSubscription(registry, subscriptionArn), (s) =>
       authorizeSubscription(registry, s, context, "SetSubscriptionAttributes")
@@ -767,6 +769,7 @@ export const setSubscriptionAttribute = (
       // Setting a policy starts a replay that supersedes the one before; an empty one stops it.
       const topic = registry.topics.get(s.topicArn)
       const replay = topic === undefined ? undefined : yield* replayFor(topic, attributes["ReplayPolicy"], now)
+      if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, s.topicArn, s.arn))
       const { replay: _superseded, ...rest } = updated
       updated = replay === undefined ? rest : { ...rest, replay }
     }
@@ -791,6 +794,15 @@ const replayFor = (
     Either.flatMap(Archive.parseReplayPolicy(policy), (parsed) => Replay.checkWindow(parsed, { fifo: topic.fifo, archive: Topic.archive(topic) }, now)),
     (parsed) => Replay.requested(parsed, now)
   )
+}
+
+/** How many of the topic's subscriptions, other than `except`, have a replay not yet finished. */
+const unfinishedReplays = (registry: Registry, topicArn: string, except: string | undefined): number => {
+  let count = 0
+  for (const { subscription } of recipientsOf(registry, topicArn)) {
+    if (subscription.arn !== except && Replay.isUnfinished(subscription.replay)) count++
+  }
+  return count
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { Either } from "effect"
 import * as Archive from "./Archive.js"
-import { invalidParameter, type InvalidParameter } from "./Errors.js"
+import { invalidParameter, type InvalidParameter, ReplayLimitExceeded } from "./Errors.js"
 import type { StoredMessage } from "./Message.js"
 
 /**
@@ -118,6 +118,40 @@ export const checkWindow = (
   if (policy.endingPoint !== undefined && policy.endingPoint > now) return bad("EndingPoint must not be in the future")
   return Either.right(policy)
 }
+
+/**
+ * How many replays of one topic may be unfinished (Pending or In progress) at once. SNS declares
+ * `ReplayLimitExceeded` ("the maximum number of concurrent message replays", SNS API Reference,
+ * Subscribe and SetSubscriptionAttributes) but its quota pages name no figure, so this one is the
+ * broker's own, kept per topic because a replay reads its topic's archive.
+ *
+ * @category limits
+ */
+export const MAX_UNFINISHED_PER_TOPIC = 100
+
+/**
+ * Whether a replay still counts against the limit: from the moment its policy is accepted until it
+ * is Completed or Failed.
+ *
+ * @category rules
+ */
+export const isUnfinished = (replay: Replay | undefined): boolean =>
+  replay !== undefined && (replay.status === "Pending" || replay.status === "In progress")
+
+/**
+ * Whether one more replay may start on a topic whose other subscriptions have `unfinished` replays
+ * (a subscription's own replay does not count: a new policy supersedes it).
+ *
+ * @category validation
+ */
+export const checkLimit = (unfinished: number, limit = MAX_UNFINISHED_PER_TOPIC): Either.Either<void, ReplayLimitExceeded> =>
+  unfinished < limit
+    ? Either.void
+    : Either.left(
+      new ReplayLimitExceeded({
+        message: `The topic already has ${limit} message replays that are not finished, the most that may run at once; try again once one completes`
+      })
+    )
 
 /**
  * Whether a message accepted at `timestamp` falls in the replay's window (both ends included).

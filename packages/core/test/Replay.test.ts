@@ -96,6 +96,44 @@ describe("a ReplayPolicy's window", () => {
   })
 })
 
+describe("the limit on unfinished replays", () => {
+  it("counts Pending and In progress replays, not finished ones nor a subscription's own", () => {
+    expect(Replay.isUnfinished(undefined)).toBe(false)
+    for (const status of ["Pending", "In progress", "Completed", "Failed"] as const) {
+      expect(Replay.isUnfinished({ status, startingPoint: 0, endingPoint: undefined, requestedAt: 0 })).toBe(status === "Pending" || status === "In progress")
+    }
+    expect(Either.isRight(Replay.checkLimit(Replay.MAX_UNFINISHED_PER_TOPIC - 1))).toBe(true)
+    expect(messageOf(Replay.checkLimit(Replay.MAX_UNFINISHED_PER_TOPIC))).toMatch(/already has 100 message replays that are not finished/)
+    expect(Either.isRight(Replay.checkLimit(1, 2))).toBe(true)
+    expect(Either.isLeft(Replay.checkLimit(2, 2))).toBe(true)
+  })
+
+  it("refuses one replay more on the topic at Subscribe and SetSubscriptionAttributes, and admits it once one finishes", () => {
+    const { archived, ...rest } = world()
+    let registry = rest.registry
+    const now = T0 + DAY
+    const arns: Array<string> = []
+    for (let i = 0; i < Replay.MAX_UNFINISHED_PER_TOPIC; i++) {
+      const made = Either.getOrThrow(subscribe(registry, archived.arn, { ReplayPolicy: policy(T0) }, now, `r${i}`))
+      registry = made.registry
+      arns.push(made.result.arn)
+    }
+    const over = subscribe(registry, archived.arn, { ReplayPolicy: policy(T0) }, now, "extra")
+    expect(Either.isLeft(over) && over.left._tag).toBe("ReplayLimitExceeded")
+    // A subscription without a policy is not a replay; setting one on it is refused too.
+    const plain = Either.getOrThrow(subscribe(registry, archived.arn, {}, now, "plain"))
+    const set = Registry.setSubscriptionAttribute(plain.registry, plain.result.arn, "ReplayPolicy", policy(T0), owner, checkFilterPolicy, now)
+    expect(Either.isLeft(set) && set.left._tag).toBe("ReplayLimitExceeded")
+    // A subscription that has one of the replays may replace it: a new policy supersedes its own.
+    expect(Either.isRight(Registry.setSubscriptionAttribute(registry, arns[0]!, "ReplayPolicy", policy(T0 + 1), owner, checkFilterPolicy, now))).toBe(true)
+    // A repeat Subscribe of an existing subscription starts nothing, so it is answered as before.
+    expect(Either.getOrThrow(subscribe(registry, archived.arn, { ReplayPolicy: policy(T0) }, now, "r0")).result.arn).toBe(arns[0])
+    const first = registry.subscriptions.get(arns[0]!)!.replay!
+    const finished = Either.getOrThrow(Registry.advanceReplay(registry, arns[0]!, first, { _tag: "Started", inserted: 0 })).registry
+    expect(Either.isRight(subscribe(finished, archived.arn, { ReplayPolicy: policy(T0) }, now, "extra"))).toBe(true)
+  })
+})
+
 describe("which archived messages a replay selects", () => {
   it("those in the window (both ends; no EndingPoint: up to when it was set) that the filter takes, in archive order", () => {
     fc.assert(

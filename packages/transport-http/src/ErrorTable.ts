@@ -90,6 +90,7 @@ export const errorTable: { readonly [T in ErrorTag]: ErrorRow } = {
   TopicLimitExceeded: sender("TopicLimitExceeded", 403),
   SubscriptionLimitExceeded: sender("SubscriptionLimitExceeded", 403),
   FilterPolicyLimitExceeded: sender("FilterPolicyLimitExceeded", 403),
+  ReplayLimitExceeded: sender("ReplayLimitExceeded", 403),
   ResourceNotFound: sender("ResourceNotFound", 404),
   BatchEntryIdsNotDistinct: sender("BatchEntryIdsNotDistinct", 400),
   BatchRequestTooLong: sender("BatchRequestTooLong", 400),

@@ -47,6 +47,7 @@ describe("the error table", () => {
       TopicLimitExceeded: ["TopicLimitExceeded", 403, "Sender"],
       SubscriptionLimitExceeded: ["SubscriptionLimitExceeded", 403, "Sender"],
       FilterPolicyLimitExceeded: ["FilterPolicyLimitExceeded", 403, "Sender"],
+      ReplayLimitExceeded: ["ReplayLimitExceeded", 403, "Sender"],
       StoreFailure: ["InternalError", 500, "Receiver"],
       ValidationError: ["ValidationError", 400, "Sender"],
       MissingAuthenticationToken: ["MissingAuthenticationToken", 403, "Sender"],
@@ -90,8 +91,7 @@ describe("the error table", () => {
       "OptedOut",
       "UserError",
       "PlatformApplicationDisabled",
-      "ValidationException",
-      "ReplayLimitExceeded"
+      "ValidationException"
     ])
     const raised = new Set(CoreErrors.snsErrorTags.map((tag) => errorTable[tag].code))
     expect([...modelByCode.keys()].filter((code) => !raised.has(code) && !neverRaised.has(code))).toEqual([])

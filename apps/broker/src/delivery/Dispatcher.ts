@@ -586,7 +586,7 @@ export const start = (
     // (a crash between the commit and the send), so each start asks again, once per token.
     yield* Effect.forEach((yield* sns.registry).subscriptions.values(), (s: Subscription.Subscription) => confirmations.request(s), { discard: true })
 
-    const lookAtReplays = yield* Replayer.start({ wakeDelivery: signal })
+    const lookAtReplays = yield* Replayer.start({ wakeDelivery: signal, metrics })
 
     // Everything waiting is taken at once: one wake-up per burst of publishes, not one per event.
     yield* FiberSet.run(

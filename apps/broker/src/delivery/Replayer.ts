@@ -4,7 +4,8 @@
  * module reads the topic's archive from the message store, has the core pick the messages the
  * subscription's window and filter policy take, stores their deliveries for that one subscription
  * (marked replayed, `MessageStore.replay`), wakes the dispatcher, and records each step in the
- * registry (`Sns.advanceReplay`), so a ReplayStatus and the deliveries it stands for survive a restart.
+ * registry (`Sns.advanceReplay`), so a ReplayStatus and the deliveries it stands for survive a restart,
+ * and counts each step in the broker's metrics.
  *
  * A Pending replay of a confirmed subscription is started; an In progress one is Completed once none
  * of its deliveries is pending. A step whose replay a newer policy superseded changes nothing, and
@@ -16,6 +17,7 @@
  */
 import { MessageStore, type Message, Replay, Routing, Sns, type Subscription, Topic } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, Either, Queue, type Scope } from "effect"
+import type { Metrics } from "../metrics/Metrics.js"
 
 /** How often In progress replays are looked at for completion (and Pending ones retried after a failure). */
 export const LOOK_INTERVAL = Duration.millis(250)
@@ -65,11 +67,16 @@ export const archived = (store: MessageStore.MessageStoreService, topicArn: stri
  */
 export const start = (options: {
   readonly wakeDelivery: Effect.Effect<void>
+  readonly metrics: Metrics
 }): Effect.Effect<Effect.Effect<void>, never, Sns.Sns | MessageStore.MessageStore | Scope.Scope> =>
   Effect.gen(function* () {
     const sns = yield* Sns.Sns
     const store = yield* MessageStore.MessageStore
     const wake = yield* Queue.sliding<void>(1)
+
+    /** Records a step of the replay, then counts it. */
+    const advance = (subscription: Subscription.Subscription, replay: Replay.Replay, event: Replay.Event) =>
+      Effect.tap(sns.advanceReplay(subscription.arn, replay, event), () => options.metrics.replayStep(subscription.topicArn, replay, event))
 
     /** Whether the subscription's filter policy takes the message, decided on its plaintext when the policy reads the body. */
     const accepts = (recipient: Routing.Recipient, message: Message.StoredMessage) => {
@@ -82,7 +89,7 @@ export const start = (options: {
     const begin = (subscription: Subscription.Subscription, replay: Replay.Replay, topic: Topic.Topic | undefined) =>
       Effect.gen(function* () {
         if (topic === undefined || Topic.archive(topic) === undefined) {
-          return yield* sns.advanceReplay(subscription.arn, replay, { _tag: "ArchiveGone" })
+          return yield* advance(subscription, replay, { _tag: "ArchiveGone" })
         }
         const messages = yield* archived(store, topic.arn, replay)
         const recipient = Routing.recipient(subscription)
@@ -91,12 +98,12 @@ export const start = (options: {
         const ids = Replay.select(replay, messages, (m) => taken.has(m.messageId))
         const inserted = yield* store.replay(subscription.arn, ids, yield* Clock.currentTimeMillis)
         if (inserted > 0) yield* options.wakeDelivery
-        yield* sns.advanceReplay(subscription.arn, replay, { _tag: "Started", inserted })
+        yield* advance(subscription, replay, { _tag: "Started", inserted })
       })
 
     const check = (subscription: Subscription.Subscription, replay: Replay.Replay) =>
       Effect.flatMap(store.replaysPending(subscription.arn), (pending) =>
-        pending === 0 ? sns.advanceReplay(subscription.arn, replay, { _tag: "Drained" }) : Effect.void
+        pending === 0 ? advance(subscription, replay, { _tag: "Drained" }) : Effect.void
       )
 
     /** One look at every replay; answers whether any is still to be finished. */

@@ -4,15 +4,16 @@
  * Per topic, the CloudWatch metrics SNS publishes (SNS guide, "Monitoring Amazon SNS topics using
  * CloudWatch"): NumberOfMessagesPublished, PublishSize, NumberOfNotificationsDelivered,
  * NumberOfNotificationsFailed and NumberOfNotificationsFilteredOut with its -InvalidAttributes,
- * -NoMessageAttributes and -InvalidMessageBody variants; deliveries per protocol; and KMS requests per
- * key and operation, which the KMS reports and `render` is handed.
+ * -NoMessageAttributes and -InvalidMessageBody variants; deliveries per protocol; message replays
+ * started, completed and failed, and the messages they replay (docs/SEMANTICS.md §7, "Message
+ * replay"); and KMS requests per key and operation, which the KMS reports and `render` is handed.
  *
  * docs/SEMANTICS.md §1.4: per-topic metrics are not encrypted, and nothing here holds a message body.
  * Resource names are shown only to a signed scrape, and only its own account's (`View`).
  *
  * @since 0.1.0
  */
-import { type FilterPolicy, Sns } from "@sealcast/core"
+import { type FilterPolicy, Replay, Sns } from "@sealcast/core"
 import { Effect, Queue, type Scope } from "effect"
 
 /** The content type of the 0.0.4 text format. */
@@ -80,6 +81,14 @@ const FILTERED: Readonly<Record<FilterVerdict, Family>> = {
     "Notifications filtered out because their body was not valid JSON for a body filter (CloudWatch NumberOfNotificationsFilteredOut-InvalidMessageBody)."
   )
 }
+const REPLAYS_STARTED = family(
+  "sealcast_sns_replays_started_total",
+  "counter",
+  "Message replays started: the archived messages a subscription's ReplayPolicy selects were stored for delivery."
+)
+const REPLAYS_COMPLETED = family("sealcast_sns_replays_completed_total", "counter", "Message replays completed: none of their deliveries is pending any more.")
+const REPLAYS_FAILED = family("sealcast_sns_replays_failed_total", "counter", "Message replays failed: the topic kept no archive any more when they would start.")
+const MESSAGES_REPLAYED = family("sealcast_sns_messages_replayed_total", "counter", "Archived messages replays redeliver, counted as each replay starts.")
 const KMS_REQUESTS = family("sealcast_kms_requests_total", "counter", "KMS requests, per key and operation.")
 
 /**
@@ -171,6 +180,11 @@ export interface Metrics {
   /** An attempt for this subscription was held back: the message's sealed body did not open. */
   readonly sealedBodyRefused: (topicArn: string, subscriptionArn: string) => void
   readonly sqsDeliveryRefused: (topicArn: string, queueArn: string, refusal: "queue_policy" | "kms_key") => void
+  /**
+   * A step of a replay of one of the topic's subscriptions, as the replayer carried it out: counted
+   * by the status it moves the replay to (`Replay.transition`); a step that moves nothing, nothing.
+   */
+  readonly replayStep: (topicArn: string, replay: Replay.Replay, event: Replay.Event) => void
   /** The exposition text, with the KMS's counts as they are now, as `view` may see it. */
   readonly render: (kmsCounts: ReadonlyArray<KmsCount>, view: View) => string
 }
@@ -186,6 +200,10 @@ export const make = (): Metrics => {
   const dropped = new Counter()
   const sealedBodyRefused = new Counter()
   const sqsRefused = new Counter()
+  const replaysStarted = new Counter()
+  const replaysCompleted = new Counter()
+  const replaysFailed = new Counter()
+  const messagesReplayed = new Counter()
   const filtered: Record<FilterVerdict, Counter> = {
     FilteredOut: new Counter(),
     InvalidAttributes: new Counter(),
@@ -212,29 +230,39 @@ export const make = (): Metrics => {
     dropped: (topicArn, protocol) => dropped.add([["topic_arn", topicArn], ["protocol", protocol]], 1),
     sealedBodyRefused: (topicArn, subscriptionArn) => sealedBodyRefused.add([["topic_arn", topicArn], ["subscription_arn", subscriptionArn]], 1),
     sqsDeliveryRefused: (topicArn, queueArn, refusal) => sqsRefused.add([["topic_arn", topicArn], ["queue_arn", queueArn], ["reason", refusal]], 1),
+    replayStep: (topicArn, replay, event) => {
+      const next = Replay.transition(replay, event).status
+      if (next === replay.status) return
+      const topic = [["topic_arn", topicArn]] as const
+      if (event._tag === "Started") {
+        replaysStarted.add(topic, 1)
+        messagesReplayed.add(topic, event.inserted)
+      }
+      if (next === "Completed") replaysCompleted.add(topic, 1)
+      if (next === "Failed") replaysFailed.add(topic, 1)
+    },
     render: (kmsCounts, view) => {
       const kms = new Counter()
       for (const c of kmsCounts) kms.add([["key_arn", c.keyArn], ["operation", c.operation]], c.count)
+      /** A counter family: its HELP and TYPE lines, then its samples. */
+      const counter = (f: Family, values: Counter) => [...header(f), ...samples(f.name, values, view)]
       const lines = [
-        ...header(PUBLISHED),
-        ...samples(PUBLISHED.name, published, view),
+        ...counter(PUBLISHED, published),
         // A summary without quantiles: its sum and count (exposition format 0.0.4, "Histograms and summaries").
         ...header(PUBLISH_SIZE),
         ...samples(`${PUBLISH_SIZE.name}_sum`, sizeSum, view),
         ...samples(`${PUBLISH_SIZE.name}_count`, published, view),
-        ...header(DELIVERED),
-        ...samples(DELIVERED.name, delivered, view),
-        ...header(FAILED),
-        ...samples(FAILED.name, failed, view),
-        ...header(DROPPED),
-        ...samples(DROPPED.name, dropped, view),
-        ...header(SEALED_BODY_REFUSED),
-        ...samples(SEALED_BODY_REFUSED.name, sealedBodyRefused, view),
-        ...header(SQS_REFUSED),
-        ...samples(SQS_REFUSED.name, sqsRefused, view),
-        ...verdicts.flatMap((v) => [...header(FILTERED[v]), ...samples(FILTERED[v].name, filtered[v], view)]),
-        ...header(KMS_REQUESTS),
-        ...samples(KMS_REQUESTS.name, kms, view)
+        ...counter(DELIVERED, delivered),
+        ...counter(FAILED, failed),
+        ...counter(DROPPED, dropped),
+        ...counter(SEALED_BODY_REFUSED, sealedBodyRefused),
+        ...counter(SQS_REFUSED, sqsRefused),
+        ...verdicts.flatMap((v) => counter(FILTERED[v], filtered[v])),
+        ...counter(REPLAYS_STARTED, replaysStarted),
+        ...counter(REPLAYS_COMPLETED, replaysCompleted),
+        ...counter(REPLAYS_FAILED, replaysFailed),
+        ...counter(MESSAGES_REPLAYED, messagesReplayed),
+        ...counter(KMS_REQUESTS, kms)
       ]
       return `${lines.join("\n")}\n`
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { Message } from "@sealcast/core"
+import type { Message, Replay } from "@sealcast/core"
 import * as Metrics from "../../src/metrics/Metrics.js"
 
 const topic = "arn:aws:sns:us-east-1:000000000000:orders"
@@ -51,6 +51,28 @@ describe("Metrics", () => {
       expect(declared.has(name) || declared.has(name.replace(/_(sum|count)$/, ""))).toBe(true)
     }
     expect(lines.filter((l) => l.startsWith("# HELP ")).length).toBe(declared.size)
+  })
+
+  it("counts replays started, completed and failed and the messages replayed, by the status each step moves a replay to", () => {
+    const metrics = Metrics.make()
+    const pending: Replay.Replay = { status: "Pending", startingPoint: 0, endingPoint: undefined, requestedAt: 10 }
+    const running: Replay.Replay = { ...pending, status: "In progress" }
+    metrics.replayStep(topic, pending, { _tag: "Started", inserted: 3 })
+    metrics.replayStep(topic, running, { _tag: "Drained" })
+    // Started with nothing selected: started and completed at once.
+    metrics.replayStep(topic, pending, { _tag: "Started", inserted: 0 })
+    metrics.replayStep(topic, pending, { _tag: "ArchiveGone" })
+    // Steps that move nothing count nothing.
+    metrics.replayStep(topic, pending, { _tag: "Drained" })
+    metrics.replayStep(topic, { ...pending, status: "Completed" }, { _tag: "Started", inserted: 5 })
+    metrics.replayStep(topic, running, { _tag: "ArchiveGone" })
+    const lines = metrics.render([], Metrics.everything).split("\n")
+    expect(lines).toContain(`sealcast_sns_replays_started_total{topic_arn="${topic}"} 2`)
+    expect(lines).toContain(`sealcast_sns_replays_completed_total{topic_arn="${topic}"} 2`)
+    expect(lines).toContain(`sealcast_sns_replays_failed_total{topic_arn="${topic}"} 1`)
+    expect(lines).toContain(`sealcast_sns_messages_replayed_total{topic_arn="${topic}"} 3`)
+    expect(lines).toContain("# TYPE sealcast_sns_replays_started_total counter")
+    expect(metrics.render([], Metrics.totals).split("\n")).toContain("sealcast_sns_messages_replayed_total 3")
   })
 
   it("shows resource names only to their own account; without one, the totals across them", () => {

@@ -15,7 +15,9 @@
  *   of KmsMasterKeyId answers success without reaching the broker;
  * - `receiveTwice`: the last message a ReceiveMessage returned from a queue is added to the next
  *   ReceiveMessage's answer from that queue, with its receipt handle, when the broker did not return
- *   it again: one message handed to two receivers.
+ *   it again: one message handed to two receivers;
+ * - `acceptHttpOnFifo`: an HTTP or HTTPS Subscribe to a FIFO topic, which the broker refuses, is
+ *   answered 200 with a made-up SubscriptionArn.
  * SQS speaks AWS JSON 1.0 through the proxy; the queue URLs the broker answers are rewritten to the
  * proxy's origin, since the SDK sends a queue's requests to the host its URL names.
  */
@@ -26,7 +28,14 @@ import * as http from "node:http"
 import * as https from "node:https"
 import type { AddressInfo } from "node:net"
 
-export type Break = "dropKmsMasterKeyId" | "publishDespiteDisabledKey" | "acceptSpoiledSignature" | "reorderFifo" | "dropQueueKmsMasterKeyId" | "receiveTwice"
+export type Break =
+  | "dropKmsMasterKeyId"
+  | "publishDespiteDisabledKey"
+  | "acceptSpoiledSignature"
+  | "reorderFifo"
+  | "dropQueueKmsMasterKeyId"
+  | "receiveTwice"
+  | "acceptHttpOnFifo"
 
 export interface BreakingProxy {
   readonly endpoint: string
@@ -157,6 +166,11 @@ export const startBreakingProxy = async (upstream: Upstream, broken: Break): Pro
         const answer = await forward(req.headers, body)
         if (broken === "publishDespiteDisabledKey" && action === "Publish" && answer.status >= 400 && answer.body.includes("<Code>KMSDisabled</Code>")) {
           res.writeHead(200, { "content-type": "text/xml" }).end(snsAnswer("Publish", `<PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult>`))
+          return
+        }
+        const topicArn = form?.get("TopicArn") ?? ""
+        if (broken === "acceptHttpOnFifo" && action === "Subscribe" && topicArn.endsWith(".fifo") && form?.get("Protocol")?.startsWith("http") === true && answer.status >= 400) {
+          res.writeHead(200, { "content-type": "text/xml" }).end(snsAnswer("Subscribe", `<SubscribeResult><SubscriptionArn>${topicArn}:${randomUUID()}</SubscriptionArn></SubscribeResult>`))
           return
         }
         let answerBody = answer.body
