@@ -239,7 +239,7 @@ describe("Server", () => {
     expect(oversize).toMatch(/^HTTP\/1\.1 413 /)
     expect(oversize).toContain("<Code>RequestEntityTooLarge</Code>")
     await exchange(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nAction=Pub`, true)
-    await exchange(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nAction\r\n`, true)
+    await exchange(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nAction\r\n`, true)
     expect((await fetch(`${origin}/_sealcast/health`)).status).toBe(200)
   })
 
