@@ -63,8 +63,9 @@ export const readBody = (
     const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
     finish(Either.right(new Uint8Array(body.buffer, body.byteOffset, body.byteLength)))
   })
+  // A client that goes away mid-body makes Node destroy the request with an `aborted` error
+  // (ECONNRESET), so this one listener covers the `aborted` event too.
   req.on("error", (e) => finish(Either.left(new RequestAborted({ message: e.message }))))
-  req.on("aborted", () => finish(Either.left(new RequestAborted({ message: "client aborted the request" }))))
 }
 
 /**

@@ -33,7 +33,7 @@ import { MissingAuthenticationToken } from "./auth/AuthErrors.js"
 import { explainRefusal, withUnknownKeyHint } from "./auth/Guidance.js"
 import { nodeHashing } from "./auth/NodeHashing.js"
 import type { Credential, CredentialLookup, HttpRequestParts, VerifiedIdentity } from "./auth/Request.js"
-import { verifySigV4Now } from "./auth/SigV4.js"
+import { hasSigV4, verifySigV4Now } from "./auth/SigV4.js"
 import { makeSigningKeyCache } from "./auth/SigningKeyCache.js"
 import { InternalFailure, KmsOverPlainHttp, RequestHeaderSectionTooLarge, UnknownPath } from "./EdgeErrors.js"
 import { describeError, type ErrorTag } from "./ErrorTable.js"
@@ -378,8 +378,9 @@ const makeRoutes = (options: ServerOptions) => {
     try {
       const parsed = Form.parseRequest(req.method ?? "GET", rawQuery, body)
       if (Either.isLeft(parsed) || parsed.right.get("Version") === SqsQuery.VERSION) return parsed
-      const parts = partsOf(req, body, [...parsed.right])
-      if (detectScheme(parts) !== "sigv4") return parsed
+      // SigV4 signs the body's bytes, not the form's parameters, so its parts leave them out.
+      const parts = partsOf(req, body)
+      if (!hasSigV4(parts)) return parsed
       const verified = () => {
         const identity = verifySigV4Now(parts, signing("sns"), credentialOf!)
         return identity === undefined
@@ -482,9 +483,10 @@ const write = (res: ServerResponse, requestId: string, answer: Response): number
   // A text body goes to the socket as it is (encoded once, natively, on the way out); only its
   // UTF-8 length is needed here.
   const length = typeof answer.body === "string" ? Buffer.byteLength(answer.body, "utf8") : answer.body.byteLength
-  res
-    .writeHead(answer.status, { ...answer.headers, "content-type": answer.contentType, "content-length": length, "x-amzn-requestid": requestId })
-    .end(answer.body)
+  // The header list as `writeHead` takes it, name and value in turn: no object spread per answer.
+  const headers: Array<string | number> = ["content-type", answer.contentType, "content-length", length, "x-amzn-requestid", requestId]
+  if (answer.headers !== undefined) for (const [name, value] of Object.entries(answer.headers)) headers.push(name, value)
+  res.writeHead(answer.status, headers).end(answer.body)
   return answer.status
 }
 

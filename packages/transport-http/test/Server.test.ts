@@ -11,7 +11,7 @@ import { SignatureV4 } from "@smithy/signature-v4"
 import { Context, Deferred, Effect, Either, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
 import * as fc from "fast-check"
 import { createServer, type Server as HttpServer } from "node:http"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Server from "../src/Server.js"
 import { layerNodeRsa } from "./kms/support.js"
@@ -219,6 +219,28 @@ describe("Server", () => {
     const json = await fetch(origin, { method: "POST", headers: kmsHeaders("Encrypt"), body: big })
     expect(json.status).toBe(413)
     expect(await json.json()).toMatchObject({ __type: "RequestEntityTooLarge" })
+  })
+
+  it("answers a chunked body over the cap 413 in the Query shape, and outlives a client leaving mid-body", async () => {
+    const exchange = (request: string, leave: boolean) =>
+      new Promise<string>((resolve) => {
+        const socket = connect(listening.port, "127.0.0.1")
+        let answer = ""
+        socket.on("data", (data) => (answer += data.toString("latin1")))
+        socket.on("close", () => resolve(answer))
+        socket.on("error", () => {})
+        socket.write(request, () => (leave ? socket.destroy() : undefined))
+      })
+    const chunk = `400\r\n${"x".repeat(1024)}\r\n`
+    const oversize = await exchange(
+      `POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\r\n${chunk.repeat(65)}0\r\n\r\n`,
+      false
+    )
+    expect(oversize).toMatch(/^HTTP\/1\.1 413 /)
+    expect(oversize).toContain("<Code>RequestEntityTooLarge</Code>")
+    await exchange(`POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\nAction=Pub`, true)
+    await exchange(`POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n6\r\nAction\r\n`, true)
+    expect((await fetch(`${origin}/_sealcast/health`)).status).toBe(200)
   })
 
   it("serves app routes, 404s unknown paths, and survives a defect", async () => {

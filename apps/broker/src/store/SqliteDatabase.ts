@@ -57,6 +57,10 @@ export const databasePath = (dataDir: string): string => join(dataDir, DATABASE_
  *   `queue_meta` (each queue's FIFO and receive-attempt state).
  * - Step 3, message replay: `deliveries.replayed` marks a delivery a subscription's replay owes
  *   (docs/SEMANTICS.md §7, "Message replay"); rows from before it are ordinary deliveries.
+ * - Step 4 drops `messages_by_timestamp`: no query reads it (`prune` compares each row's timestamp
+ *   with its topic's own cutoff, which no index on `timestamp` can serve, and scans), and every
+ *   message paid for a third index entry at its commit (docs/PERFORMANCE.md, "One index less per
+ *   message").
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -117,7 +121,8 @@ const migrations: ReadonlyArray<string> = [
      queue_key TEXT PRIMARY KEY,
      value TEXT NOT NULL
    );`,
-  `ALTER TABLE deliveries ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;`
+  `ALTER TABLE deliveries ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;`,
+  `DROP INDEX messages_by_timestamp;`
 ]
 
 /**

@@ -8,6 +8,9 @@ import * as SqliteDatabase from "../../src/store/SqliteDatabase.js"
 import * as SqliteQueueStore from "../../src/store/SqliteQueueStore.js"
 
 const root = mkdtempSync(join(tmpdir(), "sealcast-db-"))
+
+const messageIndexes = (db: { prepare: (sql: string) => { pluck: () => { all: () => Array<unknown> } } }) =>
+  db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name").pluck().all()
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 describe("SqliteDatabase", () => {
@@ -28,6 +31,14 @@ describe("SqliteDatabase", () => {
       expect(kinds).toEqual(["kms-alias", "kms-key", "kms-root-key-check", "subscription", "subscription", "topic", "topic"])
       const queues = yield* Effect.flatMap(SqliteQueueStore.make(db), (store) => store.load)
       expect(queues.directory.queues.size).toBe(0)
+      expect(messageIndexes(db)).toEqual(["messages_by_topic", "sqlite_autoindex_messages_1"])
+      db.close()
+    }))
+
+  it.effect("a fresh database indexes messages by topic and by id only", () =>
+    Effect.gen(function* () {
+      const db = yield* SqliteDatabase.open(":memory:")
+      expect(messageIndexes(db)).toEqual(["messages_by_topic", "sqlite_autoindex_messages_1"])
       db.close()
     }))
 

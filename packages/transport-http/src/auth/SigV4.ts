@@ -102,7 +102,12 @@ export const canonicalQueryString = (rawQuery: string, excludeSignature = false)
  * @category encoding
  */
 export const canonicalHeaderValue = (value: string): string =>
-  value.replace(/[\t\n\v\f\r ]+/g, " ").replace(/^ | $/g, "")
+  // Most values are canonical already: one test instead of two replacements (docs/PERFORMANCE.md,
+  // "Reading the signature without regular-expression splits").
+  NOT_CANONICAL.test(value) ? value.replace(/[\t\n\v\f\r ]+/g, " ").replace(/^ | $/g, "") : value
+
+/** Whatever `canonicalHeaderValue` would change: a whitespace other than a space, two spaces, or an edge space. */
+const NOT_CANONICAL = /[\t\n\v\f\r]| {2}|^ | $/
 
 /**
  * The canonical headers block: for each signed header, in the order signed, `name:value\n`, where a
@@ -241,6 +246,18 @@ const badDate = (text: string) =>
   incomplete(`Date must be in ISO-8601 'basic format'. Got '${text}'. See http://en.wikipedia.org/wiki/ISO_8601`)
 
 /**
+ * JavaScript's `\s` (ECMA-262, WhiteSpace and LineTerminator), which `String.prototype.trim` also
+ * strips: a byte string's 0xA0 counts, as it did when the header was split with `/[\s,]+/`.
+ */
+const isWhitespace = (code: number): boolean =>
+  code === 0x20 || (code >= 0x09 && code <= 0x0d) ||
+  (code >= 0xa0 &&
+    (code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+      code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff))
+
+const isSeparator = (code: number): boolean => code === 0x2c || isWhitespace(code)
+
+/**
  * Reads the `Authorization` header form. Parameters are separated by commas and/or whitespace.
  * AWS's texts for each defect are kept; missing parts are all named at once, as AWS does.
  */
@@ -249,14 +266,22 @@ const readHeaderClaim = (
   authorization: string
 ): Either.Either<SignatureClaim, IncompleteSignature> => {
   const trimmed = authorization.trim()
-  const gap = trimmed.search(/\s/)
-  const algorithm = gap < 0 ? trimmed : trimmed.slice(0, gap)
+  let gap = 0
+  while (gap < trimmed.length && !isWhitespace(trimmed.charCodeAt(gap))) gap++
+  const algorithm = trimmed.slice(0, gap)
   // The three parameters SigV4 defines; any other is ignored, and the first of a repeated one counts.
   let credential: string | undefined
   let signature: string | undefined
   let signedHeaders: string | undefined
-  for (const item of (gap < 0 ? "" : trimmed.slice(gap)).split(/[\s,]+/)) {
-    if (item === "") continue
+  // Items are the runs between commas and whitespace, found by a scan rather than a regular
+  // expression's split (docs/PERFORMANCE.md, "Reading the signature without regular-expression splits").
+  for (let end = gap; end < trimmed.length;) {
+    let start = end
+    while (start < trimmed.length && isSeparator(trimmed.charCodeAt(start))) start++
+    if (start === trimmed.length) break
+    end = start
+    while (end < trimmed.length && !isSeparator(trimmed.charCodeAt(end))) end++
+    const item = trimmed.slice(start, end)
     const eq = item.indexOf("=")
     if (eq < 0) {
       return Either.left(

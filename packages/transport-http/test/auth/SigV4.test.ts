@@ -8,8 +8,10 @@ import { nobleHashing } from "../../src/auth/Hashing.js"
 import type { HttpRequestParts } from "../../src/auth/Request.js"
 import { makeSigningKeyCache } from "../../src/auth/SigningKeyCache.js"
 import {
+  canonicalHeaderValue,
   canonicalRequest,
   MAX_PRESIGNED_EXPIRES_SECONDS,
+  readClaim,
   sign,
   signingKey,
   type SigV4Options,
@@ -335,6 +337,64 @@ describe("SigV4 refusals", () => {
         expect(Either.isLeft(presigned) && tags.includes(presigned.left._tag)).toBe(true)
       }),
       { numRuns: 500 }
+    )
+  })
+})
+
+describe("reading the Authorization header and header values by scanning", () => {
+  // The regular expressions the scans replace, as the reference they must agree with.
+  const splitItems = (authorization: string) => {
+    const trimmed = authorization.trim()
+    const gap = trimmed.search(/\s/)
+    return {
+      algorithm: gap < 0 ? trimmed : trimmed.slice(0, gap),
+      items: (gap < 0 ? "" : trimmed.slice(gap)).split(/[\s,]+/).filter((item) => item !== "")
+    }
+  }
+  const referenceClaim = (authorization: string) => {
+    const { algorithm, items } = splitItems(authorization)
+    const found: Record<string, string> = {}
+    for (const item of items) {
+      const eq = item.indexOf("=")
+      if (eq < 0) return `'${item}' not a valid key=value pair`
+      const name = item.slice(0, eq)
+      if (["Credential", "Signature", "SignedHeaders"].includes(name)) found[name] ??= item.slice(eq + 1)
+    }
+    if (!found["Credential"] || !found["Signature"] || found["SignedHeaders"] === undefined) return "missing"
+    return { algorithm, credential: found["Credential"], signature: found["Signature"], signedHeaders: found["SignedHeaders"].split(";").filter((n) => n !== "") }
+  }
+  const scannedClaim = (authorization: string) => {
+    const read = readClaim({ method: "POST", rawPath: "/", rawQuery: "", rawHeaders: [["authorization", authorization], ["x-amz-date", "20261128T192233Z"]], body: new Uint8Array() })
+    if (Either.isRight(read)) {
+      const { algorithm, credential, signature, signedHeaders } = read.right
+      return { algorithm, credential, signature, signedHeaders }
+    }
+    const eq = /^'(.*)' not a valid key=value pair/s.exec(read.left.message)
+    return eq === null ? "missing" : `'${eq[1]}' not a valid key=value pair`
+  }
+  // JavaScript's \s beyond ASCII, and 0xA0, which a byte string carries as part of a UTF-8 character.
+  const piece = fc.constantFrom(
+    "AWS4-HMAC-SHA256", "Credential=", "SignedHeaders=", "Signature=", "a/b", "host;x-amz-date", "00ff", "=", ",", " ", "  ",
+    "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff",
+    "\u200b", "\u0085", "x"
+  )
+
+  it("splits Authorization items exactly as /[\\s,]+/ after the first whitespace does", () => {
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 16 }).map((xs) => xs.join("")), (authorization) => {
+        expect(scannedClaim(authorization)).toEqual(referenceClaim(authorization))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("canonicalHeaderValue gives what collapsing and trimming with regular expressions gives", () => {
+    const reference = (value: string) => value.replace(/[\t\n\v\f\r ]+/g, " ").replace(/^ | $/g, "")
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }).map((xs) => xs.join("")), (value) => {
+        expect(canonicalHeaderValue(value)).toBe(reference(value))
+      }),
+      { numRuns: 2000 }
     )
   })
 })

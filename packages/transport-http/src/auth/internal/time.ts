@@ -5,15 +5,22 @@
 import { Either } from "effect"
 import { RequestExpired } from "../AuthErrors.js"
 
-/** Validates the fields and returns epoch milliseconds; `Date.UTC` alone would roll 32 January over. */
-const utc = (year: number, month: number, day: number, hour: number, minute: number, second: number) => {
-  const ms = Date.UTC(year, month - 1, day, hour, minute, second)
-  const back = new Date(ms)
-  return back.getUTCFullYear() === year && back.getUTCMonth() === month - 1 && back.getUTCDate() === day &&
-      hour < 24 && minute < 60 && second < 60
-    ? ms
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Gregorian leap years. */
+const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+
+/**
+ * Validates the fields and returns epoch milliseconds; `Date.UTC` alone would roll 32 January over,
+ * and reads years 0 to 99 as 1900 to 1999, so those are refused. The fields are checked by
+ * arithmetic rather than by a `Date` read back: every signed request's date passes here.
+ */
+const utc = (year: number, month: number, day: number, hour: number, minute: number, second: number) =>
+  year >= 100 && month >= 1 && month <= 12 && day >= 1 &&
+    day <= (month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!) &&
+    hour < 24 && minute < 60 && second < 60
+    ? Date.UTC(year, month - 1, day, hour, minute, second)
     : undefined
-}
 
 const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
 
