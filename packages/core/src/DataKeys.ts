@@ -57,7 +57,7 @@ export const makeWith = <E>(
   /**
    * The sealing cache, by resource ARN, then one entry per key identifier and sending principal: a
    * resource has few, so a scan finds its scope without building a key text on every seal
-   * (docs/PERFORMANCE.md, "The key check as a remembered answer").
+   * (docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
    */
   const sealing = new Map<string, Array<DataKeyCache.Entry>>()
   const sealingLock = yield* Effect.makeSemaphore(1)

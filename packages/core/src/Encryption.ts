@@ -115,7 +115,7 @@ const ASCII = /^[\x00-\x7f]*$/
 export const bodyAadAfter = (prefix: Uint8Array, messageId: string): Uint8Array => {
   const at = prefix.length + 4
   // Message ids are ASCII (UUIDs), whose UTF-8 bytes are their char codes: written in place, with
-  // no encoder's array to copy (docs/PERFORMANCE.md, "One text encoder; the AAD prefix per topic").
+  // no encoder's array to copy (docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
   const id = ASCII.test(messageId) ? undefined : utf8Encoder.encode(messageId)
   const length = id === undefined ? messageId.length : id.length
   const out = new Uint8Array(at + length)

@@ -152,7 +152,7 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
    * the state and its arguments and nothing else, and a transaction that changes a key or an alias
    * publishes a new state, so a pass stays true exactly while `state` is in force: a key disabled,
    * scheduled for deletion or re-policied is checked afresh on the next publish (docs/SEMANTICS.md
-   * §1.7; docs/PERFORMANCE.md, "The key check as a remembered answer").
+   * §1.7; docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
    */
   let passes: { readonly state: State; readonly byQuestion: Map<string, { readonly keyArn: string }> } | undefined
 
