@@ -39,8 +39,11 @@ const STEPS: ReadonlyArray<readonly [step: string, module: RegExp]> = [
   ["load harness, profiler", /test\/bench\/|^node:inspector/]
 ]
 
-/** Frames charged to their caller: native functions, and Node's wrappers around OpenSSL and random bytes. */
-const chargedToCaller = (url: string): boolean => url === "" || /^node:internal\/(crypto\/|util$)/.test(url)
+/**
+ * Frames charged to their caller: native functions, and Node's wrappers around OpenSSL (`createCipheriv`
+ * included), random bytes and `TextEncoder`, so making a cipher and encoding a body count where the seal is.
+ */
+const chargedToCaller = (url: string): boolean => url === "" || /^node:(crypto$|internal\/(crypto\/|encoding$|util$))/.test(url)
 
 /** Frames that are not code: V8 names them. */
 const NAMED: ReadonlyMap<string, string> = new Map([

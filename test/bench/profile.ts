@@ -5,7 +5,9 @@
  * of docs/PERFORMANCE.md, "CPU per request". With `--cpu-only`, no profiler: the rate and the
  * process's CPU time per request alone, as the profiler's sampling slows what it measures.
  * `path-plain` and `path-encrypted` run the broker's request path without the network instead
- * (`RequestPath.ts`), `seconds` then counting thousands of requests. Scenarios: `ceiling` (the bare server), `plain` and
+ * (`RequestPath.ts`), `seconds` then counting thousands of requests; `embedded-plain` and
+ * `embedded-encrypted` run scenario 4 (`Embedded.ts`: 64 publishers through the embedding API, no
+ * HTTP) for `seconds` after 2 of warm-up, the rate and the CPU then per message published. Scenarios: `ceiling` (the bare server), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
  * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
  * under SSE-SQS, scenarios 14 and 15), `fanout` (Publish of 1 KiB to an encrypted topic with four SSE-KMS
@@ -25,9 +27,10 @@ import { type CpuProfile, renderSummary, summarise } from "./ProfileSummary.js"
 import { requestPathCpu } from "./RequestPath.js"
 import { fanoutLoad } from "./FanoutBench.js"
 import { openQueues, receiveDeleteLoad } from "./QueueBench.js"
+import { openEmbedded, publishMany } from "./Embedded.js"
 import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted"] as const
+const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -41,7 +44,7 @@ const shape: LoadShape = { connections: 32, durationSeconds: seconds, warmupSeco
 const KIB = 1024
 
 const dataDir = mkdtempSync(join(tmpdir(), "sealcast-profile-"))
-const bench = scenario.startsWith("path-") ? undefined : await openHttpBench(dataDir)
+const bench = scenario.startsWith("path-") || scenario.startsWith("embedded-") ? undefined : await openHttpBench(dataDir)
 const session = new Session()
 session.connect()
 await session.post("Profiler.enable")
@@ -108,9 +111,26 @@ const pathLoad = async (encrypted: boolean, requests: number) => {
   await requestPathCpu(dataDir, { requests, encrypted, onMeasuring: started })
   return { requestsPerSecond: (requests * 1000) / (performance.now() - startedAt), total: requests, errors: 0, non2xx: 0 }
 }
+
+/** Closes the embedded broker once the CPU is read, so closing it is not counted. */
+let closeEmbedded = async (): Promise<void> => undefined
+
+/** Scenario 4: `seconds` of publishes of 1 KiB through the embedding API after a warm-up, a message counted as a request. */
+const embeddedLoad = async (encrypted: boolean) => {
+  const broker = await openEmbedded(dataDir)
+  closeEmbedded = broker.close
+  const topicArn = encrypted ? broker.encryptedTopicArn : broker.plainTopicArn
+  await publishMany(broker, topicArn, KIB, { seconds: shape.warmupSeconds })
+  await started()
+  const { published, perSecond } = await publishMany(broker, topicArn, KIB, { seconds })
+  return { requestsPerSecond: perSecond, total: published, errors: 0, non2xx: 0 }
+}
+
 try {
   const result: Pick<LoadResult, "requestsPerSecond" | "total" | "errors" | "non2xx"> = bench === undefined
-    ? await pathLoad(scenario === "path-encrypted", seconds * 1000)
+    ? scenario.startsWith("embedded-")
+      ? await embeddedLoad(scenario === "embedded-encrypted")
+      : await pathLoad(scenario === "path-encrypted", seconds * 1000)
     : await networkLoad(bench)
   const cpu = process.cpuUsage(cpuAtStart)
   const line = `${scenario}: ${Math.round(result.requestsPerSecond)} req/s, errors ${result.errors + result.non2xx}; ` +
@@ -127,6 +147,7 @@ try {
   }
 } finally {
   session.disconnect()
+  await closeEmbedded()
   await bench?.stop()
   rmSync(dataDir, { recursive: true, force: true })
 }

@@ -46,14 +46,6 @@ export interface Entry {
 }
 
 /**
- * The cache key for a scope: its three parts, each length-prefixed so no two scopes collide.
- *
- * @category encoding
- */
-export const scopeKey = (scope: Scope): string =>
-  `${scope.resourceArn.length}:${scope.resourceArn}${scope.kmsKeyId.length}:${scope.kmsKeyId}${scope.principalArn.length}:${scope.principalArn}`
-
-/**
  * A cached data key may seal one more message when it was made for exactly this scope, is younger
  * than the scope's `maxAgeMs` (5 minutes unless said) (and not from the future: a clock that went back refuses rather than extends), and
  * has sealed fewer than MAX_USES messages.

@@ -54,15 +54,39 @@ export const makeWith = <E>(
   kms: KmsPort<E>,
   contextOf: (resourceArn: string) => EncryptionContext.EncryptionContext
 ): Effect.Effect<DataKeysService<E>> => Effect.gen(function* () {
-  const sealing = new Map<string, DataKeyCache.Entry>()
+  /**
+   * The sealing cache, by resource ARN, then one entry per key identifier and sending principal: a
+   * resource has few, so a scan finds its scope without building a key text on every seal
+   * (docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
+   */
+  const sealing = new Map<string, Array<DataKeyCache.Entry>>()
   const sealingLock = yield* Effect.makeSemaphore(1)
   const opening = new Map<string, { readonly plaintext: Uint8Array; readonly openedAt: number }>()
 
+  /** Where `scope`'s entry is among its resource's, else -1. */
+  const indexOf = (entries: ReadonlyArray<DataKeyCache.Entry>, scope: DataKeyCache.Scope): number => {
+    for (let i = 0; i < entries.length; i++) {
+      const cached = entries[i]!.scope
+      if (cached.kmsKeyId === scope.kmsKeyId && cached.principalArn === scope.principalArn) return i
+    }
+    return -1
+  }
+
+  const remember = (entry: DataKeyCache.Entry): void => {
+    const entries = sealing.get(entry.scope.resourceArn)
+    if (entries === undefined) return void sealing.set(entry.scope.resourceArn, [entry])
+    const i = indexOf(entries, entry.scope)
+    if (i < 0) entries.push(entry)
+    else entries[i] = entry
+  }
+
   const reuse = (scope: DataKeyCache.Scope, at: number): DataKey | undefined => {
-    const key = DataKeyCache.scopeKey(scope)
-    const cached = sealing.get(key)
+    const entries = sealing.get(scope.resourceArn)
+    if (entries === undefined) return undefined
+    const i = indexOf(entries, scope)
+    const cached = entries[i]
     if (cached === undefined || !DataKeyCache.canReuse(cached, scope, at)) return undefined
-    sealing.set(key, { ...cached, uses: cached.uses + 1 })
+    entries[i] = { ...cached, uses: cached.uses + 1 }
     return cached.dataKey
   }
 
@@ -77,7 +101,7 @@ export const makeWith = <E>(
             const again = reuse(scope, at)
             if (again !== undefined) return Effect.succeed(again)
             return Effect.map(kms.generateDataKey(scope.kmsKeyId, contextOf(scope.resourceArn), caller), (dataKey) => {
-              sealing.set(DataKeyCache.scopeKey(scope), { scope, dataKey, createdAt: at, uses: 1 })
+              remember({ scope, dataKey, createdAt: at, uses: 1 })
               return dataKey
             })
           })

@@ -145,9 +145,27 @@ export const make = (parts: {
       contextOf: EncryptionContext.forTopic
     }
 
+    const scopeOf = (topic: Topic.Topic, kmsKeyId: string, ctx: RequestContext): DataKeyCache.Scope => ({
+      resourceArn: topic.arn,
+      kmsKeyId,
+      principalArn: ctx.principalArn
+    })
+
     /**
-     * Decides the body's stored form at the instant of publish (Encryption.planBody). Plain bodies and
-     * sealed ones under a cached data key take no KMS round trip beyond the per-publish key check.
+     * The body's stored form at once, decided at the instant of publish (Encryption.planBody): plain,
+     * or sealed under a cached data key once the key passes its check as a plain read; else
+     * undefined, and `storeBody` decides it.
+     */
+    const storeBodyNow = (topic: Topic.Topic, body: string, messageId: string, ctx: RequestContext, at: number): MessageBody | undefined => {
+      const plan = Encryption.planBody(topic)
+      if (plan._tag === "Plain") return { _tag: "Plain", text: body }
+      // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
+      return Encryption.sealBodyNow(sealer, scopeOf(topic, plan.kmsKeyId, ctx), callerOf(ctx), body, messageId, at)
+    }
+
+    /**
+     * `storeBodyNow` when it has to wait: a data key to ask of KMS, or a key check that takes a
+     * transaction or refuses (its error is the publish's).
      */
     const storeBody = (
       topic: Topic.Topic,
@@ -158,9 +176,7 @@ export const make = (parts: {
     ): Effect.Effect<MessageBody, KmsFailure> => {
       const plan = Encryption.planBody(topic)
       if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
-      const scope: DataKeyCache.Scope = { resourceArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn }
-      // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
-      return Encryption.sealBody(sealer, scope, callerOf(ctx), body, messageId, at)
+      return Encryption.sealBody(sealer, scopeOf(topic, plan.kmsKeyId, ctx), callerOf(ctx), body, messageId, at)
     }
 
     /**
@@ -178,6 +194,8 @@ export const make = (parts: {
       if (Either.isLeft(checked)) return Effect.fail(checked.left)
       const valid = checked.right
       const messageId = ids.unsafeUuidV7(at)
+      const now = storeBodyNow(topic, valid.body, messageId, ctx, at)
+      if (now !== undefined) return Effect.succeed(preparedOf(current, topic, valid, messageId, now, ctx, at))
       return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => preparedOf(current, topic, valid, messageId, body, ctx, at))
     }
 
@@ -193,17 +211,7 @@ export const make = (parts: {
       if (Either.isLeft(checked)) return undefined
       const valid = checked.right
       const messageId = ids.unsafeUuidV7(at)
-      const plan = Encryption.planBody(topic)
-      const body: MessageBody | undefined = plan._tag === "Plain"
-        ? { _tag: "Plain", text: valid.body }
-        : Encryption.sealBodyNow(
-          sealer,
-          { resourceArn: topic.arn, kmsKeyId: plan.kmsKeyId, principalArn: ctx.principalArn },
-          callerOf(ctx),
-          valid.body,
-          messageId,
-          at
-        )
+      const body = storeBodyNow(topic, valid.body, messageId, ctx, at)
       return body === undefined ? undefined : preparedOf(current, topic, valid, messageId, body, ctx, at)
     }
 

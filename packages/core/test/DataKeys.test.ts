@@ -29,6 +29,22 @@ describe("DataKeys", () => {
     expect(kms.issued.length).toBe(3)
   })
 
+  it("keeps one data key per key and principal of a topic, each served to its own scope only", () => {
+    const { dataKeys, kms } = setup()
+    kms.createKey("alias/other", new Uint8Array(32).fill(7))
+    const scope = { resourceArn: topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }
+    const scopes = [
+      scope,
+      { ...scope, kmsKeyId: "alias/other" },
+      { ...scope, principalArn: "arn:aws:iam::000000000000:user/other" },
+      { ...scope, resourceArn: `${topicArn}2` }
+    ]
+    const keys = scopes.map((s) => Effect.runSync(dataKeys.forSealing(s, caller, 0)))
+    expect(new Set(keys).size).toBe(scopes.length)
+    scopes.forEach((s, i) => expect(dataKeys.reuse(s, 1)).toBe(keys[i]))
+    expect(kms.issued.length).toBe(scopes.length)
+  })
+
   it("opens an encrypted data key once per 5 minutes", () => {
     const { dataKeys, kms } = setup()
     const scope = { resourceArn: topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }

@@ -407,6 +407,53 @@ describe("KmsSim alias/aws/sns", () => {
     }).pipe(Effect.provide(kmsLayer())))
 })
 
+describe("KmsSim checkKeyForUse, remembered", () => {
+  const topic = (name: string) => ({ "aws:sns:topicArn": `arn:aws:sns:${REGION}:${ACCOUNT}:${name}` })
+  const viaSns = { ...alice, viaService: "sns" as const }
+  /** Alice may generate data keys under the key only for the topic `orders`. */
+  const ordersOnly = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*", Resource: "*" },
+      {
+        Effect: "Deny",
+        Principal: { AWS: alice.principalArn },
+        Action: "kms:GenerateDataKey*",
+        Resource: "*",
+        Condition: { StringNotEquals: { "kms:EncryptionContext:aws:sns:topicArn": topic("orders")["aws:sns:topicArn"] } }
+      }
+    ]
+  })
+
+  it.effect("a pass answered as a plain read ends as soon as the key is disabled, re-policied or scheduled for deletion (docs/SEMANTICS.md §1.7)", () =>
+    Effect.gen(function* () {
+      const kms = yield* KmsSim
+      const key = (yield* kms.createKey({}, caller)).KeyMetadata
+      const now = () => kms.checkKeyForUseNow(key.KeyId, viaSns, topic("orders"), 0)
+      expect((yield* kms.checkKeyForUse(key.KeyId, viaSns, topic("orders"))).keyArn).toBe(key.Arn)
+      expect(now()).toEqual({ keyArn: key.Arn })
+      expect(now()).toEqual({ keyArn: key.Arn })
+
+      yield* kms.disableKey({ KeyId: key.KeyId }, caller)
+      expect(now()).toBeUndefined()
+      expect(yield* outcome(kms.checkKeyForUse(key.KeyId, viaSns, topic("orders")))).toBe("DisabledException")
+      yield* kms.enableKey({ KeyId: key.KeyId }, caller)
+      expect(now()).toEqual({ keyArn: key.Arn })
+
+      // The answer is per encryption context: a pass for one topic says nothing of another.
+      yield* kms.putKeyPolicy({ KeyId: key.KeyId, Policy: ordersOnly }, caller)
+      expect(now()).toEqual({ keyArn: key.Arn })
+      expect(kms.checkKeyForUseNow(key.KeyId, viaSns, topic("audit"), 0)).toBeUndefined()
+      expect(yield* outcome(kms.checkKeyForUse(key.KeyId, viaSns, topic("audit")))).toBe("AccessDeniedException")
+      // And per caller.
+      expect(kms.checkKeyForUseNow(key.KeyId, { ...caller, viaService: "sns" }, topic("audit"), 0)).toEqual({ keyArn: key.Arn })
+
+      yield* kms.scheduleKeyDeletion({ KeyId: key.KeyId, PendingWindowInDays: 7 }, caller)
+      expect(now()).toBeUndefined()
+      expect(yield* outcome(kms.checkKeyForUse(key.KeyId, viaSns, topic("orders")))).toBe("KMSInvalidStateException")
+    }).pipe(Effect.provide(kmsLayer())))
+})
+
 describe("KmsSim service principals", () => {
   const topicArn = `arn:aws:sns:${REGION}:${ACCOUNT}:orders`
   const sns = { accountId: ACCOUNT, principalArn: "sns.amazonaws.com", viaService: "sqs" as const, service: { principal: "sns.amazonaws.com", sourceArn: topicArn, sourceAccount: ACCOUNT } }

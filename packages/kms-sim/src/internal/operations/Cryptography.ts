@@ -16,6 +16,7 @@ import type * as R from "../../Requests.js"
 import { CROSS_ACCOUNT, dryRun, refuseCustomKeyStore, refuseRecipient } from "../KeyAccess.js"
 import type { Shell } from "../Shell.js"
 import type { Tx } from "../Transactions.js"
+import type { State } from "../state.js"
 import { clearMaterial, publicKeyOf, rsaFailure } from "./Signing.js"
 
 export type Cryptography = Pick<
@@ -77,6 +78,22 @@ const ignoresCiphertext = (request: { readonly DryRun?: boolean; readonly DryRun
 /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
 const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
 
+/** A text that is one piece's length and the piece, so no two lists of pieces give the same text. */
+const piece = (text: string): string => `${text.length}:${text}`
+
+/**
+ * Everything `checkKeyForUse` is asked, as one text: the key identifier, the caller (with the service
+ * it acts through or as) and the encryption context, each piece length-prefixed so that different
+ * questions never share a text.
+ */
+const checkQuestion = (keyIdText: string, caller: KmsCaller, context: EncryptionContext): string => {
+  let question = piece(keyIdText) + piece(caller.accountId) + piece(caller.principalArn) + piece(caller.viaService ?? "")
+  if (caller.service !== undefined) question += piece(caller.service.principal) + piece(caller.service.sourceArn) + piece(caller.service.sourceAccount)
+  else question += "-"
+  for (const key in context) question += piece(key) + piece(context[key]!)
+  return question
+}
+
 export const make = ({ authorization, ids, keys: { locate }, material, region, rsa, transactions, usage }: Shell): Cryptography => {
   const { transact } = transactions
 
@@ -131,9 +148,30 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     caller.service === undefined ? Either.right(key) : authorization.authorize(key, "Decrypt", caller, context)
 
   /**
+   * The checks that passed against the published state `state`, by `checkQuestion`. The check reads
+   * the state and its arguments and nothing else, and a transaction that changes a key or an alias
+   * publishes a new state, so a pass stays true exactly while `state` is in force: a key disabled,
+   * scheduled for deletion or re-policied is checked afresh on the next publish (docs/SEMANTICS.md
+   * §1.7; docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
+   */
+  let passes: { readonly state: State; readonly byQuestion: Map<string, { readonly keyArn: string }> } | undefined
+
+  /** How many passes one state keeps (topics or queues times publishing principals); past that it starts over. */
+  const PASSES_KEPT = 4096
+
+  /** The check's passes for the state in force, emptied when another state has been published. */
+  const passesFor = (state: State) => {
+    if (passes === undefined || passes.state !== state || passes.byQuestion.size >= PASSES_KEPT) {
+      passes = { state, byQuestion: new Map() }
+    }
+    return passes.byQuestion
+  }
+
+  /**
    * `checkKeyForUse` as a plain read: no lock and no transaction, since it changes nothing. It
    * answers undefined when a transaction is needed after all: when deletions or rotations have come
    * due, or when the caller names the SNS managed alias before it exists (the transaction creates it).
+   * A pass is remembered for the state it was decided on (`passesFor`).
    */
   const checkKeyForUseNow = (
     keyIdText: string,
@@ -143,11 +181,27 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
   ): Either.Either<{ readonly keyArn: string }, Errors.KmsError> | undefined => {
     const published = transactions.published()
     if (now >= published.dueAt) return undefined
+    const byQuestion = passesFor(published.state)
+    const question = checkQuestion(keyIdText, caller, context)
+    const passed = byQuestion.get(question)
+    if (passed !== undefined) return Either.right(passed)
+    const checked = decideKeyForUse(published.state, keyIdText, caller, context)
+    if (checked !== undefined && Either.isRight(checked)) byQuestion.set(question, checked.right)
+    return checked
+  }
+
+  /** The check itself, on `state`; undefined when it needs a transaction (the SNS or SQS managed alias is still to be made). */
+  const decideKeyForUse = (
+    state: State,
+    keyIdText: string,
+    caller: KmsCaller,
+    context: EncryptionContext
+  ): Either.Either<{ readonly keyArn: string }, Errors.KmsError> | undefined => {
     const ref = Identifiers.parseKeyRef(keyIdText)
     if (Either.isLeft(ref)) return Either.left(ref.left)
     const alias = Identifiers.aliasOf(ref.right, region, caller.accountId)
-    if (alias !== undefined && Identifiers.managedAliasService(alias.aliasName) !== undefined && !published.state.aliases.has(alias.aliasArn)) return undefined
-    return Identifiers.resolve(published.state, ref.right, region, caller.accountId, CROSS_ACCOUNT.includes("GenerateDataKey")).pipe(
+    if (alias !== undefined && Identifiers.managedAliasService(alias.aliasName) !== undefined && !state.aliases.has(alias.aliasArn)) return undefined
+    return Identifiers.resolve(state, ref.right, region, caller.accountId, CROSS_ACCOUNT.includes("GenerateDataKey")).pipe(
       Either.flatMap((key) => authorization.authorize(key, "GenerateDataKey", caller, context)),
       Either.flatMap((key) => serviceMayDecrypt(key, caller, context)),
       Either.flatMap((key) => usable(key, "GenerateDataKey")),
