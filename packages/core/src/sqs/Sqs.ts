@@ -26,6 +26,7 @@ import type { KmsCaller } from "../Kms.js"
 import type { MessageAttributes } from "../Message.js"
 import { attributeBytes, utf8Length } from "../MessageAttributes.js"
 import type { RequestContext } from "../RequestContext.js"
+import * as MessageDigest from "./MessageDigest.js"
 import * as MessageMoves from "./MessageMoves.js"
 import * as MessageMoveTask from "./MessageMoveTask.js"
 import * as Queue from "./Queue.js"
@@ -611,8 +612,11 @@ export const make = (
         : `queue ${queue.arn}'s KMS key ${keyId} cannot be used`
       return queueKmsFailure(failure._tag, `${why}: ${failure.message}`)
     }
-    /** A topic's write made ready outside the lock: its message id, what the queue is sent, its body sealed. */
-    const prepareDelivery = (delivery: TopicDelivery) =>
+    /**
+     * A topic's write made ready outside the lock: its message id, what the queue is sent, its body
+     * sealed, and its body's MD5 from `md5Of`.
+     */
+    const prepareDelivery = (delivery: TopicDelivery, md5Of: (body: string) => string) =>
       Effect.gen(function* () {
         const messageId = yield* ids.uuid
         const queue = yield* read((system) => topicTarget(system, delivery))
@@ -631,7 +635,7 @@ export const make = (
           messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
           messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
         }
-        return sendInput(input, messageId, ctx, storedBody)
+        return { ...sendInput(input, messageId, ctx, storedBody), md5OfMessageBody: md5Of(delivery.body) }
       })
 
     /**
@@ -641,8 +645,18 @@ export const make = (
      */
     const deliverFromTopics = (
       deliveries: ReadonlyArray<TopicDelivery>
-    ): Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure> =>
-      Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery))), (prepared) =>
+    ): Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure> => {
+      // A message fanned out to several queues is one text, hashed once (docs/PERFORMANCE.md, "SNS →
+      // SQS: one MD5 per message").
+      const digests = new Map<string, string>()
+      const md5Of = (body: string) => {
+        const known = digests.get(body)
+        if (known !== undefined) return known
+        const md5 = MessageDigest.md5OfMessageBody(body)
+        digests.set(body, md5)
+        return md5
+      }
+      return Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery, md5Of))), (prepared) =>
         run((system, now) => {
           let states: Map<string, QueueMessages.QueueState> | undefined
           const answers = prepared.map((ready, i) =>
@@ -661,6 +675,7 @@ export const make = (
           return Either.right([answers, states === undefined ? system : { ...system, states }] as const)
         })
       )
+    }
 
     // The move driver's wake-up: replaced at each step, completed by a start or a cancel.
     let moveSignal = Deferred.unsafeMake<void>(FiberId.none)
