@@ -307,6 +307,24 @@ describe("SNS deliveries into queues", () => {
       }), counting)
   })
 
+  it.effect("a write prepared before a policy change in its group is checked again against the policy in force", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "inbox")
+        const arn = `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox`
+        yield* sqs.setQueueAttributes(url, { Policy: allowTopic(arn, topicArn) }, ctx)
+        // The policy change is submitted first, so it runs first in the group the write joins; the
+        // write was prepared against the policy that allowed the topic.
+        const [, answers] = yield* Effect.all([
+          sqs.setQueueAttributes(url, { Policy: allowTopic(arn, `arn:aws:sns:us-east-1:${ACCOUNT}:other`) }, ctx),
+          sqs.deliverFromTopics([deliveryTo(arn, "too late")])
+        ], { concurrency: "unbounded" })
+        expect(answers.map((a) => Either.isLeft(a) && a.left._tag)).toEqual(["AccessDenied"])
+        expect(bodies(yield* receive(sqs, url, { waitTimeSeconds: 0 }))).toEqual([])
+      })
+    )
+  )
+
   it.effect("one text written into several queues at once is answered in each with its own MD5, beside another text's", () =>
     withService((sqs) =>
       Effect.gen(function* () {
