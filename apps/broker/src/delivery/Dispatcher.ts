@@ -7,7 +7,8 @@
  * It wakes when the service accepts messages (their deliveries are announced, so the store need not
  * be read for them) and when the store's next delivery falls due. An attempt gets the message its
  * pass read (or the one just accepted) and the subscription and topic of the pass's registry; the
- * body is opened (KMS Decrypt of its data key, docs/SEMANTICS.md §1.4) only then, just before it is sent.
+ * body is opened (KMS Decrypt of its data key, docs/SEMANTICS.md §1.4) only then, just before it is sent,
+ * once for the attempts of one message started in one turn of the event loop.
  * The outcome goes back to the store: Delivered, Retry at the delay the subscription's retry policy
  * gives (`RetrySchedule`), or Dropped once that policy is spent or the failure is one SNS does not
  * retry (SNS guide, "Amazon SNS message delivery retries"). A dropped delivery is counted and logged,
