@@ -7,7 +7,8 @@
  * It wakes when the service accepts messages (their deliveries are announced, so the store need not
  * be read for them) and when the store's next delivery falls due. An attempt gets the message its
  * pass read (or the one just accepted) and the subscription and topic of the pass's registry; the
- * body is opened (KMS Decrypt of its data key, docs/SEMANTICS.md §1.4) only then, just before it is sent.
+ * body is opened (KMS Decrypt of its data key, docs/SEMANTICS.md §1.4) only then, just before it is sent,
+ * once for the attempts of one message started in one turn of the event loop.
  * The outcome goes back to the store: Delivered, Retry at the delay the subscription's retry policy
  * gives (`RetrySchedule`), or Dropped once that policy is spent or the failure is one SNS does not
  * retry (SNS guide, "Amazon SNS message delivery retries"). A dropped delivery is counted and logged,
@@ -209,6 +210,20 @@ export const start = (
     const knownMessage = (messageId: string) => loaded.get(messageId) ?? recent.get(messageId)
     /** Messages whose sealed body was refused, so each refusal is logged once, not once per attempt. */
     const refused = new Set<string>()
+    /**
+     * Sealed bodies opened in this turn of the event loop, by message id: a message's other attempts
+     * started in the same turn (its other subscriptions) send the same text rather than open it again
+     * (docs/PERFORMANCE.md, "A message's body opened once for its subscriptions"). Forgotten at the
+     * turn's end, so each turn's attempts are checked against KMS as it is then.
+     */
+    let openedThisTurn = new Map<string, string>()
+    const forgetOpened = () => {
+      openedThisTurn = new Map()
+    }
+    const rememberOpened = (messageId: string, text: string) => {
+      if (openedThisTurn.size === 0) setImmediate(forgetOpened)
+      openedThisTurn.set(messageId, text)
+    }
 
     const signal = Queue.offer(wake, undefined)
 
@@ -411,9 +426,14 @@ export const start = (
         // A plain body is its own text (the first rule of `Sns.openBody`); only a sealed one needs
         // the service, for the KMS Decrypt of its data key.
         if (message.body._tag === "Plain") return sendOpened(message.body.text)
+        const opened = openedThisTurn.get(message.messageId)
+        if (opened !== undefined) return sendOpened(opened)
         runCallback(sns.openBody(message), {
           onExit: (exit) => {
-            if (Exit.isSuccess(exit)) return sendOpened(exit.value)
+            if (Exit.isSuccess(exit)) {
+              rememberOpened(message.messageId, exit.value)
+              return sendOpened(exit.value)
+            }
             const failure = Cause.failureOption(exit.cause)
             if (Option.isNone(failure)) return broke(Cause.pretty(exit.cause))
             bodyRefused(sendTo, failure.value)

@@ -24,7 +24,8 @@
  *   any one-second window (SNS guide, "Amazon SNS message delivery retries", throttle policy).
  * - Announcements first: a new message's deliveries are known the moment it is committed, so while
  *   announcements flow the store is read only every READ_INTERVAL_MS (for retries come due and FIFO
- *   messages); without them, whenever the backlog is spent.
+ *   messages), or FULL_BACKLOG_READ_INTERVAL_MS while the backlog can fill every slot; without
+ *   them, whenever the backlog is spent. An announced FIFO message is read for at the next pass.
  *
  * @since 0.1.0
  */
@@ -32,6 +33,14 @@ import type { MessageStore } from "@sealcast/core"
 
 /** How often the store is read for due deliveries while announcements keep the backlog busy. */
 export const READ_INTERVAL_MS = 50
+
+/**
+ * How often instead while the backlog alone fills every attempt slot: a read then starts nothing
+ * sooner, and each read looks past everything in flight and waiting, so under a steady overload
+ * reads every READ_INTERVAL_MS cost a tenth of delivery's CPU time (docs/PERFORMANCE.md, "Fewer
+ * reads of due rows while the backlog is full").
+ */
+export const FULL_BACKLOG_READ_INTERVAL_MS = 250
 
 /** The throttle policy's window (`maxReceivesPerSecond`). */
 const THROTTLE_WINDOW_MS = 1000
@@ -239,7 +248,7 @@ export const subscriptionRemoved = (state: DeliveryState, subscriptionArn: strin
  * A pass begins at `now`: announced deliveries join the backlog, skipping any already started or
  * waiting (a delivery is visible in the store from its commit, a moment before its announcement is
  * taken), and the backlog's started part is dropped once large. Answers whether the pass must read
- * the store: at least every READ_INTERVAL_MS while announcements keep the backlog full, and
+ * the store: at least every `readInterval` while announcements keep the backlog full, and
  * whenever the backlog is spent and no announcement came since the last read.
  *
  * @category transitions
@@ -256,8 +265,17 @@ export const passBegun = (state: DeliveryState, now: number): boolean => {
     state.backlog.push({ delivery, key, lane: undefined })
   }
   state.announced = []
-  return now - state.lastRead >= READ_INTERVAL_MS || (state.next >= state.backlog.length && !state.announcedSinceRead)
+  return now - state.lastRead >= readInterval(state) || (state.next >= state.backlog.length && !state.announcedSinceRead)
 }
+
+/**
+ * How long after a read the next one is due while announcements flow: longer while the deliveries
+ * waiting in the backlog are enough to fill every attempt slot.
+ *
+ * @category queries
+ */
+export const readInterval = (state: DeliveryState): number =>
+  state.backlog.length - state.next >= state.concurrency ? FULL_BACKLOG_READ_INTERVAL_MS : READ_INTERVAL_MS
 
 /**
  * How many due rows the pass reads. Deliveries in flight or waiting are still pending, so a read
@@ -485,7 +503,7 @@ const ASK_STORE: Wait = { _tag: "AskStore" }
  */
 export const waitAfterPass = (state: DeliveryState, throttleLifts: number | undefined): Wait => {
   if (state.attempting >= state.concurrency) return WAKE
-  if (state.announcedSinceRead) return { _tag: "WakeOrAt", at: Math.min(state.lastRead + READ_INTERVAL_MS, throttleLifts ?? Infinity) }
+  if (state.announcedSinceRead) return { _tag: "WakeOrAt", at: Math.min(state.lastRead + readInterval(state), throttleLifts ?? Infinity) }
   return ASK_STORE
 }
 

@@ -63,7 +63,12 @@ interface Env {
 /** A running Sns service with the dispatcher and metrics started, for the length of `test`. */
 const withBroker = (
   test: (env: Env) => Effect.Effect<void, unknown, Scope.Scope>,
-  options: { readonly concurrency?: number; readonly caPem?: string; readonly sqs?: (sqs: Sqs.SqsService) => Sqs.SqsService } = {}
+  options: {
+    readonly concurrency?: number
+    readonly caPem?: string
+    readonly sqs?: (sqs: Sqs.SqsService) => Sqs.SqsService
+    readonly sns?: (sns: Sns.SnsService) => Sns.SnsService
+  } = {}
 ) => {
   const kms = makeTestKms(KEY_ARN)
   const outbox = Outbox.make()
@@ -72,6 +77,7 @@ const withBroker = (
   return Effect.gen(function* () {
     yield* Metrics.follow(metrics)
     const sqs = yield* Sqs.Sqs
+    const sns = yield* Sns.Sns
     yield* Dispatcher.start({
       origin: certHost.origin,
       signing: identity,
@@ -80,8 +86,11 @@ const withBroker = (
       metrics,
       concurrency: options.concurrency,
       caPem: options.caPem
-    }).pipe(Effect.provideService(Sqs.Sqs, options.sqs === undefined ? sqs : options.sqs(sqs)))
-    yield* test({ sns: yield* Sns.Sns, sqs, store: yield* MessageStore.MessageStore, outbox, metrics, functions, kms })
+    }).pipe(
+      Effect.provideService(Sqs.Sqs, options.sqs === undefined ? sqs : options.sqs(sqs)),
+      Effect.provideService(Sns.Sns, options.sns === undefined ? sns : options.sns(sns))
+    )
+    yield* test({ sns, sqs, store: yield* MessageStore.MessageStore, outbox, metrics, functions, kms })
   }).pipe(Effect.scoped, Effect.provide(snsLayer(kms.service)))
 }
 
@@ -244,6 +253,35 @@ describe("Dispatcher", () => {
       // The dispatcher trusts the system CAs and `caPem`: here the endpoint's own self-signed certificate.
       { caPem: identity.certificatePem }
     ))
+
+  it.live("a sealed message's attempts started together open its body once and each subscription gets the plaintext", () => {
+    let opens = 0
+    return withBroker(({ sns, functions }) =>
+      Effect.gen(function* () {
+        const received: Array<string> = []
+        const { topicArn } = yield* sns.createTopic({ name: "fanned", attributes: { KmsMasterKeyId: KEY_ARN }, tags: [], dataProtectionPolicy: undefined }, ctx)
+        for (const name of ["reader-a", "reader-b", "reader-c"]) {
+          functions.register(name, (event) => {
+            for (const record of event.Records) received.push(record.Sns.Message)
+          })
+          const endpoint = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`
+          yield* sns.subscribe({ topicArn, protocol: "lambda", endpoint, attributes: {}, returnSubscriptionArn: false }, ctx)
+        }
+        yield* sns.publish(publishInput(topicArn, "the gate code is 4321"), ctx)
+        yield* eventually(() => received.length === 3)
+        expect(received).toEqual(["the gate code is 4321", "the gate code is 4321", "the gate code is 4321"])
+        expect(opens).toBe(1)
+      }), {
+      sns: (service) => ({
+        ...service,
+        openBody: (message) =>
+          Effect.suspend(() => {
+            opens++
+            return service.openBody(message)
+          })
+      })
+    })
+  })
 
   it.live("a failing endpoint is retried by its DeliveryPolicy, then dropped and counted", () =>
     withBroker(({ sns, store, metrics }) =>

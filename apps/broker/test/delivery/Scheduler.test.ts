@@ -343,6 +343,35 @@ describe("Scheduler (model)", () => {
     expect(Scheduler.startNow(state, () => undefined, 200, false).starts.map((c) => c.delivery.messageId)).toEqual(["m1"])
   })
 
+  it("while announcements flow, the store is read every READ_INTERVAL_MS, or FULL_BACKLOG_READ_INTERVAL_MS while the backlog fills every slot", () => {
+    const { FULL_BACKLOG_READ_INTERVAL_MS: full, READ_INTERVAL_MS: usual } = Scheduler
+    const state = Scheduler.initial(2)
+    const standard = () => undefined
+    const read = (now: number) => {
+      Scheduler.readBegun(state)
+      Scheduler.dueRowsAdmitted(state, [], 10, standard, now)
+    }
+    expect(Scheduler.passBegun(state, 0)).toBe(true)
+    read(0)
+    // Three deliveries waiting for two slots.
+    Scheduler.announcementAdmitted(state, "m1", 0, false, ["a", "b", "c"])
+    expect(Scheduler.passBegun(state, usual)).toBe(false)
+    expect(Scheduler.waitAfterPass(state, undefined)).toEqual({ _tag: "WakeOrAt", at: full })
+    expect(Scheduler.passBegun(state, full - 1)).toBe(false)
+    expect(Scheduler.passBegun(state, full)).toBe(true)
+    read(full)
+    // Two start; the one left waiting cannot fill the slots, so the usual interval is back.
+    expect(Scheduler.startNow(state, () => undefined, full, false).starts.length).toBe(2)
+    expect(Scheduler.passBegun(state, full + usual - 1)).toBe(false)
+    expect(Scheduler.passBegun(state, full + usual)).toBe(true)
+    // An announced FIFO message is read for at once, full backlog or not.
+    read(full + usual)
+    Scheduler.announcementAdmitted(state, "m3", full + usual, false, ["a", "b", "c"])
+    expect(Scheduler.passBegun(state, full + usual + 1)).toBe(false)
+    Scheduler.announcementAdmitted(state, "f1", full + usual + 1, true, ["fifo-a"])
+    expect(Scheduler.passBegun(state, full + usual + 1)).toBe(true)
+  })
+
   it("a FIFO head waiting for its retry holds its lane; the next message starts only once the head ends", () => {
     const state = Scheduler.initial(4)
     const lane = (d: MessageStore.PendingDelivery) => ({ messageGroupId: "g", sequenceNumber: d.messageId === "m1" ? "1" : "2" })

@@ -315,6 +315,8 @@ export interface SendInput {
   readonly senderId: string
   /** The body as it is to be stored when not `body` itself: its sealed form. */
   readonly storedBody?: QueueBody
+  /** The MD5 of `body` when the caller has it already: one text sent to several queues is hashed once. */
+  readonly md5OfMessageBody?: string
 }
 
 /**
@@ -367,7 +369,7 @@ export const send = (
     }
     if (input.messageGroupId !== undefined) yield* validateFifoId("MessageGroupId", input.messageGroupId)
     const current = expire(state, queue, now)
-    const md5OfMessageBody = MessageDigest.md5OfMessageBody(input.body)
+    const md5OfMessageBody = input.md5OfMessageBody ?? MessageDigest.md5OfMessageBody(input.body)
     const md5OfMessageAttributes = MessageDigest.md5OfMessageAttributes(input.attributes)
     const base = {
       messageId: input.messageId,

@@ -26,6 +26,7 @@ import type { KmsCaller } from "../Kms.js"
 import type { MessageAttributes } from "../Message.js"
 import { attributeBytes, utf8Length } from "../MessageAttributes.js"
 import type { RequestContext } from "../RequestContext.js"
+import * as MessageDigest from "./MessageDigest.js"
 import * as MessageMoves from "./MessageMoves.js"
 import * as MessageMoveTask from "./MessageMoveTask.js"
 import * as Queue from "./Queue.js"
@@ -611,11 +612,14 @@ export const make = (
         : `queue ${queue.arn}'s KMS key ${keyId} cannot be used`
       return queueKmsFailure(failure._tag, `${why}: ${failure.message}`)
     }
-    /** A topic's write made ready outside the lock: its message id, what the queue is sent, its body sealed. */
-    const prepareDelivery = (delivery: TopicDelivery) =>
+    /**
+     * A topic's write made ready outside the lock, against `system` as it is then: its queue, its
+     * message id, what the queue is sent, its body sealed, and its body's MD5 from `md5Of`.
+     */
+    const prepareDelivery = (delivery: TopicDelivery, system: QueueStore.QueueSystem, md5Of: (body: string) => string) =>
       Effect.gen(function* () {
         const messageId = yield* ids.uuid
-        const queue = yield* read((system) => topicTarget(system, delivery))
+        const queue = yield* topicTarget(system, delivery)
         const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
         const caller: KmsCaller = {
           accountId: queue.accountId,
@@ -631,36 +635,52 @@ export const make = (
           messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
           messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
         }
-        return sendInput(input, messageId, ctx, storedBody)
+        return { queue, send: { ...sendInput(input, messageId, ctx, storedBody), md5OfMessageBody: md5Of(delivery.body) } }
       })
 
     /**
      * Under the lock each write is checked again against its queue as it is now (deleted, or its
      * policy changed, since it was prepared) and sent in turn, so a later one sees the earlier ones
-     * (a FIFO queue's deduplication); one that fails leaves the others as they are.
+     * (a FIFO queue's deduplication); one that fails leaves the others as they are. The check is a
+     * function of the queue directory alone: while the directory is the one the writes were
+     * prepared against, the queue each found then is its answer still.
      */
     const deliverFromTopics = (
       deliveries: ReadonlyArray<TopicDelivery>
-    ): Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure> =>
-      Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery))), (prepared) =>
-        run((system, now) => {
-          let states: Map<string, QueueMessages.QueueState> | undefined
-          const answers = prepared.map((ready, i) =>
-            Either.flatMap(ready, (send) =>
-              Either.flatMap(topicTarget(system, deliveries[i]!), (target) => {
-                const key = keyOfQueue(target)
-                const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send, now)
-                return Either.map(sent, (r) => {
-                  states ??= new Map(system.states)
-                  states.set(key, r.state)
-                  return sendResult(r)
+    ): Effect.Effect<ReadonlyArray<Either.Either<SendMessageResult, SqsError>>, StoreFailure> => {
+      // A message fanned out to several queues is one text, hashed once (docs/PERFORMANCE.md, "SNS →
+      // SQS: one MD5 per message").
+      const digests = new Map<string, string>()
+      const md5Of = (body: string) => {
+        const known = digests.get(body)
+        if (known !== undefined) return known
+        const md5 = MessageDigest.md5OfMessageBody(body)
+        digests.set(body, md5)
+        return md5
+      }
+      return Effect.flatMap(SynchronizedRef.get(ref), (preparedIn) =>
+        Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery, preparedIn, md5Of))), (prepared) =>
+          run((system, now) => {
+            const sameDirectory = system.directory === preparedIn.directory
+            let states: Map<string, QueueMessages.QueueState> | undefined
+            const answers = prepared.map((ready, i) =>
+              Either.flatMap(ready, ({ queue, send }) =>
+                Either.flatMap(sameDirectory ? Either.right(queue) : topicTarget(system, deliveries[i]!), (target) => {
+                  const key = keyOfQueue(target)
+                  const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send, now)
+                  return Either.map(sent, (r) => {
+                    states ??= new Map(system.states)
+                    states.set(key, r.state)
+                    return sendResult(r)
+                  })
                 })
-              })
+              )
             )
-          )
-          return Either.right([answers, states === undefined ? system : { ...system, states }] as const)
-        })
+            return Either.right([answers, states === undefined ? system : { ...system, states }] as const)
+          })
+        )
       )
+    }
 
     // The move driver's wake-up: replaced at each step, completed by a start or a cancel.
     let moveSignal = Deferred.unsafeMake<void>(FiberId.none)

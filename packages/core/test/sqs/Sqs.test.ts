@@ -307,6 +307,47 @@ describe("SNS deliveries into queues", () => {
       }), counting)
   })
 
+  it.effect("a write prepared before a policy change in its group is checked again against the policy in force", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const url = yield* create(sqs, "inbox")
+        const arn = `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox`
+        yield* sqs.setQueueAttributes(url, { Policy: allowTopic(arn, topicArn) }, ctx)
+        // The policy change is submitted first, so it runs first in the group the write joins; the
+        // write was prepared against the policy that allowed the topic.
+        const [, answers] = yield* Effect.all([
+          sqs.setQueueAttributes(url, { Policy: allowTopic(arn, `arn:aws:sns:us-east-1:${ACCOUNT}:other`) }, ctx),
+          sqs.deliverFromTopics([deliveryTo(arn, "too late")])
+        ], { concurrency: "unbounded" })
+        expect(answers.map((a) => Either.isLeft(a) && a.left._tag)).toEqual(["AccessDenied"])
+        expect(bodies(yield* receive(sqs, url, { waitTimeSeconds: 0 }))).toEqual([])
+      })
+    )
+  )
+
+  it.effect("one text written into several queues at once is answered in each with its own MD5, beside another text's", () =>
+    withService((sqs) =>
+      Effect.gen(function* () {
+        const arns = ["left", "right"].map((name) => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`)
+        for (const name of ["left", "right"]) yield* create(sqs, name)
+        const lenient = { checkQueuePolicy: false }
+        const answers = yield* sqs.deliverFromTopics([
+          deliveryTo(arns[0]!, "hello", lenient),
+          deliveryTo(arns[1]!, "hello", lenient),
+          deliveryTo(arns[0]!, "world", lenient),
+          deliveryTo(arns[1]!, "hello", lenient)
+        ])
+        // MD5("hello") and MD5("world") (RFC 1321).
+        expect(answers.map((a) => Either.getOrThrow(a).md5OfMessageBody)).toEqual([
+          "5d41402abc4b2a76b9719d911017c592",
+          "5d41402abc4b2a76b9719d911017c592",
+          "7d793037a0760186574b0282f2f435e7",
+          "5d41402abc4b2a76b9719d911017c592"
+        ])
+      })
+    )
+  )
+
   it.effect("from a FIFO topic keep their group and deduplication ids in a FIFO queue, and drop them in a standard one", () =>
     withService((sqs) =>
       Effect.gen(function* () {
