@@ -46,9 +46,10 @@ import pg from "pg"
  *   (docs/SEMANTICS.md §7, "Message replay"), as in `SqliteDatabase.ts`.
  * - Step 7, FIFO deduplication ids one row each (`PgQueueStore.ts`): `queue_deduplication`, as in
  *   `SqliteDatabase.ts`, the ids `queue_meta` held in its `seen` list copied in. U+0000, which joins
- *   a message group and a deduplication id, is written as a space (text cannot hold it); it is found
- *   in the id's JSON text as an escape not itself escaped. `seen` stays in those rows (the queue's
- *   next write drops it; `jsonb`, which could take it out, cannot hold U+0000 either) and is not read.
+ *   a message group and a deduplication id, is written as a space (text, and so `jsonb`, cannot hold
+ *   it): in the row's JSON text it is a `\u0000` escape after an even number of backslashes, made a
+ *   space before the text is read as `jsonb`. `seen` stays in those rows (the queue's next write drops
+ *   it) and is not read.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -138,10 +139,9 @@ const migrations: ReadonlyArray<string> = [
      PRIMARY KEY (queue_key, deduplication_id)
    );
    INSERT INTO queue_deduplication (queue_key, deduplication_id, message_id, sequence_number, accepted_at)
-     SELECT m.queue_key,
-            regexp_replace((e.value -> 0)::text, '((?:^|[^\])(?:\\)*)\u0000', ' ', 'g')::jsonb #>> '{}',
-            e.value -> 1 ->> 'messageId', e.value -> 1 ->> 'sequenceNumber', (e.value -> 1 ->> 'acceptedAt')::bigint
-       FROM queue_meta AS m, json_array_elements(m.value::json -> 'seen') AS e
+     SELECT m.queue_key, e.value ->> 0, e.value -> 1 ->> 'messageId', e.value -> 1 ->> 'sequenceNumber', (e.value -> 1 ->> 'acceptedAt')::bigint
+       FROM queue_meta AS m,
+            jsonb_array_elements(regexp_replace(m.value, '((?:^|[^\\])(?:\\\\)*)\\u0000', '\1 ', 'g')::jsonb -> 'seen') AS e
      ON CONFLICT (queue_key, deduplication_id) DO NOTHING;`
 ]
 
