@@ -37,7 +37,7 @@ interface Group {
   readonly received: Tree.RedBlackTree<number, QueueMessage>
 }
 
-const emptyGroup: Group = { messages: Tree.empty(bySeq), received: Tree.empty(bySeq) }
+const emptyGroup: Group = Object.freeze({ messages: Tree.empty(bySeq), received: Tree.empty(bySeq) })
 
 const firstKey = <K, V>(tree: Tree.RedBlackTree<K, V>): K | undefined => {
   const head = Tree.first(tree)
