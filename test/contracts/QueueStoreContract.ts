@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type Errors, MessageMoves, Queue, QueueMessages, QueueStore } from "@sealcast/core"
+import { type Errors, Fifo, MessageMoves, Queue, QueueMessages, QueueStore } from "@sealcast/core"
 import { Effect, Either, type Scope } from "effect"
 import * as fc from "fast-check"
 
@@ -292,6 +292,56 @@ export const queueStoreContract = (name: string, makeBacking: () => QueueStoreBa
         expect(loaded.directory.deletedAt.get(keyOf("orders"))).toBe(T0 + 5)
         expect(Either.isLeft(Queue.createQueue(loaded.directory, { name: "orders", attributes: {} }, OWNER, T0 + 6))).toBe(true)
       })
+    )
+
+    it.effect("a FIFO queue's deduplication ids survive reopening, each as long as the window holds it, and the ids that left are not kept", () =>
+      Effect.gen(function* () {
+        const backing = makeBacking()
+        const empty = QueueStore.empty()
+        const created = Either.getOrThrow(createQueue(empty, "jobs.fifo", T0))
+        yield* store(backing, empty, created)
+        const queue = created.directory.queues.get(keyOf("jobs.fifo"))!
+        let system = created
+        let n = 0
+        /** Sends `body` (deduplicated by its content) on what the store loads, and stores the outcome. */
+        const sendAfterReload = (body: string, now: number) =>
+          Effect.gen(function* () {
+            const loaded = yield* reload(backing)
+            expect(view(loaded)).toEqual(view(system))
+            const sent = Either.getOrThrow(QueueMessages.send(loaded.states.get(keyOf("jobs.fifo"))!, queue, sendInput(body, n++, true), now))
+            const next = withState(loaded, "jobs.fifo", sent.state)
+            const changes = QueueStore.diff(loaded, next)
+            yield* store(backing, loaded, next)
+            system = QueueStore.settled(loaded, next)
+            return { sent, changes }
+          })
+
+        const first = yield* sendAfterReload("a", T0)
+        const again = yield* sendAfterReload("a", T0 + 1000)
+        expect(again.sent).toMatchObject({ duplicate: true, messageId: first.sent.messageId })
+        expect(again.changes).toEqual([])
+        yield* sendAfterReload("b", T0 + Fifo.DEDUPLICATION_WINDOW_MS - 1)
+        const past = yield* sendAfterReload("a", T0 + Fifo.DEDUPLICATION_WINDOW_MS)
+        expect(past.sent.duplicate).toBe(false)
+        // "a" left the window and came back in one action: its row is written again, not deleted.
+        const deduplicationChanges = (changes: ReadonlyArray<QueueStore.QueueChange>) =>
+          changes.filter((c) => c._tag === "PutDeduplicationId" || c._tag === "DeleteDeduplicationId")
+        expect(deduplicationChanges(past.changes)).toEqual([
+          { _tag: "PutDeduplicationId", key: keyOf("jobs.fifo"), deduplicationId: Fifo.contentDeduplicationId("a"), entry: expect.objectContaining({ messageId: past.sent.messageId }) }
+        ])
+        expect((yield* sendAfterReload("a", T0 + Fifo.DEDUPLICATION_WINDOW_MS + 1)).sent).toMatchObject({ duplicate: true, messageId: past.sent.messageId })
+
+        // A message a minute for an hour: each send deletes the id accepted five minutes before, and
+        // the store holds the last five.
+        for (let minute = 6; minute <= 60; minute++) {
+          const { changes } = yield* sendAfterReload(`m${minute}`, T0 + minute * 60_000)
+          const deleted = deduplicationChanges(changes).flatMap((c) => (c._tag === "DeleteDeduplicationId" ? [c.deduplicationId] : []))
+          if (minute >= 11) expect(deleted).toEqual([Fifo.contentDeduplicationId(`m${minute - 5}`)])
+        }
+        const loaded = yield* reload(backing)
+        expect(view(loaded)).toEqual(view(system))
+        expect([...loaded.states.get(keyOf("jobs.fifo"))!.fifo.seen.keys()]).toEqual([56, 57, 58, 59, 60].map((m) => Fifo.contentDeduplicationId(`m${m}`)))
+      }), { timeout: 60_000 }
     )
 
     it.effect(`a queue of ${LARGE_QUEUE} messages: each action's changes are found without walking its messages, and stored`, () =>

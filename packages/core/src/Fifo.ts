@@ -30,6 +30,12 @@ export interface DeduplicationEntry {
 /** When an id was accepted, and the order of acceptance, which breaks ties (a `Data` tuple: compared by value). */
 type Accepted = readonly [at: number, seq: number]
 const byAcceptance: Order.Order<Accepted> = (a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0)
+const bySeq: Order.Order<number> = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
+
+interface Held {
+  readonly key: Accepted
+  readonly entry: DeduplicationEntry
+}
 
 /**
  * The deduplication ids seen inside the window, as a persistent map: it reads as a `Map` in the
@@ -39,25 +45,36 @@ const byAcceptance: Order.Order<Accepted> = (a, b) => (a[0] < b[0] ? -1 : a[0] >
  * of messages a second holds tens of thousands of ids, and copying them on every accept made each
  * one cost O(n) (docs/PERFORMANCE.md, "FIFO deduplication ids and message groups as indexes").
  *
+ * It also keeps them by the order of acceptance alone (`seq`, counted along the values made from one
+ * another, its lineage), so that what changed between a value and one made from it is read without
+ * walking either (`changes`): a store writes each id as it is accepted and as it leaves.
+ *
  * @category models
  */
 export class DeduplicationWindow implements ReadonlyMap<string, DeduplicationEntry> {
-  readonly #ids: HashMap.HashMap<string, { readonly key: Accepted; readonly entry: DeduplicationEntry }>
+  readonly #ids: HashMap.HashMap<string, Held>
   readonly #byAcceptance: Tree.RedBlackTree<Accepted, string>
+  readonly #bySeq: Tree.RedBlackTree<number, string>
   readonly #nextSeq: number
+  /** Shared by the values made from one another by `set`, `pruned` and `delete`: their `seq`s agree. */
+  readonly #lineage: object
 
   private constructor(
-    ids: HashMap.HashMap<string, { readonly key: Accepted; readonly entry: DeduplicationEntry }>,
+    ids: HashMap.HashMap<string, Held>,
     byAcceptance: Tree.RedBlackTree<Accepted, string>,
-    nextSeq: number
+    bySeq: Tree.RedBlackTree<number, string>,
+    nextSeq: number,
+    lineage: object
   ) {
     this.#ids = ids
     this.#byAcceptance = byAcceptance
+    this.#bySeq = bySeq
     this.#nextSeq = nextSeq
+    this.#lineage = lineage
   }
 
   static empty(): DeduplicationWindow {
-    return new DeduplicationWindow(HashMap.empty(), Tree.empty(byAcceptance), 0)
+    return new DeduplicationWindow(HashMap.empty(), Tree.empty(byAcceptance), Tree.empty(bySeq), 0, {})
   }
 
   /** `seen` itself when it is a window, else one with the same entries (a store's decoded `Map`). */
@@ -103,25 +120,106 @@ export class DeduplicationWindow implements ReadonlyMap<string, DeduplicationEnt
 
   /** `id` accepted as `entry`, after any earlier acceptance of it. */
   set(id: string, entry: DeduplicationEntry): DeduplicationWindow {
-    const previous = HashMap.get(this.#ids, id)
-    const base = Option.isSome(previous) ? Tree.removeFirst(this.#byAcceptance, previous.value.key) : this.#byAcceptance
+    const { byAcceptance, bySeq } = this.#without(id)
     const key: Accepted = Data.tuple(entry.acceptedAt, this.#nextSeq)
-    return new DeduplicationWindow(HashMap.set(this.#ids, id, { key, entry }), Tree.insert(base, key, id), this.#nextSeq + 1)
+    return new DeduplicationWindow(
+      HashMap.set(this.#ids, id, { key, entry }),
+      Tree.insert(byAcceptance, key, id),
+      Tree.insert(bySeq, key[1], id),
+      this.#nextSeq + 1,
+      this.#lineage
+    )
+  }
+
+  /** Without `id` (a store's record that it left the window). */
+  delete(id: string): DeduplicationWindow {
+    if (!HashMap.has(this.#ids, id)) return this
+    const { byAcceptance, bySeq } = this.#without(id)
+    return new DeduplicationWindow(HashMap.remove(this.#ids, id), byAcceptance, bySeq, this.#nextSeq, this.#lineage)
   }
 
   /** Without the ids accepted `DEDUPLICATION_WINDOW_MS` or longer before `now`. */
   pruned(now: number): DeduplicationWindow {
     let ids = this.#ids
     let byAcceptedAt = this.#byAcceptance
+    let bySeqs = this.#bySeq
     for (;;) {
       const oldest = Tree.first(byAcceptedAt)
       if (Option.isNone(oldest) || now - oldest.value[0][0] < DEDUPLICATION_WINDOW_MS) break
       byAcceptedAt = Tree.removeFirst(byAcceptedAt, oldest.value[0])
+      bySeqs = Tree.removeFirst(bySeqs, oldest.value[0][1])
       ids = HashMap.remove(ids, oldest.value[1])
     }
-    return ids === this.#ids ? this : new DeduplicationWindow(ids, byAcceptedAt, this.#nextSeq)
+    return ids === this.#ids ? this : new DeduplicationWindow(ids, byAcceptedAt, bySeqs, this.#nextSeq, this.#lineage)
+  }
+
+  /**
+   * What turns `previous` into `current`: the ids to put (accepted, or accepted again, since) and
+   * the ids to delete (gone from the window), as a store writes them.
+   *
+   * When `current` was made from `previous` (by `set`, `pruned` and `delete`, as an action's
+   * `decide` makes it), this reads only what changed, O(k log n) for k changes: the ids put are
+   * those with a `seq` from `previous`'s next one on; and the ids gone are found walking `previous`
+   * from its oldest, stopping at the first id `current` holds unchanged. That walk finds them all
+   * when they left from the front of the window, as `pruned` drops them: `decide` never sets an id
+   * the window holds (one inside it is a duplicate, one past it is pruned first), so an id `current`
+   * holds unchanged was in the tree, ahead of every later one, whenever `pruned` ran. Ids taken out
+   * otherwise (`delete`, an id set again) show in the count, and then, as for values not made from
+   * one another or a plain `Map` (a store's decoded one), both are compared in full.
+   */
+  static changes(
+    previous: ReadonlyMap<string, DeduplicationEntry>,
+    current: ReadonlyMap<string, DeduplicationEntry>
+  ): WindowChanges {
+    if (previous === current) return { put: [], deleted: [] }
+    if (previous instanceof DeduplicationWindow && current instanceof DeduplicationWindow) {
+      const read = current.#madeFrom(previous)
+      if (read !== undefined) return read
+    }
+    const put: Array<readonly [string, DeduplicationEntry]> = []
+    for (const [id, entry] of current) if (!sameEntry(previous.get(id), entry)) put.push([id, entry])
+    const deleted: Array<string> = []
+    for (const id of previous.keys()) if (!current.has(id)) deleted.push(id)
+    return { put, deleted }
+  }
+
+  #madeFrom(previous: DeduplicationWindow): WindowChanges | undefined {
+    if (previous.#lineage !== this.#lineage || previous.#nextSeq > this.#nextSeq) return undefined
+    const put: Array<readonly [string, DeduplicationEntry]> = []
+    let added = 0
+    for (const [, id] of Tree.greaterThanEqual(this.#bySeq, previous.#nextSeq)) {
+      put.push([id, this.get(id)!])
+      if (!HashMap.has(previous.#ids, id)) added++
+    }
+    const deleted: Array<string> = []
+    for (const [key, id] of previous.#byAcceptance) {
+      const now = HashMap.get(this.#ids, id)
+      if (Option.isNone(now)) deleted.push(id)
+      else if (now.value.key[1] === key[1]) break
+    }
+    return previous.size - deleted.length + added === this.size ? { put, deleted } : undefined
+  }
+
+  #without(id: string): { readonly byAcceptance: Tree.RedBlackTree<Accepted, string>; readonly bySeq: Tree.RedBlackTree<number, string> } {
+    const previous = HashMap.get(this.#ids, id)
+    return Option.isSome(previous)
+      ? { byAcceptance: Tree.removeFirst(this.#byAcceptance, previous.value.key), bySeq: Tree.removeFirst(this.#bySeq, previous.value.key[1]) }
+      : { byAcceptance: this.#byAcceptance, bySeq: this.#bySeq }
   }
 }
+
+/**
+ * The difference of two windows (`DeduplicationWindow.changes`).
+ *
+ * @category models
+ */
+export interface WindowChanges {
+  readonly put: ReadonlyArray<readonly [string, DeduplicationEntry]>
+  readonly deleted: ReadonlyArray<string>
+}
+
+const sameEntry = (a: DeduplicationEntry | undefined, b: DeduplicationEntry): boolean =>
+  a !== undefined && a.messageId === b.messageId && a.sequenceNumber === b.sequenceNumber && a.acceptedAt === b.acceptedAt
 
 /**
  * A topic's FIFO state: the last sequence number handed out and the deduplication ids seen inside the

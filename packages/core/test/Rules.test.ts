@@ -184,6 +184,89 @@ describe("FIFO", () => {
     expect(state.lastSequence).toBe(42n)
     expect(Fifo.decide(state, "d", "x", 20)).toMatchObject({ _tag: "Duplicate", messageId: "m" })
   })
+
+  describe("the changes between two windows", () => {
+    type Step =
+      | { readonly _tag: "Decide"; readonly dt: number; readonly id: string }
+      | { readonly _tag: "Delete"; readonly id: string }
+      | { readonly _tag: "SetAgain"; readonly id: string; readonly at: number }
+    const W = Fifo.DEDUPLICATION_WINDOW_MS
+    const ID = fc.constantFrom("a", "b", "c", "d", "e", "f", "g", "h")
+    const arbitraryStep: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 6, arbitrary: fc.record({ _tag: fc.constant("Decide" as const), dt: fc.oneof(fc.constantFrom(0, W - 1, W, W + 1), fc.integer({ min: 0, max: 120_000 })), id: ID }) },
+      { weight: 1, arbitrary: fc.record({ _tag: fc.constant("Delete" as const), id: ID }) },
+      // An id set again at any instant, earlier ones too: not what `decide` does, which the count must catch.
+      { weight: 1, arbitrary: fc.record({ _tag: fc.constant("SetAgain" as const), id: ID, at: fc.integer({ min: -W, max: W }) }) }
+    )
+
+    /** Every window the steps make, from an empty one: each made from the one before. */
+    const windows = (steps: ReadonlyArray<Step>): ReadonlyArray<Fifo.DeduplicationWindow> => {
+      let window = Fifo.DeduplicationWindow.empty()
+      let now = 1_700_000_000_000
+      const made = [window]
+      steps.forEach((step, i) => {
+        if (step._tag === "Decide") {
+          now += step.dt
+          const decision = Fifo.decide({ lastSequence: 0n, seen: window }, step.id, `m${i}`, now)
+          if (decision._tag === "Accept") window = decision.state.seen as Fifo.DeduplicationWindow
+        } else if (step._tag === "Delete") window = window.delete(step.id)
+        else if (window.has(step.id)) window = window.set(step.id, { messageId: `m${i}`, sequenceNumber: "", acceptedAt: now + step.at })
+        made.push(window)
+      })
+      return made
+    }
+
+    /** `previous` with `changes` applied, as a store applies them. */
+    const applied = (previous: ReadonlyMap<string, Fifo.DeduplicationEntry>, changes: Fifo.WindowChanges) => {
+      const result = new Map(previous)
+      for (const id of changes.deleted) result.delete(id)
+      for (const [id, entry] of changes.put) result.set(id, entry)
+      return result
+    }
+    const sorted = (map: ReadonlyMap<string, Fifo.DeduplicationEntry>) => [...map].sort(([a], [b]) => (a < b ? -1 : 1))
+
+    it("turn a window into any later one made from it, put and deleted apart, and agree with the comparison of plain maps", () => {
+      fc.assert(
+        fc.property(fc.array(arbitraryStep, { maxLength: 60 }), fc.nat(), fc.nat(), (steps, i, j) => {
+          const made = windows(steps)
+          const [from, to] = [i % made.length, j % made.length].sort((a, b) => a - b) as [number, number]
+          const previous = made[from]!
+          const current = made[to]!
+          const changes = Fifo.DeduplicationWindow.changes(previous, current)
+          expect(sorted(applied(previous, changes))).toEqual(sorted(current))
+          expect(changes.deleted.filter((id) => current.has(id))).toEqual([])
+          const plain = Fifo.DeduplicationWindow.changes(new Map(previous), new Map(current))
+          expect(sorted(new Map(changes.put))).toEqual(sorted(new Map(plain.put)))
+          expect([...changes.deleted].sort()).toEqual([...plain.deleted].sort())
+        }),
+        { numRuns: 300 }
+      )
+    })
+
+    /** Counts the walks over a window's ids through its `Map` face. */
+    const counted = (window: Fifo.DeduplicationWindow) => {
+      const walks = { n: 0 }
+      for (const name of ["entries", "keys", "values", "forEach", Symbol.iterator] as const) {
+        const walk = window[name].bind(window) as (...args: Array<unknown>) => unknown
+        Object.defineProperty(window, name, { value: (...args: Array<unknown>) => (walks.n++, walk(...args)) })
+      }
+      return walks
+    }
+
+    it("read an accept and the ids it pruned without walking either window of 10 000 ids", () => {
+      let window = Fifo.DeduplicationWindow.empty()
+      for (let i = 0; i < 10_000; i++) window = window.set(`id${i}`, { messageId: `m${i}`, sequenceNumber: "", acceptedAt: i * 10 })
+      const decision = Fifo.decide({ lastSequence: 0n, seen: window }, "new", "m", W + 25)
+      const next = (decision as Extract<Fifo.Decision, { _tag: "Accept" }>).state.seen as Fifo.DeduplicationWindow
+      const walks = [counted(window), counted(next)]
+      const changes = Fifo.DeduplicationWindow.changes(window, next)
+      expect(walks.map((w) => w.n)).toEqual([0, 0])
+      expect(changes.deleted).toEqual(["id0", "id1", "id2"])
+      expect(changes.put.map(([id]) => id)).toEqual(["new"])
+      // A decoded window is not made from anything: the two are compared in full.
+      expect(Fifo.DeduplicationWindow.changes(new Map(window), next)).toEqual(changes)
+    })
+  })
 })
 
 describe("delivery policy", () => {

@@ -44,6 +44,12 @@ import pg from "pg"
  *   only a lane's head.
  * - Step 6, message replay: `deliveries.replayed` marks a delivery a subscription's replay owes
  *   (docs/SEMANTICS.md §7, "Message replay"), as in `SqliteDatabase.ts`.
+ * - Step 7, FIFO deduplication ids one row each (`PgQueueStore.ts`): `queue_deduplication`, as in
+ *   `SqliteDatabase.ts`, the ids `queue_meta` held in its `seen` list copied in. U+0000, which joins
+ *   a message group and a deduplication id, is written as a space (text, and so `jsonb`, cannot hold
+ *   it): in the row's JSON text it is a `\u0000` escape after an even number of backslashes, made a
+ *   space before the text is read as `jsonb`. `seen` stays in those rows (the queue's next write drops
+ *   it) and is not read.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -123,7 +129,20 @@ const migrations: ReadonlyArray<string> = [
    UPDATE deliveries AS d SET fifo_group_id = m.fifo_group_id, fifo_sequence = m.fifo_sequence_number::numeric
      FROM messages AS m WHERE m.id = d.message_id AND m.fifo_group_id IS NOT NULL;
    CREATE INDEX deliveries_by_lane ON deliveries (subscription_arn, fifo_group_id, fifo_sequence, seq) WHERE fifo_group_id IS NOT NULL;`,
-  `ALTER TABLE deliveries ADD COLUMN replayed BOOLEAN NOT NULL DEFAULT false;`
+  `ALTER TABLE deliveries ADD COLUMN replayed BOOLEAN NOT NULL DEFAULT false;`,
+  String.raw`CREATE TABLE queue_deduplication (
+     queue_key TEXT NOT NULL,
+     deduplication_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     sequence_number TEXT NOT NULL,
+     accepted_at BIGINT NOT NULL,
+     PRIMARY KEY (queue_key, deduplication_id)
+   );
+   INSERT INTO queue_deduplication (queue_key, deduplication_id, message_id, sequence_number, accepted_at)
+     SELECT m.queue_key, e.value ->> 0, e.value -> 1 ->> 'messageId', e.value -> 1 ->> 'sequenceNumber', (e.value -> 1 ->> 'acceptedAt')::bigint
+       FROM queue_meta AS m,
+            jsonb_array_elements(regexp_replace(m.value, '((?:^|[^\\])(?:\\\\)*)\\u0000', '\1 ', 'g')::jsonb -> 'seen') AS e
+     ON CONFLICT (queue_key, deduplication_id) DO NOTHING;`
 ]
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The core's QueueStore on PostgreSQL: the tables of `SqliteQueueStore.ts` (queues, the names deleted
  * in the last minute, each queue's messages in their order, each queue's rule state), each action's
- * changes in one transaction.
+ * changes in one transaction; and each queue's FIFO deduplication ids, one row each.
  *
  * The Sqs service applies actions one after the other and answers only after `apply` commits, so a
  * SendMessage is acknowledged after its row commits and a receive, delete or visibility change is in
@@ -16,7 +16,7 @@ import { type Errors, Queue, type QueueMessages, QueueStore } from "@sealcast/co
 import { Effect } from "effect"
 import type pg from "pg"
 import * as JsonBytes from "./internal/jsonBytes.js"
-import { decodeMeta, encodeMeta } from "./internal/queueMeta.js"
+import { decodeMeta, type DeduplicationRow, encodeMeta, putDeduplicationIdOf } from "./internal/queueMeta.js"
 import { query, type Queryable } from "./PgDatabase.js"
 import * as PgShared from "./PgShared.js"
 
@@ -42,6 +42,7 @@ const applyOne = (client: pg.PoolClient, change: QueueStore.QueueChange): Effect
           run("DELETE FROM queues WHERE key = $1", [change.key]),
           run("DELETE FROM queue_messages WHERE queue_key = $1", [change.key]),
           run("DELETE FROM queue_meta WHERE queue_key = $1", [change.key]),
+          run("DELETE FROM queue_deduplication WHERE queue_key = $1", [change.key]),
           run("DELETE FROM queue_deletions WHERE deleted_at <= $1", [change.deletedAt - Queue.RECREATE_AFTER_DELETE_MS]),
           run(
             "INSERT INTO queue_deletions (key, deleted_at) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET deleted_at = excluded.deleted_at",
@@ -64,8 +65,25 @@ const applyOne = (client: pg.PoolClient, change: QueueStore.QueueChange): Effect
         "INSERT INTO queue_meta (queue_key, value) VALUES ($1, $2) ON CONFLICT (queue_key) DO UPDATE SET value = excluded.value",
         [change.key, encodeMeta(change.meta)]
       )
+    case "PutDeduplicationId":
+      return run(
+        "INSERT INTO queue_deduplication (queue_key, deduplication_id, message_id, sequence_number, accepted_at) VALUES ($1, $2, $3, $4, $5) " +
+          "ON CONFLICT (queue_key, deduplication_id) DO UPDATE " +
+          "SET message_id = excluded.message_id, sequence_number = excluded.sequence_number, accepted_at = excluded.accepted_at",
+        [change.key, storedDeduplicationId(change.deduplicationId), change.entry.messageId, change.entry.sequenceNumber, change.entry.acceptedAt]
+      )
+    case "DeleteDeduplicationId":
+      return run("DELETE FROM queue_deduplication WHERE queue_key = $1 AND deduplication_id = $2", [change.key, storedDeduplicationId(change.deduplicationId)])
   }
 }
+
+/**
+ * A deduplication id as `queue_deduplication` holds it. A queue that deduplicates per message group
+ * keys its ids `<group>\u0000<id>` (`QueueMessages.send`), and PostgreSQL's text cannot hold U+0000;
+ * a space stands for it, which neither a group nor a deduplication id may contain.
+ */
+const storedDeduplicationId = (id: string): string => id.replaceAll("\u0000", " ")
+const deduplicationIdOf = (stored: string): string => stored.replaceAll(" ", "\u0000")
 
 /** Versions of `queue_changes` kept: a broker further behind reads every queue again. */
 const CHANGES_KEPT = 10_000
@@ -87,6 +105,10 @@ const loadFrom = (db: Queryable) =>
     const metas = yield* query<{ readonly queue_key: string; readonly value: string }>(db, LOADING, {
       text: "SELECT queue_key, value FROM queue_meta"
     })
+    // In each queue's order of acceptance: the sequence numbers increase with it.
+    const deduplicationIds = yield* query<DeduplicationRow>(db, LOADING, {
+      text: "SELECT queue_key, deduplication_id, message_id, sequence_number, accepted_at FROM queue_deduplication ORDER BY queue_key, sequence_number"
+    })
     const deletions = yield* query<{ readonly key: string; readonly deleted_at: string }>(db, LOADING, {
       text: "SELECT key, deleted_at FROM queue_deletions"
     })
@@ -96,6 +118,7 @@ const loadFrom = (db: Queryable) =>
       changes.push({ _tag: "PutMessage", key: row.queue_key, message: JsonBytes.parse(row.value) as QueueMessages.QueueMessage })
     }
     for (const row of metas.rows) changes.push({ _tag: "PutMeta", key: row.queue_key, meta: decodeMeta(row.value) })
+    for (const row of deduplicationIds.rows) changes.push(putDeduplicationIdOf(row, deduplicationIdOf(row.deduplication_id)))
     const loaded = QueueStore.applyChanges(QueueStore.empty(), changes)
     // BIGINT arrives as text from the driver; a deletion time is well inside a double's exact range.
     const deletedAt = new Map(deletions.rows.map((row) => [row.key, Number(row.deleted_at)] as const))

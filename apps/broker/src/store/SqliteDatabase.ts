@@ -61,6 +61,9 @@ export const databasePath = (dataDir: string): string => join(dataDir, DATABASE_
  *   with its topic's own cutoff, which no index on `timestamp` can serve, and scans), and every
  *   message paid for a third index entry at its commit (docs/PERFORMANCE.md, "One index less per
  *   message").
+ * - Step 5, FIFO deduplication ids one row each (`SqliteQueueStore`): `queue_deduplication`, each
+ *   queue's ids inside the 5-minute window, written as they are accepted and as they leave. The ids
+ *   `queue_meta` held in its `seen` list are copied in and taken out of it, so none is lost.
  */
 const migrations: ReadonlyArray<string> = [
   `CREATE TABLE messages (
@@ -122,7 +125,22 @@ const migrations: ReadonlyArray<string> = [
      value TEXT NOT NULL
    );`,
   `ALTER TABLE deliveries ADD COLUMN replayed INTEGER NOT NULL DEFAULT 0;`,
-  `DROP INDEX messages_by_timestamp;`
+  `DROP INDEX messages_by_timestamp;`,
+  `CREATE TABLE queue_deduplication (
+     queue_key TEXT NOT NULL,
+     deduplication_id TEXT NOT NULL,
+     message_id TEXT NOT NULL,
+     sequence_number TEXT NOT NULL,
+     accepted_at INTEGER NOT NULL,
+     PRIMARY KEY (queue_key, deduplication_id)
+   ) WITHOUT ROWID;
+   INSERT INTO queue_deduplication (queue_key, deduplication_id, message_id, sequence_number, accepted_at)
+     SELECT m.queue_key, json_extract(e.value, '$[0]'), json_extract(e.value, '$[1].messageId'),
+            json_extract(e.value, '$[1].sequenceNumber'), json_extract(e.value, '$[1].acceptedAt')
+       FROM queue_meta AS m, json_each(m.value, '$.seen') AS e
+       WHERE true
+     ON CONFLICT (queue_key, deduplication_id) DO NOTHING;
+   UPDATE queue_meta SET value = json_remove(value, '$.seen') WHERE json_type(value, '$.seen') IS NOT NULL;`
 ]
 
 /**

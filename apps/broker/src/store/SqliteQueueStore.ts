@@ -1,7 +1,7 @@
 /**
  * The core's QueueStore on SQLite: queues, the names deleted in the last minute, each queue's
- * messages in their order, and each queue's rule state (FIFO deduplication and sequence, receive
- * attempts, last purge), each action's changes in one transaction.
+ * messages in their order, each queue's rule state (FIFO sequence, receive attempts, last purge) and
+ * its FIFO deduplication ids one row each, each action's changes in one transaction.
  *
  * The Sqs service applies actions one after the other and answers only after `apply` returns, so a
  * SendMessage is acknowledged after its row commits, and a receive, delete or visibility change is on
@@ -16,7 +16,7 @@ import { Errors, Queue, type QueueMessages, QueueStore } from "@sealcast/core"
 import type Database from "better-sqlite3"
 import { Effect } from "effect"
 import * as JsonBytes from "./internal/jsonBytes.js"
-import { decodeMeta, encodeMeta } from "./internal/queueMeta.js"
+import { decodeMeta, type DeduplicationRow, encodeMeta, putDeduplicationIdOf } from "./internal/queueMeta.js"
 import { storeFailure } from "./internal/storeFailure.js"
 
 /**
@@ -30,6 +30,7 @@ export const make = (db: Database.Database): Effect.Effect<QueueStore.QueueStore
       const deleteQueue = db.prepare("DELETE FROM queues WHERE key = ?")
       const deleteMessagesOf = db.prepare("DELETE FROM queue_messages WHERE queue_key = ?")
       const deleteMetaOf = db.prepare("DELETE FROM queue_meta WHERE queue_key = ?")
+      const deleteDeduplicationOf = db.prepare("DELETE FROM queue_deduplication WHERE queue_key = ?")
       const forgetOldDeletions = db.prepare("DELETE FROM queue_deletions WHERE deleted_at <= ?")
       const putDeletion = db.prepare(
         "INSERT INTO queue_deletions (key, deleted_at) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET deleted_at = excluded.deleted_at"
@@ -42,10 +43,19 @@ export const make = (db: Database.Database): Effect.Effect<QueueStore.QueueStore
       const putMeta = db.prepare(
         "INSERT INTO queue_meta (queue_key, value) VALUES (?, ?) ON CONFLICT (queue_key) DO UPDATE SET value = excluded.value"
       )
+      const putDeduplicationId = db.prepare(
+        "INSERT INTO queue_deduplication (queue_key, deduplication_id, message_id, sequence_number, accepted_at) VALUES (?, ?, ?, ?, ?) " +
+          "ON CONFLICT (queue_key, deduplication_id) DO UPDATE SET message_id = excluded.message_id, sequence_number = excluded.sequence_number, accepted_at = excluded.accepted_at"
+      )
+      const deleteDeduplicationId = db.prepare("DELETE FROM queue_deduplication WHERE queue_key = ? AND deduplication_id = ?")
       const allQueues = db.prepare<[], { key: string; value: string }>("SELECT key, value FROM queues")
       const allDeletions = db.prepare<[], { key: string; deleted_at: number }>("SELECT key, deleted_at FROM queue_deletions")
       const allMessages = db.prepare<[], { queue_key: string; value: string }>("SELECT queue_key, value FROM queue_messages ORDER BY seq")
       const allMeta = db.prepare<[], { queue_key: string; value: string }>("SELECT queue_key, value FROM queue_meta")
+      // In each queue's order of acceptance: the sequence numbers increase with it.
+      const allDeduplicationIds = db.prepare<[], DeduplicationRow>(
+        "SELECT queue_key, deduplication_id, message_id, sequence_number, accepted_at FROM queue_deduplication ORDER BY queue_key, sequence_number"
+      )
 
       const applyOne = (change: QueueStore.QueueChange): void => {
         switch (change._tag) {
@@ -59,6 +69,7 @@ export const make = (db: Database.Database): Effect.Effect<QueueStore.QueueStore
             deleteQueue.run(change.key)
             deleteMessagesOf.run(change.key)
             deleteMetaOf.run(change.key)
+            deleteDeduplicationOf.run(change.key)
             forgetOldDeletions.run(change.deletedAt - Queue.RECREATE_AFTER_DELETE_MS)
             putDeletion.run(change.key, change.deletedAt)
             return
@@ -70,6 +81,12 @@ export const make = (db: Database.Database): Effect.Effect<QueueStore.QueueStore
             return
           case "PutMeta":
             putMeta.run(change.key, encodeMeta(change.meta))
+            return
+          case "PutDeduplicationId":
+            putDeduplicationId.run(change.key, change.deduplicationId, change.entry.messageId, change.entry.sequenceNumber, change.entry.acceptedAt)
+            return
+          case "DeleteDeduplicationId":
+            deleteDeduplicationId.run(change.key, change.deduplicationId)
             return
         }
       }
@@ -85,6 +102,7 @@ export const make = (db: Database.Database): Effect.Effect<QueueStore.QueueStore
             changes.push({ _tag: "PutMessage", key: row.queue_key, message: JsonBytes.parse(row.value) as QueueMessages.QueueMessage })
           }
           for (const row of allMeta.all()) changes.push({ _tag: "PutMeta", key: row.queue_key, meta: decodeMeta(row.value) })
+          for (const row of allDeduplicationIds.all()) changes.push(putDeduplicationIdOf(row, row.deduplication_id))
           const loaded = QueueStore.applyChanges(QueueStore.empty(), changes)
           const deletedAt = new Map(allDeletions.all().map((row) => [row.key, row.deleted_at] as const))
           return { ...loaded, directory: { ...loaded.directory, deletedAt } }

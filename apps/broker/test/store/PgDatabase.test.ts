@@ -3,6 +3,8 @@ import { Effect } from "effect"
 import * as net from "node:net"
 import { afterAll } from "vitest"
 import * as PgDatabase from "../../src/store/PgDatabase.js"
+import * as PgQueueStore from "../../src/store/PgQueueStore.js"
+import * as StoredWindow from "../support/StoredDeduplicationWindow.js"
 import { startPostgres } from "../support/Postgres.js"
 
 const postgres = await startPostgres()
@@ -29,6 +31,25 @@ describe("PgDatabase", () => {
   it.effect("migrates a fresh database to the current schema version, in one row", () =>
     Effect.gen(function* () {
       const url = yield* Effect.promise(postgres.freshSchema)
+      expect(yield* schemaVersion(url)).toEqual([PgDatabase.SCHEMA_VERSION])
+    }))
+
+  it.effect("migrates the FIFO deduplication ids a queue's rule state held into rows of their own: each still deduplicates", () =>
+    Effect.gen(function* () {
+      const url = yield* Effect.promise(postgres.freshSchema)
+      yield* Effect.scoped(
+        Effect.flatMap(opened(url), (pool) =>
+          Effect.gen(function* () {
+            yield* PgQueueStore.make(pool).apply([{ _tag: "PutQueue", queue: StoredWindow.queue }])
+            // The database as the step before `queue_deduplication` left it, the rule state as then written.
+            yield* Effect.promise(() => pool.query("DROP TABLE queue_deduplication"))
+            yield* Effect.promise(() => pool.query("INSERT INTO queue_meta (queue_key, value) VALUES ($1, $2)", [StoredWindow.key, StoredWindow.meta]))
+            yield* Effect.promise(() => pool.query("UPDATE sealcast_schema SET version = $1", [PgDatabase.SCHEMA_VERSION - 1]))
+          })
+        )
+      )
+      const loaded = yield* Effect.scoped(Effect.flatMap(opened(url), (pool) => PgQueueStore.make(pool).load))
+      StoredWindow.expectStillDeduplicating(loaded)
       expect(yield* schemaVersion(url)).toEqual([PgDatabase.SCHEMA_VERSION])
     }))
 

@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { afterAll } from "vitest"
 import * as SqliteDatabase from "../../src/store/SqliteDatabase.js"
 import * as SqliteQueueStore from "../../src/store/SqliteQueueStore.js"
+import * as StoredWindow from "../support/StoredDeduplicationWindow.js"
 
 const root = mkdtempSync(join(tmpdir(), "sealcast-db-"))
 
@@ -40,6 +41,22 @@ describe("SqliteDatabase", () => {
       const db = yield* SqliteDatabase.open(":memory:")
       expect(messageIndexes(db)).toEqual(["messages_by_topic", "sqlite_autoindex_messages_1"])
       db.close()
+    }))
+
+  it.effect("migrates the FIFO deduplication ids a queue's rule state held into rows of their own: each still deduplicates", () =>
+    Effect.gen(function* () {
+      const path = join(root, "deduplication", "sealcast.db")
+      const db = yield* SqliteDatabase.open(path)
+      yield* Effect.flatMap(SqliteQueueStore.make(db), (store) => store.apply([{ _tag: "PutQueue", queue: StoredWindow.queue }]))
+      // The database as the step before `queue_deduplication` left it, the rule state as then written.
+      db.exec("DROP TABLE queue_deduplication")
+      db.prepare("INSERT INTO queue_meta (queue_key, value) VALUES (?, ?)").run(StoredWindow.key, StoredWindow.meta)
+      db.pragma(`user_version = ${SqliteDatabase.SCHEMA_VERSION - 1}`)
+      db.close()
+      const migrated = yield* SqliteDatabase.open(path)
+      StoredWindow.expectStillDeduplicating(yield* Effect.flatMap(SqliteQueueStore.make(migrated), (store) => store.load))
+      expect(JSON.parse(migrated.prepare("SELECT value FROM queue_meta").pluck().get() as string)).not.toHaveProperty("seen")
+      migrated.close()
     }))
 
   it.effect("opens a file in WAL mode with synchronous=NORMAL, its checkpoint interval, foreign keys on, at the current schema version", () =>

@@ -12,7 +12,7 @@
 import { Context, Effect, Layer } from "effect"
 import type { StoreFailure } from "../Errors.js"
 import type * as IamPolicy from "../IamPolicy.js"
-import type * as Fifo from "../Fifo.js"
+import * as Fifo from "../Fifo.js"
 import { MessageMap } from "./MessageMap.js"
 import * as Queue from "./Queue.js"
 import * as QueueMessages from "./QueueMessages.js"
@@ -31,13 +31,17 @@ export interface QueueSystem {
 export const empty = (): QueueSystem => ({ directory: Queue.emptyDirectory(), states: new Map() })
 
 /**
- * The rule state of a queue besides its messages: FIFO deduplication and sequence, receive
- * attempts, last purge, message movement tasks.
+ * The rule state of a queue besides its messages and its FIFO deduplication ids: the last FIFO
+ * sequence number, receive attempts, last purge, message movement tasks. The deduplication ids are
+ * changes of their own, one id each (`PutDeduplicationId`, `DeleteDeduplicationId`): a FIFO queue
+ * holds every id of the last 5 minutes, thousands at a steady 10 messages a second, and writing them
+ * all with each accepted message cost O(window) per message (docs/PERFORMANCE.md, "FIFO
+ * deduplication ids and message groups as indexes").
  *
  * @category models
  */
 export interface QueueMeta {
-  readonly fifo: Fifo.FifoState
+  readonly lastSequence: bigint
   readonly receiveAttempts: QueueMessages.QueueState["receiveAttempts"]
   readonly lastPurgeAt: number | undefined
   readonly moveTasks: QueueMessages.QueueState["moveTasks"]
@@ -54,7 +58,12 @@ export type QueueChange =
   | { readonly _tag: "DeleteQueue"; readonly key: string; readonly deletedAt: number }
   | { readonly _tag: "PutMessage"; readonly key: string; readonly message: QueueMessages.QueueMessage }
   | { readonly _tag: "DeleteMessage"; readonly key: string; readonly messageId: string }
+  /** The rule state; the queue's deduplication ids stay as they are. */
   | { readonly _tag: "PutMeta"; readonly key: string; readonly meta: QueueMeta }
+  /** A deduplication id accepted (by `<group>\u0000<id>` when the queue deduplicates per message group). */
+  | { readonly _tag: "PutDeduplicationId"; readonly key: string; readonly deduplicationId: string; readonly entry: Fifo.DeduplicationEntry }
+  /** A deduplication id gone from the window. */
+  | { readonly _tag: "DeleteDeduplicationId"; readonly key: string; readonly deduplicationId: string }
 
 /**
  * The changes that turn `before` into `after`. The model returns unchanged queues and states as the
@@ -94,13 +103,18 @@ export const diff = (before: QueueSystem, after: QueueSystem): ReadonlyArray<Que
     }
     if (
       previous === undefined ||
-      previous.fifo !== state.fifo ||
+      previous.fifo.lastSequence !== state.fifo.lastSequence ||
       previous.receiveAttempts !== state.receiveAttempts ||
       previous.lastPurgeAt !== state.lastPurgeAt ||
       previous.moveTasks !== state.moveTasks
     ) {
-      const meta = { fifo: state.fifo, receiveAttempts: state.receiveAttempts, lastPurgeAt: state.lastPurgeAt, moveTasks: state.moveTasks }
+      const meta = { lastSequence: state.fifo.lastSequence, receiveAttempts: state.receiveAttempts, lastPurgeAt: state.lastPurgeAt, moveTasks: state.moveTasks }
       changes.push({ _tag: "PutMeta", key, meta })
+    }
+    if (previous?.fifo.seen !== state.fifo.seen) {
+      const window = Fifo.DeduplicationWindow.changes(previous?.fifo.seen ?? new Map(), state.fifo.seen)
+      for (const deduplicationId of window.deleted) changes.push({ _tag: "DeleteDeduplicationId", key, deduplicationId })
+      for (const [deduplicationId, entry] of window.put) changes.push({ _tag: "PutDeduplicationId", key, deduplicationId, entry })
     }
   }
   return changes
@@ -148,6 +162,11 @@ const changeMessages = (draft: Draft, key: string, change: (messages: MessageMap
   draft.states.set(key, { ...state, messages: change(MessageMap.from(state.messages)), edits: undefined })
 }
 
+const changeWindow = (draft: Draft, key: string, change: (seen: Fifo.DeduplicationWindow) => Fifo.DeduplicationWindow): void => {
+  const state = draft.states.get(key) ?? QueueMessages.empty()
+  draft.states.set(key, { ...state, fifo: { ...state.fifo, seen: change(Fifo.DeduplicationWindow.from(state.fifo.seen)) } })
+}
+
 const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void => {
   for (const change of changes) {
     switch (change._tag) {
@@ -172,8 +191,17 @@ const applyToDraft = (draft: Draft, changes: ReadonlyArray<QueueChange>): void =
       case "DeleteMessage":
         changeMessages(draft, change.key, (messages) => messages.delete(change.messageId))
         break
-      case "PutMeta":
-        draft.states.set(change.key, { ...(draft.states.get(change.key) ?? QueueMessages.empty()), ...change.meta })
+      case "PutMeta": {
+        const { lastSequence, ...rest } = change.meta
+        const state = draft.states.get(change.key) ?? QueueMessages.empty()
+        draft.states.set(change.key, { ...state, ...rest, fifo: { lastSequence, seen: state.fifo.seen } })
+        break
+      }
+      case "PutDeduplicationId":
+        changeWindow(draft, change.key, (seen) => seen.set(change.deduplicationId, change.entry))
+        break
+      case "DeleteDeduplicationId":
+        changeWindow(draft, change.key, (seen) => seen.delete(change.deduplicationId))
         break
     }
   }

@@ -1,15 +1,16 @@
 /**
- * A queue's rule state (FIFO deduplication and sequence, receive attempts, last purge, message
- * movement tasks) as JSON text, the same in the SQLite and PostgreSQL queue stores: maps as entry
- * lists, the sequence number as decimal text (JSON has no bigint).
+ * A queue's rule state (FIFO sequence, receive attempts, last purge, message movement tasks) as JSON
+ * text, the same in the SQLite and PostgreSQL queue stores: maps as entry lists, the sequence number
+ * as decimal text (JSON has no bigint). The FIFO deduplication ids are rows of their own
+ * (`queue_deduplication`); a row written before them holds them in `seen`, which the schema step
+ * that made that table copied into it, and which is read no more.
  *
  * @since 0.1.0
  */
-import type { Fifo, MessageMoveTask, QueueMessages, QueueStore } from "@sealcast/core"
+import type { MessageMoveTask, QueueMessages, QueueStore } from "@sealcast/core"
 
 interface StoredMeta {
   readonly lastSequence: string
-  readonly seen: ReadonlyArray<readonly [string, Fifo.DeduplicationEntry]>
   readonly receiveAttempts: ReadonlyArray<readonly [string, QueueMessages.ReceiveAttempt]>
   readonly lastPurgeAt: number | null
   /** Absent in a row written before message movement tasks were kept. */
@@ -18,8 +19,7 @@ interface StoredMeta {
 
 export const encodeMeta = (meta: QueueStore.QueueMeta): string =>
   JSON.stringify({
-    lastSequence: meta.fifo.lastSequence.toString(),
-    seen: [...meta.fifo.seen],
+    lastSequence: meta.lastSequence.toString(),
     receiveAttempts: [...meta.receiveAttempts],
     lastPurgeAt: meta.lastPurgeAt ?? null,
     moveTasks: meta.moveTasks
@@ -28,7 +28,7 @@ export const encodeMeta = (meta: QueueStore.QueueMeta): string =>
 export const decodeMeta = (text: string): QueueStore.QueueMeta => {
   const stored = JSON.parse(text) as StoredMeta
   return {
-    fifo: { lastSequence: BigInt(stored.lastSequence), seen: new Map(stored.seen) },
+    lastSequence: BigInt(stored.lastSequence),
     receiveAttempts: new Map(stored.receiveAttempts),
     lastPurgeAt: stored.lastPurgeAt ?? undefined,
     // JSON has no undefined: an absent optional member of a task reads back as undefined.
@@ -40,3 +40,20 @@ export const decodeMeta = (text: string): QueueStore.QueueMeta => {
     }))
   }
 }
+
+/** A row of `queue_deduplication`, as both stores read it (a BIGINT arrives as a number, `PgDatabase.ts`). */
+export interface DeduplicationRow {
+  readonly queue_key: string
+  readonly deduplication_id: string
+  readonly message_id: string
+  readonly sequence_number: string
+  readonly accepted_at: number
+}
+
+/** The change that loads `row`, whose id the store has read back as `deduplicationId`. */
+export const putDeduplicationIdOf = (row: DeduplicationRow, deduplicationId: string): QueueStore.QueueChange => ({
+  _tag: "PutDeduplicationId",
+  key: row.queue_key,
+  deduplicationId,
+  entry: { messageId: row.message_id, sequenceNumber: row.sequence_number, acceptedAt: row.accepted_at }
+})
