@@ -230,33 +230,41 @@ describe("ReplayPolicy on a subscription of an archived topic", () => {
 })
 
 describe("the limit on unfinished replays (ReplayLimitExceeded)", () => {
-  it("refuses one replay more than a topic may have unfinished, 403 through the SDK and the Query protocol", async () => {
-    const { topicArn, beginning } = await archivedTopic(live.sns, "replay-limit.fifo")
-    const policy = JSON.stringify({ PointType: "Timestamp", StartingPoint: beginning })
+  // The limit counts all the account's topics: a broker of its own keeps the suite's other replays out of the count.
+  const own = useBroker()
+
+  it("refuses one replay more than an account may have unfinished across its topics, 403 through the SDK and the Query protocol", async () => {
+    const first = await archivedTopic(own.sns, "replay-limit.fifo")
+    const second = await archivedTopic(own.sns, "replay-limit-2.fifo")
+    const policyOf = (topic: { readonly beginning: string }) => JSON.stringify({ PointType: "Timestamp", StartingPoint: topic.beginning })
     // Another account's queues stay pending confirmation, so their replays stay Pending: unfinished.
-    const queue = (i: number) => `arn:aws:sqs:${live.target.region}:111111111111:replay-limit-${i}.fifo`
+    const queue = (i: number) => `arn:aws:sqs:${own.target.region}:111111111111:replay-limit-${i}.fifo`
+    // Spread over two topics, so neither comes near its quota of 100 subscriptions.
     for (let i = 0; i < 100; i++) {
-      await live.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue(i), Attributes: { ReplayPolicy: policy } }))
+      const topic = i % 2 === 0 ? first : second
+      await own.sns.send(new SubscribeCommand({ TopicArn: topic.topicArn, Protocol: "sqs", Endpoint: queue(i), Attributes: { ReplayPolicy: policyOf(topic) } }))
     }
     const refused = await rejection(
-      live.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue(100), Attributes: { ReplayPolicy: policy } }))
+      own.sns.send(new SubscribeCommand({ TopicArn: first.topicArn, Protocol: "sqs", Endpoint: queue(100), Attributes: { ReplayPolicy: policyOf(first) } }))
     )
     expect(refused).toBeInstanceOf(ReplayLimitExceededException)
     expect((refused as ReplayLimitExceededException).$metadata.httpStatusCode).toBe(403)
-    expect((refused as Error).message).toMatch(/already has 100 message replays that are not finished/)
+    expect((refused as Error).message).toBe(
+      "The account already has 100 message replays that are not finished, the most that may run at once; try again once one completes"
+    )
 
-    const { SubscriptionArn } = await live.sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: "sqs", Endpoint: queue(100), ReturnSubscriptionArn: true }))
+    const { SubscriptionArn } = await own.sns.send(new SubscribeCommand({ TopicArn: second.topicArn, Protocol: "sqs", Endpoint: queue(100), ReturnSubscriptionArn: true }))
     const body = new URLSearchParams({
       Action: "SetSubscriptionAttributes",
       Version: "2010-03-31",
       SubscriptionArn: SubscriptionArn!,
       AttributeName: "ReplayPolicy",
-      AttributeValue: policy
+      AttributeValue: policyOf(second)
     }).toString()
-    const answer = await sendSigned(live.target, { method: "POST", path: "/", service: "sns", headers: { "content-type": "application/x-www-form-urlencoded" }, body })
+    const answer = await sendSigned(own.target, { method: "POST", path: "/", service: "sns", headers: { "content-type": "application/x-www-form-urlencoded" }, body })
     expect(answer.status).toBe(403)
     expect(awsErrorOf(answer)).toMatchObject({ protocol: "query", code: "ReplayLimitExceeded" })
-    expect(await replayStatus(live.sns, SubscriptionArn!)).toBeUndefined()
+    expect(await replayStatus(own.sns, SubscriptionArn!)).toBeUndefined()
   }, 60_000)
 })
 

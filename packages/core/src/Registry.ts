@@ -607,7 +607,7 @@ export const subscribe = (
       )
     }
     if (hasFilterPolicy(attributes)) yield* checkFilterPolicyQuota(registry, topic.arn, context.accountId)
-    if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, topic.arn, undefined))
+    if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, topic.accountId, undefined))
     const pending = Subscription.needsConfirmation(protocol, endpoint, topic.accountId, context.accountId)
     const subscription: Subscription.Subscription = {
       arn: `${topic.arn}:${fresh.id}`,
@@ -769,7 +769,7 @@ export const setSubscriptionAttribute = (
       // Setting a policy starts a replay that supersedes the one before; an empty one stops it.
       const topic = registry.topics.get(s.topicArn)
       const replay = topic === undefined ? undefined : yield* replayFor(topic, attributes["ReplayPolicy"], now)
-      if (replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, s.topicArn, s.arn))
+      if (topic !== undefined && replay !== undefined) yield* Replay.checkLimit(unfinishedReplays(registry, topic.accountId, s.arn))
       const { replay: _superseded, ...rest } = updated
       updated = replay === undefined ? rest : { ...rest, replay }
     }
@@ -796,11 +796,17 @@ const replayFor = (
   )
 }
 
-/** How many of the topic's subscriptions, other than `except`, have a replay not yet finished. */
-const unfinishedReplays = (registry: Registry, topicArn: string, except: string | undefined): number => {
+/**
+ * How many subscriptions to the topics `accountId` owns, other than `except`, have a replay not yet
+ * finished: the limit is the topic owner's, whoever subscribed.
+ */
+const unfinishedReplays = (registry: Registry, accountId: string, except: string | undefined): number => {
   let count = 0
-  for (const { subscription } of recipientsOf(registry, topicArn)) {
-    if (subscription.arn !== except && Replay.isUnfinished(subscription.replay)) count++
+  for (const topic of registry.topics.values()) {
+    if (topic.accountId !== accountId) continue
+    for (const { subscription } of recipientsOf(registry, topic.arn)) {
+      if (subscription.arn !== except && Replay.isUnfinished(subscription.replay)) count++
+    }
   }
   return count
 }

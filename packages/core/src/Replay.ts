@@ -120,14 +120,16 @@ export const checkWindow = (
 }
 
 /**
- * How many replays of one topic may be unfinished (Pending or In progress) at once. SNS declares
- * `ReplayLimitExceeded` ("the maximum number of concurrent message replays", SNS API Reference,
- * Subscribe and SetSubscriptionAttributes) but its quota pages name no figure, so this one is the
- * broker's own, kept per topic because a replay reads its topic's archive.
+ * How many replays may be unfinished (Pending or In progress) at once across the topics of one
+ * account. SNS declares `ReplayLimitExceeded` ("the maximum number of concurrent message replays",
+ * SNS API Reference, Subscribe and SetSubscriptionAttributes) but its quota pages name no figure, so
+ * this one is the broker's own. It is the account's, as SNS's other quotas are, not a topic's: a
+ * FIFO topic has at most 100 subscriptions, each with at most one replay, so a topic's own limit of
+ * 100 could never be reached.
  *
  * @category limits
  */
-export const MAX_UNFINISHED_PER_TOPIC = 100
+export const MAX_UNFINISHED_PER_ACCOUNT = 100
 
 /**
  * Whether a replay still counts against the limit: from the moment its policy is accepted until it
@@ -139,17 +141,17 @@ export const isUnfinished = (replay: Replay | undefined): boolean =>
   replay !== undefined && (replay.status === "Pending" || replay.status === "In progress")
 
 /**
- * Whether one more replay may start on a topic whose other subscriptions have `unfinished` replays
- * (a subscription's own replay does not count: a new policy supersedes it).
+ * Whether one more replay may start in an account whose topics' other subscriptions have `unfinished`
+ * replays (a subscription's own replay does not count: a new policy supersedes it).
  *
  * @category validation
  */
-export const checkLimit = (unfinished: number, limit = MAX_UNFINISHED_PER_TOPIC): Either.Either<void, ReplayLimitExceeded> =>
+export const checkLimit = (unfinished: number, limit = MAX_UNFINISHED_PER_ACCOUNT): Either.Either<void, ReplayLimitExceeded> =>
   unfinished < limit
     ? Either.void
     : Either.left(
       new ReplayLimitExceeded({
-        message: `The topic already has ${limit} message replays that are not finished, the most that may run at once; try again once one completes`
+        message: `The account already has ${limit} message replays that are not finished, the most that may run at once; try again once one completes`
       })
     )
 

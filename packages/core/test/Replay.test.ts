@@ -28,25 +28,32 @@ const policy = (start: number, end?: number) =>
   JSON.stringify({ PointType: "Timestamp", StartingPoint: iso(start), ...(end === undefined ? {} : { EndingPoint: iso(end) }) })
 const checkFilterPolicy = (text: string, scope: string) => Either.map(Routing.compile(text, scope), () => undefined)
 
+/** Another account, with archived topics of its own. */
+const other: RequestContext = { ...owner, accountId: "111111111111", principalArn: "arn:aws:iam::111111111111:root" }
+const ARCHIVED_FIFO = { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"7"}' }
+
+const createTopic = (registry: Registry.Registry, name: string, attributes: Record<string, string>, context = owner) =>
+  Either.getOrThrow(Registry.createTopic(registry, { name, attributes, tags: [], dataProtectionPolicy: undefined }, context, T0))
+
 /** A registry with an archived FIFO topic (archive begun at T0, 7 days kept) and a plain one. */
 const world = () => {
   let registry = Registry.empty()
   const create = (name: string, attributes: Record<string, string>) => {
-    const changed = Either.getOrThrow(Registry.createTopic(registry, { name, attributes, tags: [], dataProtectionPolicy: undefined }, owner, T0))
+    const changed = createTopic(registry, name, attributes)
     registry = changed.registry
     return changed.result
   }
-  const archived = create("orders.fifo", { FifoTopic: "true", ArchivePolicy: '{"MessageRetentionPeriod":"7"}' })
+  const archived = create("orders.fifo", ARCHIVED_FIFO)
   const unarchived = create("plain.fifo", { FifoTopic: "true" })
   const standard = create("standard", {})
   return { registry, archived, unarchived, standard }
 }
 
-const subscribe = (registry: Registry.Registry, topicArn: string, attributes: Record<string, string>, now: number, id = "s1") =>
+const subscribe = (registry: Registry.Registry, topicArn: string, attributes: Record<string, string>, now: number, id = "s1", context = owner) =>
   Registry.subscribe(
     registry,
-    { topicArn, protocol: "sqs", endpoint: `arn:aws:sqs:us-east-1:000000000000:${id}.fifo`, attributes },
-    owner,
+    { topicArn, protocol: "sqs", endpoint: `arn:aws:sqs:us-east-1:${context.accountId}:${id}.fifo`, attributes },
+    context,
     now,
     { id, token: id },
     checkFilterPolicy
@@ -102,35 +109,53 @@ describe("the limit on unfinished replays", () => {
     for (const status of ["Pending", "In progress", "Completed", "Failed"] as const) {
       expect(Replay.isUnfinished({ status, startingPoint: 0, endingPoint: undefined, requestedAt: 0 })).toBe(status === "Pending" || status === "In progress")
     }
-    expect(Either.isRight(Replay.checkLimit(Replay.MAX_UNFINISHED_PER_TOPIC - 1))).toBe(true)
-    expect(messageOf(Replay.checkLimit(Replay.MAX_UNFINISHED_PER_TOPIC))).toMatch(/already has 100 message replays that are not finished/)
+    expect(Either.isRight(Replay.checkLimit(Replay.MAX_UNFINISHED_PER_ACCOUNT - 1))).toBe(true)
+    expect(messageOf(Replay.checkLimit(Replay.MAX_UNFINISHED_PER_ACCOUNT))).toMatch(/already has 100 message replays that are not finished/)
     expect(Either.isRight(Replay.checkLimit(1, 2))).toBe(true)
     expect(Either.isLeft(Replay.checkLimit(2, 2))).toBe(true)
   })
 
-  it("refuses one replay more on the topic at Subscribe and SetSubscriptionAttributes, and admits it once one finishes", () => {
+  it("refuses one replay more in the account, over all its topics, at Subscribe and SetSubscriptionAttributes, and admits it once one finishes", () => {
     const { archived, ...rest } = world()
     let registry = rest.registry
-    const now = T0 + DAY
-    const arns: Array<string> = []
-    for (let i = 0; i < Replay.MAX_UNFINISHED_PER_TOPIC; i++) {
-      const made = Either.getOrThrow(subscribe(registry, archived.arn, { ReplayPolicy: policy(T0) }, now, `r${i}`))
-      registry = made.registry
-      arns.push(made.result.arn)
+    const put = <A>(changed: Registry.Changed<A>): A => {
+      registry = changed.registry
+      return changed.result
     }
-    const over = subscribe(registry, archived.arn, { ReplayPolicy: policy(T0) }, now, "extra")
-    expect(Either.isLeft(over) && over.left._tag).toBe("ReplayLimitExceeded")
+    const now = T0 + DAY
+    const returns = put(createTopic(registry, "returns.fifo", ARCHIVED_FIFO))
+    // Another account's topic, which the owner may subscribe to as well: its replays are that account's.
+    const grant = { Statement: [{ Effect: "Allow", Principal: { AWS: owner.accountId }, Action: "SNS:Subscribe" }] }
+    const theirs = put(createTopic(registry, "theirs.fifo", { ...ARCHIVED_FIFO, Policy: JSON.stringify(grant) }, other))
+    for (let i = 0; i < 3; i++) put(Either.getOrThrow(subscribe(registry, theirs.arn, { ReplayPolicy: policy(T0) }, now, `t${i}`, other)))
+    // Spread over two topics, so neither comes near its quota of 100 subscriptions.
+    const arns: Array<string> = []
+    for (let i = 0; i < Replay.MAX_UNFINISHED_PER_ACCOUNT; i++) {
+      const topic = i % 2 === 0 ? archived : returns
+      arns.push(put(Either.getOrThrow(subscribe(registry, topic.arn, { ReplayPolicy: policy(T0) }, now, `r${i}`))).arn)
+    }
+    for (const topic of [archived, returns]) {
+      const over = subscribe(registry, topic.arn, { ReplayPolicy: policy(T0) }, now, "extra")
+      expect(Either.isLeft(over) && over.left._tag).toBe("ReplayLimitExceeded")
+      expect(messageOf(over)).toBe(
+        "The account already has 100 message replays that are not finished, the most that may run at once; try again once one completes"
+      )
+    }
+    // The limit is the topic owner's: the other account's topic still admits one, whoever subscribes.
+    expect(Either.isRight(subscribe(registry, theirs.arn, { ReplayPolicy: policy(T0) }, now, "extra"))).toBe(true)
+    expect(Either.isRight(subscribe(registry, theirs.arn, { ReplayPolicy: policy(T0) }, now, "extra", other))).toBe(true)
     // A subscription without a policy is not a replay; setting one on it is refused too.
-    const plain = Either.getOrThrow(subscribe(registry, archived.arn, {}, now, "plain"))
+    const plain = Either.getOrThrow(subscribe(registry, returns.arn, {}, now, "plain"))
     const set = Registry.setSubscriptionAttribute(plain.registry, plain.result.arn, "ReplayPolicy", policy(T0), owner, checkFilterPolicy, now)
     expect(Either.isLeft(set) && set.left._tag).toBe("ReplayLimitExceeded")
     // A subscription that has one of the replays may replace it: a new policy supersedes its own.
     expect(Either.isRight(Registry.setSubscriptionAttribute(registry, arns[0]!, "ReplayPolicy", policy(T0 + 1), owner, checkFilterPolicy, now))).toBe(true)
     // A repeat Subscribe of an existing subscription starts nothing, so it is answered as before.
     expect(Either.getOrThrow(subscribe(registry, archived.arn, { ReplayPolicy: policy(T0) }, now, "r0")).result.arn).toBe(arns[0])
+    // Once a replay on one topic finishes, the other topic admits one more.
     const first = registry.subscriptions.get(arns[0]!)!.replay!
     const finished = Either.getOrThrow(Registry.advanceReplay(registry, arns[0]!, first, { _tag: "Started", inserted: 0 })).registry
-    expect(Either.isRight(subscribe(finished, archived.arn, { ReplayPolicy: policy(T0) }, now, "extra"))).toBe(true)
+    expect(Either.isRight(subscribe(finished, returns.arn, { ReplayPolicy: policy(T0) }, now, "extra"))).toBe(true)
   })
 })
 
