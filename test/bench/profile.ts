@@ -7,7 +7,9 @@
  * `path-plain` and `path-encrypted` run the broker's request path without the network instead
  * (`RequestPath.ts`), `seconds` then counting thousands of requests; `embedded-plain` and
  * `embedded-encrypted` run scenario 4 (`Embedded.ts`: 64 publishers through the embedding API, no
- * HTTP) for `seconds` after 2 of warm-up, the rate and the CPU then per message published. Scenarios: `ceiling` (the bare server), `plain` and
+ * HTTP) for `seconds` after 2 of warm-up, the rate and the CPU then per message published; `floors`
+ * prints what an encrypted Publish's cryptography and stored row cost with nothing around them
+ * (`Floors.ts`), to read beside `ceiling --cpu-only`. Scenarios: `ceiling` (the bare server), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
  * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
  * under SSE-SQS, scenarios 14 and 15), `fanout` (Publish of 1 KiB to an encrypted topic with four SSE-KMS
@@ -28,9 +30,10 @@ import { requestPathCpu } from "./RequestPath.js"
 import { fanoutLoad } from "./FanoutBench.js"
 import { openQueues, receiveDeleteLoad } from "./QueueBench.js"
 import { openEmbedded, publishMany } from "./Embedded.js"
+import { floors } from "./Floors.js"
 import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted"] as const
+const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted", "floors"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -44,6 +47,13 @@ const shape: LoadShape = { connections: 32, durationSeconds: seconds, warmupSeco
 const KIB = 1024
 
 const dataDir = mkdtempSync(join(tmpdir(), "sealcast-profile-"))
+if (scenario === "floors") {
+  // The mean group scenario 12's load gathers per turn with 32 connections (docs/PERFORMANCE.md).
+  const measured = await floors(dataDir, 21)
+  rmSync(dataDir, { recursive: true, force: true })
+  process.stdout.write(`| floor | µs per Publish |\n| --- | --- |\n${measured.map((f) => `| ${f.step} | ${f.microseconds.toFixed(1)} |`).join("\n")}\n`)
+  process.exit(0)
+}
 const bench = scenario.startsWith("path-") || scenario.startsWith("embedded-") ? undefined : await openHttpBench(dataDir)
 const session = new Session()
 session.connect()
