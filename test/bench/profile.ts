@@ -7,7 +7,8 @@
  * `path-plain` and `path-encrypted` run the broker's request path without the network instead
  * (`RequestPath.ts`), `seconds` then counting thousands of requests; `embedded-plain` and
  * `embedded-encrypted` run scenario 4 (`Embedded.ts`: 64 publishers through the embedding API, no
- * HTTP) for `seconds` after 2 of warm-up, the rate and the CPU then per message published. Scenarios: `ceiling` (the bare server), `plain` and
+ * HTTP) for `seconds` after 2 of warm-up, the rate and the CPU then per message published. Scenarios: `ceiling` (the bare server), `ceiling-next-turn` (the bare server answering as the
+ * broker answers a Publish, `Http.ts`), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
  * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
  * under SSE-SQS, scenarios 14 and 15), `fanout` (Publish of 1 KiB to an encrypted topic with four SSE-KMS
@@ -21,7 +22,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ceiling, type HttpBench, type LoadShape, load, openHttpBench, publishLoad, relay } from "./Http.js"
+import { ceiling, ceilingNextTurn, type HttpBench, type LoadShape, load, openHttpBench, publishLoad, relay } from "./Http.js"
 import type { LoadResult } from "./loadWorker.js"
 import { type CpuProfile, renderSummary, summarise } from "./ProfileSummary.js"
 import { requestPathCpu } from "./RequestPath.js"
@@ -30,7 +31,7 @@ import { openQueues, receiveDeleteLoad } from "./QueueBench.js"
 import { openEmbedded, publishMany } from "./Embedded.js"
 import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted"] as const
+const SCENARIOS = ["ceiling", "ceiling-next-turn", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -95,6 +96,8 @@ const networkLoad = (bench: HttpBench): Promise<Pick<LoadResult, "requestsPerSec
   // The warm-up runs before the profiler starts; `load` reports the measured seconds only.
   return scenario === "ceiling"
     ? ceiling(bench.broker, request, shape, started)
+    : scenario === "ceiling-next-turn"
+    ? ceilingNextTurn(bench.broker, request, shape, started)
     : scenario === "relay"
     ? relay(bench, request, shape, started)
     : publishLoad(
