@@ -9,7 +9,8 @@
  * `embedded-encrypted` run scenario 4 (`Embedded.ts`: 64 publishers through the embedding API, no
  * HTTP) for `seconds` after 2 of warm-up, the rate and the CPU then per message published; `floors`
  * prints what an encrypted Publish's cryptography and stored row cost with nothing around them
- * (`Floors.ts`), to read beside `ceiling --cpu-only`. Scenarios: `ceiling` (the bare server), `plain` and
+ * (`Floors.ts`), to read beside `ceiling --cpu-only`. Scenarios: `ceiling` (the bare server),
+ * `ceiling-next-turn` (the bare server answering as the broker answers a Publish, `Http.ts`), `plain` and
  * `encrypted` (Publish, no subscriber), `delivery` (encrypted Publish, one subscriber), `relay` (the
  * bare relay), `send` and `send-sse` (SendMessage of 1 KiB to a queue without encryption and to one
  * under SSE-SQS, scenarios 14 and 15), `fanout` (Publish of 1 KiB to an encrypted topic with four SSE-KMS
@@ -23,7 +24,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { ceiling, type HttpBench, type LoadShape, load, openHttpBench, publishLoad, relay } from "./Http.js"
+import { ceiling, ceilingNextTurn, type HttpBench, type LoadShape, load, openHttpBench, publishLoad, relay } from "./Http.js"
 import type { LoadResult } from "./loadWorker.js"
 import { type CpuProfile, renderSummary, summarise } from "./ProfileSummary.js"
 import { requestPathCpu } from "./RequestPath.js"
@@ -33,7 +34,7 @@ import { openEmbedded, publishMany } from "./Embedded.js"
 import { floors } from "./Floors.js"
 import { messageOfSize, signPublish, signSqsJson } from "./Signing.js"
 
-const SCENARIOS = ["ceiling", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted", "floors"] as const
+const SCENARIOS = ["ceiling", "ceiling-next-turn", "plain", "encrypted", "delivery", "relay", "send", "send-sse", "fanout", "receive", "path-plain", "path-encrypted", "embedded-plain", "embedded-encrypted", "floors"] as const
 type Scenario = (typeof SCENARIOS)[number]
 
 const scenario = process.argv[2] as Scenario
@@ -105,6 +106,8 @@ const networkLoad = (bench: HttpBench): Promise<Pick<LoadResult, "requestsPerSec
   // The warm-up runs before the profiler starts; `load` reports the measured seconds only.
   return scenario === "ceiling"
     ? ceiling(bench.broker, request, shape, started)
+    : scenario === "ceiling-next-turn"
+    ? ceilingNextTurn(bench.broker, request, shape, started)
     : scenario === "relay"
     ? relay(bench, request, shape, started)
     : publishLoad(

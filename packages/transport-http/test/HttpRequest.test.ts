@@ -72,6 +72,17 @@ describe("readBody", () => {
     expect(read.calls).toBe(1)
   })
 
+  it("reads a body of one chunk, of three chunks, and an empty body", async () => {
+    send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world", [], false)
+    const one = await nextRead()
+    send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", ["5\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\n\r\n"], false)
+    const three = await nextRead()
+    send("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", [], false)
+    const empty = await nextRead()
+    expect([one, three, empty].map((read) => text(read.result))).toEqual(["hello world", "hello world", ""])
+    expect([one.calls, three.calls, empty.calls]).toEqual([1, 1, 1])
+  })
+
   it("refuses a declared length over the cap before reading anything", async () => {
     send(`POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${LIMIT + 1}\r\n\r\n`, ["x".repeat(LIMIT + 1)], false)
     const read = await nextRead()

@@ -98,6 +98,9 @@ const isXmlChar = (cp: number): boolean =>
  */
 const OUTSIDE_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/u
 
+/** `OUTSIDE_XML_CHAR` with every surrogate, paired or not: a superset, for a first quick scan. */
+const NEEDS_CAREFUL_SCAN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/
+
 /**
  * The first code point of `text` that XML 1.0 cannot carry, or undefined when every one can: what
  * the request edge refuses, so nothing is stored that no answer could hold.
@@ -105,6 +108,10 @@ const OUTSIDE_XML_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\u
  * @category encoding
  */
 export const firstUnrepresentable = (text: string): number | undefined => {
+  // Most texts hold no control character and no surrogate at all: one scan without the `u` flag,
+  // far faster on text beyond Latin-1, says so (docs/PERFORMANCE.md, "The HTTP layer against the
+  // bare server").
+  if (!NEEDS_CAREFUL_SCAN.test(text)) return undefined
   const found = OUTSIDE_XML_CHAR.exec(text)
   return found === null ? undefined : found[0].codePointAt(0)
 }
@@ -208,17 +215,18 @@ export const successEnvelope = (
   operation: string,
   result: ReadonlyArray<Node> | undefined,
   requestId: string
-): Either.Either<string, UnrepresentableCharacter> =>
-  render(
-    element(
-      `${operation}Response`,
-      [
-        ...(result === undefined ? [] : [element(`${operation}Result`, result)]),
-        element("ResponseMetadata", [leaf("RequestId", requestId)])
-      ],
-      [["xmlns", SNS_NAMESPACE]]
-    )
+): Either.Either<string, UnrepresentableCharacter> => {
+  // The envelope is fixed text around the result: written as text, only the result is rendered
+  // (docs/PERFORMANCE.md, "The HTTP layer against the bare server").
+  const rendered = result === undefined ? Either.right("") : render(element(`${operation}Result`, result))
+  if (Either.isLeft(rendered)) return rendered
+  const id = escapeText(requestId)
+  if (Either.isLeft(id)) return id
+  return Either.right(
+    `<${operation}Response xmlns="${SNS_NAMESPACE}">${rendered.right}` +
+      `<ResponseMetadata><RequestId>${id.right}</RequestId></ResponseMetadata></${operation}Response>`
   )
+}
 
 /**
  * The error envelope. Always succeeds: the message is escaped lossily.

@@ -72,6 +72,28 @@ describe("Xml envelopes", () => {
     )
   })
 
+  it("success: the envelope written as text is the envelope rendered as a tree", () => {
+    const asTree = (operation: string, result: ReadonlyArray<Xml.Node> | undefined, requestId: string) =>
+      Xml.render(
+        Xml.element(
+          `${operation}Response`,
+          [
+            ...(result === undefined ? [] : [Xml.element(`${operation}Result`, result)]),
+            Xml.element("ResponseMetadata", [Xml.leaf("RequestId", requestId)])
+          ],
+          [["xmlns", Xml.SNS_NAMESPACE]]
+        )
+      )
+    const result = fc.option(fc.array(fc.tuple(fc.constantFrom("MessageId", "SequenceNumber", "TopicArn"), anyText)), { nil: undefined })
+    fc.assert(
+      fc.property(fc.constantFrom("Publish", "CreateTopic", "DeleteTopic"), result, anyText, (operation, leaves, requestId) => {
+        const nodes = leaves?.map(([name, text]) => Xml.leaf(name, text))
+        expect(Xml.successEnvelope(operation, nodes, requestId)).toEqual(asTree(operation, nodes, requestId))
+      }),
+      { numRuns: 1000 }
+    )
+  })
+
   it("success without a result, and with an empty one", () => {
     expect(Either.getOrThrow(Xml.successEnvelope("DeleteTopic", undefined, "r"))).not.toContain("DeleteTopicResult")
     expect(Either.getOrThrow(Xml.successEnvelope("TagResource", [], "r"))).toContain("<TagResourceResult/>")
