@@ -43,10 +43,12 @@ const hmacSha256HexOneShot = (key: Uint8Array, data: HashInput): string => {
   return hash("sha256", outerInput, "hex")
 }
 
-/** Whether `hmacSha256HexOneShot` takes these: a key of one block at most, data that fits (UTF-8 takes at most 3 bytes a code unit). */
-const fitsOneShot = (key: HashInput, data: HashInput): key is Uint8Array =>
-  typeof key !== "string" && key.length <= BLOCK_BYTES &&
-  (typeof data === "string" ? data.length * 3 : data.length) <= SCRATCH_DATA_BYTES
+/**
+ * Whether `hmacSha256HexOneShot` takes these: a key of one block at most, and data that fits the
+ * scratch (UTF-8 takes at most 3 bytes a UTF-16 code unit).
+ */
+const fitsOneShot = (key: Uint8Array, data: HashInput): boolean =>
+  key.length <= BLOCK_BYTES && (typeof data === "string" ? data.length * 3 : data.length) <= SCRATCH_DATA_BYTES
 
 /**
  * A text goes to `node:crypto` as a string, which encodes it as UTF-8 natively (a lone surrogate as
@@ -62,5 +64,7 @@ export const nodeHashing: Hashing = {
   hmacSha1: (key, data) => asBytes(createHmac("sha1", key).update(data).digest()),
   sha256Hex: (data) => hash("sha256", data, "hex"),
   hmacSha256Hex: (key, data) =>
-    fitsOneShot(key, data) ? hmacSha256HexOneShot(key, data) : createHmac("sha256", key).update(data).digest("hex")
+    typeof key !== "string" && fitsOneShot(key, data)
+      ? hmacSha256HexOneShot(key, data)
+      : createHmac("sha256", key).update(data).digest("hex")
 }
