@@ -88,10 +88,15 @@ export const identityOf = (
   credential: Credential,
   scheme: VerifiedIdentity["scheme"],
   scope?: { readonly region: string; readonly service: string }
-): VerifiedIdentity => ({
-  accessKeyId: credential.accessKeyId,
-  accountId: credential.accountId,
-  principalArn: credential.principalArn,
-  scheme,
-  ...scope
-})
+): VerifiedIdentity =>
+  // Spelled out rather than spread: every signed request builds one.
+  scope === undefined
+    ? { accessKeyId: credential.accessKeyId, accountId: credential.accountId, principalArn: credential.principalArn, scheme }
+    : {
+      accessKeyId: credential.accessKeyId,
+      accountId: credential.accountId,
+      principalArn: credential.principalArn,
+      scheme,
+      region: scope.region,
+      service: scope.service
+    }

@@ -121,11 +121,25 @@ export const canonicalHeaders = (
   signedHeaders: ReadonlyArray<string>
 ): string => {
   let block = ""
-  for (const name of signedHeaders) {
-    const values = headerValues(rawHeaders, name)
-    block += `${name}:${values.length === 1 ? canonicalHeaderValue(values[0]!) : values.map(canonicalHeaderValue).join(",")}\n`
-  }
+  for (const name of signedHeaders) block += `${name}:${canonicalValueOf(rawHeaders, name) ?? ""}\n`
   return block
+}
+
+/**
+ * The values of header `name` as the canonical headers block writes them: each canonical, joined
+ * with `,` in arrival order; undefined when the request has no such header. One pass, with no array
+ * of the values (docs/PERFORMANCE.md, "SigV4 and the Publish form with fewer objects").
+ */
+const canonicalValueOf = (rawHeaders: ReadonlyArray<readonly [string, string]>, name: string): string | undefined => {
+  const wanted = name.toLowerCase()
+  let joined: string | undefined
+  for (let i = 0; i < rawHeaders.length; i++) {
+    const [key, value] = rawHeaders[i]!
+    if (key.length === wanted.length && (key === wanted || key.toLowerCase() === wanted)) {
+      joined = joined === undefined ? canonicalHeaderValue(value) : `${joined},${canonicalHeaderValue(value)}`
+    }
+  }
+  return joined
 }
 
 /**
@@ -250,12 +264,22 @@ const badDate = (text: string) =>
  * strips: a byte string's 0xA0 counts, as it did when the header was split with `/[\s,]+/`.
  */
 const isWhitespace = (code: number): boolean =>
-  code === 0x20 || (code >= 0x09 && code <= 0x0d) ||
-  (code >= 0xa0 &&
-    (code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
-      code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff))
+  code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0xa0 && isWhitespaceBeyondAscii(code))
 
-const isSeparator = (code: number): boolean => code === 0x2c || isWhitespace(code)
+const isWhitespaceBeyondAscii = (code: number): boolean =>
+  code === 0xa0 || code === 0x1680 || (code >= 0x2000 && code <= 0x200a) || code === 0x2028 || code === 0x2029 ||
+  code === 0x202f || code === 0x205f || code === 0x3000 || code === 0xfeff
+
+/**
+ * A comma or a whitespace. The characters of a parameter (letters, digits, `/-=;_`) all lie between
+ * the comma (0x2C) and 0xA0, so they are answered by the first two comparisons.
+ */
+const isSeparator = (code: number): boolean =>
+  code > 0x2c ? code >= 0xa0 && isWhitespaceBeyondAscii(code) : code === 0x2c || code === 0x20 || (code >= 0x09 && code <= 0x0d)
+
+/** Whether the item `text[start, end)` is the parameter `name`, that is starts with `name=`. */
+const isParameter = (text: string, start: number, eq: number, name: string): boolean =>
+  eq - start === name.length && text.startsWith(name, start)
 
 /**
  * Reads the `Authorization` header form. Parameters are separated by commas and/or whitespace.
@@ -274,45 +298,45 @@ const readHeaderClaim = (
   let signature: string | undefined
   let signedHeaders: string | undefined
   // Items are the runs between commas and whitespace, found by a scan rather than a regular
-  // expression's split (docs/PERFORMANCE.md, "Reading the signature without regular-expression splits").
+  // expression's split (docs/PERFORMANCE.md, "Reading the signature without regular-expression splits"),
+  // and only the values wanted are sliced out.
   for (let end = gap; end < trimmed.length;) {
     let start = end
     while (start < trimmed.length && isSeparator(trimmed.charCodeAt(start))) start++
     if (start === trimmed.length) break
     end = start
     while (end < trimmed.length && !isSeparator(trimmed.charCodeAt(end))) end++
-    const item = trimmed.slice(start, end)
-    const eq = item.indexOf("=")
-    if (eq < 0) {
+    const eq = trimmed.indexOf("=", start)
+    if (eq < 0 || eq >= end) {
       return Either.left(
-        incomplete(`'${item}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'.`)
+        incomplete(
+          `'${trimmed.slice(start, end)}' not a valid key=value pair (missing equal-sign) in Authorization header: '${authorization}'.`
+        )
       )
     }
-    const name = item.slice(0, eq)
-    if (name === "Credential") credential ??= item.slice(eq + 1)
-    else if (name === "Signature") signature ??= item.slice(eq + 1)
-    else if (name === "SignedHeaders") signedHeaders ??= item.slice(eq + 1)
+    if (isParameter(trimmed, start, eq, "Credential")) credential ??= trimmed.slice(eq + 1, end)
+    else if (isParameter(trimmed, start, eq, "Signature")) signature ??= trimmed.slice(eq + 1, end)
+    else if (isParameter(trimmed, start, eq, "SignedHeaders")) signedHeaders ??= trimmed.slice(eq + 1, end)
   }
   // "AWS looks first for the x-amz-date header or parameter. If AWS cannot find a value for
   // x-amz-date, it uses the date header." (AWS General Reference, "Handling dates in SigV4")
-  const amzDateHeader = headerValues(parts.rawHeaders, "x-amz-date")
-  const fromAmzDate = amzDateHeader.length > 0
-  const dateValues = (fromAmzDate ? amzDateHeader : headerValues(parts.rawHeaders, "date")).map(canonicalHeaderValue)
+  const amzDateText = canonicalValueOf(parts.rawHeaders, "x-amz-date")
+  const fromAmzDate = amzDateText !== undefined
+  const dateText = amzDateText ?? canonicalValueOf(parts.rawHeaders, "date")
   if (
     credential === undefined || credential === "" || signature === undefined || signature === "" ||
-    signedHeaders === undefined || dateValues.length === 0
+    signedHeaders === undefined || dateText === undefined
   ) {
     const missing = [
       credential === undefined || credential === "" ? "Authorization header requires 'Credential' parameter." : "",
       signature === undefined || signature === "" ? "Authorization header requires 'Signature' parameter." : "",
       signedHeaders === undefined ? "Authorization header requires 'SignedHeaders' parameter." : "",
-      dateValues.length === 0
+      dateText === undefined
         ? "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         : ""
     ].filter((m) => m !== "")
     return Either.left(incomplete(`${missing.join(" ")} Authorization=${authorization}`))
   }
-  const dateText = dateValues.join(",")
   // The Date header may also be IMF-fixdate; x-amz-date must be ISO 8601 basic.
   const isoTime = parseIsoBasic(dateText)
   const requestTime = isoTime ?? (fromAmzDate ? undefined : parseImfFixdate(dateText))
@@ -321,13 +345,28 @@ const readHeaderClaim = (
     form: "header",
     algorithm,
     credential,
-    signedHeaders: signedHeaders.split(";").filter((name) => name !== ""),
+    signedHeaders: signedHeaderNames(signedHeaders),
     signature,
     // A date that parsed as ISO 8601 basic is already in the string to sign's form (the parser
     // accepts only valid, zero-padded fields); only an IMF-fixdate needs rewriting.
     amzDate: isoTime === undefined ? formatIsoBasic(requestTime) : dateText,
     requestTime
   })
+}
+
+/**
+ * The names of `SignedHeaders`, split on `;`, empty ones left out: `split(";").filter(…)` without
+ * the filter's second array (docs/PERFORMANCE.md, "SigV4 and the Publish form with fewer objects").
+ */
+const signedHeaderNames = (text: string): ReadonlyArray<string> => {
+  const names: Array<string> = []
+  let start = 0
+  for (let semicolon = text.indexOf(";"); semicolon >= 0; semicolon = text.indexOf(";", start)) {
+    if (semicolon > start) names.push(text.slice(start, semicolon))
+    start = semicolon + 1
+  }
+  if (start < text.length) names.push(start === 0 ? text : text.slice(start))
+  return names
 }
 
 const PRESIGNED_PARAMS = [
@@ -367,7 +406,7 @@ const readQueryClaim = (parts: HttpRequestParts): Either.Either<SignatureClaim, 
     form: "query",
     algorithm,
     credential,
-    signedHeaders: signedHeaders.split(";").filter((name) => name !== ""),
+    signedHeaders: signedHeaderNames(signedHeaders),
     signature,
     amzDate,
     requestTime,
@@ -394,7 +433,9 @@ export const readClaim = (
   parts: HttpRequestParts
 ): Either.Either<SignatureClaim, MissingAuthenticationToken | IncompleteSignature> => {
   const authorization = headerValues(parts.rawHeaders, "authorization")
-  if (authorization.length > 0) return readHeaderClaim(parts, authorization.join(","))
+  if (authorization.length > 0) {
+    return readHeaderClaim(parts, authorization.length === 1 ? authorization[0]! : authorization.join(","))
+  }
   if (queryValues(parts.rawQuery, "X-Amz-Algorithm").length > 0) return readQueryClaim(parts)
   return Either.left(new MissingAuthenticationToken({ message: missingAuthenticationTokenMessage }))
 }
@@ -442,19 +483,27 @@ export const checkShape = (claim: SignatureClaim): Either.Either<ClaimedCredenti
   if (claim.algorithm !== ALGORITHM) {
     return Either.left(incomplete(`Unsupported AWS 'algorithm': '${claim.algorithm}' (only ${ALGORITHM} for now).`))
   }
-  const pieces = claim.credential.split("/")
-  const [accessKeyId, date, region, service, terminator] = pieces
-  if (
-    pieces.length !== 5 || accessKeyId === undefined || date === undefined || region === undefined ||
-    service === undefined || terminator === undefined
-  ) {
+  // The four slashes found one after another, rather than `split("/")`'s array (docs/PERFORMANCE.md,
+  // "SigV4 and the Publish form with fewer objects").
+  const text = claim.credential
+  const first = text.indexOf("/")
+  const second = first < 0 ? -1 : text.indexOf("/", first + 1)
+  const third = second < 0 ? -1 : text.indexOf("/", second + 1)
+  const fourth = third < 0 ? -1 : text.indexOf("/", third + 1)
+  if (fourth < 0 || text.indexOf("/", fourth + 1) >= 0) {
     return Either.left(
       incomplete(
         `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${claim.credential}'`
       )
     )
   }
-  return Either.right({ accessKeyId, date, region, service, terminator })
+  return Either.right({
+    accessKeyId: text.slice(0, first),
+    date: text.slice(first + 1, second),
+    region: text.slice(second + 1, third),
+    service: text.slice(third + 1, fourth),
+    terminator: text.slice(fourth + 1)
+  })
 }
 
 /**
@@ -469,13 +518,21 @@ export const checkScope = (
   credential: ClaimedCredential,
   expected: { readonly region: string; readonly service: string }
 ): Either.Either<void, SignatureDoesNotMatch> => {
+  const dateMatches = credential.date === claim.amzDate.slice(0, 8)
+  // A request in scope, the usual case, builds none of the complaints.
+  if (
+    credential.region === expected.region && credential.service === expected.service &&
+    credential.terminator === SCOPE_TERMINATOR && dateMatches
+  ) {
+    return Either.void
+  }
   const complaints = [
     credential.region === expected.region ? "" : `Credential should be scoped to a valid region, not '${credential.region}'.`,
     credential.service === expected.service ? "" : `Credential should be scoped to correct service: '${expected.service}'.`,
     credential.terminator === SCOPE_TERMINATOR
       ? ""
       : `Credential should be scoped with a valid terminator: '${SCOPE_TERMINATOR}', not '${credential.terminator}'.`,
-    credential.date === claim.amzDate.slice(0, 8)
+    dateMatches
       ? ""
       : `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: ` +
         `'${credential.date}' != '${claim.amzDate.slice(0, 8)}', from '${claim.amzDate}'.`
@@ -633,10 +690,12 @@ const checkSignature = (
       )
     )
   }
-  const session = checkSessionToken(credential, [
-    ...headerValues(parts.rawHeaders, "x-amz-security-token").map(canonicalHeaderValue),
-    ...queryValues(parts.rawQuery, "X-Amz-Security-Token")
-  ])
+  const tokenHeaders = headerValues(parts.rawHeaders, "x-amz-security-token")
+  const tokenParams = queryValues(parts.rawQuery, "X-Amz-Security-Token")
+  const session = checkSessionToken(
+    credential,
+    tokenHeaders.length === 0 ? tokenParams : [...tokenHeaders.map(canonicalHeaderValue), ...tokenParams]
+  )
   if (Either.isLeft(session)) return Either.left(session.left)
   return Either.right(identityOf(credential, "sigv4", { region: scope.region, service: scope.service }))
 }

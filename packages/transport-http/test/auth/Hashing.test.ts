@@ -34,6 +34,22 @@ describe("Hashing", () => {
     )
   })
 
+  it("hmacSha256Hex agrees on either side of the lengths node:crypto's one-shot form takes (a 64-byte key, 1 KiB of data)", () => {
+    const key = fc.oneof(fc.uint8Array({ minLength: 60, maxLength: 70 }), fc.uint8Array({ maxLength: 32 }))
+    const data = fc.oneof(
+      fc.uint8Array({ minLength: 1000, maxLength: 1050 }),
+      fc.string({ unit: "binary", minLength: 330, maxLength: 350 }),
+      fc.string({ unit: "grapheme-ascii", minLength: 1000, maxLength: 1050 })
+    )
+    fc.assert(
+      fc.property(key, data, (key, data) => {
+        const dataBytes = typeof data === "string" ? new TextEncoder().encode(data) : data
+        expect(nodeHashing.hmacSha256Hex(key, data)).toBe(bytesToHex(nobleHashing.hmacSha256(key, dataBytes)))
+      }),
+      { numRuns: 300 }
+    )
+  })
+
   it.each([["noble", nobleHashing], ["node", nodeHashing]] as const)("%s gives the RFC 4231 / RFC 2202 answers", (_, hashing) => {
     // RFC 4231 §4.3 (test case 2) and RFC 2202 §3 (test case 2): key "Jefe".
     const key = utf8ToBytes("Jefe")

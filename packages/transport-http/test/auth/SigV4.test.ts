@@ -10,6 +10,7 @@ import { makeSigningKeyCache } from "../../src/auth/SigningKeyCache.js"
 import {
   canonicalHeaderValue,
   canonicalRequest,
+  checkShape,
   MAX_PRESIGNED_EXPIRES_SECONDS,
   readClaim,
   sign,
@@ -376,13 +377,45 @@ describe("reading the Authorization header and header values by scanning", () =>
   const piece = fc.constantFrom(
     "AWS4-HMAC-SHA256", "Credential=", "SignedHeaders=", "Signature=", "a/b", "host;x-amz-date", "00ff", "=", ",", " ", "  ",
     "\t", "\n", "\r", "\v", "\f", "\u00a0", "\u1680", "\u2000", "\u200a", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000", "\ufeff",
-    "\u200b", "\u0085", "x"
+    "\u200b", "\u0085", "x", ";", "/"
   )
 
   it("splits Authorization items exactly as /[\\s,]+/ after the first whitespace does", () => {
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 16 }).map((xs) => xs.join("")), (authorization) => {
         expect(scannedClaim(authorization)).toEqual(referenceClaim(authorization))
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it("reads SignedHeaders as split(\";\") without the empty names does", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(";", ";;", "host", "x-amz-date", "a"), { maxLength: 8 }), (xs) => {
+        const signedHeaders = xs.join("")
+        const authorization = `AWS4-HMAC-SHA256 Credential=a/b, Signature=00, SignedHeaders=${signedHeaders}`
+        expect(scannedClaim(authorization)).toEqual(referenceClaim(authorization))
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it("checkShape splits the credential as split(\"/\") does", () => {
+    const reference = (credential: string) => {
+      const pieces = credential.split("/")
+      return pieces.length === 5
+        ? { accessKeyId: pieces[0], date: pieces[1], region: pieces[2], service: pieces[3], terminator: pieces[4] }
+        : "not five"
+    }
+    const claimOf = (credential: string) => ({
+      form: "header" as const, algorithm: "AWS4-HMAC-SHA256", credential, signedHeaders: ["host"], signature: "00",
+      amzDate: "20261128T192233Z", requestTime: NOW
+    })
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("/", "//", "a", "AKID", "20261128", "us-east-1", "sns", "aws4_request", " "), { maxLength: 12 }), (xs) => {
+        const credential = xs.join("")
+        const shape = checkShape(claimOf(credential))
+        expect(Either.isRight(shape) ? shape.right : "not five").toEqual(reference(credential))
       }),
       { numRuns: 2000 }
     )

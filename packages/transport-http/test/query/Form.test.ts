@@ -30,6 +30,48 @@ describe("Form.parse", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (body) => { Form.parse(body) }), { numRuns: 2000 })
   })
 
+  it("decodes an ASCII body's components as the byte-by-byte decoder does, refusals and their texts included", () => {
+    // The straightforward decoder: `+` and `%XX` to bytes, then strict UTF-8.
+    const byBytes = (component: string) => {
+      const out: Array<number> = []
+      for (let i = 0; i < component.length; i++) {
+        const char = component[i]!
+        if (char === "+") {
+          out.push(0x20)
+        } else if (char === "%") {
+          if (!/^[0-9A-Fa-f]{2}$/.test(component.slice(i + 1, i + 3))) {
+            return "The query string has a '%' that is not followed by two hexadecimal digits."
+          }
+          out.push(parseInt(component.slice(i + 1, i + 3), 16))
+          i += 2
+        } else {
+          out.push(char.charCodeAt(0))
+        }
+      }
+      try {
+        return { text: new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(new Uint8Array(out)) }
+      } catch {
+        return "The query string is not UTF-8 once its escapes are decoded."
+      }
+    }
+    const fragment = fc.oneof(
+      fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)).filter((c) => c !== "&" && c !== "=") }),
+      fc.string({ unit: "binary" }).map(encodeURIComponent),
+      fc.string({ unit: "grapheme" }).map((text) => new URLSearchParams({ a: text }).toString().slice(2)),
+      fc.integer({ min: 0, max: 255 }).map((byte) => `%${byte.toString(16).padStart(2, "0")}`),
+      fc.constantFrom("%", "%4", "%g0", "+", "%2B", "%EF%BB%BF", "%ED%A0%80", "%F4%90%80%80", "%C0%AF", "%E2%82")
+    )
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 6 }).map((parts) => parts.join("")), (component) => {
+        const expected = byBytes(component)
+        const parsed = parse(`a=${component}`)
+        if (typeof expected === "string") expect(Either.getLeft(parsed)).toMatchObject({ _tag: "Some", value: { message: expected } })
+        else expect(Either.map(parsed, (form) => form.get("a"))).toEqual(Either.right(expected.text))
+      }),
+      { numRuns: 5000 }
+    )
+  })
+
   it("reads back what URLSearchParams writes, for any text", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.tuple(fc.string({ unit: "grapheme", minLength: 1 }), fc.string({ unit: "grapheme" })), { selector: ([k]) => k }), (pairs) => {

@@ -69,9 +69,10 @@ export const toMessageInput = (wire: typeof MessageFieldsShape.Type): Publish.Me
   message: wire.Message,
   subject: wire.Subject,
   messageStructure: wire.MessageStructure,
-  messageAttributes: Object.fromEntries(
-    Array.from(wire.MessageAttributes ?? [], ([name, value]) => [name, toMessageAttribute(value)])
-  ),
+  // Most messages carry no attributes: an empty record, with no array of entries made for it.
+  messageAttributes: wire.MessageAttributes === undefined
+    ? {}
+    : Object.fromEntries(Array.from(wire.MessageAttributes, ([name, value]) => [name, toMessageAttribute(value)])),
   messageGroupId: wire.MessageGroupId,
   messageDeduplicationId: wire.MessageDeduplicationId
 })

@@ -33,6 +33,34 @@ describe("parseIsoBasic", () => {
     )
   })
 
+  it("reads the text by position exactly as the regular expression it replaced did", () => {
+    const ISO_BASIC = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
+    const byExpression = (text: string) => {
+      const m = ISO_BASIC.exec(text)
+      return m === null ? undefined : readBack(+m[1]!, +m[2]!, +m[3]!, +m[4]!, +m[5]!, +m[6]!)
+    }
+    // Valid dates with one character replaced, cut or added, and arbitrary texts.
+    const near = fc.tuple(
+      fc.date({ min: new Date("0100-01-01T00:00:00Z"), max: new Date("9999-12-31T23:59:59Z"), noInvalidDate: true }),
+      fc.nat(17),
+      fc.constantFrom("", "0", "9", "T", "Z", "/", ":", "٣", "\n", " ", "+", "-", "a"),
+      fc.constantFrom("replace", "insert", "cut")
+    ).map(([date, at, char, edit]) => {
+      const text = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")
+      return edit === "replace"
+        ? text.slice(0, at) + char + text.slice(at + 1)
+        : edit === "insert"
+        ? text.slice(0, at) + char + text.slice(at)
+        : text.slice(0, at) + text.slice(at + 1)
+    })
+    fc.assert(
+      fc.property(fc.oneof(near, fc.string({ maxLength: 20 }), fc.stringMatching(/^[0-9TZ]{14,18}$/)), (text) => {
+        expect(parseIsoBasic(text)).toBe(byExpression(text))
+      }),
+      { numRuns: 5000 }
+    )
+  })
+
   it("29 February only in leap years; years before 100 are refused", () => {
     expect(parseIsoBasic("20240229T000000Z")).toBe(Date.UTC(2024, 1, 29))
     expect(parseIsoBasic("21000229T000000Z")).toBeUndefined()
