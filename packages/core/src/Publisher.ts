@@ -19,7 +19,7 @@ import type { FifoSequencer } from "./FifoSequencer.js"
 import { Ids } from "./Ids.js"
 import { Kms, type KmsCaller } from "./Kms.js"
 import type { MessageBody, StoredMessage } from "./Message.js"
-import { MessageStore } from "./MessageStore.js"
+import { MessageStore, type MessageStoreService } from "./MessageStore.js"
 import * as Platform from "./Platform.js"
 import * as Publish from "./Publish.js"
 import * as Registry from "./Registry.js"
@@ -85,6 +85,11 @@ export interface DirectMessageAccepted {
  * @category models
  */
 export interface Publisher {
+  /**
+   * Answers after the message's commit. A message handed to a store's group commit by callback
+   * (`MessageStore.appendNow`) is not withdrawn if the publish is interrupted while it waits: it is
+   * stored and announced all the same, as one whose HTTP client went away (`publishNow`).
+   */
   readonly publish: (input: Publish.PublishInput, ctx: RequestContext) => Effect.Effect<PublishResult, SnsError>
   /**
    * `publish` without the runtime, for a message to a standard topic whose every step before the
@@ -181,7 +186,8 @@ export const make = (parts: {
 
     /**
      * Everything of a publish up to the stored record, without storing it. The checks are pure and
-     * synchronous; only the body's sealing may need KMS.
+     * synchronous, and so is the body's stored form unless the data key must be asked of KMS or the
+     * key's check needs a transaction or refuses: then the effect that prepares it, or fails.
      */
     const prepare = (
       current: Registry.Registry,
@@ -189,31 +195,19 @@ export const make = (parts: {
       input: Publish.MessageInput,
       ctx: RequestContext,
       at: number
-    ): Effect.Effect<Prepared, SnsError> => {
+    ): Prepared | Effect.Effect<Prepared, SnsError> => {
       const checked = Publish.validateMessage(topic, input)
       if (Either.isLeft(checked)) return Effect.fail(checked.left)
       const valid = checked.right
       const messageId = ids.unsafeUuidV7(at)
       const now = storeBodyNow(topic, valid.body, messageId, ctx, at)
-      if (now !== undefined) return Effect.succeed(preparedOf(current, topic, valid, messageId, now, ctx, at))
+      if (now !== undefined) return preparedOf(current, topic, valid, messageId, now, ctx, at)
       return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => preparedOf(current, topic, valid, messageId, body, ctx, at))
     }
 
-    /** `prepare` when nothing waits and nothing is refused (a plain body, or a cached data key), else undefined. */
-    const prepareNow = (
-      current: Registry.Registry,
-      topic: Topic.Topic,
-      input: Publish.MessageInput,
-      ctx: RequestContext,
-      at: number
-    ): Prepared | undefined => {
-      const checked = Publish.validateMessage(topic, input)
-      if (Either.isLeft(checked)) return undefined
-      const valid = checked.right
-      const messageId = ids.unsafeUuidV7(at)
-      const body = storeBodyNow(topic, valid.body, messageId, ctx, at)
-      return body === undefined ? undefined : preparedOf(current, topic, valid, messageId, body, ctx, at)
-    }
+    /** What `prepare` answered, as an effect. */
+    const prepareEffect = (prepared: Prepared | Effect.Effect<Prepared, SnsError>): Effect.Effect<Prepared, SnsError> =>
+      Effect.isEffect(prepared) ? prepared : Effect.succeed(prepared)
 
     /** The record of a checked message with its stored body, and where routing sends it. */
     const preparedOf = (
@@ -349,9 +343,27 @@ export const make = (parts: {
       })
     }
 
+    /**
+     * Hands one prepared message of a standard topic to the store's group commit; `done` hears once,
+     * after the commit, with the publish's answer. The announcement is made there, so a stored
+     * message is announced even if the one who published it no longer waits.
+     */
+    const commitNow = (
+      appendNow: NonNullable<MessageStoreService["appendNow"]>,
+      topic: Topic.Topic,
+      prepared: Prepared,
+      done: (result: Either.Either<PublishResult, SnsError>) => void
+    ): void =>
+      appendNow(entriesOf([prepared]), (failure) => {
+        if (failure !== undefined) return done(Either.left(failure))
+        announce(topic, [prepared])
+        done(Either.right({ messageId: prepared.message.messageId, sequenceNumber: undefined }))
+      })
+
     return {
-      // Publish is the hot path: the registry, the clock and the checks are read synchronously, so a
-      // message costs one effect for its body and one for its commit, not one per step.
+      // Publish is the hot path: the registry, the clock, the checks and (when it can) the seal run
+      // synchronously, and a message to a standard topic waits for its commit in one `async`, resumed
+      // with its answer (docs/PERFORMANCE.md, "The embedded publish: one wait for the commit").
       publish: (input, ctx) =>
         Effect.clockWith((clock) => {
           const at = clock.unsafeCurrentTimeMillis()
@@ -361,10 +373,12 @@ export const make = (parts: {
           if (destination.right._tag !== "Topic") return publishDirect(current, destination.right, input, ctx, at)
           const topic = topicForPublish(current, destination.right.arn, ctx)
           if (Either.isLeft(topic)) return Effect.fail(topic.left)
-          return prepare(current, topic.right, input, ctx, at).pipe(
-            Effect.flatMap((prepared) => commit(topic.right, [prepared], at)),
-            Effect.map((results) => results[0]!)
-          )
+          const prepared = prepare(current, topic.right, input, ctx, at)
+          const appendNow = messages.appendNow
+          if (!Effect.isEffect(prepared) && !topic.right.fifo && appendNow !== undefined) {
+            return Effect.async<PublishResult, SnsError>((resume) => commitNow(appendNow, topic.right, prepared, resume))
+          }
+          return Effect.flatMap(prepareEffect(prepared), (ready) => Effect.map(commit(topic.right, [ready], at), (results) => results[0]!))
         }),
 
       publishNow: (input, ctx, done) => {
@@ -376,13 +390,9 @@ export const make = (parts: {
         if (Either.isLeft(destination) || destination.right._tag !== "Topic") return false
         const topic = topicForPublish(current, destination.right.arn, ctx)
         if (Either.isLeft(topic) || topic.right.fifo) return false
-        const prepared = prepareNow(current, topic.right, input, ctx, at)
-        if (prepared === undefined) return false
-        appendNow(entriesOf([prepared]), (failure) => {
-          if (failure !== undefined) return done(Either.left(failure))
-          announce(topic.right, [prepared])
-          done(Either.right({ messageId: prepared.message.messageId, sequenceNumber: undefined }))
-        })
+        const prepared = prepare(current, topic.right, input, ctx, at)
+        if (Effect.isEffect(prepared)) return false
+        commitNow(appendNow, topic.right, prepared, done)
         return true
       },
 
@@ -396,7 +406,7 @@ export const make = (parts: {
           const failed: Array<{ id: string; error: SnsError }> = []
           const ready: Array<{ id: string; prepared: Prepared }> = []
           for (const entry of entries) {
-            const outcome = yield* Effect.either(prepare(current, topic, entry, ctx, at))
+            const outcome = yield* Effect.either(prepareEffect(prepare(current, topic, entry, ctx, at)))
             if (Either.isLeft(outcome)) failed.push({ id: entry.id, error: outcome.left })
             else ready.push({ id: entry.id, prepared: outcome.right })
           }

@@ -78,12 +78,13 @@ export const route = (
   recipients: ReadonlyArray<Recipient>,
   message: FilterPolicy.FilterableMessage
 ): Decision => {
-  const prepared = FilterPolicy.prepare(message)
+  // Prepared for the first filter policy only: most subscriptions have none.
+  let prepared: FilterPolicy.PreparedMessage | undefined
   const subscriptionArns: Array<string> = []
   const filteredOut: Partial<Record<Exclude<FilterPolicy.Verdict, "Matched">, number>> = {}
   for (const { subscription, filterPolicy } of recipients) {
     if (subscription.status !== "Confirmed" || !Replay.receivesNewMessages(subscription.replay)) continue
-    const verdict = filterPolicy === undefined ? "Matched" : FilterPolicy.evaluate(filterPolicy, prepared)
+    const verdict = filterPolicy === undefined ? "Matched" : FilterPolicy.evaluate(filterPolicy, (prepared ??= FilterPolicy.prepare(message)))
     if (verdict === "Matched") subscriptionArns.push(subscription.arn)
     else filteredOut[verdict] = (filteredOut[verdict] ?? 0) + 1
   }

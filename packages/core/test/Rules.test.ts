@@ -367,6 +367,33 @@ describe("ids", () => {
     )
     expect(Ids.uuidV7FromBytes(0x017f22e279b0, new Uint8Array(10).fill(0xff))).toBe("017f22e2-79b0-7fff-bfff-ffffffffffff")
   })
+  it("formats each id as the hex of its 16 bytes, as the bytes themselves say it", () => {
+    // The plain reading of RFC 9562 §5.4 and §5.7: the bytes laid out, then each as two hex digits.
+    const formatted = (b: Uint8Array) => {
+      const hex = Array.from(b, (byte) => byte.toString(16).padStart(2, "0")).join("")
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+    }
+    const v7 = (ms: number, random: Uint8Array) => {
+      const b = new Uint8Array(16)
+      new DataView(b.buffer).setBigUint64(0, BigInt(ms) << 16n)
+      b.set(random.subarray(0, Ids.UUID_V7_RANDOM_BYTES), 6)
+      b[6] = (b[6]! & 0x0f) | 0x70
+      b[8] = (b[8]! & 0x3f) | 0x80
+      return formatted(b)
+    }
+    const v4 = (random: Uint8Array) => {
+      const b = random.slice(0, 16)
+      b[6] = (b[6]! & 0x0f) | 0x40
+      b[8] = (b[8]! & 0x3f) | 0x80
+      return formatted(b)
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.uint8Array({ minLength: 16, maxLength: 16 }), (ms, random) => {
+        expect(Ids.uuidV7FromBytes(ms, random)).toBe(v7(ms, random))
+        expect(Ids.uuidFromBytes(random)).toBe(v4(random))
+      })
+    )
+  })
   it("replays the same bytes from the same seed", () => {
     expect(Effect.runSync(Ids.makeSeeded(9).randomBytes(16))).toEqual(Effect.runSync(Ids.makeSeeded(9).randomBytes(16)))
   })
