@@ -31,7 +31,11 @@ export class CipherOpenError extends Data.TaggedError("CipherOpenError")<{ reado
  * @category models
  */
 export interface CipherService {
-  /** Encrypts under `key` with a 96-bit `nonce` that must never repeat for that key (SP 800-38D §8). */
+  /**
+   * Encrypts under `key` with a 96-bit `nonce` that must never repeat for that key (SP 800-38D §8).
+   * Reads `aad` and `plaintext` only while it runs and keeps neither, so a caller may hand it views
+   * of buffers it writes again (`Encryption.SealScratch`); the sealed box is a fresh array.
+   */
   readonly seal: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) => Uint8Array
   /** Authenticates then decrypts; any failure is a `CipherOpenError`, never a thrown exception. */
   readonly open: (

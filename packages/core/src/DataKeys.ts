@@ -41,6 +41,14 @@ export interface DataKeysService<E = KmsFailure> {
  */
 export class DataKeys extends Context.Tag("@sealcast/core/DataKeys")<DataKeys, DataKeysService>() {}
 
+/**
+ * A sealing cache entry whose count of uses goes up in place, not by a new entry per sealed message
+ * (docs/PERFORMANCE.md, "The seal line without scratch arrays").
+ */
+interface CountedEntry extends DataKeyCache.Entry {
+  uses: number
+}
+
 /** The opening cache's key: the encrypted data key's bytes, one character each. */
 const bytesKey = (bytes: Uint8Array): string => String.fromCharCode.apply(null, bytes as unknown as Array<number>)
 
@@ -59,7 +67,7 @@ export const makeWith = <E>(
    * resource has few, so a scan finds its scope without building a key text on every seal
    * (docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
    */
-  const sealing = new Map<string, Array<DataKeyCache.Entry>>()
+  const sealing = new Map<string, Array<CountedEntry>>()
   const sealingLock = yield* Effect.makeSemaphore(1)
   const opening = new Map<string, { readonly plaintext: Uint8Array; readonly openedAt: number }>()
 
@@ -72,7 +80,7 @@ export const makeWith = <E>(
     return -1
   }
 
-  const remember = (entry: DataKeyCache.Entry): void => {
+  const remember = (entry: CountedEntry): void => {
     const entries = sealing.get(entry.scope.resourceArn)
     if (entries === undefined) return void sealing.set(entry.scope.resourceArn, [entry])
     const i = indexOf(entries, entry.scope)
@@ -86,7 +94,7 @@ export const makeWith = <E>(
     const i = indexOf(entries, scope)
     const cached = entries[i]
     if (cached === undefined || !DataKeyCache.canReuse(cached, scope, at)) return undefined
-    entries[i] = { ...cached, uses: cached.uses + 1 }
+    cached.uses++
     return cached.dataKey
   }
 

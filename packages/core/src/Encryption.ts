@@ -112,13 +112,21 @@ const ASCII = /^[\x00-\x7f]*$/
  *
  * @category encoding
  */
-export const bodyAadAfter = (prefix: Uint8Array, messageId: string): Uint8Array => {
+export const bodyAadAfter = (prefix: Uint8Array, messageId: string): Uint8Array => bodyAadInto(undefined, prefix, messageId)
+
+/**
+ * `bodyAadAfter` written at the start of `room` and returned as a view of it when there is room and
+ * it fits there, else in a fresh array.
+ *
+ * @category encoding
+ */
+export const bodyAadInto = (room: Uint8Array | undefined, prefix: Uint8Array, messageId: string): Uint8Array => {
   const at = prefix.length + 4
   // Message ids are ASCII (UUIDs), whose UTF-8 bytes are their char codes: written in place, with
   // no encoder's array to copy (docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
   const id = ASCII.test(messageId) ? undefined : utf8Encoder.encode(messageId)
   const length = id === undefined ? messageId.length : id.length
-  const out = new Uint8Array(at + length)
+  const out = room !== undefined && at + length <= room.length ? room.subarray(0, at + length) : new Uint8Array(at + length)
   out.set(prefix)
   out[at - 4] = length >>> 24
   out[at - 3] = (length >>> 16) & 0xff
@@ -154,11 +162,45 @@ export const makeAadPrefixes = (
   }
 }
 
+/** Room for a body's AAD: a topic's or queue's prefix with a message id fits many times over. */
+const AAD_ROOM_BYTES = 1024
+/** Room for a body's UTF-8 bytes: every body up to one `node:crypto` piece (docs/PERFORMANCE.md, "AES-256-GCM in 64 KiB pieces"). */
+const TEXT_ROOM_BYTES = 64 * 1024
+
+/**
+ * Where a seal writes the bytes it hands the cipher and then drops: the body's AAD and its UTF-8
+ * bytes, written again for every message instead of into two fresh arrays
+ * (docs/PERFORMANCE.md, "The seal line without scratch arrays"). Each service makes its own with
+ * `makeSealScratch`; the cipher reads them only during its `seal` call (`CipherService.seal`), and a
+ * seal runs to its end before the next begins, so no message ever sees another's bytes.
+ *
+ * @category models
+ */
+export interface SealScratch {
+  readonly aad: Uint8Array
+  readonly text: Uint8Array
+}
+
+/**
+ * @category constructors
+ */
+export const makeSealScratch = (): SealScratch => ({ aad: new Uint8Array(AAD_ROOM_BYTES), text: new Uint8Array(TEXT_ROOM_BYTES) })
+
+/** The UTF-8 bytes of `text`, as a view of `room` when they fit there, else in a fresh array. */
+const utf8Into = (room: Uint8Array, text: string): Uint8Array => {
+  if (text.length <= room.length) {
+    const { read, written } = utf8Encoder.encodeInto(text, room)
+    if (read === text.length) return room.subarray(0, written)
+  }
+  return utf8Encoder.encode(text)
+}
+
 /**
  * Seals a body under a data key. Only the body: SSE guide, "Encryption scope": "SSE encrypts the
  * body of the message … SSE doesn't encrypt … message metadata (subject, message ID, timestamp, and
  * attributes)". `nonce` must be fresh (12 random bytes from `Ids`): a repeated nonce under one data key breaks GCM
- * (SP 800-38D §8). `aadPrefix` is the topic's `bodyAadPrefix`.
+ * (SP 800-38D §8). `aadPrefix` is the topic's `bodyAadPrefix`; the AAD and the body's bytes are written
+ * in `scratch`.
  *
  * @category encoding
  */
@@ -168,7 +210,8 @@ export const seal = (
   body: string,
   dataKey: DataKey,
   aadPrefix: Uint8Array,
-  messageId: string
+  messageId: string,
+  scratch: SealScratch
 ): Extract<MessageBody, { _tag: "Sealed" }> => ({
   _tag: "Sealed",
   envelope: {
@@ -176,7 +219,7 @@ export const seal = (
     keyArn: dataKey.keyArn,
     encryptedDataKey: dataKey.ciphertextBlob,
     nonce,
-    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAadAfter(aadPrefix, messageId), utf8Encoder.encode(body))
+    ciphertext: cipher.seal(dataKey.plaintext, nonce, bodyAadInto(scratch.aad, aadPrefix, messageId), utf8Into(scratch.text, body))
   }
 })
 
@@ -201,7 +244,8 @@ export const open = (
 
 /**
  * What sealing a body needs from its service: the KMS port, its data-key caches, the cipher, a nonce
- * source (12 fresh random bytes a call) and the memo of AAD prefixes. SNS and SQS seal through it alike.
+ * source (12 fresh random bytes a call), the memo of AAD prefixes and the service's `SealScratch`.
+ * SNS and SQS seal through it alike.
  *
  * @category models
  */
@@ -212,6 +256,7 @@ export interface Sealer<E> {
   readonly nonce: () => Uint8Array
   readonly aadPrefixOf: (resourceArn: string) => Uint8Array
   readonly contextOf: (resourceArn: string) => EncryptionContext.EncryptionContext
+  readonly scratch: SealScratch
 }
 
 /**
@@ -230,7 +275,7 @@ export const sealBody = <E>(
   at: number
 ): Effect.Effect<Extract<MessageBody, { _tag: "Sealed" }>, E> => {
   const sealUnder = (dataKey: DataKey) =>
-    seal(sealer.cipher, sealer.nonce(), body, dataKey, sealer.aadPrefixOf(scope.resourceArn), messageId)
+    seal(sealer.cipher, sealer.nonce(), body, dataKey, sealer.aadPrefixOf(scope.resourceArn), messageId, sealer.scratch)
   return Effect.flatMap(sealer.kms.checkKeyForUse(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn)), () => {
     const cached = sealer.dataKeys.reuse(scope, at)
     return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(sealer.dataKeys.forSealing(scope, caller, at), sealUnder)
@@ -254,7 +299,7 @@ export const sealBodyNow = <E>(
 ): Extract<MessageBody, { _tag: "Sealed" }> | undefined => {
   if (sealer.kms.checkKeyForUseNow?.(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn), at) === undefined) return undefined
   const cached = sealer.dataKeys.reuse(scope, at)
-  return cached === undefined ? undefined : seal(sealer.cipher, sealer.nonce(), body, cached, sealer.aadPrefixOf(scope.resourceArn), messageId)
+  return cached === undefined ? undefined : seal(sealer.cipher, sealer.nonce(), body, cached, sealer.aadPrefixOf(scope.resourceArn), messageId, sealer.scratch)
 }
 
 /**

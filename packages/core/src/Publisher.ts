@@ -147,7 +147,8 @@ export const make = (parts: {
       cipher,
       nonce: () => ids.unsafeRandomBytes(NONCE_BYTES),
       aadPrefixOf,
-      contextOf: EncryptionContext.forTopic
+      contextOf: EncryptionContext.forTopic,
+      scratch: Encryption.makeSealScratch()
     }
 
     const scopeOf = (topic: Topic.Topic, kmsKeyId: string, ctx: RequestContext): DataKeyCache.Scope => ({

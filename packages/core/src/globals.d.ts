@@ -9,6 +9,7 @@ declare global {
   }
   class TextEncoder {
     encode(input?: string): Uint8Array
+    encodeInto(source: string, destination: Uint8Array): { read: number; written: number }
   }
   class URL {
     constructor(url: string, base?: string)

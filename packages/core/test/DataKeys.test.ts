@@ -45,6 +45,17 @@ describe("DataKeys", () => {
     expect(kms.issued.length).toBe(scopes.length)
   })
 
+  it("seals at most MAX_USES messages under one data key, then asks KMS for another", () => {
+    const { dataKeys, kms } = setup()
+    const scope = { resourceArn: topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }
+    const first = Effect.runSync(dataKeys.forSealing(scope, caller, 0))
+    let reused = 0
+    while (dataKeys.reuse(scope, 1) === first) reused++
+    expect(reused).toBe(DataKeyCache.MAX_USES - 1)
+    expect(Effect.runSync(dataKeys.forSealing(scope, caller, 1))).not.toBe(first)
+    expect(kms.issued.length).toBe(2)
+  })
+
   it("opens an encrypted data key once per 5 minutes", () => {
     const { dataKeys, kms } = setup()
     const scope = { resourceArn: topicArn, kmsKeyId: "alias/k", principalArn: caller.principalArn }

@@ -12,6 +12,7 @@ import * as Encryption from "../src/Encryption.js"
 import * as EncryptionContext from "../src/EncryptionContext.js"
 import * as Fifo from "../src/Fifo.js"
 import * as Ids from "../src/Ids.js"
+import type { Envelope } from "../src/Message.js"
 import * as MessageAttributes from "../src/MessageAttributes.js"
 import * as MessageStore from "../src/MessageStore.js"
 import * as RegistryStore from "../src/RegistryStore.js"
@@ -336,6 +337,18 @@ describe("body AAD", () => {
     )
   })
 
+  it("written into a room is the same bytes, as a view of the room when it fits there", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "binary" }), fc.oneof(fc.uuid(), fc.string({ unit: "binary" })), fc.nat({ max: 200 }), (topicArn, messageId, roomBytes) => {
+        const prefix = Encryption.bodyAadPrefix(topicArn)
+        const room = new Uint8Array(roomBytes).fill(0xa5)
+        const aad = Encryption.bodyAadInto(room, prefix, messageId)
+        expect(aad).toEqual(Encryption.bodyAadAfter(prefix, messageId))
+        expect(aad.buffer === room.buffer).toBe(aad.length <= room.length)
+      })
+    )
+  })
+
   it("is the canonical encryption context of the topic ARN and the message id", () => {
     // Message ids as the broker makes them (ASCII UUIDs) and any text at all.
     fc.assert(
@@ -345,6 +358,34 @@ describe("body AAD", () => {
         )
       })
     )
+  })
+})
+
+describe("sealing through one scratch", () => {
+  const cipher = Cipher.makeNoble()
+  const dataKey = { keyArn: "arn:aws:kms:us-east-1:000000000000:key/k", plaintext: new Uint8Array(32).fill(9), ciphertextBlob: new Uint8Array([1]) }
+  const prefix = Encryption.bodyAadPrefix("arn:aws:sns:us-east-1:000000000000:t")
+  const nonceOf = (i: number) => new Uint8Array(Cipher.NONCE_BYTES).fill(i)
+  const sealAll = (bodies: ReadonlyArray<string>, scratchOf: () => Encryption.SealScratch) =>
+    bodies.map((body, i) => Encryption.seal(cipher, nonceOf(i), body, dataKey, prefix, `id-${i}`, scratchOf()).envelope)
+  const opensTo = (envelope: Envelope, i: number) =>
+    Effect.runSync(Encryption.open(cipher, envelope, dataKey.plaintext, prefix, `id-${i}`))
+
+  it("seals each message to the bytes a fresh scratch gives, and no later seal changes an earlier box", () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: "binary", maxLength: 300 }), { minLength: 1, maxLength: 8 }), (bodies) => {
+        const scratch = Encryption.makeSealScratch()
+        const reused = sealAll(bodies, () => scratch)
+        expect(reused).toEqual(sealAll(bodies, Encryption.makeSealScratch))
+        reused.forEach((envelope, i) => expect(opensTo(envelope, i)).toBe(bodies[i]))
+      })
+    )
+  })
+
+  it("seals bodies that do not fit the scratch, in characters or in UTF-8 bytes", () => {
+    const bodies = ["a".repeat(70_000), "é".repeat(40_000), "short"]
+    const reused = sealAll(bodies, () => Encryption.makeSealScratch())
+    reused.forEach((envelope, i) => expect(opensTo(envelope, i)).toBe(bodies[i]))
   })
 })
 

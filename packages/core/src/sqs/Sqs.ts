@@ -343,6 +343,7 @@ export const make = (
     const queueKms = yield* QueueKms.QueueKms
     const cipher = yield* Cipher
     const aadPrefixOf = Encryption.makeAadPrefixes(EncryptionContext.forQueue)
+    const scratch = Encryption.makeSealScratch()
     const sealerOf = (kms: QueueKms.QueueKmsService["customer"]) =>
       Effect.map(DataKeys.makeWith(kms, EncryptionContext.forQueue), (dataKeys): Encryption.Sealer<QueueKmsFailure> => ({
         kms,
@@ -350,7 +351,8 @@ export const make = (
         cipher,
         nonce: () => ids.unsafeRandomBytes(NONCE_BYTES),
         aadPrefixOf,
-        contextOf: EncryptionContext.forQueue
+        contextOf: EncryptionContext.forQueue,
+        scratch
       }))
     // SSE-KMS and SSE-SQS each have their own data keys, under different KMS keys.
     const sealers = { KMS: yield* sealerOf(queueKms.customer), SQS: yield* sealerOf(queueKms.owned) } as const

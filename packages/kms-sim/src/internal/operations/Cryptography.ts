@@ -78,20 +78,43 @@ const ignoresCiphertext = (request: { readonly DryRun?: boolean; readonly DryRun
 /** The checks every symmetric cryptographic operation makes, in KMS's order: usage, then state. */
 const usable = (key: Key.KeyRecord, operation: string) => Either.flatMap(Key.checkSymmetricUse(key, operation), Key.checkEnabled)
 
-/** A text that is one piece's length and the piece, so no two lists of pieces give the same text. */
-const piece = (text: string): string => `${text.length}:${text}`
+/**
+ * The passes remembered for one published state, as a tree with one level per piece of the question
+ * `checkKeyForUse` is asked (`passNode`): a lookup hashes strings the caller already holds and builds
+ * no text (docs/PERFORMANCE.md, "The seal line without scratch arrays").
+ */
+export interface PassNode {
+  readonly next: Map<string | undefined, PassNode>
+  pass?: { readonly keyArn: string }
+}
+
+/** A tree of no passes. */
+export const emptyNode = (): PassNode => ({ next: new Map() })
+
+/** The child of `node` for `piece`, made when absent if `make` is set. */
+const child = (node: PassNode | undefined, piece: string | undefined, make: boolean): PassNode | undefined => {
+  if (node === undefined) return undefined
+  const next = node.next.get(piece)
+  if (next !== undefined || !make) return next
+  const made = emptyNode()
+  node.next.set(piece, made)
+  return made
+}
 
 /**
- * Everything `checkKeyForUse` is asked, as one text: the key identifier, the caller (with the service
- * it acts through or as) and the encryption context, each piece length-prefixed so that different
- * questions never share a text.
+ * The node of one question under `root`: the key identifier, the caller (a service it acts as, or
+ * undefined, sits at a fixed depth, so its three pieces and the context's never shift into each
+ * other), then the encryption context's keys and values in turn; undefined when absent and not `make`.
  */
-const checkQuestion = (keyIdText: string, caller: KmsCaller, context: EncryptionContext): string => {
-  let question = piece(keyIdText) + piece(caller.accountId) + piece(caller.principalArn) + piece(caller.viaService ?? "")
-  if (caller.service !== undefined) question += piece(caller.service.principal) + piece(caller.service.sourceArn) + piece(caller.service.sourceAccount)
-  else question += "-"
-  for (const key in context) question += piece(key) + piece(context[key]!)
-  return question
+export const passNode = (root: PassNode, keyIdText: string, caller: KmsCaller, context: EncryptionContext, make: boolean): PassNode | undefined => {
+  let node = child(root, keyIdText, make)
+  node = child(node, caller.accountId, make)
+  node = child(node, caller.principalArn, make)
+  node = child(node, caller.viaService, make)
+  node = child(node, caller.service?.principal, make)
+  if (caller.service !== undefined) node = child(child(node, caller.service.sourceArn, make), caller.service.sourceAccount, make)
+  for (const key in context) node = child(child(node, key, make), context[key], make)
+  return node
 }
 
 export const make = ({ authorization, ids, keys: { locate }, material, region, rsa, transactions, usage }: Shell): Cryptography => {
@@ -148,23 +171,23 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
     caller.service === undefined ? Either.right(key) : authorization.authorize(key, "Decrypt", caller, context)
 
   /**
-   * The checks that passed against the published state `state`, by `checkQuestion`. The check reads
+   * The checks that passed against the published state `state`, by question (`passNode`). The check reads
    * the state and its arguments and nothing else, and a transaction that changes a key or an alias
    * publishes a new state, so a pass stays true exactly while `state` is in force: a key disabled,
    * scheduled for deletion or re-policied is checked afresh on the next publish (docs/SEMANTICS.md
    * §1.7; docs/PERFORMANCE.md, "A sealed publish: the key check remembered").
    */
-  let passes: { readonly state: State; readonly byQuestion: Map<string, { readonly keyArn: string }> } | undefined
+  let passes: { readonly state: State; readonly root: PassNode; kept: number } | undefined
 
   /** How many passes one state keeps (topics or queues times publishing principals); past that it starts over. */
   const PASSES_KEPT = 4096
 
   /** The check's passes for the state in force, emptied when another state has been published. */
   const passesFor = (state: State) => {
-    if (passes === undefined || passes.state !== state || passes.byQuestion.size >= PASSES_KEPT) {
-      passes = { state, byQuestion: new Map() }
+    if (passes === undefined || passes.state !== state || passes.kept >= PASSES_KEPT) {
+      passes = { state, root: emptyNode(), kept: 0 }
     }
-    return passes.byQuestion
+    return passes
   }
 
   /**
@@ -181,12 +204,14 @@ export const make = ({ authorization, ids, keys: { locate }, material, region, r
   ): Either.Either<{ readonly keyArn: string }, Errors.KmsError> | undefined => {
     const published = transactions.published()
     if (now >= published.dueAt) return undefined
-    const byQuestion = passesFor(published.state)
-    const question = checkQuestion(keyIdText, caller, context)
-    const passed = byQuestion.get(question)
+    const remembered = passesFor(published.state)
+    const passed = passNode(remembered.root, keyIdText, caller, context, false)?.pass
     if (passed !== undefined) return Either.right(passed)
     const checked = decideKeyForUse(published.state, keyIdText, caller, context)
-    if (checked !== undefined && Either.isRight(checked)) byQuestion.set(question, checked.right)
+    if (checked !== undefined && Either.isRight(checked)) {
+      passNode(remembered.root, keyIdText, caller, context, true)!.pass = checked.right
+      remembered.kept++
+    }
     return checked
   }
 
