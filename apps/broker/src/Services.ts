@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto"
 import * as SnsKms from "./adapters/SnsKms.js"
 import * as SqsKms from "./adapters/SqsKms.js"
 import * as NodeCipher from "./NodeCipher.js"
+import * as NodeMd5 from "./NodeMd5.js"
 import * as NodeRsa from "./NodeRsa.js"
 import * as PgDatabase from "./store/PgDatabase.js"
 import * as PgKeyStore from "./store/PgKeyStore.js"
@@ -97,7 +98,7 @@ export const layer = (options: ServicesOptions) => {
   const stores = options.databaseUrl !== undefined
     ? pgStores(options.databaseUrl, options.nodeId ?? randomUUID())
     : options.dataDir === ":memory:" ? memoryStores : sqliteStores(SqliteDatabase.databasePath(options.dataDir))
-  const primitives = Layer.mergeAll(NodeCipher.layerNode, Ids.layerCrypto)
+  const primitives = Layer.mergeAll(NodeCipher.layerNode, NodeMd5.layerNode, Ids.layerCrypto)
   const kms = KmsSim.layer({ region: options.region }).pipe(
     Layer.provide(Layer.mergeAll(primitives, NodeRsa.layerNode, RootKey.layer(options.rootKey)))
   )

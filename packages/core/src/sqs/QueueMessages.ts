@@ -315,7 +315,7 @@ export interface SendInput {
   readonly senderId: string
   /** The body as it is to be stored when not `body` itself: its sealed form. */
   readonly storedBody?: QueueBody
-  /** The MD5 of `body` when the caller has it already: one text sent to several queues is hashed once. */
+  /** The MD5 of `body` when the caller has it: the SQS service hashes with its `Md5`, one text sent to several queues once. */
   readonly md5OfMessageBody?: string
 }
 

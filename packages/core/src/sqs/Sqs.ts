@@ -336,12 +336,13 @@ const queueOf = (
  */
 export const make = (
   options: SqsOptions
-): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher | Scope.Scope> =>
+): Effect.Effect<SqsService, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher | MessageDigest.Md5 | Scope.Scope> =>
   Effect.gen(function* () {
     const store = yield* QueueStore.QueueStore
     const ids = yield* Ids
     const queueKms = yield* QueueKms.QueueKms
     const cipher = yield* Cipher
+    const md5 = yield* MessageDigest.Md5
     const aadPrefixOf = Encryption.makeAadPrefixes(EncryptionContext.forQueue)
     const scratch = Encryption.makeSealScratch()
     const sealerOf = (kms: QueueKms.QueueKmsService["customer"]) =>
@@ -483,13 +484,17 @@ export const make = (
 
     const senderId = (ctx: RequestContext) => ctx.accountId
 
+    /** What the queue model is sent. The body's MD5 is taken here with the `Md5` service unless the caller has it already. */
     const sendInput = (
       input: SendMessageInput,
       messageId: string,
       ctx: RequestContext,
-      storedBody: QueueMessages.QueueBody | undefined
+      storedBody: QueueMessages.QueueBody | undefined,
+      md5OfMessageBody: string = md5.hex(input.body)
     ): QueueMessages.SendInput =>
-      storedBody === undefined ? { ...input, messageId, senderId: senderId(ctx) } : { ...input, messageId, senderId: senderId(ctx), storedBody }
+      storedBody === undefined
+        ? { ...input, messageId, senderId: senderId(ctx), md5OfMessageBody }
+        : { ...input, messageId, senderId: senderId(ctx), storedBody, md5OfMessageBody }
 
     const callerOf = (ctx: RequestContext): KmsCaller => ({ accountId: ctx.accountId, principalArn: ctx.principalArn })
 
@@ -637,7 +642,7 @@ export const make = (
           messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
           messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
         }
-        return { queue, send: { ...sendInput(input, messageId, ctx, storedBody), md5OfMessageBody: md5Of(delivery.body) } }
+        return { queue, send: sendInput(input, messageId, ctx, storedBody, md5Of(delivery.body)) }
       })
 
     /**
@@ -656,9 +661,9 @@ export const make = (
       const md5Of = (body: string) => {
         const known = digests.get(body)
         if (known !== undefined) return known
-        const md5 = MessageDigest.md5OfMessageBody(body)
-        digests.set(body, md5)
-        return md5
+        const digest = md5.hex(body)
+        digests.set(body, digest)
+        return digest
       }
       return Effect.flatMap(SynchronizedRef.get(ref), (preparedIn) =>
         Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery, preparedIn, md5Of))), (prepared) =>
@@ -976,5 +981,5 @@ export const make = (
 /**
  * @category layers
  */
-export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher> =>
+export const layer = (options: SqsOptions): Layer.Layer<Sqs, StoreFailure, QueueStore.QueueStore | Ids | QueueKms.QueueKms | Cipher | MessageDigest.Md5> =>
   Layer.scoped(Sqs, make(options))

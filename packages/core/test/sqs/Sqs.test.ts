@@ -9,6 +9,7 @@ import { Duration, Effect, Either, Fiber, Layer, Option, TestClock } from "effec
 import * as Cipher from "../../src/Cipher.js"
 import { StoreFailure } from "../../src/Errors.js"
 import * as Ids from "../../src/Ids.js"
+import * as MessageDigest from "../../src/sqs/MessageDigest.js"
 import * as MessageMoveTask from "../../src/sqs/MessageMoveTask.js"
 import type { RequestContext } from "../../src/RequestContext.js"
 import * as QueueKms from "../../src/sqs/QueueKms.js"
@@ -48,7 +49,8 @@ const layerOn = (store: QueueStore.QueueStoreService, kmses = makeKmses()) =>
     Layer.provide(Layer.succeed(QueueStore.QueueStore, store)),
     Layer.provide(Ids.layerSeeded(7)),
     Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
-    Layer.provide(Cipher.layerNoble)
+    Layer.provide(Cipher.layerNoble),
+    Layer.provide(MessageDigest.layerNoble)
   )
 
 const withService = <A, E>(f: (sqs: Sqs.SqsService) => Effect.Effect<A, E>, store = QueueStore.makeMemory(), kmses = makeKmses()) =>
@@ -172,7 +174,8 @@ describe("actions in groups", () => {
       Layer.provide(Layer.succeed(QueueStore.QueueStore, store)),
       Layer.provide(Ids.layerSeeded(7)),
       Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
-      Layer.provide(Cipher.layerNoble)
+      Layer.provide(Cipher.layerNoble),
+    Layer.provide(MessageDigest.layerNoble)
     )
   const concurrently = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>) =>
     Effect.gen(function* () {
@@ -762,7 +765,8 @@ describe("encryption at rest", () => {
       Layer.provide(Layer.succeed(QueueStore.QueueStore, QueueStore.makeMemory())),
       Layer.provide(Ids.layerSeeded(7)),
       Layer.provide(Layer.succeed(QueueKms.QueueKms, disabling)),
-      Layer.provide(Cipher.layerNoble)
+      Layer.provide(Cipher.layerNoble),
+    Layer.provide(MessageDigest.layerNoble)
     )
     const entry = (id: string, body: string) => ({ id, body, attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined })
     return Effect.provide(

@@ -4,7 +4,7 @@
  */
 import "reflect-metadata"
 import * as x509 from "@peculiar/x509"
-import { Cipher, EncryptionContext, Errors, Ids, Kms, MessageStore, type Publish, type QueueMessages, QueueStore, RegistryStore, Sns, Sqs, type RequestContext } from "@sealcast/core"
+import { Cipher, EncryptionContext, Errors, Ids, Kms, MessageDigest, MessageStore, type Publish, type QueueMessages, QueueStore, RegistryStore, Sns, Sqs, type RequestContext } from "@sealcast/core"
 import * as KeyStore from "@sealcast/kms-sim/KeyStore"
 import * as KmsSim from "@sealcast/kms-sim/KmsSim"
 import * as RootKey from "@sealcast/kms-sim/RootKey"
@@ -120,6 +120,7 @@ const sqsLayer = Sqs.layer({ origin: () => "https://localhost:9443" }).pipe(
       RootKey.layer(webcrypto.getRandomValues(new Uint8Array(32))),
       NodeRsa.layerNode,
       Cipher.layerNoble,
+      MessageDigest.layerNoble,
       Ids.layerCrypto
     )
   )
