@@ -44,13 +44,13 @@ const makeKmses = () => {
   return { customer, owned }
 }
 
-const layerOn = (store: QueueStore.QueueStoreService, kmses = makeKmses()) =>
+const layerOn = (store: QueueStore.QueueStoreService, kmses = makeKmses(), md5: Layer.Layer<MessageDigest.Md5> = MessageDigest.layerNoble) =>
   Sqs.layer({ origin: () => ORIGIN }).pipe(
     Layer.provide(Layer.succeed(QueueStore.QueueStore, store)),
     Layer.provide(Ids.layerSeeded(7)),
     Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
     Layer.provide(Cipher.layerNoble),
-    Layer.provide(MessageDigest.layerNoble)
+    Layer.provide(md5)
   )
 
 const withService = <A, E>(f: (sqs: Sqs.SqsService) => Effect.Effect<A, E>, store = QueueStore.makeMemory(), kmses = makeKmses()) =>
@@ -175,7 +175,7 @@ describe("actions in groups", () => {
       Layer.provide(Ids.layerSeeded(7)),
       Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
       Layer.provide(Cipher.layerNoble),
-    Layer.provide(MessageDigest.layerNoble)
+      Layer.provide(MessageDigest.layerNoble)
     )
   const concurrently = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>) =>
     Effect.gen(function* () {
@@ -418,6 +418,23 @@ describe("queues", () => {
 })
 
 describe("messages", () => {
+  it.effect("SendMessage answers, and ReceiveMessage keeps, the digest of the Md5 service it is given", () => {
+    // A stand-in that marks its digests, so an answer from any other MD5 shows.
+    const noble = MessageDigest.makeNoble()
+    const marked = Layer.succeed(MessageDigest.Md5, { hex: (data: string | Uint8Array) => `marked:${noble.hex(data)}` })
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const url = yield* create(sqs, "digests")
+        const sent = yield* send(sqs, url, "hello")
+        expect(sent.md5OfMessageBody).toBe("marked:5d41402abc4b2a76b9719d911017c592")
+        const [received] = yield* receive(sqs, url)
+        expect(received!.message.md5OfMessageBody).toBe(sent.md5OfMessageBody)
+      }),
+      layerOn(QueueStore.makeMemory(), makeKmses(), marked)
+    )
+  })
+
   it.effect("a received message comes back after its visibility timeout unless deleted", () =>
     withService((sqs) =>
       Effect.gen(function* () {
@@ -766,7 +783,7 @@ describe("encryption at rest", () => {
       Layer.provide(Ids.layerSeeded(7)),
       Layer.provide(Layer.succeed(QueueKms.QueueKms, disabling)),
       Layer.provide(Cipher.layerNoble),
-    Layer.provide(MessageDigest.layerNoble)
+      Layer.provide(MessageDigest.layerNoble)
     )
     const entry = (id: string, body: string) => ({ id, body, attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined })
     return Effect.provide(
