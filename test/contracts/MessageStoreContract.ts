@@ -385,7 +385,7 @@ export const messageStoreContract = (
           const told: Array<Errors.StoreFailure | undefined> = []
           const committed = (entries: ReadonlyArray<MessageStore.AppendEntry>) =>
             Effect.async<Errors.StoreFailure | undefined>((resume) =>
-              appendNow(entries, (failure) => {
+              appendNow(() => entries, (failure) => {
                 told.push(failure)
                 resume(Effect.succeed(failure))
               })
@@ -397,6 +397,37 @@ export const messageStoreContract = (
           expect(refused?._tag).toBe("StoreFailure")
           expect(yield* store.get("b")).toBeUndefined()
           expect(told).toHaveLength(2)
+        })
+      ))
+
+    it.effect(`appendNow ${options.appendNow === true ? "asks for a write's entries once; one whose entries cannot be made fails alone" : "is not offered"}`, () =>
+      withStore((store) =>
+        Effect.gen(function* () {
+          const appendNow = store.appendNow
+          if (appendNow === undefined) return
+          let asked = 0
+          const written = (entriesOf: () => ReadonlyArray<MessageStore.AppendEntry>) =>
+            Effect.async<Errors.StoreFailure | undefined>((resume) => appendNow(entriesOf, (failure) => resume(Effect.succeed(failure))))
+          const told = yield* Effect.all(
+            [
+              written(() => {
+                asked++
+                return [entry(plain("a", 1000), sub(1))]
+              }),
+              written(() => {
+                throw new Error("the body could not be sealed")
+              }),
+              written(() => [entry(plain("c", 1002), sub(1))])
+            ],
+            { concurrency: "unbounded" }
+          )
+          expect(asked).toBe(1)
+          expect(told[0]).toBeUndefined()
+          expect(told[1]?._tag).toBe("StoreFailure")
+          expect(told[1]?.message).toContain("the body could not be sealed")
+          expect(told[2]).toBeUndefined()
+          expect((yield* store.listByTopic(TOPIC, { limit: 10 })).map((m) => m.messageId)).toEqual(["a", "c"])
+          expect(yield* store.pendingCount).toBe(2)
         })
       ))
 

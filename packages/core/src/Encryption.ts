@@ -283,23 +283,28 @@ export const sealBody = <E>(
 }
 
 /**
- * `sealBody` when nothing has to wait: the key passes its check as a plain read
- * (`KmsPort.checkKeyForUseNow`) and a cached data key may seal one more message. Else undefined, with
- * nothing counted, and `sealBody` seals it.
+ * `sealBody` when nothing has to wait, in two parts: now, the decisions of the instant of publish
+ * (the key passes its check as a plain read, `KmsPort.checkKeyForUseNow`, and a cached data key may
+ * seal one more message, counted now); then the answered function, which seals under that data key
+ * with a fresh nonce whenever the caller runs it, before anything is stored (a group commit runs its
+ * group's seals together: docs/PERFORMANCE.md, "Sealing a group's bodies together"). Else undefined,
+ * with nothing counted, and `sealBody` seals it.
  *
  * @category encoding
  */
-export const sealBodyNow = <E>(
+export const sealBodyLater = <E>(
   sealer: Sealer<E>,
   scope: DataKeyCache.Scope,
   caller: KmsCaller,
   body: string,
   messageId: string,
   at: number
-): Extract<MessageBody, { _tag: "Sealed" }> | undefined => {
+): (() => Extract<MessageBody, { _tag: "Sealed" }>) | undefined => {
   if (sealer.kms.checkKeyForUseNow?.(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn), at) === undefined) return undefined
   const cached = sealer.dataKeys.reuse(scope, at)
-  return cached === undefined ? undefined : seal(sealer.cipher, sealer.nonce(), body, cached, sealer.aadPrefixOf(scope.resourceArn), messageId, sealer.scratch)
+  if (cached === undefined) return undefined
+  const aadPrefix = sealer.aadPrefixOf(scope.resourceArn)
+  return () => seal(sealer.cipher, sealer.nonce(), body, cached, aadPrefix, messageId, sealer.scratch)
 }
 
 /**

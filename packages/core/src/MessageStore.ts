@@ -94,9 +94,14 @@ export interface MessageStoreService {
   /**
    * `append` for a caller outside the runtime: `committed` is called once, when the entries are
    * committed (with no failure) or not (with the `StoreFailure`). A store that offers it lets
-   * Publish run without a fiber (docs/PERFORMANCE.md, "Publish without a fiber").
+   * Publish run without a fiber (docs/PERFORMANCE.md, "Publish without a fiber"). The entries are
+   * asked of `entriesOf` once, when the store writes them and before `committed` hears of success:
+   * a group commit asks every write of its group in turn before its transaction, so the work a
+   * record still needs (an encrypted body's seal) runs for the whole group together
+   * (docs/PERFORMANCE.md, "Sealing a group's bodies together"). If `entriesOf` throws, that write
+   * alone fails.
    */
-  readonly appendNow?: (entries: ReadonlyArray<AppendEntry>, committed: (failure: StoreFailure | undefined) => void) => void
+  readonly appendNow?: (entriesOf: () => ReadonlyArray<AppendEntry>, committed: (failure: StoreFailure | undefined) => void) => void
   readonly get: (messageId: string) => Effect.Effect<StoredMessage | undefined, StoreFailure>
   /** The topic's stored messages in acceptance order, oldest first, from `since` (ms) on. */
   readonly listByTopic: (
@@ -222,7 +227,15 @@ export const makeMemory = (): MessageStoreService => {
         const failure = appendEntries(entries)
         return failure === undefined ? Effect.void : Effect.fail(failure)
       }),
-    appendNow: (entries, committed) => committed(appendEntries(entries)),
+    appendNow: (entriesOf, committed) => {
+      let entries: ReadonlyArray<AppendEntry>
+      try {
+        entries = entriesOf()
+      } catch (cause) {
+        return committed(new StoreFailure({ message: `Cannot store the messages: ${cause instanceof Error ? cause.message : String(cause)}` }))
+      }
+      committed(appendEntries(entries))
+    },
     get: (messageId) => Effect.sync(() => messages.get(messageId)),
     listByTopic: (topicArn, { since = Number.NEGATIVE_INFINITY, limit }) =>
       Effect.sync(() => {

@@ -1,10 +1,10 @@
 /**
  * Publish and PublishBatch for one SNS service: the checks (`Publish.ts`), the body's stored form
- * decided and sealed at the instant of publish (`Encryption.ts`, docs/SEMANTICS.md §1.4–1.7), the
- * routing decision (`Routing.ts`), then the commit: stored, sequenced on FIFO topics
- * (`FifoSequencer.ts`), and announced. `publishNow` is the same flow as plain functions and a
- * callback, for the messages that wait for nothing but the commit (docs/PERFORMANCE.md, "Publish
- * without a fiber").
+ * decided at the instant of publish and sealed before it is stored (`Encryption.ts`,
+ * docs/SEMANTICS.md §1.4–1.7), the routing decision (`Routing.ts`), then the commit: stored,
+ * sequenced on FIFO topics (`FifoSequencer.ts`), and announced. `publishNow` is the same flow as
+ * plain functions and a callback, for the messages that wait for nothing but the commit
+ * (docs/PERFORMANCE.md, "Publish without a fiber").
  *
  * @since 0.1.0
  */
@@ -14,7 +14,7 @@ import type * as DataKeyCache from "./DataKeyCache.js"
 import type { DataKeysService } from "./DataKeys.js"
 import * as Encryption from "./Encryption.js"
 import * as EncryptionContext from "./EncryptionContext.js"
-import { EndpointDisabled, invalidParameter, type KmsFailure, type SnsError, type StoreFailure } from "./Errors.js"
+import { EndpointDisabled, invalidParameter, type KmsFailure, type SnsError, StoreFailure } from "./Errors.js"
 import type { FifoSequencer } from "./FifoSequencer.js"
 import { Ids } from "./Ids.js"
 import { Kms, type KmsCaller } from "./Kms.js"
@@ -158,19 +158,25 @@ export const make = (parts: {
     })
 
     /**
-     * The body's stored form at once, decided at the instant of publish (Encryption.planBody): plain,
-     * or sealed under a cached data key once the key passes its check as a plain read; else
-     * undefined, and `storeBody` decides it.
+     * The body's stored form decided at the instant of publish (Encryption.planBody), to be made when
+     * the answered function runs: plain, or sealed under a cached data key once the key passes its
+     * check as a plain read (`Encryption.sealBodyLater`); else undefined, and `storeBody` decides it.
      */
-    const storeBodyNow = (topic: Topic.Topic, body: string, messageId: string, ctx: RequestContext, at: number): MessageBody | undefined => {
+    const storeBodyLater = (
+      topic: Topic.Topic,
+      body: string,
+      messageId: string,
+      ctx: RequestContext,
+      at: number
+    ): (() => MessageBody) | undefined => {
       const plan = Encryption.planBody(topic)
-      if (plan._tag === "Plain") return { _tag: "Plain", text: body }
+      if (plan._tag === "Plain") return () => ({ _tag: "Plain", text: body })
       // docs/SEMANTICS.md §1.7: the key's state and the caller's right are checked on every publish.
-      return Encryption.sealBodyNow(sealer, scopeOf(topic, plan.kmsKeyId, ctx), callerOf(ctx), body, messageId, at)
+      return Encryption.sealBodyLater(sealer, scopeOf(topic, plan.kmsKeyId, ctx), callerOf(ctx), body, messageId, at)
     }
 
     /**
-     * `storeBodyNow` when it has to wait: a data key to ask of KMS, or a key check that takes a
+     * `storeBodyLater` when it has to wait: a data key to ask of KMS, or a key check that takes a
      * transaction or refuses (its error is the publish's).
      */
     const storeBody = (
@@ -186,9 +192,11 @@ export const make = (parts: {
     }
 
     /**
-     * Everything of a publish up to the stored record, without storing it. The checks are pure and
-     * synchronous, and so is the body's stored form unless the data key must be asked of KMS or the
-     * key's check needs a transaction or refuses: then the effect that prepares it, or fails.
+     * Everything of a publish up to the stored record, without storing it. The checks, the routing
+     * and the body's stored form are decided at once, and the answered function makes the record
+     * (sealing the body) when it runs: a group commit runs it with its group's others
+     * (`MessageStore.appendNow`). When the data key must be asked of KMS, or the key's check needs a
+     * transaction or refuses, the effect that prepares it, or fails.
      */
     const prepare = (
       current: Registry.Registry,
@@ -196,31 +204,31 @@ export const make = (parts: {
       input: Publish.MessageInput,
       ctx: RequestContext,
       at: number
-    ): Prepared | Effect.Effect<Prepared, SnsError> => {
+    ): (() => Prepared) | Effect.Effect<Prepared, SnsError> => {
       const checked = Publish.validateMessage(topic, input)
       if (Either.isLeft(checked)) return Effect.fail(checked.left)
       const valid = checked.right
       const messageId = ids.unsafeUuidV7(at)
-      const now = storeBodyNow(topic, valid.body, messageId, ctx, at)
-      if (now !== undefined) return preparedOf(current, topic, valid, messageId, now, ctx, at)
-      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => preparedOf(current, topic, valid, messageId, body, ctx, at))
+      const routing = Routing.route(Registry.recipientsOf(current, topic.arn), { attributes: valid.attributes, body: valid.body })
+      const later = storeBodyLater(topic, valid.body, messageId, ctx, at)
+      if (later !== undefined) return () => preparedOf(topic, valid, messageId, later(), routing, ctx, at)
+      return Effect.map(storeBody(topic, valid.body, messageId, ctx, at), (body) => preparedOf(topic, valid, messageId, body, routing, ctx, at))
     }
 
     /** What `prepare` answered, as an effect. */
-    const prepareEffect = (prepared: Prepared | Effect.Effect<Prepared, SnsError>): Effect.Effect<Prepared, SnsError> =>
-      Effect.isEffect(prepared) ? prepared : Effect.succeed(prepared)
+    const prepareEffect = (prepared: (() => Prepared) | Effect.Effect<Prepared, SnsError>): Effect.Effect<Prepared, SnsError> =>
+      Effect.isEffect(prepared) ? prepared : Effect.sync(prepared)
 
     /** The record of a checked message with its stored body, and where routing sends it. */
     const preparedOf = (
-      current: Registry.Registry,
       topic: Topic.Topic,
       valid: Publish.ValidMessage,
       messageId: string,
       body: MessageBody,
+      routing: Routing.Decision,
       ctx: RequestContext,
       at: number
     ): Prepared => {
-      const routing = Routing.route(Registry.recipientsOf(current, topic.arn), { attributes: valid.attributes, body: valid.body })
       return {
         message: {
           messageId,
@@ -345,26 +353,39 @@ export const make = (parts: {
     }
 
     /**
-     * Hands one prepared message of a standard topic to the store's group commit; `done` hears once,
-     * after the commit, with the publish's answer. The announcement is made there, so a stored
-     * message is announced even if the one who published it no longer waits.
+     * Hands one message of a standard topic to the store's group commit, which makes its record
+     * when it writes the group; `done` hears once, after the commit, with the publish's answer. The
+     * announcement is made there, so a stored message is announced even if the one who published
+     * it no longer waits.
      */
     const commitNow = (
       appendNow: NonNullable<MessageStoreService["appendNow"]>,
       topic: Topic.Topic,
-      prepared: Prepared,
+      prepare: () => Prepared,
       done: (result: Either.Either<PublishResult, SnsError>) => void
-    ): void =>
-      appendNow(entriesOf([prepared]), (failure) => {
-        if (failure !== undefined) return done(Either.left(failure))
-        announce(topic, [prepared])
-        done(Either.right({ messageId: prepared.message.messageId, sequenceNumber: undefined }))
-      })
+    ): void => {
+      // Made by the store before it commits (`MessageStore.appendNow`), so set on success.
+      let prepared: Prepared | undefined
+      appendNow(
+        () => {
+          prepared = prepare()
+          return entriesOf([prepared])
+        },
+        (failure) => {
+          if (failure !== undefined || prepared === undefined) {
+            return done(Either.left(failure ?? new StoreFailure({ message: "The store committed a message it never asked for" })))
+          }
+          announce(topic, [prepared])
+          done(Either.right({ messageId: prepared.message.messageId, sequenceNumber: undefined }))
+        }
+      )
+    }
 
     return {
-      // Publish is the hot path: the registry, the clock, the checks and (when it can) the seal run
-      // synchronously, and a message to a standard topic waits for its commit in one `async`, resumed
-      // with its answer (docs/PERFORMANCE.md, "The embedded publish: one wait for the commit").
+      // Publish is the hot path: the registry, the clock, the checks and (when it can) the seal's
+      // decisions run synchronously, the seal itself with its group commit's others, and a message
+      // to a standard topic waits for its commit in one `async`, resumed with its answer
+      // (docs/PERFORMANCE.md, "The embedded publish: one wait for the commit").
       publish: (input, ctx) =>
         Effect.clockWith((clock) => {
           const at = clock.unsafeCurrentTimeMillis()
@@ -374,12 +395,12 @@ export const make = (parts: {
           if (destination.right._tag !== "Topic") return publishDirect(current, destination.right, input, ctx, at)
           const topic = topicForPublish(current, destination.right.arn, ctx)
           if (Either.isLeft(topic)) return Effect.fail(topic.left)
-          const prepared = prepare(current, topic.right, input, ctx, at)
+          const preparing = prepare(current, topic.right, input, ctx, at)
           const appendNow = messages.appendNow
-          if (!Effect.isEffect(prepared) && !topic.right.fifo && appendNow !== undefined) {
-            return Effect.async<PublishResult, SnsError>((resume) => commitNow(appendNow, topic.right, prepared, resume))
+          if (!Effect.isEffect(preparing) && !topic.right.fifo && appendNow !== undefined) {
+            return Effect.async<PublishResult, SnsError>((resume) => commitNow(appendNow, topic.right, preparing, resume))
           }
-          return Effect.flatMap(prepareEffect(prepared), (ready) => Effect.map(commit(topic.right, [ready], at), (results) => results[0]!))
+          return Effect.flatMap(prepareEffect(preparing), (ready) => Effect.map(commit(topic.right, [ready], at), (results) => results[0]!))
         }),
 
       publishNow: (input, ctx, done) => {
@@ -391,9 +412,9 @@ export const make = (parts: {
         if (Either.isLeft(destination) || destination.right._tag !== "Topic") return false
         const topic = topicForPublish(current, destination.right.arn, ctx)
         if (Either.isLeft(topic) || topic.right.fifo) return false
-        const prepared = prepare(current, topic.right, input, ctx, at)
-        if (Effect.isEffect(prepared)) return false
-        commitNow(appendNow, topic.right, prepared, done)
+        const preparing = prepare(current, topic.right, input, ctx, at)
+        if (Effect.isEffect(preparing)) return false
+        commitNow(appendNow, topic.right, preparing, done)
         return true
       },
 

@@ -109,6 +109,38 @@ describe("SqliteMessageStore", () => {
       yield* store.close
     }))
 
+  it.effect("appendNow asks every write of a turn for its entries before the group's transaction begins", () =>
+    Effect.gen(function* () {
+      const db = yield* SqliteDatabase.open(":memory:")
+      const { proxy, counter } = countingTransactions(db)
+      const store = yield* SqliteMessageStore.make(proxy, { ownsDatabase: true })
+      const appendNow = store.appendNow!
+      const before = counter.transactions
+      // What each write saw when the store asked for its entries: transactions begun, rows stored.
+      const seen: Array<readonly [number, number]> = []
+      const rows = () => (db.prepare("SELECT COUNT(*) AS n FROM messages").get() as { readonly n: number }).n
+      const ids = ["a", "b", "c"]
+      const told = yield* Effect.forEach(
+        ids,
+        (id) =>
+          Effect.async<string | undefined>((resume) =>
+            appendNow(
+              () => {
+                seen.push([counter.transactions - before, rows()])
+                return [entry(id)]
+              },
+              (failure) => resume(Effect.succeed(failure?.message))
+            )
+          ),
+        { concurrency: "unbounded" }
+      )
+      expect(told).toEqual([undefined, undefined, undefined])
+      expect(seen).toEqual([[0, 0], [0, 0], [0, 0]])
+      expect(counter.transactions - before).toBe(1)
+      expect(yield* store.pendingCount).toBe(3)
+      yield* store.close
+    }))
+
   it.effect("an append interrupted before its group commits writes nothing", () =>
     Effect.gen(function* () {
       const store = yield* SqliteMessageStore.open({ path: ":memory:" })
