@@ -259,36 +259,41 @@ export interface Sealer<E> {
   readonly scratch: SealScratch
 }
 
+/** The seal of `body` under a data key, to run later: a fresh nonce, the body's AAD, the sealer's scratch. */
+const sealUnder = <E>(sealer: Sealer<E>, resourceArn: string, body: string, messageId: string) => {
+  const aadPrefix = sealer.aadPrefixOf(resourceArn)
+  return (dataKey: DataKey) => (): Extract<MessageBody, { _tag: "Sealed" }> =>
+    seal(sealer.cipher, sealer.nonce(), body, dataKey, aadPrefix, messageId, sealer.scratch)
+}
+
 /**
- * Seals a body for `scope`: the key's state and the caller's right are checked on every call
+ * Decides how a body for `scope` is sealed, and answers the seal as a function to run before the
+ * body is stored (a group of writes runs its seals together: docs/PERFORMANCE.md, "Sealing a group's
+ * bodies together"). The key's state and the caller's right are checked on every call
  * (docs/SEMANTICS.md §1.7 and §8), then a cached data key is used while the reuse rules allow,
  * else a fresh one is asked of KMS.
  *
  * @category encoding
  */
-export const sealBody = <E>(
+export const decideSealBody = <E>(
   sealer: Sealer<E>,
   scope: DataKeyCache.Scope,
   caller: KmsCaller,
   body: string,
   messageId: string,
   at: number
-): Effect.Effect<Extract<MessageBody, { _tag: "Sealed" }>, E> => {
-  const sealUnder = (dataKey: DataKey) =>
-    seal(sealer.cipher, sealer.nonce(), body, dataKey, sealer.aadPrefixOf(scope.resourceArn), messageId, sealer.scratch)
+): Effect.Effect<() => Extract<MessageBody, { _tag: "Sealed" }>, E> => {
+  const under = sealUnder(sealer, scope.resourceArn, body, messageId)
   return Effect.flatMap(sealer.kms.checkKeyForUse(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn)), () => {
     const cached = sealer.dataKeys.reuse(scope, at)
-    return cached !== undefined ? Effect.sync(() => sealUnder(cached)) : Effect.map(sealer.dataKeys.forSealing(scope, caller, at), sealUnder)
+    return cached !== undefined ? Effect.succeed(under(cached)) : Effect.map(sealer.dataKeys.forSealing(scope, caller, at), under)
   })
 }
 
 /**
- * `sealBody` when nothing has to wait, in two parts: now, the decisions of the instant of publish
- * (the key passes its check as a plain read, `KmsPort.checkKeyForUseNow`, and a cached data key may
- * seal one more message, counted now); then the answered function, which seals under that data key
- * with a fresh nonce whenever the caller runs it, before anything is stored (a group commit runs its
- * group's seals together: docs/PERFORMANCE.md, "Sealing a group's bodies together"). Else undefined,
- * with nothing counted, and `sealBody` seals it.
+ * `decideSealBody` when nothing has to wait: the key passes its check as a plain read
+ * (`KmsPort.checkKeyForUseNow`) and a cached data key may seal one more message (counted now).
+ * Else undefined, with nothing counted, and `decideSealBody` decides it.
  *
  * @category encoding
  */
@@ -302,9 +307,7 @@ export const sealBodyLater = <E>(
 ): (() => Extract<MessageBody, { _tag: "Sealed" }>) | undefined => {
   if (sealer.kms.checkKeyForUseNow?.(scope.kmsKeyId, caller, sealer.contextOf(scope.resourceArn), at) === undefined) return undefined
   const cached = sealer.dataKeys.reuse(scope, at)
-  if (cached === undefined) return undefined
-  const aadPrefix = sealer.aadPrefixOf(scope.resourceArn)
-  return () => seal(sealer.cipher, sealer.nonce(), body, cached, aadPrefix, messageId, sealer.scratch)
+  return cached === undefined ? undefined : sealUnder(sealer, scope.resourceArn, body, messageId)(cached)
 }
 
 /**

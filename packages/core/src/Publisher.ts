@@ -188,7 +188,7 @@ export const make = (parts: {
     ): Effect.Effect<MessageBody, KmsFailure> => {
       const plan = Encryption.planBody(topic)
       if (plan._tag === "Plain") return Effect.succeed({ _tag: "Plain", text: body })
-      return Encryption.sealBody(sealer, scopeOf(topic, plan.kmsKeyId, ctx), callerOf(ctx), body, messageId, at)
+      return Effect.map(Encryption.decideSealBody(sealer, scopeOf(topic, plan.kmsKeyId, ctx), callerOf(ctx), body, messageId, at), (sealNow) => sealNow())
     }
 
     /**

@@ -503,7 +503,9 @@ export const make = (
      * SSE-KMS sealed under a data key of the queue's KMS key, reused per queue, key and sender for
      * KmsDataKeyReusePeriodSeconds, with the key's state and the sender's right checked every time;
      * under SSE-SQS sealed under a data key of the service's own key, reused per queue for 5 minutes;
-     * else undefined (stored as sent). A body the model will refuse is not sealed.
+     * else undefined (stored as sent). A body the model will refuse is not sealed. Answered as a
+     * function that seals when the send's step runs, so a group's seals run together
+     * (`Encryption.decideSealBody`).
      */
     const storedBodyOf = (
       queue: Queue.Queue,
@@ -511,16 +513,16 @@ export const make = (
       messageId: string,
       ctx: RequestContext,
       caller: KmsCaller = callerOf(ctx)
-    ): Effect.Effect<QueueMessages.QueueBody | undefined, QueueKmsFailure> =>
+    ): Effect.Effect<(() => QueueMessages.QueueBody) | undefined, QueueKmsFailure> =>
       Effect.flatMap(Clock.currentTimeMillis, (at) => {
         const config = Queue.settings(queue)
         if (Either.isLeft(QueueMessages.validateBody(body))) return Effect.succeed(undefined)
         const sealAs = (sse: "KMS" | "SQS", scope: DataKeyCache.Scope) =>
-          Effect.map(Encryption.sealBody(sealers[sse], scope, caller, body, messageId, at), (sealed): QueueMessages.QueueBody => ({
+          Effect.map(Encryption.decideSealBody(sealers[sse], scope, caller, body, messageId, at), (sealNow) => (): QueueMessages.QueueBody => ({
             _tag: "Sealed",
             sse,
             queueArn: queue.arn,
-            envelope: sealed.envelope
+            envelope: sealNow().envelope
           }))
         if (config.kmsMasterKeyId !== undefined) {
           return sealAs("KMS", {
@@ -621,7 +623,8 @@ export const make = (
     }
     /**
      * A topic's write made ready outside the lock, against `system` as it is then: its queue, its
-     * message id, what the queue is sent, its body sealed, and its body's MD5 from `md5Of`.
+     * message id, its body's seal decided and its body's MD5 from `md5Of`, and what the queue is
+     * sent as a function the group's step runs (sealing the body then).
      */
     const prepareDelivery = (delivery: TopicDelivery, system: QueueStore.QueueSystem, md5Of: (body: string) => string) =>
       Effect.gen(function* () {
@@ -634,6 +637,7 @@ export const make = (
           service: { principal: QueuePolicy.SNS_PRINCIPAL, sourceArn: delivery.topicArn, sourceAccount: delivery.topicAccountId }
         }
         const storedBody = yield* Effect.mapError(storedBodyOf(queue, delivery.body, messageId, ctx, caller), (failure) => explainKeyRefusal(queue, failure))
+        const digest = md5Of(delivery.body)
         // Group and deduplication ids mean something only to a FIFO queue; a FIFO topic may feed a standard one.
         const input: SendMessageInput = {
           body: delivery.body,
@@ -642,7 +646,8 @@ export const make = (
           messageGroupId: queue.fifo ? delivery.messageGroupId : undefined,
           messageDeduplicationId: queue.fifo ? delivery.messageDeduplicationId : undefined
         }
-        return { queue, send: sendInput(input, messageId, ctx, storedBody, md5Of(delivery.body)) }
+        // What the queue is sent, made when the group's step runs (the body sealed then).
+        return { queue, send: () => sendInput(input, messageId, ctx, storedBody?.(), digest) }
       })
 
     /**
@@ -674,7 +679,7 @@ export const make = (
               Either.flatMap(ready, ({ queue, send }) =>
                 Either.flatMap(sameDirectory ? Either.right(queue) : topicTarget(system, deliveries[i]!), (target) => {
                   const key = keyOfQueue(target)
-                  const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send, now)
+                  const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send(), now)
                   return Either.map(sent, (r) => {
                     states ??= new Map(system.states)
                     states.set(key, r.state)
@@ -781,7 +786,7 @@ export const make = (
           const messageId = yield* ids.uuid
           const storedBody = yield* storedBodyOf(yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx)), input.body, messageId, ctx)
           return yield* onQueue(queueUrl, "SendMessage", ctx, (state, queue, now) =>
-            Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody), now), (r) => [sendResult(r), r.state] as const)
+            Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody?.()), now), (r) => [sendResult(r), r.state] as const)
           )
         }),
 
@@ -815,7 +820,7 @@ export const make = (
                 failed.push({ id: entry.id, error: sealing.left })
                 return
               }
-              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, sealing.right), now)
+              const sent = QueueMessages.send(state, queue, sendInput(entry, messageIds[i]!, ctx, sealing.right?.()), now)
               if (Either.isLeft(sent)) failed.push({ id: entry.id, error: sent.left })
               else {
                 state = sent.right.state

@@ -169,12 +169,12 @@ describe("actions in groups", () => {
     return { store, applied }
   }
   // The group waits for the clock to move, so every action forked before it moves joins.
-  const grouped = (store: QueueStore.QueueStoreService, kmses = makeKmses()) =>
+  const grouped = (store: QueueStore.QueueStoreService, kmses = makeKmses(), cipher: Layer.Layer<Cipher.Cipher> = Cipher.layerNoble) =>
     Sqs.layer({ origin: () => ORIGIN, groupWait: Effect.sleep(Duration.millis(1)) }).pipe(
       Layer.provide(Layer.succeed(QueueStore.QueueStore, store)),
       Layer.provide(Ids.layerSeeded(7)),
       Layer.provide(TestKms.queueLayer(kmses.customer, kmses.owned)),
-      Layer.provide(Cipher.layerNoble),
+      Layer.provide(cipher),
       Layer.provide(MessageDigest.layerNoble)
     )
   const concurrently = <A, E>(effects: ReadonlyArray<Effect.Effect<A, E>>) =>
@@ -203,6 +203,35 @@ describe("actions in groups", () => {
         expect(bodies(Either.getOrThrow(received[0]!))).toEqual(["one", "two", "three"])
       }),
       grouped(store)
+    )
+  })
+
+  it.effect("a body sent to an encrypted queue is sealed when its group runs, not while the send waits for it", () => {
+    const noble = Cipher.makeNoble()
+    let seals = 0
+    const counting: Layer.Layer<Cipher.Cipher> = Layer.succeed(Cipher.Cipher, {
+      ...noble,
+      seal: (key, nonce, aad, plaintext) => {
+        seals++
+        return noble.seal(key, nonce, aad, plaintext)
+      }
+    })
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        // SSE-SQS, the default: every body is sealed.
+        const url = yield* concurrently([create(sqs, "sealed")]).pipe(Effect.map(([created]) => Either.getOrThrow(created!)))
+        const sending = yield* Effect.fork(Effect.all([send(sqs, url, "one"), send(sqs, url, "two")], { concurrency: "unbounded" }))
+        // Until the group's wait is set, the sends are still on their way to it.
+        while ((yield* TestClock.sleeps()).length === 0) yield* Effect.yieldNow()
+        expect(seals).toBe(0)
+        yield* TestClock.adjust(Duration.millis(1))
+        yield* Fiber.join(sending)
+        expect(seals).toBe(2)
+        const received = yield* concurrently([receive(sqs, url, { waitTimeSeconds: 0 })])
+        expect(bodies(Either.getOrThrow(received[0]!))).toEqual(["one", "two"])
+      }),
+      grouped(QueueStore.makeMemory(), makeKmses(), counting)
     )
   })
 
