@@ -209,7 +209,7 @@ describe("actions in groups", () => {
   it.effect("a body sent to an encrypted queue is sealed when its group runs, not while the send waits for it", () => {
     const noble = Cipher.makeNoble()
     let seals = 0
-    const counting: Layer.Layer<Cipher.Cipher> = Layer.succeed(Cipher.Cipher, {
+    const countingCipher: Layer.Layer<Cipher.Cipher> = Layer.succeed(Cipher.Cipher, {
       ...noble,
       seal: (key, nonce, aad, plaintext) => {
         seals++
@@ -231,7 +231,7 @@ describe("actions in groups", () => {
         const received = yield* concurrently([receive(sqs, url, { waitTimeSeconds: 0 })])
         expect(bodies(Either.getOrThrow(received[0]!))).toEqual(["one", "two"])
       }),
-      grouped(QueueStore.makeMemory(), makeKmses(), counting)
+      grouped(QueueStore.makeMemory(), makeKmses(), countingCipher)
     )
   })
 
