@@ -17,6 +17,7 @@ import { Agent as HttpAgent, createServer as createHttpServer, type IncomingMess
 import { Agent, createServer as createHttpsServer } from "node:https"
 import type { AddressInfo } from "node:net"
 import { runWorker, startWorker, type Worker } from "./Child.js"
+import { joinSegments } from "./LoadResult.js"
 import type { LoadJob, LoadResult } from "./loadWorker.js"
 import { messageOfSize, signPublish, signQuery, type SignedRequest, type SigningTarget } from "./Signing.js"
 import { percentile } from "./Stats.js"
@@ -57,12 +58,15 @@ const CEILING_ANSWER = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/201
  * reads the whole body and answers with a small XML document. Driven with the same request bytes.
  */
 export const ceiling = (broker: RunningBroker, request: SignedRequest, shape: LoadShape, onMeasuring?: OnMeasuring): Promise<LoadResult> =>
-  bareServerLoad(broker, request, shape, onMeasuring, (req, res) => {
-    req.on("data", () => undefined)
-    req.on("end", () => {
-      res.writeHead(200, { "content-type": "text/xml" }).end(CEILING_ANSWER)
-    })
+  bareServerLoad(broker, request, shape, onMeasuring, answerCeiling)
+
+/** Scenario 1's handler: reads the whole body, answers a small XML document. */
+const answerCeiling = (req: IncomingMessage, res: ServerResponse): void => {
+  req.on("data", () => undefined)
+  req.on("end", () => {
+    res.writeHead(200, { "content-type": "text/xml" }).end(CEILING_ANSWER)
   })
+}
 
 /**
  * The bare server answering as the broker answers a Publish: the body read by the transport's
@@ -95,20 +99,88 @@ const bareServerLoad = async (
   onMeasuring: OnMeasuring | undefined,
   handler: (req: IncomingMessage, res: ServerResponse) => void
 ): Promise<LoadResult> => {
+  const server = await startBareServer(broker, handler)
+  const target = server.target(request)
+  const result = await load(target.url, target.requests, shape, target.caPem, onMeasuring)
+  await server.close()
+  return result
+}
+
+/** A listening bare server: the load target for a request, and its close. */
+export interface BareServer {
+  readonly target: (request: SignedRequest) => LoadTarget
+  readonly close: () => Promise<void>
+}
+
+/** Starts a bare `node:https` server with the broker's certificate and keep-alive timeout. */
+const startBareServer = async (broker: RunningBroker, handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<BareServer> => {
   const paths = TlsMaterial.tlsPaths(broker.dataDir)
   const server = createHttpsServer({ cert: readFileSync(paths.server), key: readFileSync(paths.serverKey), keepAliveTimeout: 5_000 }, handler)
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
-  const result = await load(
-    `https://127.0.0.1:${port}`,
-    [{ ...request, headers: { ...request.headers, host: `127.0.0.1:${port}` } }],
-    shape,
-    broker.caPem,
-    onMeasuring
-  )
-  server.closeAllConnections()
-  await new Promise((resolve) => server.close(resolve))
-  return result
+  return {
+    target: (request) => ({
+      url: `https://127.0.0.1:${port}`,
+      requests: [{ ...request, headers: { ...request.headers, host: `127.0.0.1:${port}` } }],
+      caPem: broker.caPem
+    }),
+    close: async () => {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  }
+}
+
+/** Scenario 1's server, left listening: `ceiling`'s handler, for `loadsInTurns`. */
+export const startCeiling = (broker: RunningBroker): Promise<BareServer> => startBareServer(broker, answerCeiling)
+
+/** Where a load goes and what it replays. */
+export interface LoadTarget {
+  readonly url: string
+  readonly requests: ReadonlyArray<SignedRequest>
+  readonly caPem: string | undefined
+}
+
+/** Signed Publish of `messageBytes` to `topicArn` on the benchmark's broker, as a load target. */
+export const publishTarget = (bench: HttpBench, topicArn: string, messageBytes: number): LoadTarget => ({
+  url: bench.broker.endpoint,
+  requests: [signPublish(bench.broker, topicArn, messageOfSize(messageBytes))],
+  caPem: bench.broker.caPem
+})
+
+/** The rounds of `loadsInTurns`: the second runs the targets in reverse order. */
+const ROUNDS_IN_TURNS = 2
+
+/**
+ * Loads several targets in turns, for the ratios between them: each target warmed up once, then
+ * `ROUNDS_IN_TURNS` rounds that each give every target half its measured seconds, the second round
+ * in reverse order (1, 11, 12, then 12, 11, 1). Drift on a shared machine then falls on every target
+ * alike and none always runs first: run one after another, the bare server's rate moved by up to
+ * 1.7× between runs of one sitting while the ratios were judged inside each run
+ * (docs/PERFORMANCE.md, "How the figures moved"). Each target's figures join its segments
+ * (`LoadResult.ts`, `joinSegments`).
+ */
+export const loadsInTurns = async <const Targets extends ReadonlyArray<LoadTarget>>(
+  targets: Targets,
+  shape: LoadShape
+): Promise<{ readonly [K in keyof Targets]: LoadResult }> => {
+  const run = (target: LoadTarget, durationSeconds: number) =>
+    runWorker<LoadResult>("./loadWorker.ts", {
+      url: target.url,
+      connections: shape.connections,
+      durationSeconds,
+      requests: target.requests,
+      caPem: target.caPem
+    } satisfies LoadJob)
+  for (const target of targets) await run(target, shape.warmupSeconds)
+  const segments = targets.map((): Array<LoadResult> => [])
+  for (let round = 0; round < ROUNDS_IN_TURNS; round += 1) {
+    const order = targets.map((_, index) => index)
+    if (round % 2 === 1) order.reverse()
+    for (const index of order) segments[index]!.push(await run(targets[index]!, shape.durationSeconds / ROUNDS_IN_TURNS))
+  }
+  // One result per target, in the targets' order: the mapped tuple type says so to the caller.
+  return segments.map(joinSegments) as unknown as { readonly [K in keyof Targets]: LoadResult }
 }
 
 /** The broker under test, its topics, and the subscriber process. */

@@ -3,6 +3,7 @@
  * single-target generator (`loadWorker.ts`) and each target of the cluster's (`splitLoadWorker.ts`).
  */
 import type autocannon from "autocannon"
+import { median } from "./Stats.js"
 
 /** What the harness gets back. */
 export interface LoadResult {
@@ -28,3 +29,24 @@ export const loadResultOf = (result: Awaited<ReturnType<typeof autocannon>>): Lo
   timeouts: result.timeouts,
   bytesPerSecond: result.throughput.average
 })
+
+/**
+ * One target's figures from measured segments of equal length (`Http.ts`, `loadsInTurns`): the mean
+ * of the segments' rates (their rate over all the measured seconds), the median of their p50s, the
+ * largest of their p99s (a p99 over every request would need every latency; the largest segment's
+ * is the figure nearest it that does not flatter), and every count summed.
+ */
+export const joinSegments = (segments: ReadonlyArray<LoadResult>): LoadResult => {
+  if (segments.length === 0) throw new RangeError("joinSegments: no segment to join")
+  const sum = (figure: (l: LoadResult) => number) => segments.reduce((total, l) => total + figure(l), 0)
+  return {
+    requestsPerSecond: sum((l) => l.requestsPerSecond) / segments.length,
+    p50Ms: median(segments.map((l) => l.p50Ms)),
+    p99Ms: Math.max(...segments.map((l) => l.p99Ms)),
+    total: sum((l) => l.total),
+    errors: sum((l) => l.errors),
+    non2xx: sum((l) => l.non2xx),
+    timeouts: sum((l) => l.timeouts),
+    bytesPerSecond: sum((l) => l.bytesPerSecond) / segments.length
+  }
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { markdownOverRuns, median, type Results, targets, targetsOverRuns } from "./Report.js"
+import { markdownOverRuns, type Results, targets, targetsOverRuns } from "./Report.js"
 
 /** One whole run's figures, as `npm run bench` wrote them on a quiet 2-core machine. */
 const recorded = JSON.parse(readFileSync(new URL("./fixtures/run.json", import.meta.url), "utf8")) as Results
@@ -13,14 +13,6 @@ const withEncryptedIngest = (requestsPerSecond: number): Results => ({
 
 const ENCRYPTED_OVER_BARE = "12 ÷ 1: encrypted Publish, no subscriber, over the bare HTTPS server"
 const PLAIN_OVER_MOTO = "11 ÷ moto: plain Publish, no subscriber, over moto's"
-
-describe("median", () => {
-  it("is the middle value of an odd count, the mean of the middle two of an even one", () => {
-    expect(median([5, 1, 3])).toBe(3)
-    expect(median([4, 1, 3, 2])).toBe(2.5)
-    expect(median([])).toBeNaN()
-  })
-})
 
 describe("targetsOverRuns", () => {
   const ceiling = recorded.ceiling.requestsPerSecond

@@ -25,7 +25,7 @@ import { clusterLoads } from "./ClusterBench.js"
 import { motoFanoutLoad } from "./FanoutBench.js"
 import { filterThroughput } from "./FilterBench.js"
 import { openEmbedded, PUBLISHERS, publishMany, rawStoreInserts } from "./Embedded.js"
-import { ceiling, deliveryLatency, drainDeliveries, type LoadShape, motoLoads, openHttpBench, publishLoad, relay } from "./Http.js"
+import { deliveryLatency, drainDeliveries, type LoadShape, loadsInTurns, motoLoads, openHttpBench, publishLoad, publishTarget, relay, startCeiling } from "./Http.js"
 import { CONSUMERS, motoQueueLoads, queueScenarios } from "./QueueBench.js"
 import { clusterMarkdown, markdown, markdownOverRuns, type Results } from "./Report.js"
 import { signPublish, messageOfSize } from "./Signing.js"
@@ -86,12 +86,17 @@ const measure = async (withCluster: boolean): Promise<Results> => {
   const bench = await openHttpBench(tempDataDir("https"))
   const results = await (async () => {
     try {
-      step("1 ceiling")
-      const ceilingResult = await ceiling(bench.broker, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
-      step("11 publish, plain topic, no subscriber")
-      const ingestPlain = await publishLoad(bench, bench.plainIngestTopicArn, KIB, SHAPE)
-      step("12 publish, encrypted topic, no subscriber")
-      const ingestEncrypted = await publishLoad(bench, bench.encryptedIngestTopicArn, KIB, SHAPE)
+      step("1, 11 and 12 in turns: the bare server, Publish to a plain and to an encrypted topic with no subscriber")
+      const bareServer = await startCeiling(bench.broker)
+      const [ceilingResult, ingestPlain, ingestEncrypted] = await loadsInTurns(
+        [
+          bareServer.target(signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB))),
+          publishTarget(bench, bench.plainIngestTopicArn, KIB),
+          publishTarget(bench, bench.encryptedIngestTopicArn, KIB)
+        ],
+        SHAPE
+      )
+      await bareServer.close()
       step("13 relay")
       const relayResult = await relay(bench, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
       await drainDeliveries(bench, 30)
