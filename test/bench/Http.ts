@@ -163,7 +163,7 @@ const ROUNDS_IN_TURNS = 2
 export const loadsInTurns = async <const Targets extends ReadonlyArray<LoadTarget>>(
   targets: Targets,
   shape: LoadShape
-): Promise<{ readonly [K in keyof Targets]: LoadResult }> => {
+): Promise<{ readonly [K in keyof Targets]: ServedLoad }> => {
   const run = (target: LoadTarget, durationSeconds: number) =>
     runWorker<LoadResult>("./loadWorker.ts", {
       url: target.url,
@@ -174,14 +174,33 @@ export const loadsInTurns = async <const Targets extends ReadonlyArray<LoadTarge
     } satisfies LoadJob)
   for (const target of targets) await run(target, shape.warmupSeconds)
   const segments = targets.map((): Array<LoadResult> => [])
+  const cpuMicros = targets.map(() => 0)
   for (let round = 0; round < ROUNDS_IN_TURNS; round += 1) {
     const order = targets.map((_, index) => index)
     if (round % 2 === 1) order.reverse()
-    for (const index of order) segments[index]!.push(await run(targets[index]!, shape.durationSeconds / ROUNDS_IN_TURNS))
+    for (const index of order) {
+      const cpuBefore = process.cpuUsage()
+      segments[index]!.push(await run(targets[index]!, shape.durationSeconds / ROUNDS_IN_TURNS))
+      const cpu = process.cpuUsage(cpuBefore)
+      cpuMicros[index]! += cpu.user + cpu.system
+    }
   }
+  const served = segments.map((targetSegments, index): ServedLoad => {
+    const joined = joinSegments(targetSegments)
+    return { ...joined, cpuMicrosPerRequest: cpuMicros[index]! / joined.total }
+  })
   // One result per target, in the targets' order: the mapped tuple type says so to the caller.
-  return segments.map(joinSegments) as unknown as { readonly [K in keyof Targets]: LoadResult }
+  return served as unknown as { readonly [K in keyof Targets]: ServedLoad }
 }
+
+/**
+ * A load on a server in the harness's own process (the broker, the bare server), with that
+ * process's CPU per request answered: what the targets' ratios would be if the serving thread alone
+ * set the rate, as it does when the load generator has a core to spare (docs/PERFORMANCE.md, "The
+ * same code on a faster machine"). The process's every thread counts, the collector's helpers too,
+ * as `npm run profile -- <scenario> --cpu-only` counts them.
+ */
+export type ServedLoad = LoadResult & { readonly cpuMicrosPerRequest: number }
 
 /** The broker under test, its topics, and the subscriber process. */
 export interface HttpBench {

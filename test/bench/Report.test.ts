@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { markdownOverRuns, type Results, targets, targetsOverRuns } from "./Report.js"
+import { cpuOverRuns, markdown, markdownOverRuns, type Results, targets, targetsOverRuns } from "./Report.js"
 
 /** One whole run's figures, as `npm run bench` wrote them on a quiet 2-core machine. */
 const recorded = JSON.parse(readFileSync(new URL("./fixtures/run.json", import.meta.url), "utf8")) as Results
@@ -49,5 +49,37 @@ describe("markdownOverRuns", () => {
     expect(row).toBe(`| ${ENCRYPTED_OVER_BARE} | 0.40× | 0.60× | 0.55× | 0.55× | 0.40× – 0.60× | ≥ 0.5× | met |`)
     expect(report).toContain("Every figure of the last run (run 3):")
     expect(report).toContain("| 12 | Publish 1 KiB, encrypted topic (customer key), no subscriber | 7,585 req/s")
+  })
+})
+
+/** The recorded run with the harness process's CPU per request in scenarios 1, 11 and 12. */
+const withCpu = (bare: number, plain: number, encrypted: number): Results => ({
+  ...recorded,
+  ceiling: { ...recorded.ceiling, cpuMicrosPerRequest: bare },
+  ingestPlain: { ...recorded.ingestPlain, cpuMicrosPerRequest: plain },
+  ingestEncrypted: { ...recorded.ingestEncrypted, cpuMicrosPerRequest: encrypted }
+})
+
+describe("cpuOverRuns", () => {
+  it("gives each run's CPU per request and the Publish targets' ratios by CPU, with their medians", () => {
+    const rows = cpuOverRuns([withCpu(30, 70, 90), withCpu(40, 80, 100), withCpu(32, 72, 96)])
+    const byName = new Map(rows.map((r) => [r.name.split(":")[0], r]))
+    expect(byName.get("12")?.values).toEqual([90, 100, 96])
+    expect(byName.get("12")?.median).toBe(96)
+    expect(byName.get("12 ÷ 11 by CPU")?.values.map((v) => v.toFixed(2))).toEqual(["0.78", "0.80", "0.75"])
+    expect(byName.get("12 ÷ 1 by CPU")?.median).toBeCloseTo(1 / 3)
+  })
+
+  it("is empty when a run did not measure it, so runs of both kinds are not mixed", () => {
+    expect(cpuOverRuns([withCpu(30, 70, 90), recorded])).toEqual([])
+    expect(cpuOverRuns([])).toEqual([])
+  })
+
+  it("reaches the reports: a table over the runs, and a cell in the last run's rows", () => {
+    const runs = [withCpu(30, 70, 90), withCpu(40, 80, 100)]
+    const report = markdownOverRuns(runs)
+    expect(report).toContain("| 12 ÷ 11 by CPU: plain Publish's CPU over encrypted Publish's | 0.78× | 0.80× | 0.79× |")
+    expect(markdown(runs[1]!)).toContain("100.0 µs of process CPU per request")
+    expect(markdownOverRuns([recorded])).not.toContain("by CPU")
   })
 })

@@ -9,7 +9,7 @@ import type { ClusterResults, ClusterRun } from "./ClusterBench.js"
 import type { FanoutResult } from "./FanoutBench.js"
 import type { ConsumeResult } from "./consumerWorker.js"
 import type { FilterRow } from "./FilterBench.js"
-import type { PublishLoadResult } from "./Http.js"
+import type { PublishLoadResult, ServedLoad } from "./Http.js"
 import type { LoadResult } from "./loadWorker.js"
 import type { MotoQueueResults } from "./QueueBench.js"
 import { median } from "./Stats.js"
@@ -32,11 +32,12 @@ export interface Results {
     readonly embeddedPublishers: number
     readonly rawStoreBatch: number
   }
-  readonly ceiling: LoadResult
+  /** The CPU per request appeared with `loadsInTurns`: runs recorded before it lack it. */
+  readonly ceiling: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
   readonly publishPlain: PublishLoadResult
   readonly publishEncrypted: PublishLoadResult
-  readonly ingestPlain: LoadResult
-  readonly ingestEncrypted: LoadResult
+  readonly ingestPlain: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
+  readonly ingestEncrypted: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
   readonly relay: PublishLoadResult
   readonly embedded: { readonly plainPerSecond: number; readonly encryptedPerSecond: number }
   readonly rawStore: { readonly plainPerSecond: number; readonly encryptedPerSecond: number }
@@ -140,6 +141,10 @@ const fixed = (n: number, digits = 0) =>
 export const loadCells = (l: LoadResult) =>
   `${fixed(l.requestsPerSecond)} req/s, p50 ${fixed(l.p50Ms)} ms, p99 ${fixed(l.p99Ms)} ms, errors ${l.errors + l.non2xx + l.timeouts}`
 
+/** A load's cells, with the serving process's CPU per request where the run measured it. */
+const servedCells = (l: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>) =>
+  l.cpuMicrosPerRequest === undefined ? loadCells(l) : `${loadCells(l)}; ${fixed(l.cpuMicrosPerRequest, 1)} µs of process CPU per request`
+
 export const fanoutCells = (f: FanoutResult, seconds: number) =>
   `${loadCells(f)}; ${fixed(f.landedDuringRun)} messages landed in the ${f.queues} queues during the run (${fixed(f.landedDuringRun / seconds)}/s)`
 
@@ -211,7 +216,7 @@ export const clusterMarkdown = (c: ClusterResults, s: Results["settings"]): stri
 export const markdown = (r: Results): string => {
   const s = r.settings
   const rows: Array<readonly [string, string, string]> = [
-    ["1", "ceiling: bare `node:https`, 1 KiB POST", loadCells(r.ceiling)],
+    ["1", "ceiling: bare `node:https`, 1 KiB POST", servedCells(r.ceiling)],
     ["2", "Publish 1 KiB, plain topic, 1 subscriber", `${loadCells(r.publishPlain)}; ${fixed(r.publishPlain.deliveredDuringRun)} delivered during the run`],
     ["3", "Publish 1 KiB, encrypted topic (customer key), 1 subscriber", `${loadCells(r.publishEncrypted)}; ${fixed(r.publishEncrypted.deliveredDuringRun)} delivered during the run`],
     ["4", `embedded publish 1 KiB (${s.embeddedPublishers} fibers)`, `plain ${fixed(r.embedded.plainPerSecond)}/s, encrypted ${fixed(r.embedded.encryptedPerSecond)}/s`],
@@ -246,8 +251,8 @@ export const markdown = (r: Results): string => {
       `one message against ${fixed(r.routing.subscriptions)} subscriptions' filter policies`,
       `${fixed(r.routing.messagesPerSecond)} messages/s (${fixed(1e6 / r.routing.messagesPerSecond, 1)} µs each, ${fixed(r.routing.matched)} matched); without policies ${fixed(r.routing.unfilteredMessagesPerSecond)}/s`
     ],
-    ["11", "Publish 1 KiB, plain topic, no subscriber", loadCells(r.ingestPlain)],
-    ["12", "Publish 1 KiB, encrypted topic (customer key), no subscriber", loadCells(r.ingestEncrypted)],
+    ["11", "Publish 1 KiB, plain topic, no subscriber", servedCells(r.ingestPlain)],
+    ["12", "Publish 1 KiB, encrypted topic (customer key), no subscriber", servedCells(r.ingestEncrypted)],
     [
       "13",
       "bare relay: `node:https` forwarding each 1 KiB POST to the subscriber",
@@ -337,6 +342,53 @@ export const targetsOverRuns = (runs: ReadonlyArray<Results>): ReadonlyArray<Tar
   })
 }
 
+/** One row of `cpuOverRuns`: a figure in each run and its median. */
+export interface CpuRow {
+  readonly name: string
+  readonly values: ReadonlyArray<number>
+  readonly median: number
+  readonly unit: "µs" | "×"
+}
+
+/**
+ * Scenarios 1, 11 and 12's process CPU per request in every run, and the two Publish targets'
+ * ratios as that CPU gives them (the rate a request thread reaches is the inverse of its CPU per
+ * request). Empty unless every run measured it.
+ */
+export const cpuOverRuns = (runs: ReadonlyArray<Results>): ReadonlyArray<CpuRow> => {
+  const perRun = runs.map((r) => [r.ceiling.cpuMicrosPerRequest, r.ingestPlain.cpuMicrosPerRequest, r.ingestEncrypted.cpuMicrosPerRequest] as const)
+  const measured = perRun.filter((cpu): cpu is readonly [number, number, number] => cpu.every((v) => v !== undefined))
+  if (runs.length === 0 || measured.length < runs.length) return []
+  const row = (name: string, unit: CpuRow["unit"], value: (cpu: readonly [number, number, number]) => number): CpuRow => {
+    const values = measured.map(value)
+    return { name, values, median: median(values), unit }
+  }
+  return [
+    row("1: bare server", "µs", ([bare]) => bare),
+    row("11: plain Publish", "µs", ([, plain]) => plain),
+    row("12: encrypted Publish", "µs", ([, , encrypted]) => encrypted),
+    row("12 ÷ 1 by CPU: bare server's CPU over encrypted Publish's", "×", ([bare, , encrypted]) => bare / encrypted),
+    row("12 ÷ 11 by CPU: plain Publish's CPU over encrypted Publish's", "×", ([, plain, encrypted]) => plain / encrypted)
+  ]
+}
+
+/** `cpuOverRuns` as a table with its lead-in, or nothing when no run measured it. */
+const cpuTable = (rows: ReadonlyArray<CpuRow>, header: ReadonlyArray<string>): ReadonlyArray<string> =>
+  rows.length === 0
+    ? []
+    : [
+      "Process CPU per request in scenarios 1, 11 and 12 (the harness's process, which serves both the bare server and the broker), " +
+      "and the two Publish targets as that CPU gives them; not judged, for reading beside the rates:",
+      "",
+      `| figure | ${header.join(" | ")} | median |`,
+      `| --- | ${header.map(() => "---").join(" | ")} | --- |`,
+      ...rows.map((r) => {
+        const cell = (v: number) => (r.unit === "µs" ? `${fixed(v, 1)} µs` : `${fixed(v, 2)}×`)
+        return `| ${r.name} | ${r.values.map(cell).join(" | ")} | ${cell(r.median)} |`
+      }),
+      ""
+    ]
+
 /**
  * The report of several runs: each target's value in every run, its median and spread, then the
  * last run's every figure (the tables `markdown` writes for one run).
@@ -362,6 +414,7 @@ export const markdownOverRuns = (runs: ReadonlyArray<Results>): string => {
     `| --- | ${header.map(() => "---").join(" | ")} | --- | --- | --- | --- |`,
     ...judged,
     "",
+    ...cpuTable(cpuOverRuns(runs), header),
     `Every figure of the last run (run ${runs.length}):`,
     ...rest
   ].join("\n")
