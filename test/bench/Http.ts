@@ -44,11 +44,21 @@ export const load = async (
   caPem: string | undefined,
   onMeasuring: OnMeasuring = async () => undefined
 ): Promise<LoadResult> => {
-  const job = (durationSeconds: number): LoadJob => ({ url, connections: shape.connections, durationSeconds, requests, caPem })
-  await runWorker<LoadResult>("./loadWorker.ts", job(shape.warmupSeconds))
+  const target = { url, requests, caPem }
+  await runLoad(target, shape.connections, shape.warmupSeconds)
   await onMeasuring()
-  return runWorker<LoadResult>("./loadWorker.ts", job(shape.durationSeconds))
+  return runLoad(target, shape.connections, shape.durationSeconds)
 }
+
+/** One run of the load generator, in its own process, against `target` for `durationSeconds`. */
+const runLoad = (target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> =>
+  runWorker<LoadResult>("./loadWorker.ts", {
+    url: target.url,
+    connections,
+    durationSeconds,
+    requests: target.requests,
+    caPem: target.caPem
+  } satisfies LoadJob)
 
 /** A small XML answer the size of a PublishResponse. */
 const CEILING_ANSWER = `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>00000000-0000-0000-0000-000000000000</MessageId></PublishResult><ResponseMetadata><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ResponseMetadata></PublishResponse>`
@@ -100,10 +110,12 @@ const bareServerLoad = async (
   handler: (req: IncomingMessage, res: ServerResponse) => void
 ): Promise<LoadResult> => {
   const server = await startBareServer(broker, handler)
-  const target = server.target(request)
-  const result = await load(target.url, target.requests, shape, target.caPem, onMeasuring)
-  await server.close()
-  return result
+  try {
+    const target = server.target(request)
+    return await load(target.url, target.requests, shape, target.caPem, onMeasuring)
+  } finally {
+    await server.close()
+  }
 }
 
 /** A listening bare server: the load target for a request, and its close. */
@@ -164,14 +176,7 @@ export const loadsInTurns = async <const Targets extends ReadonlyArray<LoadTarge
   targets: Targets,
   shape: LoadShape
 ): Promise<{ readonly [K in keyof Targets]: ServedLoad }> => {
-  const run = (target: LoadTarget, durationSeconds: number) =>
-    runWorker<LoadResult>("./loadWorker.ts", {
-      url: target.url,
-      connections: shape.connections,
-      durationSeconds,
-      requests: target.requests,
-      caPem: target.caPem
-    } satisfies LoadJob)
+  const run = (target: LoadTarget, durationSeconds: number) => runLoad(target, shape.connections, durationSeconds)
   for (const target of targets) await run(target, shape.warmupSeconds)
   const segments = targets.map((): Array<LoadResult> => [])
   const cpuMicros = targets.map(() => 0)
@@ -319,11 +324,12 @@ export const publishLoad = async (
   onMeasuring?: OnMeasuring
 ): Promise<PublishLoadResult> => {
   let before = 0
+  const target = publishTarget(bench, topicArn, messageBytes)
   const result = await load(
-    bench.broker.endpoint,
-    [signPublish(bench.broker, topicArn, messageOfSize(messageBytes))],
+    target.url,
+    target.requests,
     shape,
-    bench.broker.caPem,
+    target.caPem,
     async () => {
       before = await receivedCount(bench)
       await onMeasuring?.()

@@ -95,8 +95,7 @@ const measure = async (withCluster: boolean): Promise<Results> => {
           publishTarget(bench, bench.encryptedIngestTopicArn, KIB)
         ],
         SHAPE
-      )
-      await bareServer.close()
+      ).finally(bareServer.close)
       step("13 relay")
       const relayResult = await relay(bench, signPublish(bench.broker, bench.plainTopicArn, messageOfSize(KIB)), SHAPE)
       await drainDeliveries(bench, 30)
