@@ -15,6 +15,9 @@ import type { MotoQueueResults } from "./QueueBench.js"
 import { median } from "./Stats.js"
 import type { ProbeResult } from "./subscriberWorker.js"
 
+/** A `ServedLoad` as a run recorded it: runs recorded before `loadsInTurns` lack the CPU per request. */
+type RecordedServedLoad = LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
+
 /** Everything one run measured. */
 export interface Results {
   readonly machine: {
@@ -32,12 +35,11 @@ export interface Results {
     readonly embeddedPublishers: number
     readonly rawStoreBatch: number
   }
-  /** The CPU per request appeared with `loadsInTurns`: runs recorded before it lack it. */
-  readonly ceiling: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
+  readonly ceiling: RecordedServedLoad
   readonly publishPlain: PublishLoadResult
   readonly publishEncrypted: PublishLoadResult
-  readonly ingestPlain: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
-  readonly ingestEncrypted: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>
+  readonly ingestPlain: RecordedServedLoad
+  readonly ingestEncrypted: RecordedServedLoad
   readonly relay: PublishLoadResult
   readonly embedded: { readonly plainPerSecond: number; readonly encryptedPerSecond: number }
   readonly rawStore: { readonly plainPerSecond: number; readonly encryptedPerSecond: number }
@@ -142,7 +144,7 @@ export const loadCells = (l: LoadResult) =>
   `${fixed(l.requestsPerSecond)} req/s, p50 ${fixed(l.p50Ms)} ms, p99 ${fixed(l.p99Ms)} ms, errors ${l.errors + l.non2xx + l.timeouts}`
 
 /** A load's cells, with the serving process's CPU per request where the run measured it. */
-const servedCells = (l: LoadResult & Partial<Pick<ServedLoad, "cpuMicrosPerRequest">>) =>
+const servedCells = (l: RecordedServedLoad) =>
   l.cpuMicrosPerRequest === undefined ? loadCells(l) : `${loadCells(l)}; ${fixed(l.cpuMicrosPerRequest, 1)} µs of process CPU per request`
 
 export const fanoutCells = (f: FanoutResult, seconds: number) =>
