@@ -46,24 +46,29 @@ afterAll(() => certHost.close())
 
 const logKept = () => {
   const lines: Array<{ readonly level: string; readonly message: string; readonly fields: Readonly<Record<string, unknown>> }> = []
+  /** When each line was logged, kept apart so tests compare lines without it. */
+  const times: Array<string> = []
   const layer = Log.layer("debug", (line) => {
-    const { level, message, ...fields } = JSON.parse(line) as Record<string, unknown>
-    delete fields["time"]
+    const { level, message, time, ...fields } = JSON.parse(line) as Record<string, unknown>
+    times.push(String(time))
     lines.push({ level: String(level), message: String(message), fields })
   })
-  return { lines, layer }
+  return { lines, times, layer }
 }
 
 const receiveAll = (sqs: Sqs.SqsService, url: string) =>
   sqs.receiveMessage(url, { maxNumberOfMessages: 10, visibilityTimeout: undefined, waitTimeSeconds: 0, receiveRequestAttemptId: undefined }, ctx)
 
-/** Receives from the queue until `count` messages came, within a bounded wait. */
-const receiveCount = (sqs: Sqs.SqsService, url: string, count: number) =>
+/**
+ * Receives from the queue until `count` messages came, within a bounded wait. `explain` adds to a
+ * timeout's message what delivery did meanwhile, so a failure says where the message stopped.
+ */
+const receiveCount = (sqs: Sqs.SqsService, url: string, count: number, explain: () => string = () => "") =>
   Effect.gen(function* () {
     const got: Array<QueueMessages.Delivered> = []
     const deadline = Date.now() + 30_000
     while (got.length < count) {
-      if (Date.now() > deadline) return yield* Effect.die(new Error(`only ${got.length} of ${count} messages arrived`))
+      if (Date.now() > deadline) return yield* Effect.die(new Error(`only ${got.length} of ${count} messages arrived${explain()}`))
       got.push(...(yield* receiveAll(sqs, url)))
       if (got.length < count) yield* Effect.sleep("20 millis")
     }
@@ -81,6 +86,14 @@ const withDispatcher = <A, E>(
     return yield* test({ sns: yield* Sns.Sns, sqs: yield* Sqs.Sqs, metrics })
   }).pipe(Effect.scoped, Effect.provide(snsLayer(makeTestKms(KEY_ARN).service)), Effect.provide(log.layer))
 }
+
+/** What delivery did, for a timeout's message: its counters, and its log lines with when and which attempt. */
+const deliveryTrace = (metrics: Metrics.Metrics, log: ReturnType<typeof logKept>) => () =>
+  [
+    `; gave up at ${new Date().toISOString()}`,
+    ...metrics.render([], Metrics.everything).split("\n").filter((l) => l.startsWith("sealcast_sns_")),
+    ...log.lines.map((l, i) => `${log.times[i]} ${l.level} ${l.message} attempts=${String(l.fields["attempts"] ?? "-")} ${String(l.fields["reason"] ?? "").slice(0, 80)}`)
+  ].join("\n")
 
 const createQueue = (sqs: Sqs.SqsService, name: string, attributes: Record<string, string> = {}) =>
   Effect.map(sqs.createQueue({ name, attributes, tags: {} }, ctx), (r) => r.queueUrl)
@@ -110,7 +123,7 @@ describe("SNS → SQS delivery", () => {
         ])
         // The policy fixed, the next retry (a second apart) delivers.
         yield* sqs.setQueueAttributes(url, { Policy: allowTopic(queueArn("orders-queue"), topicArn) }, ctx)
-        const [received] = yield* receiveCount(sqs, url, 1)
+        const [received] = yield* receiveCount(sqs, url, 1, deliveryTrace(metrics, log))
         const notification = JSON.parse(received!.message.body) as Record<string, unknown>
         expect(Object.keys(notification)).toEqual([
           "Type", "MessageId", "TopicArn", "Subject", "Message", "Timestamp", "SignatureVersion", "Signature", "SigningCertURL", "UnsubscribeURL", "MessageAttributes"
@@ -203,7 +216,7 @@ describe("SNS → SQS delivery", () => {
           },
           root
         )
-        const [received] = yield* receiveCount(sqs, url, 1)
+        const [received] = yield* receiveCount(sqs, url, 1, deliveryTrace(metrics, log))
         expect(received!.message.body).toBe("secret")
         expect(JSON.stringify(log.lines)).not.toContain("secret\"")
       }), log)
