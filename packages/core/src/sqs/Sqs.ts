@@ -484,6 +484,13 @@ export const make = (
 
     const senderId = (ctx: RequestContext) => ctx.accountId
 
+    /**
+     * A new message's id: a version-7 UUID of the instant, as SNS's are, so the store's index on
+     * (queue, message id) grows at its end rather than at a random page per message (RFC 9562 §6.2;
+     * docs/PERFORMANCE.md, "Message ids: UUIDv7").
+     */
+    const newMessageId = Effect.map(Clock.currentTimeMillis, (at) => ids.unsafeUuidV7(at))
+
     /** What the queue model is sent. The body's MD5 is taken here with the `Md5` service unless the caller has it already. */
     const sendInput = (
       input: SendMessageInput,
@@ -628,7 +635,7 @@ export const make = (
      */
     const prepareDelivery = (delivery: TopicDelivery, system: QueueStore.QueueSystem, md5Of: (body: string) => string) =>
       Effect.gen(function* () {
-        const messageId = yield* ids.uuid
+        const messageId = yield* newMessageId
         const queue = yield* topicTarget(system, delivery)
         const ctx: RequestContext = { accountId: delivery.topicAccountId, principalArn: QueuePolicy.SNS_PRINCIPAL, region: queue.region, transport: "https", auth: "sigv4" }
         const caller: KmsCaller = {
@@ -783,7 +790,7 @@ export const make = (
 
       sendMessage: (queueUrl, input, ctx) =>
         Effect.gen(function* () {
-          const messageId = yield* ids.uuid
+          const messageId = yield* newMessageId
           const storedBody = yield* storedBodyOf(yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx)), input.body, messageId, ctx)
           return yield* onQueue(queueUrl, "SendMessage", ctx, (state, queue, now) =>
             Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody?.()), now), (r) => [sendResult(r), r.state] as const)
@@ -799,7 +806,7 @@ export const make = (
               new BatchRequestTooLong({ message: `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${bytes} bytes.` })
             )
           }
-          const messageIds = yield* Effect.forEach(entries, () => ids.uuid)
+          const messageIds = yield* Effect.forEach(entries, () => newMessageId)
           const queue = yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx))
           const storedBodies = yield* Effect.forEach(entries, (entry, i) => Effect.either(storedBodyOf(queue, entry.body, messageIds[i]!, ctx)))
           // SendMessageBatch lists the Kms* errors for the action: a key unusable before it sealed any
