@@ -17,8 +17,9 @@
  * never takes the process down: every failure becomes an AWS-shaped answer, and a defect is logged
  * with its request id and answered `InternalFailure` (500).
  *
- * A signed Publish that waits for nothing but its commit is answered without entering the runtime
- * (docs/PERFORMANCE.md, "Publish without a fiber"); every other request runs as one fiber.
+ * A signed Publish or SendMessage that waits for nothing but its commit is answered without entering
+ * the runtime (docs/PERFORMANCE.md, "Publish without a fiber", "SendMessage without a fiber"); every
+ * other request runs as one fiber.
  *
  * @since 0.1.0
  */
@@ -180,8 +181,8 @@ export const makeHandler = (
     const route = makeRoutes(options)
 
     // The body is read with plain callbacks, then the request enters the runtime once: its one fiber
-    // routes, answers and writes. Only a Publish that waits for nothing but its commit is answered
-    // without it (`answerNow`), unless each request is logged.
+    // routes, answers and writes. Only a Publish or a SendMessage that waits for nothing but its
+    // commit is answered without it (`answerNow`), unless each request is logged.
     return (transport) => (req, res) => {
       const requestId = options.newRequestId()
       const startedAt = logRequests ? performance.now() : 0
@@ -356,11 +357,51 @@ const makeRoutes = (options: ServerOptions) => {
 
   const credentialOf = options.credentialOf
   const snsNow = credentialOf !== undefined && options.catchUp === undefined && options.sns.publishNow !== undefined
+  const sqsNow = credentialOf !== undefined && options.catchUp === undefined && options.sqs?.sendMessageNow !== undefined
+
+  /** The verified caller of a request, at once, as the core's context: undefined unless SigV4 verifies it now. */
+  const verifiedNow = (parts: HttpRequestParts, service: string, transport: RequestContext.RequestContext["transport"]) => () => {
+    const identity = verifySigV4Now(parts, signing(service), credentialOf!)
+    return identity === undefined
+      ? undefined
+      : { accountId: identity.accountId, principalArn: identity.principalArn, region: options.region, transport, auth: identity.scheme }
+  }
+
+  /** Writes an answer made outside the runtime; a failure to write is logged, as the runtime's path would. */
+  const writeNow = (res: ServerResponse, requestId: string) => (response: Response) => {
+    try {
+      write(res, requestId, response)
+    } catch (cause) {
+      options.log("error", "request failed", { requestId, cause: Cause.pretty(Cause.die(cause)) })
+    }
+  }
+
+  /**
+   * A signed SQS JSON request answered without the runtime, when its action runs at once but for
+   * its group's commit (`SqsProtocol.dispatchNow`: SendMessage, docs/PERFORMANCE.md "SendMessage
+   * without a fiber"): true once the answer is sure to be written.
+   */
+  const answerSqsNow = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Uint8Array,
+    target: string,
+    transport: RequestContext.RequestContext["transport"],
+    requestId: string
+  ): true | undefined => {
+    if (!sqsNow || req.method !== "POST" || splitTarget(req.url ?? "/").rawPath !== "/") return undefined
+    const parts = partsOf(req, body)
+    if (!hasSigV4(parts)) return undefined
+    const answered = SqsProtocol.dispatchNow(target, body, options.sqs!, verifiedNow(parts, "sqs", transport), writeNow(res, requestId), (cause) =>
+      internalFailure(requestId, cause))
+    return answered ? true : undefined
+  }
 
   /**
    * A signed SNS request answered without the runtime, when its action runs at once but for the
-   * commit (`SnsProtocol.dispatchNow`: Publish, docs/PERFORMANCE.md "Publish without a fiber"): true
-   * once the answer is sure to be written. Else the form it parsed, for `routeBody`.
+   * commit (`SnsProtocol.dispatchNow`: Publish, docs/PERFORMANCE.md "Publish without a fiber"), or
+   * an SQS JSON one (`answerSqsNow`): true once the answer is sure to be written. Else the SNS form
+   * it parsed, for `routeBody`.
    */
   const answerNow = (
     req: IncomingMessage,
@@ -370,30 +411,19 @@ const makeRoutes = (options: ServerOptions) => {
     transport: RequestContext.RequestContext["transport"],
     requestId: string
   ): true | ParsedForm | undefined => {
-    if (!snsNow || target !== undefined) return undefined
-    const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
-    if (rawPath !== "/") return undefined
     // A throw here is a bug met before anything was done: the runtime's path meets it again and
     // answers it as the defect it is.
     try {
+      if (isSqsTarget(target)) return answerSqsNow(req, res, body, target, transport, requestId)
+      if (!snsNow || target !== undefined) return undefined
+      const { rawPath, rawQuery } = splitTarget(req.url ?? "/")
+      if (rawPath !== "/") return undefined
       const parsed = Form.parseRequest(req.method ?? "GET", rawQuery, body)
       if (Either.isLeft(parsed) || parsed.right.get("Version") === SqsQuery.VERSION) return parsed
       // SigV4 signs the body's bytes, not the form's parameters, so its parts leave them out.
       const parts = partsOf(req, body)
       if (!hasSigV4(parts)) return parsed
-      const verified = () => {
-        const identity = verifySigV4Now(parts, signing("sns"), credentialOf!)
-        return identity === undefined
-          ? undefined
-          : { accountId: identity.accountId, principalArn: identity.principalArn, region: options.region, transport, auth: identity.scheme }
-      }
-      const answered = SnsProtocol.dispatchNow(parsed.right, options.sns, verified, requestId, (response) => {
-        try {
-          write(res, requestId, response)
-        } catch (cause) {
-          options.log("error", "request failed", { requestId, cause: Cause.pretty(Cause.die(cause)) })
-        }
-      })
+      const answered = SnsProtocol.dispatchNow(parsed.right, options.sns, verifiedNow(parts, "sns", transport), requestId, writeNow(res, requestId))
       return answered || parsed
     } catch {
       return undefined

@@ -5,7 +5,7 @@
  * Requests are signed by the AWS SDK's own signer.
  */
 import { Sha256 } from "@aws-crypto/sha256-js"
-import { Cipher, Errors, Ids } from "@sealcast/core"
+import { Cipher, Errors, Ids, type Sqs } from "@sealcast/core"
 import { KeyStore, KmsSim, RootKey } from "@sealcast/kms-sim"
 import { SignatureV4 } from "@smithy/signature-v4"
 import { Context, Deferred, Effect, Either, Exit, HashMap, Layer, Logger, LogLevel, Scope } from "effect"
@@ -304,6 +304,26 @@ describe("Server", () => {
   })
 })
 
+/**
+ * A server, kept in `servers` to close, whose credential table answers at once as the broker's does
+ * (`credentialOf`), so a request may be answered without a fiber; answers the port it listens on.
+ */
+const serveWithTable = async (servers: Array<HttpServer>, services: Pick<Server.ServerOptions, "sns" | "sqs">) => {
+  const options: Server.ServerOptions = {
+    region: "us-east-1",
+    lookup: (id) => Effect.succeed(id === credential.accessKeyId ? credential : undefined),
+    credentialOf: (id) => (id === credential.accessKeyId ? credential : undefined),
+    ...services,
+    kms,
+    newRequestId: () => "req-now",
+    log: (level, message) => logged.push(`${level} ${message}`)
+  }
+  const server = createServer(Effect.runSync(Server.makeHandler(options).pipe(Scope.extend(scope)))("https"))
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+  return (server.address() as AddressInfo).port
+}
+
 describe("Server, Publish without a fiber", () => {
   const publishBody = "Action=Publish&Version=2010-03-31&TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A000000000000%3At&Message=hi"
   /** What the fake's `publishNow` does: take the message and answer after a turn (as a commit does), or leave it. */
@@ -323,21 +343,7 @@ describe("Server, Publish without a fiber", () => {
     }
   })
   const servers: Array<HttpServer> = []
-  const serve = async (service: typeof core.service) => {
-    const options: Server.ServerOptions = {
-      region: "us-east-1",
-      lookup: (id) => Effect.succeed(id === credential.accessKeyId ? credential : undefined),
-      credentialOf: (id) => (id === credential.accessKeyId ? credential : undefined),
-      sns: service,
-      kms,
-      newRequestId: () => "req-now",
-      log: (level, message) => logged.push(`${level} ${message}`)
-    }
-    const server = createServer(Effect.runSync(Server.makeHandler(options).pipe(Scope.extend(scope)))("https"))
-    servers.push(server)
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
-    return (server.address() as AddressInfo).port
-  }
+  const serve = (service: typeof core.service) => serveWithTable(servers, { sns: service })
   let port: number
   beforeAll(async () => {
     port = await serve(withNow(core.service))
@@ -382,5 +388,86 @@ describe("Server, Publish without a fiber", () => {
     const fiber = await signed("sns", publishBody, form, { port: fiberPort })
     expect(now.status).toBe(fiber.status)
     expect(await now.text()).toBe(await fiber.text())
+  })
+})
+
+describe("Server, SendMessage without a fiber", () => {
+  const queueUrl = "https://127.0.0.1/000000000000/q"
+  const sendBody = JSON.stringify({ QueueUrl: queueUrl, MessageBody: "hi" })
+  const sqsJson = (action: string) => ({ "content-type": "application/x-amz-json-1.0", "x-amz-target": `AmazonSQS.${action}` })
+  const sent: Sqs.SendMessageResult = { messageId: "m-now", md5OfMessageBody: "49f68a5c8493ec2c0bf489821c21fc3b", md5OfMessageAttributes: undefined, sequenceNumber: undefined }
+  /** What the fake's `sendMessageNow` does: answer after a turn (as a commit does) with a result, a failure or a defect, or leave it. */
+  let sendNow: "take" | "fail" | "break" | "leave" = "take"
+  const taken: Array<unknown> = []
+  const fiberCalls: Array<string> = []
+  /** Only SendMessage is served: the fake is the two methods these requests reach. */
+  const fakeSqs = (answer: Effect.Effect<Sqs.SendMessageResult, Errors.StoreFailure>, now: boolean): Sqs.SqsService =>
+    ({
+      sendMessage: (url: string) => Effect.zipRight(Effect.sync(() => fiberCalls.push(url)), answer),
+      ...(now
+        ? {
+          sendMessageNow: (url, input, ctx, done) => {
+            if (sendNow === "leave") return false
+            taken.push({ url, input, ctx })
+            setImmediate(() =>
+              done(sendNow === "take" ? Exit.succeed(sent) : sendNow === "fail" ? Exit.fail(new Errors.StoreFailure({ message: "the disk is full" })) : Exit.die(new Error("a bug")))
+            )
+            return true
+          }
+        } satisfies Pick<Sqs.SqsService, "sendMessageNow">
+        : {})
+    }) as unknown as Sqs.SqsService
+  const servers: Array<HttpServer> = []
+  const serve = (sqs: Sqs.SqsService) => serveWithTable(servers, { sns: sns.service, sqs })
+  let port: number
+  beforeAll(async () => {
+    port = await serve(fakeSqs(Effect.succeed({ ...sent, messageId: "m-fiber" }), true))
+  })
+  afterAll(() => Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve)))))
+
+  it("answers a SendMessage the core takes at once from its callback, with the caller and transport", async () => {
+    sendNow = "take"
+    const calls = fiberCalls.length
+    const res = await signed("sqs", sendBody, sqsJson("SendMessage"), { port })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({ MessageId: "m-now", MD5OfMessageBody: sent.md5OfMessageBody })
+    expect(fiberCalls.length).toBe(calls)
+    expect(taken.at(-1)).toMatchObject({
+      url: queueUrl,
+      input: { body: "hi", attributes: {} },
+      ctx: { accountId: "000000000000", principalArn: "arn:aws:iam::000000000000:root", region: "us-east-1", transport: "https", auth: "sigv4" }
+    })
+  })
+
+  it("leaves to the runtime what the core does not take at once, a body that does not decode, and a request it cannot verify", async () => {
+    sendNow = "leave"
+    const left = await signed("sqs", sendBody, sqsJson("SendMessage"), { port })
+    expect(await left.json()).toMatchObject({ MessageId: "m-fiber" })
+    expect(fiberCalls.at(-1)).toBe(queueUrl)
+    sendNow = "take"
+    const count = taken.length
+    const undecodable = await signed("sqs", JSON.stringify({ QueueUrl: queueUrl }), sqsJson("SendMessage"), { port })
+    expect(undecodable.status).toBe(400)
+    expect(await undecodable.json()).toMatchObject({ __type: "com.amazonaws.sqs#MissingParameter" })
+    const unsigned = await fetch(`http://127.0.0.1:${port}/`, { method: "POST", headers: sqsJson("SendMessage"), body: sendBody })
+    expect(await unsigned.json()).toMatchObject({ __type: "MissingAuthenticationTokenException" })
+    const otherScope = await signed("sns", sendBody, sqsJson("SendMessage"), { port })
+    expect(otherScope.status).toBe(403)
+    expect(taken.length).toBe(count)
+  })
+
+  it("answers a failed commit through the one error table, and a defect as InternalFailure, as the runtime's path does", async () => {
+    const fiberPorts = {
+      fail: await serve(fakeSqs(Effect.fail(new Errors.StoreFailure({ message: "the disk is full" })), false)),
+      break: await serve(fakeSqs(Effect.die(new Error("a bug")), false))
+    }
+    for (const outcome of ["fail", "break"] as const) {
+      sendNow = outcome
+      const now = await signed("sqs", sendBody, sqsJson("SendMessage"), { port })
+      const fiber = await signed("sqs", sendBody, sqsJson("SendMessage"), { port: fiberPorts[outcome] })
+      expect(now.status).toBe(fiber.status)
+      expect(await now.text()).toBe(await fiber.text())
+    }
+    expect(logged.filter((line) => line === "error request failed").length).toBeGreaterThanOrEqual(2)
   })
 })

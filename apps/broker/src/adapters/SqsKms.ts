@@ -45,11 +45,25 @@ const viaSqs = (caller: KmsCaller): KmsCaller => ({ ...caller, viaService: "sqs"
  */
 export const toSqsError = (error: KmsError, requestId: string): QueueKmsFailure => failureFor(error._tag, wrappedText(error, requestId))
 
-const portOn = (sim: KmsSimService, keyOf: (keyId: string) => Effect.Effect<string, KmsError>, as: (caller: KmsCaller) => KmsCaller): KmsPort<QueueKmsFailure> => {
+/**
+ * One port: `keyOf` names the key a queue's key id stands for, and `keyOfNow` the same at once, or
+ * undefined when it is not known yet (then only `checkKeyForUse` answers).
+ */
+const portOn = (
+  sim: KmsSimService,
+  keyOf: (keyId: string) => Effect.Effect<string, KmsError>,
+  keyOfNow: (keyId: string) => string | undefined,
+  as: (caller: KmsCaller) => KmsCaller
+): KmsPort<QueueKmsFailure> => {
   const mapErrors = <A>(effect: Effect.Effect<A, KmsError>) =>
     Effect.catchAll(effect, (error) => Effect.flatMap(sim.requestId, (id) => Effect.fail(toSqsError(error, id))))
   return {
     checkKeyForUse: (keyId, caller, context) => mapErrors(Effect.flatMap(keyOf(keyId), (key) => sim.checkKeyForUse(key, as(caller), context))),
+    // SendMessage's path without a fiber (docs/PERFORMANCE.md, "SendMessage without a fiber").
+    checkKeyForUseNow: (keyId, caller, context, now) => {
+      const key = keyOfNow(keyId)
+      return key === undefined ? undefined : sim.checkKeyForUseNow(key, as(caller), context, now)
+    },
     generateDataKey: (keyId, context, caller) =>
       mapErrors(
         Effect.flatMap(keyOf(keyId), (key) =>
@@ -98,8 +112,8 @@ export const layer: Layer.Layer<QueueKms, never, KmsSim> = Layer.effect(
       })
     )
     return {
-      customer: portOn(sim, Effect.succeed, viaSqs),
-      owned: portOn(sim, () => ownedKey, () => owner)
+      customer: portOn(sim, Effect.succeed, (keyId) => keyId, viaSqs),
+      owned: portOn(sim, () => ownedKey, () => ownedKeyArn, () => owner)
     }
   })
 )

@@ -3,7 +3,7 @@
  * `QueueMessages.ts`), with the ports (queue store, ids, clock) as services. The transport decodes a
  * request, calls one method here, and encodes the answer.
  *
- * State is one value, the `QueueSystem` (directory and each queue's messages), in a SynchronizedRef:
+ * State is one value, the `QueueSystem` (directory and each queue's messages), replaced under a lock:
  * an action computes the next value with the model, the store writes the difference, then the value
  * is replaced, so actions apply one after the other and nothing is acknowledged before it is stored.
  * The actions submitted in one turn of the event loop run as a group with one store write
@@ -14,7 +14,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, type Scope, SynchronizedRef } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, FiberId, Layer, Runtime, type Scope } from "effect"
 import { Cipher, NONCE_BYTES } from "../Cipher.js"
 import type * as DataKeyCache from "../DataKeyCache.js"
 import * as DataKeys from "../DataKeys.js"
@@ -23,7 +23,7 @@ import * as EncryptionContext from "../EncryptionContext.js"
 import type { StoreFailure } from "../Errors.js"
 import { Ids } from "../Ids.js"
 import type { KmsCaller } from "../Kms.js"
-import type { MessageAttributes } from "../Message.js"
+import type { MessageAttributes, MessageBody } from "../Message.js"
 import { attributeBytes, utf8Length } from "../MessageAttributes.js"
 import type { RequestContext } from "../RequestContext.js"
 import * as MessageDigest from "./MessageDigest.js"
@@ -172,6 +172,19 @@ export interface SqsService {
     ctx: RequestContext
   ) => Effect.Effect<void, SqsError | StoreFailure>
   readonly sendMessage: (queueUrl: string, input: SendMessageInput, ctx: RequestContext) => Effect.Effect<SendMessageResult, SqsError | StoreFailure>
+  /**
+   * `sendMessage` without a fiber of its own, for a send whose every step before its group's commit
+   * runs at once: the queue found and the caller allowed, and the body stored as sent or sealed
+   * under a cached data key whose KMS key passes its check as a plain read. `done` is called once,
+   * after the commit, with what `sendMessage` would answer (a defect as a defect). False, with
+   * nothing done, when `sendMessage` must take it; docs/PERFORMANCE.md, "SendMessage without a fiber".
+   */
+  readonly sendMessageNow?: (
+    queueUrl: string,
+    input: SendMessageInput,
+    ctx: RequestContext,
+    done: (result: Exit.Exit<SendMessageResult, SqsError | StoreFailure>) => void
+  ) => boolean
   readonly sendMessageBatch: (
     queueUrl: string,
     entries: ReadonlyArray<SendMessageInput & { readonly id: string }>,
@@ -357,7 +370,21 @@ export const make = (
       }))
     // SSE-KMS and SSE-SQS each have their own data keys, under different KMS keys.
     const sealers = { KMS: yield* sealerOf(queueKms.customer), SQS: yield* sealerOf(queueKms.owned) } as const
-    const ref = yield* SynchronizedRef.make(yield* store.load)
+    // The value in force, read at any time; replaced only by `modify`, under `lock`, so changes
+    // apply one after the other (what a SynchronizedRef is, with a read that needs no effect).
+    let inForce = yield* store.load
+    const lock = yield* Effect.makeSemaphore(1)
+    const modify = <A, E>(f: (system: QueueStore.QueueSystem) => Effect.Effect<readonly [A, QueueStore.QueueSystem], E>) =>
+      lock.withPermits(1)(
+        Effect.flatMap(Effect.suspend(() => f(inForce)), ([result, next]) =>
+          Effect.sync(() => {
+            inForce = next
+            return result
+          }))
+      )
+    const inForceNow = Effect.sync(() => inForce)
+    const clock = yield* Effect.clock
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     const shared = store.shared
     const urlOf = (queue: Queue.Queue) => Queue.queueUrl(options.origin(), queue.accountId, queue.name)
 
@@ -384,10 +411,13 @@ export const make = (
         }
       })
 
+    /** A step of one action on the system, at the group's instant: its answer and the next value. */
+    type Step<A, E> = (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
+
     /** A step waiting for its group, and where its outcome goes. */
     interface Waiting {
-      readonly step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [unknown, QueueStore.QueueSystem], unknown>
-      readonly outcome: Deferred.Deferred<unknown, unknown>
+      readonly step: Step<unknown, unknown>
+      readonly answer: (outcome: Exit.Exit<unknown, unknown>) => void
     }
     // The steps submitted since the last group began; the first of them leads the next group.
     let waiting: Array<Waiting> = []
@@ -402,7 +432,7 @@ export const make = (
      */
     const runGroup = (group: ReadonlyArray<Waiting>) =>
       Effect.flatMap(
-        Effect.exit(SynchronizedRef.modifyEffect(ref, (held) => {
+        Effect.exit(modify((held) => {
           const body = (system: QueueStore.QueueSystem, caughtUp: ReadonlyArray<QueueStore.QueueChange>) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis
@@ -423,64 +453,80 @@ export const make = (
           Exit.isSuccess(exit)
             ? Effect.zipRight(
               wake(exit.value[1]),
-              Effect.sync(() => exit.value[0].forEach((outcome, i) => Deferred.unsafeDone(group[i]!.outcome, outcome)))
+              Effect.sync(() => exit.value[0].forEach((outcome, i) => group[i]!.answer(outcome)))
             )
-            : Effect.sync(() => group.forEach(({ outcome }) => Deferred.unsafeDone(outcome, exit)))
+            : Effect.sync(() => group.forEach(({ answer }) => answer(exit)))
       )
 
     /**
-     * Runs one pure step in a group with the others submitted before the group begins: the first
-     * step submitted waits for `groupWait` (the shell's next turn of the event loop, so the requests
-     * read in this turn join it), then runs the group. A step once submitted is not interrupted (a long poll that ends mid-receive), so
-     * the store and the value stay in step and no caller is answered before its commit.
+     * Submits a step to the next group; true when it is the first, whose submitter must then lead
+     * the group: wait for `groupWait` (the shell's next turn of the event loop, so the requests read
+     * in this turn join it), then run it (`leadGroup`).
      */
-    const run = <A, E>(
-      step: (system: QueueStore.QueueSystem, now: number) => Either.Either<readonly [A, QueueStore.QueueSystem], E>
-    ): Effect.Effect<A, E | StoreFailure> =>
+    const submit = (waiter: Waiting): boolean => waiting.push(waiter) === 1
+    const leadGroup = Effect.zipRight(
+      groupWait,
+      Effect.suspend(() => {
+        const group = waiting
+        waiting = []
+        return runGroup(group)
+      })
+    )
+
+    /**
+     * Runs one pure step in a group with the others submitted before the group begins. A step once
+     * submitted is not interrupted (a long poll that ends mid-receive), so the store and the value
+     * stay in step and no caller is answered before its commit.
+     */
+    const run = <A, E>(step: Step<A, E>): Effect.Effect<A, E | StoreFailure> =>
       Effect.uninterruptible(Effect.suspend(() => {
         const outcome = Deferred.unsafeMake<unknown, unknown>(FiberId.none)
-        waiting.push({ step, outcome })
+        const leads = submit({ step, answer: (exit) => Deferred.unsafeDone(outcome, exit) })
         const answer = Deferred.await(outcome) as Effect.Effect<A, E | StoreFailure>
-        if (waiting.length > 1) return answer
-        return Effect.zipRight(
-          Effect.zipRight(
-            groupWait,
-            Effect.suspend(() => {
-              const group = waiting
-              waiting = []
-              return runGroup(group)
-            })
-          ),
-          answer
-        )
+        return leads ? Effect.zipRight(leadGroup, answer) : answer
       }))
+
+    /**
+     * `run` without a fiber per step: `done` hears the outcome after the group's commit, and a first
+     * step leads its group on a fiber of the service's runtime, one for the whole group.
+     */
+    const runNow = <A, E>(step: Step<A, E>, done: (outcome: Exit.Exit<A, E | StoreFailure>) => void): void => {
+      if (submit({ step, answer: done as Waiting["answer"] })) runFork(Effect.uninterruptible(leadGroup))
+    }
 
     /** What other brokers sharing the store committed, put in force; their long polls here wake. */
     const catchUp: Effect.Effect<void, StoreFailure> = shared === undefined
       ? Effect.void
       : Effect.flatMap(
-        SynchronizedRef.modifyEffect(ref, (system) =>
+        modify((system) =>
           Effect.map(shared.catchUp(system), (caughtUp) => (caughtUp === undefined ? [[], system] as const : [caughtUp.changes, caughtUp.system] as const))
         ),
         wake
       )
 
-    /** A step on one queue's messages. */
+    /** A step on one queue's messages, as a step on the system. */
+    const queueStep = <A, E>(
+      url: string,
+      action: string,
+      ctx: RequestContext,
+      step: (state: QueueMessages.QueueState, queue: Queue.Queue, now: number) => Either.Either<readonly [A, QueueMessages.QueueState], E>
+    ): Step<A, E | QueueDoesNotExist | AccessDenied> =>
+    (system, now) =>
+      Either.flatMap(queueOf(system, url, action, ctx), (queue) => {
+        const key = keyOfQueue(queue)
+        return Either.map(step(stateOf(system, key), queue, now), ([result, state]) => [result, withState(system, key, state)] as const)
+      })
+
+    /** A step on one queue's messages, run in a group. */
     const onQueue = <A, E>(
       url: string,
       action: string,
       ctx: RequestContext,
       step: (state: QueueMessages.QueueState, queue: Queue.Queue, now: number) => Either.Either<readonly [A, QueueMessages.QueueState], E>
-    ) =>
-      run((system, now) =>
-        Either.flatMap(queueOf(system, url, action, ctx), (queue) => {
-          const key = keyOfQueue(queue)
-          return Either.map(step(stateOf(system, key), queue, now), ([result, state]) => [result, withState(system, key, state)] as const)
-        })
-      )
+    ) => run(queueStep(url, action, ctx, step))
 
     const read = <A, E>(f: (system: QueueStore.QueueSystem, now: number) => Either.Either<A, E>) =>
-      Effect.flatMap(Effect.zip(SynchronizedRef.get(ref), Clock.currentTimeMillis), ([system, now]) => f(system, now))
+      Effect.flatMap(Effect.zip(inForceNow, Clock.currentTimeMillis), ([system, now]) => f(system, now))
 
     const senderId = (ctx: RequestContext) => ctx.accountId
 
@@ -490,6 +536,18 @@ export const make = (
      * docs/PERFORMANCE.md, "Message ids: UUIDv7").
      */
     const newMessageId = Effect.map(Clock.currentTimeMillis, (at) => ids.unsafeUuidV7(at))
+
+    /** SendMessage's step: the queue as the group finds it, the body stored as decided before. */
+    const sendStep = (
+      queueUrl: string,
+      input: SendMessageInput,
+      messageId: string,
+      ctx: RequestContext,
+      storedBody: (() => QueueMessages.QueueBody) | undefined
+    ) =>
+      queueStep(queueUrl, "SendMessage", ctx, (state, queue, now) =>
+        Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody?.()), now), (r) => [sendResult(r), r.state] as const)
+      )
 
     /** What the queue model is sent. The body's MD5 is taken here with the `Md5` service unless the caller has it already. */
     const sendInput = (
@@ -522,26 +580,63 @@ export const make = (
       caller: KmsCaller = callerOf(ctx)
     ): Effect.Effect<(() => QueueMessages.QueueBody) | undefined, QueueKmsFailure> =>
       Effect.flatMap(Clock.currentTimeMillis, (at) => {
-        const config = Queue.settings(queue)
-        if (Either.isLeft(QueueMessages.validateBody(body))) return Effect.succeed(undefined)
-        const sealAs = (sse: "KMS" | "SQS", scope: DataKeyCache.Scope) =>
-          Effect.map(Encryption.decideSealBody(sealers[sse], scope, caller, body, messageId, at), (sealNow) => (): QueueMessages.QueueBody => ({
-            _tag: "Sealed",
-            sse,
-            queueArn: queue.arn,
-            envelope: sealNow().envelope
-          }))
-        if (config.kmsMasterKeyId !== undefined) {
-          return sealAs("KMS", {
+        const sealing = sealingOf(queue, body, caller)
+        if (sealing === undefined) return Effect.succeed(undefined)
+        return Effect.map(
+          Encryption.decideSealBody(sealers[sealing.sse], sealing.scope, caller, body, messageId, at),
+          (sealNow) => sealedAs(queue, sealing.sse, sealNow)
+        )
+      })
+
+    /**
+     * `storedBodyOf` at once, at `at`: undefined to store the body as sent, the seal to run with the
+     * group, or false when the seal's decision has to wait for KMS (`Encryption.sealBodyLater`).
+     */
+    const storedBodyNow = (
+      queue: Queue.Queue,
+      body: string,
+      messageId: string,
+      caller: KmsCaller,
+      at: number
+    ): (() => QueueMessages.QueueBody) | undefined | false => {
+      const sealing = sealingOf(queue, body, caller)
+      if (sealing === undefined) return undefined
+      const sealLater = Encryption.sealBodyLater(sealers[sealing.sse], sealing.scope, caller, body, messageId, at)
+      return sealLater === undefined ? false : sealedAs(queue, sealing.sse, sealLater)
+    }
+
+    /**
+     * Which of the queue's keys seals a body sent now, and the data key's scope: none when the queue
+     * is not encrypted, or the body is one the model refuses (never sealed).
+     */
+    const sealingOf = (
+      queue: Queue.Queue,
+      body: string,
+      caller: KmsCaller
+    ): { readonly sse: "KMS" | "SQS"; readonly scope: DataKeyCache.Scope } | undefined => {
+      const config = Queue.settings(queue)
+      if (Either.isLeft(QueueMessages.validateBody(body))) return undefined
+      if (config.kmsMasterKeyId !== undefined) {
+        return {
+          sse: "KMS",
+          scope: {
             resourceArn: queue.arn,
             kmsKeyId: config.kmsMasterKeyId,
             principalArn: caller.principalArn,
             maxAgeMs: config.kmsDataKeyReusePeriodSeconds * 1000
-          })
+          }
         }
-        if (config.sqsManagedSseEnabled) return sealAs("SQS", { resourceArn: queue.arn, kmsKeyId: QueueKms.OWNED_KEY_ID, principalArn: "" })
-        return Effect.succeed(undefined)
-      })
+      }
+      if (config.sqsManagedSseEnabled) return { sse: "SQS", scope: { resourceArn: queue.arn, kmsKeyId: QueueKms.OWNED_KEY_ID, principalArn: "" } }
+      return undefined
+    }
+
+    const sealedAs = (queue: Queue.Queue, sse: "KMS" | "SQS", sealNow: () => Extract<MessageBody, { _tag: "Sealed" }>) => (): QueueMessages.QueueBody => ({
+      _tag: "Sealed",
+      sse,
+      queueArn: queue.arn,
+      envelope: sealNow().envelope
+    })
 
     /**
      * Opens the bodies of received messages: "Amazon SQS decrypts the message only when it is sent to
@@ -677,7 +772,7 @@ export const make = (
         digests.set(body, digest)
         return digest
       }
-      return Effect.flatMap(SynchronizedRef.get(ref), (preparedIn) =>
+      return Effect.flatMap(inForceNow, (preparedIn) =>
         Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery, preparedIn, md5Of))), (prepared) =>
           run((system, now) => {
             const sameDirectory = system.directory === preparedIn.directory
@@ -792,10 +887,22 @@ export const make = (
         Effect.gen(function* () {
           const messageId = yield* newMessageId
           const storedBody = yield* storedBodyOf(yield* read((system) => queueOf(system, queueUrl, "SendMessage", ctx)), input.body, messageId, ctx)
-          return yield* onQueue(queueUrl, "SendMessage", ctx, (state, queue, now) =>
-            Either.map(QueueMessages.send(state, queue, sendInput(input, messageId, ctx, storedBody?.()), now), (r) => [sendResult(r), r.state] as const)
-          )
+          return yield* run(sendStep(queueUrl, input, messageId, ctx, storedBody))
         }),
+
+      // SendMessage's hot path: the queue, the caller's right and the seal's decision read at once,
+      // the send's step then waits for its group's commit with a callback, no fiber of its own
+      // (docs/PERFORMANCE.md, "SendMessage without a fiber"). Any refusal goes `sendMessage`'s way.
+      sendMessageNow: (queueUrl, input, ctx, done) => {
+        const at = clock.unsafeCurrentTimeMillis()
+        const queue = queueOf(inForce, queueUrl, "SendMessage", ctx)
+        if (Either.isLeft(queue)) return false
+        const messageId = ids.unsafeUuidV7(at)
+        const storedBody = storedBodyNow(queue.right, input.body, messageId, callerOf(ctx), at)
+        if (storedBody === false) return false
+        runNow(sendStep(queueUrl, input, messageId, ctx, storedBody), done)
+        return true
+      },
 
       sendMessageBatch: (queueUrl, entries, ctx) =>
         Effect.gen(function* () {

@@ -5,7 +5,7 @@
  * stored.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Fiber, Layer, Option, TestClock } from "effect"
+import { Duration, Effect, Either, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import * as Cipher from "../../src/Cipher.js"
 import { StoreFailure } from "../../src/Errors.js"
 import * as Ids from "../../src/Ids.js"
@@ -232,6 +232,44 @@ describe("actions in groups", () => {
         expect(bodies(Either.getOrThrow(received[0]!))).toEqual(["one", "two"])
       }),
       grouped(QueueStore.makeMemory(), makeKmses(), countingCipher)
+    )
+  })
+
+  it.effect("SendMessage without a fiber joins the group beside the others, is answered after its commit, and leaves to sendMessage what would wait or fail", () => {
+    const { store, applied } = counting()
+    const kmses = makeKmses()
+    return Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const input = (body: string): Sqs.SendMessageInput => ({ body, attributes: {}, delaySeconds: undefined, messageGroupId: undefined, messageDeduplicationId: undefined })
+        const [plain, sealed] = yield* concurrently([
+          create(sqs, "plain", { SqsManagedSseEnabled: "false" }),
+          create(sqs, "sealed", { KmsMasterKeyId: "alias/q" })
+        ]).pipe(Effect.map((created) => created.map((c) => Either.getOrThrow(c!))))
+        applied.length = 0
+        const answered: Array<Exit.Exit<Sqs.SendMessageResult, unknown>> = []
+        // Refused or waiting for a data key: nothing done, sendMessage's way.
+        expect(sqs.sendMessageNow!(`${ORIGIN}/${ACCOUNT}/missing`, input("x"), ctx, (exit) => answered.push(exit))).toBe(false)
+        expect(sqs.sendMessageNow!(sealed!, input("x"), ctx, (exit) => answered.push(exit))).toBe(false)
+        // The first leads a group, which a send on its way to the service joins.
+        expect(sqs.sendMessageNow!(plain!, input("one"), ctx, (exit) => answered.push(exit))).toBe(true)
+        expect(answered).toEqual([])
+        const others = yield* concurrently([send(sqs, plain!, "two"), send(sqs, sealed!, "three")])
+        expect(others.map(Either.isRight)).toEqual([true, true])
+        // One store write, of the three messages.
+        expect(applied).toEqual([3])
+        expect(answered).toHaveLength(1)
+        const sent = Exit.getOrElse(answered[0]!, () => undefined)
+        expect(sent?.md5OfMessageBody).toBe("f97c5d29941bfb1b2fdab0874906ab82")
+        // The data key the sealed queue's send cached now serves a send without a fiber.
+        expect(sqs.sendMessageNow!(sealed!, input("four"), ctx, (exit) => answered.push(exit))).toBe(true)
+        yield* TestClock.adjust(Duration.millis(1))
+        while (answered.length < 2) yield* Effect.yieldNow()
+        expect(Exit.isSuccess(answered[1]!)).toBe(true)
+        const received = yield* concurrently([receive(sqs, plain!, { waitTimeSeconds: 0 }), receive(sqs, sealed!, { waitTimeSeconds: 0 })])
+        expect(received.map((r) => bodies(Either.getOrThrow(r!)))).toEqual([["one", "two"], ["three", "four"]])
+      }),
+      grouped(store, kmses)
     )
   })
 

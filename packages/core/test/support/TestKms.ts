@@ -109,6 +109,7 @@ export const asQueuePort = (kms: TestKms): KmsPort<QueueKmsFailure> => {
     Effect.mapError(effect, (e) => QueueKms.failureFor(kmsCodeOf[e._tag], e.message))
   return {
     checkKeyForUse: (keyId, caller, context) => mapped(kms.checkKeyForUse(keyId, caller, context)),
+    checkKeyForUseNow: (keyId, caller, context, now) => kms.checkKeyForUseNow?.(keyId, caller, context, now),
     generateDataKey: (keyId, context, caller) => mapped(kms.generateDataKey(keyId, context, caller)),
     decrypt: (blob, context, caller) => mapped(kms.decrypt(blob, context, caller))
   }

@@ -30,5 +30,6 @@ export const SendMessage = Action.make({
   name: "SendMessage",
   decode: (body) => Either.all({ queueUrl: requiredString(body, "QueueUrl"), message: decodeMessage(body) }),
   run: (sqs, input, ctx) => sqs.sendMessage(input.queueUrl, input.message, ctx),
+  runNow: (sqs, input, ctx, done) => sqs.sendMessageNow?.(input.queueUrl, input.message, ctx, done) ?? false,
   encode: encodeSent
 })
