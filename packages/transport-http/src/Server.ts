@@ -17,8 +17,8 @@
  * never takes the process down: every failure becomes an AWS-shaped answer, and a defect is logged
  * with its request id and answered `InternalFailure` (500).
  *
- * A signed Publish or SendMessage that waits for nothing but its commit is answered without entering
- * the runtime (docs/PERFORMANCE.md, "Publish without a fiber", "SendMessage without a fiber"); every
+ * A signed Publish, SendMessage or DeleteMessage that waits for nothing but its commit is answered
+ * without entering the runtime (docs/PERFORMANCE.md, "Publish without a fiber", "SendMessage without a fiber"); every
  * other request runs as one fiber.
  *
  * @since 0.1.0
@@ -181,8 +181,8 @@ export const makeHandler = (
     const route = makeRoutes(options)
 
     // The body is read with plain callbacks, then the request enters the runtime once: its one fiber
-    // routes, answers and writes. Only a Publish or a SendMessage that waits for nothing but its
-    // commit is answered without it (`answerNow`), unless each request is logged.
+    // routes, answers and writes. Only a Publish, SendMessage or DeleteMessage that waits for nothing
+    // but its commit is answered without it (`answerNow`), unless each request is logged.
     return (transport) => (req, res) => {
       const requestId = options.newRequestId()
       const startedAt = logRequests ? performance.now() : 0
@@ -357,7 +357,7 @@ const makeRoutes = (options: ServerOptions) => {
 
   const credentialOf = options.credentialOf
   const snsNow = credentialOf !== undefined && options.catchUp === undefined && options.sns.publishNow !== undefined
-  const sqsNow = credentialOf !== undefined && options.catchUp === undefined && options.sqs?.sendMessageNow !== undefined
+  const sqsNow = credentialOf !== undefined && options.catchUp === undefined && options.sqs !== undefined
 
   /** The verified caller of a request, at once, as the core's context: undefined unless SigV4 verifies it now. */
   const verifiedNow = (parts: HttpRequestParts, service: string, transport: RequestContext.RequestContext["transport"]) => () => {
@@ -378,8 +378,8 @@ const makeRoutes = (options: ServerOptions) => {
 
   /**
    * A signed SQS JSON request answered without the runtime, when its action runs at once but for
-   * its group's commit (`SqsProtocol.dispatchNow`: SendMessage, docs/PERFORMANCE.md "SendMessage
-   * without a fiber"): true once the answer is sure to be written.
+   * its group's commit (`SqsProtocol.dispatchNow`: SendMessage and DeleteMessage, docs/PERFORMANCE.md
+   * "SendMessage without a fiber"): true once the answer is sure to be written.
    */
   const answerSqsNow = (
     req: IncomingMessage,

@@ -400,7 +400,7 @@ describe("Server, SendMessage without a fiber", () => {
   let sendNow: "take" | "fail" | "break" | "leave" = "take"
   const taken: Array<unknown> = []
   const fiberCalls: Array<string> = []
-  /** Only SendMessage is served: the fake is the two methods these requests reach. */
+  /** Only SendMessage and DeleteMessage are served: the fake is the methods these requests reach. */
   const fakeSqs = (answer: Effect.Effect<Sqs.SendMessageResult, Errors.StoreFailure>, now: boolean): Sqs.SqsService =>
     ({
       sendMessage: (url: string) => Effect.zipRight(Effect.sync(() => fiberCalls.push(url)), answer),
@@ -413,8 +413,13 @@ describe("Server, SendMessage without a fiber", () => {
               done(sendNow === "take" ? Exit.succeed(sent) : sendNow === "fail" ? Exit.fail(new Errors.StoreFailure({ message: "the disk is full" })) : Exit.die(new Error("a bug")))
             )
             return true
+          },
+          deleteMessageNow: (url, receiptHandle, ctx, done) => {
+            taken.push({ url, receiptHandle, ctx })
+            setImmediate(() => done(Exit.void))
+            return true
           }
-        } satisfies Pick<Sqs.SqsService, "sendMessageNow">
+        } satisfies Pick<Sqs.SqsService, "sendMessageNow" | "deleteMessageNow">
         : {})
     }) as unknown as Sqs.SqsService
   const servers: Array<HttpServer> = []
@@ -437,6 +442,13 @@ describe("Server, SendMessage without a fiber", () => {
       input: { body: "hi", attributes: {} },
       ctx: { accountId: "000000000000", principalArn: "arn:aws:iam::000000000000:root", region: "us-east-1", transport: "https", auth: "sigv4" }
     })
+  })
+
+  it("answers a DeleteMessage the core takes at once with its empty answer", async () => {
+    const res = await signed("sqs", JSON.stringify({ QueueUrl: queueUrl, ReceiptHandle: "h" }), sqsJson("DeleteMessage"), { port })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toEqual({})
+    expect(taken.at(-1)).toMatchObject({ url: queueUrl, receiptHandle: "h" })
   })
 
   it("leaves to the runtime what the core does not take at once, a body that does not decode, and a request it cannot verify", async () => {

@@ -196,6 +196,16 @@ export interface SqsService {
     ctx: RequestContext
   ) => Effect.Effect<ReadonlyArray<QueueMessages.Delivered>, SqsError | StoreFailure>
   readonly deleteMessage: (queueUrl: string, receiptHandle: string, ctx: RequestContext) => Effect.Effect<void, SqsError | StoreFailure>
+  /**
+   * `deleteMessage` without a fiber of its own, as `sendMessageNow`: false, with nothing done, when
+   * the queue is not found or refuses the caller, and `deleteMessage` must take it.
+   */
+  readonly deleteMessageNow?: (
+    queueUrl: string,
+    receiptHandle: string,
+    ctx: RequestContext,
+    done: (result: Exit.Exit<void, SqsError | StoreFailure>) => void
+  ) => boolean
   readonly deleteMessageBatch: (
     queueUrl: string,
     entries: ReadonlyArray<{ readonly id: string; readonly receiptHandle: string }>,
@@ -536,6 +546,12 @@ export const make = (
      * docs/PERFORMANCE.md, "Message ids: UUIDv7").
      */
     const newMessageId = Effect.map(Clock.currentTimeMillis, (at) => ids.unsafeUuidV7(at))
+
+    /** DeleteMessage's step. */
+    const deleteStep = (queueUrl: string, receiptHandle: string, ctx: RequestContext) =>
+      queueStep(queueUrl, "DeleteMessage", ctx, (state, queue, now) =>
+        Either.map(QueueMessages.deleteMessage(state, queue, receiptHandle, now), (r) => [undefined, r.state] as const)
+      )
 
     /** SendMessage's step: the queue as the group finds it, the body stored as decided before. */
     const sendStep = (
@@ -972,10 +988,13 @@ export const make = (
           }
         }),
 
-      deleteMessage: (queueUrl, receiptHandle, ctx) =>
-        onQueue(queueUrl, "DeleteMessage", ctx, (state, queue, now) =>
-          Either.map(QueueMessages.deleteMessage(state, queue, receiptHandle, now), (r) => [undefined, r.state] as const)
-        ),
+      deleteMessage: (queueUrl, receiptHandle, ctx) => run(deleteStep(queueUrl, receiptHandle, ctx)),
+
+      deleteMessageNow: (queueUrl, receiptHandle, ctx, done) => {
+        if (Either.isLeft(queueOf(inForce, queueUrl, "DeleteMessage", ctx))) return false
+        runNow(deleteStep(queueUrl, receiptHandle, ctx), done)
+        return true
+      },
 
       deleteMessageBatch: (queueUrl, entries, ctx) =>
         Effect.zipRight(

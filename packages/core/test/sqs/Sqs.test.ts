@@ -5,7 +5,7 @@
  * stored.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import * as Cipher from "../../src/Cipher.js"
 import { StoreFailure } from "../../src/Errors.js"
 import * as Ids from "../../src/Ids.js"
@@ -272,6 +272,33 @@ describe("actions in groups", () => {
       grouped(store, kmses)
     )
   })
+
+  it.effect("DeleteMessage without a fiber is answered after its group's commit, a wrong handle through its error; a missing queue is left to deleteMessage", () =>
+    Effect.provide(
+      Effect.gen(function* () {
+        const sqs = yield* Sqs.Sqs
+        const url = yield* concurrently([create(sqs, "orders")]).pipe(Effect.map(([created]) => Either.getOrThrow(created!)))
+        yield* concurrently([send(sqs, url, "one")])
+        const [handle] = yield* concurrently([receive(sqs, url, { waitTimeSeconds: 0 })]).pipe(
+          Effect.map(([received]) => Either.getOrThrow(received!).map((r) => r.receiptHandle))
+        )
+        const answered: Array<Exit.Exit<void, unknown>> = []
+        expect(sqs.deleteMessageNow!(`${ORIGIN}/${ACCOUNT}/missing`, handle!, ctx, (exit) => answered.push(exit))).toBe(false)
+        expect(sqs.deleteMessageNow!(url, handle!, ctx, (exit) => answered.push(exit))).toBe(true)
+        expect(sqs.deleteMessageNow!(url, "not-a-handle", ctx, (exit) => answered.push(exit))).toBe(true)
+        expect(answered).toEqual([])
+        yield* TestClock.adjust(Duration.millis(1))
+        while (answered.length < 2) yield* Effect.yieldNow()
+        const outcomeOf = Exit.match({
+          onSuccess: () => "deleted",
+          onFailure: (cause: Cause.Cause<unknown>) => Option.match(Cause.failureOption(cause), { onNone: () => "defect", onSome: (e) => (e as { readonly _tag: string })._tag })
+        })
+        expect(answered.map(outcomeOf)).toEqual(["deleted", "ReceiptHandleIsInvalid"])
+        const counts = yield* concurrently([sqs.getQueueAttributes(url, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"], ctx)])
+        expect(Either.getOrThrow(counts[0]!)).toEqual({ ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "0" })
+      }),
+      grouped(QueueStore.makeMemory())
+    ))
 
   it.effect("a store that fails the group's write fails every action of it, and none is in force", () => {
     let failing = false

@@ -119,7 +119,7 @@ export const dispatch = (target: string, body: Uint8Array, sqs: Sqs.SqsService, 
 
 /**
  * `dispatch` without the runtime, for a signed request whose action offers it (`SqsAction.handleNow`:
- * SendMessage). `verified` checks the signature, at once, only once the request is known to take
+ * SendMessage, DeleteMessage). `verified` checks the signature, at once, only once the request is known to take
  * this path. `answer` is called once, with what `dispatch` would answer; a defect is handed to
  * `defect`, which answers it as the runtime's path does. False, with nothing done, when `dispatch`
  * must run the request (docs/PERFORMANCE.md, "SendMessage without a fiber").
