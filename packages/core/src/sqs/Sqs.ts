@@ -647,6 +647,7 @@ export const make = (
       return undefined
     }
 
+    /** A queue's stored body from a seal to run with the group: the envelope, with the key and queue it was sealed for. */
     const sealedAs = (queue: Queue.Queue, sse: "KMS" | "SQS", sealNow: () => Extract<MessageBody, { _tag: "Sealed" }>) => (): QueueMessages.QueueBody => ({
       _tag: "Sealed",
       sse,
