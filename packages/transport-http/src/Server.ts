@@ -200,7 +200,7 @@ export const makeHandler = (
           ? Effect.succeed(refusal(body.left, target, requestId))
           : Effect.suspend(() => route.routeBody(req, body.right, target, transport, requestId, info, answeredNow))
         const answered = Effect.map(
-          Effect.catchAllCause(answer, (cause) => Effect.succeed(route.internalFailure(requestId, cause))),
+          Effect.catchAllCause(answer, (cause) => Effect.succeed(route.internalFailure(requestId, target, cause))),
           (response) => write(res, requestId, response)
         )
         const fiber = runFork(
@@ -393,7 +393,7 @@ const makeRoutes = (options: ServerOptions) => {
     const parts = partsOf(req, body)
     if (!hasSigV4(parts)) return undefined
     const answered = SqsProtocol.dispatchNow(target, body, options.sqs!, verifiedNow(parts, "sqs", transport), writeNow(res, requestId), (cause) =>
-      internalFailure(requestId, cause))
+      internalFailure(requestId, target, cause))
     return answered ? true : undefined
   }
 
@@ -498,10 +498,13 @@ const makeRoutes = (options: ServerOptions) => {
     )
   }
 
-  /** Whatever goes wrong below is a bug, never the client's doing: logged, and answered InternalFailure. */
-  const internalFailure = (requestId: string, cause: Cause.Cause<unknown>): Response => {
+  /**
+   * Whatever goes wrong below is a bug, never the client's doing: logged, and answered InternalFailure
+   * in the shape of the protocol the request speaks (`refusal`), so an SDK can read it.
+   */
+  const internalFailure = (requestId: string, target: string | undefined, cause: Cause.Cause<unknown>): Response => {
     options.log("error", "request failed", { requestId, cause: Cause.pretty(cause) })
-    return SnsProtocol.errorResponse(new InternalFailure(), requestId)
+    return refusal(new InternalFailure(), target, requestId)
   }
 
   return { maxBodyBytes, answerNow, routeBody, internalFailure }

@@ -473,13 +473,21 @@ describe("Server, SendMessage without a fiber", () => {
       fail: await serve(fakeSqs(Effect.fail(new Errors.StoreFailure({ message: "the disk is full" })), false)),
       break: await serve(fakeSqs(Effect.die(new Error("a bug")), false))
     }
+    const answers: Record<string, unknown> = {}
     for (const outcome of ["fail", "break"] as const) {
       sendNow = outcome
       const now = await signed("sqs", sendBody, sqsJson("SendMessage"), { port })
       const fiber = await signed("sqs", sendBody, sqsJson("SendMessage"), { port: fiberPorts[outcome] })
       expect(now.status).toBe(fiber.status)
-      expect(await now.text()).toBe(await fiber.text())
+      const text = await now.text()
+      expect(text).toBe(await fiber.text())
+      answers[outcome] = { status: now.status, queryError: now.headers.get("x-amzn-query-error"), type: (JSON.parse(text) as { __type: string }).__type }
     }
+    // Both in SQS's JSON shape, which the SDKs read: the store's failure by its row, the defect as InternalFailure.
+    expect(answers).toEqual({
+      fail: { status: 500, queryError: "InternalError;Receiver", type: "InternalError" },
+      break: { status: 500, queryError: "InternalFailure;Receiver", type: "InternalFailure" }
+    })
     expect(logged.filter((line) => line === "error request failed").length).toBeGreaterThanOrEqual(2)
   })
 })
