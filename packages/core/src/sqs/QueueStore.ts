@@ -16,6 +16,7 @@ import * as Fifo from "../Fifo.js"
 import { MessageMap } from "./MessageMap.js"
 import * as Queue from "./Queue.js"
 import * as QueueMessages from "./QueueMessages.js"
+import { QueueStates } from "./QueueStates.js"
 
 /**
  * Every queue and every queue's messages: the one value the Sqs service holds.
@@ -28,7 +29,7 @@ export interface QueueSystem {
   readonly states: ReadonlyMap<string, QueueMessages.QueueState>
 }
 
-export const empty = (): QueueSystem => ({ directory: Queue.emptyDirectory(), states: new Map() })
+export const empty = (): QueueSystem => ({ directory: Queue.emptyDirectory(), states: QueueStates.empty() })
 
 /**
  * The rule state of a queue besides its messages and its FIFO deduplication ids: the last FIFO
@@ -76,15 +77,18 @@ export type QueueChange =
  */
 export const diff = (before: QueueSystem, after: QueueSystem): ReadonlyArray<QueueChange> => {
   const changes: Array<QueueChange> = []
-  for (const key of before.directory.queues.keys()) {
-    if (!after.directory.queues.has(key)) changes.push({ _tag: "DeleteQueue", key, deletedAt: after.directory.deletedAt.get(key)! })
+  if (before.directory !== after.directory) {
+    for (const key of before.directory.queues.keys()) {
+      if (!after.directory.queues.has(key)) changes.push({ _tag: "DeleteQueue", key, deletedAt: after.directory.deletedAt.get(key)! })
+    }
+    for (const [key, queue] of after.directory.queues) {
+      if (before.directory.queues.get(key) !== queue) changes.push({ _tag: "PutQueue", queue })
+    }
   }
-  for (const [key, queue] of after.directory.queues) {
-    if (before.directory.queues.get(key) !== queue) changes.push({ _tag: "PutQueue", queue })
-  }
-  for (const [key, state] of after.states) {
+  for (const key of changedKeys(before, after)) {
+    const state = after.states.get(key)
     const previous = before.states.get(key)
-    if (previous === state) continue
+    if (state === undefined || previous === state) continue
     if (previous?.messages !== state.messages) {
       if (previous !== undefined && state.edits?.base === previous.messages) {
         for (const id of state.edits.ids) {
@@ -127,15 +131,20 @@ export const diff = (before: QueueSystem, after: QueueSystem): ReadonlyArray<Que
  * @category constructors
  */
 export const settled = (before: QueueSystem, after: QueueSystem): QueueSystem => {
-  let states: Map<string, QueueMessages.QueueState> | undefined
-  for (const [key, state] of after.states) {
-    if (state.edits !== undefined && before.states.get(key) !== state) {
-      states ??= new Map(after.states)
-      states.set(key, QueueMessages.settled(state))
-    }
+  let states = QueueStates.from(after.states)
+  for (const key of changedKeys(before, after)) {
+    const state = after.states.get(key)
+    if (state !== undefined && state.edits !== undefined && before.states.get(key) !== state) states = states.set(key, QueueMessages.settled(state))
   }
-  return states === undefined ? after : { ...after, states }
+  return { ...after, states: states.rebased() }
 }
+
+/**
+ * The queues whose states may differ between the two values: those `after`'s states record as
+ * changed since `before`'s (`QueueStates`), else every queue of `after`.
+ */
+const changedKeys = (before: QueueSystem, after: QueueSystem): Iterable<string> =>
+  (after.states instanceof QueueStates ? after.states.changedSince(before.states) : undefined) ?? after.states.keys()
 
 /**
  * The queue keys a list of changes touches (the long polls to wake).

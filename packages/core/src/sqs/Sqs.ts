@@ -48,6 +48,7 @@ import * as QueueKms from "./QueueKms.js"
 import * as QueueMessages from "./QueueMessages.js"
 import * as QueuePolicy from "./QueuePolicy.js"
 import * as QueueStore from "./QueueStore.js"
+import { QueueStates } from "./QueueStates.js"
 
 /**
  * @category models
@@ -330,11 +331,10 @@ const keyOfQueue = (queue: Queue.Queue) => Queue.keyOf(queue.accountId, queue.na
 
 const stateOf = (system: QueueStore.QueueSystem, key: string) => system.states.get(key) ?? QueueMessages.empty()
 
-const withState = (system: QueueStore.QueueSystem, key: string, state: QueueMessages.QueueState): QueueStore.QueueSystem => {
-  const states = new Map(system.states)
-  states.set(key, state)
-  return { ...system, states }
-}
+const withState = (system: QueueStore.QueueSystem, key: string, state: QueueMessages.QueueState): QueueStore.QueueSystem => ({
+  ...system,
+  states: QueueStates.from(system.states).set(key, state)
+})
 
 /**
  * The queue a URL names, if the caller may take `action` on it: its own account's, or another's
@@ -793,15 +793,14 @@ export const make = (
         Effect.flatMap(Effect.forEach(deliveries, (delivery) => Effect.either(prepareDelivery(delivery, preparedIn, md5Of))), (prepared) =>
           run((system, now) => {
             const sameDirectory = system.directory === preparedIn.directory
-            let states: Map<string, QueueMessages.QueueState> | undefined
+            let states: QueueStates | undefined
             const answers = prepared.map((ready, i) =>
               Either.flatMap(ready, ({ queue, send }) =>
                 Either.flatMap(sameDirectory ? Either.right(queue) : topicTarget(system, deliveries[i]!), (target) => {
                   const key = keyOfQueue(target)
                   const sent = QueueMessages.send((states ?? system.states).get(key) ?? QueueMessages.empty(), target, send(), now)
                   return Either.map(sent, (r) => {
-                    states ??= new Map(system.states)
-                    states.set(key, r.state)
+                    states = QueueStates.from(states ?? system.states).set(key, r.state)
                     return sendResult(r)
                   })
                 })
