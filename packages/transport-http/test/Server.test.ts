@@ -444,6 +444,14 @@ describe("Server, SendMessage without a fiber", () => {
     })
   })
 
+  it("answers an operation SQS does not have, an object's own property names included, UnknownOperationException", async () => {
+    for (const action of ["MakeCoffee", "toString", "constructor", "__proto__"]) {
+      const res = await signed("sqs", sendBody, sqsJson(action), { port })
+      expect(res.status).toBe(400)
+      expect(await res.json()).toMatchObject({ __type: "UnknownOperationException", message: `Unknown operation AmazonSQS.${action}` })
+    }
+  })
+
   it("answers a DeleteMessage the core takes at once with its empty answer", async () => {
     const res = await signed("sqs", JSON.stringify({ QueueUrl: queueUrl, ReceiptHandle: "h" }), sqsJson("DeleteMessage"), { port })
     expect(res.status).toBe(200)

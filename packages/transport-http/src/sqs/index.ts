@@ -97,6 +97,12 @@ export const errorResponse = (error: { readonly _tag: string; readonly message?:
 
 const isObject = (value: unknown): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value)
 
+/** The action a target names; only the table's own entries, so `AmazonSQS.toString` names none. */
+const actionOf = (target: string): SqsAction | undefined => {
+  const name = target.slice(TARGET_PREFIX.length)
+  return Object.hasOwn(actions, name) ? actions[name] : undefined
+}
+
 /**
  * Runs one JSON request: the action named by the target, its body read once, the core called. The
  * call is not interrupted once begun, so a change the service began is carried to its end.
@@ -104,7 +110,7 @@ const isObject = (value: unknown): value is JsonObject => typeof value === "obje
  * @category dispatch
  */
 export const dispatch = (target: string, body: Uint8Array, sqs: Sqs.SqsService, ctx: RequestContext.RequestContext): Effect.Effect<Response> => {
-  const action = actions[target.slice(TARGET_PREFIX.length)]
+  const action = actionOf(target)
   if (action === undefined) return Effect.succeed(errorResponse(new UnknownOperationException({ message: `Unknown operation ${target}` })))
   const parsed = parseBody(body)
   if (Either.isLeft(parsed)) return Effect.succeed(errorResponse(parsed.left))
@@ -134,7 +140,7 @@ export const dispatchNow = (
   answer: (response: Response) => void,
   defect: (cause: Cause.Cause<unknown>) => Response
 ): boolean => {
-  const handleNow = actions[target.slice(TARGET_PREFIX.length)]?.handleNow
+  const handleNow = actionOf(target)?.handleNow
   if (handleNow === undefined) return false
   const parsed = parseBody(body)
   if (Either.isLeft(parsed)) return false
