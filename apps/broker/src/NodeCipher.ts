@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { Cipher } from "@sealcast/core"
-import { Effect, Layer } from "effect"
+import { Either, Layer } from "effect"
 import { type Cipher as NodeCipherStream, createCipheriv, createDecipheriv, type Decipher } from "node:crypto"
 
 const ALGORITHM = "aes-256-gcm"
@@ -54,7 +54,7 @@ export const makeNode = (): Cipher.CipherService => ({
     return sealed
   },
   open: (key, nonce, aad, sealed) =>
-    Effect.try({
+    Either.try({
       try: () => {
         Cipher.checkSizes(key, nonce)
         // A sealed box is at least its tag; anything shorter cannot authenticate (SP 800-38D §7.2).

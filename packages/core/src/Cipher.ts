@@ -11,7 +11,7 @@
  * @since 0.1.0
  */
 import { gcm } from "@noble/ciphers/aes.js"
-import { Context, Data, Effect, Layer } from "effect"
+import { Context, Data, Either, Layer } from "effect"
 
 /** AES-256 keys are 32 bytes (FIPS 197 §5). */
 export const KEY_BYTES = 32
@@ -37,13 +37,16 @@ export interface CipherService {
    * of buffers it writes again (`Encryption.SealScratch`); the sealed box is a fresh array.
    */
   readonly seal: (key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array) => Uint8Array
-  /** Authenticates then decrypts; any failure is a `CipherOpenError`, never a thrown exception. */
+  /**
+   * Authenticates then decrypts; any failure is a `CipherOpenError`, never a thrown exception. The
+   * answer is an `Either`, which is also an `Effect`: a delivery tests it in place, with no fiber.
+   */
   readonly open: (
     key: Uint8Array,
     nonce: Uint8Array,
     aad: Uint8Array,
     sealed: Uint8Array
-  ) => Effect.Effect<Uint8Array, CipherOpenError>
+  ) => Either.Either<Uint8Array, CipherOpenError>
 }
 
 /**
@@ -73,7 +76,7 @@ export const makeNoble = (): CipherService => ({
     return gcm(key, nonce, aad).encrypt(plaintext)
   },
   open: (key, nonce, aad, sealed) =>
-    Effect.try({
+    Either.try({
       try: () => {
         checkSizes(key, nonce)
         return gcm(key, nonce, aad).decrypt(sealed)

@@ -237,8 +237,8 @@ export const open = (
   dataKeyPlaintext: Uint8Array,
   aadPrefix: Uint8Array,
   messageId: string
-): Effect.Effect<string, CipherOpenError> =>
-  Effect.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAadAfter(aadPrefix, messageId), envelope.ciphertext), (bytes) =>
+): Either.Either<string, CipherOpenError> =>
+  Either.map(cipher.open(dataKeyPlaintext, envelope.nonce, bodyAadAfter(aadPrefix, messageId), envelope.ciphertext), (bytes) =>
     utf8Decoder.decode(bytes)
   )
 
@@ -311,8 +311,25 @@ export const sealBodyLater = <E>(
 }
 
 /**
+ * Opens a sealed body of `resourceArn` when nothing has to wait: with a data key opened in the last
+ * 5 minutes (the reuse `openBody` allows). Else undefined, and `openBody` asks KMS.
+ *
+ * @category encoding
+ */
+export const openBodyNow = <E>(
+  sealer: Pick<Sealer<E>, "dataKeys" | "cipher" | "aadPrefixOf">,
+  envelope: Envelope,
+  resourceArn: string,
+  messageId: string,
+  at: number
+): Either.Either<string, CipherOpenError> | undefined => {
+  const opened = sealer.dataKeys.opened(envelope.encryptedDataKey, at)
+  return opened === undefined ? undefined : open(sealer.cipher, envelope, opened, sealer.aadPrefixOf(resourceArn), messageId)
+}
+
+/**
  * Opens a sealed body of `resourceArn`: with a data key opened in the last 5 minutes without a KMS
- * call, else through KMS Decrypt as `caller`.
+ * call (`openBodyNow`), else through KMS Decrypt as `caller`.
  *
  * @category encoding
  */
@@ -323,9 +340,9 @@ export const openBody = <E>(
   caller: KmsCaller,
   messageId: string,
   at: number
-): Effect.Effect<string, E | CipherOpenError> => {
-  const openWith = (plaintext: Uint8Array) => open(sealer.cipher, envelope, plaintext, sealer.aadPrefixOf(resourceArn), messageId)
-  const opened = sealer.dataKeys.opened(envelope.encryptedDataKey, at)
-  if (opened !== undefined) return openWith(opened)
-  return Effect.flatMap(sealer.dataKeys.forOpening(envelope.encryptedDataKey, resourceArn, caller, at), openWith)
-}
+): Effect.Effect<string, E | CipherOpenError> =>
+  openBodyNow(sealer, envelope, resourceArn, messageId, at) ??
+    Effect.flatMap(
+      sealer.dataKeys.forOpening(envelope.encryptedDataKey, resourceArn, caller, at),
+      (plaintext) => open(sealer.cipher, envelope, plaintext, sealer.aadPrefixOf(resourceArn), messageId)
+    )

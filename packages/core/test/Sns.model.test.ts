@@ -464,4 +464,31 @@ describe("Sns model", () => {
     expect(now(fifo, "fourth")).toBe(false)
     expect(answers).toHaveLength(1)
   })
+
+  it("openBodyNow opens in place only with a data key opened in the last 5 minutes; a changed byte is refused", () => {
+    const { real } = setup(13)()
+    const ctx = ctxOf(1)
+    const arn = Either.getOrThrow(run(real, real.sns.createTopic({ name: "t", attributes: { KmsMasterKeyId: "alias/one" }, tags: [], dataProtectionPolicy: undefined }, ctx))).topicArn
+    const publish = (message: string) =>
+      storedBody(real, Either.getOrThrow(run(real, real.sns.publish({ topicArn: arn, targetArn: undefined, phoneNumber: undefined, message, subject: undefined, messageStructure: undefined, messageAttributes: {}, messageGroupId: undefined, messageDeduplicationId: undefined }, ctx))).messageId)!
+    const first = publish("first")
+    // Its data key has not been opened yet: that takes a KMS Decrypt, which only `openBody` makes.
+    expect(real.sns.openBodyNow(first, real.clock.now())).toBeUndefined()
+    expect(Either.getOrThrow(run(real, real.sns.openBody(first)))).toBe("first")
+    expect(real.sns.openBodyNow(first, real.clock.now())).toEqual(Either.right("first"))
+    expect(real.kms.decrypts.count).toBe(1)
+    // A changed byte of the ciphertext does not authenticate (SP 800-38D §7.2).
+    if (first.body._tag !== "Sealed") throw new Error("expected a sealed body")
+    const ciphertext = Uint8Array.from(first.body.envelope.ciphertext)
+    ciphertext[0] = ciphertext[0]! ^ 1
+    const tampered = { ...first, body: { ...first.body, envelope: { ...first.body.envelope, ciphertext } } }
+    expect(Either.flip(real.sns.openBodyNow(tampered, real.clock.now())!).pipe(Either.map((e) => e._tag))).toEqual(Either.right("CipherOpenError"))
+    // Past the 5 minutes the opened data key is not reused, and KMS is asked again.
+    real.clock.advance(5 * 60_000 + 1)
+    expect(real.sns.openBodyNow(first, real.clock.now())).toBeUndefined()
+    // A plain body is its own text.
+    const plainArn = Either.getOrThrow(run(real, real.sns.createTopic({ name: "plain", attributes: {}, tags: [], dataProtectionPolicy: undefined }, ctx))).topicArn
+    const plain = storedBody(real, Either.getOrThrow(run(real, real.sns.publish({ topicArn: plainArn, targetArn: undefined, phoneNumber: undefined, message: "open", subject: undefined, messageStructure: undefined, messageAttributes: {}, messageGroupId: undefined, messageDeduplicationId: undefined }, ctx))).messageId)!
+    expect(real.sns.openBodyNow(plain, real.clock.now())).toEqual(Either.right("open"))
+  })
 })

@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import { type Ids, type Message, MessageStore, type Registry, Replay, Routing, Sns, Sqs, type Subscription } from "@sealcast/core"
+import { type Cipher, type Errors, type Ids, type Message, MessageStore, type Registry, Replay, Routing, Sns, Sqs, type Subscription } from "@sealcast/core"
 import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Option, Queue, Runtime, type Scope } from "effect"
 import { batchUntilNextTurn } from "../internal/NextTurn.js"
 import * as Log from "../Log.js"
@@ -207,6 +207,19 @@ export const start = (
      * RECENT_MESSAGES_KEPT; a message not here is read from the store.
      */
     const recent = new Map<string, Message.StoredMessage>()
+    /**
+     * `recent`'s ids as they came, a ring whose next slot holds the oldest. Asking the map itself for
+     * its oldest key walks past every key deleted since V8 last compacted it, a µs per message.
+     */
+    const recentOrder = new Array<string | undefined>(RECENT_MESSAGES_KEPT)
+    let recentNext = 0
+    const rememberRecent = (message: Message.StoredMessage) => {
+      const oldest = recentOrder[recentNext]
+      if (oldest !== undefined) recent.delete(oldest)
+      recentOrder[recentNext] = message.messageId
+      recentNext = (recentNext + 1) % RECENT_MESSAGES_KEPT
+      recent.set(message.messageId, message)
+    }
     const knownMessage = (messageId: string) => loaded.get(messageId) ?? recent.get(messageId)
     /** Messages whose sealed body was refused, so each refusal is logged once, not once per attempt. */
     const refused = new Set<string>()
@@ -428,16 +441,23 @@ export const start = (
         if (message.body._tag === "Plain") return sendOpened(message.body.text)
         const opened = openedThisTurn.get(message.messageId)
         if (opened !== undefined) return sendOpened(opened)
+        const openedNow = (text: string) => {
+          rememberOpened(message.messageId, text)
+          sendOpened(text)
+        }
+        const notOpened = (failure: Errors.KmsFailure | Cipher.CipherOpenError) => {
+          bodyRefused(sendTo, failure)
+          finish({ reason: `the body could not be opened: ${failure._tag}` })
+        }
+        // With its data key opened in the last 5 minutes, a body opens in place, with no fiber.
+        const now = sns.openBodyNow(message, clock.unsafeCurrentTimeMillis())
+        if (now !== undefined) return Either.isRight(now) ? openedNow(now.right) : notOpened(now.left)
         runCallback(sns.openBody(message), {
           onExit: (exit) => {
-            if (Exit.isSuccess(exit)) {
-              rememberOpened(message.messageId, exit.value)
-              return sendOpened(exit.value)
-            }
+            if (Exit.isSuccess(exit)) return openedNow(exit.value)
             const failure = Cause.failureOption(exit.cause)
             if (Option.isNone(failure)) return broke(Cause.pretty(exit.cause))
-            bodyRefused(sendTo, failure.value)
-            finish({ reason: `the body could not be opened: ${failure.value._tag}` })
+            notOpened(failure.value)
           }
         })
       } catch (cause) {
@@ -505,8 +525,31 @@ export const start = (
       return started
     })
 
-    /** Waits for a wake-up, or until `at` at the latest. */
-    const wakeOrAt = (at: number, now: number) => Effect.raceFirst(Queue.take(wake), Effect.sleep(Duration.millis(Math.max(0, at - now))))
+    /**
+     * The earliest instant an alarm set by `wakeOrAt` will wake the loop at; Infinity for none. While
+     * announcements flow the loop asks for the same instant pass after pass (the next read's), and
+     * one alarm serves them all: a pass no longer races a timer against its wake-up, which cost two
+     * fibers and a timer per pass (docs/PERFORMANCE.md, "Delivery: one alarm for many passes").
+     */
+    let alarmAt = Infinity
+
+    /**
+     * Waits for a wake-up, or until `at` at the latest: an alarm at `at` or before is set unless one
+     * is. An alarm that rings after the loop has moved on only makes one pass more, which finds
+     * nothing to do.
+     */
+    const wakeOrAt = (at: number, now: number) =>
+      Effect.gen(function* () {
+        if (at < alarmAt) {
+          alarmAt = at
+          const ring = Effect.sync(() => {
+            if (alarmAt === at) alarmAt = Infinity
+            Queue.unsafeOffer(wake, undefined)
+          })
+          yield* FiberSet.run(fibers, Effect.delay(ring, Duration.millis(Math.max(0, at - now))))
+        }
+        yield* Queue.take(wake)
+      })
 
     const waitForWork = (throttleLifts: number | undefined) =>
       Effect.gen(function* () {
@@ -544,8 +587,7 @@ export const start = (
           // a Publish to a topic nobody reads, docs/PERFORMANCE.md, "CPU per request").
           if (subscriptionArns.length === 0) continue
           toDeliver = true
-          if (recent.size >= RECENT_MESSAGES_KEPT) recent.delete(recent.keys().next().value!)
-          recent.set(message.messageId, message)
+          rememberRecent(message)
           Scheduler.announcementAdmitted(state, message.messageId, message.timestamp, message.fifo !== undefined, subscriptionArns)
         }
         // With every attempt slot taken a pass could start nothing; the next attempt to be answered

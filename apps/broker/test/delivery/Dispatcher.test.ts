@@ -278,7 +278,12 @@ describe("Dispatcher", () => {
           Effect.suspend(() => {
             opens++
             return service.openBody(message)
-          })
+          }),
+        openBodyNow: (message, at) => {
+          const opened = service.openBodyNow(message, at)
+          if (opened !== undefined) opens++
+          return opened
+        }
       })
     })
   })
